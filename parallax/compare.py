@@ -1,0 +1,268 @@
+"""The comparison engine's entry point: options, the row/segment model, reading-order layout and statistics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from parallax.align import (
+    Pair,
+    Sentence,
+    cut_sentences,
+    exact_anchors,
+    extend_pairs,
+    fuzzy_pairs,
+    gap_numbers,
+    mark_moved,
+    match_key,
+)
+from parallax.diffing import (
+    Segment,
+    change_counts,
+    equal_words,
+    segment_similarity,
+    token_segments,
+    whole_segments,
+    word_count,
+)
+from parallax.text import DEFAULT_IGNORE, Document, check_ignore
+
+UNITS = ("word", "char", "sentence")
+KINDS = ("same", "changed", "moved", "left_only", "right_only")
+#: Below this share of common words a pair reads better as old text then new text than as a word diff.
+WHOLE_BELOW = 0.4
+#: Anchoring identical sentences is cheap and everything else builds on it, so it always gets this much time.
+ANCHOR_FLOOR = 0.1
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """How to compare: diff unit, cosmetic differences to ignore and resource limits."""
+
+    unit: str = "word"
+    ignore: frozenset[str] = DEFAULT_IGNORE
+    time_budget: float = 2.0
+    max_chars: int = 2_000_000
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"unit": self.unit, "ignore": sorted(self.ignore), "time_budget": self.time_budget,
+                "max_chars": self.max_chars}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the side-by-side view: a sentence (or merged sentences) on either or both sides."""
+
+    index: int
+    kind: str
+    left: str | None
+    right: str | None
+    left_pos: int | None
+    right_pos: int | None
+    segments: list[Segment]
+    similarity: float
+    boilerplate: bool = False
+    para_start_left: bool = False
+    para_start_right: bool = False
+    whole: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"index": self.index, "kind": self.kind, "left": self.left, "right": self.right,
+                "left_pos": self.left_pos, "right_pos": self.right_pos,
+                "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
+                "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
+                "para_start_right": self.para_start_right, "whole": self.whole}
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Word-level similarity and change counts, and row counts per kind."""
+
+    similarity: float = 1.0
+    words_added: int = 0
+    words_removed: int = 0
+    words_changed: int = 0
+    same: int = 0
+    changed: int = 0
+    moved: int = 0
+    left_only: int = 0
+    right_only: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of comparing two documents."""
+
+    rows: list[Row]
+    display: list[tuple[int, str]]
+    stats: Stats
+    limits: list[str]
+    options: CompareOptions
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"rows": [r.to_dict() for r in self.rows], "display": [[i, side] for i, side in self.display],
+                "stats": self.stats.to_dict(), "limits": list(self.limits), "options": self.options.to_dict()}
+
+
+@dataclass
+class _Run:
+    """Mutable state of one comparison: sentences, clock and the limits met."""
+
+    left: list[Sentence]
+    right: list[Sentence]
+    options: CompareOptions
+    ignore: frozenset[str]
+    deadline: float
+    coarse: bool
+    limits: list[str] = field(default_factory=list)
+    late_rows: int = 0
+
+    def remaining(self) -> float:
+        """Seconds left of the time budget (negative once exceeded)."""
+        return self.deadline - time.perf_counter()
+
+
+def compare(left: Document, right: Document, options: CompareOptions = CompareOptions()) -> Comparison:
+    """Compare two documents sentence by sentence, then word by word inside changed sentences."""
+    if options.unit not in UNITS:
+        raise ValueError(f"unknown unit {options.unit!r}; allowed: {', '.join(UNITS)}")
+    ignore = check_ignore(options.ignore)
+    deadline = time.perf_counter() + options.time_budget
+    coarse = max(len(left.text), len(right.text)) > options.max_chars
+    run = _Run(cut_sentences(left, ignore), cut_sentences(right, ignore), options, ignore, deadline, coarse)
+    if coarse:
+        run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
+    pairs = _align(run)
+    rows, display = _layout(run, pairs)
+    if run.late_rows:
+        run.limits.append(f"time budget of {options.time_budget} s reached: "
+                          f"{run.late_rows} passages compared at sentence level")
+    return Comparison(rows, display, _stats(rows, ignore), run.limits, options)
+
+
+def _active(sentences: Sequence[Sentence], ignore: frozenset[str]) -> list[int]:
+    """Indices of the sentences that take part in matching (boilerplate sits out when ignored)."""
+    hide = "boilerplate" in ignore
+    return [n for n, s in enumerate(sentences) if not (hide and s.boilerplate)]
+
+
+def _align(run: _Run) -> list[Pair]:
+    """All matched pairs (exact and fuzzy), sorted by left index, with moved ones flagged."""
+    active_left, active_right = _active(run.left, run.ignore), _active(run.right, run.ignore)
+    found = exact_anchors([run.left[i].key for i in active_left], [run.right[j].key for j in active_right],
+                          max(run.remaining(), ANCHOR_FLOOR))
+    pairs = [Pair(active_left[i], active_left[i] + 1, active_right[j], active_right[j] + 1, 1.0) for i, j in found]
+    if run.coarse:
+        return mark_moved(pairs)
+    if run.remaining() <= 0:
+        run.limits.append(f"time budget of {run.options.time_budget} s reached before pairing reworded sentences: "
+                          "they are shown as removed and added")
+        return mark_moved(pairs)
+    free_left = sorted(set(active_left) - {p.left for p in pairs})
+    free_right = sorted(set(active_right) - {p.right for p in pairs})
+    gaps = (gap_numbers(len(run.left), [p.left for p in pairs]), gap_numbers(len(run.right), [p.right for p in pairs]))
+    fuzzy = fuzzy_pairs(run.left, run.right, free_left, free_right, gaps)
+    still_left = set(free_left) - {p.left for p in fuzzy}
+    still_right = set(free_right) - {p.right for p in fuzzy}
+    return mark_moved(pairs + extend_pairs(fuzzy, run.left, run.right, still_left, still_right))
+
+
+def _layout(run: _Run, pairs: list[Pair]) -> tuple[list[Row], list[tuple[int, str]]]:
+    """Rows in reading order and the side-by-side display list (moved rows shown on both sides)."""
+    moved_at_left = {p.left: p for p in pairs if p.moved}
+    moved_at_right = {p.right: p for p in pairs if p.moved}
+    rows: list[Row] = []
+    entries: list[tuple[Pair | int, str]] = []
+    row_of: dict[int, int] = {}
+    i = j = 0
+    end = Pair(len(run.left), len(run.left), len(run.right), len(run.right), 0.0)
+    for anchor in [*(p for p in pairs if not p.moved), end]:
+        while i < anchor.left:
+            if i in moved_at_left:
+                pair = moved_at_left[i]
+                row_of[id(pair)] = len(rows)
+                entries.append((len(rows), "left"))
+                rows.append(_pair_row(run, pair, len(rows)))
+                i = pair.left_end
+            else:
+                entries.append((len(rows), "both"))
+                rows.append(_one_sided(run.left[i], i, len(rows), left_side=True))
+                i += 1
+        while j < anchor.right:
+            if j in moved_at_right:
+                entries.append((moved_at_right[j], "right"))
+                j = moved_at_right[j].right_end
+            else:
+                entries.append((len(rows), "both"))
+                rows.append(_one_sided(run.right[j], j, len(rows), left_side=False))
+                j += 1
+        if anchor is not end:
+            entries.append((len(rows), "both"))
+            rows.append(_pair_row(run, anchor, len(rows)))
+            i, j = anchor.left_end, anchor.right_end
+    display = [(row_of[id(ref)] if isinstance(ref, Pair) else ref, side) for ref, side in entries]
+    return rows, display
+
+
+def _one_sided(sentence: Sentence, position: int, index: int, left_side: bool) -> Row:
+    """A row for a sentence with no counterpart on the other side."""
+    if left_side:
+        return Row(index, "left_only", sentence.text, None, position, None, [Segment("delete", sentence.text)],
+                   0.0, sentence.boilerplate, para_start_left=sentence.para_start)
+    return Row(index, "right_only", None, sentence.text, None, position, [Segment("insert", sentence.text)], 0.0,
+               sentence.boilerplate, para_start_right=sentence.para_start)
+
+
+def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
+    """A row for matched sentences: one equal segment when their keys agree, else a word/char diff."""
+    lefts, rights = run.left[pair.left:pair.left_end], run.right[pair.right:pair.right_end]
+    left_text, right_text = "".join(s.text for s in lefts), "".join(s.text for s in rights)
+    boilerplate = any(s.boilerplate for s in [*lefts, *rights])
+    identical = pair.left_end - pair.left == 1 == pair.right_end - pair.right and lefts[0].key == rights[0].key
+    if identical or match_key(left_text, run.ignore) == match_key(right_text, run.ignore):
+        segments = [Segment("equal", left_text, None if left_text == right_text else right_text)]
+        kind, similarity, whole = ("moved" if pair.moved else "same"), 1.0, False
+    else:
+        segments, similarity, whole = _diff(run, left_text, right_text, pair.score)
+        kind = "moved" if pair.moved else "changed"
+    return Row(index, kind, left_text, right_text, pair.left, pair.right, segments, similarity, boilerplate,
+               lefts[0].para_start, rights[0].para_start, whole)
+
+
+def _diff(run: _Run, left: str, right: str, score: float) -> tuple[list[Segment], float, bool]:
+    """Segments, similarity and 'whole' flag for a changed pair, within the unit and time budget."""
+    if run.options.unit == "sentence" or run.coarse:
+        return whole_segments(left, right), score, True
+    remaining = run.remaining()
+    if remaining <= 0:
+        run.late_rows += 1
+        return whole_segments(left, right), score, True
+    segments = token_segments(left, right, run.options.unit, run.ignore, remaining)
+    similarity = segment_similarity(segments)
+    if similarity < WHOLE_BELOW:
+        return whole_segments(left, right), similarity, True
+    return segments, similarity, False
+
+
+def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
+    """Similarity and counts over the rows a reader sees (boilerplate left out when ignored)."""
+    counted = [r for r in rows if not (r.boilerplate and "boilerplate" in ignore)]
+    kinds = {kind: sum(1 for r in counted if r.kind == kind) for kind in KINDS}
+    added = removed = changed = shared = total = 0
+    for row in counted:
+        total += word_count(row.left or "") + word_count(row.right or "")
+        shared += equal_words(row.segments)
+        more, fewer, replaced = change_counts(row.segments)
+        added, removed, changed = added + more, removed + fewer, changed + replaced
+    similarity = 2 * shared / total if total else 1.0
+    return Stats(similarity, added, removed, changed, kinds["same"], kinds["changed"], kinds["moved"],
+                 kinds["left_only"], kinds["right_only"])
