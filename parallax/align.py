@@ -12,6 +12,7 @@ from parallax.diffing import Encoder, diff_codes
 from parallax.text import Document, fold, split_sentences
 
 _WORD_RE = re.compile(r"\w+")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 #: Rarest tokens of a sentence used to look up fuzzy candidates.
 RARE_TOKENS = 4
 #: A token in more unmatched sentences than this says nothing about which sentence pairs with which.
@@ -49,10 +50,12 @@ class Pair:
 def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
     """Sentences of a document that partition its text exactly (separators go with the sentence before)."""
     text = document.text
+    # The sentence splitter cannot encode lone surrogates; only piece lengths are used, so stand-ins do.
+    splittable = _SURROGATE_RE.sub("\ufffd", text)
     starts: list[tuple[int, bool, bool]] = []
     for passage in sorted(document.passages, key=lambda p: p.start):
         offset = passage.start
-        for index, piece in enumerate(split_sentences(text[passage.start:passage.end])):
+        for index, piece in enumerate(split_sentences(splittable[passage.start:passage.end])):
             if piece and (not starts or offset > starts[-1][0]):
                 starts.append((offset, index == 0, passage.boilerplate))
             offset += len(piece)

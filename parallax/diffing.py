@@ -141,6 +141,22 @@ def token_segments(left: str, right: str, unit: str, ignore: frozenset[str], sec
         else:
             _append(segments, "insert", "".join(right_texts[j:j + length]))
             j += length
+    return _tidy(segments)
+
+
+def _tidy(segments: list[Segment]) -> list[Segment]:
+    """Hand a replaced hunk's trailing spacing to the equal run after it, so the hunk shows just the words."""
+    for k in range(2, len(segments)):
+        old, new, same = segments[k - 2], segments[k - 1], segments[k]
+        if (old.op, new.op, same.op) != ("delete", "insert", "equal") or not (old.text.strip() and new.text.strip()):
+            continue
+        old_space, new_space = old.text[len(old.text.rstrip()):], new.text[len(new.text.rstrip()):]
+        if old_space and new_space:
+            left = old_space + same.text
+            right = new_space + (same.right_text if same.right_text is not None else same.text)
+            segments[k - 2] = Segment("delete", old.text[:-len(old_space)])
+            segments[k - 1] = Segment("insert", new.text[:-len(new_space)])
+            segments[k] = Segment("equal", left, None if right == left else right)
     return segments
 
 
