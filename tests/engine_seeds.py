@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# pytest puts tests/ on sys.path, not the repo root, until the project declares its pythonpath.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 SEED_DIRS = (Path("/work/shared/seeds"), ROOT.parent / "shared" / "seeds")
 
 

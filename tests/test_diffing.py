@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import engine_seeds  # noqa: F401  (puts the repo root on sys.path)
 from parallax.diffing import (
     Encoder,
     Segment,

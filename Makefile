@@ -1,0 +1,38 @@
+# Parallax: `make run` serves the bundled corpus locally, `make test` runs every check. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run serve test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime  ## the app on the bundled corpus at http://127.0.0.1:5000/
+	$(BIN)/python app.py
+
+serve: $(VENV)/.runtime  ## the team server (gunicorn); configure with PARALLAX_* variables
+	$(BIN)/python -m parallax.serve
+
+test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite
+	bash scripts/test.sh
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/bandit -q -c pyproject.toml -r parallax app.py
+
+bench: $(VENV)/.dev  ## every benchmark, printing ratios against baselines measured in the same run
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

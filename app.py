@@ -1,0 +1,52 @@
+"""Parallax web app: the application factory and the WSGI entry point."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from parallax import __version__
+from parallax.cache import make_cache
+from parallax.config import load_settings
+from parallax.corpus import CorpusStore
+from parallax.web import register
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app: settings from PARALLAX_* variables, then ``config`` overrides; routes and handlers."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    settings = load_settings(overrides=config)
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["VERSION"] = __version__
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["parallax.corpus"] = CorpusStore(settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"],
+                                                    settings["CORPUS_RESCAN_SECONDS"])
+    app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
+                                                   settings["CACHE_TTL"])
+    register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the development server on the bundled corpus, printing the URL to open."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = create_app()
+    host, port = app.config["HOST"], app.config["PORT"]
+    corpus = app.extensions["parallax.corpus"].get()
+    print(f"Parallax {__version__}: {len(corpus.sources)} sources in {len(corpus.stories)} stories "
+          f"from {app.config['CORPUS_DIR']}", file=sys.stderr)
+    print(f"Open http://{host}:{port}/ in your browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

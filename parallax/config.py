@@ -1,0 +1,71 @@
+"""Named settings with defaults and help text, read from ``PARALLAX_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration setting: its name (without prefix), default, type and help text."""
+
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: str) -> Any:
+        """Convert an environment string to this setting's type."""
+        kind = type(self.default)
+        if kind is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"PARALLAX_{self.name} must be true or false, not {raw!r}")
+        if kind in (int, float):
+            try:
+                return kind(raw)
+            except ValueError:
+                raise ValueError(f"PARALLAX_{self.name} must be a number, not {raw!r}") from None
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CORPUS_DIR", str(ROOT / "corpus"), "Folder of source files (one folder per story)."),
+    Setting("CORPUS_RESCAN_SECONDS", 1.0, "How often the corpus folder is checked for added, edited or removed files."),
+    Setting("MAX_SOURCE_BYTES", 2_000_000, "Largest source file loaded; larger files are skipped and reported."),
+    Setting("COMPARE_TIME_BUDGET", 2.0, "Seconds one comparison may spend before it falls back to coarser units."),
+    Setting("COMPARE_MAX_CHARS", 2_000_000, "Characters per side above which a comparison aligns sentences only."),
+    Setting("CACHE_URL", "", "Empty for an in-process cache; redis://host:port/db to share one between workers."),
+    Setting("CACHE_SIZE", 256, "Comparisons kept by the in-process cache."),
+    Setting("CACHE_TTL", 86_400, "Seconds a cached comparison is kept."),
+    Setting("EDITOR_TOKEN", "", "Token required to add sources when the app listens beyond loopback."),
+    Setting("MAX_UPLOAD_BYTES", 5_000_000, "Largest upload or fetched page accepted when adding a source."),
+    Setting("FETCH_TIMEOUT", 10.0, "Seconds allowed to fetch a URL when adding a source."),
+    Setting("FETCH_MAX_REDIRECTS", 3, "Redirects followed when fetching a URL."),
+    Setting("FETCH_ALLOW_PRIVATE", False, "Allow fetching from private and loopback addresses (never link-local)."),
+    Setting("HOST", "127.0.0.1", "Address the server binds to."),
+    Setting("PORT", 5000, "Port the server binds to."),
+    Setting("URL_PREFIX", "", "Path prefix when served under a sub-path without a proxy setting SCRIPT_NAME."),
+    Setting("PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
+    Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``PARALLAX_<NAME>`` environment values, then explicit overrides (tests)."""
+    environ = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    for setting in SETTINGS:
+        raw = environ.get(f"PARALLAX_{setting.name}")
+        if raw is not None:
+            values[setting.name] = setting.parse(raw)
+    values.update(overrides or {})
+    return values

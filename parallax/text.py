@@ -1,0 +1,198 @@
+"""Text pipeline: markdown or plain text to reading passages, sentences and normalised keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+import sentencex
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+#: Cosmetic differences a comparison can ignore, in the order the UI lists them.
+IGNORABLE: tuple[str, ...] = ("quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate")
+#: What a comparison ignores unless the reader asks otherwise.
+DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate"})
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+                         "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'", "`": "'"})
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2015": "-", "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-"})
+_SPACE_RE = re.compile(r"\s+")
+_BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+_INNER_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
+
+_MD = MarkdownIt("commonmark", {"html": False})
+_BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "blockquote"}
+_ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "em", "strong",
+                 "a", "code", "pre", "br", "hr", "img", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One paragraph of a document: its span in ``Document.text`` and whether it is boilerplate."""
+
+    start: int
+    end: int
+    boilerplate: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """The exact text a comparison reads, cut into passages (paragraphs)."""
+
+    text: str
+    passages: tuple[Passage, ...]
+
+    def passage_texts(self) -> list[str]:
+        """The text of each passage."""
+        return [self.text[p.start:p.end] for p in self.passages]
+
+
+def check_ignore(ignore: Iterable[str]) -> frozenset[str]:
+    """Validate a set of ignore options, raising ValueError naming any unknown one."""
+    chosen = frozenset(ignore)
+    unknown = sorted(chosen - set(IGNORABLE))
+    if unknown:
+        raise ValueError(f"unknown ignore option(s) {', '.join(unknown)}; allowed: {', '.join(IGNORABLE)}")
+    return chosen
+
+
+def fold(text: str, ignore: frozenset[str]) -> str:
+    """Normalise text for matching under the given ignore options (never for display)."""
+    if "quotes" in ignore:
+        text = text.translate(_QUOTES)
+    if "dashes" in ignore:
+        text = _INNER_HYPHEN_RE.sub("", text.translate(_DASHES))
+    if "case" in ignore:
+        text = text.casefold()
+    if "punctuation" in ignore:
+        text = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text)
+    if "whitespace" in ignore or "punctuation" in ignore:
+        text = _SPACE_RE.sub(" ", text).strip()
+    return text
+
+
+def fold_char(char: str, ignore: frozenset[str]) -> str:
+    """Normalise one character to exactly one character, so character diffs keep their positions."""
+    if "quotes" in ignore:
+        char = char.translate(_QUOTES)
+    if "dashes" in ignore:
+        char = char.translate(_DASHES)
+    if "case" in ignore:
+        lowered = char.casefold()
+        char = lowered if len(lowered) == 1 else char
+    if "punctuation" in ignore and unicodedata.category(char).startswith("P"):
+        char = " "
+    if "whitespace" in ignore and char.isspace():
+        char = " "
+    return char
+
+
+def split_plain(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans of plain text: blank-line blocks when it has any, otherwise lines."""
+    separator = _BLANK_LINE_RE if _BLANK_LINE_RE.search(text) else re.compile(r"\n")
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in [*separator.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[start:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            spans.append((start + lead, start + len(chunk.rstrip())))
+        if match:
+            start = match.end()
+    return spans
+
+
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Cut text into sentences that, joined, give back the text exactly (whitespace stays attached)."""
+    pieces: list[str] = []
+    for piece in sentencex.segment(language or "en", text):
+        if pieces and (not piece.strip() or not pieces[-1].strip()):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _inline_words(children: Sequence[Token]) -> str:
+    """The words of an inline token stream: link text, emphasis and image alt text without markup."""
+    out: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "image":
+            out.append(_inline_words(child.children or []))
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" " if child.type == "softbreak" else "\n")
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def markdown_paragraphs(body: str) -> tuple[str, ...]:
+    """Reading paragraphs of a markdown body: headings, paragraphs, list items and code reduced to words."""
+    paragraphs: list[str] = []
+    tokens = _MD.parse(body)
+    for index, token in enumerate(tokens):
+        if token.type == "inline" and index and tokens[index - 1].tag in _BLOCK_TAGS:
+            words = _inline_words(token.children or []).strip()
+        elif token.type in ("fence", "code_block"):
+            words = token.content.strip()
+        else:
+            continue
+        if words:
+            paragraphs.append(words)
+    return tuple(paragraphs)
+
+
+def render_markdown(body: str) -> str:
+    """The original markdown rendered to HTML, raw HTML escaped and the result sanitised."""
+    return nh3.clean(_MD.render(body), tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
+
+
+def is_boilerplate(paragraph: str, markers: Sequence[str]) -> bool:
+    """Whether a paragraph starts with one of the boilerplate markers (compared without markup or spacing)."""
+    plain = _SPACE_RE.sub(" ", paragraph.replace("*", "").replace("_", "")).strip()
+    return any(plain.startswith(marker) for marker in markers if marker)
+
+
+def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: Sequence[str] = (),
+                   boilerplate_from: str = "") -> Document:
+    """The document a comparison reads: reading text for markdown with markup ignored, else the body as stored."""
+    if markdown and strip_markup:
+        paragraphs = markdown_paragraphs(body)
+        text = "\n\n".join(paragraphs)
+        spans, offset = [], 0
+        for paragraph in paragraphs:
+            spans.append((offset, offset + len(paragraph)))
+            offset += len(paragraph) + 2
+    else:
+        text = body
+        spans = split_plain(body) if not markdown else _markdown_block_spans(body)
+    passages, tail = [], False
+    for start, end in spans:
+        chunk = text[start:end]
+        tail = tail or bool(boilerplate_from and is_boilerplate(chunk, [boilerplate_from]))
+        passages.append(Passage(start, end, tail or is_boilerplate(chunk, boilerplate)))
+    return Document(text, tuple(passages))
+
+
+def _markdown_block_spans(body: str) -> list[tuple[int, int]]:
+    """Paragraph spans of raw markdown: blocks separated by blank lines."""
+    return split_plain(body) if _BLANK_LINE_RE.search(body) else split_plain(body + "\n\n")
+
+
+def plain_document(text: str) -> Document:
+    """A document made from a bare string, for comparing text that has no source file."""
+    return build_document(text, markdown=False, strip_markup=False)
+
+
+def word_count(text: str) -> int:
+    """Number of words in a text."""
+    return len(re.findall(r"\w+(?:['\u2019-]\w+)*", text))

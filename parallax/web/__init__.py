@@ -1,0 +1,14 @@
+"""The web layer: thin views that turn a request into one data dict, rendered as HTML or JSON."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import add, ops, pages, render, stories
+
+
+def register(app: Flask) -> None:
+    """Attach converters, blueprints, error handlers and response headers to the app."""
+    render.init_app(app)
+    for module in (pages, stories, add, ops):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,118 @@
+"""One data dict, two renderings: HTML through Jinja or JSON; errors in one shape; security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import BaseConverter
+
+from ..corpus import SLUG_RE, Corpus
+
+log = logging.getLogger("parallax.web")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+class SlugConverter(BaseConverter):
+    """URL part that is a corpus slug, so ``<id>.json`` never matches the HTML rule."""
+
+    regex = SLUG_RE.pattern.strip("^$")
+
+
+def corpus() -> Corpus:
+    """The current corpus (re-read from disk when it changed)."""
+    return current_app.extensions["parallax.corpus"].get()  # type: ignore[no-any-return]
+
+
+def wants_json() -> bool:
+    """Whether the matched route is a ``.json`` twin."""
+    return bool(request.url_rule and request.url_rule.rule.endswith(".json"))
+
+
+def page(bp: Any, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view at ``rule`` and at its JSON twin ``rule + '.json'``."""
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        bp.add_url_rule(rule, view_func=view, **options)
+        bp.add_url_rule("/index.json" if rule == "/" else rule + ".json",
+                        endpoint=view.__name__ + "_json", view_func=view, **options)
+        return view
+    return decorator
+
+
+def link(endpoint: str, values: dict[str, Any]) -> str:
+    """``url_for`` with its values in a dict (route arguments and query parameters alike)."""
+    return url_for(endpoint, **values)
+
+
+def respond(template: str, data: dict[str, Any], status: int = 200) -> Response:
+    """Render the data dict as JSON for a ``.json`` route, else through the template."""
+    if wants_json():
+        response = jsonify(data)
+        response.status_code = status
+        return response
+    endpoint = (request.endpoint or "").removesuffix("_json")
+    alternate = link(endpoint + "_json", {**(request.view_args or {}), **request.args.to_dict()})
+    response = Response(render_template(template, data=data, alternate=alternate), status=status)
+    response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
+    return response
+
+
+class BadOption(ValueError):
+    """A query or form option with a value outside the allowed set; answered with 400."""
+
+    def __init__(self, option: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
+        super().__init__(f"option '{option}' cannot be {value!r}; allowed: {', '.join(allowed)}")
+        self.option, self.allowed = option, list(allowed)
+
+
+def error_response(status: int, message: str, extra: dict[str, Any] | None = None) -> Response:
+    """An error as JSON (``{"ok": false, ...}``) for twins and API calls, else as an HTML page."""
+    payload = {"ok": False, "status": status, "error": message, **(extra or {})}
+    if wants_json() or request.path.startswith("/api/") or request.path.endswith(".json"):
+        response = jsonify(payload)
+    else:
+        response = Response(render_template("error.html", data=payload), mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def _handle_http(error: HTTPException) -> Response:
+    """Werkzeug's HTTP errors (404, 405, 413, …) in our error shape."""
+    return error_response(error.code or 500, error.description or error.name)
+
+
+def _handle_bad_option(error: BadOption) -> Response:
+    """A bad option value: 400 naming the option and its allowed values."""
+    return error_response(400, str(error), {"option": error.option, "allowed": error.allowed})
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    """Anything else: logged with its traceback, answered with a plain 500 and no details."""
+    if isinstance(error, HTTPException):
+        return _handle_http(error)
+    log.exception("unhandled error on %s", request.path, exc_info=error)
+    return error_response(500, InternalServerError.description)
+
+
+def _headers(response: Response) -> Response:
+    """Security headers on every response."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the slug converter, error handlers and header hook."""
+    app.url_map.converters["slug"] = SlugConverter
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(BadOption, _handle_bad_option)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_headers)

@@ -1,0 +1,55 @@
+"""Shared fixtures: every test builds its own app on its own copy of the corpus."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "corpus"
+STORY = "kim-putin-2023"
+SOURCE_IDS = ("moscow-times-plain", "moscow-times-markdown", "press-tv", "rt", "the-national")
+
+
+def front_matter(**fields: Any) -> str:
+    """A front matter block for a test source file."""
+    lines = ["---"] + [f"{k}: {v}" for k, v in fields.items()] + ["---", ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture()
+def corpus_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(BUNDLED, target)
+    return target
+
+
+@pytest.fixture()
+def make_app(corpus_dir: Path) -> Callable[..., Flask]:
+    """Build an app on the test's corpus copy, with extra settings."""
+    def build(**config: Any) -> Flask:
+        app = create_app({"CORPUS_DIR": str(corpus_dir), "CORPUS_RESCAN_SECONDS": 0, **config})
+        app.config["TESTING"] = True
+        return app
+    return build
+
+
+@pytest.fixture()
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """An app on a fresh copy of the bundled corpus."""
+    return make_app()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()
