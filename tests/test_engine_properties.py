@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import left_side, right_side
-from parallax.text import DEFAULT_IGNORE, IGNORABLE, plain_document
+from parallax.text import DEFAULT_IGNORE, IGNORABLE, build_document, plain_document
 
 UNITS = ("word", "char", "sentence")
 IGNORE_SETS = (DEFAULT_IGNORE, frozenset(), frozenset(IGNORABLE), frozenset({"case", "punctuation"}))
@@ -19,7 +19,8 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 @st.composite
 def texts(draw: st.DrawFn) -> str:
     """Text built from sentence-ish pieces, odd characters and arbitrary code points (lone surrogates included)."""
-    anything = st.text(st.characters(exclude_categories=()), max_size=6)
+    characters = st.one_of(st.characters(exclude_categories=()), st.characters(categories=["Cs"]))
+    anything = st.text(characters, max_size=6)
     return "".join(draw(st.lists(st.one_of(st.sampled_from(PIECES), anything), max_size=30)))
 
 
@@ -80,3 +81,16 @@ def test_text_against_itself_is_all_same(text: str, unit: str, ignore: frozenset
     assert {row.kind for row in result.rows} <= {"same"}
     assert result.stats.similarity == 1.0
     assert result.stats.words_added == result.stats.words_removed == result.stats.words_changed == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(text_pairs(), st.sampled_from(UNITS), st.sampled_from(IGNORE_SETS), st.booleans())
+def test_exact_with_boilerplate_and_markdown(pair: tuple[str, str], unit: str, ignore: frozenset[str],
+                                             markdown: bool) -> None:
+    """Documents with boilerplate passages (plain or markdown reading text) rebuild exactly too."""
+    left, right = (build_document(text, markdown=markdown, strip_markup=markdown, boilerplate=["Dear readers", "Kim"])
+                   for text in pair)
+    result = compare(left, right, CompareOptions(unit=unit, ignore=ignore))
+    assert rebuild(result, "left") == left.text and rebuild(result, "right") == right.text
+    if "boilerplate" in ignore:
+        assert all(row.kind in ("left_only", "right_only") for row in result.rows if row.boilerplate)
