@@ -259,10 +259,16 @@ def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
     kinds = {kind: sum(1 for r in counted if r.kind == kind) for kind in KINDS}
     added = removed = changed = shared = total = 0
     for row in counted:
+        if row.kind in ("left_only", "right_only"):
+            # One-sided rows: every word is added or removed, no need to walk segments.
+            count = word_count(row.left or row.right or "")
+            total += count
+            added, removed = (added + count, removed) if row.left is None else (added, removed + count)
+            continue
         total += word_count(row.left or "") + word_count(row.right or "")
         shared += equal_words(row.segments)
         more, fewer, replaced = change_counts(row.segments)
         added, removed, changed = added + more, removed + fewer, changed + replaced
-    similarity = 2 * shared / total if total else 1.0
+    similarity = min(1.0, 2 * shared / total) if total else 1.0  # capped as in segment_similarity
     return Stats(similarity, added, removed, changed, kinds["same"], kinds["changed"], kinds["moved"],
                  kinds["left_only"], kinds["right_only"])

@@ -187,7 +187,8 @@ def equal_words(segments: Sequence[Segment]) -> int:
 def segment_similarity(segments: Sequence[Segment]) -> float:
     """Share of words common to both sides: 2 x equal words / (left words + right words), 1.0 when wordless."""
     total = word_count(left_side(segments)) + word_count(right_side(segments))
-    return 2 * equal_words(segments) / total if total else 1.0
+    # Capped: char-unit segments can cut a word in two, and the pieces then count as more words than the whole.
+    return min(1.0, 2 * equal_words(segments) / total) if total else 1.0
 
 
 def change_counts(segments: Sequence[Segment]) -> tuple[int, int, int]:
