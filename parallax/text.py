@@ -26,6 +26,7 @@ _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": 
 _SPACE_RE = re.compile(r"\s+")
 _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 _INNER_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
+_HEADING_RE = re.compile(r"<(/?)h([1-6])>")
 
 _MD = MarkdownIt("commonmark", {"html": False})
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "blockquote"}
@@ -151,9 +152,10 @@ def markdown_paragraphs(body: str) -> tuple[str, ...]:
     return tuple(paragraphs)
 
 
-def render_markdown(body: str) -> str:
-    """The original markdown rendered to HTML, raw HTML escaped and the result sanitised."""
-    return nh3.clean(_MD.render(body), tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
+def render_markdown(body: str, heading_offset: int = 2) -> str:
+    """The original markdown rendered to HTML (raw HTML escaped, headings demoted to fit the page), sanitised."""
+    html = _HEADING_RE.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + heading_offset, 6)}>", _MD.render(body))
+    return nh3.clean(html, tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
 
 
 def is_boilerplate(paragraph: str, markers: Sequence[str]) -> bool:
