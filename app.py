@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from parallax import __version__
 from parallax.cache import make_cache
 from parallax.config import load_settings
 from parallax.corpus import CorpusStore
 from parallax.web import register
+from parallax.web.ops import PrefixMiddleware
 
 ROOT = Path(__file__).resolve().parent
 
@@ -33,6 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
                                                    settings["CACHE_TTL"])
     register(app)
+    if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME
+        app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings["URL_PREFIX"])  # type: ignore[method-assign]
+    if (hops := settings["PROXY_HOPS"]) > 0:  # trust X-Forwarded-For/Proto/Host/Prefix from that many proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops, x_prefix=hops)
     return app
 
 

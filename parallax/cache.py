@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from cachelib import BaseCache, RedisCache, SimpleCache
 
 ENGINE_VERSION = "1"
+REDIS_TIMEOUT = 0.5  # seconds: a slow or unreachable shared cache is bypassed quickly instead of stalling pages
 
 
 def make_cache(url: str, size: int, ttl: int) -> BaseCache:
@@ -19,8 +21,24 @@ def make_cache(url: str, size: int, ttl: int) -> BaseCache:
     if url.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        return RedisCache(host=redis.Redis.from_url(url), default_timeout=ttl, key_prefix="parallax:")
+        client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+        return RedisCache(host=client, default_timeout=ttl, key_prefix="parallax:")
     raise ValueError(f"PARALLAX_CACHE_URL must be empty or a redis:// URL, not {url!r}")
+
+
+def backend_name(cache: BaseCache) -> str:
+    """A short name for the cache backend: ``memory`` or ``redis``."""
+    return "redis" if isinstance(cache, RedisCache) else "memory"
+
+
+def answers(cache: BaseCache) -> bool:
+    """Whether the cache stores and returns a value right now (a shared cache may be down)."""
+    try:
+        token = secrets.token_hex(8)
+        cache.set("health:probe", token, timeout=60)
+        return bool(cache.get("health:probe") == token)
+    except Exception:  # noqa: BLE001 - any failure means "not answering"
+        return False
 
 
 def comparison_key(left_sha: str, right_sha: str, unit: str, ignore: Iterable[str]) -> str:

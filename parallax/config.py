@@ -50,10 +50,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FETCH_TIMEOUT", 10.0, "Seconds allowed to fetch a URL when adding a source."),
     Setting("FETCH_MAX_REDIRECTS", 3, "Redirects followed when fetching a URL."),
     Setting("FETCH_ALLOW_PRIVATE", False, "Allow fetching from private and loopback addresses (never link-local)."),
+    Setting("REQUIRE_TOKEN", "auto", "When adding sources needs EDITOR_TOKEN: 'auto' (only when HOST is not "
+            "loopback), 'always' or 'never'."),
+    Setting("DRAFT_DIR", "", "Folder for drafts between the add and confirm steps (outside the corpus); empty "
+            "for a 'parallax-drafts' folder in the system temporary folder."),
     Setting("HOST", "127.0.0.1", "Address the server binds to."),
     Setting("PORT", 5000, "Port the server binds to."),
     Setting("URL_PREFIX", "", "Path prefix when served under a sub-path without a proxy setting SCRIPT_NAME."),
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
+    Setting("WORKERS", 2, "Server processes (python -m parallax.serve); one per CPU core is a good start."),
+    Setting("THREADS", 4, "Threads per server process, so a slow comparison does not block other requests."),
+    Setting("TIMEOUT", 30, "Seconds a request may run before the server restarts its worker (last-resort guard)."),
+    Setting("LOG_LEVEL", "info", "Server log level: debug, info, warning or error."),
+    Setting("CONTROL_SOCKET", "", "Path of gunicorn's control socket for gunicornc; empty disables it."),
     Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),
 )
 

@@ -1,7 +1,123 @@
-"""Operations: health, OpenAPI description, request logging."""
+"""Operations: health, OpenAPI description, request logging, and serving under a URL prefix."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template_string, request
+
+from ..cache import answers, backend_name
+from . import openapi
+from .render import page, wants_json
 
 bp = Blueprint("ops", __name__)
+access_log = logging.getLogger("parallax.access")
+
+OUTSIDE_PREFIX = "parallax.outside_prefix"
+HEALTH_TEMPLATE = """{% extends "base.html" %}
+{% block title %}Health{% endblock %}
+{% block main %}
+<h1>{{ "Healthy" if data.ok else "Unavailable" }}</h1>
+<dl>
+  <dt>Version</dt><dd>{{ data.version }}</dd>
+  <dt>Corpus folder</dt><dd>{{ "readable" if data.corpus.readable else "missing or unreadable" }}</dd>
+  <dt>Sources</dt><dd>{{ data.corpus.sources }} in {{ data.corpus.stories }} stories</dd>
+  <dt>Cache</dt><dd>{{ data.cache.backend }}, {{ "answering" if data.cache.ok else "not answering" }}</dd>
+</dl>
+{% if data.corpus.problems %}<h2>Files not loaded</h2>
+<ul>{% for p in data.corpus.problems %}<li><code>{{ p.path }}</code>: {{ p.reason }}</li>{% endfor %}</ul>{% endif %}
+{% endblock %}
+"""
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class PrefixMiddleware:
+    """Serve the app under ``prefix`` without a proxy: move the prefix from PATH_INFO to SCRIPT_NAME."""
+
+    def __init__(self, app: WSGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = "/" + prefix.strip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Route ``<prefix>/...`` to the app; anything else is flagged so the app answers 404."""
+        path: str = environ.get("PATH_INFO", "")
+        script: str = environ.get("SCRIPT_NAME", "").rstrip("/")
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            environ["PATH_INFO"] = path[len(self.prefix):] or "/"
+            if not script.endswith(self.prefix):
+                environ["SCRIPT_NAME"] = script + self.prefix
+        elif not script.endswith(self.prefix):
+            environ[OUTSIDE_PREFIX] = True
+        return self.app(environ, start_response)
+
+
+def logfmt(fields: dict[str, Any]) -> str:
+    """``key=value`` pairs, quoting values that contain spaces, quotes or equals signs."""
+    parts = []
+    for key, value in fields.items():
+        raw = "" if value is None else str(value)
+        if not raw or any(c in raw for c in ' "=\\') or any(ord(c) < 32 for c in raw):
+            raw = '"' + raw.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        parts.append(f"{key}={raw}")
+    return " ".join(parts)
+
+
+@bp.before_app_request
+def _start() -> None:
+    """Note when the request started; refuse paths outside the configured URL prefix."""
+    g.parallax_started = time.perf_counter()
+    if request.environ.get(OUTSIDE_PREFIX) and request.path not in ("/-/health", "/-/health.json"):
+        abort(404, description=f"Parallax is served under {current_app.config['URL_PREFIX'].rstrip('/')}/.")
+
+
+@bp.after_app_request
+def _log(response: Response) -> Response:
+    """One access-log line per request: method, path, status, duration in ms."""
+    started = g.get("parallax_started")
+    duration = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    fields = {"method": request.method, "path": request.script_root + request.path,
+              "query": request.query_string.decode("latin-1") or None, "status": response.status_code,
+              "duration_ms": f"{duration:.1f}", "bytes": response.content_length,
+              "remote": request.remote_addr}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    access_log.info(logfmt(fields), extra={"logfmt": fields})
+    return response
+
+
+def health_data() -> tuple[dict[str, Any], bool]:
+    """The health report and whether the app can serve its corpus."""
+    store = current_app.extensions["parallax.corpus"]
+    root = store.root
+    readable = root.is_dir() and os.access(root, os.R_OK | os.X_OK)
+    current = store.get()
+    cache = current_app.extensions["parallax.cache"]
+    data = {"ok": readable, "version": current_app.config["VERSION"],
+            "corpus": {"readable": readable, "sources": len(current.sources), "stories": len(current.stories),
+                       "problems": [{"path": p.path, "reason": p.reason} for p in current.problems]},
+            "cache": {"backend": backend_name(cache), "ok": answers(cache)}}
+    return data, readable
+
+
+@page(bp, "/-/health")
+def health() -> Any:
+    """Health: 200 when the corpus folder is readable (a down shared cache only degrades), else 503."""
+    data, healthy = health_data()
+    if wants_json():
+        response = jsonify(data)
+    else:
+        response = Response(render_template_string(HEALTH_TEMPLATE, data=data, alternate=None))
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/openapi.json")
+def openapi_json() -> Any:
+    """The OpenAPI 3.1 description of the JSON endpoints, for the prefix this request came through."""
+    return jsonify(openapi.build(current_app.config["VERSION"], request.script_root))
+
