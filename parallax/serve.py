@@ -6,6 +6,7 @@ comparison engine; threads in each keep the index answering while a slow compari
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 import time
@@ -73,9 +74,14 @@ def gunicorn_options(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def public_url(host: str, port: int, prefix: str) -> str:
     """The URL to open for a bind address (wildcard addresses shown as loopback)."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host  # noqa: S104
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:  # a host name
+        shown = host
+    else:
+        if address.is_unspecified:
+            address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+        shown = f"[{address}]" if address.version == 6 else str(address)
     path = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     return f"http://{shown}:{port}{path}"
 

@@ -119,5 +119,5 @@ def health() -> Any:
 @bp.route("/openapi.json")
 def openapi_json() -> Any:
     """The OpenAPI 3.1 description of the JSON endpoints, for the prefix this request came through."""
-    return jsonify(openapi.build(current_app.config["VERSION"], request.script_root))
+    return jsonify(openapi.build(current_app.config["VERSION"], request.url_root.rstrip("/")))
 
