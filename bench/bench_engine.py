@@ -1,0 +1,184 @@
+"""Benchmark the comparison engine against raw diff-match-patch, difflib and git on seed and synthetic pairs."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import diff_match_patch
+
+from bench.synth import seed_texts, synthetic_pair, unrelated_pair
+from parallax.compare import Comparison, compare
+from parallax.diffing import Encoder, diff_codes, token_key, tokenize
+from parallax.text import DEFAULT_IGNORE, plain_document
+
+DIFFLIB_CAP_SECONDS = 30.0
+#: Baseline diffs get the engine's default time budget; a '*' marks a baseline that ran into it.
+BASELINE_TIMELIMIT = 2.0
+_DIFFLIB_CHILD = """
+import difflib, sys, time
+a = open(sys.argv[1], encoding="utf-8").read().splitlines()
+b = open(sys.argv[2], encoding="utf-8").read().splitlines()
+start = time.perf_counter()
+difflib.HtmlDiff().make_file(a, b)
+print(time.perf_counter() - start)
+"""
+
+
+@dataclass
+class Case:
+    """One benchmark input pair and the target it is judged against."""
+
+    name: str
+    left: str
+    right: str
+    target_ms: float | None
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """Median wall time of an action in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def engine(case: Case) -> Comparison:
+    """The engine at word level on a case, building documents afresh (cold: nothing cached)."""
+    return compare(plain_document(case.left), plain_document(case.right))
+
+
+def encoded_words(left: str, right: str) -> tuple[str, str]:
+    """Both texts as word tokens encoded one code point each, as the engine encodes them."""
+    encoder = Encoder()
+    return tuple(encoder.encode([token_key(t, "word", DEFAULT_IGNORE) or t for t in tokenize(text, "word")])
+                 for text in (left, right))  # type: ignore[return-value]
+
+
+def raw_fast(case: Case) -> None:
+    """A whole-text word diff with fast_diff_match_patch (the floor the engine builds on)."""
+    left, right = encoded_words(case.left, case.right)
+    diff_codes(left, right, BASELINE_TIMELIMIT)
+
+
+def raw_python(case: Case) -> None:
+    """The same whole-text word diff with the pure-Python diff_match_patch port."""
+    left, right = encoded_words(case.left, case.right)
+    dmp = diff_match_patch.diff_match_patch()
+    dmp.Diff_Timeout = BASELINE_TIMELIMIT
+    dmp.diff_cleanupSemantic(dmp.diff_main(left, right, False))
+
+
+def difflib_ms(folder: Path) -> str:
+    """difflib.HtmlDiff().make_file on the pair's lines in a child process, abandoned after the cap."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _DIFFLIB_CHILD, str(folder / "a"), str(folder / "b")],
+                              capture_output=True, text=True, timeout=DIFFLIB_CAP_SECONDS, check=True)
+    except subprocess.TimeoutExpired:
+        return f">{DIFFLIB_CAP_SECONDS:.0f}s"
+    return f"{float(done.stdout) * 1000:.1f}"
+
+
+def git_ms(folder: Path, repeat: int) -> str:
+    """git diff --no-index --word-diff=porcelain on the pair (process start included)."""
+    git = shutil.which("git")
+    if not git:
+        return "n/a"
+    command = [git, "diff", "--no-index", "--word-diff=porcelain", str(folder / "a"), str(folder / "b")]
+    return f"{median_ms(lambda: subprocess.run(command, capture_output=True, check=False), repeat):.1f}"
+
+
+def _capped(ms: float) -> str:
+    """A baseline time, starred when the baseline ran into its time limit (its result is then coarse)."""
+    return f"{ms:.1f}{'*' if ms >= BASELINE_TIMELIMIT * 950 else ''}"
+
+
+def peak_mb(case: Case) -> float:
+    """Peak Python heap during one engine run, in MB (tracemalloc)."""
+    tracemalloc.start()
+    engine(case)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def summary(result: Comparison) -> str:
+    """Row counts and similarity in a few characters."""
+    stats = result.stats
+    text = (f"sim {stats.similarity:.2f}: {stats.same} same, {stats.changed} chg, {stats.moved} mov, "
+            f"{stats.left_only}/{stats.right_only} L/R-only")
+    return text + (f" [{'; '.join(result.limits)}]" if result.limits else "")
+
+
+def cases(quick: bool) -> list[Case]:
+    """Seed pairs, then synthetic edited pairs and an unrelated pair."""
+    texts = seed_texts()
+    out = [Case(f"seed {a:03d}-{b:03d}", texts[a], texts[b], 10.0) for a, b in itertools.combinations(range(5), 2)]
+    out.append(Case("synthetic 100 KB", *synthetic_pair(100_000, seed=1), None))
+    out.append(Case("unrelated 100 KB", *unrelated_pair(100_000, seed=2), 100.0))
+    if not quick:
+        out.append(Case("synthetic 1 MB", *synthetic_pair(1_000_000, seed=3), 1000.0))
+    return out
+
+
+def run(quick: bool) -> None:
+    """Time every case and print one table row per case, then the seed medians."""
+    header = (f"{'case':<18}{'chars L/R':>17}{'engine ms':>11}{'fdmp ms':>9}{'x':>6}{'py-dmp ms':>11}{'x':>7}"
+              f"{'difflib ms':>12}{'git ms':>8}{'peak MB':>9}{'target':>9}  result")
+    print(header)
+    print("-" * len(header))
+    seed_engine: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for case in cases(quick):
+            big = len(case.left) > 500_000
+            repeat = 1 if quick else (3 if big else 9 if len(case.left) > 50_000 else 25)
+            (folder / "a").write_text(case.left, encoding="utf-8")
+            (folder / "b").write_text(case.right, encoding="utf-8")
+            ms = median_ms(lambda case=case: engine(case), repeat)
+            fast = median_ms(lambda case=case: raw_fast(case), repeat)
+            seed = case.name.startswith("seed")
+            python = median_ms(lambda case=case: raw_python(case), 1 if big else min(repeat, 3)) \
+                if seed or not quick else float("nan")
+            slow = difflib_ms(folder) if seed or not quick else "skipped"
+            verdict = "" if case.target_ms is None else ("ok" if ms <= case.target_ms else "MISS")
+            target = "" if case.target_ms is None else f"<={case.target_ms:.0f} {verdict}"
+            if seed:
+                seed_engine.append(ms)
+            print(f"{case.name:<18}{f'{len(case.left)}/{len(case.right)}':>17}{ms:>11.2f}{_capped(fast):>9}"
+                  f"{ms / fast:>6.2f}{_capped(python):>11}{ms / python:>7.3f}{slow:>12}"
+                  f"{git_ms(folder, 3 if not quick else 1):>8}{peak_mb(case):>9.1f}{target:>9}  "
+                  f"{summary(engine(case))}")
+    print(f"\nseed pairs (10, word level, cold): median {statistics.median(seed_engine):.2f} ms, "
+          f"max {max(seed_engine):.2f} ms; target <= 10 ms each")
+    print("x = engine time / baseline time; fdmp = fast_diff_match_patch whole-text word diff (C++), "
+          "py-dmp = pure-Python diff_match_patch, same encoding; both with semantic cleanup and a "
+          f"{BASELINE_TIMELIMIT:.0f} s limit (* = hit it: coarse result); difflib = HtmlDiff().make_file on lines, "
+          f"capped at {DIFFLIB_CAP_SECONDS:.0f} s; git = word-diff porcelain incl. process start")
+    if sys.platform != "win32":
+        import resource
+
+        print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def main() -> None:
+    """Parse the command line and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one repetition, no 1 MB pair: a smoke run")
+    run(parser.parse_args().quick)
+
+
+if __name__ == "__main__":
+    main()
