@@ -1,0 +1,295 @@
+"""Many-sources view: similarity matrix, clustering order, passage coverage and unique passages of a story.
+
+Everything here is cheap by design: sources are compared through sets of hashed word shingles and an inverted
+index of sentence shingles, never by a full diff per pair. Results are cached per corpus state.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_right
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TypeVar
+
+from .align import cut_sentences
+from .corpus import Source
+from .text import DEFAULT_IGNORE, fold
+
+_WORD_RE = re.compile(r"\w+")
+#: Folding used for matching words (never for display).
+_WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
+#: Words per shingle for the whole-source similarity.
+SHINGLE = 3
+#: Dice score (on word sets) at which two sentences count as the same passage reworded (as the engine's pairing).
+MATCH_THRESHOLD = 0.5
+#: Candidates a sentence is scored against per lookup: keeps one pathological sentence from costing much.
+MAX_CANDIDATES = 400
+ORDERS = ("date", "cluster")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One sentence of a source, at the position the comparison engine gives it (default ignore options)."""
+
+    pos: int
+    para: int
+    text: str
+    key: str
+    words: frozenset[str]
+    grams: frozenset[int]
+    boilerplate: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A source reduced to what the overview needs: its sentences and its shingle set."""
+
+    id: str
+    outlet: str
+    published: str
+    sentences: tuple[Sent, ...]
+    shingles: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """Another source carrying a base sentence: how (same or changed wording), where, and how closely."""
+
+    source: int
+    kind: str
+    pos: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One sentence of the base source and the other sources that carry it."""
+
+    sent: Sent
+    carriers: tuple[Carrier, ...]
+
+
+def words_of(text: str) -> list[str]:
+    """Folded words of a text, for matching."""
+    return _WORD_RE.findall(fold(text, _WORD_FOLD))
+
+
+def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[int]:
+    """Hashed word n-grams of a word list (the whole list when it is shorter than n)."""
+    if len(words) < size:
+        return frozenset({hash(tuple(words))}) if words else frozenset()
+    return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))
+
+
+def dice(a: frozenset[T], b: frozenset[T]) -> float:
+    """Dice coefficient of two sets (1.0 when both are empty)."""
+    total = len(a) + len(b)
+    return 2 * len(a & b) / total if total else 1.0
+
+
+@lru_cache(maxsize=2048)
+def prepare(source: Source) -> Prepared:
+    """Sentences and shingles of one source (cached: a Source is immutable and hashes its content)."""
+    document = source.document(DEFAULT_IGNORE)
+    starts = sorted(p.start for p in document.passages)
+    sents: list[Sent] = []
+    body_words: list[str] = []
+    for pos, sentence in enumerate(cut_sentences(document, DEFAULT_IGNORE)):
+        lead = len(sentence.text) - len(sentence.text.lstrip())
+        para = max(bisect_right(starts, sentence.start + lead) - 1, 0)
+        found = words_of(sentence.text)
+        sents.append(Sent(pos, para, sentence.text.strip(), sentence.key, frozenset(found),
+                          shingles(found, 2), sentence.boilerplate))
+        if not sentence.boilerplate:
+            body_words.extend(found)
+    return Prepared(source.id, source.outlet or source.id, source.published, tuple(sents), shingles(body_words))
+
+
+def similarity_matrix(prepared: Sequence[Prepared]) -> list[list[float]]:
+    """Dice similarity of the word 3-shingle sets of every pair of sources (1.0 on the diagonal)."""
+    n = len(prepared)
+    matrix = [[1.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            matrix[i][j] = matrix[j][i] = dice(prepared[i].shingles, prepared[j].shingles)
+    return matrix
+
+
+def date_order(prepared: Sequence[Prepared]) -> list[int]:
+    """Indices by published date, unknown dates last (ties keep the story's order)."""
+    return sorted(range(len(prepared)), key=lambda i: prepared[i].published or "9999")
+
+
+def cluster_order(matrix: Sequence[Sequence[float]]) -> list[int]:
+    """Indices as a greedy nearest-neighbour chain from the most similar pair, so similar sources sit together."""
+    n = len(matrix)
+    if n < 3:
+        return list(range(n))
+    best = max((matrix[i][j], -i, -j) for i in range(n) for j in range(i + 1, n))
+    chain = [-best[1], -best[2]]
+    left = set(range(n)) - set(chain)
+    while left:
+        # Grow at whichever end has the closer unvisited neighbour.
+        head, tail = chain[0], chain[-1]
+        to_tail = max(left, key=lambda k: (matrix[tail][k], -k))
+        to_head = max(left, key=lambda k: (matrix[head][k], -k))
+        if matrix[head][to_head] > matrix[tail][to_tail]:
+            chain.insert(0, to_head)
+            left.discard(to_head)
+        else:
+            chain.append(to_tail)
+            left.discard(to_tail)
+    return chain
+
+
+class SentenceIndex:
+    """Inverted index of sentence word-bigrams over every source of a story, for cheap passage matching."""
+
+    def __init__(self, prepared: Sequence[Prepared]) -> None:
+        """Index every non-boilerplate sentence by its exact key and by its word bigrams."""
+        self.prepared = prepared
+        self.by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.by_gram: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for s, source in enumerate(prepared):
+            for n, sent in enumerate(source.sentences):
+                if sent.boilerplate or not sent.words:
+                    continue
+                self.by_key[sent.key].append((s, n))
+                for gram in sent.grams:
+                    self.by_gram[gram].append((s, n))
+
+    def _candidates(self, sent: Sent, skip: Callable[[int], bool]) -> list[tuple[int, int]]:
+        """Distinct sentences of other sources sharing a bigram with this one, rarest bigrams first, capped."""
+        seen: dict[tuple[int, int], None] = {}
+        for gram in sorted(sent.grams, key=lambda g: len(self.by_gram.get(g, ()))):
+            for hit in self.by_gram.get(gram, ()):
+                if not skip(hit[0]):
+                    seen[hit] = None
+            if len(seen) >= MAX_CANDIDATES:
+                break
+        return list(seen)
+
+    def best_per_source(self, source: int, sent: Sent) -> dict[int, Carrier]:
+        """For one sentence, the best-matching sentence in each other source reaching the threshold."""
+        best: dict[int, Carrier] = {}
+        for s, n in self.by_key.get(sent.key, ()):
+            if s != source and s not in best:
+                best[s] = Carrier(s, "same", self.prepared[s].sentences[n].pos, 1.0)
+        for s, n in self._candidates(sent, lambda k: k == source or k in best):
+            other = self.prepared[s].sentences[n]
+            score = dice(sent.words, other.words)
+            if score >= MATCH_THRESHOLD and (s not in best or score > best[s].score):
+                best[s] = Carrier(s, "changed", other.pos, round(score, 3))
+        return best
+
+    def carried_elsewhere(self, source: int, sent: Sent, same_outlet: Callable[[int], bool]) -> bool:
+        """Whether any source of another outlet carries this sentence (stops at the first one found)."""
+        if any(not same_outlet(s) for s, _ in self.by_key.get(sent.key, ())):
+            return True
+        for s, n in self._candidates(sent, same_outlet):
+            if dice(sent.words, self.prepared[s].sentences[n].words) >= MATCH_THRESHOLD:
+                return True
+        return False
+
+
+def coverage(index: SentenceIndex, base: int) -> list[Coverage]:
+    """Each non-boilerplate sentence of the base source with the other sources that carry it."""
+    out: list[Coverage] = []
+    for sent in index.prepared[base].sentences:
+        if sent.boilerplate or not sent.words:
+            continue
+        found = index.best_per_source(base, sent)
+        out.append(Coverage(sent, tuple(found[s] for s in sorted(found))))
+    return out
+
+
+def unique_passages(index: SentenceIndex) -> list[list[list[Sent]]]:
+    """Per source, runs of consecutive sentences (within a paragraph) that no source of another outlet carries."""
+    outlets = [p.outlet for p in index.prepared]
+    result: list[list[list[Sent]]] = []
+    for s, source in enumerate(index.prepared):
+        runs: list[list[Sent]] = []
+        previous: Sent | None = None
+        for sent in source.sentences:
+            if sent.boilerplate or not sent.words:
+                continue
+            if index.carried_elsewhere(s, sent, lambda k, o=outlets[s]: outlets[k] == o):  # type: ignore[misc]
+                continue
+            if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
+                runs[-1].append(sent)
+            else:
+                runs.append([sent])
+            previous = sent
+        result.append(runs)
+    return result
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    """The overview's computed data for one corpus state of a story."""
+
+    prepared: tuple[Prepared, ...]
+    matrix: list[list[float]]
+    orders: dict[str, list[int]]
+    index: SentenceIndex
+    unique: list[list[list[Sent]]]
+    _coverage: dict[int, list[Coverage]] = field(default_factory=dict, repr=False, compare=False)
+
+    def coverage(self, base: int) -> list[Coverage]:
+        """Coverage of one base source (memoised per model)."""
+        found = self._coverage.get(base)
+        if found is None:
+            found = self._coverage[base] = coverage(self.index, base)
+        return found
+
+
+def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, ...], ...]:
+    """What the overview depends on: each source's id, content hash and the metadata it reads."""
+    return tuple((s.id, s.sha256, s.outlet, s.published, s.format, s.boilerplate_from, *s.boilerplate)
+                 for s in sources)
+
+
+class _LRU:
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        """Empty, holding at most ``size`` entries."""
+        self.size = size
+        self.items: OrderedDict[object, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_make(self, key: object, make: Callable[[], T]) -> T:
+        """The value for key, made (outside the lock) on a miss."""
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]  # type: ignore[return-value]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_MODELS = _LRU(16)
+
+
+def build_model(sources: Sequence[Source]) -> StoryModel:
+    """Compute the overview data of a list of sources (uncached)."""
+    prepared = tuple(prepare(s) for s in sources)
+    matrix = similarity_matrix(prepared)
+    index = SentenceIndex(prepared)
+    orders = {"date": date_order(prepared), "cluster": cluster_order(matrix)}
+    return StoryModel(prepared, matrix, orders, index, unique_passages(index))
+
+
+def story_model(sources: Sequence[Source]) -> StoryModel:
+    """The overview data of a story's sources, cached per corpus state (ids, content hashes and metadata)."""
+    return _MODELS.get_or_make(_memo_key(sources), lambda: build_model(sources))
