@@ -1,0 +1,219 @@
+"""Fetching a web page to add as a source, without letting the URL reach into the internal network.
+
+Every hop (the first URL and each redirect) is resolved here, every resolved address is checked, and the
+connection goes to the checked address itself, so a second DNS answer cannot swap in another host.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+USER_AGENT = "Parallax/0.1 (adding a source for side-by-side reading)"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_CHUNK = 65_536
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Never fetched, whatever FETCH_ALLOW_PRIVATE says: link-local ranges and cloud metadata services.
+ALWAYS_REFUSED_NETWORKS = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
+                                ipaddress.ip_address("100.100.100.200")})
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched HTML page: the final URL after redirects, its media type and charset, and the raw bytes."""
+
+    url: str
+    content_type: str
+    charset: str
+    body: bytes
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    """The IPv4 address inside an IPv4-mapped IPv6 address, else the address itself."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
+    """Why this address must not be fetched, or None when it may be."""
+    address = _unmapped(address)
+    if address in METADATA_ADDRESSES:
+        return f"{address} is a cloud metadata address"
+    if any(address in net for net in ALWAYS_REFUSED_NETWORKS if net.version == address.version):
+        return f"{address} is a link-local address"
+    if address.is_multicast or address.is_unspecified:
+        return f"{address} is not a unicast address"
+    if not allow_private and (address.is_private or address.is_loopback or address.is_reserved
+                              or not address.is_global):
+        return f"{address} is a private, loopback or reserved address (set FETCH_ALLOW_PRIVATE to allow it)"
+    return None
+
+
+def resolve(host: str, port: int, allow_private: bool) -> IPAddress:
+    """Resolve a host name and check every address it has; return the first one (refusing if any is bad)."""
+    name = host.rstrip(".").lower()
+    if name in METADATA_HOSTS:
+        raise FetchError(f"refusing to fetch from {host}: it is a cloud metadata host")
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(name)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as error:
+            raise FetchError(f"cannot resolve host {host!r}: {error}", 502) from None
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise FetchError(f"host {host!r} has no address", 502)
+    for address in addresses:
+        reason = address_refusal(address, allow_private)
+        if reason:
+            raise FetchError(f"refusing to fetch {host}: {reason}")
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to an already-checked IP address."""
+
+    def connect(self) -> None:
+        """Open the socket to the pinned address."""
+        self.sock = socket.create_connection((self.host, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to an already-checked IP address, verifying the certificate for the host name."""
+
+    def __init__(self, address: str, port: int, server_hostname: str, timeout: float) -> None:
+        super().__init__(address, port, timeout=timeout)
+        self._server_hostname = server_hostname
+        self._tls = ssl.create_default_context()
+
+    def connect(self) -> None:
+        """Open the socket to the pinned address and start TLS for the real host name."""
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self._server_hostname)
+
+
+def _check_url(url: str) -> tuple[str, str, int, str, str]:
+    """Split a URL into scheme, host, port, Host header and request path, refusing what cannot be fetched."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
+    if not parts.hostname:
+        raise FetchError(f"the URL {url!r} has no host")
+    if parts.username or parts.password:
+        raise FetchError("URLs with a user name or password are not fetched")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchError(f"the URL {url!r} has an invalid port") from None
+    host_header = parts.netloc.rpartition("@")[2]
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, host_header, path
+
+
+def _media_type(header: str) -> tuple[str, str]:
+    """The media type and charset parameter of a Content-Type header."""
+    kind, _, params = header.partition(";")
+    charset = ""
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset":
+            charset = value.strip().strip('"\'')
+    return kind.strip().lower(), charset
+
+
+def _read_limited(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
+    """Read the body, refusing more than ``max_bytes`` or reading past the deadline."""
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"the page is {int(declared):,} bytes, over the limit of {max_bytes:,} bytes", 413)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError("the page took too long to download", 504)
+        chunk = response.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(f"the page is over the limit of {max_bytes:,} bytes", 413)
+        chunks.append(chunk)
+
+
+def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HTTPConnection,
+                                                                    http.client.HTTPResponse]:
+    """Check, resolve and request one URL; the caller closes the connection."""
+    scheme, host, port, host_header, path = _check_url(url)
+    address = str(resolve(host, port, allow_private))
+    connection: http.client.HTTPConnection
+    if scheme == "https":
+        connection = _PinnedHTTPSConnection(address, port, host, timeout)
+    else:
+        connection = _PinnedHTTPConnection(address, port, timeout=timeout)
+    connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    connection.putheader("Host", host_header)
+    connection.putheader("User-Agent", USER_AGENT)
+    connection.putheader("Accept", "text/html,application/xhtml+xml;q=0.9")
+    connection.putheader("Accept-Encoding", "identity")
+    connection.endheaders()
+    return connection, connection.getresponse()
+
+
+def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow_private: bool) -> Page:
+    """Fetch an HTML page, following at most ``max_redirects`` redirects, each hop checked before connecting."""
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    current = url.strip()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504)
+        connection: http.client.HTTPConnection | None = None
+        try:
+            connection, response = _open(current, remaining, allow_private)
+            location = response.getheader("Location")
+            if response.status in (301, 302, 303, 307, 308) and location:
+                seen.append(current)
+                if len(seen) > max_redirects:
+                    raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}", 502)
+                current = urljoin(current, location)
+                continue
+            if response.status != 200:
+                raise FetchError(f"the server answered {response.status} {response.reason} for {current}", 502)
+            kind, charset = _media_type(response.getheader("Content-Type") or "")
+            if kind not in HTML_TYPES:
+                raise FetchError(f"{current} is not an HTML page (its type is {kind or 'not given'})", 415)
+            body = _read_limited(response, max_bytes, deadline)
+            return Page(url=current, content_type=kind, charset=charset, body=body)
+        except TimeoutError:
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504) from None
+        except ssl.SSLError as error:
+            raise FetchError(f"secure connection to {current} failed: {error.reason or error}", 502) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise FetchError(f"could not fetch {current}: {error}", 502) from None
+        finally:
+            if connection is not None:
+                connection.close()

@@ -1,0 +1,402 @@
+"""Turning pasted text, uploaded files and fetched pages into new corpus files, written atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .corpus import MAX_SLUG_LENGTH, SLUG_RE, STORY_FILE, Corpus, CorpusError, Source, parse_source
+
+MAX_ID_LENGTH = 60
+UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+MIN_CONFIDENCE_CHAOS = 0.2
+DRAFT_TTL_SECONDS = 24 * 3600
+_DRAFT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class IngestError(ValueError):
+    """Input that cannot become a source; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DuplicateError(IngestError):
+    """The same text is already in the story as ``existing``."""
+
+    def __init__(self, existing: Source) -> None:
+        super().__init__(f"this text is already in the story as '{existing.id}'", 409)
+        self.existing = existing
+
+
+@dataclass
+class Extracted:
+    """Article text with the metadata found alongside it (empty strings when unknown)."""
+
+    body: str
+    format: str = "text"
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    published: str = ""
+    url: str = ""
+    language: str = ""
+    capture: str = ""
+    original_file: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain data, for drafts and JSON."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class NewSource:
+    """Everything needed to write one source file (metadata as confirmed by the editor)."""
+
+    story: str
+    body: str
+    format: str = "text"
+    outlet: str = ""
+    title: str = ""
+    published: str = ""
+    url: str = ""
+    language: str = "en"
+    attribution: str = "unknown"
+    attribution_note: str = ""
+    capture: str = ""
+    original_file: str = ""
+    version_of: str = ""
+    captured: str = field(default_factory=lambda: now_iso())
+
+
+def now_iso() -> str:
+    """The current time in UTC as an ISO date-time, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def slugify(value: str, max_length: int = MAX_ID_LENGTH) -> str:
+    """ASCII slug of a-z, 0-9 and single '-' (accents folded, the rest dropped), at most ``max_length`` long."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug[:max_length]
+    return slug.strip("-")
+
+
+def one_line(value: str) -> str:
+    """Metadata text on one line: whitespace runs collapsed, control characters dropped."""
+    return " ".join(_CONTROL_RE.sub("", value).split())
+
+
+def normalise_body(body: str) -> str:
+    """The body as compared for duplicates: newlines unified, outer whitespace stripped."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def body_hash(body: str) -> str:
+    """sha256 of the normalised body."""
+    return hashlib.sha256(normalise_body(body).encode("utf-8")).hexdigest()
+
+
+def find_duplicate(corpus: Corpus, story: str, body: str) -> Source | None:
+    """A source of the story whose text is the same as ``body`` (after normalisation), if any."""
+    digest = body_hash(body)
+    return next((s for s in corpus.story_sources(story) if body_hash(s.body) == digest), None)
+
+
+def decode_text(raw: bytes) -> str:
+    """Bytes as text: UTF-8 first, then charset-normalizer's best guess if it is confident; else IngestError."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.chaos > MIN_CONFIDENCE_CHAOS:
+        raise IngestError(f"the text is not UTF-8 (bad byte 0x{raw[first_bad]:02x} at offset {first_bad}) and its "
+                          "encoding could not be recognised; save it as UTF-8 and try again")
+    decoded = str(best)
+    if _CONTROL_RE.search(decoded):
+        raise IngestError("the text could not be decoded: it contains control characters (is it a binary file?)")
+    return decoded.removeprefix("\ufeff")
+
+
+def decode_html(raw: bytes, declared_charset: str = "") -> str:
+    """HTML bytes as text: the declared charset when it works, else the same rules as plain text."""
+    if declared_charset:
+        try:
+            return raw.decode(declared_charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(raw)
+
+
+def extract_html(html: str, url: str = "") -> Extracted:
+    """The article text and metadata (title, date, author, site name) of an HTML page, via trafilatura."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
+                                           include_tables=True, favor_precision=True)
+    text = (getattr(document, "text", None) or "") if document is not None else ""
+    if not text.strip():
+        raise IngestError("no article text found in this page", 422)
+
+    def meta(name: str) -> str:
+        """One metadata field as a single-line string."""
+        return one_line(str(getattr(document, name, None) or ""))
+
+    published = meta("date")
+    if not _is_iso_date(published):
+        published = ""
+    page_url = meta("url") or url
+    if not page_url.startswith(("http://", "https://")):
+        page_url = url
+    return Extracted(body=text.strip() + "\n", format="text", title=meta("title"),
+                     outlet=meta("sitename") or meta("hostname"), author=meta("author"), published=published,
+                     url=page_url, language=meta("language"))
+
+
+def _is_iso_date(value: str) -> bool:
+    """Whether the value is an ISO date (YYYY-MM-DD)."""
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def upload_kind(filename: str) -> str:
+    """'text', 'markdown' or 'html' from an upload's file name; IngestError (415) for other types."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise IngestError(f"files of type '{suffix or filename}' cannot be added; use .txt, .md, .html or .htm", 415)
+    return UPLOAD_TYPES[suffix]
+
+
+def safe_file_name(filename: str) -> str:
+    """An uploaded file's base name, reduced to safe characters, for the ``original_file`` field."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", one_line(base))[:120].lstrip(".") or "upload"
+
+
+def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
+    """An uploaded file as article text: HTML through trafilatura, text and markdown as they are."""
+    kind = upload_kind(filename)
+    if len(raw) > max_bytes:
+        raise IngestError(f"the file is {len(raw):,} bytes, over the MAX_UPLOAD_BYTES limit of {max_bytes:,}", 413)
+    name = safe_file_name(filename)
+    if kind == "html":
+        extracted = extract_html(decode_html(raw))
+        extracted.capture = f"uploaded HTML file {name}; article text extracted by trafilatura"
+    else:
+        body = decode_text(raw)
+        if not body.strip():
+            raise IngestError("the file has no text")
+        extracted = Extracted(body=body, format=kind, capture=f"uploaded {kind} file {name}")
+    extracted.original_file = name
+    return extracted
+
+
+def from_text(text: str, fmt: str) -> Extracted:
+    """Pasted text (newlines as the browser sends them are unified to '\\n')."""
+    if fmt not in ("text", "markdown"):
+        raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}")
+    body = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not body.strip():
+        raise IngestError("the text is empty: paste the article text")
+    return Extracted(body=body, format=fmt, capture=f"pasted {'markdown' if fmt == 'markdown' else 'plain text'}")
+
+
+def from_html(html: str, url: str = "", capture: str = "HTML; article text extracted by trafilatura") -> Extracted:
+    """An HTML document (given as text) as article text and metadata."""
+    extracted = extract_html(html, url)
+    extracted.capture = capture
+    return extracted
+
+
+def build_file_text(source_id: str, new: NewSource) -> str:
+    """The file's text: YAML front matter (only the fields that have values) and then the body exactly."""
+    meta: dict[str, Any] = {"id": source_id, "story": new.story}
+    for name in ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
+                 "capture", "original_file", "captured", "version_of"):
+        value = getattr(new, name)
+        if value:
+            meta[name] = one_line(value)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
+    return f"---\n{front}---\n{new.body}"
+
+
+def taken_ids(root: Path, corpus: Corpus) -> set[str]:
+    """Ids in use: those loaded, plus every source file name on disk (in case the corpus was not reloaded)."""
+    on_disk = {p.stem for suffix in ("txt", "md", "markdown") for p in root.glob(f"*/*.{suffix}")}
+    return set(corpus.sources) | on_disk
+
+
+def _candidate_ids(base: str) -> list[str]:
+    """The id and its numbered variants: base, base-2, base-3, …"""
+    return [base] + [f"{base[:MAX_ID_LENGTH - len(str(n)) - 1].rstrip('-')}-{n}" for n in range(2, 1000)]
+
+
+def base_id(new: NewSource) -> str:
+    """The preferred id: the title as a slug, else the outlet, else 'source'."""
+    return slugify(new.title) or slugify(new.outlet) or "source"
+
+
+def story_folder(root: Path, story: str) -> Path:
+    """The folder of a story, refusing slugs that are not safe folder names."""
+    if not SLUG_RE.match(story) or len(story) > MAX_SLUG_LENGTH:
+        raise IngestError(f"story must be a slug of a-z, 0-9 and '-' (at most {MAX_SLUG_LENGTH} characters), "
+                          f"not {story!r}")
+    folder = (root / story).resolve()
+    if folder.parent != root.resolve():
+        raise IngestError(f"story {story!r} is not a folder of the corpus")
+    return folder
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_exclusive(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically, never replacing a file; False when ``path`` already exists.
+
+    The bytes go to a hidden temporary file in the same folder (the loader skips names starting with '.'),
+    are flushed to disk, and are then hard-linked to the final name, which fails if it exists.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def ensure_story(root: Path, story: str, title: str) -> bool:
+    """Create the story folder with its story.yaml when it does not exist; True when it was created."""
+    folder = story_folder(root, story)
+    created = not folder.exists()
+    folder.mkdir(exist_ok=True)
+    if not (folder / STORY_FILE).exists():
+        text = yaml.safe_dump({"slug": story, "title": one_line(title) or story}, sort_keys=False,
+                              allow_unicode=True)
+        write_exclusive(folder / STORY_FILE, text.encode("utf-8"))
+    return created
+
+
+def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, story_title: str = "") -> Source:
+    """Validate and write a new source under a fresh id, never overwriting a file; return it as loaded."""
+    root = Path(root).resolve()
+    folder = story_folder(root, new.story)
+    duplicate = find_duplicate(corpus, new.story, new.body)
+    if duplicate is not None:
+        raise DuplicateError(duplicate)
+    if new.format not in ("text", "markdown"):
+        raise IngestError(f"format must be 'text' or 'markdown', not {new.format!r}")
+    suffix = ".md" if new.format == "markdown" else ".txt"
+    taken = taken_ids(root, corpus)
+    for candidate in _candidate_ids(base_id(new)):
+        if candidate in taken:
+            continue
+        data = build_file_text(candidate, new).encode("utf-8")
+        rel = f"{new.story}/{candidate}{suffix}"
+        try:
+            source = parse_source(data, rel, max_bytes)
+        except CorpusError as error:
+            raise IngestError(f"the source would not load: {error}") from None
+        if not folder.exists():
+            ensure_story(root, new.story, story_title)
+        if write_exclusive(folder / f"{candidate}{suffix}", data):
+            return source
+        taken.add(candidate)
+    raise IngestError("no free id left for this title", 409)
+
+
+# Drafts: the text between the input step and the confirm step is kept server-side, in a private folder
+# outside the corpus, keyed by a random token. A hidden form field would pass the body through the browser,
+# which rewrites newlines in form fields (so the body would not stay byte for byte) and would send megabytes
+# back and forth; a draft keeps the body exact and the confirm page small. Drafts expire after a day.
+
+def draft_dir(configured: str) -> Path:
+    """The drafts folder (created private to this user)."""
+    import tempfile
+
+    folder = Path(configured) if configured else Path(tempfile.gettempdir()) / "parallax-drafts"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
+    """Store extracted text and metadata as a draft; return its token."""
+    _sweep_drafts(folder)
+    token = secrets.token_urlsafe(24)
+    payload = {**extracted.to_dict(), "extra": extra or {}, "created": time.time()}
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    if not write_exclusive(folder / f"{token}.json", data):
+        raise IngestError("could not store the draft", 500)
+    return token
+
+
+def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | None:
+    """The draft with this token, or None when it does not exist, expired or the token is malformed."""
+    if not _DRAFT_TOKEN_RE.match(token):
+        return None
+    path = folder / f"{token}.json"
+    try:
+        payload = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if time.time() - float(payload.pop("created", 0)) > DRAFT_TTL_SECONDS:
+        return None
+    extra = payload.pop("extra", {})
+    return Extracted(**payload), extra
+
+
+def delete_draft(folder: Path, token: str) -> None:
+    """Remove a draft once it is saved."""
+    if _DRAFT_TOKEN_RE.match(token):
+        (folder / f"{token}.json").unlink(missing_ok=True)
+
+
+def _sweep_drafts(folder: Path) -> None:
+    """Delete drafts older than the time they are kept."""
+    limit = time.time() - DRAFT_TTL_SECONDS
+    for path in folder.glob("*.json"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
