@@ -13,6 +13,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import diff_match_patch
@@ -63,8 +64,12 @@ def engine(case: Case) -> Comparison:
 def encoded_words(left: str, right: str) -> tuple[str, str]:
     """Both texts as word tokens encoded one code point each, as the engine encodes them."""
     encoder = Encoder()
-    return tuple(encoder.encode([token_key(t, "word", DEFAULT_IGNORE) or t for t in tokenize(text, "word")])
-                 for text in (left, right))  # type: ignore[return-value]
+
+    def encode(text: str) -> str:
+        """One text's word keys as code points (ignorable spacing kept as itself)."""
+        return encoder.encode([token_key(t, "word", DEFAULT_IGNORE) or t for t in tokenize(text, "word")])
+
+    return encode(left), encode(right)
 
 
 def raw_fast(case: Case) -> None:
@@ -147,10 +152,10 @@ def run(quick: bool) -> None:
             repeat = 1 if quick else (3 if big else 9 if len(case.left) > 50_000 else 25)
             (folder / "a").write_text(case.left, encoding="utf-8")
             (folder / "b").write_text(case.right, encoding="utf-8")
-            ms = median_ms(lambda case=case: engine(case), repeat)
-            fast = median_ms(lambda case=case: raw_fast(case), repeat)
+            ms = median_ms(partial(engine, case), repeat)
+            fast = median_ms(partial(raw_fast, case), repeat)
             seed = case.name.startswith("seed")
-            python = median_ms(lambda case=case: raw_python(case), 1 if big else min(repeat, 3)) \
+            python = median_ms(partial(raw_python, case), 1 if big else min(repeat, 3)) \
                 if seed or not quick else float("nan")
             slow = difflib_ms(folder) if seed or not quick else "skipped"
             verdict = "" if case.target_ms is None else ("ok" if ms <= case.target_ms else "MISS")

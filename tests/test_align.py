@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
 import pytest
 
+from bench.synth import synthetic_pair
 from parallax.align import Pair, cut_sentences, dice, exact_anchors, extend_pairs, fuzzy_pairs, mark_moved
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import left_side, right_side
@@ -195,3 +197,22 @@ def _rebuild(result: Comparison, side: str) -> str:
     pos = "left_pos" if side == "left" else "right_pos"
     rows = sorted((r for r in result.rows if getattr(r, pos) is not None), key=lambda r: getattr(r, pos))
     return "".join((left_side if side == "left" else right_side)(r.segments) for r in rows)
+
+
+def test_tiny_budget_on_big_input_returns_quickly() -> None:
+    """A 300 KB edited pair with a microsecond budget comes back fast, exact, with a limit note."""
+    left, right = synthetic_pair(300_000, seed=5)
+    start = time.perf_counter()
+    result = _compare(left, right, time_budget=1e-6)
+    assert time.perf_counter() - start < 2.0
+    assert any("time budget of 1e-06 s reached" in note for note in result.limits)
+    assert _rebuild(result, "left") == left and _rebuild(result, "right") == right
+    assert result.stats.same > 1000
+
+
+def test_edited_synthetic_pair_finds_each_kind_of_row() -> None:
+    """A 100 KB pair with ~5% edits is mostly same rows, with some changed, moved and one-sided ones."""
+    result = _compare(*synthetic_pair(100_000, seed=1))
+    stats = result.stats
+    assert stats.same > 500 and stats.changed > 0 and stats.moved > 0 and stats.left_only and stats.right_only
+    assert 0.9 < stats.similarity < 1.0 and result.limits == []
