@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
     app.config["VERSION"] = __version__
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.debug = False  # never the debugger or tracebacks, whatever FLASK_DEBUG says
     app.extensions["parallax.corpus"] = CorpusStore(settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"],
                                                     settings["CORPUS_RESCAN_SECONDS"])
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
