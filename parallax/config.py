@@ -78,3 +78,16 @@ def load_settings(environ: Mapping[str, str] | None = None,
             values[setting.name] = setting.parse(raw)
     values.update(overrides or {})
     return values
+
+
+def markdown_table() -> str:
+    """The settings as a markdown table, as the README shows them."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        default = "`corpus/` of the checkout" if setting.name == "CORPUS_DIR" else f"`{setting.default!r}`"
+        rows.append(f"| `PARALLAX_{setting.name}` | {default} | {setting.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
