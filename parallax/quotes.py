@@ -419,7 +419,7 @@ def _make_group(quotes: list[Quote], names: dict[str, str]) -> QuoteGroup:
     """A group with its distinct wordings, the most used first, each diffed word by word against the first."""
     by_text: dict[str, list[Quote]] = {}
     for quote in quotes:
-        by_text.setdefault(fold(quote.text, DEFAULT_IGNORE), []).append(quote)
+        by_text.setdefault(fold(quote.text, DEFAULT_IGNORE).rstrip(_TRAIL_PUNCT + " "), []).append(quote)
     ordered = sorted(((found[0].text, found) for found in by_text.values()),
                      key=lambda item: -len({q.source for q in item[1]}))
     reference = ordered[0][0]
