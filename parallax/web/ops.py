@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template_string, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from ..cache import answers, backend_name
 from . import openapi
@@ -86,6 +87,15 @@ def _log(response: Response) -> Response:
               "remote": request.remote_addr}
     fields = {k: v for k, v in fields.items() if v is not None}
     access_log.info(logfmt(fields), extra={"logfmt": fields})
+    return response
+
+
+@bp.after_app_request
+def _allow(response: Response) -> Response:
+    """A 405 names the methods the URL supports in ``Allow`` (RFC 9110), which the error page drops."""
+    error = request.routing_exception
+    if response.status_code == 405 and "Allow" not in response.headers and isinstance(error, MethodNotAllowed):
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
     return response
 
 
