@@ -20,8 +20,10 @@ from .corpus import MAX_SLUG_LENGTH, SLUG_RE, STORY_FILE, Corpus, CorpusError, S
 
 MAX_ID_LENGTH = 60
 UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-MIN_CONFIDENCE_CHAOS = 0.2
+PREFERRED_ENCODINGS = frozenset({"cp1252", "iso8859_15", "latin_1", "utf_16", "utf_32"})
+MAX_CHAOS = 0.1  # charset-normalizer "mess" ratio above which its guess is not trusted
 DRAFT_TTL_SECONDS = 24 * 3600
+MIN_ARTICLE_WORDS = 8  # fewer extracted words than this is a menu or an ad label, not an article
 _DRAFT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -125,8 +127,15 @@ def decode_text(raw: bytes) -> str:
         first_bad = error.start
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None or best.chaos > MIN_CONFIDENCE_CHAOS:
+    matches = [m for m in from_bytes(raw) if m.chaos <= MAX_CHAOS]
+    best = None
+    if matches:
+        # Guesses that are about as clean as the cleanest tie often (cp1250 vs cp1252 on French text);
+        # prefer the encoding most used by legacy Western web pages, then the most coherent guess.
+        least = min(m.chaos for m in matches)
+        tied = [m for m in matches if m.chaos <= least + 0.02]
+        best = max(tied, key=lambda m: (m.encoding in PREFERRED_ENCODINGS, m.coherence))
+    if best is None:
         raise IngestError(f"the text is not UTF-8 (bad byte 0x{raw[first_bad]:02x} at offset {first_bad}) and its "
                           "encoding could not be recognised; save it as UTF-8 and try again")
     decoded = str(best)
@@ -152,7 +161,7 @@ def extract_html(html: str, url: str = "") -> Extracted:
     document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
                                            include_tables=True, favor_precision=True)
     text = (getattr(document, "text", None) or "") if document is not None else ""
-    if not text.strip():
+    if len(text.split()) < MIN_ARTICLE_WORDS:
         raise IngestError("no article text found in this page", 422)
 
     def meta(name: str) -> str:

@@ -1,0 +1,174 @@
+"""The fetcher: real pages over loopback, timeouts, types, redirect caps, and SSRF refusals before connecting."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from parallax import fetch
+from tests.fixtures.pageserver import serve_pages
+
+LIMITS: dict[str, Any] = {"timeout": 5.0, "max_redirects": 3, "max_bytes": 100_000, "allow_private": True}
+
+
+@pytest.fixture()
+def site() -> Iterator[tuple[str, list[str]]]:
+    """The fixture pages on loopback."""
+    with serve_pages() as served:
+        yield served
+
+
+@pytest.fixture()
+def no_connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """Record (and block) every outgoing connection attempt."""
+    attempts: list[tuple[Any, ...]] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> socket.socket:
+        attempts.append(args)
+        raise AssertionError(f"a connection was attempted: {args}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+def test_fetches_html_page(site: tuple[str, list[str]]) -> None:
+    """A page on loopback (private addresses allowed) comes back with its type and bytes."""
+    base, requests = site
+    page = fetch.fetch(base + "/article", **LIMITS)
+    assert page.url == base + "/article" and page.content_type == "text/html" and page.charset == "utf-8"
+    assert b"Harbour bridge" in page.body and requests == ["/article"]
+
+
+def test_follows_redirects_up_to_the_cap(site: tuple[str, list[str]]) -> None:
+    """Three redirects are followed; the final URL is reported."""
+    base, requests = site
+    page = fetch.fetch(base + "/hop/2", **LIMITS)
+    assert page.url == base + "/article" and requests == ["/hop/2", "/hop/1", "/hop/0", "/article"]
+
+
+def test_redirect_loop_stops_at_the_cap(site: tuple[str, list[str]]) -> None:
+    """A redirect loop ends with 502 after FETCH_MAX_REDIRECTS hops, not forever."""
+    base, requests = site
+    with pytest.raises(fetch.FetchError, match=r"too many redirects \(more than 3\)") as info:
+        fetch.fetch(base + "/loop", **LIMITS)
+    assert info.value.status == 502 and len(requests) == 4
+
+
+def test_timeout(site: tuple[str, list[str]]) -> None:
+    """A server slower than the timeout gives 504."""
+    base, _ = site
+    with pytest.raises(fetch.FetchError, match="took longer than 0.5 seconds") as info:
+        fetch.fetch(base + "/slow", **{**LIMITS, "timeout": 0.5})
+    assert info.value.status == 504
+
+
+def test_non_html_refused(site: tuple[str, list[str]]) -> None:
+    """JSON (or any non-HTML type) gives 415."""
+    base, _ = site
+    with pytest.raises(fetch.FetchError, match="not an HTML page .*application/json") as info:
+        fetch.fetch(base + "/json", **LIMITS)
+    assert info.value.status == 415
+
+
+def test_too_big_refused(site: tuple[str, list[str]]) -> None:
+    """A page over the byte limit gives 413."""
+    base, _ = site
+    with pytest.raises(fetch.FetchError, match="over the limit of 100,000 bytes") as info:
+        fetch.fetch(base + "/big", **LIMITS)
+    assert info.value.status == 413
+
+
+def test_http_error_status(site: tuple[str, list[str]]) -> None:
+    """A 404 from the server gives 502 naming it."""
+    base, _ = site
+    with pytest.raises(fetch.FetchError, match="answered 404") as info:
+        fetch.fetch(base + "/missing", **LIMITS)
+    assert info.value.status == 502
+
+
+def test_redirect_to_metadata_is_refused_at_that_hop(site: tuple[str, list[str]]) -> None:
+    """Every hop is re-checked: a redirect to the metadata address is refused, even with private allowed."""
+    base, requests = site
+    with pytest.raises(fetch.FetchError, match="cloud metadata") as info:
+        fetch.fetch(base + "/to-metadata", **LIMITS)
+    assert info.value.status == 400 and requests == ["/to-metadata"]
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+    ("http://[fd00:ec2::254]/", "cloud metadata"),
+    ("http://169.254.10.10/", "link-local"),
+    ("http://[fe80::1]/", "link-local"),
+    ("http://metadata.google.internal/computeMetadata/v1/", "cloud metadata host"),
+])
+def test_always_refused_even_when_private_is_allowed(url: str, reason: str,
+                                                     no_connections: list[tuple[Any, ...]]) -> None:
+    """Link-local and metadata addresses are refused before connecting, whatever FETCH_ALLOW_PRIVATE says."""
+    with pytest.raises(fetch.FetchError, match=reason) as info:
+        fetch.fetch(url, **LIMITS)
+    assert info.value.status == 400 and no_connections == []
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://127.0.0.1:9/", "http://192.168.1.1/",
+                                 "http://[::1]/", "http://0.0.0.0/", "http://[::ffff:10.0.0.1]/",
+                                 "http://100.64.0.1/"])
+def test_private_refused_unless_allowed(url: str, no_connections: list[tuple[Any, ...]]) -> None:
+    """Private, loopback and reserved addresses are refused before connecting when not allowed."""
+    with pytest.raises(fetch.FetchError, match="refusing to fetch") as info:
+        fetch.fetch(url, **{**LIMITS, "allow_private": False})
+    assert info.value.status == 400 and no_connections == []
+
+
+def test_host_names_are_resolved_and_checked(monkeypatch: pytest.MonkeyPatch,
+                                             no_connections: list[tuple[Any, ...]]) -> None:
+    """A public-looking name that resolves to a private address is refused before connecting."""
+    def fake_getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    with pytest.raises(fetch.FetchError, match="10.0.0.1 is a private"):
+        fetch.fetch("http://innocent.example/", **{**LIMITS, "allow_private": False})
+    assert no_connections == []
+
+
+def test_connects_to_the_checked_address(monkeypatch: pytest.MonkeyPatch, site: tuple[str, list[str]]) -> None:
+    """The connection goes to the address that was checked, with the original Host header (no second lookup)."""
+    base, _ = site
+    port = int(base.rsplit(":", 1)[1])
+    answers = iter(["127.0.0.1", "10.0.0.1"])  # a rebinding resolver: a second answer would be private
+    looked_up: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host: str, port_: int, *args: Any, **kwargs: Any) -> list[Any]:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            looked_up.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port_))]
+        return real_getaddrinfo(host, port_, *args, **kwargs)  # an IP literal: no DNS involved
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    page = fetch.fetch(f"http://news.test:{port}/article", **{**LIMITS, "allow_private": True})
+    assert b"Harbour bridge" in page.body and looked_up == ["news.test"]
+    assert site[1] == ["/article"]
+
+
+def test_bad_urls() -> None:
+    """Non-http schemes, credentials and missing hosts are refused."""
+    for url, message in (("file:///etc/passwd", "only http and https"), ("ftp://x/", "only http and https"),
+                         ("http://user:pw@example.com/", "user name or password"), ("http:///x", "no host")):
+        with pytest.raises(fetch.FetchError, match=message):
+            fetch.fetch(url, **LIMITS)
+
+
+def test_address_refusal_table() -> None:
+    """Public addresses pass; the rest are named."""
+    check = fetch.address_refusal
+    assert check(ipaddress.ip_address("93.184.216.34"), False) is None
+    assert check(ipaddress.ip_address("127.0.0.1"), True) is None
+    assert "metadata" in (check(ipaddress.ip_address("169.254.169.254"), True) or "")
+    assert "link-local" in (check(ipaddress.ip_address("::ffff:169.254.1.1"), True) or "")

@@ -1,0 +1,225 @@
+"""The framework-free ingest module: slugs, decoding, extraction, file text, atomic no-overwrite writes."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from parallax import ingest
+from parallax.corpus import load_corpus, parse_source
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+STORY = "kim-putin-2023"
+
+
+def new(body: str = "A body of text.\nSecond line.\n", **fields: str) -> ingest.NewSource:
+    """A NewSource for the bundled story with the given fields."""
+    return ingest.NewSource(story=fields.pop("story", STORY), body=body, **fields)
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("N. Korea's Kim Arrives in Russia!", "n-korea-s-kim-arrives-in-russia"),
+    ("Café naïve — résumé", "cafe-naive-resume"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("<script>alert(1)</script>", "script-alert-1-script"),
+    ("日本語だけ", ""),
+    ("   ", ""),
+])
+def test_slugify_is_ascii_and_safe(title: str, slug: str) -> None:
+    """Titles become a-z, 0-9 and '-' only."""
+    assert ingest.slugify(title) == slug
+
+
+def test_slugify_caps_length_at_a_word_boundary() -> None:
+    """Long titles are cut to at most 60 characters without a trailing dash."""
+    slug = ingest.slugify("word " * 40)
+    assert len(slug) <= 60 and not slug.endswith("-") and slug.startswith("word-word")
+
+
+def test_decode_text_utf8_bom_and_cp1252() -> None:
+    """UTF-8 (with or without BOM) decodes as is; a confident legacy guess is accepted."""
+    assert ingest.decode_text("naïve".encode()) == "naïve"
+    assert ingest.decode_text(b"\xef\xbb\xbfhello") == "hello"
+    text = ("Le maire a déclaré mardi que la réforme serait « inévitable », malgré l’opposition. "
+            "Les négociations reprendront à la rentrée.\n") * 3
+    assert ingest.decode_text(text.encode("cp1252")) == text
+
+
+def test_decode_text_refuses_bytes_no_encoding_fits() -> None:
+    """Invalid UTF-8 that charset-normalizer cannot place is refused with a clear message."""
+    garbage = bytes([0xC0, 0xC1, 0xF5, 0xFF, 0x80, 0x00, 0x01, 0x02]) * 100
+    with pytest.raises(ingest.IngestError, match="not UTF-8 .* could not be recognised"):
+        ingest.decode_text(garbage)
+
+
+def test_extract_html_drops_navigation_ads_and_comments() -> None:
+    """The fixture page yields the article paragraphs and its metadata, without the clutter around it."""
+    extracted = ingest.extract_html((FIXTURES / "news_article.html").read_text("utf-8"), "http://127.0.0.1/a")
+    assert "six weeks of repairs" in extracted.body and "4.2 million crowns" in extracted.body
+    for clutter in ("Subscribe for £1", "Win a cruise", "mortgage rates", "ferryfan88", "squeaking", "Cookie"):
+        assert clutter not in extracted.body
+    assert extracted.title == "Harbour bridge to close for repairs, council says"
+    assert extracted.outlet == "The Coastal Herald"
+    assert extracted.author == "Mara Lindqvist"
+    assert extracted.published == "2024-02-13"
+    assert extracted.url == "https://herald.example/2024/02/13/harbour-bridge-repairs"
+
+
+def test_extract_html_empty_page() -> None:
+    """A page with no article says so (422)."""
+    with pytest.raises(ingest.IngestError, match="no article text found in this page") as info:
+        ingest.extract_html((FIXTURES / "empty_page.html").read_text("utf-8"))
+    assert info.value.status == 422
+
+
+def test_upload_kind_refuses_other_types() -> None:
+    """Only .txt, .md and .html/.htm are accepted (415 otherwise)."""
+    assert ingest.upload_kind("A.TXT") == "text" and ingest.upload_kind("a.htm") == "html"
+    for name in ("a.pdf", "a.docx", "noext", "a.txt.exe"):
+        with pytest.raises(ingest.IngestError) as info:
+            ingest.upload_kind(name)
+        assert info.value.status == 415
+
+
+def test_build_file_text_round_trips_through_the_loader() -> None:
+    """The file parses back with the same metadata, and the body is kept byte for byte."""
+    body = "  Leading spaces kept.\r\n---\nA fence-like line in the body.\n\n"
+    source_new = new(body, title="Title: with colon\nand newline", outlet="O'Brien \"Daily\"",
+                     url="https://example.com/a?b=1", published="2024-01-02", version_of="https://example.com/a")
+    data = ingest.build_file_text("my-id", source_new).encode()
+    source = parse_source(data, f"{STORY}/my-id.txt", 1_000_000)
+    assert source.body == body
+    assert source.title == "Title: with colon and newline"
+    assert source.outlet == "O'Brien \"Daily\""
+    assert source.published == "2024-01-02" and source.version_of == "https://example.com/a"
+    assert source.captured
+
+
+def test_save_source_writes_and_suffixes_taken_ids(corpus_dir: Path) -> None:
+    """A title already used as an id gets '-2'; the story folder stays loadable."""
+    corpus = load_corpus(corpus_dir)
+    first = ingest.save_source(corpus_dir, corpus, new(title="RT"), 1_000_000)
+    assert first.id == "rt-2"
+    second = ingest.save_source(corpus_dir, load_corpus(corpus_dir), new("Other text.\n", title="RT"), 1_000_000)
+    assert second.id == "rt-3"
+    reloaded = load_corpus(corpus_dir)
+    assert {"rt-2", "rt-3"} <= set(reloaded.sources) and reloaded.problems == ()
+    assert (corpus_dir / STORY / "rt-2.txt").read_bytes().endswith(b"A body of text.\nSecond line.\n")
+
+
+def test_save_source_falls_back_to_outlet_then_source(corpus_dir: Path) -> None:
+    """No usable title: the outlet, else 'source'."""
+    corpus = load_corpus(corpus_dir)
+    assert ingest.save_source(corpus_dir, corpus, new("One.\n", title="日本", outlet="Le Monde"), 10**6).id == "le-monde"
+    assert ingest.save_source(corpus_dir, corpus, new("Two.\n"), 10**6).id == "source"
+
+
+def test_save_source_new_story_gets_story_yaml(corpus_dir: Path) -> None:
+    """A new story folder is created with its story.yaml."""
+    saved = ingest.save_source(corpus_dir, load_corpus(corpus_dir), new(story="bridge-2024", title="Bridge"), 10**6,
+                               story_title="Harbour bridge closes")
+    corpus = load_corpus(corpus_dir)
+    assert corpus.stories["bridge-2024"].title == "Harbour bridge closes"
+    assert corpus.stories["bridge-2024"].source_ids == (saved.id,)
+
+
+def test_duplicate_text_is_refused(corpus_dir: Path) -> None:
+    """The same text (up to outer whitespace and newline style) is a duplicate of the existing source."""
+    corpus = load_corpus(corpus_dir)
+    body = corpus.sources["rt"].body.replace("\n", "\r\n") + "\n\n"
+    with pytest.raises(ingest.DuplicateError) as info:
+        ingest.save_source(corpus_dir, corpus, new(body, title="again"), 10**6)
+    assert info.value.existing.id == "rt" and info.value.status == 409
+    assert not (corpus_dir / STORY / "again.txt").exists()
+
+
+@pytest.mark.parametrize("story", ["../x", "..", "a/b", "UPPER", "", "x" * 81])
+def test_path_traversal_in_story_refused(corpus_dir: Path, story: str) -> None:
+    """Story slugs that are not single safe folder names are refused before anything is written."""
+    before = sorted(p.relative_to(corpus_dir) for p in corpus_dir.rglob("*"))
+    with pytest.raises(ingest.IngestError, match="story"):
+        ingest.save_source(corpus_dir, load_corpus(corpus_dir), new(story=story, title="x"), 10**6)
+    assert sorted(p.relative_to(corpus_dir) for p in corpus_dir.rglob("*")) == before
+    assert not (corpus_dir.parent / "x").exists()
+
+
+def test_invalid_metadata_is_refused_before_writing(corpus_dir: Path) -> None:
+    """Metadata the loader would reject (bad language tag) never reaches the disk."""
+    with pytest.raises(ingest.IngestError, match="would not load: field 'language'"):
+        ingest.save_source(corpus_dir, load_corpus(corpus_dir), new(title="Bad lang", language="not a tag"), 10**6)
+    assert not list((corpus_dir / STORY).glob("bad-lang*")) and not list((corpus_dir / STORY).glob(".*"))
+
+
+def test_write_exclusive_never_overwrites(tmp_path: Path) -> None:
+    """An existing file is left untouched and no temp file remains."""
+    target = tmp_path / "a.txt"
+    target.write_bytes(b"original")
+    assert ingest.write_exclusive(target, b"new") is False
+    assert target.read_bytes() == b"original"
+    assert ingest.write_exclusive(tmp_path / "b.txt", b"new") is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_crash_between_write_and_link_leaves_corpus_valid(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If linking the temp file fails, nothing new is listed, no problem appears and the temp file is gone."""
+    def crash(src: object, dst: object) -> None:
+        raise OSError(5, "simulated crash")
+
+    monkeypatch.setattr(os, "link", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        ingest.save_source(corpus_dir, load_corpus(corpus_dir), new(title="Crashed"), 10**6)
+    monkeypatch.undo()
+    corpus = load_corpus(corpus_dir)
+    assert "crashed" not in corpus.sources and corpus.problems == ()
+    assert sorted(p.name for p in (corpus_dir / STORY).iterdir() if p.name.startswith(".")) == []
+
+
+def test_leftover_temp_file_is_ignored_by_the_loader(corpus_dir: Path) -> None:
+    """Even if a crash left the hidden temp file behind, the loader does not read it."""
+    data = ingest.build_file_text("ghost", new(title="Ghost"))
+    (corpus_dir / STORY / ".ghost.txt.abc123.tmp").write_text(data, "utf-8")
+    (corpus_dir / STORY / ".ghost.txt").write_text(data, "utf-8")
+    corpus = load_corpus(corpus_dir)
+    assert "ghost" not in corpus.sources and corpus.problems == ()
+
+
+def test_concurrent_saves_with_the_same_title_keep_both(corpus_dir: Path) -> None:
+    """Eight threads saving the same title at once: eight files with distinct ids, none lost or overwritten."""
+    corpus = load_corpus(corpus_dir)
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def add(n: int) -> None:
+        barrier.wait()
+        try:
+            results.append(ingest.save_source(corpus_dir, corpus, new(f"Text number {n}.\n", title="Same"), 10**6).id)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == sorted(["same"] + [f"same-{n}" for n in range(2, 9)])
+    reloaded = load_corpus(corpus_dir)
+    assert reloaded.problems == ()
+    assert sorted(reloaded.sources[i].body for i in results) == sorted(f"Text number {n}.\n" for n in range(8))
+
+
+def test_drafts_round_trip_and_reject_bad_tokens(tmp_path: Path) -> None:
+    """A draft comes back exactly; malformed or unknown tokens give None."""
+    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    extracted = ingest.Extracted(body="Body\r\nwith CRLF kept\n", title="T", capture="pasted")
+    token = ingest.save_draft(folder, extracted, {"story": STORY})
+    loaded = ingest.load_draft(folder, token)
+    assert loaded is not None and loaded[0] == extracted and loaded[1] == {"story": STORY}
+    assert ingest.load_draft(folder, "../../etc/passwd") is None
+    assert ingest.load_draft(folder, "A" * 32) is None
+    ingest.delete_draft(folder, token)
+    assert ingest.load_draft(folder, token) is None
