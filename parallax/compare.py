@@ -265,7 +265,11 @@ def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
             total += count
             added, removed = (added + count, removed) if row.left is None else (added, removed + count)
             continue
-        total += word_count(row.left or "") + word_count(row.right or "")
+        left_words = word_count(row.left or "")
+        total += left_words + word_count(row.right or "")
+        if len(row.segments) == 1 and row.segments[0].op == "equal":
+            shared += left_words  # same (or identical moved) row: nothing added, removed or changed
+            continue
         shared += equal_words(row.segments)
         more, fewer, replaced = change_counts(row.segments)
         added, removed, changed = added + more, removed + fewer, changed + replaced
