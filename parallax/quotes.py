@@ -42,7 +42,8 @@ _NOT_NAMES = {"he", "she", "it", "they", "we", "i", "you", "the", "this", "that"
               "his", "her", "its", "their", "on", "in", "as", "after", "earlier", "later", "then"}
 _TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "president", "comrade", "sir", "prof", "prof."}
 _PRONOUNS = {"he", "she"}
-_NAME_VERB = re.compile(rf"({_NAME})\s+(?:has\s+|had\s+|also\s+)?(?:was quoted as saying|{_VERBS})\b")
+_NAME_VERB = re.compile(rf"({_NAME})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
+                        rf"(?:was quoted as saying|{_VERBS})\b")
 _VERB_NAME = re.compile(rf"\b(?:{_VERBS.replace('told|tells|', '').replace('asked|asks|', '')})\s+({_NAME})(?=[,.;]|$)")
 _PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{_VERBS})\b")
 _ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({_NAME})(?=[,.;]|$)")
@@ -281,8 +282,9 @@ def extract(source: Source) -> list[Quote]:
             speaker = name or (last_speaker if pronoun else None)
             parts = [paragraph[s.start:s.end].strip() for s in group]
             standalone = len(groups) == 1 and _bare(before) and _bare(after)
-            continues = (drafts and previous_para == number - 1 and g == 0 and _bare(before) and not name
-                         and not pronoun and (drafts[-1].open_end or (standalone and drafts[-1].attributed)))
+            continues = (drafts and previous_para == number - 1 and g == 0 and _bare(before)
+                         and (drafts[-1].open_end or (standalone and not name and not pronoun
+                                                      and drafts[-1].attributed)))
             if continues:
                 drafts[-1].parts.extend(parts)
                 drafts[-1].open_end = not last.closed
