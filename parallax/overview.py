@@ -112,12 +112,25 @@ def prepare(source: Source) -> Prepared:
 
 
 def similarity_matrix(prepared: Sequence[Prepared]) -> list[list[float]]:
-    """Dice similarity of the word 3-shingle sets of every pair of sources (1.0 on the diagonal)."""
+    """Dice similarity of the word 3-shingle sets of every pair of sources (1.0 on the diagonal).
+
+    Each set becomes a bit vector (a Python int) over the story's shingle vocabulary, so a pair costs one AND and
+    one popcount instead of a set intersection.
+    """
+    vocabulary: dict[int, int] = {}
+    vectors: list[int] = []
+    for source in prepared:
+        bits = 0
+        for shingle in source.shingles:
+            bits |= 1 << vocabulary.setdefault(shingle, len(vocabulary))
+        vectors.append(bits)
+    sizes = [len(p.shingles) for p in prepared]
     n = len(prepared)
     matrix = [[1.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            matrix[i][j] = matrix[j][i] = dice(prepared[i].shingles, prepared[j].shingles)
+            total = sizes[i] + sizes[j]
+            matrix[i][j] = matrix[j][i] = 2 * (vectors[i] & vectors[j]).bit_count() / total if total else 1.0
     return matrix
 
 
@@ -188,13 +201,21 @@ class SentenceIndex:
                 best[s] = Carrier(s, "changed", other.pos, round(score, 3))
         return best
 
-    def carried_elsewhere(self, source: int, sent: Sent, same_outlet: Callable[[int], bool]) -> bool:
+    def carried_elsewhere(self, source: int, sent: Sent, outlet_of: Sequence[int]) -> bool:
         """Whether any source of another outlet carries this sentence (stops at the first one found)."""
-        if any(not same_outlet(s) for s, _ in self.by_key.get(sent.key, ())):
+        mine = outlet_of[source]
+        if any(outlet_of[s] != mine for s, _ in self.by_key.get(sent.key, ())):
             return True
-        for s, n in self._candidates(sent, same_outlet):
-            if dice(sent.words, self.prepared[s].sentences[n].words) >= MATCH_THRESHOLD:
-                return True
+        checked: set[tuple[int, int]] = set()
+        for gram in sorted(sent.grams, key=lambda g: len(self.by_gram.get(g, ()))):
+            for hit in self.by_gram.get(gram, ()):
+                if outlet_of[hit[0]] == mine or hit in checked:
+                    continue
+                checked.add(hit)
+                if dice(sent.words, self.prepared[hit[0]].sentences[hit[1]].words) >= MATCH_THRESHOLD:
+                    return True
+                if len(checked) >= MAX_CANDIDATES:
+                    return False
         return False
 
 
@@ -211,7 +232,8 @@ def coverage(index: SentenceIndex, base: int) -> list[Coverage]:
 
 def unique_passages(index: SentenceIndex) -> list[list[list[Sent]]]:
     """Per source, runs of consecutive sentences (within a paragraph) that no source of another outlet carries."""
-    outlets = [p.outlet for p in index.prepared]
+    numbers: dict[str, int] = {}
+    outlet_of = [numbers.setdefault(p.outlet, len(numbers)) for p in index.prepared]
     result: list[list[list[Sent]]] = []
     for s, source in enumerate(index.prepared):
         runs: list[list[Sent]] = []
@@ -219,7 +241,7 @@ def unique_passages(index: SentenceIndex) -> list[list[list[Sent]]]:
         for sent in source.sentences:
             if sent.boilerplate or not sent.words:
                 continue
-            if index.carried_elsewhere(s, sent, lambda k, o=outlets[s]: outlets[k] == o):  # type: ignore[misc]
+            if index.carried_elsewhere(s, sent, outlet_of):
                 continue
             if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
                 runs[-1].append(sent)
