@@ -51,7 +51,7 @@ def test_decode_text_utf8_bom_and_cp1252() -> None:
 def test_decode_text_refuses_bytes_no_encoding_fits() -> None:
     """Invalid UTF-8 that charset-normalizer cannot place is refused with a clear message."""
     garbage = bytes([0xC0, 0xC1, 0xF5, 0xFF, 0x80, 0x00, 0x01, 0x02]) * 100
-    with pytest.raises(ingest.IngestError, match="not UTF-8 .* could not be recognised"):
+    with pytest.raises(ingest.IngestError, match=r"not UTF-8 .* could not be recognised"):
         ingest.decode_text(garbage)
 
 
@@ -113,7 +113,8 @@ def test_save_source_writes_and_suffixes_taken_ids(corpus_dir: Path) -> None:
 def test_save_source_falls_back_to_outlet_then_source(corpus_dir: Path) -> None:
     """No usable title: the outlet, else 'source'."""
     corpus = load_corpus(corpus_dir)
-    assert ingest.save_source(corpus_dir, corpus, new("One.\n", title="日本", outlet="Le Monde"), 10**6).id == "le-monde"
+    by_outlet = ingest.save_source(corpus_dir, corpus, new("One.\n", title="日本", outlet="Le Monde"), 10**6)
+    assert by_outlet.id == "le-monde"
     assert ingest.save_source(corpus_dir, corpus, new("Two.\n"), 10**6).id == "source"
 
 

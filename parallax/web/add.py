@@ -168,10 +168,12 @@ def csrf_refusal() -> str | None:
     """Why the form's CSRF token is not acceptable, or None when it is."""
     given = request.form.get("csrf_token", "")
     expected = session.get("csrf")
-    if not given or not isinstance(expected, str):
+    if not given:
         return "The form is missing its security token (CSRF); reload the page and try again."
     try:
         value = _serializer().loads(given, max_age=CSRF_MAX_AGE)
+        if not isinstance(expected, str):
+            raise BadData("no CSRF value in this session")
     except BadData:
         return "The form's security token (CSRF) is invalid or expired; reload the page and try again."
     if not isinstance(value, str) or not hmac.compare_digest(value, expected):
@@ -299,7 +301,7 @@ def _add_page(status: int = 200, error: str = "", values: dict[str, str] | None 
     current = corpus()
     values = values or {}
     story = values.get("story") or request.args.get("story", "")
-    return _page("add.html", {"error": error, "values": values, "story": story,
+    return _page("add.html", {"error": error, "form": values, "story": story,
                               "story_title": current.stories[story].title if story in current.stories else "",
                               "formats": ("text", "markdown")}, status)
 
@@ -375,7 +377,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
     sources = [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'}: {s.title or s.id} ({s.id})", "story": s.story}
                for s in sorted(current.sources.values(), key=lambda s: (s.story, s.id))]
     return _page("add_confirm.html", {
-        "token": token, "values": values, "error": error, "stories": stories, "sources": sources,
+        "token": token, "form": values, "error": error, "stories": stories, "sources": sources,
         "suggestion": suggestion.id if suggestion else "", "new_story": NEW_STORY, "body": extracted.body,
         "capture": extracted.capture, "author": extracted.author, "formats": ("text", "markdown"),
         "attributions": ("stated", "inferred", "unknown"), "chars": len(extracted.body),
