@@ -1,0 +1,52 @@
+"""Adding a source in Chromium: paste, confirm, save, then compare it with a source already in the story."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+STORY = "kim-putin-2023"
+PASTED = ("North Korean leader Kim Jong Un arrived in Russia on Tuesday for talks with Vladimir Putin.\n"
+          "The Kremlin said the leaders would discuss sensitive subjects <script>alert(1)</script>.\n"
+          "Peskov said Russia would ignore Washington's warnings.\n")
+
+
+def test_paste_confirm_save_compare(page: Page, live_url: str, console_errors: list[str]) -> None:
+    """The whole add flow works in a real browser, and the new source is comparable at once."""
+    page.goto(live_url + "/")
+    page.get_by_role("link", name="Add a source").click()
+    expect(page.get_by_role("heading", name="Add a source", level=1)).to_be_visible()
+    page.get_by_label("Article text", exact=True).fill(PASTED)
+    page.get_by_role("button", name="Use this text").click()
+
+    expect(page.get_by_role("heading", name="Confirm the new source")).to_be_visible()
+    expect(page.locator("pre.px-raw")).to_contain_text("<script>alert(1)</script>")
+    page.get_by_label("Outlet").fill("Browser Wire")
+    page.get_by_label("Headline").fill("Kim arrives, browser capture")
+    page.get_by_label("Published (YYYY-MM-DD)").fill("2023-09-12")
+    expect(page.get_by_label("Story", exact=True)).to_have_value(STORY)
+    page.get_by_role("button", name="Save source").click()
+
+    expect(page).to_have_url(live_url + "/sources/kim-arrives-browser-capture")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Browser Wire: Kim arrives, browser capture")
+    expect(page.locator(".px-prose")).to_contain_text("sensitive subjects <script>alert(1)</script>.")
+
+    page.goto(live_url + "/")
+    expect(page.get_by_role("link", name="Browser Wire", exact=True)).to_be_visible()
+    page.locator(f"#left-{STORY}").select_option("kim-arrives-browser-capture")
+    page.locator(f"#right-{STORY}").select_option("moscow-times-plain")
+    page.locator(f"#left-{STORY}").locator("xpath=ancestor::form").get_by_role("button", name="Compare").click()
+    expect(page).to_have_url(live_url + "/compare/kim-arrives-browser-capture/moscow-times-plain")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Browser Wire: Kim arrives, browser capture compared "
+                                                                 "with The Moscow Times")
+    expect(page.locator("main")).to_contain_text("Peskov")
+    assert console_errors == []
+
+
+def test_add_page_from_story_link(page: Page, live_url: str, console_errors: list[str]) -> None:
+    """/add?story=<slug> (the story overview's link) names the story and carries it to the confirm step."""
+    page.goto(f"{live_url}/add?story={STORY}")
+    expect(page.locator(".px-lede")).to_contain_text("Kim Jong Un's train arrives in Russia for talks with Putin")
+    page.get_by_label("Article text", exact=True).fill("A short pasted text about the summit, for this test.\n")
+    page.get_by_role("button", name="Use this text").click()
+    expect(page.get_by_label("Story", exact=True)).to_have_value(STORY)
+    assert console_errors == []
