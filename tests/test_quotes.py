@@ -1,0 +1,131 @@
+"""Quote tracker: extraction, attribution and grouping, checked against the seed corpus."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from parallax import quotes
+from parallax.corpus import Corpus, Source, load_corpus
+from tests.conftest import BUNDLED, STORY
+
+
+@pytest.fixture(scope="module")
+def seed() -> Corpus:
+    """The bundled corpus, loaded once."""
+    return load_corpus(BUNDLED)
+
+
+def _find(found: list[quotes.Quote], start: str) -> quotes.Quote:
+    """The quote whose text starts with the given words."""
+    hits = [q for q in found if q.text.startswith(start)]
+    assert len(hits) == 1, [q.text[:40] for q in found]
+    return hits[0]
+
+
+def _source(body: str, source_id: str = "t") -> Source:
+    """A plain-text source made from a body."""
+    return Source(id=source_id, story="s", format="text", body=body, path=f"{source_id}.txt",
+                  sha256=hashlib.sha256(body.encode()).hexdigest(), outlet=source_id.upper())
+
+
+def test_pronoun_resolves_to_last_named_speaker(seed: Corpus) -> None:
+    """Moscow Times: 'Kremlin spokesman Dmitry Peskov told…' then '"Obviously…," he said' is Peskov's."""
+    quote = _find(quotes.extract(seed.sources["moscow-times-plain"]), "Obviously, as neighbors")
+    assert quote.speaker == "Dmitry Peskov"
+    assert quote.speaker_key == "peskov"
+
+
+def test_speaker_before_the_quote(seed: Corpus) -> None:
+    """Press TV: 'US State Department spokesperson Matthew Miller said, “I will remind…”'."""
+    quote = _find(quotes.extract(seed.sources["press-tv"]), "I will remind both countries")
+    assert quote.speaker == "Matthew Miller"
+
+
+def test_speaker_after_said(seed: Corpus) -> None:
+    """The National: '“The presence of Jo Chun Ryong…,” said Michael Madden, a …' is Madden's."""
+    quote = _find(quotes.extract(seed.sources["the-national"]), "The presence of Jo Chun Ryong")
+    assert quote.speaker == "Michael Madden"
+
+
+def test_quote_split_by_attribution_is_one_quote(seed: Corpus) -> None:
+    """Press TV: '“It will be a full-fledged visit,” Kremlin spokesman Dmitry Peskov told Russian media. “There…”'."""
+    quote = _find(quotes.extract(seed.sources["press-tv"]), "It will be a full-fledged visit")
+    assert len(quote.parts) == 2
+    assert quote.parts[1].startswith("There will be negotiations")
+    assert quote.speaker == "Dmitry Peskov"
+
+
+def test_unattributed_quote_paragraph_continues_previous_quote(seed: Corpus) -> None:
+    """The National: Miller's quote goes on in the next paragraph, which only holds a quote."""
+    quote = _find(quotes.extract(seed.sources["the-national"]), "Having to travel across")
+    assert quote.speaker == "Matthew Miller"
+    assert quote.parts[-1].startswith("President Putin launched this war")
+
+
+def test_quote_spanning_paragraphs_without_closing_mark() -> None:
+    """A paragraph that opens a quote and never closes it continues into the next quoted paragraph."""
+    body = ("Jane Doe, the mayor, said on Monday that work would start soon.\n\n"
+            "“We will rebuild the bridge before winter comes,” she said. “And we will pay for it ourselves.\n\n"
+            "“Nobody else is going to do it for us,” she added.\n\n"
+            "The council met later.\n")
+    found = quotes.extract(_source(body))
+    assert len(found) == 1
+    assert found[0].parts == ("We will rebuild the bridge before winter comes,",
+                              "And we will pay for it ourselves.", "Nobody else is going to do it for us,")
+    assert found[0].speaker == "Jane Doe"
+
+
+def test_straight_quotes_and_short_phrases() -> None:
+    """Straight quotes count; fragments under MIN_QUOTE_WORDS words are phrases, not grouped quotes."""
+    body = 'Officials called the plan "sensitive" on Monday.\n\n"This plan will change the city," John Smith said.\n'
+    found = quotes.extract(_source(body))
+    assert [q.text for q in found] == ["sensitive", "This plan will change the city,"]
+    assert found[1].speaker == "John Smith"
+    assert [p.text for p in quotes.phrases(found)] == ["sensitive"]
+    assert [g.variants[0].text for g in quotes.group_quotes(found)] == ["This plan will change the city,"]
+
+
+def test_translation_variants_grouped(seed: Corpus) -> None:
+    """The two translations of Peskov's 'not Washington's warnings' are one group carried by three outlets."""
+    groups, _ = quotes.story_quotes(seed.story_sources(STORY))
+    group = next(g for g in groups if any("not warnings from Washington" in v.text for v in g.variants))
+    assert any(v.text.startswith("In building our relations") for v in group.variants)
+    assert set(group.sources) == {"press-tv", "moscow-times-plain", "moscow-times-markdown", "the-national"}
+    assert len(group.outlets) == 3
+    assert group.speaker == "Dmitry Peskov"
+    assert groups[0] is group  # most outlets first
+    # The differing wording is marked word by word against the first wording.
+    other = next(v for v in group.variants if v.text.startswith("As you know"))
+    assert any(s.op == "insert" and "implementing" in s.text for s in other.segments)
+    assert any(s.op == "equal" and "North Korea" in s.text for s in other.segments)
+
+
+def test_unrelated_quotes_not_grouped(seed: Corpus) -> None:
+    """Peskov's 'Obviously, as neighbors…' and his 'In building…' stay apart; so do Miller's and Madden's."""
+    groups, phrases = quotes.story_quotes(seed.story_sources(STORY))
+    for group in groups:
+        texts = " ".join(v.text for v in group.variants)
+        assert not ("Obviously" in texts and "In building" in texts)
+        assert not ("Jo Chun Ryong" in texts and "international pariah" in texts)
+        assert len({quotes.speaker_key(q.speaker) for q in group.quotes if q.speaker}) <= 1
+    madden = next(g for g in groups if any("Jo Chun Ryong" in v.text for v in g.variants))
+    assert madden.sources == ["the-national"]
+    assert "pay a price" in [p.text for p in phrases]
+    assert not any(v.text.strip(",. ") == "pay a price" for g in groups for v in g.variants)
+
+
+def test_same_quote_needs_the_same_speaker() -> None:
+    """Identical words from two different named speakers are two quotes."""
+    words = quotes.content_words("The interests of our two countries are important to us")
+    assert quotes.same_quote(words, words, "peskov", "peskov")
+    assert not quotes.same_quote(words, words, "peskov", "miller")
+
+
+def test_stem_folds_spelling_and_endings() -> None:
+    """British and US spellings and simple inflections meet."""
+    assert quotes.stem("neighbours") == quotes.stem("neighbors") == quotes.stem("neighbor")
+    assert quotes.stem("countries") == quotes.stem("country")
+    assert quotes.stem("realised") == quotes.stem("realized")
+    assert quotes.stem("promising") != quotes.stem("promizing")
