@@ -61,6 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, "Server processes (python -m parallax.serve); one per CPU core is a good start."),
     Setting("THREADS", 4, "Threads per server process, so a slow comparison does not block other requests."),
     Setting("TIMEOUT", 30, "Seconds a request may run before the server restarts its worker (last-resort guard)."),
+    Setting("PAGE_CACHE_SIZE", 64, "Rendered reading pages kept per process for readers without cookies; 0: off."),
     Setting("LOG_LEVEL", "info", "Server log level: debug, info, warning or error."),
     Setting("CONTROL_SOCKET", "", "Path of gunicorn's control socket for gunicornc; empty disables it."),
     Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),

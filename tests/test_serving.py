@@ -201,3 +201,38 @@ def test_gunicorn_server_serves_pages_and_health(corpus_dir: Path, tmp_path: Pat
     assert re.search(r"logger=parallax\.access method=GET path=/parallax/ status=200 duration_ms=[\d.]+", output)
     assert "Traceback" not in output
     assert not (tmp_path / ".gunicorn").exists()  # no control socket
+
+
+PAGE = "/compare/press-tv/the-national"
+
+
+def test_rendered_page_cache_serves_same_page_with_etag(app: Flask) -> None:
+    client = app.test_client()
+    first = client.get(PAGE)
+    second = client.get(PAGE)
+    assert "X-Parallax-Page-Cache" not in first.headers and second.headers["X-Parallax-Page-Cache"] == "hit"
+    assert second.get_data() == first.get_data() and second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Content-Security-Policy"] and second.headers["Link"] == first.headers["Link"]
+    unchanged = client.get(PAGE, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get(PAGE + ".json").get_json() == client.get(PAGE + ".json").get_json()
+
+
+def test_rendered_page_cache_follows_corpus_prefix_and_cookies(app: Flask, corpus_dir: Path) -> None:
+    client = app.test_client()
+    client.get(PAGE)
+    prefixed = client.get(PAGE, base_url=BASE)
+    assert "X-Parallax-Page-Cache" not in prefixed.headers
+    assert_prefixed(local_urls(prefixed.get_data(as_text=True)))
+    path = corpus_dir / "kim-putin-2023" / "press-tv.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late paragraph about sturgeon.\n", encoding="utf-8")
+    edited = client.get(PAGE)
+    assert "X-Parallax-Page-Cache" not in edited.headers and "sturgeon" in edited.get_data(as_text=True)
+    client.set_cookie("session", "x")
+    assert "X-Parallax-Page-Cache" not in client.get(PAGE).headers
+
+
+def test_rendered_page_cache_can_be_turned_off(make_app: Callable[..., Flask]) -> None:
+    client = make_app(PAGE_CACHE_SIZE=0).test_client()
+    client.get(PAGE)
+    assert "X-Parallax-Page-Cache" not in client.get(PAGE).headers

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template_string, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template_string, request, session
 from werkzeug.exceptions import MethodNotAllowed
 
 from ..cache import answers, backend_name
 from . import openapi
-from .render import page, wants_json
+from .render import corpus, page, wants_json
 
 bp = Blueprint("ops", __name__)
 access_log = logging.getLogger("parallax.access")
 
 OUTSIDE_PREFIX = "parallax.outside_prefix"
+CACHEABLE = frozenset({"pages.index", "pages.index_json", "pages.source", "pages.source_json",
+                       "pages.compare_view", "pages.compare_view_json"})
+MAX_CACHED_PAGE = 2_000_000  # bytes; bigger pages are rendered each time
 HEALTH_TEMPLATE = """{% extends "base.html" %}
 {% block title %}Health{% endblock %}
 {% block main %}
@@ -96,6 +101,86 @@ def _allow(response: Response) -> Response:
     error = request.routing_exception
     if response.status_code == 405 and "Allow" not in response.headers and isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+    return response
+
+
+class PageCache:
+    """Rendered reading pages per URL, valid while the corpus object they were built from is current."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.corpus: object = None
+        self.pages: OrderedDict[tuple[str, str, str], tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()
+
+    def get(self, corpus: object, key: tuple[str, str, str]) -> tuple[bytes, int, list[tuple[str, str]]] | None:
+        """The stored page for key, or None; everything is dropped when the corpus changed."""
+        with self.lock:
+            if corpus is not self.corpus:
+                self.pages.clear()
+                self.corpus = corpus
+                return None
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, corpus: object, key: tuple[str, str, str], page: tuple[bytes, int, list[tuple[str, str]]]) -> None:
+        """Store a page rendered from ``corpus``, evicting the least recently used."""
+        with self.lock:
+            if corpus is not self.corpus:
+                return
+            self.pages[key] = page
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def _page_key() -> tuple[str, str, str] | None:
+    """The cache key of an anonymous GET of a reading page, or None when the request must not share a page."""
+    if (request.method != "GET" or request.endpoint not in CACHEABLE or current_app.config["PAGE_CACHE_SIZE"] <= 0
+            or "Cookie" in request.headers or "Authorization" in request.headers):
+        return None
+    return request.host, request.script_root, request.full_path
+
+
+def _page_cache() -> PageCache:
+    """This app's page cache."""
+    cache: PageCache = current_app.extensions.setdefault(
+        "parallax.pages", PageCache(current_app.config["PAGE_CACHE_SIZE"]))
+    return cache
+
+
+@bp.before_app_request
+def _cached_page() -> Response | None:
+    """Answer a reading page from the rendered-page cache when the corpus has not changed since."""
+    key = _page_key()
+    if key is None:
+        return None
+    g.parallax_corpus = corpus()
+    page = _page_cache().get(g.parallax_corpus, key)
+    if page is None:
+        return None
+    body, status, headers = page
+    response = Response(body, status=status, headers=headers)
+    response.headers["X-Parallax-Page-Cache"] = "hit"
+    response.make_conditional(request)
+    return response
+
+
+@bp.after_app_request
+def _store_page(response: Response) -> Response:
+    """Keep a freshly rendered reading page (never one that wrote the session or set a cookie); add an ETag."""
+    key = _page_key()
+    if key is None or response.headers.get("X-Parallax-Page-Cache") == "hit":
+        return response
+    if (response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
+            and not session.modified and "parallax_corpus" in g):
+        response.vary.add("Cookie")  # the stored page is the one readers without cookies get
+        response.add_etag()
+        body = response.get_data()
+        if len(body) <= MAX_CACHED_PAGE:
+            _page_cache().put(g.parallax_corpus, key, (body, response.status_code, list(response.headers.items())))
+        response.make_conditional(request)
     return response
 
 
