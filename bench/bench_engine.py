@@ -141,7 +141,7 @@ def cases(quick: bool) -> list[Case]:
 def run(quick: bool) -> None:
     """Time every case and print one table row per case, then the seed medians."""
     header = (f"{'case':<18}{'chars L/R':>17}{'engine ms':>11}{'cpu ms':>8}{'fdmp ms':>9}{'x':>6}{'py-dmp ms':>11}"
-              f"{'x':>7}{'difflib ms':>12}{'git ms':>8}{'peak MB':>9}{'target':>9}  result")
+              f"{'x':>7}{'difflib ms':>12}{'git ms':>8}{'peak MB':>9}{'target':>11}  result")
     print(header)
     print("-" * len(header))
     seed_engine: list[float] = []
@@ -166,7 +166,7 @@ def run(quick: bool) -> None:
                 seed_engine.append(ms)
             print(f"{case.name:<18}{f'{len(case.left)}/{len(case.right)}':>17}{ms:>11.2f}{cpu:>8.1f}{_capped(fast):>9}"
                   f"{ms / fast:>6.2f}{_capped(python):>11}{ms / python:>7.3f}{slow:>12}"
-                  f"{git_ms(folder, 3 if not quick else 1):>8}{peak_mb(case):>9.1f}{target:>9}  "
+                  f"{git_ms(folder, 3 if not quick else 1):>8}{peak_mb(case):>9.1f}{target:>11}  "
                   f"{summary(engine(case))}")
     print(f"\nseed pairs (10, word level, cold): median {statistics.median(seed_engine):.2f} ms, "
           f"max {max(seed_engine):.2f} ms; target <= 10 ms each")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from bench.synth import synthetic_pair
 from parallax.align import Pair, cut_sentences, dice, exact_anchors, extend_pairs, fuzzy_pairs, mark_moved
 from parallax.compare import CompareOptions, Comparison, compare
-from parallax.diffing import left_side, right_side
+from parallax.diffing import Segment, left_side, right_side, token_segments
 from parallax.text import DEFAULT_IGNORE, Document, Passage, plain_document
 
 NONE: frozenset[str] = frozenset()
@@ -216,3 +217,21 @@ def test_edited_synthetic_pair_finds_each_kind_of_row() -> None:
     stats = result.stats
     assert stats.same > 500 and stats.changed > 0 and stats.moved > 0 and stats.left_only and stats.right_only
     assert 0.9 < stats.similarity < 1.0 and result.limits == []
+
+
+def test_rows_after_the_deadline_fall_back_to_sentence_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the budget runs out between word diffs, later changed rows are shown whole and counted in limits."""
+
+    def slow(*args: Any) -> list[Segment]:
+        """The real word diff, but taking longer than the whole budget."""
+        time.sleep(0.3)
+        return token_segments(*args)
+
+    monkeypatch.setattr("parallax.compare.token_segments", slow)
+    left = "\n\n".join(PARAS)
+    right = left.replace("budget", "spending plan").replace("spring", "summer").replace("forty", "fifty")
+    result = _compare(left, right, time_budget=0.2)
+    changed = [row for row in result.rows if row.kind == "changed"]
+    assert len(changed) == 3 and not changed[0].whole and changed[1].whole and changed[2].whole
+    assert result.limits == ["time budget of 0.2 s reached: 2 passages compared at sentence level"]
+    assert _rebuild(result, "left") == left and _rebuild(result, "right") == right
