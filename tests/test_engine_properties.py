@@ -10,7 +10,8 @@ from parallax.diffing import left_side, right_side
 from parallax.text import DEFAULT_IGNORE, IGNORABLE, build_document, plain_document
 
 UNITS = ("word", "char", "sentence")
-IGNORE_SETS = (DEFAULT_IGNORE, frozenset(), frozenset(IGNORABLE), frozenset({"case", "punctuation"}))
+IGNORE_SETS: tuple[frozenset[str], ...] = (
+    DEFAULT_IGNORE, frozenset(), frozenset(IGNORABLE), frozenset({"case", "punctuation"}))
 PIECES = ["\r\n", "\n\n", "\n", " ", "  ", ". ", "? ", "Mr. ", "U.S. ", "’", "'", "“", '"', "—", "-", ",",
           "\ud800", "\udfff", "\x00", "😀", "e\u0301", "שלום", "Kim", "kim", "Putin", "said.", "train", "Dear readers"]
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
