@@ -213,3 +213,14 @@ def test_templates_have_no_inline_script_or_style(client: FlaskClient) -> None:
     for path in ("/", "/sources/moscow-times-markdown", "/compare/rt/press-tv", "/compare/rt/press-tv?view=inline"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>" not in html and " style=" not in html and " onclick=" not in html
+
+
+def test_index_shows_how_close_each_source_is_to_the_others(client: FlaskClient) -> None:
+    """Each source names its closest source in the story, linking to their comparison."""
+    sources = {s["id"]: s for s in client.get("/index.json").get_json()["stories"][0]["sources"]}
+    closest = sources["moscow-times-plain"]["closest"]
+    assert closest["id"] == "moscow-times-markdown" and closest["similarity"] > 0.9
+    assert closest["href"] == "/compare/moscow-times-plain/moscow-times-markdown"
+    assert sources["rt"]["closest"]["similarity"] < 0.2
+    html = client.get("/").get_data(as_text=True)
+    assert "Closest source" in html and 'href="/compare/moscow-times-plain/moscow-times-markdown"' in html

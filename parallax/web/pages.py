@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
-from .. import text
+from .. import overview, text
 from ..cache import cached, comparison_key
 from ..compare import CompareOptions, compare
 from ..corpus import Corpus, Source
@@ -24,6 +24,18 @@ def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
             "versions": len(corpus_.versions(source))}
 
 
+def closeness(summaries: list[dict[str, Any]], sources: list[Source]) -> list[dict[str, Any]]:
+    """Add to each source summary the story's source closest to it (shared three-word phrases)."""
+    matrix = overview.story_model(sources).matrix if len(sources) > 1 else [[1.0]] * len(sources)
+    for i, summary in enumerate(summaries):
+        others = [(matrix[i][j], j) for j in range(len(sources)) if j != i]
+        value, j = max(others, default=(0.0, -1))
+        summary["closest"] = None if j < 0 else {
+            "id": sources[j].id, "outlet": sources[j].outlet, "similarity": round(value, 3),
+            "href": url_for("pages.compare_view", left=sources[i].id, right=sources[j].id)}
+    return summaries
+
+
 def get_source(corpus_: Corpus, source_id: str) -> Source:
     """The source with this id, or a 404 naming it."""
     source = corpus_.get(source_id)
@@ -37,7 +49,9 @@ def index() -> Any:
     """Stories with their sources, files that failed to load, and a form to compare any two."""
     current = corpus()
     stories = [{"slug": story.slug, "title": story.title, "date": story.date or None, "summary": story.summary,
-                "sources": [source_summary(current.sources[i], current) for i in story.source_ids]}
+                "href": url_for("stories.story_view", story=story.slug),
+                "sources": closeness([source_summary(s, current) for s in current.story_sources(story.slug)],
+                                     current.story_sources(story.slug))}
                for story in current.stories.values()]
     problems = [{"path": p.path, "reason": p.reason} for p in current.problems]
     return respond("index.html", {"stories": stories, "problems": problems,
