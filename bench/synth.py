@@ -7,20 +7,17 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from parallax.corpus import load_corpus
 from parallax.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_DIRS = (ROOT / "corpus", Path("/work/shared/seeds"), ROOT.parent / "shared" / "seeds")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 
 
 def seed_texts() -> list[str]:
-    """The five seed article texts (000-004), from the first folder that has them."""
-    for folder in SEED_DIRS:
-        found = sorted(folder.glob("00[0-4]*.txt")) if folder.is_dir() else []
-        if len(found) >= 5:
-            return [path.read_text(encoding="utf-8") for path in found[:5]]
-    raise FileNotFoundError(f"seed texts not found in {', '.join(map(str, SEED_DIRS))}")
+    """The five seed article texts (000-004) as shipped in corpus/, in seed order."""
+    sources = load_corpus(ROOT / "corpus").sources.values()
+    return [s.body for s in sorted(sources, key=lambda s: s.original_file) if s.original_file][:5]
 
 
 def sentence_pool(texts: Sequence[str]) -> list[str]:

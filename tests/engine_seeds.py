@@ -1,17 +1,21 @@
-"""Helpers for engine tests: the seed articles (from corpus/ later, /work/shared/seeds for now)."""
+"""Helpers for engine tests: the seed articles as shipped in corpus/, looked up by their original file prefix."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from parallax.corpus import Source, load_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
-SEED_DIRS = (Path("/work/shared/seeds"), ROOT.parent / "shared" / "seeds")
+
+
+@cache
+def seed_sources() -> dict[str, Source]:
+    """The bundled sources by the prefix of the seed file they were made from ("000" … "004")."""
+    return {s.original_file[:3]: s for s in load_corpus(ROOT / "corpus").sources.values() if s.original_file}
 
 
 def seed_text(prefix: str) -> str:
-    """The text of the seed file whose name starts with prefix (e.g. "000")."""
-    for folder in SEED_DIRS:
-        found = sorted(folder.glob(f"{prefix}*.txt")) if folder.is_dir() else []
-        if found:
-            return found[0].read_text(encoding="utf-8")
-    raise FileNotFoundError(f"no seed {prefix}* in {', '.join(map(str, SEED_DIRS))}")
+    """The body of the seed whose original file name starts with prefix (e.g. "000"), exactly as captured."""
+    return seed_sources()[prefix].body
