@@ -50,3 +50,15 @@ def test_add_page_from_story_link(page: Page, live_url: str, console_errors: lis
     page.get_by_role("button", name="Use this text").click()
     expect(page.get_by_label("Story", exact=True)).to_have_value(STORY)
     assert console_errors == []
+
+
+def test_add_and_confirm_pages_have_no_axe_violations(axe_page: Page, live_url: str) -> None:
+    """The input and confirm forms pass axe (WCAG 2.1 A/AA and best practices)."""
+    from tests.browser.conftest import axe_violations
+
+    axe_page.goto(live_url + "/add")
+    assert [v["id"] for v in axe_violations(axe_page)] == []
+    axe_page.get_by_label("Article text", exact=True).fill("Some text to confirm, long enough to read.\n")
+    axe_page.get_by_role("button", name="Use this text").click()
+    expect(axe_page.get_by_role("heading", name="Confirm the new source")).to_be_visible()
+    assert [v["id"] for v in axe_violations(axe_page)] == []
