@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TypeVar
+
+from cachetools import LRUCache, cached
 
 from .align import cut_sentences
 from .corpus import Source
@@ -277,30 +279,8 @@ def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, ...], ...]:
                  for s in sources)
 
 
-class _LRU:
-    """A small thread-safe LRU map."""
-
-    def __init__(self, size: int) -> None:
-        """Empty, holding at most ``size`` entries."""
-        self.size = size
-        self.items: OrderedDict[object, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get_or_make(self, key: object, make: Callable[[], T]) -> T:
-        """The value for key, made (outside the lock) on a miss."""
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]  # type: ignore[return-value]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_MODELS = _LRU(16)
+_MODELS: LRUCache[tuple[tuple[str, ...], ...], StoryModel] = LRUCache(maxsize=16)
+_MODELS_LOCK = threading.Lock()
 
 
 def build_model(sources: Sequence[Source]) -> StoryModel:
@@ -312,6 +292,7 @@ def build_model(sources: Sequence[Source]) -> StoryModel:
     return StoryModel(prepared, matrix, orders, index, unique_passages(index))
 
 
+@cached(_MODELS, key=_memo_key, lock=_MODELS_LOCK)
 def story_model(sources: Sequence[Source]) -> StoryModel:
     """The overview data of a story's sources, cached per corpus state (ids, content hashes and metadata)."""
-    return _MODELS.get_or_make(_memo_key(sources), lambda: build_model(sources))
+    return build_model(sources)
