@@ -110,6 +110,8 @@ def test_paste_confirm_save(web: FlaskClient) -> None:
     assert b"First line of a pasted report." in page.data and b'<option value="kim-putin-2023" selected' in page.data
     saved = confirm(web, first.headers["Location"], outlet="Wire Service", title="Pasted report")
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/pasted-report"
+    shown = web.get("/sources/pasted-report")
+    assert b'<p class="px-flash" role="status">Added &#39;pasted-report&#39;.' in shown.data
     source = web.get("/sources/pasted-report.json").get_json()
     assert source["source"]["outlet"] == "Wire Service" and source["source"]["story"] == STORY
     assert source["original"] == "First line of a pasted report.\nSecond line of it.\n"
@@ -117,9 +119,7 @@ def test_paste_confirm_save(web: FlaskClient) -> None:
     index = no_problems(web)
     assert index["source_count"] == 6
     assert web.get(first.headers["Location"]).status_code == 404  # the draft is gone once saved
-    shown = web.get("/sources/pasted-report")
-    assert b"Added &#39;pasted-report&#39;." not in shown.data  # (flash is rendered by the add pages only)
-    assert b"Added &#39;pasted-report&#39;." in web.get("/add").data
+    assert b"Added &#39;pasted-report&#39;." not in web.get("/add").data  # shown once
 
 
 @pytest.mark.parametrize(("name", "fmt", "expect"), [
@@ -228,6 +228,8 @@ def test_duplicate_html_redirects_to_existing(web: FlaskClient, corpus_dir: Path
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/rt"
     with web.session_transaction() as session:
         assert any("already in the story as 'rt'" in m for _, m in session.get("_flashes", []))
+    landing = web.get("/sources/rt").get_data(as_text=True)
+    assert '<p class="px-flash" role="status">' in landing and "already in the story as &#39;rt&#39;" in landing
     assert not (corpus_dir / STORY / "rt-again.txt").exists()
     assert no_problems(web)["source_count"] == 5
 
@@ -504,3 +506,4 @@ def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: p
     index = no_problems(web)
     assert index["source_count"] == 5
     assert [p.name for p in (corpus_dir / STORY).iterdir() if p.name.startswith(".")] == []
+
