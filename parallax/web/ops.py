@@ -10,12 +10,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template_string, request, session
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request, session
 
 from ..cache import answers, backend_name
 from . import openapi
-from .render import corpus, page, wants_json
+from .render import corpus, page, respond
 
 bp = Blueprint("ops", __name__)
 access_log = logging.getLogger("parallax.access")
@@ -24,21 +23,6 @@ OUTSIDE_PREFIX = "parallax.outside_prefix"
 CACHEABLE = frozenset({"pages.index", "pages.index_json", "pages.source", "pages.source_json",
                        "pages.compare_view", "pages.compare_view_json"})
 MAX_CACHED_PAGE = 2_000_000  # bytes; bigger pages are rendered each time
-HEALTH_TEMPLATE = """{% extends "base.html" %}
-{% block title %}Health{% endblock %}
-{% block main %}
-<h1>{{ "Healthy" if data.ok else "Unavailable" }}</h1>
-<dl>
-  <dt>Version</dt><dd>{{ data.version }}</dd>
-  <dt>Corpus folder</dt><dd>{{ "readable" if data.corpus.readable else "missing or unreadable" }}</dd>
-  <dt>Sources</dt><dd>{{ data.corpus.sources }} in {{ data.corpus.stories }} stories</dd>
-  <dt>Cache</dt><dd>{{ data.cache.backend }}, {{ "answering" if data.cache.ok else "not answering" }}</dd>
-</dl>
-{% if data.corpus.problems %}<h2>Files not loaded</h2>
-<ul>{% for p in data.corpus.problems %}<li><code>{{ p.path }}</code>: {{ p.reason }}</li>{% endfor %}</ul>{% endif %}
-{% endblock %}
-"""
-
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -92,15 +76,6 @@ def _log(response: Response) -> Response:
               "remote": request.remote_addr}
     fields = {k: v for k, v in fields.items() if v is not None}
     access_log.info(logfmt(fields), extra={"logfmt": fields})
-    return response
-
-
-@bp.after_app_request
-def _allow(response: Response) -> Response:
-    """A 405 names the methods the URL supports in ``Allow`` (RFC 9110), which the error page drops."""
-    error = request.routing_exception
-    if response.status_code == 405 and "Allow" not in response.headers and isinstance(error, MethodNotAllowed):
-        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
     return response
 
 
@@ -202,11 +177,7 @@ def health_data() -> tuple[dict[str, Any], bool]:
 def health() -> Any:
     """Health: 200 when the corpus folder is readable (a down shared cache only degrades), else 503."""
     data, healthy = health_data()
-    if wants_json():
-        response = jsonify(data)
-    else:
-        response = Response(render_template_string(HEALTH_TEMPLATE, data=data, alternate=None))
-    response.status_code = 200 if healthy else 503
+    response = respond("health.html", data, 200 if healthy else 503)
     response.headers["Cache-Control"] = "no-store"
     return response
 

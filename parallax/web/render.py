@@ -82,8 +82,12 @@ def error_response(status: int, message: str, extra: dict[str, Any] | None = Non
 
 
 def _handle_http(error: HTTPException) -> Response:
-    """Werkzeug's HTTP errors (404, 405, 413, …) in our error shape."""
-    return error_response(error.code or 500, error.description or error.name)
+    """Werkzeug's HTTP errors (404, 405, 413, …) in our error shape, keeping their headers (e.g. ``Allow``)."""
+    response = error_response(error.code or 500, error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _handle_bad_option(error: BadOption) -> Response:
