@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
+import secrets
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from flask import Flask
@@ -114,8 +116,15 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
         return app
 
 
+def share_secret_key(environ: MutableMapping[str, str]) -> None:
+    """Give every worker the same signing key (sign-ins and form tokens must verify in any worker)."""
+    if not environ.get("PARALLAX_SECRET_KEY"):
+        environ["PARALLAX_SECRET_KEY"] = secrets.token_hex(32)
+
+
 def main() -> None:
     """Serve Parallax with gunicorn, configured by ``PARALLAX_*`` environment variables."""
+    share_secret_key(os.environ)
     settings = load_settings()
     ParallaxServer(gunicorn_options(settings)).run()
 

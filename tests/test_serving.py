@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -236,3 +237,16 @@ def test_rendered_page_cache_can_be_turned_off(make_app: Callable[..., Flask]) -
     client = make_app(PAGE_CACHE_SIZE=0).test_client()
     client.get(PAGE)
     assert "X-Parallax-Page-Cache" not in client.get(PAGE).headers
+
+
+def test_workers_share_one_signing_key() -> None:
+    """The server makes one secret key for all its workers unless the operator set one."""
+    from parallax.serve import share_secret_key
+
+    environ: dict[str, str] = {}
+    share_secret_key(environ)
+    assert len(environ["PARALLAX_SECRET_KEY"]) == 64
+    operator_key = secrets.token_hex(8)
+    chosen = {"PARALLAX_SECRET_KEY": operator_key}
+    share_secret_key(chosen)
+    assert chosen["PARALLAX_SECRET_KEY"] == operator_key
