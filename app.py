@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     host, port = app.config["HOST"], app.config["PORT"]
     corpus = app.extensions["parallax.corpus"].get()
-    print(f"Parallax {__version__}: {len(corpus.sources)} sources in {len(corpus.stories)} stories "
+    print(f"Parallax {__version__}: {len(corpus.sources)} sources in {len(corpus.stories)} "
+          f"{'story' if len(corpus.stories) == 1 else 'stories'} "
           f"from {app.config['CORPUS_DIR']}", file=sys.stderr)
     print(f"Open http://{host}:{port}/ in your browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)
