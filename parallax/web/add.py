@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,19 +20,18 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import fetch, ingest
 from ..corpus import Corpus, Source
+from .editors import csrf_refusal, csrf_token, signed_in, token_matches, token_required, write_refusal
+from .editors import digest as editor_digest
 from .render import corpus, error_response
 
 bp = Blueprint("add", __name__)
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 FORM_OVERHEAD = 65_536
-CSRF_MAX_AGE = 8 * 3600
 NEW_STORY = "__new__"
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
@@ -95,90 +90,6 @@ def _too_large(_error: RequestEntityTooLarge) -> Response:
     """413 that names the limit."""
     return error_response(413, f"The upload is too large: the limit is {current_app.config['MAX_UPLOAD_BYTES']:,} "
                                "bytes (MAX_UPLOAD_BYTES).")
-
-
-# ---- who may write -------------------------------------------------------------------------------------------
-
-def token_required() -> bool:
-    """Whether writing needs the editor token: REQUIRE_TOKEN, where 'auto' means 'when HOST is not loopback'."""
-    mode = str(current_app.config.get("REQUIRE_TOKEN", "auto")).strip().lower()
-    if mode in ("never", "false", "no", "off"):
-        return False
-    if mode != "auto":
-        return True
-    host = str(current_app.config.get("HOST", "")).strip().strip("[]").lower()
-    if host in LOOPBACK_HOSTS:
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
-
-
-def _digest(token: str) -> str:
-    """A digest of the token, kept in the session instead of the token itself."""
-    return hashlib.sha256(b"parallax-editor:" + token.encode("utf-8")).hexdigest()
-
-
-def token_matches(given: str) -> bool:
-    """Whether ``given`` is the configured editor token (constant-time comparison)."""
-    expected = str(current_app.config.get("EDITOR_TOKEN") or "")
-    return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def signed_in() -> bool:
-    """Whether the browser session holds the current editor token."""
-    expected = str(current_app.config.get("EDITOR_TOKEN") or "")
-    held = session.get("editor")
-    return bool(expected) and isinstance(held, str) and hmac.compare_digest(held, _digest(expected))
-
-
-def write_refusal(api: bool) -> str | None:
-    """Why this request may not write (answered with 403), or None when it may."""
-    if not token_required():
-        return None
-    if not current_app.config.get("EDITOR_TOKEN"):
-        return (f"Adding sources is turned off: this server listens on {current_app.config.get('HOST')}, beyond "
-                "loopback, and no editor token is set (set PARALLAX_EDITOR_TOKEN).")
-    if api:
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token_matches(given.strip()):
-            return None
-        return "Adding sources needs the editor token: send 'Authorization: Bearer <token>'."
-    if signed_in():
-        return None
-    return "Adding sources needs the editor token: sign in as an editor first."
-
-
-# ---- CSRF: a signed random value bound to the session ----------------------------------------------------------
-
-def _serializer() -> URLSafeTimedSerializer:
-    """Signs CSRF tokens with the app's secret key."""
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt="parallax.add.csrf")
-
-
-def csrf_token() -> str:
-    """The CSRF token for forms of this session."""
-    if not isinstance(session.get("csrf"), str):
-        session["csrf"] = secrets.token_urlsafe(24)
-    return _serializer().dumps(session["csrf"])
-
-
-def csrf_refusal() -> str | None:
-    """Why the form's CSRF token is not acceptable, or None when it is."""
-    given = request.form.get("csrf_token", "")
-    expected = session.get("csrf")
-    if not given:
-        return "The form is missing its security token (CSRF); reload the page and try again."
-    try:
-        value = _serializer().loads(given, max_age=CSRF_MAX_AGE)
-        if not isinstance(expected, str):
-            raise BadData("no CSRF value in this session")
-    except BadData:
-        return "The form's security token (CSRF) is invalid or expired; reload the page and try again."
-    if not isinstance(value, str) or not hmac.compare_digest(value, expected):
-        return "The form's security token (CSRF) does not belong to this session; reload the page and try again."
-    return None
 
 
 # ---- shared helpers ---------------------------------------------------------------------------------------------
@@ -438,7 +349,7 @@ def sign_in() -> BaseResponse:
         if refusal:
             return error_response(400, refusal)
         if token_matches(request.form.get("token", "")):
-            session["editor"] = _digest(str(current_app.config["EDITOR_TOKEN"]))
+            session["editor"] = editor_digest(str(current_app.config["EDITOR_TOKEN"]))
             flash("Signed in as an editor.")
             return redirect(next_url, 303)
         error = ("No editor token is set on this server (PARALLAX_EDITOR_TOKEN)."
