@@ -15,6 +15,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,9 @@ STATIC = ROOT / "static"
 CACHED = "/compare/press-tv/the-national"
 SOURCES = ("moscow-times-plain", "moscow-times-markdown", "press-tv", "rt", "the-national")
 IGNORABLE = ("quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate")
-DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "5"))
+#: Interleaved rounds per measurement; the table shows each measurement's median round (the machine is noisy).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGET_RATIO, TARGET_P99_MS = 0.8, 50.0
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -159,6 +162,14 @@ def starvation(base: str, script: Path) -> tuple[Result, Result]:
     return index, parse_wrk("uncached alongside", 8, output)
 
 
+def median_of(rounds: list[Result]) -> Result:
+    """One measurement's rounds summarised: median rate and latencies, total requests and errors."""
+    first = rounds[0]
+    return Result(first.name, first.connections, statistics.median(r.rps for r in rounds),
+                  statistics.median(r.p50_ms for r in rounds), statistics.median(r.p99_ms for r in rounds),
+                  sum(r.requests for r in rounds), sum(r.errors for r in rounds))
+
+
 def table(results: list[Result]) -> str:
     """The results as a Markdown table."""
     lines = ["| measured | conns | req/s | p50 ms | p99 ms | requests | errors |",
@@ -193,7 +204,7 @@ def verdicts(results: list[Result]) -> list[str]:
 
 
 def run(folder: Path) -> list[Result]:
-    """Start the server, warm up, and measure everything in one run."""
+    """Start the server, warm up, and measure everything in one run (static baseline interleaved each round)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     static_name = f"bench-{secrets.token_hex(4)}.html"
@@ -205,12 +216,15 @@ def run(folder: Path) -> list[Result]:
                 for path in ("/", CACHED, f"/static/{static_name}"):
                     fetch(base + path)
             print(f"server: 127.0.0.1:{port}, cached page and static baseline: {len(page):,} bytes", flush=True)
-            results: list[Result] = []
-            for conns in (8, 64):
-                for name, path in (("index", "/"), ("cached comparison", CACHED),
-                                   ("static file, same size", f"/static/{static_name}")):
-                    results.append(wrk(name, base + path, conns))
-                    print(table(results[-1:]).splitlines()[-1], flush=True)
+            rounds: dict[tuple[str, int], list[Result]] = {}
+            for number in range(ROUNDS):
+                for conns in (8, 64):
+                    for name, path in (("index", "/"), ("cached comparison", CACHED),
+                                       ("static file, same size", f"/static/{static_name}")):
+                        result = wrk(name, base + path, conns)
+                        rounds.setdefault((name, conns), []).append(result)
+                        print(f"round {number + 1}/{ROUNDS}: " + table([result]).splitlines()[-1], flush=True)
+            results = [median_of(found) for found in rounds.values()]
             script = lua_script(uncached_paths(6000), folder)
             results.append(wrk("uncached comparison", base + "/", 8, script=script))
             print(table(results[-1:]).splitlines()[-1], flush=True)
@@ -233,7 +247,8 @@ def main() -> None:
     print()
     for line in verdicts(results):
         print(line)
-    print(f"(whole run {time.monotonic() - started:.0f} s; {os.cpu_count()} CPUs shared by server and wrk)")
+    print(f"(whole run {time.monotonic() - started:.0f} s; medians of {ROUNDS} interleaved {DURATION} s rounds; "
+          f"{os.cpu_count()} CPUs shared by server and wrk)")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ TARGET_SECONDS = 2.0
 
 def clear_caches() -> None:
     """Forget every cached overview, prepared source and extracted quote, so each run starts cold."""
-    overview._MODELS.items.clear()
+    overview.story_model.cache_clear()
     overview.prepare.cache_clear()
     quotes._STORY_CACHE.clear()
     quotes._extract_cached.cache_clear()
