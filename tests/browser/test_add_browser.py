@@ -13,7 +13,7 @@ PASTED = ("North Korean leader Kim Jong Un arrived in Russia on Tuesday for talk
 def test_paste_confirm_save_compare(page: Page, live_url: str, console_errors: list[str]) -> None:
     """The whole add flow works in a real browser, and the new source is comparable at once."""
     page.goto(live_url + "/")
-    page.get_by_role("link", name="Add a source").click()
+    page.locator("#main").get_by_role("link", name="Add a source").click()
     expect(page.get_by_role("heading", name="Add a source", level=1)).to_be_visible()
     page.get_by_label("Article text", exact=True).fill(PASTED)
     page.get_by_role("button", name="Use this text").click()
