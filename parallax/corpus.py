@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,8 @@ from . import text
 
 log = logging.getLogger("parallax.corpus")
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
@@ -61,6 +63,12 @@ class Source:
     boilerplate: tuple[str, ...] = ()
     boilerplate_from: str = ""
 
+    @cached_property
+    def content_key(self) -> str:
+        """Hash of everything a comparison or overview reads from this source: body, format, language, boilerplate."""
+        parts = [self.sha256, self.format, self.language, self.boilerplate_from, *self.boilerplate]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
     @property
     def article_key(self) -> str:
         """What makes two sources versions of one article: an explicit ``version_of``, else the URL, else the id."""
@@ -75,8 +83,9 @@ class Source:
         """The article as reading paragraphs (markup reduced to words), boilerplate included."""
         return self.document(frozenset({"markup"})).passage_texts()
 
+    @cached_property
     def words(self) -> int:
-        """Words in the reading text."""
+        """Words in the reading text (counted once per loaded file)."""
         return text.word_count(self.document(frozenset({"markup"})).text)
 
     def metadata(self) -> dict[str, Any]:
@@ -86,7 +95,7 @@ class Source:
                 "language": self.language, "attribution": self.attribution,
                 "attribution_note": self.attribution_note, "capture": self.capture,
                 "captured": self.captured or None, "original_file": self.original_file or None,
-                "words": self.words(), "sha256": self.sha256, "path": self.path}
+                "words": self.words, "sha256": self.sha256, "path": self.path}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
-from ..corpus import SLUG_RE, Corpus
+from ..corpus import SLUG_PATTERN, Corpus
 
 log = logging.getLogger("parallax.web")
 
@@ -21,7 +21,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 class SlugConverter(BaseConverter):
     """URL part that is a corpus slug, so ``<id>.json`` never matches the HTML rule."""
 
-    regex = SLUG_RE.pattern.strip("^$")
+    regex = SLUG_PATTERN
 
 
 def corpus() -> Corpus:
