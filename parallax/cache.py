@@ -10,7 +10,7 @@ from typing import Any
 
 from cachelib import BaseCache, RedisCache, SimpleCache
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 REDIS_TIMEOUT = 0.5  # seconds: a slow or unreachable shared cache is bypassed quickly instead of stalling pages
 
 
@@ -41,20 +41,25 @@ def answers(cache: BaseCache) -> bool:
         return False
 
 
-def comparison_key(left_sha: str, right_sha: str, unit: str, ignore: Iterable[str]) -> str:
-    """Key for a comparison: both sources' content hashes, the unit and the ignore options."""
-    raw = "|".join([ENGINE_VERSION, left_sha, right_sha, unit, ",".join(sorted(ignore))])
+def comparison_key(left_content: str, right_content: str, unit: str, ignore: Iterable[str]) -> str:
+    """Key for a comparison: both sources' content keys (text and what shapes it), the unit and the options."""
+    raw = "|".join([ENGINE_VERSION, left_content, right_content, unit, ",".join(sorted(ignore))])
     return "cmp:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached(cache: BaseCache, key: str, compute: Callable[[], Any]) -> Any:
-    """The cached value for ``key``, computing and storing it on a miss (a failing cache is bypassed)."""
+def cached(cache: BaseCache, key: str, compute: Callable[[], Any],
+           keep: Callable[[Any], bool] = lambda _value: True) -> Any:
+    """The cached value for ``key``, computing it on a miss and storing it if ``keep`` says so.
+
+    A failing cache is bypassed: the value is computed and served uncached.
+    """
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001 - an unreachable shared cache must not take pages down
         value = None
     if value is None:
         value = compute()
-        with contextlib.suppress(Exception):  # as above: serve the fresh value uncached
-            cache.set(key, value)
+        if keep(value):
+            with contextlib.suppress(Exception):  # as above: serve the fresh value uncached
+                cache.set(key, value)
     return value

@@ -172,4 +172,9 @@ def test_comparison_over_time_budget_returns_bounded_result(make_app: Callable[.
     assert any("time budget" in limit for limit in data["limits"]), data["limits"]
     assert data["rows"]
     assert elapsed < 30, f"bounded comparison took {elapsed:.1f} s"
-    assert client.get("/compare/big-one/big-two").status_code == 200
+    page = client.get("/compare/big-one/big-two")
+    assert page.status_code == 200 and "time budget" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store" and "X-Parallax-Page-Cache" not in page.headers
+    assert client.get("/compare/big-one/big-two").headers.get("X-Parallax-Page-Cache") != "hit"
+    assert not [k for k in client.application.extensions["parallax.cache"]._cache if k.startswith("cmp:")], \
+        "a comparison cut short by the time budget is not kept for other readers"

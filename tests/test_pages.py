@@ -224,3 +224,15 @@ def test_index_shows_how_close_each_source_is_to_the_others(client: FlaskClient)
     assert sources["rt"]["closest"]["similarity"] < 0.2
     html = client.get("/").get_data(as_text=True)
     assert "Closest source" in html and 'href="/compare/moscow-times-plain/moscow-times-markdown"' in html
+
+
+def test_front_matter_edit_is_never_served_stale(client: FlaskClient, corpus_dir: Path) -> None:
+    """Marking boilerplate (same body) changes the comparison at once: the cache key covers front matter."""
+    before = client.get("/compare/rt/press-tv.json").get_json()
+    path = corpus_dir / STORY / "rt.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'original_file: 003_209e528e193db04c.txt', 'original_file: 003_209e528e193db04c.txt\n'
+        'boilerplate_from: "In addition to this"'), encoding="utf-8")
+    after = client.get("/compare/rt/press-tv.json").get_json()
+    boiler = lambda data: sum(row["boilerplate"] for row in data["rows"])  # noqa: E731
+    assert boiler(after) > boiler(before)

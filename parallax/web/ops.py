@@ -149,7 +149,7 @@ def _store_page(response: Response) -> Response:
     if key is None or response.headers.get("X-Parallax-Page-Cache") == "hit":
         return response
     if (response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
-            and not session.modified and "parallax_corpus" in g):
+            and not response.cache_control.no_store and not session.modified and "parallax_corpus" in g):
         response.vary.add("Cookie")  # the stored page is the one readers without cookies get
         response.add_etag()
         body = response.get_data()

@@ -103,10 +103,11 @@ def compare_options() -> tuple[str, CompareOptions]:
 
 def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
     """The comparison model of two sources as plain data, from the cache when it has it."""
-    key = comparison_key(left.sha256, right.sha256, options.unit, options.ignore)
+    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore)
     cache = current_app.extensions["parallax.cache"]
     data: dict[str, Any] = cached(cache, key, lambda: compare(
-        left.document(options.ignore), right.document(options.ignore), options).to_dict())
+        left.document(options.ignore), right.document(options.ignore), options).to_dict(),
+        keep=lambda model: not model["limits"])  # a result cut short by a limit is not kept for others
     return data
 
 
@@ -131,7 +132,10 @@ def compare_view(left: str, right: str) -> Any:
     if not request.path.endswith(".json"):
         data["display"] = model["display"]
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": text.IGNORABLE}
-    return respond("compare.html", data)
+    response = respond("compare.html", data)
+    if data["limits"]:
+        response.cache_control.no_store = True  # cut short by a limit: neither browsers nor the page cache keep it
+    return response
 
 
 @bp.route("/compare")
