@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from parallax import __version__
 from parallax.cache import make_cache
-from parallax.config import load_settings
+from parallax.config import load_settings, trusted_hosts
 from parallax.corpus import CorpusStore
 from parallax.web import register
 from parallax.web.ops import PrefixMiddleware
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
     app.config["VERSION"] = __version__
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(settings)  # refuse other Host names (DNS rebinding) when local
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.debug = False  # never the debugger or tracebacks, whatever FLASK_DEBUG says
     app.extensions["parallax.corpus"] = CorpusStore(settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"],

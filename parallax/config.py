@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HOST", "127.0.0.1", "Address the server binds to."),
     Setting("PORT", 5000, "Port the server binds to."),
     Setting("URL_PREFIX", "", "Path prefix when served under a sub-path without a proxy setting SCRIPT_NAME."),
+    Setting("TRUSTED_HOSTS", "", "Comma-separated host names the app answers to; empty means the loopback names "
+            "when HOST is loopback and PROXY_HOPS is 0 (so a rebound DNS name cannot reach it), otherwise any."),
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
     Setting("WORKERS", 2, "Server processes (python -m parallax.serve); one per CPU core is a good start."),
     Setting("THREADS", 4, "Threads per server process, so a slow comparison does not block other requests."),
@@ -79,6 +82,30 @@ def load_settings(environ: Mapping[str, str] | None = None,
             values[setting.name] = setting.parse(raw)
     values.update(overrides or {})
     return values
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only accepts connections from this machine."""
+    host = host.strip().strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def trusted_hosts(values: Mapping[str, Any]) -> list[str] | None:
+    """Host names to accept: the TRUSTED_HOSTS setting, else loopback names for a loopback-only app, else any."""
+    chosen = [h.strip() for h in str(values.get("TRUSTED_HOSTS", "")).split(",") if h.strip()]
+    if chosen:
+        return chosen
+    if is_loopback(str(values.get("HOST", ""))) and not int(values.get("PROXY_HOPS", 0)):
+        return list(LOOPBACK_NAMES)  # Werkzeug cannot match a bracketed IPv6 Host; browsers use "localhost"
+    return None
 
 
 def markdown_table() -> str:

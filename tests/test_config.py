@@ -27,3 +27,22 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert markdown_table() in readme, "run `python -m parallax.config` and paste the table into README.md"
     assert all(f"PARALLAX_{s.name}" in readme and s.help for s in SETTINGS)
+
+
+def test_local_app_answers_only_to_loopback_host_names(make_app) -> None:  # type: ignore[no-untyped-def]
+    """A loopback-only app refuses other Host names (DNS rebinding), in plain text and before any view runs."""
+    client = make_app().test_client()
+    assert client.get("/", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    refused = client.post("/api/sources", headers={"Host": "rebound.example"}, json={"text": "x", "story": "s"})
+    assert refused.status_code == 400 and b"not trusted" in refused.data
+    assert client.get("/", headers={"Host": "rebound.example"}).status_code == 400
+
+
+def test_team_server_answers_any_host_unless_told(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Beyond loopback or behind a proxy any Host is served, unless TRUSTED_HOSTS names them."""
+    assert make_app(HOST="0.0.0.0").test_client().get(  # noqa: S104 - the setting under test
+        "/", headers={"Host": "intranet.example"}).status_code == 200
+    assert make_app(PROXY_HOPS=1).test_client().get("/", headers={"Host": "intranet.example"}).status_code == 200
+    pinned = make_app(HOST="0.0.0.0", TRUSTED_HOSTS="intranet.example").test_client()  # noqa: S104
+    assert pinned.get("/", headers={"Host": "intranet.example"}).status_code == 200
+    assert pinned.get("/", headers={"Host": "other.example"}).status_code == 400

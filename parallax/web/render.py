@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
@@ -73,7 +74,9 @@ class BadOption(ValueError):
 def error_response(status: int, message: str, extra: dict[str, Any] | None = None) -> Response:
     """An error as JSON (``{"ok": false, ...}``) for twins and API calls, else as an HTML page."""
     payload = {"ok": False, "status": status, "error": message, **(extra or {})}
-    if wants_json() or request.path.startswith("/api/") or request.path.endswith(".json"):
+    if request_ctx.url_adapter is None:  # the request was refused before routing (untrusted Host): no links
+        response = Response(f"{status}: {message}\n", mimetype="text/plain")
+    elif wants_json() or request.path.startswith("/api/") or request.path.endswith(".json"):
         response = jsonify(payload)
     else:
         response = Response(render_template("error.html", data=payload), mimetype="text/html")
