@@ -55,7 +55,7 @@ def gunicorn_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Gunicorn settings derived from Parallax's settings (nothing is read from gunicorn's own sources)."""
     socket = settings["CONTROL_SOCKET"]
     return {
-        "bind": [f"{settings['HOST']}:{settings['PORT']}"],
+        "bind": [bind_address(settings["HOST"], settings["PORT"])],
         "workers": max(1, int(settings["WORKERS"])),
         "threads": max(1, int(settings["THREADS"])),
         "worker_class": "gthread",
@@ -72,6 +72,12 @@ def gunicorn_options(settings: Mapping[str, Any]) -> dict[str, Any]:
         "proc_name": "parallax",
         "when_ready": announce,
     }
+
+
+def bind_address(host: str, port: int) -> str:
+    """Gunicorn's ``host:port`` bind string, with an IPv6 literal in brackets."""
+    bare = host.strip().strip("[]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
 
 
 def public_url(host: str, port: int, prefix: str) -> str:

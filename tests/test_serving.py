@@ -250,3 +250,13 @@ def test_workers_share_one_signing_key() -> None:
     chosen = {"PARALLAX_SECRET_KEY": operator_key}
     share_secret_key(chosen)
     assert chosen["PARALLAX_SECRET_KEY"] == operator_key
+
+
+def test_bind_address_brackets_ipv6() -> None:
+    """An IPv6 host is bound as [::1]:port (a bare ::1:5000 is not a valid bind)."""
+    from parallax.serve import bind_address
+
+    assert bind_address("::1", 5000) == "[::1]:5000"
+    assert bind_address("[::1]", 5000) == "[::1]:5000"
+    assert bind_address("127.0.0.1", 8080) == "127.0.0.1:8080"
+    assert bind_address("intranet.example", 80) == "intranet.example:80"
