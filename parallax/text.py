@@ -11,6 +11,7 @@ from functools import lru_cache
 import nh3
 import sentencex
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 #: Cosmetic differences a comparison can ignore, in the order the UI lists them.
@@ -29,9 +30,18 @@ _INNER_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
 _HEADING_RE = re.compile(r"<(/?)h([1-6])>")
 
 _MD = MarkdownIt("commonmark", {"html": False})
+
+
+def _image_as_text(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
+    """Render an image as its alt text: remote images would be blocked by the page's CSP and leak readers."""
+    alt = _inline_words(tokens[idx].children or []) or "image"
+    return f"<span>[image: {escapeHtml(alt)}]</span>"
+
+
+_MD.add_render_rule("image", _image_as_text)
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "blockquote"}
 _ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "em", "strong",
-                 "a", "code", "pre", "br", "hr", "img", "table", "thead", "tbody", "tr", "th", "td"}
+                 "a", "code", "pre", "br", "hr", "span", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,26 @@
 "use strict";
 
 (function () {
-  // Options form: changing a choice reloads the same URL with the new parameters.
+  // Options form: an option chosen with the pointer reloads the same URL with the new parameters. Choices
+  // made with the keyboard wait for Apply, so arrowing through a radio group does not reload at every step.
   function initOptions() {
     var form = document.querySelector("form[data-autosubmit]");
     if (!form) return;
     var hidden = form.querySelector("[data-ignore-value]");
     var boxes = form.querySelectorAll("[data-ignore]");
+    var byPointer = false;
     function syncIgnore() {
       var chosen = [];
       boxes.forEach(function (box) { if (box.checked) chosen.push(box.value); });
       hidden.value = chosen.length ? chosen.join(",") : "none";
     }
-    form.addEventListener("change", function () { syncIgnore(); form.submit(); });
+    form.addEventListener("pointerdown", function () { byPointer = true; });
+    form.addEventListener("keydown", function () { byPointer = false; });
+    form.addEventListener("change", function () {
+      syncIgnore();
+      if (byPointer) form.submit();
+    });
     form.addEventListener("submit", syncIgnore);
-    var apply = form.querySelector("button[type=submit]");
-    if (apply) apply.hidden = true;
   }
 
   // Next / previous change with j/n and k/p, unless the reader is typing in a field.

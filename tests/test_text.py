@@ -116,3 +116,10 @@ def test_without_ignoring_quotes_the_captures_differ_in_quotes(corpus) -> None: 
     result = compare(plain.document(options.ignore), markdown.document(options.ignore), options)
     changed = [row for row in result.rows if row.kind == "changed"]
     assert any("Kim Jong Un’s armored train" in (row.left or "") for row in changed)
+
+
+def test_rendered_markdown_shows_images_as_their_alt_text() -> None:
+    """Images are not loaded (the CSP would block them and they would tell a remote host who reads): alt text."""
+    html = text.render_markdown("![Kim *waving* <b>x</b>](https://tracker.example/p.png)")
+    assert "<img" not in html and "tracker.example" not in html
+    assert "[image: Kim waving &lt;b&gt;x&lt;/b&gt;]" in html

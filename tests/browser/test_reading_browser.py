@@ -26,15 +26,27 @@ def test_pick_two_sources_and_open_their_comparison(page: Page, live_url: str, c
 def test_switching_view_and_unit_reloads_the_same_url(page: Page, live_url: str, console_errors: list[str]) -> None:
     """Clicking an option reloads the page with it in the URL, without pressing Apply."""
     page.goto(live_url + "/compare/moscow-times-plain/press-tv")
-    expect(page.get_by_role("button", name="Apply")).to_be_hidden()
-    page.get_by_label("Inline").check()
+    page.get_by_label("Inline").click()
     expect(page).to_have_url(re.compile(r"view=inline"))
     expect(page.locator(".px-inline")).to_be_visible()
-    page.get_by_label("char").check()
+    page.get_by_label("char").click()
     expect(page).to_have_url(re.compile(r"view=inline&unit=char"))
     expect(page.get_by_label("char")).to_be_checked()
-    page.get_by_label("case").check()
+    page.get_by_label("case").click()
     expect(page).to_have_url(re.compile(r"ignore=quotes%2Cdashes%2Cwhitespace%2Ccase%2Cmarkup%2Cboilerplate"))
+    assert console_errors == []
+
+
+def test_keyboard_choices_wait_for_apply(page: Page, live_url: str, console_errors: list[str]) -> None:
+    """Arrowing through the unit radios does not reload at each step; Apply (or Enter) does."""
+    page.goto(live_url + "/compare/rt/press-tv")
+    page.get_by_label("word").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_label("sentence")).to_be_checked()
+    assert page.url == live_url + "/compare/rt/press-tv"
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"unit=sentence"))
     assert console_errors == []
 
 
