@@ -79,10 +79,6 @@ class Source:
         return text.build_document(self.body, self.format == "markdown", "markup" in ignore,
                                    self.boilerplate, self.boilerplate_from)
 
-    def reading_paragraphs(self) -> list[str]:
-        """The article as reading paragraphs (markup reduced to words), boilerplate included."""
-        return self.document(frozenset({"markup"})).passage_texts()
-
     @cached_property
     def words(self) -> int:
         """Words in the reading text (counted once per loaded file)."""
@@ -134,10 +130,23 @@ class Corpus:
         story = self.stories.get(slug)
         return [self.sources[i] for i in story.source_ids] if story else []
 
+    @cached_property
+    def articles(self) -> dict[str, list[Source]]:
+        """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
+        grouped: dict[str, list[Source]] = {}
+        for source in sorted(self.sources.values(), key=lambda s: (s.captured or "", s.id)):
+            grouped.setdefault(source.article_key, []).append(source)
+        return grouped
+
     def versions(self, source: Source) -> list[Source]:
         """All captures of the same article, oldest capture first."""
-        same = [s for s in self.sources.values() if s.article_key == source.article_key]
-        return sorted(same, key=lambda s: (s.captured or "", s.id))
+        return self.articles.get(source.article_key, [source])
+
+    def previous_version(self, source: Source) -> Source | None:
+        """The capture of the same article just before this one, if any."""
+        versions = self.versions(source)
+        position = versions.index(source) if source in versions else 0
+        return versions[position - 1] if position else None
 
 
 def _text_field(meta: dict[str, Any], name: str) -> str:

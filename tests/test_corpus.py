@@ -53,7 +53,8 @@ def test_metadata_researched_from_the_text() -> None:
     assert "© STR / KCNA VIA KNS / AFP" in rt.attribution_note
     national = corpus.sources["the-national"]
     assert (national.outlet, national.url, national.published) == ("The National", "", "")
-    assert corpus.versions(plain) == [md, plain] or corpus.versions(plain) == [plain, md]
+    assert corpus.versions(plain) == corpus.versions(md) == [md, plain]  # no capture times: ordered by id
+    assert corpus.previous_version(plain) == md and corpus.previous_version(md) is None
 
 
 def load_with(tmp_path: Path, files: dict[str, bytes | str], **limits: int) -> CorpusStore:

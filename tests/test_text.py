@@ -18,7 +18,7 @@ def corpus():  # type: ignore[no-untyped-def]
 
 def test_markdown_reading_text_keeps_words_and_drops_markup(corpus) -> None:  # type: ignore[no-untyped-def]
     """Links, emphasis, headings reduce to their words; paragraphs are kept."""
-    paragraphs = corpus.sources["moscow-times-markdown"].reading_paragraphs()
+    paragraphs = corpus.sources["moscow-times-markdown"].document(frozenset({"markup"})).passage_texts()
     assert paragraphs[0] == "N. Korea's Kim Arrives in Russia for Putin Talks"
     assert paragraphs[3] == "Updated with Peskov's remarks about Sergei Shoigu."
     assert "Russian media reported Tuesday." in paragraphs[4]

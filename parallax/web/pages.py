@@ -10,7 +10,7 @@ from .. import overview, text
 from ..cache import cached, comparison_key
 from ..compare import CompareOptions, compare
 from ..corpus import Corpus, Source
-from .render import BadOption, corpus, link, page, respond
+from .render import BadOption, corpus, link, page, respond, wants_json
 
 bp = Blueprint("pages", __name__)
 
@@ -72,7 +72,7 @@ def source(source_id: str) -> Any:
             "versions": [{"id": v.id, "captured": v.captured or None, "href": url_for("pages.source", source_id=v.id),
                           "compare_previous": (url_for("pages.compare_view", left=versions[n - 1].id, right=v.id)
                                                if n else None)} for n, v in enumerate(versions)]}
-    if not request.path.endswith(".json"):
+    if not wants_json():
         data["original_html"] = text.render_markdown(src.body) if src.format == "markdown" else None
     return respond("source.html", data)
 
@@ -129,7 +129,7 @@ def compare_view(left: str, right: str) -> Any:
             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
             **{k: model[k] for k in ("stats", "limits", "rows")}}
-    if not request.path.endswith(".json"):
+    if not wants_json():
         data["display"] = model["display"]
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": text.IGNORABLE}
     response = respond("compare.html", data)

@@ -100,8 +100,6 @@ def _handle_bad_option(error: BadOption) -> Response:
 
 def _handle_unexpected(error: Exception) -> Response:
     """Anything else: logged with its traceback, answered with a plain 500 and no details."""
-    if isinstance(error, HTTPException):
-        return _handle_http(error)
     log.exception("unhandled error on %s", request.path, exc_info=error)
     return error_response(500, InternalServerError.description)
 
