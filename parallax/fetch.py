@@ -26,6 +26,14 @@ METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddre
                                 ipaddress.ip_address("100.100.100.200")})
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})
 
+# IPv6 ranges that carry an IPv4 address (RFC 6052 NAT64, RFC 4291 IPv4-compatible; 6to4 and Teredo are
+# recognised by the ipaddress module), and which bytes hold the IPv4 address after a NAT64 prefix of /48, /56,
+# /64 or /96 (RFC 6052 section 2.2: byte 8 is always skipped); the local-use prefix may be used at any of them.
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
+
 
 class FetchError(Exception):
     """A URL that could not be fetched; ``status`` is the HTTP status to answer with."""
@@ -46,24 +54,74 @@ class Page:
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
-    """The IPv4 address inside an IPv4-mapped IPv6 address, else the address itself."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    """The IPv4 address an IPv6 address wholly stands for (IPv4-mapped, well-known NAT64 prefix), else itself."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in NAT64_WELL_KNOWN:
+            return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
     return address
 
 
-def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
-    """Why this address must not be fetched, or None when it may be."""
-    address = _unmapped(address)
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses carried inside an IPv6 address: 6to4, Teredo (server and client) and IPv4-compatible;
+    none for other addresses."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found: list[ipaddress.IPv4Address] = []
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if address in IPV4_COMPATIBLE and int(address) > 1:  # not :: or ::1
+        found.append(ipaddress.IPv4Address(int(address)))
+    return found
+
+
+def nat64_local_readings(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a local-use NAT64 address (64:ff9b:1::/48) may stand for: one per prefix length the
+    translator may use, since the address alone does not say which; none for other addresses."""
+    if not isinstance(address, ipaddress.IPv6Address) or address not in NAT64_LOCAL_USE:
+        return []
+    packed = address.packed
+    return [ipaddress.IPv4Address(bytes(packed[i] for i in positions)) for positions in _RFC6052_BYTES]
+
+
+def _refusal(address: IPAddress, allow_private: bool) -> str | None:
+    """Why this one address (embedded ones aside) must not be fetched, said after the address, or None."""
     if address in METADATA_ADDRESSES:
-        return f"{address} is a cloud metadata address"
+        return "is a cloud metadata address"
     if any(address in net for net in ALWAYS_REFUSED_NETWORKS if net.version == address.version):
-        return f"{address} is a link-local address"
+        return "is a link-local address"
     if address.is_multicast or address.is_unspecified:
-        return f"{address} is not a unicast address"
+        return "is not a unicast address"
     if not allow_private and (address.is_private or address.is_loopback or address.is_reserved
                               or not address.is_global):
-        return f"{address} is a private, loopback or reserved address (set FETCH_ALLOW_PRIVATE to allow it)"
+        return "is a private, loopback or reserved address (set FETCH_ALLOW_PRIVATE to allow it)"
+    return None
+
+
+def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
+    """Why this address must not be fetched, or None when it may be.
+
+    IPv4 addresses embedded in an IPv6 one get the same rules, since 6to4, Teredo and NAT64 relays deliver to
+    them; a local-use NAT64 address is refused when any of its possible readings is a metadata or link-local
+    address (the private rules need no reading: the prefix itself is not global).
+    """
+    address = _unmapped(address)
+    inner = embedded_ipv4(address)
+    for allow in (True, allow_private):  # the rules that always hold first, so the gravest reason is named
+        reason = _refusal(address, allow)
+        if reason:
+            return f"{address} {reason}"
+        for embedded in inner:
+            reason = _refusal(embedded, allow)
+            if reason:
+                return f"{address} embeds {embedded}, which {reason}"
+        for reading in nat64_local_readings(address):
+            if reading in METADATA_ADDRESSES or any(reading in net for net in ALWAYS_REFUSED_NETWORKS
+                                                    if net.version == 4):
+                return f"{address} may embed {reading}, which {_refusal(reading, True)}"
     return None
 
 
@@ -144,17 +202,24 @@ def _media_type(header: str) -> tuple[str, str]:
     return kind.strip().lower(), charset
 
 
-def _read_limited(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
-    """Read the body, refusing more than ``max_bytes`` or reading past the deadline."""
+def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, max_bytes: int,
+                  deadline: float) -> bytes:
+    """Read the body, refusing more than ``max_bytes``; TimeoutError once the deadline passes.
+
+    Each read waits at most for the time left (the socket's timeout is set to it) and returns whatever has
+    arrived (``read1``), so a server sending a byte now and then cannot stretch the fetch past the deadline.
+    """
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"the page is {int(declared):,} bytes, over the limit of {max_bytes:,} bytes", 413)
     chunks: list[bytes] = []
     size = 0
     while True:
-        if time.monotonic() > deadline:
-            raise FetchError("the page took too long to download", 504)
-        chunk = response.read(_CHUNK)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the page took too long to download")
+        sock.settimeout(max(0.01, remaining))
+        chunk = response.read1(_CHUNK)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -164,8 +229,12 @@ def _read_limited(response: http.client.HTTPResponse, max_bytes: int, deadline: 
 
 
 def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HTTPConnection,
-                                                                    http.client.HTTPResponse]:
-    """Check, resolve and request one URL; the caller closes the connection."""
+                                                                    http.client.HTTPResponse, socket.socket]:
+    """Check, resolve and request one URL; the caller closes the connection.
+
+    The socket is returned too: the connection forgets it when the response is the last on it (HTTP/1.0 or
+    ``Connection: close``), but the body is still read through it.
+    """
     scheme, host, port, host_header, path = _check_url(url)
     address = str(resolve(host, port, allow_private))
     connection: http.client.HTTPConnection
@@ -179,7 +248,10 @@ def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HT
     connection.putheader("Accept", "text/html,application/xhtml+xml;q=0.9")
     connection.putheader("Accept-Encoding", "identity")
     connection.endheaders()
-    return connection, connection.getresponse()
+    sock = connection.sock
+    if sock is None:
+        raise OSError("the connection closed before the request was sent")
+    return connection, connection.getresponse(), sock
 
 
 def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow_private: bool) -> Page:
@@ -192,8 +264,9 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
         if remaining <= 0:
             raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504)
         connection: http.client.HTTPConnection | None = None
+        response: http.client.HTTPResponse | None = None
         try:
-            connection, response = _open(current, remaining, allow_private)
+            connection, response, sock = _open(current, remaining, allow_private)
             location = response.getheader("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 seen.append(current)
@@ -206,7 +279,7 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
             kind, charset = _media_type(response.getheader("Content-Type") or "")
             if kind not in HTML_TYPES:
                 raise FetchError(f"{current} is not an HTML page (its type is {kind or 'not given'})", 415)
-            body = _read_limited(response, max_bytes, deadline)
+            body = _read_limited(response, sock, max_bytes, deadline)
             return Page(url=current, content_type=kind, charset=charset, body=body)
         except TimeoutError:
             raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504) from None
@@ -215,5 +288,7 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
         except (OSError, http.client.HTTPException) as error:
             raise FetchError(f"could not fetch {current}: {error}", 502) from None
         finally:
+            if response is not None:  # the connection no longer holds a response that ends the connection
+                response.close()
             if connection is not None:
                 connection.close()

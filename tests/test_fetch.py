@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,6 +68,45 @@ def test_timeout(site: tuple[str, list[str]]) -> None:
     assert info.value.status == 504
 
 
+@pytest.fixture()
+def dribbling_server() -> Iterator[str]:
+    """A loopback server that sends its headers at once, then one body byte every 0.5 s (for at most 8 s)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+    stop = threading.Event()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65_536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+            ends = time.monotonic() + 8
+            try:
+                while time.monotonic() < ends and not stop.wait(0.5):
+                    conn.sendall(b"x")
+            except OSError:
+                return  # the client gave up
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    stop.set()
+    listener.close()
+    thread.join(timeout=10)
+
+
+def test_timeout_while_the_body_dribbles_in(dribbling_server: str) -> None:
+    """The time limit holds while reading the body: a byte every 0.5 s cannot keep a 2 s fetch going."""
+    started = time.monotonic()
+    with pytest.raises(fetch.FetchError, match=r"took longer than 2 seconds") as info:
+        fetch.fetch(dribbling_server, **{**LIMITS, "timeout": 2.0})
+    elapsed = time.monotonic() - started
+    assert info.value.status == 504 and elapsed < 3.0, elapsed
+
+
 def test_non_html_refused(site: tuple[str, list[str]]) -> None:
     """JSON (or any non-HTML type) gives 415."""
     base, _ = site
@@ -111,6 +152,48 @@ def test_always_refused_even_when_private_is_allowed(url: str, reason: str,
     with pytest.raises(fetch.FetchError, match=reason) as info:
         fetch.fetch(url, **LIMITS)
     assert info.value.status == 400 and no_connections == []
+
+
+def teredo(server: str, client: str) -> str:
+    """A Teredo address (2001::/32) for this server and client (the client's bits are inverted, RFC 4380)."""
+    bits = (0x2001_0000 << 96) | (int(ipaddress.IPv4Address(server)) << 64) | (
+        int(ipaddress.IPv4Address(client)) ^ 0xFFFF_FFFF)
+    return str(ipaddress.IPv6Address(bits))
+
+
+EMBEDDED_METADATA = [
+    ("2002:a9fe:a9fe::1", "cloud metadata"),  # 6to4 of 169.254.169.254
+    ("64:ff9b::a9fe:a9fe", "cloud metadata"),  # well-known NAT64 prefix
+    ("64:ff9b::a9fe:101", "link-local"),  # NAT64 of 169.254.1.1
+    ("64:ff9b:1:a9fe:a9:fe00::", "cloud metadata"),  # local-use NAT64 prefix, /48 layout
+    ("64:ff9b:1::a9fe:a9fe", "cloud metadata"),  # local-use NAT64 prefix, /96 layout
+    (teredo("169.254.169.254", "93.184.216.34"), "cloud metadata"),  # Teredo server
+    (teredo("93.184.216.34", "169.254.169.254"), "cloud metadata"),  # Teredo client
+    ("::a9fe:a9fe", "cloud metadata"),  # IPv4-compatible
+]
+
+
+@pytest.mark.parametrize("allow_private", [True, False])
+@pytest.mark.parametrize(("address", "reason"), EMBEDDED_METADATA)
+def test_ipv4_embedded_in_ipv6_is_checked(address: str, reason: str, allow_private: bool,
+                                          no_connections: list[tuple[Any, ...]]) -> None:
+    """IPv4 inside 6to4, Teredo, NAT64 and IPv4-compatible addresses gets the IPv4 rules, before connecting."""
+    assert reason in (fetch.address_refusal(ipaddress.ip_address(address), allow_private) or "")
+    with pytest.raises(fetch.FetchError, match=reason) as info:
+        fetch.fetch(f"http://[{address}]/", **{**LIMITS, "allow_private": allow_private})
+    assert info.value.status == 400 and no_connections == []
+
+
+def test_embedded_private_ipv4_needs_allow_private() -> None:
+    """A private IPv4 address inside 6to4 or NAT64 is refused unless private fetches are allowed; public passes."""
+    check = fetch.address_refusal
+    for address in ("2002:a00:1::1", "64:ff9b::a00:1", "64:ff9b::7f00:1"):  # 10.0.0.1, 10.0.0.1, 127.0.0.1
+        assert "private, loopback or reserved" in (check(ipaddress.ip_address(address), False) or ""), address
+        assert check(ipaddress.ip_address(address), True) is None, address
+    assert "embeds 10.0.0.1" in (check(ipaddress.ip_address("2002:a00:1::1"), False) or "")
+    for address in ("2002:5db8:d822::1", "64:ff9b::5db8:d822"):  # 93.184.216.34
+        assert check(ipaddress.ip_address(address), False) is None, address
+    assert check(ipaddress.ip_address(teredo("93.184.216.34", "198.51.100.7")), True) is None
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://127.0.0.1:9/", "http://192.168.1.1/",
