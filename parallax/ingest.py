@@ -8,9 +8,10 @@ import json
 import os
 import re
 import secrets
+import stat
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -103,9 +104,14 @@ def one_line(value: str) -> str:
     return " ".join(_CONTROL_RE.sub("", value).split())
 
 
+def unify_newlines(text: str) -> str:
+    """Text with every CRLF and lone CR turned into LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def normalise_body(body: str) -> str:
     """The body as compared for duplicates: newlines unified, outer whitespace stripped."""
-    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return unify_newlines(body).strip()
 
 
 def body_hash(body: str) -> str:
@@ -224,7 +230,7 @@ def from_text(text: str, fmt: str) -> Extracted:
     """Pasted text (newlines as the browser sends them are unified to '\\n')."""
     if fmt not in ("text", "markdown"):
         raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}")
-    body = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = unify_newlines(text)
     if not body.strip():
         raise IngestError("the text is empty: paste the article text")
     return Extracted(body=body, format=fmt, capture=f"pasted {'markdown' if fmt == 'markdown' else 'plain text'}")
@@ -299,11 +305,10 @@ def write_exclusive(path: Path, data: bytes) -> bool:
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with os.fdopen(fd, "wb") as file:  # a buffered file writes everything (os.write may write less)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
         try:
             os.link(temp, path)
         except FileExistsError:
@@ -360,12 +365,27 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
 # back and forth; a draft keeps the body exact and the confirm page small. Drafts expire after a day.
 
 def draft_dir(configured: str) -> Path:
-    """The drafts folder (created private to this user)."""
+    """The drafts folder, created private to this user: DRAFT_DIR, else ``parallax-drafts-<uid>`` in the temp folder.
+
+    A folder that already exists is used only if it is a real folder (not a symlink) owned by this user with no
+    access for group or others: in a shared temp folder another user could have created it first.
+    """
     import tempfile
 
-    folder = Path(configured) if configured else Path(tempfile.gettempdir()) / "parallax-drafts"
+    uid = os.geteuid()
+    folder = Path(configured) if configured else Path(tempfile.gettempdir()) / f"parallax-drafts-{uid}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        problem = "is not a folder (a symlink or a file)"
+    elif info.st_uid != uid:
+        problem = f"belongs to user {info.st_uid}, not to this user ({uid})"
+    elif info.st_mode & 0o077:
+        problem = f"is open to group or others (mode {stat.S_IMODE(info.st_mode):o}, not 700)"
+    else:
+        return folder
+    raise IngestError(f"the drafts folder {folder} {problem}; remove it or make it private to this user "
+                      "(chmod 700), or set PARALLAX_DRAFT_DIR to another folder", 500)
 
 
 def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
@@ -386,12 +406,18 @@ def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | N
     path = folder / f"{token}.json"
     try:
         payload = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        created = float(payload.get("created", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
-    if time.time() - float(payload.pop("created", 0)) > DRAFT_TTL_SECONDS:
+    if time.time() - created > DRAFT_TTL_SECONDS:
         return None
-    extra = payload.pop("extra", {})
-    return Extracted(**payload), extra
+    known = {f.name: payload[f.name] for f in fields(Extracted) if f.name in payload}  # from any version
+    extra = payload.get("extra", {})
+    if not isinstance(known.get("body"), str) or not all(isinstance(v, str) for v in known.values()):
+        return None
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        return None
+    return Extracted(**known), extra
 
 
 def delete_draft(folder: Path, token: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
+import tempfile
 import threading
 from pathlib import Path
 
@@ -164,6 +167,16 @@ def test_write_exclusive_never_overwrites(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
+def test_write_exclusive_completes_short_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that stores fewer bytes than asked (as os.write may) is continued: the file gets every byte."""
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data)[:3]))
+    data = b"every byte of this text must arrive\n" * 100
+    assert ingest.write_exclusive(tmp_path / "whole.txt", data) is True
+    assert (tmp_path / "whole.txt").read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["whole.txt"]
+
+
 def test_crash_between_write_and_link_leaves_corpus_valid(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If linking the temp file fails, nothing new is listed, no problem appears and the temp file is gone."""
     def crash(src: object, dst: object) -> None:
@@ -224,3 +237,94 @@ def test_drafts_round_trip_and_reject_bad_tokens(tmp_path: Path) -> None:
     assert ingest.load_draft(folder, "A" * 32) is None
     ingest.delete_draft(folder, token)
     assert ingest.load_draft(folder, token) is None
+
+
+def test_unify_newlines_is_shared_by_paste_and_duplicate_check() -> None:
+    """CRLF and lone CR become LF the same way for pasted text and for the duplicate comparison."""
+    assert ingest.unify_newlines("a\r\nb\rc\n\r\n") == "a\nb\nc\n\n"
+    assert ingest.from_text("one\r\ntwo\rthree", "text").body == "one\ntwo\nthree"
+    assert ingest.normalise_body("  one\r\ntwo\r ") == "one\ntwo"
+
+
+def draft_file(folder: Path, **changes: object) -> str:
+    """Save a draft, then rewrite its file with keys changed (None removes a key); return its token."""
+    token = ingest.save_draft(folder, ingest.Extracted(body="Draft body.\n", title="T", capture="pasted"),
+                              {"story": STORY})
+    path = folder / f"{token}.json"
+    payload = json.loads(path.read_text("utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            payload.pop(key, None)
+        else:
+            payload[key] = value
+    path.write_text(json.dumps(payload), "utf-8")
+    return token
+
+
+def test_draft_from_another_version_loads_known_fields(tmp_path: Path) -> None:
+    """A draft with keys this version does not know (or without optional ones) loads what it knows."""
+    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    token = draft_file(folder, summary="a field from a newer version", capture=None, title=None)
+    loaded = ingest.load_draft(folder, token)
+    assert loaded is not None
+    assert loaded[0] == ingest.Extracted(body="Draft body.\n") and loaded[1] == {"story": STORY}
+
+
+@pytest.mark.parametrize("changes", [{"body": None}, {"body": 42}, {"title": ["x"]}, {"extra": "story"},
+                                     {"created": "yesterday"}, {"created": None, "body": None}])
+def test_malformed_draft_is_missing(tmp_path: Path, changes: dict[str, object]) -> None:
+    """A draft without a body, with fields of the wrong type or a bad time is treated as missing (None)."""
+    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    assert ingest.load_draft(folder, draft_file(folder, **changes)) is None
+
+
+def test_malformed_draft_json_is_missing(tmp_path: Path) -> None:
+    """A draft file that is JSON but not an object is treated as missing."""
+    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    token = draft_file(folder)
+    (folder / f"{token}.json").write_text("[1, 2]", "utf-8")
+    assert ingest.load_draft(folder, token) is None
+
+
+def test_default_draft_dir_is_per_user_and_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DRAFT_DIR the drafts go to parallax-drafts-<uid> in the temp folder, mode 700."""
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = ingest.draft_dir("")
+    assert folder == tmp_path / f"parallax-drafts-{os.geteuid()}"
+    assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert ingest.draft_dir("") == folder  # an existing private folder is used again
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o770, 0o701])
+def test_draft_dir_open_to_others_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int) -> None:
+    """A drafts folder created beforehand with access for group or others is refused with a clear error."""
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = tmp_path / f"parallax-drafts-{os.geteuid()}"
+    folder.mkdir()
+    folder.chmod(mode)
+    with pytest.raises(ingest.IngestError, match=rf"drafts folder .* is open to group or others \(mode {mode:o}"):
+        ingest.draft_dir("")
+    configured = tmp_path / "configured"
+    configured.mkdir()
+    configured.chmod(mode)
+    with pytest.raises(ingest.IngestError, match="is open to group or others"):
+        ingest.draft_dir(str(configured))
+
+
+def test_draft_dir_symlink_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A symlink where the drafts folder should be (even to a private folder) is refused."""
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    target = tmp_path / "elsewhere"
+    target.mkdir(mode=0o700)
+    (tmp_path / f"parallax-drafts-{os.geteuid()}").symlink_to(target)
+    with pytest.raises(ingest.IngestError, match="is not a folder"):
+        ingest.draft_dir("")
+
+
+def test_draft_dir_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drafts folder owned by another user is refused (the owner is faked: tests cannot chown)."""
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(os, "geteuid", lambda: 4242)
+    (tmp_path / "parallax-drafts-4242").mkdir(mode=0o700)
+    with pytest.raises(ingest.IngestError, match=r"belongs to user \d+, not to this user \(4242\)"):
+        ingest.draft_dir("")
