@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import io
+import json
 import os
 import re
 import socket
@@ -10,16 +12,22 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
+from parallax import ingest
+from parallax.web import add
+from parallax.web.render import corpus
 from tests.fixtures.pageserver import serve_pages
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = "kim-putin-2023"
 TOKEN = "s3cret-editor-token"  # noqa: S105 - a test token
+PREFIX = "/parallax"
+PREFIX_BASE = f"http://localhost{PREFIX}"  # the test client's way of setting SCRIPT_NAME
 
 
 @pytest.fixture()
@@ -383,6 +391,98 @@ def test_require_token_setting(add_app: Callable[..., Flask]) -> None:
     assert open_.post("/api/sources", json={"text": "Open text.\n", "story": STORY}).status_code == 201
 
 
+def sign_in_with_next(client: FlaskClient, next_url: str, base_url: str | None = None) -> Any:
+    """POST the sign-in form with the right token and this ``next``; the response."""
+    extra = {"base_url": base_url} if base_url else {}
+    page = client.get("/add/sign-in", **extra)
+    return client.post("/add/sign-in", data={"csrf_token": csrf_of(page.data), "token": TOKEN, "next": next_url},
+                       **extra)
+
+
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", "/ /evil.example",
+    "/\u2028/evil.example", "/\u200b/evil.example", "/\x00/evil.example", "//evil.example",
+    "/\\evil.example", "\\/evil.example", "\\\\evil.example", "https://evil.example/",
+    "http:evil.example", "javascript:alert(1)", "evil.example", "",
+])
+def test_sign_in_never_redirects_off_site(add_app: Callable[..., Flask], target: str) -> None:
+    """A ``next`` that a browser could read as another site (tabs and newlines are dropped, backslashes are
+    slashes) falls back to the add page."""
+    client = add_app(HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104
+    response = sign_in_with_next(client, target)
+    assert response.status_code == 303 and response.headers["Location"] == "/add"
+
+
+@pytest.mark.parametrize(("target", "location"), [
+    (f"/add?story={STORY}", f"/add?story={STORY}"),
+    ("/sources/rt", "/sources/rt"),
+    ("/a\\b", "/a/b"),  # backslashes normalised to slashes
+])
+def test_sign_in_returns_to_local_paths(add_app: Callable[..., Flask], target: str, location: str) -> None:
+    """A path of the app is where sign-in returns to."""
+    client = add_app(HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104
+    response = sign_in_with_next(client, target)
+    assert response.status_code == 303 and response.headers["Location"] == location
+
+
+@pytest.mark.parametrize(("target", "location"), [
+    (f"{PREFIX}/add?story={STORY}", f"{PREFIX}/add?story={STORY}"),
+    (f"{PREFIX}/sources/rt", f"{PREFIX}/sources/rt"),
+    (f"/add?story={STORY}", f"{PREFIX}/add"),  # outside the prefix
+    (f"{PREFIX}x/add", f"{PREFIX}/add"),
+    ("/", f"{PREFIX}/add"),
+    (f"{PREFIX}/\t/evil.example", f"{PREFIX}/add"),
+])
+def test_sign_in_next_must_be_under_the_prefix(add_app: Callable[..., Flask], target: str, location: str) -> None:
+    """Under a URL prefix, only paths below it are returned to."""
+    client = add_app(URL_PREFIX=PREFIX, HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104
+    response = sign_in_with_next(client, target, base_url=PREFIX_BASE)
+    assert response.status_code == 303 and response.headers["Location"] == location
+
+
+def test_sign_in_round_trip_under_a_prefix(add_app: Callable[..., Flask]) -> None:
+    """Under URL_PREFIX the sign-in link keeps the prefix in ``next``: sign-in comes back to the same add page."""
+    client = add_app(URL_PREFIX=PREFIX, HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104
+    page = client.get(f"/add?story={STORY}", base_url=PREFIX_BASE)
+    assert page.status_code == 200
+    link = re.search(r'href="([^"]*/add/sign-in[^"]*)"', page.get_data(as_text=True))
+    assert link, "no sign-in link"
+    href = html_lib.unescape(link.group(1))
+    assert urlsplit(href).path == f"{PREFIX}/add/sign-in"
+    assert parse_qs(urlsplit(href).query)["next"] == [f"{PREFIX}/add?story={STORY}"]
+    form = client.get(href)  # as a browser follows the link: the whole path, prefix included
+    assert form.status_code == 200
+    html = form.get_data(as_text=True)
+    action = re.search(r'<form class="px-add-form" action="([^"]+)"', html)
+    next_field = re.search(r'name="next" value="([^"]*)"', html)
+    assert action and next_field and action.group(1) == f"{PREFIX}/add/sign-in"
+    signed = client.post(action.group(1), data={"csrf_token": csrf_of(form.data), "token": TOKEN,
+                                                "next": html_lib.unescape(next_field.group(1))})
+    assert signed.status_code == 303 and signed.headers["Location"] == f"{PREFIX}/add?story={STORY}"
+    back = client.get(signed.headers["Location"])
+    assert back.status_code == 200
+    assert back.data.count(b'<p class="px-flash" role="status">Signed in as an editor.</p>') == 1
+    assert b"sign in as an editor" not in back.data and f'name="story" value="{STORY}"'.encode() in back.data
+
+
+def test_token_required_behind_a_proxy(add_app: Callable[..., Flask]) -> None:
+    """On loopback behind a reverse proxy (PROXY_HOPS=1) every request comes from the proxy: the token is needed."""
+    payload = {"text": "Proxied body.\n", "story": STORY, "title": "Proxied"}
+    closed = add_app(PROXY_HOPS=1).test_client()
+    refused = closed.post("/api/sources", json=payload)
+    assert refused.status_code == 403 and "reverse proxy" in refused.get_json()["error"]
+    assert b"Adding sources is turned off on this server" in closed.get("/add").data
+    client = add_app(PROXY_HOPS=1, EDITOR_TOKEN=TOKEN).test_client()
+    assert client.post("/api/sources", json=payload).status_code == 403
+    wrong = client.post("/api/sources", json=payload, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    right = client.post("/api/sources", json=payload, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert right.status_code == 201 and right.get_json()["id"] == "proxied"
+    assert start(client, {"kind": "paste", "text": "Form text.\n", "story": STORY}).status_code == 403
+    local = {"text": "Loopback body.\n", "story": STORY, "title": "Local"}
+    assert add_app(PROXY_HOPS=0).test_client().post("/api/sources", json=local).status_code == 201
+
+
 # ---- CSRF ---------------------------------------------------------------------------------------------------------
 
 def test_csrf_missing_or_wrong(web: FlaskClient) -> None:
@@ -491,6 +591,89 @@ def test_bad_draft_tokens_404(web: FlaskClient) -> None:
     """Unknown or path-like draft tokens are not found."""
     assert web.get("/add/confirm/" + "A" * 32).status_code == 404
     assert web.get("/add/confirm/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def rewrite_draft(folder: Path, location: str, change: Callable[[dict[str, Any]], object]) -> None:
+    """Change the stored draft behind a confirm URL in place."""
+    path = folder / f"{location.rsplit('/', 1)[1]}.json"
+    payload = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps(change(payload)), "utf-8")
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.pop("body"),
+    lambda d: d.update(body=None),
+    lambda d: d.update(extra=["story"]),
+    lambda d: d.update(created="soon"),
+])
+def test_malformed_draft_is_not_found(web: FlaskClient, tmp_path: Path,
+                                      change: Callable[[dict[str, Any]], object]) -> None:
+    """A draft without a body or with fields of the wrong type is 'not found', on both steps (not a 500)."""
+    first = paste(web, "A draft that will be damaged.\n")
+    location = first.headers["Location"]
+    page = web.get(location)
+    rewrite_draft(tmp_path / "drafts", location, lambda d: (change(d), d)[1])
+    shown = web.get(location)
+    assert shown.status_code == 404 and b"does not exist or has expired" in shown.data
+    posted = web.post(location, data={"csrf_token": csrf_of(page.data), "story": STORY, "title": "Damaged"})
+    assert posted.status_code == 404 and b"does not exist or has expired" in posted.data
+
+
+def test_draft_with_other_fields_still_confirms(web: FlaskClient, tmp_path: Path) -> None:
+    """A draft written by another version (an unknown field, a known one missing) is confirmed and saved."""
+    first = paste(web, "A draft from another version.\n")
+    location = first.headers["Location"]
+    rewrite_draft(tmp_path / "drafts", location, lambda d: {**{k: v for k, v in d.items() if k != "capture"},
+                                                            "summary": "new in a later version"})
+    assert web.get(location).status_code == 200
+    saved = confirm(web, location, title="Other version")
+    assert saved.status_code == 303 and saved.headers["Location"] == "/sources/other-version"
+
+
+def test_confirm_page_suggests_a_version_once(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the confirm step looks for the source it may be a new version of once, not once per use."""
+    first = paste(web, "Text to confirm.\n")
+    calls: list[str] = []
+    real = add.suggest_version_of
+
+    def counting(current: Any, url: str) -> Any:
+        calls.append(url)
+        return real(current, url)
+
+    monkeypatch.setattr(add, "suggest_version_of", counting)
+    assert web.get(first.headers["Location"]).status_code == 200
+    assert len(calls) == 1
+
+
+def test_author_note_has_one_wording(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The confirm form's prefilled note and the note saved without one (the API) come from one helper."""
+    assert add.author_note("Ann Lee") == "Author given by the page: Ann Lee."
+    assert add.author_note("") == ""
+    monkeypatch.setattr(add, "author_note", lambda author: f"By {author} (as the page says).")
+    extracted = ingest.Extracted(body="Body.\n", author="Ann Lee")
+    with web.application.test_request_context("/add"):
+        current = corpus()
+        values = add._confirm_values(current, extracted, {"story": STORY}, None)
+        new, _title = add.build_new_source(current, {"story": STORY}, extracted)
+    assert values["attribution_note"] == new.attribution_note == "By Ann Lee (as the page says)."
+
+
+def test_add_pages_get_no_unused_messages(web: FlaskClient) -> None:
+    """The add pages are not handed the flashed messages (base.html shows them, once)."""
+    seen: list[dict[str, Any]] = []
+
+    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        if template.name.startswith("add"):
+            seen.append(context["data"])
+
+    template_rendered.connect(record, web.application)
+    try:
+        first = paste(web, "Text for the messages check.\n")
+        web.get(first.headers["Location"])
+        web.get("/add/sign-in")
+    finally:
+        template_rendered.disconnect(record, web.application)
+    assert len(seen) == 3 and all("messages" not in data for data in seen)
 
 
 def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: pytest.MonkeyPatch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +12,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    get_flashed_messages,
     jsonify,
     redirect,
     render_template,
@@ -43,8 +43,9 @@ OPENAPI_PATHS: dict[str, Any] = {
             "description": (
                 "Adds one version of an article to a story. Give exactly one of `text` (plain text or markdown), "
                 "`html` (article text and metadata are extracted with trafilatura) or `url` alone (the page is "
-                "fetched, then extracted). Metadata fields override what was extracted. When the server listens "
-                "beyond loopback, send `Authorization: Bearer <EDITOR_TOKEN>`."),
+                "fetched, then extracted). Metadata fields override what was extracted. When the server is reachable "
+                "beyond loopback (HOST not loopback, or behind a reverse proxy), send "
+                "`Authorization: Bearer <EDITOR_TOKEN>`."),
             "security": [{"editorToken": []}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["story"],
@@ -96,8 +97,7 @@ def _too_large(_error: RequestEntityTooLarge) -> Response:
 
 def _page(template: str, data: dict[str, Any], status: int = 200) -> Response:
     """Render one of the add pages (they have no JSON twin)."""
-    data = {**data, "csrf_token": csrf_token(), "messages": get_flashed_messages(),
-            "token_required": token_required(), "signed_in": signed_in(),
+    data = {**data, "csrf_token": csrf_token(), "token_required": token_required(), "signed_in": signed_in(),
             "token_configured": bool(current_app.config.get("EDITOR_TOKEN"))}
     response = Response(render_template(template, data=data, alternate=None), status=status)
     response.headers["Cache-Control"] = "no-store"
@@ -138,6 +138,11 @@ def _url_key(url: str) -> str:
         f"?{parts.query}" if parts.query else "") if parts.netloc else ""
 
 
+def author_note(author: str) -> str:
+    """The attribution note for an author named by the page ('' when none is)."""
+    return f"Author given by the page: {author}." if author else ""
+
+
 def suggest_version_of(current: Corpus, url: str) -> Source | None:
     """The latest captured source whose URL (or article key) matches this URL, if any."""
     key = _url_key(url)
@@ -175,9 +180,7 @@ def build_new_source(current: Corpus, values: dict[str, str], extracted: ingest.
     if published and not ingest._is_iso_date(published):
         raise ingest.IngestError(f"published must be a date such as 2023-09-12, not {published!r}")
     attribution = values.get("attribution", "").strip() or ("stated" if outlet else "unknown")
-    note = values.get("attribution_note", "").strip()
-    if not note and extracted.author:
-        note = f"Author given by the page: {extracted.author}."
+    note = values.get("attribution_note", "").strip() or author_note(extracted.author)
     new = ingest.NewSource(
         story=story, body=extracted.body, format=values.get("format", extracted.format).strip() or "text",
         outlet=outlet, title=values.get("title", extracted.title), published=published,
@@ -258,14 +261,14 @@ def add_input() -> BaseResponse:
     return redirect(url_for("add.confirm_form", token=token), 303)
 
 
-def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[str, str]) -> dict[str, str]:
-    """The confirm form's initial values, from the draft."""
+def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[str, str],
+                    suggestion: Source | None) -> dict[str, str]:
+    """The confirm form's initial values, from the draft (and the source it may be a new version of)."""
     story = extra.get("story", "")
-    suggestion = suggest_version_of(current, extracted.url)
     values = {"outlet": extracted.outlet, "title": extracted.title, "published": extracted.published,
               "url": extracted.url, "format": extracted.format, "language": extracted.language or "en",
               "attribution": "stated" if extracted.outlet else "unknown",
-              "attribution_note": f"Author given by the page: {extracted.author}." if extracted.author else "",
+              "attribution_note": author_note(extracted.author),
               "version_of": suggestion.id if suggestion else "", "story": "", "new_story": "",
               "new_story_title": ""}
     if story in current.stories:
@@ -279,11 +282,14 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     return values
 
 
-def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str], status: int = 200,
-                  error: str = "") -> Response:
-    """The confirm step: metadata form prefilled, and the text as it will be stored."""
+def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str] | None = None,
+                  status: int = 200, error: str = "", extra: dict[str, str] | None = None) -> Response:
+    """The confirm step: metadata form prefilled (from the draft unless submitted ``values`` are given), and the
+    text as it will be stored."""
     current = corpus()
     suggestion = suggest_version_of(current, extracted.url)
+    if values is None:
+        values = _confirm_values(current, extracted, extra or {}, suggestion)
     stories = [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()]
     sources = [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'}: {s.title or s.id} ({s.id})", "story": s.story}
                for s in sorted(current.sources.values(), key=lambda s: (s.story, s.id))]
@@ -302,7 +308,7 @@ def confirm_form(token: str) -> Response:
     if draft is None:
         return error_response(404, "This draft does not exist or has expired; add the source again.")
     extracted, extra = draft
-    return _confirm_page(token, extracted, _confirm_values(corpus(), extracted, extra))
+    return _confirm_page(token, extracted, extra=extra)
 
 
 @bp.post("/add/confirm/<token>")
@@ -334,10 +340,23 @@ def confirm_save(token: str) -> BaseResponse:
 
 
 def _safe_next(target: str) -> str:
-    """A local path to return to after signing in (never another site)."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("add.add_form")
+    """A path of this app to return to after signing in (never another site), else the add page.
+
+    Refused: whitespace and control characters (browsers drop tabs and newlines, so '/\\t/evil.example' would
+    become '//evil.example'), a scheme or host, and paths outside the app's prefix (``request.script_root``).
+    Backslashes count as slashes, as browsers read them.
+    """
+    fallback = url_for("add.add_form")
+    if any(char.isspace() or unicodedata.category(char).startswith("C") for char in target):
+        return fallback
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    root = request.script_root.rstrip("/")
+    if root and target != root and not target.startswith(root + "/"):
+        return fallback
+    return target
 
 
 @bp.route("/add/sign-in", methods=["GET", "POST"])

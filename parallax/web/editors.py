@@ -1,4 +1,4 @@
-"""Who may write: the editor token (when the app listens beyond loopback) and CSRF tokens for forms."""
+"""Who may write: the editor token (when the app is reachable beyond loopback) and CSRF tokens for forms."""
 
 from __future__ import annotations
 
@@ -16,12 +16,22 @@ CSRF_MAX_AGE = 8 * 3600
 
 # ---- who may write -------------------------------------------------------------------------------------------
 
+def behind_proxy() -> bool:
+    """Whether reverse proxies are configured in front of the app (PROXY_HOPS > 0)."""
+    try:
+        return int(current_app.config.get("PROXY_HOPS") or 0) > 0
+    except (TypeError, ValueError):
+        return True  # a setting that cannot be read must not leave writing open
+
+
 def token_required() -> bool:
-    """Whether writing needs the editor token: REQUIRE_TOKEN, where 'auto' means 'when HOST is not loopback'."""
+    """Whether writing needs the editor token: REQUIRE_TOKEN, where 'auto' means 'when the app is reachable beyond
+    loopback': HOST is not a loopback address, or a reverse proxy forwards to it (PROXY_HOPS > 0) - the usual
+    setup binds the app to 127.0.0.1 with a proxy in front, and then every request arrives from loopback."""
     mode = str(current_app.config.get("REQUIRE_TOKEN", "auto")).strip().lower()
     if mode in ("never", "false", "no", "off"):
         return False
-    if mode != "auto":
+    if mode != "auto" or behind_proxy():
         return True
     host = str(current_app.config.get("HOST", "")).strip().strip("[]").lower()
     if host in LOOPBACK_HOSTS:
@@ -55,8 +65,10 @@ def write_refusal(api: bool) -> str | None:
     if not token_required():
         return None
     if not current_app.config.get("EDITOR_TOKEN"):
-        return (f"Adding sources is turned off: this server listens on {current_app.config.get('HOST')}, beyond "
-                "loopback, and no editor token is set (set PARALLAX_EDITOR_TOKEN).")
+        where = ("is served through a reverse proxy (PROXY_HOPS)" if behind_proxy()
+                 else f"listens on {current_app.config.get('HOST')}, beyond loopback")
+        return (f"Adding sources is turned off: this server {where}, and no editor token is set "
+                "(set PARALLAX_EDITOR_TOKEN).")
     if api:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token_matches(given.strip()):
