@@ -201,10 +201,9 @@ def save(new: ingest.NewSource, story_title: str) -> tuple[Source, str]:
     current_app.extensions["parallax.corpus"].invalidate()
     current = corpus()
     saved = current.get(source.id) or source
-    versions = current.versions(saved)
-    position = next((n for n, v in enumerate(versions) if v.id == saved.id), 0)
-    if position > 0:
-        return saved, url_for("pages.compare_view", left=versions[position - 1].id, right=saved.id)
+    previous = current.previous_version(saved)
+    if previous is not None:
+        return saved, url_for("pages.compare_view", left=previous.id, right=saved.id)
     return saved, url_for("pages.source", source_id=saved.id)
 
 
