@@ -20,10 +20,11 @@ TARGET_SECONDS = 2.0
 
 
 def clear_caches() -> None:
-    """Forget every cached overview, prepared source and extracted quote, so each run starts cold."""
+    """Forget every cached overview, matrix, prepared source and extracted quote, so each run starts cold."""
     overview.story_model.cache_clear()
+    overview.similarity.cache_clear()
     overview.prepare.cache_clear()
-    quotes._STORY_CACHE.clear()
+    quotes.story_quotes.cache_clear()
     quotes._extract_cached.cache_clear()
 
 

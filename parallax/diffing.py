@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch
 
+# word_count is re-exported (``as``): compare and the tests read it from here; it is the one count in parallax.text.
 from parallax.text import fold, fold_char
+from parallax.text import word_count as word_count
 
 #: Word, run of whitespace, or any other single character: together they partition any string.
+#: Deliberately not text.WORD_RE: a hyphen stays a token of its own, so a diff can show "Jong-un" → "Jong Un"
+#: as a change of the hyphen alone rather than of the whole compound.
 _TOKEN_RE = re.compile(r"\w+(?:['\u2019]\w+)*|\s+|.", re.DOTALL)
-_WORD_RE = re.compile(r"\w+")
 _SURROGATES = range(0xD800, 0xE000)
 #: Shortest time limit handed to diff-match-patch: 0 would mean "unlimited" to it.
 _MIN_TIMELIMIT = 1e-4
@@ -85,11 +88,6 @@ def token_key(token: str, unit: str, ignore: frozenset[str]) -> str:
     return fold(token, ignore)
 
 
-def word_count(text: str) -> int:
-    """Number of words (runs of word characters) in a text."""
-    return len(_WORD_RE.findall(text))
-
-
 def _groups(tokens: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
     """Glue each ignorable token to the token before it, so cosmetic spacing/punctuation never splits a match."""
     texts: list[str] = []
@@ -122,9 +120,9 @@ def _append(segments: list[Segment], op: str, text: str, right: str | None = Non
 
 def token_segments(left: str, right: str, unit: str, ignore: frozenset[str], seconds: float) -> list[Segment]:
     """Word (or char) diff of two texts as segments whose sides join back to the originals exactly."""
-    left_texts, left_keys = _groups(tokenize(left, unit), [token_key(t, unit, ignore) for t in tokenize(left, unit)])
-    right_texts, right_keys = _groups(tokenize(right, unit),
-                                      [token_key(t, unit, ignore) for t in tokenize(right, unit)])
+    left_tokens, right_tokens = tokenize(left, unit), tokenize(right, unit)
+    left_texts, left_keys = _groups(left_tokens, [token_key(t, unit, ignore) for t in left_tokens])
+    right_texts, right_keys = _groups(right_tokens, [token_key(t, unit, ignore) for t in right_tokens])
     encoder = Encoder()
     runs = diff_codes(encoder.encode(left_keys), encoder.encode(right_keys), seconds)
     segments: list[Segment] = []

@@ -6,22 +6,19 @@ index of sentence shingles, never by a full diff per pair. Results are cached pe
 
 from __future__ import annotations
 
-import re
 import threading
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TypeVar
 
 from cachetools import LRUCache, cached
 
 from .align import cut_sentences
 from .corpus import Source
-from .text import DEFAULT_IGNORE, fold
+from .text import DEFAULT_IGNORE, WORD_RE, fold
 
-_WORD_RE = re.compile(r"\w+")
 #: Folding used for matching words (never for display).
 _WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
 #: Words per shingle for the whole-source similarity.
@@ -30,6 +27,10 @@ SHINGLE = 3
 MATCH_THRESHOLD = 0.5
 #: Candidates a sentence is scored against per lookup: keeps one pathological sentence from costing much.
 MAX_CANDIDATES = 400
+#: Prepared sources kept in memory, counted in characters of sentence text, so memory is bounded whatever the
+#: sources' sizes: a prepared source (sentences plus word and bigram sets) takes ~55 bytes per character, so this
+#: is ~160 MiB at most, room for a 2 MB source or ~700 articles of 4,000 characters.
+PREPARED_CHARS = 3_000_000
 ORDERS = ("date", "cluster")
 
 T = TypeVar("T")
@@ -79,7 +80,7 @@ class Coverage:
 
 def words_of(text: str) -> list[str]:
     """Folded words of a text, for matching."""
-    return _WORD_RE.findall(fold(text, _WORD_FOLD))
+    return WORD_RE.findall(fold(text, _WORD_FOLD))
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[int]:
@@ -89,15 +90,34 @@ def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[int]:
     return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))
 
 
-def dice(a: frozenset[T], b: frozenset[T]) -> float:
-    """Dice coefficient of two sets (1.0 when both are empty)."""
+def dice(a: Set[T], b: Set[T], *, empty: float) -> float:
+    """Dice coefficient of two sets; ``empty`` is the score of two empty sets, which each caller must choose.
+
+    The overview and the quote tracker share this one definition: they differ only in what two empty sets mean.
+    """
     total = len(a) + len(b)
-    return 2 * len(a & b) / total if total else 1.0
+    return 2 * len(a & b) / total if total else empty
 
 
-@lru_cache(maxsize=2048)
+def _prepared_key(source: Source) -> tuple[str, str, str, str]:
+    """What a prepared source depends on: its text (``content_key``) and the metadata it carries."""
+    return (source.id, source.content_key, source.outlet, source.published)
+
+
+def _prepared_size(prepared: Prepared) -> int:
+    """A prepared source's weight in the cache: characters of its sentences (at least 1)."""
+    return sum(len(s.text) for s in prepared.sentences) + 1
+
+
+# Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
+_PREPARED: LRUCache[tuple[str, str, str, str], Prepared] = LRUCache(maxsize=PREPARED_CHARS,
+                                                                    getsizeof=_prepared_size)
+_PREPARED_LOCK = threading.Lock()
+
+
+@cached(_PREPARED, key=_prepared_key, lock=_PREPARED_LOCK)
 def prepare(source: Source) -> Prepared:
-    """Sentences and shingles of one source (cached: a Source is immutable and hashes its content)."""
+    """Sentences and shingles of one source (cached per id, content key, outlet and published date)."""
     document = source.document(DEFAULT_IGNORE)
     starts = sorted(p.start for p in document.passages)
     sents: list[Sent] = []
@@ -198,7 +218,7 @@ class SentenceIndex:
                 best[s] = Carrier(s, "same", self.prepared[s].sentences[n].pos, 1.0)
         for s, n in self._candidates(sent, lambda k: k == source or k in best):
             other = self.prepared[s].sentences[n]
-            score = dice(sent.words, other.words)
+            score = dice(sent.words, other.words, empty=1.0)
             if score >= MATCH_THRESHOLD and (s not in best or score > best[s].score):
                 best[s] = Carrier(s, "changed", other.pos, round(score, 3))
         return best
@@ -214,7 +234,7 @@ class SentenceIndex:
                 if outlet_of[hit[0]] == mine or hit in checked:
                     continue
                 checked.add(hit)
-                if dice(sent.words, self.prepared[hit[0]].sentences[hit[1]].words) >= MATCH_THRESHOLD:
+                if dice(sent.words, self.prepared[hit[0]].sentences[hit[1]].words, empty=1.0) >= MATCH_THRESHOLD:
                     return True
                 if len(checked) >= MAX_CANDIDATES:
                     return False
@@ -273,14 +293,15 @@ class StoryModel:
         return found
 
 
-def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, ...], ...]:
-    """What the overview depends on: each source's id, content hash and the metadata it reads."""
-    return tuple((s.id, s.sha256, s.outlet, s.published, s.format, s.boilerplate_from, *s.boilerplate)
-                 for s in sources)
+def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, str, str, str], ...]:
+    """What the overview depends on: each source's text (``content_key``) and the metadata it shows."""
+    return tuple(_prepared_key(s) for s in sources)
 
 
-_MODELS: LRUCache[tuple[tuple[str, ...], ...], StoryModel] = LRUCache(maxsize=16)
+_MODELS: LRUCache[tuple[tuple[str, str, str, str], ...], StoryModel] = LRUCache(maxsize=16)
 _MODELS_LOCK = threading.Lock()
+_SIMILARITY: LRUCache[tuple[str, ...], list[list[float]]] = LRUCache(maxsize=256)
+_SIMILARITY_LOCK = threading.Lock()
 
 
 def build_model(sources: Sequence[Source]) -> StoryModel:
@@ -294,5 +315,17 @@ def build_model(sources: Sequence[Source]) -> StoryModel:
 
 @cached(_MODELS, key=_memo_key, lock=_MODELS_LOCK)
 def story_model(sources: Sequence[Source]) -> StoryModel:
-    """The overview data of a story's sources, cached per corpus state (ids, content hashes and metadata)."""
+    """The overview data of a story's sources, cached per corpus state (ids, content keys and metadata)."""
     return build_model(sources)
+
+
+@cached(_SIMILARITY, key=lambda sources: tuple(s.content_key for s in sources), lock=_SIMILARITY_LOCK)
+def similarity(sources: Sequence[Source]) -> list[list[float]]:
+    """Just the similarity matrix of a story's sources (as ``story_model(sources).matrix``), for the index page.
+
+    Cheap: cached per the sources' content keys (the matrix reads nothing else) and built from the cached
+    ``prepare``, without the sentence index, unique passages or orders. The result is shared: do not mutate it.
+    """
+    if len(sources) < 2:
+        return [[1.0] * len(sources) for _ in sources]
+    return similarity_matrix([prepare(s) for s in sources])

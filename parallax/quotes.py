@@ -11,12 +11,14 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
+
+from cachetools import LRUCache, cached
 
 from .corpus import Source
 from .diffing import Segment, token_segments
-from .text import DEFAULT_IGNORE, fold
+from .overview import dice
+from .text import DEFAULT_IGNORE, WORD_RE, fold, word_count
 
 #: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.
 MIN_QUOTE_WORDS = 4
@@ -37,7 +39,9 @@ _STRAIGHT = '"'
 _VERBS = ("said|says|say|told|tells|added|adds|warned|warns|stated|states|noted|notes|reported|reports|explained|"
           "insisted|stressed|wrote|writes|asked|asks|continued|declared|replied|claimed|argued|announced|"
           "confirmed|quoted|commented|emphasized|emphasised|remarked|urged|recalled")
-_NAME = r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'\-]*|de|van|von|bin|al))*"
+#: A name: a capitalised word and at most four more name words. The bound keeps matching linear: unbounded, a run
+#: of n capitalised words with no speech verb after it was re-tried from every word start, O(n²).
+_NAME = r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'\-]*|de|van|von|bin|al)){0,4}"
 _NOT_NAMES = {"he", "she", "it", "they", "we", "i", "you", "the", "this", "that", "but", "and", "a", "an", "there",
               "his", "her", "its", "their", "on", "in", "as", "after", "earlier", "later", "then"}
 _TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "president", "comrade", "sir", "prof", "prof."}
@@ -51,11 +55,10 @@ _SAYING_END = re.compile(r"\b(?:saying|adding|warning|noting|telling \w+|insisti
 _VERB_END = re.compile(rf"\b(?:{_VERBS})\s*(?:that\s*)?[,:]?\s*$")
 _VERB_ANY = re.compile(rf"\b(?:{_VERBS}|according to|saying|adding|quoted)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"])")
-_WORD_RE = re.compile(r"\w+")
 _ISE_RE = re.compile(r"is(?:e|ed|es|ing|ation|ations)$")
 _TRAIL_PUNCT = ",.;:!?…—–-"
 
-_STOPWORDS = frozenset(re.findall(r"\w+", """a about after all also am an and any are as at be been being but by can
+_STOPWORDS = frozenset(WORD_RE.findall("""a about after all also am an and any are as at be been being but by can
 could did do does for from had has have he her him his how i if in into is it its just me more most my no not of on or
 our ours out over she so some such than that the their them then there these they this those to too up very was we
 were what when where which while who will with would you your yours us"""))
@@ -87,7 +90,7 @@ class Quote:
     @property
     def words(self) -> int:
         """Number of words."""
-        return len(_WORD_RE.findall(self.text))
+        return word_count(self.text)
 
     @property
     def speaker_key(self) -> str | None:
@@ -239,7 +242,7 @@ def _is_glue(between: str, first_part: str) -> bool:
 
 def _bare(text: str) -> bool:
     """Whether text outside the quotes is only punctuation and spacing."""
-    return not _WORD_RE.search(text)
+    return not WORD_RE.search(text)
 
 
 @dataclass
@@ -330,13 +333,7 @@ def stem(word: str) -> str:
 def content_words(text: str) -> frozenset[str]:
     """Normalised content words of a quote: quotes and case folded, stop words dropped, crudely stemmed."""
     folded = fold(text, frozenset({"quotes", "dashes", "case"}))
-    return frozenset(stem(w) for w in _WORD_RE.findall(folded) if w not in _STOPWORDS)
-
-
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two word sets."""
-    total = len(a) + len(b)
-    return 2 * len(a & b) / total if total else 0.0
+    return frozenset(stem(w) for w in WORD_RE.findall(folded) if w not in _STOPWORDS)
 
 
 def same_quote(a: frozenset[str], b: frozenset[str], speaker_a: str | None, speaker_b: str | None) -> bool:
@@ -344,7 +341,8 @@ def same_quote(a: frozenset[str], b: frozenset[str], speaker_a: str | None, spea
     if speaker_a and speaker_b and speaker_a != speaker_b:
         return False
     bar = SAME_SPEAKER_DICE if speaker_a and speaker_b else UNKNOWN_SPEAKER_DICE
-    if _dice(a, b) >= bar:
+    # Two quotes without a content word are not evidence of one quote: empty sets score 0.
+    if dice(a, b, empty=0.0) >= bar:
         return True
     small = min(len(a), len(b))
     return small >= 5 and len(a & b) / small >= CONTAINED and bool(speaker_a and speaker_b)
@@ -447,25 +445,26 @@ def phrases(quotes: Sequence[Quote]) -> list[Phrase]:
     return sorted(found, key=lambda p: -len(p.outlets))
 
 
-def story_quotes(sources: Sequence[Source]) -> tuple[list[QuoteGroup], list[Phrase]]:
-    """Quote groups and phrases of a story, cached per corpus state (ids and content hashes)."""
-    key = tuple((s.id, s.sha256, s.outlet, *s.boilerplate, s.boilerplate_from, s.format) for s in sources)
-    found = _STORY_CACHE.get(key)
-    if found is None:
-        quotes = [q for source in sources for q in _extract_cached(source)]
-        found = (group_quotes(quotes), phrases(quotes))
-        with _LOCK:
-            _STORY_CACHE[key] = found
-            while len(_STORY_CACHE) > 16:
-                _STORY_CACHE.pop(next(iter(_STORY_CACHE)))
-    return found
+def _source_key(source: Source) -> tuple[str, str, str]:
+    """What a source's quotes depend on: its text (``content_key``) and the id and outlet each quote carries."""
+    return (source.id, source.content_key, source.outlet)
 
 
-@lru_cache(maxsize=2048)
+# Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
+_EXTRACTED: LRUCache[tuple[str, str, str], tuple[Quote, ...]] = LRUCache(maxsize=4096)
+_EXTRACTED_LOCK = threading.Lock()
+_STORIES: LRUCache[tuple[tuple[str, str, str], ...], tuple[list[QuoteGroup], list[Phrase]]] = LRUCache(maxsize=16)
+_STORIES_LOCK = threading.Lock()
+
+
+@cached(_EXTRACTED, key=_source_key, lock=_EXTRACTED_LOCK)
 def _extract_cached(source: Source) -> tuple[Quote, ...]:
-    """Quotes of one source, cached (a Source is immutable)."""
+    """Quotes of one source, cached per id, content key and outlet."""
     return tuple(extract(source))
 
 
-_STORY_CACHE: dict[tuple[tuple[str, ...], ...], tuple[list[QuoteGroup], list[Phrase]]] = {}
-_LOCK = threading.Lock()
+@cached(_STORIES, key=lambda sources: tuple(_source_key(s) for s in sources), lock=_STORIES_LOCK)
+def story_quotes(sources: Sequence[Source]) -> tuple[list[QuoteGroup], list[Phrase]]:
+    """Quote groups and phrases of a story, cached per corpus state (ids, content keys and outlets, in order)."""
+    quotes = [q for source in sources for q in _extract_cached(source)]
+    return group_quotes(quotes), phrases(quotes)

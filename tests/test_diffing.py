@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from parallax import diffing, text
 from parallax.diffing import (
     Encoder,
     Segment,
@@ -91,3 +94,25 @@ def test_whole_segments_and_counts() -> None:
     assert change_counts(added) == (2, 1, 0)
     assert segment_similarity(added) == 2 * 2 / (3 + 4)
     assert segment_similarity([]) == 1.0
+
+
+def test_each_side_is_tokenised_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's inner loop cuts each text into tokens once, not once for texts and again for keys."""
+    seen: list[str] = []
+
+    def counting(text: str, unit: str) -> list[str]:
+        seen.append(text)
+        return tokenize(text, unit)
+
+    monkeypatch.setattr(diffing, "tokenize", counting)
+    segments = token_segments("Kim arrived on Monday", "Kim arrived on Tuesday", "word", NONE, 1.0)
+    assert sorted(seen) == ["Kim arrived on Monday", "Kim arrived on Tuesday"]
+    assert left_side(segments) == "Kim arrived on Monday" and right_side(segments) == "Kim arrived on Tuesday"
+
+
+def test_compare_stats_count_words_like_a_source() -> None:
+    """Change counts use the one word count of parallax.text: 'Jong-un' and 'Un’s' are one word each."""
+    inserted = "Kim Jong-un’s train, North Korea's leader"
+    assert diffing.word_count is text.word_count
+    assert change_counts([Segment("insert", inserted)]) == (text.word_count(inserted), 0, 0) == (6, 0, 0)
+    assert segment_similarity([Segment("equal", "Jong-un "), Segment("insert", "arrived")]) == 2 * 1 / (1 + 2)

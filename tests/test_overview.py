@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import hashlib
+import weakref
 
 import pytest
 
-from parallax import overview
-from parallax.corpus import Corpus, load_corpus
+from parallax import overview, quotes
+from parallax.corpus import Corpus, Source, load_corpus
 from tests.conftest import BUNDLED, STORY
 
 
@@ -115,4 +118,81 @@ def test_shingles_and_dice() -> None:
     assert len(overview.shingles(["a", "b", "c", "d"])) == 2
     assert len(overview.shingles(["a"])) == 1
     assert overview.shingles([]) == frozenset()
-    assert overview.dice(frozenset({1, 2}), frozenset({2, 3})) == 0.5
+    assert overview.dice(frozenset({1, 2}), frozenset({2, 3}), empty=1.0) == 0.5
+
+
+def test_dice_of_two_empty_sets_is_the_callers_choice() -> None:
+    """One Dice for the overview and the quote tracker; what two empty sets score is an explicit argument."""
+    assert overview.dice(frozenset(), frozenset(), empty=1.0) == 1.0
+    assert overview.dice(frozenset(), frozenset(), empty=0.0) == 0.0
+    assert overview.dice(frozenset({"a"}), frozenset(), empty=1.0) == 0.0
+    assert quotes.dice is overview.dice
+
+
+def _source(source_id: str, body: str, **fields: str) -> Source:
+    """A plain-text source of the test story."""
+    return Source(id=source_id, story="s", format="text", body=body, path=f"{source_id}.txt",
+                  sha256=hashlib.sha256(body.encode()).hexdigest(), outlet=source_id.upper(), **fields)
+
+
+_BODY_A = ("The council met on Monday to discuss the new harbour bridge.\n\n"
+           "“This bridge will change the whole city for the better,” Mayor Jane Doe said.\n\n"
+           "Subscribe to our newsletter for more stories like this one.\n")
+_BODY_B = ("The council met on Monday to discuss the new harbour bridge.\n\n"
+           "“This bridge will change the whole city for the better,” Mayor Jane Doe told reporters.\n")
+
+
+def test_front_matter_edit_with_the_same_body_is_never_served_stale() -> None:
+    """Adding boilerplate_from (same body, same sha256) changes the overview and the quotes; so does an outlet."""
+    a, b = _source("a", _BODY_A), _source("b", _BODY_B)
+    before_model, before_quotes = overview.story_model([a, b]), quotes.story_quotes([a, b])
+    unique_before = " ".join(s.text for run in before_model.unique[0] for s in run)
+    assert "newsletter" in unique_before
+    assert any("change the whole city" in g.variants[0].text for g in before_quotes[0])
+    # The quote paragraph onwards becomes boilerplate: neither the overview nor the quotes may still show it.
+    edited = dataclasses.replace(a, boilerplate_from="“This bridge")
+    assert edited.sha256 == a.sha256 and edited.content_key != a.content_key
+    after_model, after_quotes = overview.story_model([edited, b]), quotes.story_quotes([edited, b])
+    assert after_model is not before_model
+    assert all(s.boilerplate for s in after_model.prepared[0].sentences[1:])
+    assert "newsletter" not in " ".join(s.text for run in after_model.unique[0] for s in run)
+    assert [g.sources for g in after_quotes[0] if "change the whole city" in g.variants[0].text] == [["b"]]
+    assert overview.similarity([edited, b]) == after_model.matrix != before_model.matrix
+    # Metadata the pages show is part of the key too: a new outlet name is never served from the cache.
+    renamed = dataclasses.replace(a, outlet="Renamed Daily")
+    assert overview.story_model([renamed, b]).prepared[0].outlet == "Renamed Daily"
+    assert {q.outlet for g in quotes.story_quotes([renamed, b])[0] for q in g.quotes} == {"Renamed Daily", "B"}
+
+
+def test_caches_are_keyed_on_content_not_on_the_source_object() -> None:
+    """A source re-read with the same content (new path, title, capture time) reuses the prepared data."""
+    a = _source("a", _BODY_A)
+    again = dataclasses.replace(a, path="moved/a.txt", title="A new headline", captured="2024-01-01T00:00:00")
+    assert again is not a and again != a
+    assert overview.prepare(again) is overview.prepare(a)
+    assert quotes._extract_cached(again) is quotes._extract_cached(a)
+
+
+def test_caches_do_not_keep_sources_alive() -> None:
+    """No cache holds a Source (and its up to 2 MB body) once the corpus has let go of it."""
+    a, b = _source("gone-a", _BODY_A + "Gone.\n"), _source("gone-b", _BODY_B + "Gone.\n")
+    overview.story_model([a, b])
+    overview.similarity([a, b])
+    quotes.story_quotes([a, b])
+    refs = [weakref.ref(a), weakref.ref(b)]
+    del a, b
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
+
+
+def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> None:
+    """overview.similarity: the story model's matrix without building the model, cached per content keys."""
+    sources = seed.story_sources(STORY)
+    matrix = overview.similarity(sources)
+    assert matrix == overview.build_model(sources).matrix
+    assert overview.similarity(list(sources)) is matrix
+    edited = [dataclasses.replace(sources[0], body=sources[0].body + "\nA new line.", sha256="y" * 64),
+              *sources[1:]]
+    assert overview.similarity(edited) is not matrix
+    assert overview.similarity(sources[:1]) == [[1.0]]
+    assert overview.similarity([]) == []

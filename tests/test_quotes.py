@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 
@@ -129,3 +130,43 @@ def test_stem_folds_spelling_and_endings() -> None:
     assert quotes.stem("countries") == quotes.stem("country")
     assert quotes.stem("realised") == quotes.stem("realized")
     assert quotes.stem("promising") != quotes.stem("promizing")
+
+
+def _cpu_seconds(body: str, runs: int = 1) -> float:
+    """Least CPU time (immune to other processes' load) of extracting the quotes of a body."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        quotes.extract(_source(body))
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _capitalised(count: int) -> str:
+    """A paragraph of capitalised words with no speech verb, then a quote attributed by pronoun."""
+    words = " ".join(f"Alpha{n % 13}" for n in range(count))
+    return f"{words}.\n\n“This is a perfectly ordinary quote,” she said.\n"
+
+
+def test_run_of_capitalised_words_is_linear() -> None:
+    """A name is at most five words: 4,000 capitalised words used to take seconds (O(n²) backtracking)."""
+    assert _cpu_seconds(_capitalised(4000)) < 0.5
+    # Linear, not just fast here: four times the words cost about four times the time (quadratic would be 16).
+    small, large = _cpu_seconds(_capitalised(2000), 3), _cpu_seconds(_capitalised(8000), 3)
+    assert large < 8 * small + 0.02
+
+
+def test_bounded_names_still_attribute() -> None:
+    """Multi-word names still match; a name at the end of a long capitalised run keeps its surname."""
+    assert quotes.named_speakers("Kremlin spokesman Dmitry Sergeyevich Peskov said on Tuesday") == [
+        (18, "Dmitry Sergeyevich Peskov")]
+    long_run = " ".join(f"Alpha{n}" for n in range(50)) + " Maria Lopez said on Monday."
+    assert [quotes.speaker_key(n) for _, n in quotes.named_speakers(long_run)] == ["lopez"]
+    assert [quotes.speaker_key(n) for _, n in quotes.named_speakers("said Kim Jong Un.")] == ["un"]
+
+
+def test_quotes_without_content_words_are_not_one_quote() -> None:
+    """The shared Dice scores two empty content-word sets 0 for quotes (the overview chooses 1)."""
+    empty = quotes.content_words("it is what it is")
+    assert empty == frozenset()
+    assert not quotes.same_quote(empty, empty, None, None)

@@ -132,3 +132,41 @@ def test_article_text_is_escaped(client: FlaskClient, corpus_dir: Path) -> None:
     assert "Evil &lt;b&gt;Outlet&lt;/b&gt;" in html
     data = client.get(URL + ".json").get_json()
     assert len(data["matrix"]["rows"]) == 6
+
+
+def _section(html: str, heading: str, end: str | None) -> str:
+    """The HTML of one overview section, from its heading id to the next section's (or the end)."""
+    start = html.index(f'id="{heading}"')
+    return html[start:html.index(f'id="{end}"', start)] if end else html[start:]
+
+
+def test_hostile_text_is_escaped_in_coverage_unique_and_quotes(client: FlaskClient, corpus_dir: Path) -> None:
+    """Script and onerror markup in a quoted sentence and a unique passage shows as text in each section."""
+    script, img = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
+    shown_script, shown_img = "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"
+    for source_id, verb in (("hostile-one", "will"), ("hostile-two", "can")):
+        body = (f"The harbour council met on Monday to discuss the new bridge.\n\n"
+                f"“Nobody {verb} run {script} or {img} on this page today,” Jane Doe said.\n\n")
+        if source_id == "hostile-one":
+            body += f"Only this outlet saw {img} and {script} at the old harbour gate.\n"
+        (corpus_dir / STORY / f"{source_id}.txt").write_text(
+            front_matter(id=source_id, story=STORY, outlet=f"Outlet {source_id}", published="2023-09-14") + body,
+            encoding="utf-8")
+    response = client.get(URL + "?base=hostile-one")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html and "onerror=alert(1)>" not in html
+    coverage = _section(html, "coverage-h", "unique-h")
+    unique = _section(html, "unique-h", "quotes-h")
+    tracker = _section(html, "quotes-h", None)
+    quoted = next(p for p in re.findall(r'<p class="px-cov-text">(.*?)</p>', coverage) if "Nobody will run" in p)
+    assert shown_script in quoted and shown_img in quoted
+    only_here = unique[unique.index('id="unique-hostile-one"'):]
+    assert f"Only this outlet saw {shown_img} and {shown_script} at the old harbour gate." in only_here
+    # Both wordings of the quote: the first as text, the second through the word-diff segments.
+    group = next(g for g in tracker.split('class="px-quote-group"') if "Nobody will run" in g)
+    assert group.count(shown_script) == 2 and group.count(shown_img) == 2
+    assert '<ins class="px-ins">can</ins>' in group or '<ins class="px-ins">will</ins>' in group
+    # The JSON twin carries the raw text (it is data, not HTML).
+    data = client.get(URL + ".json?base=hostile-one").get_json()
+    assert any(img in v["text"] for g in data["quotes"]["groups"] for v in g["variants"])

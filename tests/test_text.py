@@ -123,3 +123,19 @@ def test_rendered_markdown_shows_images_as_their_alt_text() -> None:
     html = text.render_markdown("![Kim *waving* <b>x</b>](https://tracker.example/p.png)")
     assert "<img" not in html and "tracker.example" not in html
     assert "[image: Kim waving &lt;b&gt;x&lt;/b&gt;]" in html
+
+
+def test_one_word_count_for_sources_and_comparisons(corpus) -> None:  # type: ignore[no-untyped-def]
+    """text.WORD_RE is the one word: a source's word count equals the words a comparison reports for it."""
+    from parallax import diffing
+    from parallax.diffing import Segment
+
+    assert text.WORD_RE.findall("Kim Jong-un’s don't  stop-") == ["Kim", "Jong-un’s", "don't", "stop"]
+    assert text.word_count("Kim Jong-un’s armored train") == 4
+    source = corpus.sources["the-national"]
+    assert "Jong-un" in source.body  # so the two old counts disagreed on it
+    reading = source.document(frozenset({"markup"}))
+    # Everything is new against an empty text: the comparison's "words added" is the source's word count.
+    result = compare(text.plain_document(""), reading, CompareOptions(ignore=frozenset({"markup"})))
+    assert result.stats.words_added == source.words
+    assert diffing.change_counts([Segment("insert", reading.text)])[0] == source.words
