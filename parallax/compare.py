@@ -25,9 +25,8 @@ from parallax.diffing import (
     segment_similarity,
     token_segments,
     whole_segments,
-    word_count,
 )
-from parallax.text import DEFAULT_IGNORE, Document, check_ignore
+from parallax.text import DEFAULT_IGNORE, Document, check_ignore, word_count
 
 UNITS = ("word", "char", "sentence")
 KINDS = ("same", "changed", "moved", "left_only", "right_only")

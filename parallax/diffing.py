@@ -8,9 +8,7 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch
 
-# word_count is re-exported (``as``): compare and the tests read it from here; it is the one count in parallax.text.
-from parallax.text import fold, fold_char
-from parallax.text import word_count as word_count
+from parallax.text import fold, fold_char, word_count
 
 #: Word, run of whitespace, or any other single character: together they partition any string.
 #: Deliberately not text.WORD_RE: a hyphen stays a token of its own, so a diff can show "Jong-un" → "Jong Un"

@@ -24,9 +24,10 @@ def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
             "versions": len(corpus_.versions(source))}
 
 
-def closeness(summaries: list[dict[str, Any]], sources: list[Source]) -> list[dict[str, Any]]:
-    """Add to each source summary the story's source closest to it (shared three-word phrases)."""
-    matrix = overview.story_model(sources).matrix if len(sources) > 1 else [[1.0]] * len(sources)
+def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
+    """Summaries of a story's sources, each naming the source closest to it (shared three-word phrases)."""
+    summaries = [source_summary(s, corpus_) for s in sources]
+    matrix = overview.similarity(sources)
     for i, summary in enumerate(summaries):
         others = [(matrix[i][j], j) for j in range(len(sources)) if j != i]
         value, j = max(others, default=(0.0, -1))
@@ -50,8 +51,7 @@ def index() -> Any:
     current = corpus()
     stories = [{"slug": story.slug, "title": story.title, "date": story.date or None, "summary": story.summary,
                 "href": url_for("stories.story_view", story=story.slug),
-                "sources": closeness([source_summary(s, current) for s in current.story_sources(story.slug)],
-                                     current.story_sources(story.slug))}
+                "sources": closeness(current.story_sources(story.slug), current)}
                for story in current.stories.values()]
     problems = [{"path": p.path, "reason": p.reason} for p in current.problems]
     return respond("index.html", {"stories": stories, "problems": problems,
