@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -49,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", help="score a running server instead of starting one")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines between the scores
     base = args.base or serve()
     print(f"{'page':<22}{'preset':<9}" + "".join(f"{c:>16}" for c in CATEGORIES))
     with tempfile.TemporaryDirectory() as folder:
