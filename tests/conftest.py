@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
 STORY = "kim-putin-2023"
 SOURCE_IDS = ("moscow-times-plain", "moscow-times-markdown", "press-tv", "rt", "the-national")
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float = 10) -> None:
+    """Terminate a server started by a test, killing it if it does not exit within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def front_matter(**fields: Any) -> str:

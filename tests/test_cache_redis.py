@@ -14,9 +14,11 @@ import redis
 from flask import Flask
 
 from parallax.web import pages
+from tests.conftest import stop_process
 
 REDIS_SERVER = shutil.which("redis-server")
 COMPARE = "/compare/press-tv/the-national.json"
+
 
 
 def free_port() -> int:
@@ -49,12 +51,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         client.close()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+        stop_process(server, 10)
 
 
 def comparison_keys(url: str) -> list[bytes]:

@@ -20,6 +20,7 @@ from flask import Flask
 
 from parallax.config import SETTINGS, load_settings
 from parallax.serve import gunicorn_options, public_url
+from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "/parallax"
@@ -27,6 +28,7 @@ FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
              "X-Forwarded-Host": "intranet.example", "X-Forwarded-Prefix": PREFIX}
 BASE = f"http://localhost{PREFIX}/"  # the test client's way of setting SCRIPT_NAME
 URL_ATTR = re.compile(r'(?:href|src|action)="([^"#]*)"')
+
 
 
 def local_urls(html: str) -> list[str]:
@@ -191,12 +193,7 @@ def test_gunicorn_server_serves_pages_and_health(corpus_dir: Path, tmp_path: Pat
         status, body = fetch(base + "/")
         assert status == 200 and f'href="{PREFIX}/sources/press-tv"' in body
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+        stop_process(server, 15)
     output = log.read_text()
     assert f"Open http://127.0.0.1:{port}{PREFIX}/" in output
     assert re.search(r"logger=parallax\.access method=GET path=/parallax/ status=200 duration_ms=[\d.]+", output)
