@@ -6,10 +6,10 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, session
 
 from ..cache import answers, backend_name
@@ -79,35 +79,31 @@ def _log(response: Response) -> Response:
     return response
 
 
+Page = tuple[bytes, int, list[tuple[str, str]]]
+
+
 class PageCache:
-    """Rendered reading pages per URL, valid while the corpus object they were built from is current."""
+    """Rendered reading pages per URL (LRU), valid while the corpus object they were built from is current."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
         self.lock = threading.Lock()
         self.corpus: object = None
-        self.pages: OrderedDict[tuple[str, str, str], tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()
+        self.pages: LRUCache[tuple[str, str, str], Page] = LRUCache(maxsize=size)
 
-    def get(self, corpus: object, key: tuple[str, str, str]) -> tuple[bytes, int, list[tuple[str, str]]] | None:
+    def get(self, corpus: object, key: tuple[str, str, str]) -> Page | None:
         """The stored page for key, or None; everything is dropped when the corpus changed."""
         with self.lock:
             if corpus is not self.corpus:
                 self.pages.clear()
                 self.corpus = corpus
                 return None
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+            return self.pages.get(key)
 
-    def put(self, corpus: object, key: tuple[str, str, str], page: tuple[bytes, int, list[tuple[str, str]]]) -> None:
-        """Store a page rendered from ``corpus``, evicting the least recently used."""
+    def put(self, corpus: object, key: tuple[str, str, str], page: Page) -> None:
+        """Store a page rendered from ``corpus`` (the least recently used one makes room)."""
         with self.lock:
-            if corpus is not self.corpus:
-                return
-            self.pages[key] = page
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            if corpus is self.corpus:
+                self.pages[key] = page
 
 
 def _page_key() -> tuple[str, str, str] | None:
