@@ -71,18 +71,19 @@ class NewSource:
 
     story: str
     body: str
-    format: str = "text"
+    # The metadata below is written to front matter in this order (empty values are left out).
     outlet: str = ""
     title: str = ""
     published: str = ""
     url: str = ""
+    format: str = "text"
     language: str = "en"
     attribution: str = "unknown"
     attribution_note: str = ""
     capture: str = ""
     original_file: str = ""
-    version_of: str = ""
     captured: str = field(default_factory=lambda: now_iso())
+    version_of: str = ""
 
 
 def now_iso() -> str:
@@ -246,11 +247,10 @@ def from_html(html: str, url: str = "", capture: str = "HTML; article text extra
 def build_file_text(source_id: str, new: NewSource) -> str:
     """The file's text: YAML front matter (only the fields that have values) and then the body exactly."""
     meta: dict[str, Any] = {"id": source_id, "story": new.story}
-    for name in ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
-                 "capture", "original_file", "captured", "version_of"):
-        value = getattr(new, name)
-        if value:
-            meta[name] = one_line(value)
+    for item in fields(new):
+        value = getattr(new, item.name)
+        if item.name not in ("story", "body") and value:
+            meta[item.name] = one_line(value)
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
     return f"---\n{front}---\n{new.body}"
 
