@@ -26,6 +26,7 @@ _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": 
                          "\u2015": "-", "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-"})
 _SPACE_RE = re.compile(r"\s+")
 _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+_LINE_RE = re.compile(r"\n")
 _INNER_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
 _HEADING_RE = re.compile(r"<(/?)h([1-6])>")
 #: What counts as one word everywhere (word counts, word sets, word bags): word characters joined by inner
@@ -108,9 +109,11 @@ def fold_char(char: str, ignore: frozenset[str]) -> str:
     return char
 
 
-def split_plain(text: str) -> list[tuple[int, int]]:
-    """Paragraph spans of plain text: blank-line blocks when it has any, otherwise lines."""
-    separator = _BLANK_LINE_RE if _BLANK_LINE_RE.search(text) else re.compile(r"\n")
+def split_plain(text: str, blocks: bool | None = None) -> list[tuple[int, int]]:
+    """Paragraph spans: blank-line blocks (``blocks``), else lines; by default blocks when the text has any."""
+    if blocks is None:
+        blocks = bool(_BLANK_LINE_RE.search(text))
+    separator = _BLANK_LINE_RE if blocks else _LINE_RE
     spans: list[tuple[int, int]] = []
     start = 0
     for match in [*separator.finditer(text), None]:
@@ -189,7 +192,7 @@ def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: S
             offset += len(paragraph) + 2
     else:
         text = body
-        spans = split_plain(body) if not markdown else _markdown_block_spans(body)
+        spans = split_plain(body, blocks=True if markdown else None)  # markdown paragraphs are blank-line blocks
     passages, tail = [], False
     for start, end in spans:
         chunk = text[start:end]
@@ -197,10 +200,6 @@ def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: S
         passages.append(Passage(start, end, tail or is_boilerplate(chunk, boilerplate)))
     return Document(text, tuple(passages))
 
-
-def _markdown_block_spans(body: str) -> list[tuple[int, int]]:
-    """Paragraph spans of raw markdown: blocks separated by blank lines."""
-    return split_plain(body) if _BLANK_LINE_RE.search(body) else split_plain(body + "\n\n")
 
 
 def plain_document(text: str) -> Document:
