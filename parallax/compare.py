@@ -26,10 +26,9 @@ from parallax.diffing import (
     token_segments,
     whole_segments,
 )
-from parallax.text import DEFAULT_IGNORE, Document, check_ignore, word_count
+from parallax.model import DEFAULT_IGNORE, KINDS, UNITS
+from parallax.text import Document, check_ignore, word_count
 
-UNITS = ("word", "char", "sentence")
-KINDS = ("same", "changed", "moved", "left_only", "right_only")
 #: Below this share of common words a pair reads better as old text then new text than as a word diff.
 WHOLE_BELOW = 0.4
 #: Anchoring identical sentences is cheap and everything else builds on it, so it always gets this much time.

@@ -17,8 +17,9 @@ from cachetools import LRUCache, cached
 
 from .corpus import Source
 from .diffing import Segment, token_segments
+from .model import DEFAULT_IGNORE
 from .overview import dice
-from .text import DEFAULT_IGNORE, WORD_RE, fold, word_count
+from .text import WORD_RE, fold, word_count
 
 #: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.
 MIN_QUOTE_WORDS = 4

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from hypothesis import HealthCheck, settings
 
-from app import create_app
+from parallax.app import create_app
 from parallax.web import openapi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def test_documents_every_json_twin(app: Flask) -> None:
     assert {p["name"] for p in compare["parameters"]} == {"left", "right", "view", "unit", "ignore"}
     assert set(compare["responses"]) == {"200", "400", "404"}
     row = document["components"]["schemas"]["Row"]["properties"]
-    assert row["kind"]["enum"] == ["same", "changed", "moved", "left_only", "right_only"]
+    assert row["kind"]["enum"] == ["same", "changed", "reworded", "moved", "left_only", "right_only"]
     error = document["components"]["schemas"]["Error"]
     assert error["required"] == ["ok", "status", "error"]
 

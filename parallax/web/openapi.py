@@ -6,11 +6,10 @@ import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import text
+from .. import model
+from ..model import ATTRIBUTIONS, FORMATS, KINDS, OPS, UNITS, VIEWS
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add")
-KINDS = ["same", "changed", "moved", "left_only", "right_only"]
-OPS = ["equal", "delete", "insert"]
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -41,14 +40,14 @@ def schemas() -> dict[str, Any]:
     """Component schemas for the JSON twins and the error shape."""
     source_summary = obj({
         "id": SLUG, "story": SLUG, "outlet": {"type": "string"}, "title": {"type": "string"},
-        "published": NULLABLE_STRING, "url": NULLABLE_STRING, "format": {"enum": ["text", "markdown"]},
-        "language": {"type": "string"}, "attribution": {"enum": ["stated", "inferred", "unknown"]},
+        "published": NULLABLE_STRING, "url": NULLABLE_STRING, "format": {"enum": list(FORMATS)},
+        "language": {"type": "string"}, "attribution": {"enum": list(ATTRIBUTIONS)},
         "attribution_note": {"type": "string"}, "capture": {"type": "string"}, "captured": NULLABLE_STRING,
         "original_file": NULLABLE_STRING, "words": {"type": "integer", "minimum": 0},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "path": {"type": "string"},
         "href": {"type": "string"}, "versions": {"type": "integer", "minimum": 1}})
-    segment = obj({"op": {"enum": OPS}, "text": {"type": "string"}, "right_text": NULLABLE_STRING})
-    row = obj({"index": {"type": "integer"}, "kind": {"enum": KINDS}, "left": NULLABLE_STRING,
+    segment = obj({"op": {"enum": list(OPS)}, "text": {"type": "string"}, "right_text": NULLABLE_STRING})
+    row = obj({"index": {"type": "integer"}, "kind": {"enum": list(KINDS)}, "left": NULLABLE_STRING,
                "right": NULLABLE_STRING, "segments": {"type": "array", "items": ref("Segment")},
                "left_pos": NULLABLE_INT, "right_pos": NULLABLE_INT,
                "similarity": {"type": "number", "minimum": 0, "maximum": 1}, "boilerplate": {"type": "boolean"}})
@@ -56,8 +55,8 @@ def schemas() -> dict[str, Any]:
     stats = obj({"similarity": {"type": "number", "minimum": 0, "maximum": 1}, "words_added": count,
                  "words_removed": count, "words_changed": count, "same": count, "changed": count, "moved": count,
                  "left_only": count, "right_only": count})
-    options = obj({"view": {"enum": ["side", "inline"]}, "unit": {"enum": ["word", "char", "sentence"]},
-                   "ignore": {"type": "array", "items": {"enum": list(text.IGNORABLE)}}})
+    options = obj({"view": {"enum": list(VIEWS)}, "unit": {"enum": list(UNITS)},
+                   "ignore": {"type": "array", "items": {"enum": list(model.IGNORABLE)}}})
     comparison = obj({"left": ref("SourceSummary"), "right": ref("SourceSummary"), "options": options,
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
@@ -85,17 +84,17 @@ def schemas() -> dict[str, Any]:
 
 def compare_parameters() -> list[dict[str, Any]]:
     """Path and query parameters of ``/compare/{left}/{right}.json``."""
-    ignore_pattern = "^(none|(" + "|".join(text.IGNORABLE) + ")(,(" + "|".join(text.IGNORABLE) + "))*)$"
+    ignore_pattern = "^(none|(" + "|".join(model.IGNORABLE) + ")(,(" + "|".join(model.IGNORABLE) + "))*)$"
     return [
         {"name": "left", "in": "path", "required": True, "schema": SLUG, "description": "Id of the left source."},
         {"name": "right", "in": "path", "required": True, "schema": SLUG, "description": "Id of the right source."},
-        {"name": "view", "in": "query", "schema": {"enum": ["side", "inline"], "default": "side"},
+        {"name": "view", "in": "query", "schema": {"enum": list(VIEWS), "default": "side"},
          "description": "Side by side or inline."},
-        {"name": "unit", "in": "query", "schema": {"enum": ["word", "char", "sentence"], "default": "word"},
+        {"name": "unit", "in": "query", "schema": {"enum": list(UNITS), "default": "word"},
          "description": "Granularity of the differences."},
         {"name": "ignore", "in": "query", "schema": {"type": "string", "pattern": ignore_pattern},
-         "description": "Comma list of cosmetic differences to ignore (" + ", ".join(text.IGNORABLE)
-                        + "), or 'none'. Default: " + ",".join(sorted(text.DEFAULT_IGNORE)) + "."},
+         "description": "Comma list of cosmetic differences to ignore (" + ", ".join(model.IGNORABLE)
+                        + "), or 'none'. Default: " + ",".join(sorted(model.DEFAULT_IGNORE)) + "."},
     ]
 
 
