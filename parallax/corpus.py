@@ -52,7 +52,14 @@ class _Loader(yaml.SafeLoader):
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_Loader.add_constructor(_TIMESTAMP_TAG, lambda loader, node: loader.construct_scalar(node))
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An explicitly tagged ``!!timestamp`` kept as its text, checked later like any date."""
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else ""
+
+
+_Loader.add_constructor(_TIMESTAMP_TAG, _timestamp_as_text)
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = _SHOW.maxother = 80
 _SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 4, 4
