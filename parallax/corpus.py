@@ -84,14 +84,19 @@ def printable(text: str) -> str:
 def load_yaml(text: str, what: str) -> Any:
     """Parse YAML with dates kept as text, turning every failure (bad syntax, nesting too deep, bad tagged values)
     into a CorpusError that says so."""
+    loader: _Loader | None = None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        loader = _Loader(text)  # a SafeLoader: plain data only, never objects (its reader checks characters here)
+        return loader.get_single_data()
     except yaml.YAMLError as error:
         raise CorpusError(f"{what} is not valid YAML: {str(error).splitlines()[0]}") from None
     except RecursionError:
         raise CorpusError(f"{what} is nested too deeply to read (lists or mappings inside one another)") from None
     except (ValueError, TypeError, OverflowError) as error:
         raise CorpusError(f"{what} is not valid YAML: {error}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 class CorpusError(ValueError):
