@@ -134,7 +134,10 @@ def slugify(value: str, max_length: int = MAX_ID_LENGTH) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug[:max_length]
+        cut = slug[:max_length]
+        if slug[max_length] != "-" and "-" in cut:  # the cut falls inside a word: drop that word
+            cut = cut.rsplit("-", 1)[0]
+        slug = cut
     return slug.strip("-")
 
 
@@ -534,6 +537,8 @@ def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | N
     if not isinstance(known.get("body"), str) or not all(isinstance(v, str) for v in known.values()):
         return None
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        return None
+    if surrogate_field({**known, **extra}):  # text that could never be shown or stored
         return None
     return Extracted(**known), extra
 
