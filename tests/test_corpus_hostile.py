@@ -70,10 +70,21 @@ HOSTILE: dict[str, tuple[str | bytes, str]] = {
 }
 
 
+# Odd but valid sources: they load, and their pages and comparisons must serve too.
+ODD_VALID = {
+    "odd-quotes": ">" * 5000 + " a quote nested five thousand deep\n",
+    "odd-links": "[" * 3000 + "x" + "](y)" * 3000 + "\n",
+    "odd-controls": "A\x00B\x1b[2J C \u202e reversed \ufeff text with tabs\tinside.\n",
+    "odd-markup": "<script>alert(1)</script><div>" * 500 + "\n",
+}
+
+
 def write_hostile(corpus_dir: Path) -> dict[str, str]:
     """Drop every hostile file into the corpus; the relative paths that must be named, with reason words."""
     folder = corpus_dir / STORY
     expected: dict[str, str] = {}
+    for source_id, body in ODD_VALID.items():
+        (folder / f"{source_id}.md").write_text(source(source_id, body=body, format="markdown"), encoding="utf-8")
     for name, (content, reason) in HOSTILE.items():
         path = folder / name
         if isinstance(content, bytes):
@@ -120,7 +131,9 @@ def write_hostile(corpus_dir: Path) -> dict[str, str]:
 
 PAGES = ["/", "/index.json", "/-/health", "/-/health.json", f"/stories/{STORY}", f"/stories/{STORY}.json",
          "/compare/press-tv/rt", "/compare/press-tv/rt.json",
-         *[f"/sources/{i}" for i in SOURCE_IDS], *[f"/sources/{i}.json" for i in SOURCE_IDS]]
+         *[f"/sources/{i}" for i in SOURCE_IDS], *[f"/sources/{i}.json" for i in SOURCE_IDS],
+         *[f"/sources/{i}{twin}" for i in ODD_VALID for twin in ("", ".json")],
+         *[f"/compare/{i}/rt{twin}" for i in ODD_VALID for twin in ("", ".json")]]
 
 
 def test_hostile_corpus_serves_every_page_and_names_every_bad_file(
@@ -136,7 +149,7 @@ def test_hostile_corpus_serves_every_page_and_names_every_bad_file(
             response = client.get(path)
             assert response.status_code == 200, (path, response.data[:300])
     index = client.get("/index.json").get_json()
-    assert index["source_count"] == len(SOURCE_IDS)
+    assert index["source_count"] == len(SOURCE_IDS) + len(ODD_VALID)
     named = {p["path"]: p["reason"] for p in index["problems"]}
     health = client.get("/-/health.json").get_json()
     assert health["ok"] is True

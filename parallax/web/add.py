@@ -73,13 +73,17 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "201": {"description": "Saved", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"ok": {"type": "boolean"}, "id": {"type": "string"},
                                                      "href": {"type": "string"}, "json": {"type": "string"}}}}}},
-                "400": {"description": "Bad input, or a fetch refused (private or metadata address)"},
+                "400": {"description": "Bad input (a malformed field, a lone surrogate, a URL that cannot be read, "
+                                       "JSON nested too deeply), or a fetch refused (private or metadata address); "
+                                       "`field` names the field at fault and `cause` the kind of failure"},
                 "403": {"description": "Editor token missing or wrong, or writing is turned off"},
-                "409": {"description": "The same text is already in the story (`id` and `href` name it)"},
+                "409": {"description": "The same text is already in the story (`id` and `href` name it); of "
+                                       "identical adds sent at once exactly one is saved"},
                 "413": {"description": "Over MAX_UPLOAD_BYTES"},
                 "415": {"description": "Not JSON, or the fetched URL is not an HTML page"},
-                "422": {"description": "No article text found in the page"},
-                "502": {"description": "The fetch failed (HTTP error, too many redirects)"},
+                "422": {"description": "No article text found in the page, or the extractor failed on it"},
+                "502": {"description": "The fetch failed (HTTP error, too many redirects, connection), or the HTML "
+                                       "extractor cannot run on this server"},
                 "504": {"description": "The fetch timed out"}}}}}
 
 
@@ -99,12 +103,13 @@ def _too_large(_error: RequestEntityTooLarge) -> Response:
     """413 that names the limit; a pasted text too large to even read is given back cut at the limit."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     message = f"The upload is too large: the limit is {limit:,} bytes (MAX_UPLOAD_BYTES)."
-    if request.method == "POST" and request.path == "/add" and request.mimetype == "application/x-www-form-urlencoded":
-        values = _oversize_form_values()
-        if values.get("kind") == "paste":
-            return _add_page(413, _cut_message(len(values.get("text", "").encode("utf-8")), limit, cut=True),
-                             {**values, "text": cut_text(values.get("text", ""), limit)})
-    return error_response(413, message)
+    if request.method != "POST" or request.path != "/add":
+        return error_response(413, message)
+    values = _oversize_form_values() if request.mimetype == "application/x-www-form-urlencoded" else {}
+    if values.get("kind") == "paste":
+        return _add_page(413, _cut_message(len(values.get("text", "").encode("utf-8")), limit, cut=True),
+                         {**values, "text": cut_text(values.get("text", ""), limit)})
+    return _add_page(413, message, values)
 
 
 def _oversize_form_values() -> dict[str, str]:
