@@ -161,7 +161,7 @@ def number_mentions(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Men
                 continue  # "one of", "one-on-one": not a count
         for scale in re.findall(r"hundred|thousand|million|billion|trillion|bn|mn|\b[mk]\b", match.group(0)[
                 match.end("num") - match.start():], re.IGNORECASE):
-            value *= _SCALES[scale.casefold()]
+            value *= _SCALES.get(scale.casefold(), 1)
         currency = _CURRENCIES.get((match["cur"] or "").casefold(), "")
         unit = _unit_key(match["unit"])
         if unit in _CURRENCIES.values():
@@ -257,6 +257,7 @@ every all some many most few no not nor one another such other others only even 
 tomorrow last next according asked speaking commenting despite amid under over about around between during
 against into onto upon through across along among beyond following including instead once unlike whether
 ms mr mrs dr""".replace("\n", " ").split(" "))
+_CALENDAR = frozenset({*_MONTHS, *_WEEKDAYS})
 _DEMONYM_RE = re.compile(r"(?:ian|ean|ese|ish|ern)$")
 _DIRECTIONS = frozenset({"north", "south", "east", "west", "far", "middle", "central", "western", "eastern",
                          "northern", "southern"})
@@ -320,6 +321,8 @@ def _clean_name(text: str, start: int, words: list[re.Match[str]]) -> tuple[int,
     if len(words) == 1 and (len(first.rstrip(".")) < 2 or first.casefold() in _STARTERS):
         return None
     plain = [w.group(0).casefold() for w in words]
+    if all(word.rstrip(".") in _CALENDAR for word in plain):
+        return None  # "September", "Sept.", "Monday": dates, not names
     demonym = bool(_DEMONYM_RE.search(_POSSESSIVE_RE.sub("", plain[-1])) and (
         len(plain) == 1 or (len(plain) == 2 and plain[0] in _DIRECTIONS)) and " ".join(plain) not in ALIASES)
     end = words[-1].end()
