@@ -10,6 +10,7 @@ from .. import overview, text
 from ..cache import cached, comparison_key
 from ..compare import CompareOptions, compare
 from ..corpus import Corpus, Source
+from ..summary import summarise
 from .render import BadOption, corpus, link, page, respond, wants_json
 
 bp = Blueprint("pages", __name__)
@@ -103,11 +104,16 @@ def compare_options() -> tuple[str, CompareOptions]:
 
 def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
     """The comparison model of two sources as plain data, from the cache when it has it."""
-    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore)
+    outlets = (left.outlet or left.id, right.outlet or right.id)
+    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore, extra=outlets)
     cache = current_app.extensions["parallax.cache"]
-    data: dict[str, Any] = cached(cache, key, lambda: compare(
-        left.document(options.ignore), right.document(options.ignore), options).to_dict(),
-        keep=lambda model: not model["limits"])  # a result cut short by a limit is not kept for others
+
+    def build() -> dict[str, Any]:
+        result = compare(left.document(options.ignore), right.document(options.ignore), options)
+        return {**result.to_dict(), "summary": summarise(result.rows, *outlets).to_dict()}
+
+    data: dict[str, Any] = cached(cache, key, build,
+                                  keep=lambda model: not model["limits"])  # a result cut short is not kept for others
     return data
 
 
@@ -128,7 +134,7 @@ def compare_view(left: str, right: str) -> Any:
             "options": {**query, "ignore": sorted(options.ignore, key=text.IGNORABLE.index)},
             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: model[k] for k in ("stats", "limits", "rows")}}
+            **{k: model[k] for k in ("stats", "limits", "rows", "summary")}}
     if not wants_json():
         data["display"] = model["display"]
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": text.IGNORABLE}
