@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import simplemma
 
 from .diffing import Encoder, diff_codes
-from .quotes import quote_spans
 
 FactKind = Literal["number", "date", "name", "quote", "attribution"]
 #: Kinds in the order they are reported; a later diff wholly inside earlier ones' spans is not reported again.
@@ -54,8 +53,7 @@ class FactDiff:
                 "right_span": list(self.right_span) if self.right_span else None, "label": self.label}
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     """A fact found in one text: its span, exact text and the key that decides equality across sides."""
 
     start: int
@@ -64,6 +62,28 @@ class Mention:
     key: Any
     group: str = ""
     how: tuple[int, int] | None = None
+
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16)
+def _words(text: str) -> tuple[tuple[int, str], ...]:
+    """Start and folded form of every run of word characters (shared by the scans of one pair)."""
+    return tuple((m.start(), m.group(0).casefold()) for m in _TOKEN_RE.finditer(text))
+
+
+def _anchored(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds when matches can only start at ``starts`` (ascending): the pattern is
+    tried there alone instead of at every position, which is most of the cost of a scan."""
+    end = -1
+    for start in starts:
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match:
+            end = max(match.end(), start + 1)
+            yield match
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
@@ -140,11 +160,28 @@ def _unit_key(unit: str | None) -> str:
     return folded
 
 
+#: Words a number (with its qualifier) can start with; currency signs are looked for just before a digit.
+_NUMBER_TRIGGERS = frozenset({*_UNITS_WORDS, *_TENS_WORDS, "dozen", *(q.split()[0] for q in _QUALIFIERS)})
+
+
+def _number_starts(text: str) -> Iterator[int]:
+    """Where a number may start: a digit (or the currency sign before it), a number word or a qualifier."""
+    for start, word in _words(text):
+        if word[0].isdigit():
+            if text[max(0, start - 3):start] == "US$":
+                yield start - 3
+            elif start and text[start - 1] in "$€£¥":
+                yield start - 1
+            yield start
+        elif word in _NUMBER_TRIGGERS:
+            yield start
+
+
 def number_mentions(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Numbers in a text with qualifier, scale, percent, currency and unit, keyed by what they mean."""
     found: list[Mention] = []
     cursor = 0
-    for match in _NUMBER_RE.finditer(text):
+    for match in _anchored(_NUMBER_RE, text, _number_starts(text)):
         while cursor < len(skip) and skip[cursor][1] <= match.start():
             cursor += 1
         if cursor < len(skip) and skip[cursor][0] < match.end():
@@ -204,10 +241,15 @@ def _month(name: str) -> int:
     return _MONTHS[name.rstrip(".").casefold()]
 
 
+_DATE_TRIGGERS = frozenset({*_MONTHS, *_WEEKDAYS, "earlier", "later", "this", "last", "next", "that", "the",
+                            "today", "yesterday", "tomorrow", "tonight"})
+
+
 def date_mentions(text: str) -> list[Mention]:
     """Dates, weekdays, years and relative days in a text, keyed (kind, month, day, year) or by their words."""
     found: list[Mention] = []
-    for match in _DATE_RE.finditer(text):
+    for match in _anchored(_DATE_RE, text, (start for start, word in _words(text)
+                                            if word in _DATE_TRIGGERS or word[0].isdigit())):
         key: tuple[Any, ...]
         if match["md"]:
             key = ("date", _month(match["md"]), int(match["mdd"].rstrip("stndrh")), match["mdy"])
@@ -295,6 +337,7 @@ def _ordinary(word: str) -> bool:
     return simplemma.lemmatize(folded, lang="en")[:1].islower()
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> frozenset[str]:
     """Folded words of a name (aliases mapped to one key) that decide whether two names are one person or place."""
     folded = " ".join(_POSSESSIVE_RE.sub("", w) for w in name.casefold().split())
@@ -304,31 +347,31 @@ def name_key(name: str) -> frozenset[str]:
     return frozenset(w for w in re.split(r"[\s\-.]+", folded) if w and w not in ("of", "the", "and"))
 
 
-def _clean_name(text: str, start: int, words: list[re.Match[str]]) -> tuple[int, int, bool] | None:
-    """Span of the name inside a capitalised run (titles and a sentence-initial ordinary word dropped), and
-    whether it is only an adjective of nationality ("Russian", "North Korean"), which is never reported."""
-    if words and _SENTENCE_START_RE.search(text, max(0, start - 8), start) and (
-            words[0].group(0).casefold() in _STARTERS or (len(words) == 1 and _ordinary(words[0].group(0)))):
+@lru_cache(maxsize=8192)
+def _run_name(run: str, at_start: bool) -> tuple[int, int, bool] | None:
+    """Span (offsets into the run) of the name inside a capitalised run, titles and a sentence-initial ordinary
+    word dropped, and whether it is only an adjective of nationality ("Russian", "North Korean"), never reported.
+    Cached: the same runs ("Putin", "Mr Kim") come back sentence after sentence."""
+    words = [(m.start(), m.group(0)) for m in _WORD_IN_RUN_RE.finditer(run) if m.group(0)[0].isupper()]
+    if words and at_start and (words[0][1].casefold() in _STARTERS or (len(words) == 1 and _ordinary(words[0][1]))):
         words = words[1:]
     last_title = -1
-    for n, word in enumerate(words):
-        if _POSSESSIVE_RE.sub("", word.group(0)).rstrip(".").casefold() in TITLES:
+    for n, (_, word) in enumerate(words):
+        if _POSSESSIVE_RE.sub("", word).rstrip(".").casefold() in TITLES:
             last_title = n
     words = words[last_title + 1:]
     if not words:
         return None
-    first, last = words[0].group(0), words[-1].group(0)
+    first, last = words[0][1], words[-1][1]
     if len(words) == 1 and (len(first.rstrip(".")) < 2 or first.casefold() in _STARTERS):
         return None
-    plain = [w.group(0).casefold() for w in words]
+    plain = [word.casefold() for _, word in words]
     if all(word.rstrip(".") in _CALENDAR for word in plain):
         return None  # "September", "Sept.", "Monday": dates, not names
     demonym = bool(_DEMONYM_RE.search(_POSSESSIVE_RE.sub("", plain[-1])) and (
         len(plain) == 1 or (len(plain) == 2 and plain[0] in _DIRECTIONS)) and " ".join(plain) not in ALIASES)
-    end = words[-1].end()
-    stripped = _POSSESSIVE_RE.sub("", last)
-    end -= len(last) - len(stripped)
-    return words[0].start(), end, demonym
+    end = words[-1][0] + len(_POSSESSIVE_RE.sub("", last))
+    return words[0][0], end, demonym
 
 
 _WORD_IN_RUN_RE = re.compile(r"[^\s]+")
@@ -338,14 +381,13 @@ def name_mentions(text: str) -> list[Mention]:
     """Names of people, places and organisations: capitalised runs not at a sentence start, titles stripped."""
     found: list[Mention] = []
     for match in _NAME_RE.finditer(text):
-        words = [w for w in _WORD_IN_RUN_RE.finditer(text, match.start(), match.end())
-                 if w.group(0)[0].isupper()]
-        cleaned = _clean_name(text, match.start(), words)
+        at_start = bool(_SENTENCE_START_RE.search(text, max(0, match.start() - 8), match.start()))
+        cleaned = _run_name(match.group(0), at_start)
         if cleaned is None:
             continue
-        start, end, demonym = cleaned
+        start, end = match.start() + cleaned[0], match.start() + cleaned[1]
         name = text[start:end]
-        if demonym:
+        if cleaned[2]:
             folded = " ".join(name.casefold().split())
             found.append(Mention(start, end, name, frozenset({DEMONYMS.get(folded, folded)}), "quiet"))
         else:
@@ -353,15 +395,13 @@ def name_mentions(text: str) -> list[Mention]:
     return found
 
 
-def _subsets(key: frozenset[str]) -> Iterator[frozenset[str]]:
-    """Every non-empty subset of a key; a key longer than MAX_NAME_WORDS yields only itself (no 2ⁿ blow-up)."""
+@lru_cache(maxsize=8192)
+def _subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """Every non-empty subset of a key; a key longer than MAX_NAME_WORDS gives only itself (no 2ⁿ blow-up)."""
     if len(key) > MAX_NAME_WORDS:
-        yield key
-        return
+        return (key,)
     items = sorted(key)
-    for size in range(1, len(items) + 1):
-        for combo in combinations(items, size):
-            yield frozenset(combo)
+    return tuple(frozenset(combo) for size in range(1, len(items) + 1) for combo in combinations(items, size))
 
 
 def _unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
@@ -403,6 +443,7 @@ _VERB_FORMS = {"says": "said", "say": "said", "has said": "said", "had said": "s
                "warns": "warned", "reports": "reported", "tells reporters": "told reporters"}
 
 
+@lru_cache(maxsize=4096)
 def _speaker_key(who: str) -> frozenset[str]:
     """Key of a speaker: a name's words, or a role phrase's words ('the Kremlin spokesman'); empty for pronouns."""
     folded = who.casefold()
@@ -413,10 +454,27 @@ def _speaker_key(who: str) -> frozenset[str]:
     return frozenset(key) or frozenset(w for w in folded.split() if w not in ("the", "a", "an"))
 
 
+#: Words before a speech verb where its speaker may start: the bounded speaker pattern plus a 60-character
+#: aside never spans more.
+SPEAKER_REACH = 30
+
+
+def _speech_starts(text: str) -> list[int]:
+    """Word starts from SPEAKER_REACH words before each speech verb up to the verb: where attributions start."""
+    words = _words(text)
+    starts: set[int] = set()
+    reached = 0
+    for n, (_, word) in enumerate(words):
+        if word in _SPEECH_GATE:
+            starts.update(start for start, _ in words[max(reached, n - SPEAKER_REACH):n + 1])
+            reached = n + 1
+    return sorted(starts)
+
+
 def attribution_mentions(text: str) -> list[Mention]:
     """Who says what and how: 'Peskov told reporters', 'said Madden', 'according to KCNA' (key: speaker, verb)."""
     found: list[Mention] = []
-    for match in _ATTRIBUTION_RE.finditer(text):
+    for match in _anchored(_ATTRIBUTION_RE, text, _speech_starts(text)):
         if match["verb"]:
             who, verb, group = match["who"], match["verb"], "verb"
         elif match["verb2"]:
@@ -447,8 +505,33 @@ def _quoted(text: str) -> list[tuple[int, int, list[re.Match[str]]]]:
     """Quoted spans of a text (at most MAX_QUOTES) with their words."""
     if not any(c in text for c in "\"“”«»„"):
         return []
-    spans = quote_spans(text)[:MAX_QUOTES]
-    return [(s.start, s.end, list(_QUOTE_WORD_RE.finditer(text, s.start, s.end))) for s in spans]
+    spans = _quote_spans(text)[:MAX_QUOTES]
+    return [(start, end, list(_QUOTE_WORD_RE.finditer(text, start, end))) for start, end in spans]
+
+
+#: Quote marks as quotes.py reads them: curly ones open or close, a straight one opens unless after a letter.
+_OPEN, _CLOSE = "“„«", "”»"
+_QUOTE_MARK_RE = re.compile(r"[“„«”»\"]")
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """quotes.quote_spans, visiting only the quote marks (it walks every character): same spans, faster."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for mark in _QUOTE_MARK_RE.finditer(text):
+        index, char = mark.start(), mark.group(0)
+        if start is None:
+            if char in _OPEN or (char == '"' and (index == 0 or not text[index - 1].isalnum())):
+                start = index + 1
+        elif char in _CLOSE or char == '"':
+            spans.append((start, index))
+            start = None
+        else:
+            spans.append((start, index))
+            start = index + 1
+    if start is not None:
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
 def _dice(a: set[str], b: set[str]) -> float:
@@ -642,18 +725,36 @@ def _dedupe(diffs: Iterable[FactDiff], left: str, right: str) -> list[FactDiff]:
     return kept
 
 
+_NUMBER_GATE = frozenset({*_UNITS_WORDS, *_TENS_WORDS, "dozen"})
+_DATE_GATE = frozenset({*_MONTHS, *_WEEKDAYS, "today", "yesterday", "tomorrow", "tonight", "week", "weekend",
+                        "month", "year", "morning", "afternoon", "evening", "night", "day"})
+#: Every verb _SPEECH starts with, and "according": a text without one of them has no attribution.
+_SPEECH_GATE = frozenset({"said", "says", "say", "told", "tells", "added", "adds", "warned", "warns",
+                          "stated", "noted", "announced", "claimed", "confirmed", "insisted", "stressed",
+                          "explained", "wrote", "reported", "reports", "quoted", "cited", "declared", "argued",
+                          "according"})
+
+
+def _gates(text: str) -> tuple[bool, bool, bool]:
+    """Whether a text can hold (numbers, dates, attributions): a word-set test that spares most sentences most
+    of the work."""
+    words = {word for _, word in _words(text)}
+    digits = any(word[0].isdigit() for word in words)
+    return (digits or not words.isdisjoint(_NUMBER_GATE), digits or not words.isdisjoint(_DATE_GATE),
+            not words.isdisjoint(_SPEECH_GATE))
+
+
 def fact_differences(left: str, right: str) -> list[FactDiff]:
     """The facts that differ between two aligned sentences: numbers, dates, names, quoted words, attribution."""
     if left == right:
         return []
-    left_dates, right_dates = date_mentions(left), date_mentions(right)
-    attributions, same_left, same_right = _attribution_diffs(left, right)
-    diffs = [
-        *_pair_leftovers("number", left, right, number_mentions(left, [(m.start, m.end) for m in left_dates]),
-                         number_mentions(right, [(m.start, m.end) for m in right_dates]), _equal),
-        *_pair_leftovers("date", left, right, left_dates, right_dates, _dates_agree),
-        *attributions,
-    ]
+    gates = [a or b for a, b in zip(_gates(left), _gates(right), strict=True)]
+    left_dates, right_dates = (date_mentions(left), date_mentions(right)) if gates[1] else ([], [])
+    attributions, same_left, same_right = _attribution_diffs(left, right) if gates[2] else ([], [], [])
+    numbers = _pair_leftovers("number", left, right, number_mentions(left, [(m.start, m.end) for m in left_dates]),
+                              number_mentions(right, [(m.start, m.end) for m in right_dates]),
+                              _equal) if gates[0] else []
+    diffs = [*numbers, *_pair_leftovers("date", left, right, left_dates, right_dates, _dates_agree), *attributions]
     # A name inside an attribution both sides share ("Kremlin spokesman Dmitry Peskov" / "Mr Peskov") is the
     # wording of one speaker, not a fact: such names match but are never reported.
     left_names = _quieten(name_mentions(left), same_left)
