@@ -17,11 +17,12 @@ import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from parallax.compare import compare
 from parallax.facts import fact_differences
-from parallax.summary import summarise
-from parallax.text import plain_document, split_sentences
+from parallax.summary import Summary, summarise
+from parallax.text import Document, plain_document, split_sentences
 from tests.engine_seeds import seed_sources, seed_text
 
 #: Target per typical sentence pair.
@@ -88,6 +89,11 @@ def best_seconds(work: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
+def compared_and_summarised(documents: tuple[Document, Document], left: str, right: str) -> Summary:
+    """A comparison and its summary (which reads every paired row's facts)."""
+    return summarise(compare(*documents).rows, left, right)
+
+
 def main() -> None:
     """Print per-pair times against difflib, hostile growth, and the summary's share of a comparison."""
     pairs = typical_pairs()
@@ -105,18 +111,17 @@ def main() -> None:
     print(f"\n{'hostile input':18} {'25 KB s':>8} {'100 KB s':>9} {'x (4x input)':>12} {'difflib 100 KB s':>16}")
     for name, make in HOSTILE.items():
         small, large = make(25_000), make(100_000)
-        t_small = best_seconds(lambda s=small: fact_differences(*s))  # type: ignore[misc]
-        t_large = best_seconds(lambda s=large: fact_differences(*s))  # type: ignore[misc]
-        t_base = best_seconds(lambda s=large: difflib_words(*s), repeat=1)  # type: ignore[misc]
+        t_small = best_seconds(partial(fact_differences, *small))
+        t_large = best_seconds(partial(fact_differences, *large))
+        t_base = best_seconds(partial(difflib_words, *large), repeat=1)
         print(f"{name:18} {t_small:>8.3f} {t_large:>9.3f} {t_large / t_small:>12.2f} {t_base:>16.3f}")
 
     print(f"\n{'seed comparison':32} {'compare ms':>10} {'+ facts & summary ms':>20} {'share':>6}")
     names = {prefix: source.outlet for prefix, source in seed_sources().items()}
     for left, right in (("000", "002"), ("002", "004"), ("000", "003")):
         documents = plain_document(seed_text(left)), plain_document(seed_text(right))
-        engine = best_seconds(lambda d=documents: compare(*d))  # type: ignore[misc]
-        total = best_seconds(lambda d=documents, l=left, r=right: summarise(  # type: ignore[misc]
-            compare(*d).rows, names[l], names[r]))
+        engine = best_seconds(partial(compare, *documents))
+        total = best_seconds(partial(compared_and_summarised, documents, names[left], names[right]))
         print(f"{names[left] + ' / ' + names[right]:32} {engine * 1000:>10.2f} {(total - engine) * 1000:>20.2f} "
               f"{(total - engine) / engine:>6.0%}")
 

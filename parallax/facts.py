@@ -382,17 +382,38 @@ def name_mentions(text: str) -> list[Mention]:
     found: list[Mention] = []
     for match in _NAME_RE.finditer(text):
         at_start = bool(_SENTENCE_START_RE.search(text, max(0, match.start() - 8), match.start()))
-        cleaned = _run_name(match.group(0), at_start)
-        if cleaned is None:
-            continue
-        start, end = match.start() + cleaned[0], match.start() + cleaned[1]
-        name = text[start:end]
-        if cleaned[2]:
-            folded = " ".join(name.casefold().split())
-            found.append(Mention(start, end, name, frozenset({DEMONYMS.get(folded, folded)}), "quiet"))
-        else:
-            found.append(Mention(start, end, name, name_key(name)))
+        for offset, run in _possessive_parts(match.group(0)):
+            cleaned = _run_name(run, at_start and offset == 0)
+            if cleaned is not None:
+                _add_name(text, match.start() + offset, cleaned, found)
     return found
+
+
+_POSSESSIVE_END_RE = re.compile(r"[’']s(?=\s)")
+
+
+def _possessive_parts(run: str) -> list[tuple[int, str]]:
+    """A capitalised run cut after each possessive: "Russia’s Vladimir Putin" is Russia and Vladimir Putin."""
+    parts: list[tuple[int, str]] = []
+    start = 0
+    for mark in _POSSESSIVE_END_RE.finditer(run):
+        parts.append((start, run[start:mark.end()]))
+        start = mark.end()
+        while start < len(run) and run[start].isspace():
+            start += 1
+    parts.append((start, run[start:]))
+    return [(offset, part) for offset, part in parts if part]
+
+
+def _add_name(text: str, base: int, cleaned: tuple[int, int, bool], found: list[Mention]) -> None:
+    """Append the name found at ``base`` + the cleaned offsets (a nationality adjective as a quiet mention)."""
+    start, end = base + cleaned[0], base + cleaned[1]
+    name = text[start:end]
+    if cleaned[2]:
+        folded = " ".join(name.casefold().split())
+        found.append(Mention(start, end, name, frozenset({DEMONYMS.get(folded, folded)}), "quiet"))
+    else:
+        found.append(Mention(start, end, name, name_key(name)))
 
 
 @lru_cache(maxsize=8192)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from .facts import FactDiff, fact_differences, name_mentions
+from .quotes import _VERBS as QUOTE_VERBS  # the speech verbs named_speakers looks for
 from .quotes import named_speakers, speaker_key
-from .text import WORD_RE
 
 Side = Literal["left", "right"]
 #: Row kinds counted, in display order; "reworded" is counted when the engine produces it.
@@ -25,6 +25,9 @@ FIRST_WORDS = 8
 TEXT_FACTS = 5
 #: Speakers spelled out in the text.
 TEXT_SPEAKERS = 4
+#: A sentence without one of these words names no speaker, so named_speakers (three full scans) is skipped.
+_SPEECH_WORDS = frozenset(QUOTE_VERBS.split("|")) | {"according", "quoted", "saying"}
+_LETTERS_RE = re.compile(r"[a-z]+")
 _PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
 
 
@@ -140,7 +143,8 @@ def _one_sided(rows: Sequence[RowLike]) -> list[OneSided]:
 
     def close() -> None:
         if run and side:
-            words = WORD_RE.findall(" ".join((r.left if side == "left" else r.right) or "" for r in run[:2]))
+            # Enough text for FIRST_WORDS words and to know whether more follow, without reading whole passages.
+            words = " ".join((r.left if side == "left" else r.right) or "" for r in run[:2])[:40 * FIRST_WORDS].split()
             first = " ".join(words[:FIRST_WORDS]) + ("…" if len(words) > FIRST_WORDS else "")
             groups.append(OneSided(side, tuple(r.index for r in run), first, len(run)))
 
@@ -167,7 +171,8 @@ def _speakers(rows: Sequence[RowLike], side: Side) -> tuple[Speaker, ...]:
         if not text:
             continue
         keys = []
-        for _, raw in named_speakers(text):
+        speech = not _SPEECH_WORDS.isdisjoint(_LETTERS_RE.findall(text.casefold()))
+        for _, raw in named_speakers(text) if speech else ():
             name = _person(raw)
             if name is None:
                 continue

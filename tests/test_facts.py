@@ -278,3 +278,10 @@ def test_hostile_long_input_is_linear(kind: str) -> None:
     assert _cpu(lambda: fact_differences(*big), repeat=1) < 3.0
     small, large = make(10_000), make(40_000)
     assert _cpu(lambda: fact_differences(*large)) < 8 * _cpu(lambda: fact_differences(*small)) + 0.05
+
+
+def test_possessive_ends_a_name() -> None:
+    """"Russia’s Vladimir Putin" is two names, so the other side's "Putin" matches the person, not the country."""
+    left = "Talks with Russia’s Vladimir Putin went on."
+    right = "Talks with Putin went on."
+    assert labels(left, right) == ["Russia: only in left"]

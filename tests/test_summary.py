@@ -64,7 +64,7 @@ def test_one_sided_passages_are_grouped_by_paragraph() -> None:
     summary = summarise(rows(), "The Moscow Times", "RT")
     assert [(g.side, g.rows, g.sentences) for g in summary.one_sided] == [
         ("left", (2, 3), 2), ("left", (4,), 1), ("right", (5,), 1)]
-    assert summary.one_sided[0].first_words == "Putin is in Vladivostok for a forum He…"
+    assert summary.one_sided[0].first_words == "Putin is in Vladivostok for a forum. He…"
 
 
 def test_speakers_by_side() -> None:
