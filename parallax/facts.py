@@ -281,7 +281,7 @@ def _dates_agree(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 # ---------------------------------------------------------------------------------------------------- names
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_CAP_WORD = rf"(?:(?:[{_UPPER}]\.){{1,4}}(?=\s*[{_UPPER}])|(?:[{_UPPER}]\.){{2,4}}|[{_UPPER}][\w’'\-]*)"
+_CAP_WORD = rf"(?:(?:[{_UPPER}]\.){{1,4}}(?=\s+[{_UPPER}])|(?:[{_UPPER}]\.){{2,4}}|[{_UPPER}][\w’'\-]*)"
 _CONNECT = r"(?:of|de|da|del|van|von|bin|al|el|du|der|la|le|and\s+the|of\s+the)"
 #: Nothing follows the repetition, so a failed extension never makes the engine retry the run: linear.
 _NAME_RE = re.compile(rf"(?<![\w’'\-.]){_CAP_WORD}(?:(?:\s+|\s+{_CONNECT}\s+){_CAP_WORD})*")
@@ -444,7 +444,7 @@ def _unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list
 # ---------------------------------------------------------------------------------------------------- attribution
 
 _SPEECH = ("said|says|say|has\\s+said|had\\s+said|told\\s+(?:reporters|journalists|the\\s+press|(?:[\\w’'-]+\\s+){0,2}"
-           "media|[A-Z][\\w’'-]*(?:\\s+[A-Z][\\w’'-]*){0,2})|tells\\s+reporters|added|adds|warned|warns|stated|noted|"
+           "media|(?:the\\s+)?[A-Z][\\w’'-]*(?:\\s+[A-Z][\\w’'-]*){0,2})|tells\\s+reporters|added|adds|warned|warns|stated|noted|"
            "announced|claimed|confirmed|insisted|stressed|explained|wrote|reported|reports|was\\s+quoted\\s+as\\s+"
            "saying(?:\\s+by\\s+(?:(?:[\\w’'-]+\\s+){0,2}media|(?:the\\s+)?[A-Z][\\w’'-]*(?:\\s+[A-Z][\\w’'-]*){0,3}))?|quoted|cited|declared|argued|told|tells")
 _ROLE = ("spokesman|spokeswoman|spokesperson|officials?|sources?|agency|ministry|media|analysts|experts|"
@@ -643,7 +643,7 @@ def _pair_leftovers(kind: FactKind, left: str, right: str, lefts: list[Mention],
         else:
             rest.append(mention)
     others = [m for n, m in enumerate(rights) if not taken[n]]
-    if kind == "date" and rest and others and len(rest) * len(others) <= 64:
+    if kind in ("date", "number") and rest and others and len(rest) * len(others) <= 64:
         rest, others = _cancel_agreeing(rest, others, agree)
     pairs: list[tuple[Mention | None, Mention | None]] = []
     grouped: dict[str, deque[Mention]] = defaultdict(deque)
@@ -774,7 +774,7 @@ def fact_differences(left: str, right: str) -> list[FactDiff]:
     attributions, same_left, same_right = _attribution_diffs(left, right) if gates[2] else ([], [], [])
     numbers = _pair_leftovers("number", left, right, number_mentions(left, [(m.start, m.end) for m in left_dates]),
                               number_mentions(right, [(m.start, m.end) for m in right_dates]),
-                              _equal) if gates[0] else []
+                              _numbers_agree) if gates[0] else []
     diffs = [*numbers, *_pair_leftovers("date", left, right, left_dates, right_dates, _dates_agree), *attributions]
     # A name inside an attribution both sides share ("Kremlin spokesman Dmitry Peskov" / "Mr Peskov") is the
     # wording of one speaker, not a fact: such names match but are never reported.
@@ -801,6 +801,7 @@ def _quieten(names: list[Mention], speakers: Sequence[Mention]) -> list[Mention]
     return out
 
 
-def _equal(a: Any, b: Any) -> bool:
-    """Plain key equality."""
-    return bool(a == b)
+def _numbers_agree(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Whether two number keys (qualifier, value, unit, currency) can be one figure: all equal, except that a unit
+    on one side only is wording ("about 1,200 people" / "around 1,200 residents")."""
+    return a[:2] == b[:2] and a[3] == b[3] and (a[2] == b[2] or not a[2] or not b[2])

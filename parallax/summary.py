@@ -211,6 +211,11 @@ def _join(items: Sequence[str]) -> str:
 def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFact], one_sided: Sequence[OneSided],
           left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker]) -> str:
     """The summary as one plain-language paragraph."""
+    outlets = (left, right)
+    if left == right:  # two versions of one outlet
+        subject, left, right = f"The two versions from {left}", "The left version", "The right version"
+    else:
+        subject = f"{left} and {right}"
     kinds = {kind: sum(1 for r in rows if r.kind == kind) for kind in COUNTED}
     shared = sum(kinds[k] for k in PAIRED)
     sentences: list[str] = []
@@ -220,7 +225,7 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
         if parts:
             parts[0] = f"{present[0][0]} {'is' if present[0][0] == 1 else 'are'} {present[0][1]}"
         tail = f"; {_join(parts)}" if parts else ", word for word"
-        sentences.append(f"{left} and {right} share {_plural(shared, 'passage')}{tail}.")
+        sentences.append(f"{subject} share {_plural(shared, 'passage')}{tail}.")
         if facts:
             labels = [f.fact.label for f in facts[:TEXT_FACTS]]
             more = f"; and {len(facts) - TEXT_FACTS} more" if len(facts) > TEXT_FACTS else ""
@@ -229,14 +234,14 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
         else:
             sentences.append("No number, date, name, quote or attribution differs in them.")
     else:
-        sentences.append(f"{left} and {right} share no passage.")
+        sentences.append(f"{subject} share no passage.")
     for side, outlet in (("left", left), ("right", right)):
         groups = [g for g in one_sided if g.side == side]
         if groups:
             count = sum(g.sentences for g in groups)
             sentences.append(f"{outlet} alone carries {_plural(count, 'passage')} "
                              f"({_plural(len(groups), 'paragraph')}).")
-    cited = _cited(left_speakers, right_speakers, left, right)
+    cited = _cited(left_speakers, right_speakers, *outlets)
     if cited:
         sentences.append(f"Cited: {cited}.")
     return " ".join(sentences)

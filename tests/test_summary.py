@@ -87,7 +87,7 @@ def test_text_of_identical_and_disjoint_comparisons() -> None:
     """Nothing but same rows; nothing shared at all."""
     same = compare(plain_document(seed_text("003")), plain_document(seed_text("003")))
     text = summarise(same.rows, "RT", "RT").text
-    assert text.startswith(f"RT and RT share {len(same.rows)} passages, word for word. No number, date, name,")
+    assert text.startswith(f"The two versions from RT share {len(same.rows)} passages, word for word. No number, ")
     assert "alone carries" not in text
     disjoint = summarise([FakeRow(0, "left_only", "A.", None), FakeRow(1, "right_only", None, "B.")], "X", "Y")
     assert disjoint.text == ("X and Y share no passage. X alone carries 1 passage (1 paragraph). "
