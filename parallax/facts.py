@@ -1,9 +1,12 @@
 """Fact differences inside a pair of aligned sentences: numbers, dates, names, quoted words and attribution.
 
-Each text is scanned once per fact kind by regular expressions whose repetitions are all bounded, so the work
-grows linearly with the input even on hostile text (a 100 KB run of digits or of capitalised words). Mentions are
-matched across the two sides by normalised keys through dictionaries (never all-pairs), then leftovers are paired
-in reading order. Every reported span indexes the given string exactly: ``left[start:end] == diff.left``.
+Each text is cut into words once; the number, date and attribution patterns are then tried only where such a fact
+can start (a digit, a number, month or weekday word, the words just before a speech verb), and names come from one
+scan for capitalised runs. Every repetition in those patterns is bounded or has nothing after it, so the work grows
+linearly with the input even on hostile text (a 100 KB run of digits or of capitalised words; a run of more than
+MAX_DIGITS digits is not read as a number). Mentions are matched across the two sides by normalised keys through
+dictionaries (all-pairs only for a handful of leftovers), then leftovers are paired in reading order. Every reported
+span indexes the given string exactly: ``left[start:end] == diff.left``.
 """
 
 from __future__ import annotations
