@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from parallax.compare import compare
 from parallax.summary import COUNTED, summarise
@@ -146,3 +147,13 @@ def test_compare_json_matches_its_closed_schemas(client: FlaskClient) -> None:
     data["rows"][0]["facts"] = [{"kind": "number", "left": None, "right": "4", "left_span": None,
                                  "right_span": [0, 1], "label": "4: only in right", "extra": True}]
     assert not validator.is_valid(data)
+
+
+def test_compare_page_shows_the_summary_text_escaped(client: FlaskClient) -> None:
+    """The HTML page carries the same plain-language paragraph as its JSON twin, escaped."""
+    text = client.get("/compare/moscow-times-plain/press-tv.json").get_json()["summary"]["text"]
+    response = client.get("/compare/moscow-times-plain/press-tv")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<p class="px-summary-text">The Moscow Times and Press TV share ' in html
+    assert escape(text) in html
