@@ -194,6 +194,8 @@ def summary(result: Mapping[str, Any], names: tuple[str, str], limit: int = MAX_
                               "kind": item["kind"]})
             else:
                 facts.extend({"label": label, "row": item["row"], "kind": item["kind"]} for label in item["labels"])
+        # Differences in what both carry first (they are the facts), then what only one side carries.
+        facts.sort(key=lambda fact: fact["kind"] in ("left_only", "right_only"))
     by_index = {r["index"]: r for r in rows}
     for fact in facts:
         fact["anchor"] = anchor(by_index[fact["row"]]) if fact["row"] in by_index else f"r{fact['row']}"
@@ -227,6 +229,7 @@ def blocks(rows: Sequence[Mapping[str, Any]], display: Sequence[Sequence[Any]], 
             return
         if found and found[-1]["type"] == kind == "rows":
             found[-1]["entries"].extend(entries)
+            found[-1]["count"] = len(found[-1]["entries"])
         else:
             found.append({"type": kind, "entries": entries, "count": len(entries)})
 
