@@ -227,7 +227,11 @@ def story_data(story: str) -> dict[str, Any]:
 
 
 _SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
-                                                "href": {"type": "string"}}}
+                                                "href": {"type": "string"},
+                                                "capture": {"type": "string", "description": "Short capture name."},
+                                                "short": {"type": "string", "description": "Matrix column label."},
+                                                "article": {"type": "string"}, "version": {"type": "integer"},
+                                                "versions": {"type": "integer"}}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -250,15 +254,24 @@ _STORY_SCHEMA: dict[str, Any] = {
         "coverage": {"type": "object", "properties": {
             "base": {"type": "string"},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
-                "pos": {"type": "integer"}, "text": {"type": "string"}, "sources": {"type": "integer"},
-                "of": {"type": "integer"}, "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
+                "pos": {"type": "integer"}, "text": {"type": "string"},
+                "sources": {"type": "integer", "description": "Captures carrying the passage (base included)."},
+                "of": {"type": "integer", "description": "Captures in the story."},
+                "outlets": {"type": "integer", "description": "Outlets carrying it (versions count once)."},
+                "outlets_of": {"type": "integer", "description": "Outlets in the story."},
+                "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
                 "carriers": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "kind": {"type": "string", "enum": list(PAIRED_KINDS)},
                     "score": {"type": "number"},
                     "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}}}}}}},
-        "unique": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "passages": {"type": "array", "items": {"type": "object", "properties": {
-                "pos": {"type": "integer"}, "text": {"type": "string"}}}}}}},
+        "outlets": {"type": "integer", "description": "Distinct outlets among the story's sources."},
+        "export": {"type": "string", "description": "CSV download of the overview."},
+        "unique": {"type": "array", "description": "Per outlet, its captures folded together.",
+                   "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "ids": {"type": "array", "items": {"type": "string"}},
+            "passages": {"type": "array", "items": {"type": "object", "properties": {
+                "pos": {"type": "integer"}, "text": {"type": "string"},
+                "sources": {"type": "array", "items": {"type": "string"}}}}}}}},
         "quotes": {"type": "object", "properties": {
             "min_words": {"type": "integer"},
             "groups": {"type": "array", "items": {"type": "object", "properties": {
@@ -295,6 +308,13 @@ def _operation(summary: str, media: str) -> dict[str, Any]:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
+    "/stories/{story}/export.csv": {"get": {
+        "summary": "Story overview as CSV: coverage per passage, quote variants, unique passages per outlet",
+        "tags": ["stories"], "parameters": _PARAMETERS, "responses": {
+            "200": {"description": "The file.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "400": {"description": "Bad 'order' or 'base' value.",
+                    "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+            "404": {"description": "No such story.", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}}}},
     "/stories/{story}": _operation("Story overview page (HTML)", "text/html"),
     "/stories/{story}.json": _operation("Story overview data: similarity matrix, coverage, unique passages, quotes",
                                         "application/json"),
