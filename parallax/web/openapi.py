@@ -105,8 +105,9 @@ def digest_schema() -> dict[str, Any]:
                      "side": {**NULLABLE_STRING, "description": "Outlet of a one-sided change."}})
     return closed({
         "text": {"type": "string", "description": "One plain-language paragraph of what differs."},
-        "counts": closed({k: count for k in KINDS}),
-        "facts": {"type": "array", "items": fact, "description": "The first fact differences, each linked to its row."},
+        "counts": closed(dict.fromkeys(KINDS, count)),
+        "facts": {"type": "array", "items": fact,
+                  "description": "The first fact differences, each linked to its row."},
         "more": count, "total_facts": count,
         "names": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
         "focus": {"type": "boolean", "description": "Whether runs of unchanged passages are folded."},
