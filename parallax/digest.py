@@ -147,14 +147,21 @@ def changes(rows: Sequence[Mapping[str, Any]], display: Sequence[Sequence[Any]],
     return found
 
 
-def _engine_facts(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Fact differences from an engine summary, tolerant of its exact field names."""
-    items = summary.get("facts") or summary.get("differences") or []
+def _engine_facts(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+                  names: tuple[str, str]) -> list[dict[str, Any]]:
+    """Fact differences, then one-sided passages, from an engine summary; each takes its row's kind."""
+    kinds = {r["index"]: r["kind"] for r in rows}
     found = []
-    for item in items:
+    for item in summary.get("facts") or []:
         row = item.get("row", (item.get("rows") or [None])[0])
-        if row is not None and item.get("label"):
-            found.append({"label": str(item["label"]), "row": int(row), "kind": str(item.get("kind", "changed"))})
+        if row is not None and item.get("label") and int(row) in kinds:
+            found.append({"label": str(item["label"]), "row": int(row), "kind": kinds[int(row)]})
+    for item in summary.get("one_sided") or []:
+        first = (item.get("rows") or [None])[0]
+        if first is not None and int(first) in kinds:
+            side = names[0] if item.get("side") == "left" else names[1]
+            found.append({"label": f"“{_shorten(str(item.get('first_words') or ''), 6)}”: only in {side}",
+                          "row": int(first), "kind": kinds[int(first)]})
     return found
 
 
@@ -182,7 +189,7 @@ def summary(result: Mapping[str, Any], names: tuple[str, str], limit: int = MAX_
     """
     rows, stats = result["rows"], result["stats"]
     engine = result.get("summary") or {}
-    facts = _engine_facts(engine) if engine else []
+    facts = _engine_facts(engine, rows, names) if engine else []
     if not facts:
         for item in changes(rows, result["display"], names):
             row = rows[item["row"]]

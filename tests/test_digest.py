@@ -62,9 +62,13 @@ def test_summary_lists_facts_and_one_sided_passages_linked_to_rows() -> None:
 
 def test_summary_uses_the_engine_summary_when_there_is_one() -> None:
     """An engine summary's text and facts are shown instead of the ones built here."""
-    engine = {"text": "One date differs.", "facts": [{"label": "Tuesday → Monday", "row": 0, "kind": "changed"}]}
-    found = digest.summary({**result([VISIT], changed=1), "summary": engine}, ("A", "B"))
-    assert found["text"] == "One date differs." and [f["label"] for f in found["facts"]] == ["Tuesday → Monday"]
+    engine = {"text": "One date differs.", "facts": [{"label": "Tuesday → Monday", "row": 0, "kind": "date"}],
+              "one_sided": [{"side": "right", "rows": [1], "first_words": "Jo Chun Ryong joined", "sentences": 1}]}
+    rows = [VISIT, row(1, "right_only", None, "Jo Chun Ryong joined.", [seg("insert", "Jo Chun Ryong joined.")])]
+    found = digest.summary({**result(rows, changed=1), "summary": engine}, ("A", "B"))
+    assert found["text"] == "One date differs."
+    assert [(f["label"], f["kind"]) for f in found["facts"]] == [("Tuesday → Monday", "changed"),
+                                                                 ("“Jo Chun Ryong joined”: only in B", "right_only")]
 
 
 def test_summary_caps_the_fact_list_and_counts_the_rest() -> None:
