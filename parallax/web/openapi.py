@@ -50,7 +50,9 @@ def schemas() -> dict[str, Any]:
     row = obj({"index": {"type": "integer"}, "kind": {"enum": list(KINDS)}, "left": NULLABLE_STRING,
                "right": NULLABLE_STRING, "segments": {"type": "array", "items": ref("Segment")},
                "left_pos": NULLABLE_INT, "right_pos": NULLABLE_INT,
-               "similarity": {"type": "number", "minimum": 0, "maximum": 1}, "boilerplate": {"type": "boolean"}})
+               "similarity": {"type": "number", "minimum": 0, "maximum": 1}, "boilerplate": {"type": "boolean"},
+               "facts": {"type": "array", "items": ref("FactDiff"),
+                         "description": "Facts that differ between the two sides; empty for one-sided rows."}})
     count = {"type": "integer", "minimum": 0}
     stats = obj({"similarity": {"type": "number", "minimum": 0, "maximum": 1}, "words_added": count,
                  "words_removed": count, "words_changed": count, "same": count, "changed": count, "moved": count,
@@ -60,7 +62,8 @@ def schemas() -> dict[str, Any]:
     comparison = obj({"left": ref("SourceSummary"), "right": ref("SourceSummary"), "options": options,
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
-                      "rows": {"type": "array", "items": ref("Row")}, "digest": ref("Digest")})
+                      "rows": {"type": "array", "items": ref("Row")}, "digest": ref("Digest"),
+                      "summary": ref("Summary")})
     problem = obj({"path": {"type": "string"}, "reason": {"type": "string"}})
     story = obj({"slug": SLUG, "title": {"type": "string"}, "date": NULLABLE_STRING, "summary": {"type": "string"},
                  "sources": {"type": "array", "items": ref("SourceSummary")}})
@@ -82,7 +85,7 @@ def schemas() -> dict[str, Any]:
     error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"}})
     return {"Error": error_shape, "SourceSummary": source_summary, "Segment": segment, "Row": row, "Stats": stats,
             "Comparison": comparison, "Index": index, "SourcePage": source_page, "Health": health,
-            "Digest": digest_schema()}
+            "Digest": digest_schema(), **summary_schemas()}
 
 
 def closed(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,6 +117,29 @@ def digest_schema() -> dict[str, Any]:
         "kind": {"enum": [*digest.FILTER_KINDS, None], "description": "The change list's filter."},
         "changes": {"type": "array", "items": change},
         "exports": closed({"html": {"type": "string"}, "csv": {"type": "string"}})})
+
+
+def summary_schemas() -> dict[str, Any]:
+    """Schemas of a row's fact differences and of a comparison's summary."""
+    span = {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+            "description": "[start, end) character offsets into the row's text on that side."}
+    fact = {"kind": {"enum": ["number", "date", "name", "quote", "attribution"]}, "left": NULLABLE_STRING,
+            "right": NULLABLE_STRING, "left_span": span, "right_span": span, "label": {"type": "string"}}
+    count = {"type": "integer", "minimum": 0}
+    rows = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+    speaker = closed({"name": {"type": "string"}, "rows": rows})
+    one_sided = closed({"side": {"enum": ["left", "right"]}, "rows": rows, "first_words": {"type": "string"},
+                        "sentences": count})
+    summary = closed({
+        "left_outlet": {"type": "string"}, "right_outlet": {"type": "string"},
+        "counts": closed(dict.fromkeys(("same", "changed", "reworded", "moved", "left_only", "right_only"), count)),
+        "boilerplate": count,
+        "facts": {"type": "array", "items": closed({"row": count, **fact})},
+        "one_sided": {"type": "array", "items": one_sided},
+        "speakers": closed({"left": {"type": "array", "items": speaker},
+                            "right": {"type": "array", "items": speaker}}),
+        "text": {"type": "string", "description": "The summary as one plain-language paragraph."}})
+    return {"FactDiff": closed(fact), "Summary": summary}
 
 
 def compare_parameters() -> list[dict[str, Any]]:

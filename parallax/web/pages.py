@@ -148,7 +148,7 @@ def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], d
             "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: result[k] for k in ("stats", "limits", "rows")}}
+            **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
     names = digest.side_names(data["left"], data["right"])
     found = digest.changes(result["rows"], result["display"], names)
     data["digest"] = {**digest.summary(result, names), "names": list(names),
