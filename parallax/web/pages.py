@@ -144,11 +144,11 @@ def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], d
     result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
     focus, kind = reading_options(result["display"])
     query = {"view": view, "unit": options.unit, "ignore": ignore_param(options.ignore)}
-    data = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
-            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
-            "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
-            "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
+    data: dict[str, Any] = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
+                            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
+                            "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
+                            "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
+                            **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
     names = digest.side_names(data["left"], data["right"])
     found = digest.changes(result["rows"], result["display"], names)
     data["digest"] = {**digest.summary(result, names), "names": list(names),
