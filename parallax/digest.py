@@ -30,6 +30,8 @@ FILTER_KINDS: tuple[str, ...] = ("left_only", "right_only", "reworded", "changed
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _WORD = re.compile(r"\w")
+#: Words long enough to count as shared between the two sides of a reworded row (short function words are not).
+_SHARED_WORD = re.compile(r"\w{4,}")
 
 
 def is_change(row: Mapping[str, Any]) -> bool:
@@ -275,6 +277,13 @@ def pieces(row: Mapping[str, Any], side: str) -> list[tuple[str, str]]:
                 for k in range(position, min(position + len(chunk), len(text))):
                     marks[k] = "shared" if not text[k].isspace() else ""
             position += len(chunk)
+    if not any(segment["op"] == "equal" for segment in row["segments"]):
+        # Shown whole (old text, new text): mark the words the other side also has, so what is shared still shows.
+        other = {w.casefold() for w in _SHARED_WORD.findall(row["right" if side == "left" else "left"] or "")}
+        for match in _SHARED_WORD.finditer(text):
+            if match.group().casefold() in other:
+                for k in range(match.start(), match.end()):
+                    marks[k] = "shared"
     for fact in row.get("facts") or []:
         span = fact.get(f"{side}_span")
         if span and len(span) == 2:

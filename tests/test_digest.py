@@ -114,6 +114,13 @@ def test_reworded_pieces_mark_shared_words_and_fact_spans() -> None:
                    facts=[{"kind": "date", "left": "Tuesday", "right": "Monday", "label": "Tuesday → Monday",
                            "left_span": [11, 18], "right_span": [3, 9]}])
     assert digest.pieces(reworded, "left") == [("He left on ", ""), ("Tuesday", "fact"), (".", "shared")]
+    whole = {**reworded, "left": "Officials said the train left on Tuesday.",
+             "right": "The train departed on Monday, officials said.",
+             "segments": [seg("delete", "Officials said the train left on Tuesday."),
+                          seg("insert", "The train departed on Monday, officials said.")],
+             "facts": [{**reworded["facts"][0], "left_span": [33, 40], "right_span": [20, 26]}]}
+    assert digest.pieces(whole, "left") == [("Officials", "shared"), (" ", ""), ("said", "shared"), (" the ", ""),
+                                            ("train", "shared"), (" left on ", ""), ("Tuesday", "fact"), (".", "")]
     assert digest.pieces(reworded, "right") == [("On ", ""), ("Monday", "fact"), (" he departed", ""),
                                                 (".", "shared")]
     assert "".join(t for t, _ in digest.pieces(reworded, "right")) == "On Monday he departed."

@@ -86,8 +86,9 @@ def test_focus_folds_unchanged_runs_in_long_comparisons(client: FlaskClient, cor
     assert html.count("data-change") == 4
     full = page(client, f"/compare/{left}/{right}?focus=off")
     assert "unchanged passages — show" not in full and full.count('class="px-srow px-k-same') == 297
-    short = page(client, "/compare/rt/press-tv?focus=on")
-    assert 'class="px-focus-note"' not in page(client, "/compare/rt/press-tv") and "px-focus-note" in short
+    assert ">Show every passage</a>" in html and ">Focus on changes</a>" in full
+    assert ">Focus on changes</a>" in page(client, "/compare/rt/press-tv")  # short: every passage shown
+    assert ">Show every passage</a>" in page(client, "/compare/rt/press-tv?focus=on")
     response = client.get(f"/compare/{left}/{right}?focus=maybe")
     assert response.status_code == 400 and "focus" in response.get_data(as_text=True)
 
