@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime  ## the app on the bundled corpus at http://127.0.0.1:5000/
 	$(BIN)/python app.py
 
-serve: $(VENV)/.runtime  ## the team server (gunicorn); configure with PARALLAX_* variables
+serve: $(VENV)/.runtime  ## the team server (nginx in front of gunicorn); configure with PARALLAX_* variables
 	$(BIN)/python -m parallax.serve
 
 test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite

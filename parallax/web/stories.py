@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from typing import Any
 
@@ -55,12 +56,26 @@ def _row_anchors(base: Source, other: Source) -> tuple[list[int], list[str]]:
             [f"r{index}-l" if kind == "moved" else f"r{index}" for _, index, kind in placed])
 
 
-def _coverage(sources: list[Source], model: overview.StoryModel, base: int) -> dict[str, Any]:
-    """Each passage of the base source with the sources carrying it, linked to the exact comparison row."""
-    found = model.coverage(base)
+def _coverage(sources: list[Source], model: overview.StoryModel, base: int, deadline: float,
+              limits: list[str]) -> dict[str, Any]:
+    """Each passage of the base source with the sources carrying it, linked to the exact comparison row.
+
+    Work stops at the deadline: later passages are left out, later links open the comparison at its top; each
+    cut is added to ``limits``.
+    """
+    budget = current_app.config["OVERVIEW_TIME_BUDGET"]
+    found, whole = model.coverage_within(base, deadline)
+    if not whole:
+        limits.append(overview.budget_note("passage coverage", len(found),
+                                           overview.matchable(model.prepared[base:base + 1]), budget))
     carriers = sorted({c.source for item in found for c in item.carriers})
-    anchored = len(sources) <= MAX_ANCHORED
-    anchors = {k: _row_anchors(sources[base], sources[k]) for k in carriers} if anchored else {}
+    anchors: dict[int, tuple[list[int], list[str]]] = {}
+    for k in carriers if len(sources) <= MAX_ANCHORED else ():
+        if time.monotonic() > deadline:
+            limits.append(f"time budget of {budget:g} s reached: links to {len(carriers) - len(anchors)} of "
+                          f"{len(carriers)} sources open their comparison at the top, not at the passage")
+            break
+        anchors[k] = _row_anchors(sources[base], sources[k])
     total = len(sources)
     passages = []
     for item in found:
@@ -123,7 +138,10 @@ def story_view(story: str) -> Any:
     base_id = request.args.get("base", ids[0])
     if base_id not in ids:
         raise BadOption("base", base_id, ids)
-    model = overview.story_model(sources)
+    budget = current_app.config["OVERVIEW_TIME_BUDGET"]
+    deadline = time.monotonic() + budget
+    model = overview.story_model(sources, budget, deadline)
+    limits = list(model.limits)
     chosen = model.orders[order]
     data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
                       "summary": found.summary or None},
@@ -131,10 +149,14 @@ def story_view(story: str) -> Any:
             "choices": {"order": list(overview.ORDERS), "base": ids},
             "sources": [_source_brief(sources[i]) for i in chosen],
             "matrix": _matrix(sources, model, chosen),
-            "coverage": _coverage(sources, model, ids.index(base_id)),
+            "coverage": _coverage(sources, model, ids.index(base_id), deadline, limits),
             "unique": _unique(sources, model),
-            "quotes": _quotes(sources)}
-    return respond("story.html", data)
+            "quotes": _quotes(sources),
+            "limits": limits}
+    response = respond("story.html", data)
+    if limits:
+        response.cache_control.no_store = True  # cut short by the time budget: not kept by browsers
+    return response
 
 
 _SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
@@ -181,6 +203,8 @@ _STORY_SCHEMA: dict[str, Any] = {
                     "segments": {"type": "array", "items": {"type": "object"}}}}}}}},
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
                 "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}}}}}}},
+        "limits": {"type": "array", "items": {"type": "string"},
+                   "description": "Parts cut short by OVERVIEW_TIME_BUDGET (empty when the overview is whole)."},
     },
 }
 _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
