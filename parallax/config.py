@@ -38,7 +38,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CORPUS_DIR", str(ROOT / "corpus"), "Folder of source files (one folder per story)."),
+    Setting("CORPUS_DIR", str(ROOT / "corpus" if (ROOT / "corpus").is_dir() else Path("corpus").resolve()),
+            "Folder of source files (one folder per story)."),
     Setting("CORPUS_RESCAN_SECONDS", 1.0, "How often the corpus folder is checked for added, edited or removed files."),
     Setting("MAX_SOURCE_BYTES", 2_000_000, "Largest source file loaded; larger files are skipped and reported."),
     Setting("COMPARE_TIME_BUDGET", 2.0, "Seconds one comparison may spend before it falls back to coarser units."),

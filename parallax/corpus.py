@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import text
+from .model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
 
@@ -26,8 +27,6 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
-FORMATS = ("text", "markdown")
-ATTRIBUTIONS = ("stated", "inferred", "unknown")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")

@@ -177,7 +177,7 @@ def user_line() -> str:
 def nginx_config(settings: Mapping[str, Any], prefix: Path, upstream: str,
                  template: Path = NGINX_TEMPLATE) -> str:
     """``deploy/nginx.conf`` filled in: listen on HOST:PORT, proxy to ``upstream`` (``unix:/path`` or host:port)."""
-    static = ROOT / "static"
+    static = Path(__file__).resolve().parent / "static"  # the app's own static folder (parallax/static)
     url_prefix = "/" + str(settings["URL_PREFIX"]).strip("/") if str(settings["URL_PREFIX"]).strip("/") else ""
     prefixed = (f"        location ^~ {url_prefix}/static/ {{\n            alias {static}/;\n"
                 '            add_header Cache-Control "no-cache" always;\n'
