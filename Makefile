@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: run serve test lint bench clean
 
+# The venv keeps the pip its Python bundles (no upgrade): the same plain install path CI smoke-tests.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
