@@ -96,14 +96,23 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def is_loopback(host: str) -> bool:
-    """Whether a bind address only accepts connections from this machine."""
-    host = host.strip().strip("[]").lower()
-    if host in LOOPBACK_NAMES:
+    """Whether a bind address or host name only reaches this machine: the name ``localhost`` (any case, with or
+    without the final dot), a loopback IPv4 or IPv6 address (bracketed or not, IPv4-mapped included). Any other
+    name is not, whatever it resolves to now: a name can be made to resolve elsewhere later."""
+    host = host.strip().lower()
+    if host.startswith("[") or host.endswith("]"):
+        if not (host.startswith("[") and host.endswith("]")):
+            return False
+        host = host[1:-1]
+    if host.rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def trusted_hosts(values: Mapping[str, Any]) -> list[str] | None:
