@@ -158,10 +158,11 @@ def nginx_binary() -> str | None:
 
 
 def max_body_bytes(settings: Mapping[str, Any]) -> int:
-    """The largest request body the app accepts (its MAX_CONTENT_LENGTH): the upload limit plus form fields."""
-    from .web.add import FORM_OVERHEAD
+    """The largest request body the app reads (its MAX_CONTENT_LENGTH): the upload limit, grown by form encoding,
+    plus the other form fields."""
+    from .web.add import FORM_OVERHEAD, URLENCODED_GROWTH
 
-    return int(settings["MAX_UPLOAD_BYTES"]) + FORM_OVERHEAD
+    return int(settings["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
 
 
 def user_line() -> str:
