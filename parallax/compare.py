@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from parallax.align import (
@@ -26,6 +27,7 @@ from parallax.diffing import (
     token_segments,
     whole_segments,
 )
+from parallax.facts import FactDiff, fact_differences
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
 from parallax.text import Document, check_ignore, word_count
 
@@ -73,7 +75,15 @@ class Row:
                 "left_pos": self.left_pos, "right_pos": self.right_pos,
                 "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
                 "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
-                "para_start_right": self.para_start_right, "whole": self.whole}
+                "para_start_right": self.para_start_right, "whole": self.whole,
+                "facts": [f.to_dict() for f in self.facts]}
+
+    @cached_property
+    def facts(self) -> list[FactDiff]:
+        """Numbers, dates, names, quoted words and attribution that differ between the sides; none if one-sided."""
+        if self.left is None or self.right is None:
+            return []
+        return fact_differences(self.left, self.right)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
-from parallax import ingest
+from parallax import adding, ingest
 from parallax.web import add
 from parallax.web.render import corpus
 from tests.fixtures.pageserver import serve_pages
@@ -640,27 +640,27 @@ def test_confirm_page_suggests_a_version_once(web: FlaskClient, monkeypatch: pyt
     """Opening the confirm step looks for the source it may be a new version of once, not once per use."""
     first = paste(web, "Text to confirm.\n")
     calls: list[str] = []
-    real = add.suggest_version_of
+    real = adding.suggest_version_of
 
     def counting(current: Any, url: str) -> Any:
         calls.append(url)
         return real(current, url)
 
-    monkeypatch.setattr(add, "suggest_version_of", counting)
+    monkeypatch.setattr(adding, "suggest_version_of", counting)
     assert web.get(first.headers["Location"]).status_code == 200
     assert len(calls) == 1
 
 
 def test_author_note_has_one_wording(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The confirm form's prefilled note and the note saved without one (the API) come from one helper."""
-    assert add.author_note("Ann Lee") == "Author given by the page: Ann Lee."
-    assert add.author_note("") == ""
-    monkeypatch.setattr(add, "author_note", lambda author: f"By {author} (as the page says).")
+    assert adding.author_note("Ann Lee") == "Author given by the page: Ann Lee."
+    assert adding.author_note("") == ""
+    monkeypatch.setattr(adding, "author_note", lambda author: f"By {author} (as the page says).")
     extracted = ingest.Extracted(body="Body.\n", author="Ann Lee")
     with web.application.test_request_context("/add"):
         current = corpus()
         values = add._confirm_values(current, extracted, {"story": STORY}, None)
-        new, _title = add.build_new_source(current, {"story": STORY}, extracted)
+        new, _title = adding.build_new_source(current, {"story": STORY}, extracted, add.corpus_root())
     assert values["attribution_note"] == new.attribution_note == "By Ann Lee (as the page says)."
 
 

@@ -25,8 +25,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import fetch, ingest
-from ..corpus import Corpus, Source, is_web_url
+from .. import adding, ingest
+from ..corpus import Corpus, Source
 from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
 from .editors import digest as editor_digest
 from .render import corpus, domain_error_response, error_response, status_of
@@ -36,8 +36,6 @@ log = logging.getLogger("parallax.add")
 
 FORM_OVERHEAD = 65_536
 URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the wire (%XX)
-DomainError = (ingest.IngestError, fetch.FetchError)
-NEW_STORY = "__new__"
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
 
@@ -158,104 +156,9 @@ def corpus_root() -> Path:
     return Path(current_app.config["CORPUS_DIR"]).resolve()
 
 
-def fetch_page(url: str) -> ingest.Extracted:
-    """Fetch a URL (SSRF-checked) and extract its article."""
-    cfg = current_app.config
-    page = fetch.fetch(url, timeout=float(cfg["FETCH_TIMEOUT"]), max_redirects=int(cfg["FETCH_MAX_REDIRECTS"]),
-                       max_bytes=int(cfg["MAX_UPLOAD_BYTES"]), allow_private=bool(cfg["FETCH_ALLOW_PRIVATE"]))
-    html = ingest.decode_html(page.body, page.charset)
-    return ingest.from_html(html, page.url, capture=f"fetched from {page.url}; article text extracted by trafilatura")
-
-
-def check_size(text: str, name: str = "text") -> None:
-    """Refuse pasted text over the upload limit."""
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > limit:
-        raise ingest.IngestError(f"the text is {size:,} bytes, over the MAX_UPLOAD_BYTES limit of {limit:,}",
-                                 "too_large", name)
-
-
-def refuse_surrogates(values: dict[str, str]) -> None:
-    """Refuse a request whose field holds a lone surrogate (it could be stored but never shown), naming it."""
-    bad = ingest.surrogate_field(values)
-    if bad:
-        raise ingest.IngestError(f"field '{bad}' contains a lone surrogate (half of a UTF-16 pair, not a character); "
-                                 "send text as valid Unicode", "bad_input", bad)
-
-
-def refuse_bad_url(values: dict[str, str], name: str = "url") -> None:
-    """Refuse a URL field that is not an http(s) URL with a host, naming it."""
-    value = values.get(name, "").strip()
-    if value and not is_web_url(value):
-        raise ingest.IngestError(f"field '{name}' must be an http(s) URL, not {value[:200]!r}", "bad_input", name)
-
-
-def _url_key(url: str) -> str:
-    """A URL reduced for matching: no fragment, no trailing slash, lower-case scheme and host ('' for none)."""
-    if not is_web_url(url.strip()):
-        return ""
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}" + (
-        f"?{parts.query}" if parts.query else "") if parts.netloc else ""
-
-
-def author_note(author: str) -> str:
-    """The attribution note for an author named by the page ('' when none is)."""
-    return f"Author given by the page: {author}." if author else ""
-
-
-def suggest_version_of(current: Corpus, url: str) -> Source | None:
-    """The latest captured source whose URL (or article key) matches this URL, if any."""
-    key = _url_key(url)
-    if not key:
-        return None
-    matches = [s for s in current.sources.values() if key in (_url_key(s.url), _url_key(s.version_of))]
-    return max(matches, key=lambda s: (s.captured or "", s.id)) if matches else None
-
-
-def resolve_version_of(current: Corpus, value: str) -> str:
-    """The article key for ``version_of``: a source id becomes that source's key; an http(s) URL stays."""
-    value = value.strip()
-    if not value:
-        return ""
-    source = current.get(value)
-    if source is not None:
-        return source.article_key
-    if is_web_url(value):
-        return value
-    raise ingest.IngestError(f"version_of must be the id of an existing source or an article URL, not {value[:200]!r}",
-                             "bad_input", "version_of")
-
-
-def build_new_source(current: Corpus, values: dict[str, str], extracted: ingest.Extracted) -> tuple[
-        ingest.NewSource, str]:
-    """The new source from confirmed values (falling back to what was extracted) and the new story's title."""
-    story = values.get("story", "").strip()
-    story_title = values.get("story_title", "").strip()
-    if story == NEW_STORY:
-        story = values.get("new_story", "").strip()
-        story_title = values.get("new_story_title", "").strip()
-    if not story:
-        raise ingest.IngestError("choose a story (or give a slug for a new one)", "bad_input", "story")
-    outlet = values.get("outlet", extracted.outlet).strip()
-    published = values.get("published", extracted.published).strip()
-    if published and not ingest._is_iso_date(published):
-        raise ingest.IngestError(f"published must be a date such as 2023-09-12, not {published[:100]!r}", "bad_input",
-                                 "published")
-    attribution = values.get("attribution", "").strip() or ("stated" if outlet else "unknown")
-    note = values.get("attribution_note", "").strip() or author_note(extracted.author)
-    new = ingest.NewSource(
-        story=story, body=extracted.body, format=values.get("format", extracted.format).strip() or "text",
-        outlet=outlet, title=values.get("title", extracted.title), published=published,
-        url=values.get("url", extracted.url).strip(), language=values.get("language", "").strip()
-        or extracted.language or "en", attribution=attribution, attribution_note=note,
-        capture=extracted.capture, original_file=extracted.original_file,
-        version_of=resolve_version_of(current, values.get("version_of", "")))
-    ingest.story_folder(corpus_root(), story)
-    if story not in current.stories and not story_title:
-        story_title = new.title or story
-    return new, story_title
+def limits() -> adding.AddLimits:
+    """The size, fetch and corpus settings of this app."""
+    return adding.AddLimits.from_settings(current_app.config)
 
 
 def save(new: ingest.NewSource, story_title: str) -> tuple[Source, str]:
@@ -295,7 +198,7 @@ def _extract(values: dict[str, str]) -> ingest.Extracted:
     """The article from the input step: pasted text, an uploaded file or a fetched URL."""
     kind = values["kind"]
     if kind == "paste":
-        check_size(values["text"])
+        adding.check_size(values["text"], limits().max_upload_bytes)
         return ingest.from_text(values["text"], values["format"] or "text")
     if kind == "upload":
         upload = request.files.get("file")
@@ -307,29 +210,14 @@ def _extract(values: dict[str, str]) -> ingest.Extracted:
         url = values["url"].strip()
         if not url:
             raise ingest.IngestError("give the URL of the page to fetch", "empty", "url")
-        refuse_bad_url(values)
-        return fetch_page(url)
+        adding.refuse_bad_url(values)
+        return adding.fetch_page(url, limits())
     raise ingest.IngestError("choose how to add the source: paste, upload or fetch", "bad_input", "kind")
-
-
-def guarded_extract(extract: Any, *args: Any) -> ingest.Extracted:
-    """Run an extraction step; whatever it raises besides a domain error is logged and becomes an
-    'extraction_failed' IngestError (a clear 4xx, never a 500), and the result is checked for lone surrogates."""
-    try:
-        extracted: ingest.Extracted = extract(*args)
-    except DomainError:
-        raise
-    except Exception as error:  # the boundary around extraction and fetching
-        log.exception("reading the article failed")
-        raise ingest.IngestError(f"the article could not be read ({type(error).__name__}); check the input and try "
-                                 "again", "extraction_failed") from None
-    refuse_surrogates(extracted.to_dict())
-    return extracted
 
 
 def _first_step_duplicate(current: Corpus, extracted: ingest.Extracted, story: str) -> Source | None:
     """The source already holding this text in the story the confirm step would choose, if any."""
-    chosen = _confirm_values(current, extracted, {"story": story}, suggest_version_of(current, extracted.url))
+    chosen = _confirm_values(current, extracted, {"story": story}, adding.suggest_version_of(current, extracted.url))
     return ingest.find_duplicate(current, chosen["story"], extracted.body) if chosen["story"] in current.stories \
         else None
 
@@ -347,9 +235,9 @@ def add_input() -> BaseResponse:
     the confirm step. Any failure gives the form back with what was typed."""
     values = _typed()
     try:
-        refuse_surrogates(values)
-        extracted = guarded_extract(_extract, values)
-    except DomainError as error:
+        adding.refuse_surrogates(values)
+        extracted = adding.guarded_extract(_extract, values)
+    except adding.DomainError as error:
         if error.cause == "too_large" and values["kind"] == "paste":
             limit = int(current_app.config["MAX_UPLOAD_BYTES"])
             size = len(values["text"].encode("utf-8", "surrogatepass"))
@@ -371,7 +259,7 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     values = {"outlet": extracted.outlet, "title": extracted.title, "published": extracted.published,
               "url": extracted.url, "format": extracted.format, "language": extracted.language or "en",
               "attribution": "stated" if extracted.outlet else "unknown",
-              "attribution_note": author_note(extracted.author),
+              "attribution_note": adding.author_note(extracted.author),
               "version_of": suggestion.id if suggestion else "", "story": "", "new_story": "",
               "new_story_title": ""}
     if story in current.stories:
@@ -379,7 +267,7 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     elif suggestion is not None:
         values["story"] = suggestion.story
     elif story:
-        values.update(story=NEW_STORY, new_story=story)
+        values.update(story=adding.NEW_STORY, new_story=story)
     elif len(current.stories) == 1:
         values["story"] = next(iter(current.stories))
     return values
@@ -390,7 +278,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
     """The confirm step: metadata form prefilled (from the draft unless submitted ``values`` are given), and the
     text as it will be stored."""
     current = corpus()
-    suggestion = suggest_version_of(current, extracted.url)
+    suggestion = adding.suggest_version_of(current, extracted.url)
     if values is None:
         values = _confirm_values(current, extracted, extra or {}, suggestion)
     stories = [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()]
@@ -398,7 +286,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
                for s in sorted(current.sources.values(), key=lambda s: (s.story, s.id))]
     return _page("add_confirm.html", {
         "token": token, "form": values, "error": error, "stories": stories, "sources": sources,
-        "suggestion": suggestion.id if suggestion else "", "new_story": NEW_STORY, "body": extracted.body,
+        "suggestion": suggestion.id if suggestion else "", "new_story": adding.NEW_STORY, "body": extracted.body,
         "capture": extracted.capture, "author": extracted.author, "formats": ("text", "markdown"),
         "attributions": ("stated", "inferred", "unknown"), "chars": len(extracted.body),
         "words": len(extracted.body.split())}, status)
@@ -432,11 +320,11 @@ def confirm_save(token: str) -> BaseResponse:
     extracted, _extra = draft
     values = {name: request.form.get(name, "") for name in FIELDS}
     try:
-        refuse_surrogates(values)
+        adding.refuse_surrogates(values)
         if not values["outlet"].strip():
             raise ingest.IngestError("give the outlet: the newspaper, site or agency this text comes from",
                                      "bad_input", "outlet")
-        new, story_title = build_new_source(corpus(), values, extracted)
+        new, story_title = adding.build_new_source(corpus(), values, extracted, corpus_root())
         saved, target = save(new, story_title)
     except ingest.DuplicateError as duplicate:
         ingest.delete_draft(drafts(), token)
@@ -495,8 +383,6 @@ def sign_out() -> BaseResponse:
 
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
-API_FIELDS = ("text", "html", "url", "format", "outlet", "title", "published", "story", "story_title", "language",
-              "version_of")
 
 
 @bp.post("/api/sources")
@@ -511,30 +397,21 @@ def api_add() -> Response:
         return error_response(400, "The JSON body is nested too deeply.", {"cause": "bad_input"})
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
-    unknown = sorted(set(payload) - set(API_FIELDS))
-    bad = [k for k in API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
+    unknown = sorted(set(payload) - set(adding.API_FIELDS))
+    bad = [k for k in adding.API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
     if unknown or bad:
         return error_response(400, f"Unknown field(s): {', '.join(unknown)[:500]}" if unknown
                               else f"Field '{bad[0]}' must be a string.", {"field": (unknown or bad)[0][:100]})
     values = {k: str(v) for k, v in payload.items() if v is not None}
     try:
-        refuse_surrogates(values)
-        refuse_bad_url(values)
-        extracted = guarded_extract(_api_extract, values)
-        current = corpus()
-        fetched = not (values.get("text") or values.get("html"))
-        overrides = {k: values[k] for k in ("outlet", "title", "published", "url", "format", "language")
-                     if k in values and not (fetched and k == "url")}
-        merged = {"story": values.get("story", ""), "story_title": values.get("story_title", ""),
-                  "version_of": values.get("version_of", ""), **overrides}
-        new, story_title = build_new_source(current, merged, extracted)
-        saved, _target = save(new, story_title)
+        saved = adding.add_source(values, corpus(), limits())
+        current_app.extensions["parallax.corpus"].invalidate()
     except ingest.DuplicateError as duplicate:
         existing = duplicate.existing
         return domain_error_response(duplicate, {
             "id": existing.id, "href": url_for("pages.source", source_id=existing.id),
             "json": url_for("pages.source_json", source_id=existing.id)})
-    except DomainError as error:
+    except adding.DomainError as error:
         return domain_error_response(error)
     href = url_for("pages.source", source_id=saved.id)
     response = jsonify({"ok": True, "id": saved.id, "href": href,
@@ -544,18 +421,3 @@ def api_add() -> Response:
     return response
 
 
-def _api_extract(values: dict[str, str]) -> ingest.Extracted:
-    """The article from exactly one of text, html or (alone) url."""
-    given = [k for k in ("text", "html") if values.get(k)]
-    if len(given) > 1:
-        raise ingest.IngestError("give either 'text' or 'html', not both", "bad_input", "html")
-    if given:
-        check_size(values[given[0]], given[0])
-    if given == ["text"]:
-        return ingest.from_text(values["text"], values.get("format") or "text")
-    if given == ["html"]:
-        return ingest.from_html(values["html"], values.get("url", ""), capture="HTML sent to the API; article "
-                                                                               "text extracted by trafilatura")
-    if values.get("url"):
-        return fetch_page(values["url"])
-    raise ingest.IngestError("give the article as 'text' or 'html', or a 'url' to fetch", "empty", "text")

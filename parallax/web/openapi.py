@@ -11,7 +11,7 @@ import msgspec
 from .. import model
 from ..compare import Row, Stats
 from ..diffing import Segment
-from ..model import ATTRIBUTIONS, FORMATS, UNITS, VIEWS
+from ..model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
 
 #: Result types whose JSON schemas are derived from their definitions rather than written by hand.
 MODEL_TYPES = (Row, Segment, Stats)
@@ -46,6 +46,9 @@ def error(description: str) -> dict[str, Any]:
 def model_schemas() -> dict[str, Any]:
     """Schemas of the engine's result types, derived from their dataclasses (what ``to_dict`` emits, every field)."""
     _, components = msgspec.json.schema_components(MODEL_TYPES, ref_template="#/components/schemas/{name}")
+    components["Row"]["properties"]["facts"] = {  # a derived property of Row, emitted by to_dict
+        "type": "array", "items": ref("FactDiff"),
+        "description": "Facts that differ between the two sides; empty for one-sided rows."}
     for schema in components.values():
         schema.pop("title", None)
         if "properties" in schema:
@@ -82,7 +85,7 @@ def schemas() -> dict[str, Any]:
     comparison = obj({"left": ref("SourceSummary"), "right": ref("SourceSummary"), "options": options,
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
-                      "rows": {"type": "array", "items": ref("Row")}})
+                      "rows": {"type": "array", "items": ref("Row")}, "summary": ref("Summary")})
     problem = obj({"path": {"type": "string"}, "reason": {"type": "string"}})
     closest = {"anyOf": [{"type": "null"}, obj({"id": SLUG, "outlet": {"type": "string"},
                                                  "similarity": {"type": "number", "minimum": 0, "maximum": 1},
@@ -106,7 +109,31 @@ def schemas() -> dict[str, Any]:
                   "cache": obj({"backend": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}})})
     error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"}})
     return {**model_schemas(), "Error": error_shape, "SourceSummary": source_summary, "Comparison": comparison,
-            "Index": index, "SourcePage": source_page, "Health": health}
+            "Index": index, "SourcePage": source_page, "Health": health,
+            **summary_schemas()}
+
+
+def summary_schemas() -> dict[str, Any]:
+    """Schemas of a row's fact differences and of a comparison's summary."""
+    span = {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+            "description": "[start, end) character offsets into the row's text on that side."}
+    fact = {"kind": {"enum": list(FACT_KINDS)}, "left": NULLABLE_STRING,
+            "right": NULLABLE_STRING, "left_span": span, "right_span": span, "label": {"type": "string"}}
+    count = {"type": "integer", "minimum": 0}
+    rows = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+    speaker = obj({"name": {"type": "string"}, "rows": rows})
+    one_sided = obj({"side": {"enum": ["left", "right"]}, "rows": rows, "first_words": {"type": "string"},
+                        "sentences": count})
+    summary = obj({
+        "left_outlet": {"type": "string"}, "right_outlet": {"type": "string"},
+        "counts": obj(dict.fromkeys(KINDS, count)),
+        "boilerplate": count,
+        "facts": {"type": "array", "items": obj({"row": count, **fact})},
+        "one_sided": {"type": "array", "items": one_sided},
+        "speakers": obj({"left": {"type": "array", "items": speaker},
+                            "right": {"type": "array", "items": speaker}}),
+        "text": {"type": "string", "description": "The summary as one plain-language paragraph."}})
+    return {"FactDiff": obj(fact), "Summary": summary}
 
 
 def compare_parameters() -> list[dict[str, Any]]:
