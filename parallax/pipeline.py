@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,12 +52,74 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
     return Comparison(data)
 
 
-def row_anchors(base: Source, other: Source, options: CompareOptions, cache: BaseCache) -> tuple[list[int], list[str]]:
-    """Sorted left sentence positions of the rows of base vs other, and each row's anchor on the page."""
-    rows = compare_sources(base, other, options, cache).data["rows"]
+#: Rows (display entries) one comparison page shows at most; the JSON twin always has every row.
+ROWS_PER_PAGE = 400
+#: Characters of passage text one comparison page shows at most (a single longer passage gets a page of its own).
+#: With ROWS_PER_PAGE this keeps a page to a few hundred KB of HTML, whatever the sources' sizes.
+PAGE_CHARS = 150_000
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of a comparison's rows in display order: which entries it shows and where moved partners are."""
+
+    number: int  # 1-based
+    count: int  # pages in all
+    start: int  # first display entry shown (0-based)
+    end: int  # one past the last one shown
+    total: int  # display entries in all
+    elsewhere: dict[str, int]  # anchor (r<index>-l|r) of a moved row's other place -> its page, when not this one
+
+
+def page_starts(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]],
+                rows_per_page: int = ROWS_PER_PAGE, page_chars: int = PAGE_CHARS) -> list[int]:
+    """Index in ``display`` where each page starts: a page ends before ROWS_PER_PAGE entries or PAGE_CHARS."""
+    starts = [0]
+    count = chars = 0
+    for at, (index, _place) in enumerate(display):
+        row = rows[index]
+        size = len(row["left"] or "") + len(row["right"] or "")
+        if count and (count >= rows_per_page or chars + size > page_chars):
+            starts.append(at)
+            count = chars = 0
+        count += 1
+        chars += size
+    return starts
+
+
+def row_anchor(index: int, kind: str, place: str) -> str:
+    """A row's anchor on the comparison page (a moved row has one per side), as the template names it."""
+    return f"r{index}-{place[0]}" if kind == "moved" else f"r{index}"
+
+
+def row_page(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]], number: int,
+             rows_per_page: int = ROWS_PER_PAGE, page_chars: int = PAGE_CHARS) -> RowPage | None:
+    """Page ``number`` (1-based) of a comparison's rows, or None when there is no such page."""
+    starts = page_starts(display, rows, rows_per_page, page_chars)
+    if not 1 <= number <= len(starts):
+        return None
+    start = starts[number - 1]
+    end = starts[number] if number < len(starts) else len(display)
+    elsewhere: dict[str, int] = {}
+    shown_moved = {index for index, _place in display[start:end] if rows[index]["kind"] == "moved"}
+    if shown_moved:
+        for at, (index, place) in enumerate(display):
+            if index in shown_moved and not start <= at < end:
+                elsewhere[row_anchor(index, "moved", place)] = bisect_right(starts, at)
+    return RowPage(number, len(starts), start, end, len(display), elsewhere)
+
+
+def row_anchors(base: Source, other: Source, options: CompareOptions,
+                cache: BaseCache) -> tuple[list[int], list[str], list[int]]:
+    """Sorted left sentence positions of the rows of base vs other, each row's anchor and the page that shows it."""
+    data = compare_sources(base, other, options, cache).data
+    rows, display = data["rows"], data["display"]
+    starts = page_starts(display, rows)
+    page_of = {(index, place): bisect_right(starts, at) for at, (index, place) in enumerate(display)}
     placed = sorted((row["left_pos"], row["index"], row["kind"]) for row in rows if row["left_pos"] is not None)
     return ([p for p, _, _ in placed],
-            [f"r{index}-l" if kind == "moved" else f"r{index}" for _, index, kind in placed])
+            [row_anchor(index, kind, "left") for _, index, kind in placed],
+            [page_of.get((index, "left" if kind == "moved" else "both"), 1) for _, index, kind in placed])
 
 
 @dataclass(frozen=True)
@@ -65,7 +129,7 @@ class StoryOverview:
     model: overview.StoryModel
     base: int
     coverage: list[overview.Coverage]
-    anchors: dict[int, tuple[list[int], list[str]]]
+    anchors: dict[int, tuple[list[int], list[str], list[int]]]
     quote_groups: list[quotes.QuoteGroup]
     phrases: list[quotes.Phrase]
     limits: list[str] = field(default_factory=list)  # parts cut short by the time budget
@@ -87,7 +151,7 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
         limits.append(overview.budget_note("passage coverage", len(found),
                                            overview.matchable(model.prepared[base:base + 1]), budget))
     carriers = sorted({c.source for item in found for c in item.carriers})
-    anchors: dict[int, tuple[list[int], list[str]]] = {}
+    anchors: dict[int, tuple[list[int], list[str], list[int]]] = {}
     for k in carriers if len(sources) <= max_anchored else ():
         if time.monotonic() > end:
             limits.append(f"time budget of {budget:g} s reached: links to {len(carriers) - len(anchors)} of "

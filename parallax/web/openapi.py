@@ -149,6 +149,9 @@ def compare_parameters() -> list[dict[str, Any]]:
         {"name": "ignore", "in": "query", "schema": {"type": "string", "pattern": ignore_pattern},
          "description": "Comma list of cosmetic differences to ignore (" + ", ".join(model.IGNORABLE)
                         + "), or 'none'. Default: " + ",".join(sorted(model.DEFAULT_IGNORE)) + "."},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+         "description": "Page of rows of the HTML page (up to 400 rows or 150,000 characters each); the JSON "
+                        "twin checks it is a number from 1 and always returns every row."},
     ]
 
 

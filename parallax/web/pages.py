@@ -104,12 +104,39 @@ def ignore_param(ignore: frozenset[str]) -> str:
     return ",".join(o for o in model.IGNORABLE if o in ignore) or "none"
 
 
+def page_param() -> int:
+    """The ``page`` query value (rows of a long comparison page), 1 when absent; BadOption unless a number ≥ 1."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadOption("page", raw, ["a page number from 1"])
+    return int(raw)
+
+
+def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left: str, right: str) -> dict[str, Any]:
+    """The HTML page's slice of a comparison's rows (ROWS_PER_PAGE or PAGE_CHARS): where it is, links around it."""
+    found = pipeline.row_page(result["display"], result["rows"], number)
+    if found is None:
+        count = len(pipeline.page_starts(result["display"], result["rows"]))
+        raise BadOption("page", str(number), [f"1 to {count}"])
+
+    def at(n: int) -> str:
+        return link("pages.compare_view", {"left": left, "right": right, **query, **({"page": n} if n > 1 else {})})
+
+    return {"number": found.number, "count": found.count, "first": found.start + 1, "last": found.end,
+            "total": found.total, "rows_per_page": pipeline.ROWS_PER_PAGE, "page_chars": pipeline.PAGE_CHARS,
+            "previous": at(found.number - 1) if found.number > 1 else None,
+            "next": at(found.number + 1) if found.number < found.count else None,
+            "elsewhere": {anchor: at(n) for anchor, n in found.elsewhere.items()},
+            "display": result["display"][found.start:found.end]}
+
+
 @page(bp, "/compare/<slug:left>/<slug:right>")
 def compare_view(left: str, right: str) -> Any:
     """Two sources compared: aligned rows with word, character or sentence differences."""
     current = corpus()
     src_left, src_right = get_source(current, left), get_source(current, right)
     view, options = compare_options()
+    number = page_param()  # pages the HTML only: the JSON twin always has every row
     result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
     query = {"view": view, "unit": options.unit, "ignore": ignore_param(options.ignore)}
     data = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
@@ -118,7 +145,8 @@ def compare_view(left: str, right: str) -> Any:
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
             **{k: result[k] for k in ("stats", "limits", "rows", "summary")}}
     if not wants_json():
-        data["display"] = result["display"]
+        data["paging"] = row_paging(result, number, query, left, right)
+        data["display"] = data["paging"].pop("display")
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE}
     response = respond("compare.html", data)
     if data["limits"]:

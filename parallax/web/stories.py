@@ -56,9 +56,11 @@ def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str,
             other = sources[carrier.source]
             href = url_for("pages.compare_view", left=sources[base].id, right=other.id)
             if carrier.source in story.anchors:
-                positions, names = story.anchors[carrier.source]
+                positions, names, pages = story.anchors[carrier.source]
                 at = bisect_right(positions, item.sent.pos) - 1
                 if at >= 0:
+                    if pages[at] > 1:  # a long comparison: the row is on a later page
+                        href = url_for("pages.compare_view", left=sources[base].id, right=other.id, page=pages[at])
                     href += "#" + names[at]
             links.append({"id": other.id, "outlet": other.outlet or None, "kind": carrier.kind,
                           "score": carrier.score, "href": href})
