@@ -262,10 +262,13 @@ class Stack:
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = False
 
-    def _wait_listening(self, process: subprocess.Popen[bytes], what: str, address: str, port: int = 0) -> None:
-        """Wait until a child accepts connections; fail if it exits or takes longer than START_TIMEOUT."""
+    def _wait_listening(self, process: subprocess.Popen[bytes], what: str, address: str, port: int = 0,
+                        ready: Path | None = None) -> None:
+        """Wait until a child accepts connections (and has written ``ready``, when given: nginx's pid file, written
+        once it holds its sockets, so another program on the port is not taken for it); fail if it exits or takes
+        longer than START_TIMEOUT."""
         deadline = time.monotonic() + START_TIMEOUT
-        while not _connectable(address, port):
+        while not ((ready is None or ready.exists()) and _connectable(address, port)):
             if process.poll() is not None:
                 raise SystemExit(f"parallax.serve: {what} exited at start (status {process.returncode}); see above")
             if self.stopping:
@@ -286,7 +289,8 @@ class Stack:
         command = [self.nginx, "-e", "stderr", "-p", str(self.runtime), "-c", str(config), "-g", "daemon off;"]
         front = subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603  # nosec B603
         self.children.append(front)
-        self._wait_listening(front, "nginx", str(self.settings["HOST"]), int(self.settings["PORT"]))
+        self._wait_listening(front, "nginx", str(self.settings["HOST"]), int(self.settings["PORT"]),
+                             ready=self.runtime / "nginx.pid")
         settings = self.settings
         print(f"Parallax {__version__} serving {settings['CORPUS_DIR']} with {settings['WORKERS']} workers × "
               f"{settings['THREADS']} threads behind nginx", file=sys.stderr)

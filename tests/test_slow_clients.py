@@ -66,6 +66,8 @@ def team_server(corpus_dir: Path, tmp_path: Path, front: str, **extra: str) -> I
     finally:
         stop_process(server, 20)
     assert server.returncode == 0, log.read_text()
+    with pytest.raises(OSError):  # SIGTERM stopped nginx (and gunicorn behind it) too
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 class Crowd:
@@ -238,3 +240,19 @@ def test_unknown_front_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit, match="PARALLAX_FRONT must be one of nginx, none"):
         serve.main([])
 
+
+@pytest.mark.slow
+@needs_nginx
+def test_port_taken_by_another_program_fails_clearly(corpus_dir: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PARALLAX_", "GUNICORN"))}
+        env.update({"PARALLAX_PORT": str(port), "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_WORKERS": "1",
+                    "HOME": str(tmp_path)})
+        run = subprocess.run([sys.executable, "-m", "parallax.serve"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert run.returncode == 1
+    assert "Address already in use" in run.stderr and "nginx exited at start" in run.stderr
+    assert "Open http" not in run.stderr
