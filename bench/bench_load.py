@@ -1,4 +1,4 @@
-"""Load benchmark: the gunicorn server (python -m parallax.serve) on loopback, measured with wrk.
+"""Load benchmark: the team server (python -m parallax.serve: nginx in front of gunicorn) on loopback, with wrk.
 
 Run ``.venv/bin/python -m bench.bench_load``. In one run, on one fresh server, it measures the index, a cached
 comparison, uncached comparisons (every request a new option set) and, as the physical baseline, a static file
