@@ -327,6 +327,9 @@ def serve_behind_nginx(settings: Mapping[str, Any]) -> int:
     if nginx is None:
         raise SystemExit("parallax.serve: nginx not found. Install it (Debian: apt-get install nginx-light) or set "
                          "PARALLAX_FRONT=none to run gunicorn alone behind your own buffering proxy.")
+    if not NGINX_TEMPLATE.is_file():
+        raise SystemExit(f"parallax.serve: {NGINX_TEMPLATE} not found: run the team server from a checkout of the "
+                         "repository, or set PARALLAX_FRONT=none to run gunicorn alone behind your own proxy.")
     stack = Stack(settings, nginx)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stack.on_signal)

@@ -232,6 +232,15 @@ def test_missing_nginx_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
         serve.serve_behind_nginx(load_settings({}))
 
 
+def test_missing_nginx_template_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from parallax import serve
+
+    monkeypatch.setattr(serve, "nginx_binary", lambda: "/usr/sbin/nginx")
+    monkeypatch.setattr(serve, "NGINX_TEMPLATE", tmp_path / "absent.conf")
+    with pytest.raises(SystemExit, match=r"absent\.conf not found.*PARALLAX_FRONT=none"):
+        serve.serve_behind_nginx(load_settings({}))
+
+
 def test_unknown_front_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     from parallax import serve
 
