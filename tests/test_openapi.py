@@ -31,7 +31,8 @@ def test_documents_every_json_twin(app: Flask) -> None:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) >= DOCUMENTED
     compare = document["paths"]["/compare/{left}/{right}.json"]["get"]
-    assert {p["name"] for p in compare["parameters"]} == {"left", "right", "view", "unit", "ignore", "focus", "kind"}
+    assert {p["name"] for p in compare["parameters"]} == {"left", "right", "view", "unit", "ignore", "focus", "kind",
+                                                            "page"}
     assert set(compare["responses"]) == {"200", "400", "404"}
     row = document["components"]["schemas"]["Row"]["properties"]
     assert sorted(row["kind"]["enum"]) == sorted(["same", "changed", "reworded", "moved", "left_only", "right_only"])

@@ -182,6 +182,9 @@ def compare_parameters() -> list[dict[str, Any]]:
          "description": f"Fold runs of unchanged passages (default: on above {digest.FOCUS_ABOVE} passages)."},
         {"name": "kind", "in": "query", "schema": {"enum": list(digest.FILTER_KINDS)},
          "description": "Show only changes of this kind in the change list."},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+         "description": "Page of rows of the HTML page (up to 400 rows or 150,000 characters each); the JSON "
+                        "twin checks it is a number from 1 and always returns every row."},
     ]
 
 

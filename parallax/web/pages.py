@@ -136,6 +136,32 @@ def reading_options(display: list[Any]) -> tuple[bool, str | None]:
     return focus, kind
 
 
+def page_param() -> int:
+    """The ``page`` query value (rows of a long comparison page), 1 when absent; BadOption unless a number ≥ 1."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadOption("page", raw, ["a page number from 1"])
+    return int(raw)
+
+
+def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left: str, right: str) -> dict[str, Any]:
+    """The HTML page's slice of a comparison's rows (ROWS_PER_PAGE or PAGE_CHARS): where it is, links around it."""
+    found = pipeline.row_page(result["display"], result["rows"], number)
+    if found is None:
+        count = len(pipeline.page_starts(result["display"], result["rows"]))
+        raise BadOption("page", str(number), [f"1 to {count}"])
+
+    def at(n: int) -> str:
+        return link("pages.compare_view", {"left": left, "right": right, **query, **({"page": n} if n > 1 else {})})
+
+    return {"number": found.number, "count": found.count, "first": found.start + 1, "last": found.end,
+            "total": found.total, "rows_per_page": pipeline.ROWS_PER_PAGE, "page_chars": pipeline.PAGE_CHARS,
+            "previous": at(found.number - 1) if found.number > 1 else None,
+            "next": at(found.number + 1) if found.number < found.count else None,
+            "elsewhere": {anchor: at(n) for anchor, n in found.elsewhere.items()},
+            "display": result["display"][found.start:found.end]}
+
+
 def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The shared part of a comparison's page, twin and exports: (page data, engine result, query)."""
     current = corpus()
@@ -161,13 +187,19 @@ def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], d
 @page(bp, "/compare/<slug:left>/<slug:right>")
 def compare_view(left: str, right: str) -> Any:
     """Two sources compared: a summary of what changed, then aligned rows with their differences."""
+    number = page_param()  # pages the HTML only: the JSON twin always has every row
     data, result, query = comparison(left, right)
     if not wants_json():
         shown = data["digest"]
-        data["display"] = result["display"]
+        data["paging"] = row_paging(result, number, query, left, right)
+        display = data["paging"].pop("display")
+        if data["paging"]["count"] > 1:  # the change list covers this page's rows
+            on_page = {index for index, _side in display}
+            shown["changes"] = [c for c in shown["changes"] if c["row"] in on_page]
+        data["display"] = display
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
                            "sources": picker_choices(corpus(), data["left"]["story"])}
-        data["blocks"] = digest.blocks(result["rows"], result["display"], shown["focus"],
+        data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],
                                        "boilerplate" in data["options"]["ignore"])
         data["numbers"] = digest.change_numbers(result["rows"], result["display"])
         data["focus_links"] = {v: link("pages.compare_view", {"left": left, "right": right, **query, "focus": v})

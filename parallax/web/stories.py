@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from bisect import bisect_right
 from typing import Any
 
@@ -62,9 +63,11 @@ def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str,
             other = sources[carrier.source]
             href = url_for("pages.compare_view", left=sources[base].id, right=other.id)
             if carrier.source in story.anchors:
-                positions, names = story.anchors[carrier.source]
+                positions, names, pages = story.anchors[carrier.source]
                 at = bisect_right(positions, item.sent.pos) - 1
                 if at >= 0:
+                    if pages[at] > 1:  # a long comparison: the row is on a later page
+                        href = url_for("pages.compare_view", left=sources[base].id, right=other.id, page=pages[at])
                     href += "#" + names[at]
             links.append({"id": other.id, "outlet": other.outlet or None, "kind": carrier.kind,
                           "score": carrier.score, "href": href})
@@ -162,7 +165,11 @@ def get_story(slug: str) -> tuple[Story, list[Source]]:
 @page(bp, "/stories/<slug:story>")
 def story_view(story: str) -> Any:
     """A story's overview: how alike its sources are, who carries each passage, what is unique, who is quoted."""
-    return respond("story.html", story_data(story))
+    data = story_data(story)
+    response = respond("story.html", data)
+    if data["limits"]:
+        response.cache_control.no_store = True  # cut short by the time budget: not kept by browsers
+    return response
 
 
 @bp.route("/stories/<slug:story>/export.csv")
@@ -200,11 +207,14 @@ def story_data(story: str) -> dict[str, Any]:
     base_id = request.args.get("base", ids[0])
     if base_id not in ids:
         raise BadOption("base", base_id, ids)
+    budget = current_app.config["OVERVIEW_TIME_BUDGET"]
+    deadline = time.monotonic() + budget  # the whole page's work: matching, coverage and row links
     options = CompareOptions(unit="word", ignore=model.DEFAULT_IGNORE,
                              time_budget=current_app.config["COMPARE_TIME_BUDGET"],
                              max_chars=current_app.config["COMPARE_MAX_CHARS"])
     computed = pipeline.story_overview(sources, ids.index(base_id), options,
-                                       current_app.extensions["parallax.cache"], MAX_ANCHORED)
+                                       current_app.extensions["parallax.cache"], MAX_ANCHORED,
+                                       budget=budget, deadline=deadline)
     chosen = group_versions(computed.model.orders[order], sources)
     labels = short_labels(sources)
     articles: dict[str, list[str]] = {}
@@ -222,7 +232,8 @@ def story_data(story: str) -> dict[str, Any]:
             "matrix": _matrix(sources, computed.model, chosen),
             "coverage": _coverage(sources, computed),
             "unique": _unique(sources, computed.model),
-            "quotes": _quotes(computed)}
+            "quotes": _quotes(computed),
+            "limits": computed.limits}
     return data
 
 
@@ -287,6 +298,8 @@ _STORY_SCHEMA: dict[str, Any] = {
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
                 "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
                 "outlets": {"type": "array", "items": {"type": "string"}}}}}}},
+        "limits": {"type": "array", "items": {"type": "string"},
+                   "description": "Parts cut short by OVERVIEW_TIME_BUDGET (empty when the overview is whole)."},
     },
 }
 _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
