@@ -33,7 +33,8 @@ import snowballstemmer
 
 from parallax.align import PAIR_THRESHOLD, dice, match_key, words
 from parallax.compare import CompareOptions, compare
-from parallax.text import DEFAULT_IGNORE, plain_document
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import plain_document
 
 DATA = Path(__file__).parent / "data"
 PAIRS = DATA / "pairs.jsonl"

@@ -1,30 +1,53 @@
-"""Sentence alignment: exact anchors, fuzzy pairing with split/merge, and moved detection."""
+"""Sentence alignment: exact anchors, similarity pairing in three tiers (same, changed, reworded), moved detection.
+
+Every step is computed in one canonical orientation of the two documents (``canonical_order``) and mirrored
+back, so comparing B with A gives exactly the pairs, tiers and moved flags of A with B.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
 
 from parallax.diffing import Encoder, diff_codes
-from parallax.text import Document, fold, split_sentences
+from parallax.engine_config import ENGINE, EngineConfig
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import Document, fold, normalize, split_sentences
 
-#: Pairing tokens, deliberately not text.WORD_RE (the word of counts): the fuzzy pairing's threshold and its
-#: rare-token candidate lookup are tuned on plain runs of word characters. With WORD_RE "Un’s" becomes one more
-#: token found on one side only, crowds the lookup's rarest-token slots, and the Moscow Times/RT seed pair loses
-#: its armored-train pairing (tests/test_engine_seeds.py::test_distant_seeds_pair_only_the_shared_fact).
-_TOKEN_RE = re.compile(r"\w+")
+#: Surface words: plain runs of word characters of a folded key, case-folded. The "changed" tier's Dice counts
+#: these (edited wording = mostly the same words in the same spelling). Deliberately not text.WORD_RE (the word
+#: of counts, which keeps "Un’s" and "Jong-un" whole): here "Un" in "Un’s" is the same word as "Un".
+_SURFACE_RE = re.compile(r"\w+")
+#: Pairing terms: digit runs (with inner separators) and letter runs, read from the normalised sentence text (not
+#: the key, whose dash folding glues "anti-tank" into one word). Compounds and possessives come apart here, and
+#: each hyphenated compound also adds its joined form, so "anti-tank" meets "antitank".
+_TERM_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
+_COMPOUND_RE = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
+#: British -our spellings to American (neighbours/neighbors, armoured/armored) before stemming.
+_OUR_RE = re.compile(r"(?<=[a-z]{3})our(?=(?:s|ed|ing|ite|ites|hood|able)?$)")
+#: Credit and caption lines: photo agencies after a slash, ©, "Hide Caption 9 of 16", "AFP contributed reporting".
+_CREDIT_RE = re.compile(
+    r"©|\(c\)\s|\bgetty\s+images\b|\bhide\s+caption\b|\bcaption\s+\d+\s+of\s+\d+\b|\bphoto(?:graph)?s?\s*(?::|by\b)"
+    r"|\b(?:image|credit|source)\s*:|\bcontributed\s+(?:to\s+)?(?:this\s+)?report|\b(?:reporting|editing|writing)\s+by\b"
+    r"|/\s*(?:afp|ap|epa|nbae|getty|reuters|bloomberg|shutterstock|xinhua|tass|sputnik|ria|kcna|kns|str)\b"
+    r"|\b(?:afp|ap|epa|reuters|getty)\s*/",
+    re.IGNORECASE)
+#: Words of credit lines: inside an ordinary sentence they say who took the photo, not what happened.
+_CREDIT_WORDS = frozenset({"getty", "images", "afp", "ap", "epa", "nbae", "reuters", "shutterstock", "caption",
+                           "photo", "photograph", "hide", "contributed", "reporting", "str", "kns", "via"})
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-#: Rarest tokens of a sentence used to look up fuzzy candidates.
-RARE_TOKENS = 4
-#: A token in more unmatched sentences than this says nothing about which sentence pairs with which.
-MAX_POSTINGS = 40
-#: Candidates scored per sentence, the ones sharing most rare tokens first.
-MAX_CANDIDATES = 8
-#: Dice score (on word multisets) a pair must reach to count as the same sentence reworded.
-PAIR_THRESHOLD = 0.5
+_STEMMER = snowballstemmer.stemmer("english")
+_TIERS = ("same", "changed", "reworded")
 
 
 @dataclass(frozen=True)
@@ -41,7 +64,7 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Pair:
-    """Sentences [left, left_end) matched with [right, right_end); score is their Dice similarity."""
+    """Sentences [left, left_end) matched with [right, right_end); score is the similarity that paired them."""
 
     left: int
     left_end: int
@@ -49,6 +72,23 @@ class Pair:
     right_end: int
     score: float
     moved: bool = False
+    tier: str = "same"
+
+    def mirrored(self) -> Pair:
+        """The same pair seen from the other side."""
+        return Pair(self.right, self.right_end, self.left, self.left_end, self.score, self.moved, self.tier)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What similarity pairing reads of a sentence: weighted stemmed terms, surface words and its substance."""
+
+    text: str
+    terms: dict[str, float]
+    total: float
+    content: int
+    surface: Counter[str]
+    substantive: bool
 
 
 def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
@@ -75,8 +115,198 @@ def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
 
 
 def match_key(text: str, ignore: frozenset[str]) -> str:
-    """The key sentences are matched on: folded text without surrounding whitespace."""
+    """The key sentences are matched on: folded (and Unicode-normalised) text without surrounding whitespace."""
     return fold(text, ignore).strip()
+
+
+# --- terms and weights ------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _zipf() -> Callable[[str, str], float]:
+    """wordfreq's Zipf frequency lookup, imported on first use (its word list loads once per process)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency
+
+
+@lru_cache(maxsize=65536)
+def _word_weight(word: str, config: EngineConfig = ENGINE) -> float:
+    """Rarity weight of a case-folded word: 0 for stopword-common words, up to ``max_term_weight``."""
+    if word in _CREDIT_WORDS:
+        return 0.1
+    zipf = _zipf()(word, "en")
+    if zipf <= 0:
+        return config.max_term_weight
+    return min(max(0.0, config.stop_zipf - zipf), config.max_term_weight)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """Stem of a case-folded word (British -our spellings made American first)."""
+    return str(_STEMMER.stemWord(_OUR_RE.sub("or", word)))
+
+
+def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
+    """Stemmed content terms of a text with their weights: rarity, names and numbers up, stopwords at zero."""
+    plain = normalize(text)
+    terms: dict[str, float] = {}
+    first = True
+    # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
+    # "Jong-un" meets "Jong Un" without the compound weighing more than one word.
+    compound_parts = {m.start() for c in _COMPOUND_RE.finditer(plain) for m in _TERM_RE.finditer(plain, c.start(),
+                                                                                               c.end())}
+    found = [(m.group(), m.start(), 0.5 if m.start() in compound_parts else 1.0) for m in _TERM_RE.finditer(plain)]
+    found += [(re.sub("[-\u2010\u2011]", "", m.group()), -1, 0.5) for m in _COMPOUND_RE.finditer(plain)]
+    for token, start, share in found:
+        if token[0].isdigit():
+            term, weight = token.replace(",", ""), config.number_weight
+        else:
+            lower = token.casefold()
+            if len(lower) < 2:
+                continue
+            weight = _word_weight(lower)
+            if weight <= 0:
+                first = False
+                continue
+            if token[0].isupper() and not first and start > 0:
+                weight *= config.name_boost
+            term = _stem(lower)
+        first = False
+        weight *= share
+        if weight > terms.get(term, 0.0):
+            terms[term] = weight
+    return terms
+
+
+def is_credit(text: str, config: EngineConfig = ENGINE) -> bool:
+    """Whether a short line is a photo credit, caption counter or agency line rather than reporting."""
+    return len(text.split()) <= config.credit_max_words and bool(_CREDIT_RE.search(text))
+
+
+def profile(sentence_text: str, key: str, config: EngineConfig = ENGINE) -> Profile:
+    """A sentence's pairing profile (terms from its normalised text, surface words from its key)."""
+    terms = pairing_terms(sentence_text, config)
+    content = sum(1 for term in terms if not term[0].isdigit())
+    substantive = content >= config.min_substance_words and not is_credit(sentence_text, config)
+    return Profile(sentence_text, terms, sum(terms.values()), content, words(key), substantive)
+
+
+def words(key: str) -> Counter[str]:
+    """Surface word multiset of a key, case-folded: the changed tier looks at vocabulary, not spelling of case."""
+    return Counter(_SURFACE_RE.findall(key.casefold()))
+
+
+def dice(a: Counter[str], b: Counter[str]) -> float:
+    """Dice coefficient of two word multisets."""
+    total = sum(a.values()) + sum(b.values())
+    # Intersect keys in C first: Counter's & builds a new Counter and is several times slower in this hot loop.
+    shared = sum(min(a[word], b[word]) for word in a.keys() & b.keys())
+    return 2 * shared / total if total else 0.0
+
+
+def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:
+    """Shared weight (the mean of both sides' weights per shared term) and the number of shared content terms."""
+    shared = a.keys() & b.keys()
+    weight = sum((a[t] + b[t]) / 2 for t in shared)
+    return weight, sum(1 for t in shared if not t[0].isdigit())
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Any:
+    """The wordllama sentence-embedding model, loaded once per process on first use, offline; None if unavailable.
+
+    wordllama 0.4 looks for its tokenizer in ``<cache_dir>/tokenizers/``, not in the wheel where it ships: a fresh
+    private folder (mkdtemp, mode 700) gets a link to the wheel's file, and downloads are disabled.
+    """
+    if not ENGINE.use_embeddings:
+        return None
+    try:
+        import wordllama
+        from wordllama import WordLlama
+
+        shipped = Path(wordllama.__file__).parent / "tokenizers" / "l2_supercat_tokenizer_config.json"
+        folder = Path(tempfile.mkdtemp(prefix="parallax-wordllama-")) / "tokenizers"
+        folder.mkdir()
+        os.symlink(shipped, folder / shipped.name)
+        return WordLlama.load(cache_dir=folder.parent, disable_download=True)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - the lexical tiers still work without it
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _embedding(text: str) -> Any:
+    """Unit-length sentence embedding of a text (cached per text), or None without the model."""
+    model = _embedder()
+    return None if model is None else model.embed([" ".join(text.split())], norm=True)[0]
+
+
+def meaning_similarity(a: str, b: str) -> float | None:
+    """Cosine similarity of two texts' sentence embeddings, or None without the model."""
+    left, right = _embedding(a), _embedding(b)
+    return None if left is None or right is None else float(left @ right)
+
+
+def ordered_overlap(a: Counter[str], b: Counter[str], a_key: str, b_key: str) -> float:
+    """Share of surface words common to both in the same order (2 x LCS / total), by a word diff."""
+    left, right = _SURFACE_RE.findall(a_key.casefold()), _SURFACE_RE.findall(b_key.casefold())
+    total = len(left) + len(right)
+    if not total:
+        return 0.0
+    encoder = Encoder()
+    runs = diff_codes(encoder.encode(left), encoder.encode(right), 0.05, semantic=False)
+    return 2 * sum(length for op, length in runs if op == "=") / total
+
+
+def judge(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> tuple[str | None, float]:
+    """Tier and score of two sentences known to differ: changed (edited wording), reworded (same fact), or None.
+
+    Changed: most words shared in the same order (score: word Dice). Reworded: rare content terms shared and the
+    sentence embeddings close, both together (score: weighted term Dice). Otherwise a pair reaching the word Dice
+    threshold is still changed; anything else is no pair (score: weighted term Dice, for information).
+    """
+    if not (a.substantive and b.substantive):
+        return None, 0.0
+    surface = dice(a.surface, b.surface)
+    if surface >= config.changed_dice and ordered_overlap(a.surface, b.surface, a.text, b.text) >= config.edited_order:
+        return "changed", surface
+    total = a.total + b.total
+    weight, count = weighted_overlap(a.terms, b.terms) if total else (0.0, 0)
+    score = 2 * weight / total if total else 0.0
+    if score >= config.reworded_min_terms and count >= config.reworded_min_shared:
+        found = meaning_similarity(a.text, b.text)
+        meaning = found if found is not None else config.no_model_meaning
+        # Share of the lighter sentence's content the other carries: a short report inside a longer one.
+        cover = weight / min(a.total, b.total)
+        if score + meaning >= config.reworded_score or cover + meaning >= config.reworded_cover_score:
+            return "reworded", score
+    if surface >= config.changed_dice:
+        return "changed", surface
+    return None, score
+
+
+def judge_pair(left: str, right: str) -> tuple[str | None, float]:
+    """Kind ("same", "changed", "reworded" or None for different) and score of two sentences, as the engine pairs.
+
+    Uses the default ignore options; the score is 1.0 for same, word Dice for changed and weighted term Dice for
+    reworded or different.
+    """
+    left_key, right_key = match_key(left, DEFAULT_IGNORE), match_key(right, DEFAULT_IGNORE)
+    if left_key == right_key:
+        return ("same", 1.0) if left_key else (None, 0.0)
+    return judge(profile(left, left_key), profile(right, right_key))
+
+
+# --- alignment --------------------------------------------------------------------------------------------------
+
+
+def canonical_order(left: Sequence[Sentence], right: Sequence[Sentence]) -> bool:
+    """Whether the two sides are in canonical order; alignment runs that way round and is mirrored otherwise."""
+    def signature(sentences: Sequence[Sentence]) -> tuple[int, list[tuple[str, bool, str]]]:
+        """What orders two documents: their length, then their keys, flags and texts."""
+        return len(sentences), [(s.key, s.boilerplate, s.text) for s in sentences]
+
+    return signature(left) <= signature(right)
 
 
 def exact_anchors(left: Sequence[str], right: Sequence[str], seconds: float) -> list[tuple[int, int]]:
@@ -92,152 +322,290 @@ def exact_anchors(left: Sequence[str], right: Sequence[str], seconds: float) -> 
     return pairs
 
 
-def words(key: str) -> Counter[str]:
-    """Word multiset of a key, case-folded: fuzzy pairing looks at vocabulary, not spelling of case."""
-    return Counter(_TOKEN_RE.findall(key.casefold()))
+@dataclass
+class Aligner:
+    """One alignment of two sentence lists (in canonical orientation): anchors, similarity pairs, gap filling."""
 
+    left: Sequence[Sentence]
+    right: Sequence[Sentence]
+    active_left: Sequence[int]
+    active_right: Sequence[int]
+    config: EngineConfig = ENGINE
 
-def dice(a: Counter[str], b: Counter[str]) -> float:
-    """Dice coefficient of two word multisets."""
-    total = sum(a.values()) + sum(b.values())
-    # Intersect keys in C first: Counter's & builds a new Counter and is several times slower in this hot loop.
-    shared = sum(min(a[word], b[word]) for word in a.keys() & b.keys())
-    return 2 * shared / total if total else 0.0
+    def __post_init__(self) -> None:
+        """Profiles are computed lazily, per sentence, once."""
+        self._profiles: dict[tuple[int, int], Profile] = {}
 
+    def profile(self, side: int, index: int) -> Profile:
+        """The pairing profile of sentence index on side 0 (left) or 1 (right)."""
+        found = self._profiles.get((side, index))
+        if found is None:
+            sentence = (self.left, self.right)[side][index]
+            found = self._profiles[(side, index)] = profile(sentence.text, sentence.key, self.config)
+        return found
 
-def fuzzy_pairs(left: Sequence[Sentence], right: Sequence[Sentence], free_left: Sequence[int],
-                free_right: Sequence[int], gaps: tuple[dict[int, int], dict[int, int]]) -> list[Pair]:
-    """Pair unmatched sentences whose word multisets are similar, greedily by score, found via rare tokens."""
-    left_bags = {i: words(left[i].key) for i in free_left}
-    right_bags = {j: words(right[j].key) for j in free_right}
-    frequency: Counter[str] = Counter()
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for i in free_left:
-        frequency.update(left_bags[i].keys())
-    for j in free_right:
-        frequency.update(right_bags[j].keys())
-        for token in right_bags[j]:
-            postings[token].append(j)
-    scored = [candidate for i in free_left for candidate in _candidates(i, left_bags[i], right_bags, postings,
-                                                                          frequency, left, right, gaps)]
-    scored.sort()
-    taken_left: set[int] = set()
-    taken_right: set[int] = set()
-    pairs: list[Pair] = []
-    for negative, _, _, i, j in scored:
-        if i not in taken_left and j not in taken_right:
-            taken_left.add(i)
-            taken_right.add(j)
-            pairs.append(Pair(i, i + 1, j, j + 1, -negative))
-    return pairs
+    def substantive(self, side: int, indices: Sequence[int]) -> list[int]:
+        """The indices of sentences with enough substance to anchor or pair by similarity."""
+        return [n for n in indices if self.profile(side, n).substantive]
 
+    def anchors(self, seconds: float) -> list[Pair]:
+        """Identical substantive sentences in order."""
+        lefts, rights = self.substantive(0, self.active_left), self.substantive(1, self.active_right)
+        found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights], seconds)
+        return [Pair(lefts[i], lefts[i] + 1, rights[j], rights[j] + 1, 1.0) for i, j in found]
 
-def _candidates(i: int, bag: Counter[str], right_bags: dict[int, Counter[str]], postings: dict[str, list[int]],
-                frequency: Counter[str], left: Sequence[Sentence], right: Sequence[Sentence],
-                gaps: tuple[dict[int, int], dict[int, int]]) -> list[tuple[float, bool, float, int, int]]:
-    """Scored right partners of left sentence i reaching the threshold, as sortable tuples (best first)."""
-    shared: Counter[int] = Counter()
-    for token in _rare(bag, frequency):
-        if len(postings.get(token, ())) <= MAX_POSTINGS:
-            shared.update(postings.get(token, ()))
-    size = sum(bag.values())
-    found: list[tuple[float, bool, float, int, int]] = []
-    for j, _ in shared.most_common(MAX_CANDIDATES):
-        other = sum(right_bags[j].values())
-        # Dice can reach the threshold only if the shorter bag could be mostly shared.
-        if 2 * min(size, other) < PAIR_THRESHOLD * (size + other):
-            continue
-        score = dice(bag, right_bags[j])
-        if score >= PAIR_THRESHOLD:
-            # Ties go to the pair in the same gap between anchors, then the closest in position.
-            drift = abs(i / max(len(left), 1) - j / max(len(right), 1))
-            found.append((-score, gaps[0][i] != gaps[1][j], drift, i, j))
-    return found
-
-
-def _rare(bag: Counter[str], frequency: Counter[str]) -> list[str]:
-    """The few rarest tokens of a bag (by how many unmatched sentences hold them)."""
-    return sorted(bag, key=lambda token: (frequency[token], token))[:RARE_TOKENS]
-
-
-def extend_pairs(pairs: list[Pair], left: Sequence[Sentence], right: Sequence[Sentence], free_left: set[int],
-                 free_right: set[int]) -> list[Pair]:
-    """Grow fuzzy pairs over adjacent unmatched sentences when that raises their score (split/merged sentences)."""
-    grown: list[Pair] = []
-    for pair in pairs:
-        improved = True
-        while improved:
-            improved = False
-            for candidate in _neighbours(pair, free_left, free_right):
-                score = dice(_bag(left, candidate.left, candidate.left_end),
-                             _bag(right, candidate.right, candidate.right_end))
-                if score > pair.score:
-                    free_left.difference_update(range(candidate.left, candidate.left_end))
-                    free_right.difference_update(range(candidate.right, candidate.right_end))
-                    pair = Pair(candidate.left, candidate.left_end, candidate.right, candidate.right_end, score)
-                    improved = True
+    def similar(self, anchors: Sequence[Pair]) -> list[Pair]:
+        """Pairs of unanchored substantive sentences by similarity (changed, then reworded), grown over splits."""
+        free_left = self.substantive(0, sorted(set(self.active_left) - {p.left for p in anchors}))
+        free_right = self.substantive(1, sorted(set(self.active_right) - {p.right for p in anchors}))
+        gaps = (gap_numbers(len(self.left), [p.left for p in anchors]),
+                gap_numbers(len(self.right), [p.right for p in anchors]))
+        scored, near = self._candidates(free_left, free_right)
+        best = (defaultdict(float), defaultdict(float))
+        for (i, j), (_, score) in scored.items():
+            best[0][i] = max(best[0][i], score)
+            best[1][j] = max(best[1][j], score)
+        order = sorted(scored, key=lambda ij: (_TIERS.index(scored[ij][0]), -scored[ij][1], gaps[0][ij[0]] != gaps[1][ij[1]],
+                                                abs(ij[0] / max(len(self.left), 1) - ij[1] / max(len(self.right), 1)),
+                                                ij))
+        taken: tuple[set[int], set[int]] = (set(), set())
+        pairs: list[Pair] = []
+        for i, j in order:
+            tier, score = scored[(i, j)]
+            if i in taken[0] or j in taken[1]:
+                continue
+            # A reworded pair must be each side's best match: a false pairing is worse than a miss.
+            if tier == "reworded" and (score < best[0][i] or score < best[1][j]):
+                continue
+            taken[0].add(i)
+            taken[1].add(j)
+            pairs.append(Pair(i, i + 1, j, j + 1, score, tier=tier))
+        # Near misses may be one half of a split sentence: they pair only if a neighbour completes them.
+        for i, j in sorted(near, key=lambda ij: (-near[ij], ij)):
+            if i in taken[0] or j in taken[1]:
+                continue
+            seed = Pair(i, i + 1, j, j + 1, 0.0, tier="reworded")
+            free = (set(free_left) - taken[0] - {i}, set(free_right) - taken[1] - {j})
+            for candidate, side, added in _neighbours(seed, *free):
+                grown = self._grown(seed, candidate, side, added)
+                if grown is not None:
+                    taken[0].update(range(grown.left, grown.left_end))
+                    taken[1].update(range(grown.right, grown.right_end))
+                    pairs.append(grown)
                     break
-        grown.append(pair)
-    return grown
+        return self.extend(pairs, set(free_left) - taken[0], set(free_right) - taken[1])
+
+    def _candidates(self, free_left: Sequence[int], free_right: Sequence[int]
+                    ) -> tuple[dict[tuple[int, int], tuple[str, float]], dict[tuple[int, int], float]]:
+        """Judged candidate pairs, looked up from both sides through the rarest terms the other side also has,
+        and the near misses (enough shared terms to be half of a split sentence) with their term score."""
+        postings: tuple[defaultdict[str, list[int]], defaultdict[str, list[int]]] = (defaultdict(list),
+                                                                                  defaultdict(list))
+        for side, free in ((0, free_left), (1, free_right)):
+            for n in free:
+                for term in self.profile(side, n).terms:
+                    postings[side][term].append(n)
+        frequency = {term: len(postings[0].get(term, ())) + len(postings[1].get(term, ()))
+                     for side in (0, 1) for term in postings[side]}
+        judged: dict[tuple[int, int], tuple[str, float]] = {}
+        near: dict[tuple[int, int], float] = {}
+        seen: set[tuple[int, int]] = set()
+        for side, free in ((0, free_left), (1, free_right)):
+            other = postings[1 - side]
+            for n in free:
+                shared = [t for t in self.profile(side, n).terms if t in other]
+                shared.sort(key=lambda t: (frequency[t], t))
+                hits: Counter[int] = Counter()
+                for term in shared[:self.config.rare_terms]:
+                    if len(other[term]) <= self.config.max_postings:
+                        hits.update(other[term])
+                for m, _ in sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))[:self.config.max_candidates]:
+                    ij = (n, m) if side == 0 else (m, n)
+                    if ij in seen:
+                        continue
+                    seen.add(ij)
+                    tier, score = judge(self.profile(0, ij[0]), self.profile(1, ij[1]), self.config)
+                    if tier is not None:
+                        judged[ij] = (tier, score)
+                    elif score >= self.config.reworded_min_terms:
+                        near[ij] = score
+        return judged, near
+
+    def extend(self, pairs: list[Pair], free_left: set[int], free_right: set[int]) -> list[Pair]:
+        """Grow pairs over adjacent free sentences that themselves share content with the other side."""
+        grown: list[Pair] = []
+        for pair in pairs:
+            improved = True
+            while improved:
+                improved = False
+                for candidate, side, added in _neighbours(pair, free_left, free_right):
+                    if (candidate.left_end - candidate.left > self.config.extend_max_span
+                            or candidate.right_end - candidate.right > self.config.extend_max_span):
+                        continue
+                    found = self._grown(pair, candidate, side, added)
+                    if found is not None:
+                        (free_left, free_right)[side].discard(added)
+                        pair, improved = found, True
+                        break
+            grown.append(pair)
+        return grown
+
+    def _grown(self, pair: Pair, candidate: Pair, side: int, added: int) -> Pair | None:
+        """The candidate with its tier and score if the added sentence belongs with the pair, else None."""
+        other = self._span(1 - side, *((candidate.right, candidate.right_end) if side == 0
+                                        else (candidate.left, candidate.left_end)))
+        own = self.profile(side, added)
+        share, _ = weighted_overlap(own.terms, other.terms)
+        if not own.total or share / own.total < self.config.extend_min_share:
+            return None
+        left = self._span(0, candidate.left, candidate.left_end)
+        right = self._span(1, candidate.right, candidate.right_end)
+        tier, score = judge(left, right, self.config)
+        if tier is None:
+            return None
+        if _TIERS.index(tier) > _TIERS.index(pair.tier) or (tier == pair.tier and score < pair.score):
+            return None
+        return replace(candidate, score=score, tier=tier)
+
+    def _span(self, side: int, start: int, end: int) -> Profile:
+        """The profile of a run of sentences read as one."""
+        sentences = (self.left, self.right)[side][start:end]
+        text = "".join(s.text for s in sentences)
+        return profile(text, " ".join(s.key for s in sentences), self.config)
+
+    def fill_gaps(self, pairs: list[Pair]) -> list[Pair]:
+        """In each gap between in-order pairs, pair the remaining identical sentences in order (list numbers,
+        short lines), then remaining sentences without substance one to one where both sides have equally many."""
+        used = ({n for p in pairs for n in range(p.left, p.left_end)},
+                {n for p in pairs for n in range(p.right, p.right_end)})
+        left_active, right_active = set(self.active_left), set(self.active_right)
+        fences = sorted((p for p in pairs if not p.moved), key=lambda p: p.left)
+        starts = [(0, 0), *((p.left_end, p.right_end) for p in fences)]
+        limits = [*((p.left, p.right) for p in fences), (len(self.left), len(self.right))]
+        added: list[Pair] = []
+        for (i0, j0), (i1, j1) in zip(starts, limits, strict=True):
+            lefts = [i for i in range(i0, i1) if i in left_active and i not in used[0]]
+            rights = [j for j in range(j0, j1) if j in right_active and j not in used[1]]
+            if lefts and rights:
+                added.extend(self._fill(lefts, rights))
+        return sorted([*pairs, *added], key=lambda p: p.left)
+
+    def _fill(self, lefts: list[int], rights: list[int]) -> list[Pair]:
+        """Pairs within one gap: identical keys in order, then replaced runs of equal length without substance."""
+        encoder = Encoder()
+        runs = diff_codes(encoder.encode([self.left[i].key for i in lefts]),
+                          encoder.encode([self.right[j].key for j in rights]), 0.05, semantic=False)
+        out: list[Pair] = []
+        a = b = 0
+        pending: tuple[list[int], list[int]] = ([], [])
+        for op, length in [*runs, ("=", 0)]:
+            if op == "=":
+                if len(pending[0]) == len(pending[1]) and all(
+                        self._filler(0, i) for i in pending[0]) and all(self._filler(1, j) for j in pending[1]):
+                    for i, j in zip(*pending, strict=True):
+                        out.append(Pair(i, i + 1, j, j + 1, dice(self.profile(0, i).surface,
+                                                                   self.profile(1, j).surface), tier="changed"))
+                pending = ([], [])
+                out.extend(Pair(lefts[a + k], lefts[a + k] + 1, rights[b + k], rights[b + k] + 1, 1.0)
+                           for k in range(length))
+                a, b = a + length, b + length
+            elif op == "-":
+                pending[0].extend(lefts[a:a + length])
+                a += length
+            else:
+                pending[1].extend(rights[b:b + length])
+                b += length
+        return out
 
 
-def _neighbours(pair: Pair, free_left: set[int], free_right: set[int]) -> list[Pair]:
-    """The pair extended by one adjacent unmatched sentence, in each of four directions."""
-    options: list[Pair] = []
+    def _filler(self, side: int, index: int) -> bool:
+        """Whether a sentence may pair by position alone: no substance (a list number), and not a credit line."""
+        sentence = (self.left, self.right)[side][index]
+        return not self.profile(side, index).substantive and not is_credit(sentence.text, self.config)
+
+
+def _neighbours(pair: Pair, free_left: set[int], free_right: set[int]) -> list[tuple[Pair, int, int]]:
+    """The pair extended by one adjacent free sentence, in each of four directions, with the side and index added."""
+    options: list[tuple[Pair, int, int]] = []
     if pair.left - 1 in free_left:
-        options.append(Pair(pair.left - 1, pair.left_end, pair.right, pair.right_end, 0.0))
+        options.append((replace(pair, left=pair.left - 1), 0, pair.left - 1))
     if pair.left_end in free_left:
-        options.append(Pair(pair.left, pair.left_end + 1, pair.right, pair.right_end, 0.0))
+        options.append((replace(pair, left_end=pair.left_end + 1), 0, pair.left_end))
     if pair.right - 1 in free_right:
-        options.append(Pair(pair.left, pair.left_end, pair.right - 1, pair.right_end, 0.0))
+        options.append((replace(pair, right=pair.right - 1), 1, pair.right - 1))
     if pair.right_end in free_right:
-        options.append(Pair(pair.left, pair.left_end, pair.right, pair.right_end + 1, 0.0))
+        options.append((replace(pair, right_end=pair.right_end + 1), 1, pair.right_end))
     return options
 
 
-def _bag(sentences: Sequence[Sentence], start: int, end: int) -> Counter[str]:
-    """Word multiset of a run of sentences."""
-    bag: Counter[str] = Counter()
-    for sentence in sentences[start:end]:
-        bag.update(words(sentence.key))
-    return bag
-
-
 def mark_moved(pairs: list[Pair]) -> list[Pair]:
-    """Pairs sorted by left index, those outside the longest in-order run (by right index) flagged as moved."""
+    """Pairs sorted by left index, those outside the heaviest in-order chain flagged as moved.
+
+    A pair weighs its sentence count times (1 + score), so long identical runs outweigh a short reworded pair.
+    """
     ordered = sorted(pairs, key=lambda p: p.left)
-    keep = set(_longest_increasing([p.right for p in ordered]))
-    return [p if n in keep else Pair(p.left, p.left_end, p.right, p.right_end, p.score, True)
-            for n, p in enumerate(ordered)]
+    weights = [(p.left_end - p.left + p.right_end - p.right) * (1 + p.score) for p in ordered]
+    keep = set(heaviest_increasing([p.right for p in ordered], weights))
+    return [p if n in keep else replace(p, moved=True) for n, p in enumerate(ordered)]
 
 
-def _longest_increasing(values: Sequence[int]) -> list[int]:
-    """Positions of one longest strictly increasing subsequence (patience sorting, O(n log n))."""
-    tails: list[int] = []
-    tail_at: list[int] = []
+def heaviest_increasing(values: Sequence[int], weights: Sequence[float]) -> list[int]:
+    """Positions of a heaviest strictly increasing subsequence (Fenwick tree of prefix maxima, O(n log n))."""
+    if not values:
+        return []
+    ranks = {v: r + 1 for r, v in enumerate(sorted(set(values)))}
+    size = len(ranks)
+    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
+    best: list[float] = [0.0] * len(values)
     previous = [-1] * len(values)
     for position, value in enumerate(values):
-        slot = bisect_left(tails, value)
-        if slot:
-            previous[position] = tail_at[slot - 1]
-        if slot == len(tails):
-            tails.append(value)
-            tail_at.append(position)
-        else:
-            tails[slot] = value
-            tail_at[slot] = position
+        rank = ranks[value] - 1
+        found: tuple[float, int] = (0.0, -1)
+        while rank > 0:
+            found = max(found, tree[rank])
+            rank -= rank & -rank
+        best[position] = found[0] + weights[position]
+        previous[position] = found[1]
+        rank = ranks[value]
+        while rank <= size:
+            tree[rank] = max(tree[rank], (best[position], position))
+            rank += rank & -rank
+    position = max(range(len(values)), key=lambda p: (best[p], p))
     chain: list[int] = []
-    position = tail_at[-1] if tail_at else -1
     while position >= 0:
         chain.append(position)
         position = previous[position]
     return chain[::-1]
 
 
+def _longest_increasing(values: Sequence[int]) -> list[int]:
+    """Positions of one longest strictly increasing subsequence (every element weighing the same)."""
+    return heaviest_increasing(values, [1.0] * len(values))
+
+
 def gap_numbers(count: int, anchors: Sequence[int]) -> dict[int, int]:
     """For each sentence index, how many anchors stand before it (which gap between anchors it is in)."""
-    gaps: dict[int, int] = {}
     anchored = sorted(anchors)
-    for index in range(count):
-        gaps[index] = bisect_left(anchored, index)
-    return gaps
+    return {index: bisect_left(anchored, index) for index in range(count)}
+
+
+def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequence[int],
+          active_right: Sequence[int], remaining: Callable[[], float], similar: bool = True,
+          config: EngineConfig = ENGINE) -> tuple[list[Pair], bool]:
+    """All pairs sorted by left index with moved ones flagged, and whether similarity pairing ran (time allowing).
+
+    Runs in canonical orientation and mirrors the result, so swapping the sides swaps the pairs and nothing else.
+    """
+    if not canonical_order(left, right):
+        pairs, ran = align(right, left, active_right, active_left, remaining, similar, config)
+        return sorted((p.mirrored() for p in pairs), key=lambda p: p.left), ran
+    aligner = Aligner(left, right, active_left, active_right, config)
+    pairs = aligner.anchors(max(remaining(), config.anchor_floor))
+    ran = similar and remaining() > 0
+    if ran:
+        pairs = pairs + aligner.similar(pairs)
+    return aligner.fill_gaps(mark_moved(pairs)), ran
+
+
+#: The changed tier's word-Dice threshold under its first name (the quality benchmark's baseline reads it).
+PAIR_THRESHOLD = ENGINE.changed_dice

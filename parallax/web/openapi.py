@@ -53,7 +53,7 @@ def schemas() -> dict[str, Any]:
                "similarity": {"type": "number", "minimum": 0, "maximum": 1}, "boilerplate": {"type": "boolean"}})
     count = {"type": "integer", "minimum": 0}
     stats = obj({"similarity": {"type": "number", "minimum": 0, "maximum": 1}, "words_added": count,
-                 "words_removed": count, "words_changed": count, "same": count, "changed": count, "moved": count,
+                 "words_removed": count, "words_changed": count, "same": count, "changed": count, "reworded": count, "moved": count,
                  "left_only": count, "right_only": count})
     options = obj({"view": {"enum": list(VIEWS)}, "unit": {"enum": list(UNITS)},
                    "ignore": {"type": "array", "items": {"enum": list(model.IGNORABLE)}}})
