@@ -123,7 +123,8 @@ def peak_mb(case: Case) -> float:
 def summary(result: Comparison) -> str:
     """Row counts and similarity in a few characters."""
     stats = result.stats
-    text = (f"sim {stats.similarity:.2f}: {stats.same} same, {stats.changed} chg, {stats.moved} mov, "
+    text = (f"sim {stats.similarity:.2f}: {stats.same} same, {stats.changed} chg, {stats.reworded} rew, "
+            f"{stats.moved} mov, "
             f"{stats.left_only}/{stats.right_only} L/R-only")
     return text + (f" [{'; '.join(result.limits)}]" if result.limits else "")
 
@@ -139,8 +140,36 @@ def cases(quick: bool) -> list[Case]:
     return out
 
 
+def model_load() -> str:
+    """Load the pairing's word-frequency list and sentence-embedding model once, timed, with their memory."""
+    from parallax import align
+
+    rss = _rss_mb()
+    tracemalloc.start()
+    start = time.perf_counter()
+    align._zipf()("the", "en")
+    words = time.perf_counter() - start
+    model = align._embedder()
+    loaded = time.perf_counter() - start - words
+    heap = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    state = "loaded" if model is not None else "NOT AVAILABLE (reworded tier runs on terms alone)"
+    return (f"models (once per process, lazy): wordfreq {words * 1000:.0f} ms, wordllama {loaded * 1000:.0f} ms "
+            f"[{state}]; Python heap {heap:.0f} MB, RSS +{_rss_mb() - rss:.0f} MB")
+
+
+def _rss_mb() -> float:
+    """Current resident set size of this process in MB (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * 4096 / 1e6
+    except OSError:
+        return 0.0
+
+
 def run(quick: bool) -> None:
     """Time every case and print one table row per case, then the seed medians."""
+    print(model_load())
     header = (f"{'case':<18}{'chars L/R':>17}{'engine ms':>11}{'cpu ms':>8}{'fdmp ms':>9}{'x':>6}{'py-dmp ms':>11}"
               f"{'x':>7}{'difflib ms':>12}{'git ms':>8}{'peak MB':>9}{'target':>11}  result")
     print(header)

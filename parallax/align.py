@@ -6,6 +6,8 @@ back, so comparing B with A gives exactly the pairs, tiers and moved flags of A 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import re
 import tempfile
@@ -32,7 +34,9 @@ _SURFACE_RE = re.compile(r"\w+")
 #: the key, whose dash folding glues "anti-tank" into one word). Compounds and possessives come apart here, and
 #: each hyphenated compound also adds its joined form, so "anti-tank" meets "antitank".
 _TERM_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
-_COMPOUND_RE = re.compile(r"[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
+_COMPOUND_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+_HYPHENS = ("-", "\u2010", "\u2011")
 #: British -our spellings to American (neighbours/neighbors, armoured/armored) before stemming.
 _OUR_RE = re.compile(r"(?<=[a-z]{3})our(?=(?:s|ed|ing|ite|ites|hood|able)?$)")
 #: Credit and caption lines: photo agencies after a slash, ©, "Hide Caption 9 of 16", "AFP contributed reporting".
@@ -42,6 +46,9 @@ _CREDIT_RE = re.compile(
     r"|/\s*(?:afp|ap|epa|nbae|getty|reuters|bloomberg|shutterstock|xinhua|tass|sputnik|ria|kcna|kns|str)\b"
     r"|\b(?:afp|ap|epa|reuters|getty)\s*/",
     re.IGNORECASE)
+#: Substrings every credit-line pattern contains (a cheap test before the pattern).
+_CREDIT_HINTS = ("/", "©", "(c)", "caption", "photo", "image", "credit", "source", "contribut", "reporting", "editing",
+                 "writing")
 #: Words of credit lines: inside an ordinary sentence they say who took the photo, not what happened.
 _CREDIT_WORDS = frozenset({"getty", "images", "afp", "ap", "epa", "nbae", "reuters", "shutterstock", "caption",
                            "photo", "photograph", "hide", "contributed", "reporting", "str", "kns", "via"})
@@ -89,6 +96,7 @@ class Profile:
     content: int
     surface: Counter[str]
     substantive: bool
+    size: int
 
 
 def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
@@ -147,32 +155,39 @@ def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(_OUR_RE.sub("or", word)))
 
 
+@lru_cache(maxsize=65536)
+def _term(token: str) -> tuple[str, float, bool]:
+    """A token's term (stem, or the number itself), its rarity weight (-1 for numbers, 0 to skip), capitalised."""
+    if token[0].isdigit():
+        return token.replace(",", ""), -1.0, False
+    lower = token.casefold()
+    weight = _word_weight(lower) if len(lower) > 1 else 0.0
+    return (_stem(lower) if weight > 0 else ""), weight, token[0].isupper()
+
+
 def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
     """Stemmed content terms of a text with their weights: rarity, names and numbers up, stopwords at zero."""
     plain = normalize(text)
+    found: list[tuple[str, int, float]]
+    if any(hyphen in plain for hyphen in _HYPHENS):
+        # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
+        # "Jong-un" meets "Jong Un" without the compound weighing more than one word.
+        compounds = list(_COMPOUND_RE.finditer(plain))
+        spans = [(c.start(), c.end()) for c in compounds]
+        found = [(m.group(), m.start(), 0.5 if any(a <= m.start() < b for a, b in spans) else 1.0)
+                 for m in _TERM_RE.finditer(plain)]
+        found += [(re.sub("[-\u2010\u2011]", "", c.group()), -1, 0.5) for c in compounds]
+    else:
+        found = [(token, index, 1.0) for index, token in enumerate(_TERM_RE.findall(plain))]
     terms: dict[str, float] = {}
-    first = True
-    # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
-    # "Jong-un" meets "Jong Un" without the compound weighing more than one word.
-    compound_parts = {m.start() for c in _COMPOUND_RE.finditer(plain) for m in _TERM_RE.finditer(plain, c.start(),
-                                                                                               c.end())}
-    found = [(m.group(), m.start(), 0.5 if m.start() in compound_parts else 1.0) for m in _TERM_RE.finditer(plain)]
-    found += [(re.sub("[-\u2010\u2011]", "", m.group()), -1, 0.5) for m in _COMPOUND_RE.finditer(plain)]
     for token, start, share in found:
-        if token[0].isdigit():
-            term, weight = token.replace(",", ""), config.number_weight
-        else:
-            lower = token.casefold()
-            if len(lower) < 2:
-                continue
-            weight = _word_weight(lower)
-            if weight <= 0:
-                first = False
-                continue
-            if token[0].isupper() and not first and start > 0:
-                weight *= config.name_boost
-            term = _stem(lower)
-        first = False
+        term, weight, capital = _term(token)
+        if weight < 0:
+            weight = config.number_weight
+        elif not weight:
+            continue
+        elif capital and start > 0:
+            weight *= config.name_boost  # a capitalised word inside a sentence: a name
         weight *= share
         if weight > terms.get(term, 0.0):
             terms[term] = weight
@@ -181,15 +196,35 @@ def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
 
 def is_credit(text: str, config: EngineConfig = ENGINE) -> bool:
     """Whether a short line is a photo credit, caption counter or agency line rather than reporting."""
-    return len(text.split()) <= config.credit_max_words and bool(_CREDIT_RE.search(text))
+    if len(text) > 40 * config.credit_max_words or len(text.split()) > config.credit_max_words:
+        return False
+    lower = text.casefold()
+    return any(hint in lower for hint in _CREDIT_HINTS) and bool(_CREDIT_RE.search(text))
 
 
-def profile(sentence_text: str, key: str, config: EngineConfig = ENGINE) -> Profile:
+def has_substance(text: str, config: EngineConfig = ENGINE) -> bool:
+    """Whether a sentence has enough content words to anchor or pair by similarity, and is no credit line.
+
+    The same test as ``profile(...).substantive``, cheaper: it stops at the first words that settle it.
+    """
+    found = 0
+    for match in _LETTERS_RE.finditer(text):
+        word = match.group().casefold()
+        if len(word) > 1 and _word_weight(word) > 0:
+            found += 1
+            if found >= config.min_substance_words:
+                return len(text) > 400 or not is_credit(text, config)
+    return False
+
+
+def profile(sentence_text: str, key: str, config: EngineConfig = ENGINE, substantive: bool | None = None) -> Profile:
     """A sentence's pairing profile (terms from its normalised text, surface words from its key)."""
     terms = pairing_terms(sentence_text, config)
     content = sum(1 for term in terms if not term[0].isdigit())
-    substantive = content >= config.min_substance_words and not is_credit(sentence_text, config)
-    return Profile(sentence_text, terms, sum(terms.values()), content, words(key), substantive)
+    if substantive is None:
+        substantive = has_substance(sentence_text, config)
+    surface = words(key)
+    return Profile(sentence_text, terms, sum(terms.values()), content, surface, substantive, surface.total())
 
 
 def words(key: str) -> Counter[str]:
@@ -208,7 +243,9 @@ def dice(a: Counter[str], b: Counter[str]) -> float:
 def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:
     """Shared weight (the mean of both sides' weights per shared term) and the number of shared content terms."""
     shared = a.keys() & b.keys()
-    weight = sum((a[t] + b[t]) / 2 for t in shared)
+    if not shared:
+        return 0.0, 0
+    weight = (sum(map(a.__getitem__, shared)) + sum(map(b.__getitem__, shared))) / 2
     return weight, sum(1 for t in shared if not t[0].isdigit())
 
 
@@ -234,28 +271,82 @@ def _embedder() -> Any:
         return None
 
 
-@lru_cache(maxsize=8192)
-def _embedding(text: str) -> Any:
-    """Unit-length sentence embedding of a text (cached per text), or None without the model."""
-    model = _embedder()
-    return None if model is None else model.embed([" ".join(text.split())], norm=True)[0]
+#: Sentence embeddings by sentence text (bounded: cleared when full).
+_EMBEDDINGS: dict[str, Any] = {}
+_EMBEDDINGS_MAX = 20_000
+
+
+def embed_many(texts: Sequence[str]) -> None:
+    """Embed the texts not embedded yet, in one batch (a no-op without the model)."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _EMBEDDINGS))
+    model = _embedder() if missing else None
+    if model is None:
+        return
+    if len(_EMBEDDINGS) + len(missing) > _EMBEDDINGS_MAX:
+        _EMBEDDINGS.clear()
+    # The tokenizer cannot encode lone surrogates: stand-ins keep the rest of the sentence's meaning.
+    cleaned = [_SURROGATE_RE.sub("\ufffd", " ".join(t.split())) for t in missing]
+    for text, vector in zip(missing, model.embed(cleaned, norm=True), strict=True):
+        _EMBEDDINGS[text] = vector
 
 
 def meaning_similarity(a: str, b: str) -> float | None:
     """Cosine similarity of two texts' sentence embeddings, or None without the model."""
-    left, right = _embedding(a), _embedding(b)
+    embed_many([a, b])
+    left, right = _EMBEDDINGS.get(a), _EMBEDDINGS.get(b)
     return None if left is None or right is None else float(left @ right)
 
 
-def ordered_overlap(a: Counter[str], b: Counter[str], a_key: str, b_key: str) -> float:
-    """Share of surface words common to both in the same order (2 x LCS / total), by a word diff."""
-    left, right = _SURFACE_RE.findall(a_key.casefold()), _SURFACE_RE.findall(b_key.casefold())
+def ordered_overlap(a_text: str, b_text: str) -> float:
+    """Share of surface words common to both texts in the same order (2 x LCS / total), by a word diff."""
+    left, right = _SURFACE_RE.findall(a_text.casefold()), _SURFACE_RE.findall(b_text.casefold())
     total = len(left) + len(right)
     if not total:
         return 0.0
     encoder = Encoder()
     runs = diff_codes(encoder.encode(left), encoder.encode(right), 0.05, semantic=False)
     return 2 * sum(length for op, length in runs if op == "=") / total
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The lexical half of a judgement: a settled tier, or the figures a meaning check still needs."""
+
+    tier: str | None
+    score: float
+    cover: float = 0.0
+    needs_meaning: bool = False
+    fallback: str | None = None
+
+
+def lexical(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> Evidence:
+    """What word and term overlap alone say about two different sentences (see ``judge``)."""
+    if not (a.substantive and b.substantive):
+        return Evidence(None, 0.0)
+    # Word Dice can reach the threshold only if the shorter sentence could be mostly shared.
+    small, large = sorted((a.size, b.size))
+    surface = dice(a.surface, b.surface) if 2 * small >= config.changed_dice * (small + large) else 0.0
+    if surface >= config.changed_dice and ordered_overlap(a.text, b.text) >= config.edited_order:
+        return Evidence("changed", surface)
+    fallback = "changed" if surface >= config.changed_dice else None
+    total = a.total + b.total
+    weight, count = weighted_overlap(a.terms, b.terms) if total else (0.0, 0)
+    score = 2 * weight / total if total else 0.0
+    if score >= config.reworded_min_terms and count >= config.reworded_min_shared:
+        # Share of the lighter sentence's content the other carries: a short report inside a longer one.
+        return Evidence(None, score, weight / min(a.total, b.total), True, fallback)
+    return Evidence(fallback, surface) if fallback else Evidence(None, score)
+
+
+def settle(evidence: Evidence, meaning: float | None, config: EngineConfig = ENGINE) -> tuple[str | None, float]:
+    """Tier and score once the meaning similarity (embedding cosine, None without the model) is known."""
+    if not evidence.needs_meaning:
+        return evidence.tier, evidence.score
+    closeness = meaning if meaning is not None else config.no_model_meaning
+    if (evidence.score + closeness >= config.reworded_score
+            or evidence.cover + closeness >= config.reworded_cover_score):
+        return "reworded", evidence.score
+    return evidence.fallback, evidence.score
 
 
 def judge(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> tuple[str | None, float]:
@@ -265,24 +356,8 @@ def judge(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> tuple[str | 
     sentence embeddings close, both together (score: weighted term Dice). Otherwise a pair reaching the word Dice
     threshold is still changed; anything else is no pair (score: weighted term Dice, for information).
     """
-    if not (a.substantive and b.substantive):
-        return None, 0.0
-    surface = dice(a.surface, b.surface)
-    if surface >= config.changed_dice and ordered_overlap(a.surface, b.surface, a.text, b.text) >= config.edited_order:
-        return "changed", surface
-    total = a.total + b.total
-    weight, count = weighted_overlap(a.terms, b.terms) if total else (0.0, 0)
-    score = 2 * weight / total if total else 0.0
-    if score >= config.reworded_min_terms and count >= config.reworded_min_shared:
-        found = meaning_similarity(a.text, b.text)
-        meaning = found if found is not None else config.no_model_meaning
-        # Share of the lighter sentence's content the other carries: a short report inside a longer one.
-        cover = weight / min(a.total, b.total)
-        if score + meaning >= config.reworded_score or cover + meaning >= config.reworded_cover_score:
-            return "reworded", score
-    if surface >= config.changed_dice:
-        return "changed", surface
-    return None, score
+    evidence = lexical(a, b, config)
+    return settle(evidence, meaning_similarity(a.text, b.text) if evidence.needs_meaning else None, config)
 
 
 def judge_pair(left: str, right: str) -> tuple[str | None, float]:
@@ -335,18 +410,25 @@ class Aligner:
     def __post_init__(self) -> None:
         """Profiles are computed lazily, per sentence, once."""
         self._profiles: dict[tuple[int, int], Profile] = {}
+        self._substance: tuple[dict[int, bool], dict[int, bool]] = ({}, {})
 
     def profile(self, side: int, index: int) -> Profile:
         """The pairing profile of sentence index on side 0 (left) or 1 (right)."""
         found = self._profiles.get((side, index))
         if found is None:
             sentence = (self.left, self.right)[side][index]
-            found = self._profiles[(side, index)] = profile(sentence.text, sentence.key, self.config)
+            found = self._profiles[(side, index)] = profile(sentence.text, sentence.key, self.config,
+                                                            self.substantive(side, [index]) == [index])
         return found
 
     def substantive(self, side: int, indices: Sequence[int]) -> list[int]:
         """The indices of sentences with enough substance to anchor or pair by similarity."""
-        return [n for n in indices if self.profile(side, n).substantive]
+        known = self._substance[side]
+        sentences = (self.left, self.right)[side]
+        for n in indices:
+            if n not in known:
+                known[n] = has_substance(sentences[n].text, self.config)
+        return [n for n in indices if known[n]]
 
     def anchors(self, seconds: float) -> list[Pair]:
         """Identical substantive sentences in order."""
@@ -361,13 +443,18 @@ class Aligner:
         gaps = (gap_numbers(len(self.left), [p.left for p in anchors]),
                 gap_numbers(len(self.right), [p.right for p in anchors]))
         scored, near = self._candidates(free_left, free_right)
-        best = (defaultdict(float), defaultdict(float))
+        best: tuple[defaultdict[int, float], defaultdict[int, float]] = (defaultdict(float), defaultdict(float))
         for (i, j), (_, score) in scored.items():
             best[0][i] = max(best[0][i], score)
             best[1][j] = max(best[1][j], score)
-        order = sorted(scored, key=lambda ij: (_TIERS.index(scored[ij][0]), -scored[ij][1], gaps[0][ij[0]] != gaps[1][ij[1]],
-                                                abs(ij[0] / max(len(self.left), 1) - ij[1] / max(len(self.right), 1)),
-                                                ij))
+
+        def rank(ij: tuple[int, int]) -> tuple[int, float, bool, float, tuple[int, int]]:
+            """Better tier, higher score, same gap between anchors, closer relative position, then position."""
+            tier, score = scored[ij]
+            drift = abs(ij[0] / max(len(self.left), 1) - ij[1] / max(len(self.right), 1))
+            return _TIERS.index(tier), -score, gaps[0][ij[0]] != gaps[1][ij[1]], drift, ij
+
+        order = sorted(scored, key=rank)
         taken: tuple[set[int], set[int]] = (set(), set())
         pairs: list[Pair] = []
         for i, j in order:
@@ -407,28 +494,39 @@ class Aligner:
                     postings[side][term].append(n)
         frequency = {term: len(postings[0].get(term, ())) + len(postings[1].get(term, ()))
                      for side in (0, 1) for term in postings[side]}
+        # Rarest first, ties by the term itself: one rank per term, so each lookup sorts with a C-level key.
+        rank = {term: n for n, term in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
         judged: dict[tuple[int, int], tuple[str, float]] = {}
         near: dict[tuple[int, int], float] = {}
-        seen: set[tuple[int, int]] = set()
+        seen: dict[tuple[int, int], Evidence] = {}
         for side, free in ((0, free_left), (1, free_right)):
             other = postings[1 - side]
             for n in free:
-                shared = [t for t in self.profile(side, n).terms if t in other]
-                shared.sort(key=lambda t: (frequency[t], t))
+                shared = heapq.nsmallest(self.config.rare_terms, (t for t in self.profile(side, n).terms if t in other),
+                                         key=rank.__getitem__)
                 hits: Counter[int] = Counter()
-                for term in shared[:self.config.rare_terms]:
+                looked = 0
+                for term in shared:
                     if len(other[term]) <= self.config.max_postings:
                         hits.update(other[term])
-                for m, _ in sorted(hits.items(), key=lambda hit: (-hit[1], hit[0]))[:self.config.max_candidates]:
+                        looked += 1
+                # Every tier needs several shared terms: one shared rare term alone is no candidate.
+                least = min(looked, self.config.min_candidate_hits)
+                strong = [(-count, m) for m, count in hits.items() if count >= least]
+                for _, m in heapq.nsmallest(self.config.max_candidates, strong):
                     ij = (n, m) if side == 0 else (m, n)
-                    if ij in seen:
-                        continue
-                    seen.add(ij)
-                    tier, score = judge(self.profile(0, ij[0]), self.profile(1, ij[1]), self.config)
-                    if tier is not None:
-                        judged[ij] = (tier, score)
-                    elif score >= self.config.reworded_min_terms:
-                        near[ij] = score
+                    if ij not in seen:
+                        seen[ij] = lexical(self.profile(0, ij[0]), self.profile(1, ij[1]), self.config)
+        embed_many([self.profile(side, n).text for ij, evidence in seen.items() if evidence.needs_meaning
+                    for side, n in enumerate(ij)])
+        for ij, evidence in seen.items():
+            meaning = (meaning_similarity(self.profile(0, ij[0]).text, self.profile(1, ij[1]).text)
+                       if evidence.needs_meaning else None)
+            tier, score = settle(evidence, meaning, self.config)
+            if tier is not None:
+                judged[ij] = (tier, score)
+            elif score >= self.config.reworded_min_terms:
+                near[ij] = score
         return judged, near
 
     def extend(self, pairs: list[Pair], free_left: set[int], free_right: set[int]) -> list[Pair]:
@@ -469,6 +567,8 @@ class Aligner:
 
     def _span(self, side: int, start: int, end: int) -> Profile:
         """The profile of a run of sentences read as one."""
+        if end - start == 1:
+            return self.profile(side, start)
         sentences = (self.left, self.right)[side][start:end]
         text = "".join(s.text for s in sentences)
         return profile(text, " ".join(s.key for s in sentences), self.config)
@@ -521,7 +621,7 @@ class Aligner:
     def _filler(self, side: int, index: int) -> bool:
         """Whether a sentence may pair by position alone: no substance (a list number), and not a credit line."""
         sentence = (self.left, self.right)[side][index]
-        return not self.profile(side, index).substantive and not is_credit(sentence.text, self.config)
+        return not self.substantive(side, [index]) and not is_credit(sentence.text, self.config)
 
 
 def _neighbours(pair: Pair, free_left: set[int], free_right: set[int]) -> list[tuple[Pair, int, int]]:
@@ -551,8 +651,8 @@ def mark_moved(pairs: list[Pair]) -> list[Pair]:
 
 def heaviest_increasing(values: Sequence[int], weights: Sequence[float]) -> list[int]:
     """Positions of a heaviest strictly increasing subsequence (Fenwick tree of prefix maxima, O(n log n))."""
-    if not values:
-        return []
+    if all(a < b for a, b in itertools.pairwise(values)):
+        return list(range(len(values)))
     ranks = {v: r + 1 for r, v in enumerate(sorted(set(values)))}
     size = len(ranks)
     tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)

@@ -30,7 +30,10 @@ class EngineConfig:
     #: A term in more unmatched sentences than this says nothing about which sentence pairs with which.
     max_postings: int = 60
     #: Candidates scored per sentence, those sharing most rare terms first.
-    max_candidates: int = 10
+    max_candidates: int = 6
+    #: Looked-up rare terms a candidate must hold (fewer only when the sentence has fewer): every tier needs
+    #: several shared terms, and this halves the pairs scored between unrelated 100 KB texts.
+    min_candidate_hits: int = 2
 
     # --- tier: changed (edited wording) -----------------------------------------------------------------------
     #: Dice on case-folded word multisets at or above which two sentences may be the same sentence edited.

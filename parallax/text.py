@@ -30,6 +30,7 @@ _HEADING_RE = re.compile(r"<(/?)h([1-6])>")
 _TYPED_DASH_RE = re.compile(r"-{2,}")
 #: Compatibility decompositions that change only how a character looks (full-width, small, font variants,
 #: no-break forms, ligatures), folded for matching; others (superscripts, fractions, circled numbers) keep meaning.
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _PRESENTATION_TAGS = ("<wide>", "<narrow>", "<font>", "<noBreak>", "<small>")
 #: A sentence split that cut a wire token in two: ".SPX", "GS.N", "CBS.MarketWatch.com", "SoBig.F" (a full stop
 #: with no space after it and a letter or digit right behind).
@@ -100,8 +101,12 @@ def normalize(text: str) -> str:
     """Canonical form for matching: NFC (so "e" + U+0301 is "é"), presentation-only variants folded (NFKC)."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFC", text)
-    return "".join(_presentation_form(c) if ord(c) > 0x7F else c for c in text)
+    return _NON_ASCII_RE.sub(_presentation_match, unicodedata.normalize("NFC", text))
+
+
+def _presentation_match(match: re.Match[str]) -> str:
+    """``_presentation_form`` of a regex match (one non-ASCII character)."""
+    return _presentation_form(match.group())
 
 
 def fold(text: str, ignore: frozenset[str]) -> str:
@@ -110,7 +115,9 @@ def fold(text: str, ignore: frozenset[str]) -> str:
     if "quotes" in ignore:
         text = text.translate(_QUOTES)
     if "dashes" in ignore:
-        text = _INNER_HYPHEN_RE.sub("", _TYPED_DASH_RE.sub("-", text.translate(_DASHES)))
+        text = text.translate(_DASHES)
+        if "-" in text:
+            text = _INNER_HYPHEN_RE.sub("", _TYPED_DASH_RE.sub("-", text))
     if "case" in ignore:
         text = text.casefold()
     if "punctuation" in ignore:

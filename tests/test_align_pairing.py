@@ -16,9 +16,11 @@ from tests.engine_seeds import seed_text
 
 SEEDS = ("000", "001", "002", "003", "004")
 #: Ordinary English content words: the shared body of a planted pair and of its unrelated neighbours.
-COMMON = ("council members argued about school budgets while road repairs waited until spring because heavy snow "
-          "delayed every contractor across the eastern district where residents demanded answers from officials "
-          "about library funding hospital staffing water prices parking fees bridge safety and tram schedules").split()
+COMMON = ["council", "members", "argued", "about", "school", "budgets", "while", "road", "repairs", "waited", "until",
+          "spring", "because", "heavy", "snow", "delayed", "every", "contractor", "across", "the",
+          "eastern", "district", "where", "residents", "demanded", "answers", "from", "officials", "about",
+          "library", "funding", "hospital", "staffing", "water", "prices", "parking", "fees", "bridge",
+          "safety", "and", "tram", "schedules"]
 UNRELATED = [
     "Shares of airline companies fell sharply after fuel prices climbed again on Thursday.",
     "The orchestra will tour four cities next summer with a new conductor.",
@@ -77,6 +79,9 @@ def _assert_symmetric(left: str, right: str) -> None:
     assert sorted(r.right_pos for r in forward.rows if r.kind == "right_only") == sorted(
         r.left_pos for r in backward.rows if r.kind == "left_only")
     assert (forward.stats.left_only, forward.stats.right_only) == (backward.stats.right_only, backward.stats.left_only)
+    assert (forward.stats.words_added, forward.stats.words_removed) == (
+        backward.stats.words_removed, backward.stats.words_added)
+    assert forward.stats.similarity == pytest.approx(backward.stats.similarity)
 
 
 @pytest.mark.parametrize(("left", "right"), list(itertools.combinations(SEEDS, 2)))
