@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse",
               "bench.bench_quality")
+BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse", "bench.bench_facts")
 QUICK = {"bench.bench_engine"}
 
 

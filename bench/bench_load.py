@@ -30,7 +30,7 @@ from pathlib import Path
 from parallax.model import IGNORABLE
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC = ROOT / "static"
+STATIC = ROOT / "parallax" / "static"
 CACHED = "/compare/press-tv/the-national"
 SOURCES = ("moscow-times-plain", "moscow-times-markdown", "press-tv", "rt", "the-national")
 

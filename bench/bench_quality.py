@@ -256,12 +256,18 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+def _lines_in(text: str, lines: set[str]) -> list[str]:
+    """The story lines a row's text holds, or the one line it is a piece of (the engine may cut a line in two)."""
+    flat = _norm(text)
+    return [line for line in lines if _norm(line) in flat or (len(flat) > 1 and flat in _norm(line))]
+
+
 def engine_links(left_text: str, right_text: str, truth_left: set[str],
                  truth_right: set[str]) -> tuple[set[tuple[str, str]], int]:
     """Links (truth-left sentence, truth-right sentence) drawn by the engine's rows, and its linked row count.
 
-    A row links every listed sentence found in its left text with every listed sentence found in its right text;
-    linked rows holding no listed sentence on a side still count as predictions (wrong ones) via the row count.
+    A row links every story line found in (or holding) its left text with every one found in its right text;
+    linked rows matching no line on a side still count as predictions (wrong ones) via the row count.
     """
     comparison = compare(plain_document(left_text), plain_document(right_text), CompareOptions())
     links: set[tuple[str, str]] = set()
@@ -269,8 +275,8 @@ def engine_links(left_text: str, right_text: str, truth_left: set[str],
     for row in comparison.rows:
         if row.kind not in LINKED_KINDS or row.left is None or row.right is None:
             continue
-        lefts = [s for s in truth_left if _norm(s) in _norm(row.left)]
-        rights = [s for s in truth_right if _norm(s) in _norm(row.right)]
+        lefts = _lines_in(row.left, truth_left)
+        rights = _lines_in(row.right, truth_right)
         if not lefts or not rights:
             unmatched_rows += 1
         links.update(itertools.product(lefts, rights))

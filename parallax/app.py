@@ -6,7 +6,6 @@ import logging
 import secrets
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -19,13 +18,10 @@ from .corpus import CorpusStore
 from .web import register
 from .web.ops import PrefixMiddleware
 
-#: The repository (or installed share) folder holding templates/ and static/ beside the package.
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app: settings from PARALLAX_* variables, then ``config`` overrides; routes and handlers."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(__name__)  # templates/ and static/ live inside the package, so an installed copy has them
     settings = load_settings(overrides=config)
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)

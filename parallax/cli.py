@@ -212,6 +212,71 @@ def check_command(corpus: str | None) -> None:
     sys.exit(1 if problems else 0)
 
 
+@main.command("add")
+@click.argument("what")
+@click.option("--story", required=True, help="Story slug (a new story is created when it does not exist).")
+@click.option("--outlet", default=None, help="Outlet name (else what the page says).")
+@click.option("--title", default=None, help="Headline (else what the page or markdown heading says).")
+@click.option("--published", default=None, help="Publication date, e.g. 2023-09-12.")
+@click.option("--url", "url", default=None, help="The article's URL, for a file captured from it.")
+@click.option("--language", default=None, help="Language code (default en).")
+@click.option("--version-of", "version_of", default=None, help="Id or URL of the article this is a new version of.")
+@click.option("--story-title", "story_title", default=None, help="Title of a new story.")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: PARALLAX_CORPUS_DIR).")
+def add_command(what: str, story: str, outlet: str | None, title: str | None, published: str | None,
+                url: str | None, language: str | None, version_of: str | None, story_title: str | None,
+                corpus: str | None) -> None:
+    """Add WHAT (a .txt, .md or .html file, or an http(s) URL to fetch) to a story, as the JSON API does.
+
+    Exit status: 0 when saved, 1 when the text is already in the story, 2 on error.
+    """
+    from .adding import AddLimits, add_source
+    from .corpus import is_web_url
+    from .fetch import FetchError
+    from .ingest import DuplicateError, IngestError
+
+    settings = load_settings()
+    root = _corpus_dir(corpus)
+    limits = AddLimits.from_settings({**settings, "CORPUS_DIR": str(root)})
+    values = {k: v for k, v in {"story": story, "outlet": outlet, "title": title, "published": published,
+                                "url": url, "language": language, "version_of": version_of,
+                                "story_title": story_title}.items() if v is not None}
+    capture = ""
+    if is_web_url(what):
+        values["url"] = what
+    else:
+        path = Path(what)
+        if not path.is_file():
+            _fail(f"{what}: neither a readable file nor an http(s) URL")
+        size = path.stat().st_size
+        if size > limits.max_upload_bytes:
+            _fail(f"{path}: {size:,} bytes is over the MAX_UPLOAD_BYTES limit of {limits.max_upload_bytes:,}")
+        from .ingest import decode_html, from_upload
+
+        raw = path.read_bytes()
+        try:
+            if path.suffix.lower() in (".html", ".htm"):
+                values["html"] = decode_html(raw)
+            else:
+                extracted = from_upload(path.name, raw, limits.max_upload_bytes)
+                values["text"] = extracted.body
+                values.setdefault("format", extracted.format)
+                if extracted.title:
+                    values.setdefault("title", extracted.title)
+        except IngestError as error:
+            _fail(f"{path}: {error}")
+        capture = f"file {path.name} added from the command line"
+    try:
+        saved = add_source(values, load_corpus(root, limits.max_source_bytes), limits, capture)
+    except DuplicateError as duplicate:
+        click.echo(f"already in story {story!r} as {duplicate.existing.id} ({duplicate.existing.path})", err=True)
+        sys.exit(1)
+    except (IngestError, FetchError) as error:
+        field = getattr(error, "field", "")
+        _fail(f"{error}" + (f" (field {field})" if field else ""))
+    click.echo(f"{saved.id}\t{saved.path}")
+
+
 @main.command("run")
 def run_command() -> None:
     """Serve the corpus locally for one reader (PARALLAX_* variables configure it)."""

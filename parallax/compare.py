@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from parallax.align import Pair, Sentence, align, cut_sentences, match_key
@@ -17,7 +18,8 @@ from parallax.diffing import (
     whole_segments,
 )
 from parallax.engine_config import ENGINE
-from parallax.model import DEFAULT_IGNORE, KINDS, UNITS
+from parallax.facts import FactDiff, fact_differences
+from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
 from parallax.text import Document, check_ignore, word_count
 
 
@@ -41,7 +43,7 @@ class Row:
     """One line of the side-by-side view: a sentence (or merged sentences) on either or both sides."""
 
     index: int
-    kind: str
+    kind: RowKind
     left: str | None
     right: str | None
     left_pos: int | None
@@ -59,7 +61,15 @@ class Row:
                 "left_pos": self.left_pos, "right_pos": self.right_pos,
                 "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
                 "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
-                "para_start_right": self.para_start_right, "whole": self.whole}
+                "para_start_right": self.para_start_right, "whole": self.whole,
+                "facts": [f.to_dict() for f in self.facts]}
+
+    @cached_property
+    def facts(self) -> list[FactDiff]:
+        """Numbers, dates, names, quoted words and attribution that differ between the sides; none if one-sided."""
+        if self.left is None or self.right is None:
+            return []
+        return fact_differences(self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,7 @@ def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
     left_text, right_text = "".join(s.text for s in lefts), "".join(s.text for s in rights)
     boilerplate = any(s.boilerplate for s in [*lefts, *rights])
     identical = pair.left_end - pair.left == 1 == pair.right_end - pair.right and lefts[0].key == rights[0].key
+    kind: RowKind
     if identical or match_key(left_text, run.ignore) == match_key(right_text, run.ignore):
         segments = [Segment("equal", left_text, None if left_text == right_text else right_text)]
         kind, similarity, whole = ("moved" if pair.moved else "same"), 1.0, False

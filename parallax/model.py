@@ -40,3 +40,8 @@ DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "m
 #: Orders of a story's similarity matrix: by publication date, or clustered by similarity.
 MatrixOrder = Literal["date", "cluster"]
 ORDERS: tuple[MatrixOrder, ...] = get_args(MatrixOrder)
+
+#: What kind of fact differs inside a paired row: a number, a date or weekday, a name on one side only, the words
+#: of a quotation, or who said it and how.
+FactKind = Literal["number", "date", "name", "quote", "attribution"]
+FACT_KINDS: tuple[FactKind, ...] = get_args(FactKind)

@@ -14,6 +14,7 @@ from . import overview, quotes
 from .cache import cached, comparison_key
 from .compare import CompareOptions, compare
 from .corpus import Source
+from .summary import summarise
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,16 @@ class Comparison:
 
 
 def compare_sources(left: Source, right: Source, options: CompareOptions, cache: BaseCache) -> Comparison:
-    """Two sources compared with these options, from the cache when it has the result for their content."""
-    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore)
-    data: dict[str, Any] = cached(cache, key, lambda: compare(
-        left.document(options.ignore), right.document(options.ignore), options).to_dict(),
-        keep=lambda model: not model["limits"])  # a result cut short by a limit is not kept for others
+    """Two sources compared with these options, with the summary of what differs, from the cache when it has them."""
+    outlets = (left.outlet or left.id, right.outlet or right.id)  # the summary's text names them
+    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore, extra=outlets)
+
+    def build() -> dict[str, Any]:
+        result = compare(left.document(options.ignore), right.document(options.ignore), options)
+        return {**result.to_dict(), "summary": summarise(result.rows, *outlets).to_dict()}
+
+    data: dict[str, Any] = cached(cache, key, build,
+                                  keep=lambda model: not model["limits"])  # a result cut short is not kept for others
     return Comparison(data)
 
 

@@ -133,3 +133,32 @@ def test_console_script_runs_as_a_process() -> None:
 def test_help(args: list[str]) -> None:
     status, out, _ = run(*args)
     assert status == 0 and "Usage:" in out
+
+
+def test_add_a_markdown_file_then_refuse_it_again(corpus_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "wire.md"
+    article.write_text("# Kim meets Putin at Vostochny\n\nThe two leaders met at the cosmodrome on Wednesday, "
+                       "the Kremlin said.\n", encoding="utf-8")
+    status, out, err = run("add", str(article), "--story", STORY, "--outlet", "Wire", "--corpus", str(corpus_dir))
+    assert status == 0, err
+    source_id, path = out.strip().split("\t")
+    assert source_id == "kim-meets-putin-at-vostochny"
+    saved = (corpus_dir / path).read_text(encoding="utf-8")
+    assert "outlet: Wire" in saved and "title: Kim meets Putin at Vostochny" in saved
+    assert saved.endswith(article.read_text(encoding="utf-8"))
+    status, _, err = run("add", str(article), "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 1 and "already in story 'kim-putin-2023' as kim-meets-putin-at-vostochny" in err
+
+
+def test_add_refuses_what_the_api_refuses(corpus_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Some text about the summit.\n", encoding="utf-8")
+    status, _, err = run("add", str(article), "--story", STORY, "--published", "2023-02-30", "--corpus",
+                         str(corpus_dir))
+    assert status == 2 and "published" in err
+    status, _, err = run("add", "http://127.0.0.1:9/x", "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 2 and "PARALLAX_FETCH_ALLOW_PRIVATE" in err
+    status, _, err = run("add", str(tmp_path / "missing.txt"), "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 2 and "neither a readable file nor an http(s) URL" in err
+    assert sorted(p.name for p in (corpus_dir / STORY).iterdir() if not p.name.startswith(".")) == sorted(
+        p.name for p in (ROOT / "corpus" / STORY).iterdir())

@@ -116,7 +116,7 @@ def compare_view(left: str, right: str) -> Any:
             "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: result[k] for k in ("stats", "limits", "rows")}}
+            **{k: result[k] for k in ("stats", "limits", "rows", "summary")}}
     if not wants_json():
         data["display"] = result["display"]
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE}

@@ -127,8 +127,9 @@ def story_view(story: str) -> Any:
     return respond("story.html", data)
 
 
-_SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
-                                                "href": {"type": "string"}}}
+_NULLABLE = {"type": ["string", "null"]}
+_SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": _NULLABLE, "title": _NULLABLE,
+                                                "published": _NULLABLE, "href": {"type": "string"}}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -151,14 +152,17 @@ _STORY_SCHEMA: dict[str, Any] = {
         "coverage": {"type": "object", "properties": {
             "base": {"type": "string"},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
-                "pos": {"type": "integer"}, "text": {"type": "string"}, "sources": {"type": "integer"},
+                "pos": {"type": "integer"}, "para": {"type": "integer"}, "text": {"type": "string"},
+                "sources": {"type": "integer"},
                 "of": {"type": "integer"}, "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
                 "carriers": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "string"}, "kind": {"type": "string", "enum": list(PAIRED_KINDS)},
+                    "id": {"type": "string"}, "outlet": _NULLABLE,
+                    "kind": {"type": "string", "enum": sorted(PAIRED_KINDS)},
                     "score": {"type": "number"},
                     "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}}}}}}},
         "unique": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "passages": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "outlet": _NULLABLE,
+            "passages": {"type": "array", "items": {"type": "object", "properties": {
                 "pos": {"type": "integer"}, "text": {"type": "string"}}}}}}},
         "quotes": {"type": "object", "properties": {
             "min_words": {"type": "integer"},
@@ -168,9 +172,11 @@ _STORY_SCHEMA: dict[str, Any] = {
                 "sources": {"type": "array", "items": {"type": "string"}},
                 "variants": {"type": "array", "items": {"type": "object", "properties": {
                     "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
-                    "segments": {"type": "array", "items": {"type": "object"}}}}}}}},
+                    "outlets": {"type": "array", "items": {"type": "string"}},
+                    "segments": {"type": "array", "items": {"$ref": "#/components/schemas/Segment"}}}}}}}},
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
-                "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}}}}}}},
+                "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
+                "outlets": {"type": "array", "items": {"type": "string"}}}}}}},
     },
 }
 _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
