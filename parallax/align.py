@@ -35,6 +35,12 @@ _SURFACE_RE = re.compile(r"\w+")
 #: each hyphenated compound also adds its joined form, so "anti-tank" meets "antitank".
 _TERM_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
 _COMPOUND_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
+_STEMMER = snowballstemmer.stemmer("english")
+#: Stems of days, months and titles: capitalised, but dates and forms of address rather than names.
+_NOT_NAMES = frozenset(_STEMMER.stemWords(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december mr mrs ms dr sir prof".split()))
+_TAG_RE = re.compile(r"<[^<>]{1,200}>")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 _HYPHENS = ("-", "\u2010", "\u2011")
 #: British -our spellings to American (neighbours/neighbors, armoured/armored) before stemming.
@@ -53,7 +59,6 @@ _CREDIT_HINTS = ("/", "©", "(c)", "caption", "photo", "image", "credit", "sourc
 _CREDIT_WORDS = frozenset({"getty", "images", "afp", "ap", "epa", "nbae", "reuters", "shutterstock", "caption",
                            "photo", "photograph", "hide", "contributed", "reporting", "str", "kns", "via"})
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_STEMMER = snowballstemmer.stemmer("english")
 _TIERS = ("same", "changed", "reworded")
 
 
@@ -97,6 +102,7 @@ class Profile:
     surface: Counter[str]
     substantive: bool
     size: int
+    names: frozenset[str] = frozenset()
 
 
 def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
@@ -167,7 +173,15 @@ def _term(token: str) -> tuple[str, float, bool]:
 
 def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
     """Stemmed content terms of a text with their weights: rarity, names and numbers up, stopwords at zero."""
+    return terms_and_names(text, config)[0]
+
+
+def terms_and_names(text: str, config: EngineConfig = ENGINE) -> tuple[dict[str, float], frozenset[str]]:
+    """``pairing_terms`` and the terms that are names: capitalised inside the sentence, or rare and capitalised
+    at its start ("Okafor finished..."); days and months are dates, not names."""
     plain = normalize(text)
+    if "<" in plain:
+        plain = _TAG_RE.sub(" ", plain)  # markup in a capture says nothing about the facts reported
     found: list[tuple[str, int, float]]
     if any(hyphen in plain for hyphen in _HYPHENS):
         # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
@@ -180,18 +194,22 @@ def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
     else:
         found = [(token, index, 1.0) for index, token in enumerate(_TERM_RE.findall(plain))]
     terms: dict[str, float] = {}
+    names: set[str] = set()
     for token, start, share in found:
         term, weight, capital = _term(token)
         if weight < 0:
-            weight = config.number_weight
+            weight = config.number_weight if len(term) > 1 else config.digit_weight
         elif not weight:
             continue
-        elif capital and start > 0:
-            weight *= config.name_boost  # a capitalised word inside a sentence: a name
+        elif capital and start >= 0:
+            if start > 0:
+                weight *= config.name_boost  # a capitalised word inside a sentence: a name (or a date)
+            if (start > 0 or weight >= config.name_rarity) and term not in _NOT_NAMES:
+                names.add(term)
         weight *= share
         if weight > terms.get(term, 0.0):
             terms[term] = weight
-    return terms
+    return terms, frozenset(names)
 
 
 def is_credit(text: str, config: EngineConfig = ENGINE) -> bool:
@@ -219,12 +237,12 @@ def has_substance(text: str, config: EngineConfig = ENGINE) -> bool:
 
 def profile(sentence_text: str, key: str, config: EngineConfig = ENGINE, substantive: bool | None = None) -> Profile:
     """A sentence's pairing profile (terms from its normalised text, surface words from its key)."""
-    terms = pairing_terms(sentence_text, config)
+    terms, names = terms_and_names(sentence_text, config)
     content = sum(1 for term in terms if not term[0].isdigit())
     if substantive is None:
         substantive = has_substance(sentence_text, config)
     surface = words(key)
-    return Profile(sentence_text, terms, sum(terms.values()), content, surface, substantive, surface.total())
+    return Profile(sentence_text, terms, sum(terms.values()), content, surface, substantive, surface.total(), names)
 
 
 def words(key: str) -> Counter[str]:
@@ -317,6 +335,7 @@ class Evidence:
     cover: float = 0.0
     needs_meaning: bool = False
     fallback: str | None = None
+    surface: float = 0.0
 
 
 def lexical(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> Evidence:
@@ -326,16 +345,29 @@ def lexical(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> Evidence:
     # Word Dice can reach the threshold only if the shorter sentence could be mostly shared.
     small, large = sorted((a.size, b.size))
     surface = dice(a.surface, b.surface) if 2 * small >= config.changed_dice * (small + large) else 0.0
-    if surface >= config.changed_dice and ordered_overlap(a.text, b.text) >= config.edited_order:
+    # Each side naming someone or something the other never mentions: two facts in one template ("Hale finished
+    # with 34 points" / "Okafor finished with 29 points"), not one sentence edited.
+    order = ordered_overlap(a.text, b.text) if surface >= config.changed_dice else 0.0
+    edited = surface >= config.changed_dice and not (order >= config.template_order and _conflict(a, b, config))
+    if edited and order >= config.edited_order:
         return Evidence("changed", surface)
-    fallback = "changed" if surface >= config.changed_dice else None
+    fallback = "changed" if edited else None
     total = a.total + b.total
     weight, count = weighted_overlap(a.terms, b.terms) if total else (0.0, 0)
     score = 2 * weight / total if total else 0.0
     if score >= config.reworded_min_terms and count >= config.reworded_min_shared:
         # Share of the lighter sentence's content the other carries: a short report inside a longer one.
-        return Evidence(None, score, weight / min(a.total, b.total), True, fallback)
+        return Evidence(None, score, weight / min(a.total, b.total), True, fallback, surface)
     return Evidence(fallback, surface) if fallback else Evidence(None, score)
+
+
+def _conflict(a: Profile, b: Profile, config: EngineConfig) -> bool:
+    """Whether each side names something the other never mentions, weighing enough against what they share."""
+    # Only rare names count: well-known ones stand in for each other (Washington / the White House).
+    own_a = sum(a.terms[t] for t in a.names - b.terms.keys() if a.terms[t] >= config.name_rarity)
+    own_b = sum(b.terms[t] for t in b.names - a.terms.keys() if b.terms[t] >= config.name_rarity)
+    shared, _ = weighted_overlap(a.terms, b.terms)
+    return min(own_a, own_b) > 0 and min(own_a, own_b) >= config.name_conflict * shared
 
 
 def settle(evidence: Evidence, meaning: float | None, config: EngineConfig = ENGINE) -> tuple[str | None, float]:
@@ -346,7 +378,7 @@ def settle(evidence: Evidence, meaning: float | None, config: EngineConfig = ENG
     if (evidence.score + closeness >= config.reworded_score
             or evidence.cover + closeness >= config.reworded_cover_score):
         return "reworded", evidence.score
-    return evidence.fallback, evidence.score
+    return (evidence.fallback, evidence.surface) if evidence.fallback else (None, evidence.score)
 
 
 def judge(a: Profile, b: Profile, config: EngineConfig = ENGINE) -> tuple[str | None, float]:

@@ -65,8 +65,21 @@ class EngineConfig:
     #: A number one side states and the other does not weighs this many times a rare word, so "in 2019" and
     #: "this week" pull apart.
     number_weight: float = 5.0
+    #: A single digit ("1", "2") is weak evidence: it weighs as a common word.
+    digit_weight: float = 1.0
     #: A capitalised word inside a sentence (a name) weighs this many times its rarity.
     name_boost: float = 1.3
+    #: A capitalised first word counts as a name when its weight reaches this (Zipf frequency at most 4: "Okafor",
+    #: "Hale", not "The" or "Revenue"). Two sentences that each name something rare the other never mentions are
+    #: not one sentence edited (dev pairs: template sentences about other players, candidates, companies); names
+    #: lighter than this (Washington, the White House, Canada) do not count, as they stand in for each other.
+    name_rarity: float = 2.0
+    #: Such names conflict when the lighter side's own names weigh at least this share of the weight both share
+    #: (dev pairs: template pairs about other subjects 0.26-1.44; edited and reworded pairs 0.04-0.18)...
+    name_conflict: float = 0.25
+    #: ...and the two sentences keep at least this share of words in the same order (a template filled twice).
+    #: Heavily reworded pairs naming things differently (KCNA vs Korean Central News Agency) stay pairs.
+    template_order: float = 0.5
     #: Term weight is max(0, stop_zipf - zipf frequency): words at least this common ("the", "said") weigh nothing.
     stop_zipf: float = 6.0
     #: Weight floor for words unknown to the frequency list (misspellings, new names): as rare as the rarest known.
