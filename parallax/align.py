@@ -37,9 +37,10 @@ _TERM_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
 _COMPOUND_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
 _STEMMER = snowballstemmer.stemmer("english")
 #: Stems of days, months and titles: capitalised, but dates and forms of address rather than names.
-_NOT_NAMES = frozenset(_STEMMER.stemWords(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december mr mrs ms dr sir prof".split()))
+_NOT_NAMES = frozenset(_STEMMER.stemWords([
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "mr", "mrs", "ms", "dr", "sir", "prof"]))
 _TAG_RE = re.compile(r"<[^<>]{1,200}>")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 _HYPHENS = ("-", "\u2010", "\u2011")

@@ -196,3 +196,20 @@ def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> Non
     assert overview.similarity(edited) is not matrix
     assert overview.similarity(sources[:1]) == [[1.0]]
     assert overview.similarity([]) == []
+
+
+def test_coverage_counts_a_sentence_carried_in_other_words(model: overview.StoryModel) -> None:
+    """The Moscow Times' "Putin is currently in Vladivostok" is carried by RT in other words (reworded)."""
+    base = _at(model, "moscow-times-plain")
+    row = next(c for c in model.coverage(base) if c.sent.text.startswith("Putin is currently in Vladivostok"))
+    carriers = {model.prepared[c.source].id: c.kind for c in row.carriers}
+    assert carriers.get("rt") == "reworded"
+
+
+def test_unique_content_leaves_out_what_another_outlet_says_in_other_words(model: overview.StoryModel) -> None:
+    """RT's "Vladimir Putin arrived in Vladivostok…" is reported by The Moscow Times in other words: not unique;
+    RT's note on the 2019 meeting has no counterpart anywhere: unique."""
+    runs = model.unique[_at(model, "rt")]
+    texts = [sent.text for run in runs for sent in run]
+    assert not any(text.startswith("Vladimir Putin arrived in Vladivostok") for text in texts)
+    assert any("took place in Vladivostok in 2019" in text for text in texts)
