@@ -41,6 +41,11 @@ _NOT_NAMES = frozenset(_STEMMER.stemWords([
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
     "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "mr", "mrs", "ms", "dr", "sir", "prof"]))
+#: A live blog entry's leading time stamp ("11:40 Heraklion airport is operating normally.").
+_STAMP_RE = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s+(?=\S)")
+#: A wire dateline ("HERAKLION, Greece, June 4 (Reuters) - ", "BOSTON (AP) — ").
+_DATELINE_RE = re.compile(r"^\s*[A-Z][A-Z .'-]{2,}(?:,[^()\n]{0,40})?\s*\((?:Reuters|AP|AFP|Bloomberg|dpa|UPI)\)"
+                          r"\s*[-\u2013\u2014]+\s*")
 _TAG_RE = re.compile(r"<[^<>]{1,200}>")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 _HYPHENS = ("-", "\u2010", "\u2011")
@@ -183,6 +188,8 @@ def terms_and_names(text: str, config: EngineConfig = ENGINE) -> tuple[dict[str,
     plain = normalize(text)
     if "<" in plain:
         plain = _TAG_RE.sub(" ", plain)  # markup in a capture says nothing about the facts reported
+    # A live blog's time stamp and a wire dateline say when and where it was filed, not what happened.
+    plain = _DATELINE_RE.sub("", _STAMP_RE.sub("", plain, count=1), count=1)
     found: list[tuple[str, int, float]]
     if any(hyphen in plain for hyphen in _HYPHENS):
         # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
