@@ -522,10 +522,9 @@ class Aligner:
                     break
         return self.extend(pairs, set(free_left) - taken[0], set(free_right) - taken[1])
 
-    def _candidates(self, free_left: Sequence[int], free_right: Sequence[int]
-                    ) -> tuple[dict[tuple[int, int], tuple[str, float]], dict[tuple[int, int], float]]:
-        """Judged candidate pairs, looked up from both sides through the rarest terms the other side also has,
-        and the near misses (enough shared terms to be half of a split sentence) with their term score."""
+    def lookup(self, free_left: Sequence[int], free_right: Sequence[int]) -> list[tuple[int, int]]:
+        """Candidate pairs, looked up from both sides through each sentence's rarest terms the other side also
+        has (a sentence's own rare words would find nothing), those sharing most of them first."""
         postings: tuple[defaultdict[str, list[int]], defaultdict[str, list[int]]] = (defaultdict(list),
                                                                                   defaultdict(list))
         for side, free in ((0, free_left), (1, free_right)):
@@ -536,9 +535,7 @@ class Aligner:
                      for side in (0, 1) for term in postings[side]}
         # Rarest first, ties by the term itself: one rank per term, so each lookup sorts with a C-level key.
         rank = {term: n for n, term in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
-        judged: dict[tuple[int, int], tuple[str, float]] = {}
-        near: dict[tuple[int, int], float] = {}
-        seen: dict[tuple[int, int], Evidence] = {}
+        found: dict[tuple[int, int], None] = {}
         for side, free in ((0, free_left), (1, free_right)):
             other = postings[1 - side]
             for n in free:
@@ -554,9 +551,17 @@ class Aligner:
                 least = min(looked, self.config.min_candidate_hits)
                 strong = [(-count, m) for m, count in hits.items() if count >= least]
                 for _, m in heapq.nsmallest(self.config.max_candidates, strong):
-                    ij = (n, m) if side == 0 else (m, n)
-                    if ij not in seen:
-                        seen[ij] = lexical(self.profile(0, ij[0]), self.profile(1, ij[1]), self.config)
+                    found[(n, m) if side == 0 else (m, n)] = None
+        return list(found)
+
+    def _candidates(self, free_left: Sequence[int], free_right: Sequence[int]
+                    ) -> tuple[dict[tuple[int, int], tuple[str, float]], dict[tuple[int, int], float]]:
+        """Judged candidate pairs (see ``lookup``), and the near misses (enough shared terms to be half of a split
+        sentence) with their term score."""
+        seen = {ij: lexical(self.profile(0, ij[0]), self.profile(1, ij[1]), self.config)
+                for ij in self.lookup(free_left, free_right)}
+        judged: dict[tuple[int, int], tuple[str, float]] = {}
+        near: dict[tuple[int, int], float] = {}
         embed_many([self.profile(side, n).text for ij, evidence in seen.items() if evidence.needs_meaning
                     for side, n in enumerate(ij)])
         for ij, evidence in seen.items():

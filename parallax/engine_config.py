@@ -25,7 +25,8 @@ class EngineConfig:
 
     # --- candidate lookup ---------------------------------------------------------------------------------------
     #: Rarest shared terms of a sentence used to look up candidates. Only terms the other side has count, so a
-    #: sentence's own rare words never crowd out the lookup (paraphrase recall 0.28 -> 0.93 on a 60-pair check).
+    #: sentence's own rare words never crowd out the lookup; looked up from both sides. Dev positives planted among
+    #: 30 other sentences are proposed 0.91 of the time, against 0.48 for the first lookup (bench.candidate_recall).
     rare_terms: int = 6
     #: A term in more unmatched sentences than this says nothing about which sentence pairs with which.
     max_postings: int = 60
