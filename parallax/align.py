@@ -297,9 +297,8 @@ def _embedder() -> Any:
         return None
 
 
-#: Sentence embeddings by sentence text (bounded: cleared when full).
+#: Sentence embeddings by sentence text (bounded by ENGINE.embedding_cache: cleared when full).
 _EMBEDDINGS: dict[str, Any] = {}
-_EMBEDDINGS_MAX = 20_000
 
 
 def embed_many(texts: Sequence[str]) -> None:
@@ -308,7 +307,7 @@ def embed_many(texts: Sequence[str]) -> None:
     model = _embedder() if missing else None
     if model is None:
         return
-    if len(_EMBEDDINGS) + len(missing) > _EMBEDDINGS_MAX:
+    if len(_EMBEDDINGS) + len(missing) > ENGINE.embedding_cache:
         _EMBEDDINGS.clear()
     # The tokenizer cannot encode lone surrogates: stand-ins keep the rest of the sentence's meaning.
     cleaned = [_SURROGATE_RE.sub("\ufffd", " ".join(t.split())) for t in missing]
@@ -330,7 +329,7 @@ def ordered_overlap(a_text: str, b_text: str) -> float:
     if not total:
         return 0.0
     encoder = Encoder()
-    runs = diff_codes(encoder.encode(left), encoder.encode(right), 0.05, semantic=False)
+    runs = diff_codes(encoder.encode(left), encoder.encode(right), ENGINE.small_diff_seconds, semantic=False)
     return 2 * sum(length for op, length in runs if op == "=") / total
 
 
@@ -639,7 +638,8 @@ class Aligner:
         """Pairs within one gap: identical keys in order, then replaced runs of equal length without substance."""
         encoder = Encoder()
         runs = diff_codes(encoder.encode([self.left[i].key for i in lefts]),
-                          encoder.encode([self.right[j].key for j in rights]), 0.05, semantic=False)
+                          encoder.encode([self.right[j].key for j in rights]), self.config.small_diff_seconds,
+                          semantic=False)
         out: list[Pair] = []
         a = b = 0
         pending: tuple[list[int], list[int]] = ([], [])

@@ -17,7 +17,7 @@ class EngineConfig:
     # --- substance: what may anchor, pair fuzzily or be flagged moved ---------------------------------------------
     #: Content words (letters, not a stopword) a sentence needs to anchor or pair by similarity. "94.", "Updated."
     #: and "Dear readers," have fewer; they pair only with an identical sentence in the same gap between anchors.
-    #: Chosen on the ranked-list case (tests/test_align.py): list numbers must not anchor.
+    #: Chosen on the ranked-list case (tests/test_align_pairing.py): list numbers must not anchor.
     min_substance_words: int = 2
     #: A credit or caption line ("Chris Marion/NBAE/Getty Images", "Hide Caption 9 of 16", "AFP contributed
     #: reporting") is treated as having no substance when it has at most this many words.
@@ -28,9 +28,11 @@ class EngineConfig:
     #: sentence's own rare words never crowd out the lookup; looked up from both sides. Dev positives planted among
     #: 30 other sentences are proposed 0.91 of the time, against 0.48 for the first lookup (bench.candidate_recall).
     rare_terms: int = 6
-    #: A term in more unmatched sentences than this says nothing about which sentence pairs with which.
+    #: A term in more unmatched sentences than this says nothing about which sentence pairs with which (bounds
+    #: the lookup on 1 MB inputs; chosen with the bench's 1 MB pair).
     max_postings: int = 60
-    #: Candidates scored per sentence, those sharing most rare terms first.
+    #: Candidates scored per sentence and side, those sharing most rare terms first (6: the seed pairs and the
+    #: candidate-recall bench lose nothing against 10; unrelated 100 KB texts score ~40% fewer pairs).
     max_candidates: int = 6
     #: Looked-up rare terms a candidate must hold (fewer only when the sentence has fewer): every tier needs
     #: several shared terms, and this halves the pairs scored between unrelated 100 KB texts.
@@ -98,6 +100,11 @@ class EngineConfig:
     whole_below: float = 0.4
     #: Anchoring identical sentences is cheap and everything builds on it, so it always gets this many seconds.
     anchor_floor: float = 0.1
+    #: Time limit of the small diffs inside pairing (word order of two sentences, identical lines in one gap):
+    #: a sentence pair diffs in microseconds; the limit only bounds pathological input.
+    small_diff_seconds: float = 0.05
+    #: Sentence embeddings kept per process (by sentence text; the cache is emptied when full). About 1 KB each.
+    embedding_cache: int = 20_000
 
 
 #: The configuration the engine runs with.
