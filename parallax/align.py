@@ -472,6 +472,11 @@ class Aligner:
     def anchors(self, seconds: float) -> list[Pair]:
         """Identical substantive sentences in order."""
         lefts, rights = self.substantive(0, self.active_left), self.substantive(1, self.active_right)
+        # Only keys both sides have can anchor: dropping the others leaves the same common subsequence and spares
+        # the diff its worst case (two unrelated texts).
+        shared = {self.left[i].key for i in lefts} & {self.right[j].key for j in rights}
+        lefts = [i for i in lefts if self.left[i].key in shared]
+        rights = [j for j in rights if self.right[j].key in shared]
         found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights], seconds)
         return [Pair(lefts[i], lefts[i] + 1, rights[j], rights[j] + 1, 1.0) for i, j in found]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from parallax import diffing, text
-from parallax.model import DEFAULT_IGNORE
 from parallax.diffing import (
     Encoder,
     Segment,
@@ -18,6 +17,7 @@ from parallax.diffing import (
     tokenize,
     whole_segments,
 )
+from parallax.model import DEFAULT_IGNORE
 
 NONE: frozenset[str] = frozenset()
 QUOTES = frozenset({"quotes"})

@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import left_side, right_side
-from parallax.model import KINDS
-from parallax.model import DEFAULT_IGNORE, IGNORABLE
+from parallax.model import DEFAULT_IGNORE, IGNORABLE, KINDS
 from parallax.text import build_document, plain_document
 
 UNITS = ("word", "char", "sentence")
