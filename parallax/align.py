@@ -6,10 +6,12 @@ back, so comparing B with A gives exactly the pairs, tiers and moved flags of A 
 
 from __future__ import annotations
 
+import atexit
 import heapq
 import itertools
 import os
 import re
+import shutil
 import tempfile
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -290,6 +292,7 @@ def _embedder() -> Any:
 
         shipped = Path(wordllama.__file__).parent / "tokenizers" / "l2_supercat_tokenizer_config.json"
         folder = Path(tempfile.mkdtemp(prefix="parallax-wordllama-")) / "tokenizers"
+        atexit.register(shutil.rmtree, folder.parent, True)
         folder.mkdir()
         os.symlink(shipped, folder / shipped.name)
         return WordLlama.load(cache_dir=folder.parent, disable_download=True)
