@@ -191,7 +191,10 @@ def terms_and_names(text: str, config: EngineConfig = ENGINE) -> tuple[dict[str,
     if "<" in plain:
         plain = _TAG_RE.sub(" ", plain)  # markup in a capture says nothing about the facts reported
     # A live blog's time stamp and a wire dateline say when and where it was filed, not what happened.
-    plain = _DATELINE_RE.sub("", _STAMP_RE.sub("", plain, count=1), count=1)
+    if plain.lstrip()[:1].isdigit():
+        plain = _STAMP_RE.sub("", plain, count=1)
+    if "(" in plain[:80]:
+        plain = _DATELINE_RE.sub("", plain, count=1)
     found: list[tuple[str, int, float]]
     if any(hyphen in plain for hyphen in _HYPHENS):
         # A hyphenated compound's parts and its joined form each count half, so "anti-tank" meets "antitank" and
@@ -644,6 +647,13 @@ class Aligner:
 
     def _fill(self, lefts: list[int], rights: list[int]) -> list[Pair]:
         """Pairs within one gap: identical keys in order, then replaced runs of equal length without substance."""
+        if not {self.left[i].key for i in lefts} & {self.right[j].key for j in rights}:
+            # Nothing identical: the whole gap is one replaced run (no diff needed, which unrelated texts make slow).
+            if len(lefts) == len(rights) and all(self._filler(0, i) for i in lefts) and all(
+                    self._filler(1, j) for j in rights):
+                return [Pair(i, i + 1, j, j + 1, dice(self.profile(0, i).surface, self.profile(1, j).surface),
+                             tier="changed") for i, j in zip(lefts, rights, strict=True)]
+            return []
         encoder = Encoder()
         runs = diff_codes(encoder.encode([self.left[i].key for i in lefts]),
                           encoder.encode([self.right[j].key for j in rights]), self.config.small_diff_seconds,
