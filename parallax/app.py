@@ -15,6 +15,7 @@ from . import __version__
 from .cache import make_cache
 from .config import load_settings, trusted_hosts
 from .corpus import CorpusStore
+from .memo import Memo
 from .web import register
 from .web.ops import PrefixMiddleware
 
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                                     settings["CORPUS_RESCAN_SECONDS"])
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
                                                    settings["CACHE_TTL"])
+    app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app
     register(app)
     if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME
         app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings["URL_PREFIX"])  # type: ignore[method-assign]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -20,10 +19,9 @@ from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from cachetools import LRUCache, cached
-
 from .align import Profile, cut_sentences, judge, profile
 from .corpus import Source
+from .memo import Memo
 from .model import DEFAULT_IGNORE
 from .text import WORD_RE, fold
 
@@ -39,10 +37,6 @@ MAX_CANDIDATES = 400
 REWORDED_TERMS = 6
 #: Sentences judged per sentence as possible rewordings (those sharing most rare terms first).
 REWORDED_CANDIDATES = 8
-#: Prepared sources kept in memory, counted in characters of sentence text, so memory is bounded whatever the
-#: sources' sizes: a prepared source (sentences plus word and bigram sets) takes ~55 bytes per character, so this
-#: is ~160 MiB at most, room for a 2 MB source or ~700 articles of 4,000 characters.
-PREPARED_CHARS = 3_000_000
 #: Sentences matched between two looks at the clock when a deadline is set.
 CLOCK_EVERY = 64
 
@@ -71,6 +65,10 @@ class Prepared:
     published: str
     sentences: tuple[Sent, ...]
     shingles: frozenset[int]
+
+    def weight(self) -> int:
+        """Its weight in the memo: characters of its sentences (at least 1), so memory stays bounded by size."""
+        return sum(len(s.text) for s in self.sentences) + 1
 
 
 @dataclass(frozen=True)
@@ -117,20 +115,13 @@ def _prepared_key(source: Source) -> tuple[str, str, str, str]:
     return (source.id, source.content_key, source.outlet, source.published)
 
 
-def _prepared_size(prepared: Prepared) -> int:
-    """A prepared source's weight in the cache: characters of its sentences (at least 1)."""
-    return sum(len(s.text) for s in prepared.sentences) + 1
+def prepare(source: Source, memo: Memo | None = None) -> Prepared:
+    """Sentences and shingles of one source (memoised per id, content key, outlet and published date).
 
-
-# Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
-_PREPARED: LRUCache[tuple[str, str, str, str], Prepared] = LRUCache(maxsize=PREPARED_CHARS,
-                                                                    getsizeof=_prepared_size)
-_PREPARED_LOCK = threading.Lock()
-
-
-@cached(_PREPARED, key=_prepared_key, lock=_PREPARED_LOCK)
-def prepare(source: Source) -> Prepared:
-    """Sentences and shingles of one source (cached per id, content key, outlet and published date)."""
+    Keyed on strings only, never on the Source: a memo entry must not keep an old (up to 2 MB) body alive.
+    """
+    if memo is not None:
+        return memo.get("prepared", _prepared_key(source), lambda: prepare(source))
     document = source.document(DEFAULT_IGNORE)
     starts = sorted(p.start for p in document.passages)
     sents: list[Sent] = []
@@ -398,16 +389,11 @@ def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, str, str, str], ...
     return tuple(_prepared_key(s) for s in sources)
 
 
-_MODELS: LRUCache[tuple[tuple[str, str, str, str], ...], StoryModel] = LRUCache(maxsize=16)
-_MODELS_LOCK = threading.Lock()
-_SIMILARITY: LRUCache[tuple[str, ...], list[list[float]]] = LRUCache(maxsize=256)
-_SIMILARITY_LOCK = threading.Lock()
-
-
-def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: float = math.inf) -> StoryModel:
+def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: float = math.inf,
+                memo: Memo | None = None) -> StoryModel:
     """Compute the overview data of a list of sources (uncached); matching stops at the deadline (``budget`` names
     the seconds it stands for in the note)."""
-    prepared = tuple(prepare(s) for s in sources)
+    prepared = tuple(prepare(s, memo) for s in sources)
     matrix = similarity_matrix(prepared)
     index = SentenceIndex(prepared)
     orders = {"date": date_order(prepared), "cluster": cluster_order(matrix)}
@@ -417,48 +403,29 @@ def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: f
     return StoryModel(prepared, matrix, orders, index, unique, limits)
 
 
-class _CutShort(Exception):
-    """Raised inside the cached builder so a model cut short by the deadline is returned but never cached."""
-
-    def __init__(self, model: StoryModel) -> None:
-        super().__init__("cut short")
-        self.model = model
-
-
-@cached(_MODELS, key=lambda sources, budget, deadline: _memo_key(sources), lock=_MODELS_LOCK)
-def _whole_model(sources: Sequence[Source], budget: float, deadline: float) -> StoryModel:
-    """The overview data, cached only when whole."""
-    model = build_model(sources, budget, deadline)
-    if model.limits:
-        raise _CutShort(model)
-    return model
-
-
-def story_model(sources: Sequence[Source], budget: float = math.inf, deadline: float | None = None) -> StoryModel:
-    """The overview data of a story's sources, cached per corpus state (ids, content keys and metadata).
+def story_model(sources: Sequence[Source], budget: float = math.inf, deadline: float | None = None,
+                memo: Memo | None = None) -> StoryModel:
+    """The overview data of a story's sources, memoised per corpus state (ids, content keys and metadata).
 
     Matching stops ``budget`` seconds from now (or at ``deadline``, a ``time.monotonic()`` value, when given); a
     model cut short says so in ``limits`` and is built again next time rather than kept.
     """
     end = deadline if deadline is not None else time.monotonic() + budget
-    try:
-        return _whole_model(sources, budget, end)
-    except _CutShort as cut:
-        return cut.model
+    if memo is None:
+        return build_model(sources, budget, end)
+    return memo.get("models", _memo_key(sources), lambda: build_model(sources, budget, end, memo),
+                    keep=lambda model: not model.limits)
 
 
-def clear_models() -> None:
-    """Forget every cached story model (benchmarks start cold)."""
-    _whole_model.cache_clear()
-
-
-@cached(_SIMILARITY, key=lambda sources: tuple(s.content_key for s in sources), lock=_SIMILARITY_LOCK)
-def similarity(sources: Sequence[Source]) -> list[list[float]]:
+def similarity(sources: Sequence[Source], memo: Memo | None = None) -> list[list[float]]:
     """Just the similarity matrix of a story's sources (as ``story_model(sources).matrix``), for the index page.
 
-    Cheap: cached per the sources' content keys (the matrix reads nothing else) and built from the cached
+    Cheap: memoised per the sources' content keys (the matrix reads nothing else) and built from the memoised
     ``prepare``, without the sentence index, unique passages or orders. The result is shared: do not mutate it.
     """
     if len(sources) < 2:
         return [[1.0] * len(sources) for _ in sources]
-    return similarity_matrix([prepare(s) for s in sources])
+    if memo is None:
+        return similarity_matrix([prepare(s) for s in sources])
+    return memo.get("similarity", tuple(s.content_key for s in sources),
+                    lambda: similarity_matrix([prepare(s, memo) for s in sources]))

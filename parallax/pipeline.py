@@ -18,6 +18,7 @@ from . import overview, quotes
 from .cache import cached, comparison_key
 from .compare import CompareOptions, compare
 from .corpus import Source
+from .memo import Memo
 from .summary import summarise
 
 
@@ -136,7 +137,8 @@ class StoryOverview:
 
 
 def story_overview(sources: list[Source], base: int, options: CompareOptions, cache: BaseCache,
-                   max_anchored: int, budget: float = math.inf, deadline: float | None = None) -> StoryOverview:
+                   max_anchored: int, budget: float = math.inf, deadline: float | None = None,
+                   memo: Memo | None = None) -> StoryOverview:
     """Everything the story page shows, for these sources with ``base`` as the coverage base.
 
     Coverage links jump to the exact comparison row only up to ``max_anchored`` sources (one engine run per carrier).
@@ -144,7 +146,7 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
     ``time.monotonic()`` value); what was left out is said in ``limits``.
     """
     end = deadline if deadline is not None else time.monotonic() + budget
-    model = overview.story_model(sources, budget, end)
+    model = overview.story_model(sources, budget, end, memo)
     limits = list(model.limits)
     found, whole = model.coverage_within(base, end)
     if not whole:
@@ -158,5 +160,10 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
                           f"{len(carriers)} sources open their comparison at the top, not at the passage")
             break
         anchors[k] = row_anchors(sources[base], sources[k], options, cache)
-    groups, phrases = quotes.story_quotes(sources)
+    groups, phrases = quotes.story_quotes(sources, memo)
     return StoryOverview(model, base, found, anchors, groups, phrases, limits)
+
+
+def similarity(sources: list[Source], memo: Memo | None = None) -> list[list[float]]:
+    """How alike a story's sources are (shared three-word phrases), for the index's "closest source"."""
+    return overview.similarity(sources, memo)

@@ -7,17 +7,16 @@ such as “sensitive” or “pay a price”) are kept apart as *phrases* and ne
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 import snowballstemmer
-from cachetools import LRUCache, cached
 
 from .corpus import Source
 from .diffing import Segment, token_segments
+from .memo import Memo
 from .model import DEFAULT_IGNORE
 from .overview import dice
 from .text import WORD_RE, fold, word_count
@@ -458,20 +457,19 @@ def _source_key(source: Source) -> tuple[str, str, str]:
 
 
 # Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
-_EXTRACTED: LRUCache[tuple[str, str, str], tuple[Quote, ...]] = LRUCache(maxsize=4096)
-_EXTRACTED_LOCK = threading.Lock()
-_STORIES: LRUCache[tuple[tuple[str, str, str], ...], tuple[list[QuoteGroup], list[Phrase]]] = LRUCache(maxsize=16)
-_STORIES_LOCK = threading.Lock()
+def source_quotes(source: Source, memo: Memo | None = None) -> tuple[Quote, ...]:
+    """Quotes of one source, memoised per id, content key and outlet."""
+    if memo is None:
+        return tuple(extract(source))
+    return memo.get("quotes", _source_key(source), lambda: tuple(extract(source)))
 
 
-@cached(_EXTRACTED, key=_source_key, lock=_EXTRACTED_LOCK)
-def _extract_cached(source: Source) -> tuple[Quote, ...]:
-    """Quotes of one source, cached per id, content key and outlet."""
-    return tuple(extract(source))
+def story_quotes(sources: Sequence[Source], memo: Memo | None = None) -> tuple[list[QuoteGroup], list[Phrase]]:
+    """Quote groups and phrases of a story, memoised per corpus state (ids, content keys and outlets, in order)."""
+    def build() -> tuple[list[QuoteGroup], list[Phrase]]:
+        quotes = [q for source in sources for q in source_quotes(source, memo)]
+        return group_quotes(quotes), phrases(quotes)
 
-
-@cached(_STORIES, key=lambda sources: tuple(_source_key(s) for s in sources), lock=_STORIES_LOCK)
-def story_quotes(sources: Sequence[Source]) -> tuple[list[QuoteGroup], list[Phrase]]:
-    """Quote groups and phrases of a story, cached per corpus state (ids, content keys and outlets, in order)."""
-    quotes = [q for source in sources for q in _extract_cached(source)]
-    return group_quotes(quotes), phrases(quotes)
+    if memo is None:
+        return build()
+    return memo.get("story_quotes", tuple(_source_key(s) for s in sources), build)

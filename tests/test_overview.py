@@ -14,6 +14,7 @@ from flask import Flask
 
 from parallax import overview, quotes
 from parallax.corpus import Corpus, Source, load_corpus
+from parallax.memo import Memo
 from tests.conftest import BUNDLED, STORY
 
 
@@ -107,13 +108,25 @@ def test_unique_content(model: overview.StoryModel) -> None:
 
 
 def test_model_cached_per_corpus_state(seed: Corpus) -> None:
-    """The same sources give the same model object; an edited body gives a new one."""
+    """The same sources give the same model object from one memo; an edited body gives a new one."""
     sources = seed.story_sources(STORY)
-    first = overview.story_model(sources)
-    assert overview.story_model(list(sources)) is first
+    memo = Memo()
+    first = overview.story_model(sources, memo=memo)
+    assert overview.story_model(list(sources), memo=memo) is first
+    assert overview.story_model(list(sources), memo=Memo()) is not first  # another app's memo: its own model
+    assert overview.story_model(list(sources)) is not first  # no memo: computed afresh
     edited = [dataclasses.replace(sources[0], body=sources[0].body + "\nA new line.", sha256="x" * 64),
               *sources[1:]]
-    assert overview.story_model(edited) is not first
+    assert overview.story_model(edited, memo=memo) is not first
+
+
+def test_each_app_owns_its_memo(make_app: Callable[..., Flask]) -> None:
+    """Two apps never share derived data: each has its own memo, which fills as its pages are read."""
+    first, second = make_app(), make_app()
+    assert first.extensions["parallax.memo"] is not second.extensions["parallax.memo"]
+    assert first.test_client().get(f"/stories/{STORY}.json").status_code == 200
+    models = first.extensions["parallax.memo"]._caches["models"]
+    assert len(models) == 1 and len(second.extensions["parallax.memo"]._caches["models"]) == 0
 
 
 def test_shingles_and_dice() -> None:
@@ -148,14 +161,15 @@ _BODY_B = ("The council met on Monday to discuss the new harbour bridge.\n\n"
 def test_front_matter_edit_with_the_same_body_is_never_served_stale() -> None:
     """Adding boilerplate_from (same body, same sha256) changes the overview and the quotes; so does an outlet."""
     a, b = _source("a", _BODY_A), _source("b", _BODY_B)
-    before_model, before_quotes = overview.story_model([a, b]), quotes.story_quotes([a, b])
+    memo = Memo()
+    before_model, before_quotes = overview.story_model([a, b], memo=memo), quotes.story_quotes([a, b], memo)
     unique_before = " ".join(s.text for run in before_model.unique[0] for s in run)
     assert "newsletter" in unique_before
     assert any("change the whole city" in g.variants[0].text for g in before_quotes[0])
     # The quote paragraph onwards becomes boilerplate: neither the overview nor the quotes may still show it.
     edited = dataclasses.replace(a, boilerplate_from="“This bridge")
     assert edited.sha256 == a.sha256 and edited.content_key != a.content_key
-    after_model, after_quotes = overview.story_model([edited, b]), quotes.story_quotes([edited, b])
+    after_model, after_quotes = overview.story_model([edited, b], memo=memo), quotes.story_quotes([edited, b], memo)
     assert after_model is not before_model
     assert all(s.boilerplate for s in after_model.prepared[0].sentences[1:])
     assert "newsletter" not in " ".join(s.text for run in after_model.unique[0] for s in run)
@@ -172,16 +186,18 @@ def test_caches_are_keyed_on_content_not_on_the_source_object() -> None:
     a = _source("a", _BODY_A)
     again = dataclasses.replace(a, path="moved/a.txt", title="A new headline", captured="2024-01-01T00:00:00")
     assert again is not a and again != a
-    assert overview.prepare(again) is overview.prepare(a)
-    assert quotes._extract_cached(again) is quotes._extract_cached(a)
+    memo = Memo()
+    assert overview.prepare(again, memo) is overview.prepare(a, memo)
+    assert quotes.source_quotes(again, memo) is quotes.source_quotes(a, memo)
 
 
 def test_caches_do_not_keep_sources_alive() -> None:
     """No cache holds a Source (and its up to 2 MB body) once the corpus has let go of it."""
     a, b = _source("gone-a", _BODY_A + "Gone.\n"), _source("gone-b", _BODY_B + "Gone.\n")
-    overview.story_model([a, b])
-    overview.similarity([a, b])
-    quotes.story_quotes([a, b])
+    memo = Memo()
+    overview.story_model([a, b], memo=memo)
+    overview.similarity([a, b], memo)
+    quotes.story_quotes([a, b], memo)
     refs = [weakref.ref(a), weakref.ref(b)]
     del a, b
     gc.collect()
@@ -191,12 +207,13 @@ def test_caches_do_not_keep_sources_alive() -> None:
 def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> None:
     """overview.similarity: the story model's matrix without building the model, cached per content keys."""
     sources = seed.story_sources(STORY)
-    matrix = overview.similarity(sources)
+    memo = Memo()
+    matrix = overview.similarity(sources, memo)
     assert matrix == overview.build_model(sources).matrix
-    assert overview.similarity(list(sources)) is matrix
+    assert overview.similarity(list(sources), memo) is matrix
     edited = [dataclasses.replace(sources[0], body=sources[0].body + "\nA new line.", sha256="y" * 64),
               *sources[1:]]
-    assert overview.similarity(edited) is not matrix
+    assert overview.similarity(edited, memo) is not matrix
     assert overview.similarity(sources[:1]) == [[1.0]]
     assert overview.similarity([]) == []
 
@@ -248,15 +265,15 @@ def test_repeated_sentences_cost_linear_index_reads(seed: Corpus) -> None:
 
 def test_overview_past_its_deadline_says_so_and_is_not_cached(seed: Corpus) -> None:
     sources = seed.story_sources(STORY)
-    overview.clear_models()
-    cut = overview.story_model(sources, 0.5, deadline=time.monotonic() - 1)
+    memo = Memo()
+    cut = overview.story_model(sources, 0.5, deadline=time.monotonic() - 1, memo=memo)
     total = overview.matchable(cut.prepared)
     assert len(cut.limits) == 1
     assert cut.limits[0] == (f"time budget of 0.5 s reached: unique content checked {overview.CLOCK_EVERY - 1} of "
                              f"{total:,} passages; the rest are not listed")
-    whole = overview.story_model(sources)
+    whole = overview.story_model(sources, memo=memo)
     assert whole is not cut and whole.limits == ()
-    assert overview.story_model(sources, 0.0, deadline=time.monotonic() - 1) is whole  # a whole model is reused
+    assert overview.story_model(sources, 0.0, deadline=time.monotonic() - 1, memo=memo) is whole  # reused whole
     base = [p.id for p in whole.prepared].index("press-tv")
     passages, done = whole.coverage_within(base, time.monotonic() - 1)
     assert done is (len(passages) == overview.matchable(whole.prepared[base:base + 1]))
@@ -264,13 +281,11 @@ def test_overview_past_its_deadline_says_so_and_is_not_cached(seed: Corpus) -> N
 
 def test_story_page_reports_the_time_budget(make_app: Callable[..., Flask]) -> None:
     client = make_app(OVERVIEW_TIME_BUDGET=0.0).test_client()
-    overview.clear_models()
     data = client.get(f"/stories/{STORY}.json").get_json()
     assert data["limits"] and all(note.startswith("time budget of 0 s reached") for note in data["limits"])
     page = client.get(f"/stories/{STORY}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert 'class="px-limit" role="note">time budget of 0 s reached' in page.get_data(as_text=True)
-    overview.clear_models()
     relaxed = make_app().test_client().get(f"/stories/{STORY}.json")
     assert relaxed.status_code == 200 and relaxed.get_json()["limits"] == []
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from .. import digest, model, overview, pipeline, text
+from .. import digest, model, pipeline, text
 from ..compare import CompareOptions
 from ..corpus import Corpus, Source
 from ..model import UNITS, VIEWS
@@ -34,7 +34,7 @@ def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
 def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
     """Summaries of a story's sources, each naming the source closest to it (shared three-word phrases)."""
     summaries = [source_summary(s, corpus_) for s in sources]
-    matrix = overview.similarity(sources)
+    matrix = pipeline.similarity(sources, current_app.extensions["parallax.memo"])
     for i, summary in enumerate(summaries):
         others = [(matrix[i][j], j) for j in range(len(sources)) if j != i]
         value, j = max(others, default=(0.0, -1))

@@ -214,7 +214,8 @@ def story_data(story: str) -> dict[str, Any]:
                              max_chars=current_app.config["COMPARE_MAX_CHARS"])
     computed = pipeline.story_overview(sources, ids.index(base_id), options,
                                        current_app.extensions["parallax.cache"], MAX_ANCHORED,
-                                       budget=budget, deadline=deadline)
+                                       budget=budget, deadline=deadline,
+                                       memo=current_app.extensions["parallax.memo"])
     chosen = group_versions(computed.model.orders[order], sources)
     labels = short_labels(sources)
     articles: dict[str, list[str]] = {}
