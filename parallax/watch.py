@@ -40,11 +40,11 @@ from . import feeds, ingest, state
 from .config import load_settings
 from .corpus import MAX_SLUG_LENGTH, SLUG_RE, CorpusStore, Source
 from .fetch import FetchError, _check_url
+from .manage import ORIGINALS  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
 from .refetch import Fetched, fetch_conditional
 
 log = logging.getLogger("parallax.watch")
 
-ORIGINALS = ".originals"  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
 MAX_INTERVAL = 30 * 86_400
 MAX_FEED_LIMIT = 500
 MAX_ROUNDS = 50  # claim rounds per cycle (feeds add due articles, fetched in the next round of the same cycle)

@@ -8,7 +8,8 @@ from typing import Any
 
 from .. import text
 
-EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add")
+EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
+                 "parallax.web.manage")
 KINDS = ["same", "changed", "moved", "left_only", "right_only"]
 OPS = ["equal", "delete", "insert"]
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}

@@ -1,0 +1,189 @@
+"""Managing sources: edit metadata, move to the trash and restore, and the page a watched version was fetched from."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from .. import manage, state, watch
+from .editors import csrf_refusal, write_refusal
+from .pages import get_source
+from .render import corpus, error_response, page, respond
+from .watches import form_data, no_store, state_db
+
+bp = Blueprint("manage", __name__)
+log = logging.getLogger("parallax.manage")
+
+STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
+
+
+def root() -> Path:
+    """The corpus folder."""
+    return Path(current_app.config["CORPUS_DIR"]).resolve()
+
+
+def audit(action: str, subject: str, detail: str) -> None:
+    """Log an editor's change to the server log and the state database's audit table."""
+    log.info("%s %s: %s", action, subject, detail)
+    with state.opened(state_db()) as conn:
+        state.log_event(conn, action, subject, detail)
+
+
+def _refusal() -> BaseResponse | None:
+    """A CSRF or editor-token refusal for a form post, or None."""
+    refusal = csrf_refusal()
+    if refusal:
+        return error_response(400, refusal)
+    refusal = write_refusal(api=False)
+    return error_response(403, refusal) if refusal else None
+
+
+def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str = "",
+               digest: str | None = None) -> dict[str, Any]:
+    """The edit form's data: current (or submitted) values, the file's digest and the stories to choose from."""
+    current = corpus()
+    source = get_source(current, source_id)
+    path = root() / source.path
+    base = {"outlet": source.outlet, "title": source.title, "published": source.published,
+            "captured": source.captured, "story": source.story, "boilerplate": "\n".join(source.boilerplate)}
+    return {"source": {"id": source.id, "path": source.path, "story": source.story, "outlet": source.outlet or None,
+                       "title": source.title or None, "href": url_for("pages.source", source_id=source.id)},
+            "form": values or base, "digest": digest or manage.file_digest(path), "error": error,
+            "stories": sorted(current.stories), "fields": list(manage.EDITABLE)}
+
+
+@page(bp, "/sources/<slug:source_id>/edit")
+def edit_form(source_id: str) -> Response:
+    """The metadata of a source as a form (the text itself cannot be edited: add a new version instead)."""
+    return no_store(respond("edit.html", form_data(_edit_data(source_id))))
+
+
+@bp.post("/sources/<slug:source_id>/edit")
+def edit_save(source_id: str) -> BaseResponse:
+    """Rewrite the front matter of the source's file; the body stays byte for byte."""
+    refused = _refusal()
+    if refused:
+        return refused
+    current = corpus()
+    source = get_source(current, source_id)
+    values = {name: request.form.get(name, "") for name in manage.EDITABLE}
+    digest = request.form.get("digest", "")
+    try:
+        new_path = manage.edit_source(root(), source, values, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+    except manage.ManageError as error:
+        data = _edit_data(source_id, values, str(error), digest if error.kind != "conflict" else None)
+        return no_store(respond("edit.html", form_data(data), STATUS[error.kind]))
+    current_app.extensions["parallax.corpus"].invalidate()
+    changed = [f"{k}={v!r}" for k, v in values.items() if str(v) != str(_edit_value(source, k))]
+    audit("edit", source.id, f"{source.path} -> {new_path}: " + (", ".join(changed) or "no change"))
+    flash(f"Saved the details of '{source.id}'.")
+    return redirect(url_for("pages.source", source_id=source.id), 303)
+
+
+def _edit_value(source: Any, name: str) -> str:
+    """A source's current value of an editable field, as the form shows it."""
+    return "\n".join(source.boilerplate) if name == "boilerplate" else str(getattr(source, name) or "")
+
+
+@bp.post("/sources/<slug:source_id>/remove")
+def remove(source_id: str) -> BaseResponse:
+    """Move the source's file to the trash (it can be restored from /trash)."""
+    refused = _refusal()
+    if refused:
+        return refused
+    source = get_source(corpus(), source_id)
+    try:
+        entry = manage.remove_source(root(), source)
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id}")
+    flash(f"Moved '{source.id}' to the trash.")
+    return redirect(url_for("manage.trash"), 303)
+
+
+@page(bp, "/trash")
+def trash() -> Response:
+    """Removed sources, each with a restore button, and the latest editor changes."""
+    entries = [{**e.to_dict(), "restore": url_for("manage.restore", trash_id=e.trash_id)}
+               for e in manage.list_trash(root())]
+    recent: list[dict[str, str]] = []
+    if state_db().exists():
+        with state.opened(state_db()) as conn:
+            recent = state.events(conn, 30)
+    return no_store(respond("trash.html", form_data({"entries": entries, "events": recent})))
+
+
+@bp.post("/trash/<trash_id>/restore")
+def restore(trash_id: str) -> BaseResponse:
+    """Put a removed source back in its story."""
+    refused = _refusal()
+    if refused:
+        return refused
+    try:
+        entry = manage.restore_source(root(), trash_id, corpus())
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path}")
+    flash(f"Restored '{entry.source_id}'.")
+    return redirect(url_for("pages.source", source_id=entry.source_id), 303)
+
+
+@bp.get("/sources/<slug:source_id>/original-page")
+def original_page(source_id: str) -> Response:
+    """The page a watched version was extracted from, as plain text in a sandbox: shown, never run."""
+    source = get_source(corpus(), source_id)
+    raw = watch.read_original(root(), source)
+    if raw is None:
+        return error_response(404, f"No fetched page is kept for '{source_id}' (only the watcher keeps one).")
+    try:
+        raw.decode("utf-8")
+        mimetype = "text/plain; charset=utf-8"
+    except UnicodeDecodeError:
+        mimetype = "text/plain"
+    response = Response(raw, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Content-Disposition"] = f'inline; filename="{source_id}.html.txt"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_global()
+def original_page_href(source_id: str) -> str | None:
+    """The link to the page a source was fetched from, when one is kept (for the source page)."""
+    source = corpus().get(source_id)
+    if source is None or not watch.original_path(root(), source).exists():
+        return None
+    return url_for("manage.original_page", source_id=source_id)
+
+
+_ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+_ID = {"name": "id", "in": "path", "required": True,
+       "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/sources/{id}/edit.json": {"get": {
+        "summary": "A source's editable metadata and the digest of its file (edits of a changed file are refused)",
+        "operationId": "sourceEdit", "parameters": [_ID],
+        "responses": {"200": {"description": "Editable fields.", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"source": {"type": "object"}, "form": {"type": "object"},
+                                             "digest": {"type": "string"}}, "required": ["source", "form", "digest"]}}}},
+            "404": _ERROR}}},
+    "/trash.json": {"get": {
+        "summary": "Removed sources that can be restored, and the latest editor changes", "operationId": "trash",
+        "responses": {"200": {"description": "The trash.", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object"}},
+                                             "events": {"type": "array", "items": {"type": "object"}}},
+            "required": ["entries", "events"]}}}}}}},
+    "/sources/{id}/original-page": {"get": {
+        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run)",
+        "operationId": "originalPage", "parameters": [_ID],
+        "responses": {"200": {"description": "The fetched page.", "content": {"text/plain": {"schema": {
+            "type": "string"}}}}, "404": _ERROR}}},
+}
