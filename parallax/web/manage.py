@@ -172,8 +172,8 @@ OPENAPI_PATHS: dict[str, Any] = {
         "summary": "A source's editable metadata and the digest of its file (edits of a changed file are refused)",
         "operationId": "sourceEdit", "parameters": [_ID],
         "responses": {"200": {"description": "Editable fields.", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"source": {"type": "object"}, "form": {"type": "object"},
-                                             "digest": {"type": "string"}}, "required": ["source", "form", "digest"]}}}},
+            "type": "object", "required": ["source", "form", "digest"],
+            "properties": {"source": {"type": "object"}, "form": {"type": "object"}, "digest": {"type": "string"}}}}}},
             "404": _ERROR}}},
     "/trash.json": {"get": {
         "summary": "Removed sources that can be restored, and the latest editor changes", "operationId": "trash",

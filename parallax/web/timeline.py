@@ -18,8 +18,9 @@ bp = Blueprint("timeline", __name__)
 
 def _options() -> CompareOptions:
     """The default comparison options (what the comparison page opens with)."""
-    return CompareOptions(unit="word", ignore=text.DEFAULT_IGNORE, time_budget=current_app.config["COMPARE_TIME_BUDGET"],
-                          max_chars=current_app.config["COMPARE_MAX_CHARS"])
+    cfg = current_app.config
+    return CompareOptions(unit="word", ignore=text.DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
+                          max_chars=cfg["COMPARE_MAX_CHARS"])
 
 
 def noted_headlines(article: str) -> list[dict[str, str]]:

@@ -1,4 +1,4 @@
-"""Watch lists: the articles and feeds the watcher fetches, per story and in all; forms and a JSON API to change them."""
+"""Watch lists: the articles and feeds the watcher fetches, per story and in all; forms and a JSON API."""
 
 from __future__ import annotations
 
