@@ -45,6 +45,7 @@ from .refetch import Fetched, fetch_conditional
 
 log = logging.getLogger("parallax.watch")
 
+CAPTURE_PREFIX = "watched: "  # the capture note of every version the watcher stores (it keeps the page too)
 MAX_INTERVAL = 30 * 86_400
 MAX_FEED_LIMIT = 500
 MAX_ROUNDS = 50  # claim rounds per cycle (feeds add due articles, fetched in the next round of the same cycle)
@@ -285,8 +286,8 @@ class Watcher:
     def _store_version(self, watch: state.Watch, fetched: Fetched) -> tuple[str, str, str]:
         """Extract the article and store it when its text changed: ('stored' | 'headline' | 'unchanged', id, note)."""
         html = ingest.decode_html(fetched.body, fetched.charset)
-        extracted = ingest.from_html(html, fetched.url, capture=f"watched: fetched from {fetched.url}; article "
-                                                                  "text extracted by trafilatura")
+        extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
+                                                                  "article text extracted by trafilatura")
         with self._saving():
             self.store.invalidate()
             current = self.store.get()

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import manage, state, watch
@@ -76,7 +76,8 @@ def edit_save(source_id: str) -> BaseResponse:
         new_path = manage.edit_source(root(), source, values, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
     except manage.ManageError as error:
         data = _edit_data(source_id, values, str(error), digest if error.kind != "conflict" else None)
-        return no_store(respond("edit.html", form_data(data), STATUS[error.kind]))
+        page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), STATUS[error.kind])
+        return no_store(page_)
     current_app.extensions["parallax.corpus"].invalidate()
     changed = [f"{k}={v!r}" for k, v in values.items() if str(v) != str(_edit_value(source, k))]
     audit("edit", source.id, f"{source.path} -> {new_path}: " + (", ".join(changed) or "no change"))
@@ -157,8 +158,8 @@ def original_page(source_id: str) -> Response:
 def original_page_href(source_id: str) -> str | None:
     """The link to the page a source was fetched from, when one is kept (for the source page)."""
     source = corpus().get(source_id)
-    if source is None or not watch.original_path(root(), source).exists():
-        return None
+    if source is None or not source.capture.startswith(watch.CAPTURE_PREFIX):
+        return None  # decided from the file alone, so a cached page never goes stale
     return url_for("manage.original_page", source_id=source_id)
 
 
