@@ -217,7 +217,8 @@ def add_watch(conn: sqlite3.Connection, story: str, kind: str, url: str, interva
     except sqlite3.IntegrityError:
         raise StateError(f"story '{story}' already watches {url}") from None
     found = get_watch(conn, int(cursor.lastrowid or 0))
-    assert found is not None  # noqa: S101 - just inserted
+    if found is None:
+        raise StateError(f"the watch of {url} was removed while it was being added")
     return found
 
 

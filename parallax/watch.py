@@ -47,6 +47,7 @@ log = logging.getLogger("parallax.watch")
 
 CAPTURE_PREFIX = "watched: "  # the capture note of every version the watcher stores (it keeps the page too)
 MAX_INTERVAL = 30 * 86_400
+_URL_UNSAFE = frozenset('<>"{}|\\^`')
 MAX_FEED_LIMIT = 500
 MAX_ROUNDS = 50  # claim rounds per cycle (feeds add due articles, fetched in the next round of the same cycle)
 
@@ -90,6 +91,9 @@ def cosmetic_hash(body: str, title: str = "") -> str:
 def check_watch_url(url: str) -> str:
     """The URL trimmed, or StateError when it is not an http(s) URL the fetcher would try."""
     url = url.strip()
+    bad = next((c for c in url if c in _URL_UNSAFE or c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        raise state.StateError(f"the URL contains {bad!r}, which must be percent-encoded")
     try:
         _check_url(url)
     except FetchError as error:

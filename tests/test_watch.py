@@ -251,7 +251,9 @@ def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) 
     (("Not A Slug", "article", "http://example.com/x", 60), "slug"),
     ((STORY, "page", "http://example.com/x", 60), "kind"),
     ((STORY, "article", "http://example.com/x", 5), "interval"),
-    ((STORY, "article", "http://user:pw@example.com/x", 60), "password")])
+    ((STORY, "article", "http://user:pw@example.com/x", 60), "password"),
+    ((STORY, "article", "http://example.com/<script>", 60), "percent-encoded"),
+    ((STORY, "article", "http://example.com/a b", 60), "percent-encoded")])
 def test_bad_watches_are_refused_with_a_reason(corpus_dir: Path, args: tuple[Any, ...], message: str) -> None:
     settings = load_settings({}, {"CORPUS_DIR": str(corpus_dir)})
     with state.opened(state.db_path(corpus_dir)) as conn, pytest.raises(state.StateError, match=message):

@@ -182,9 +182,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             "type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object"}},
                                              "events": {"type": "array", "items": {"type": "object"}}},
             "required": ["entries", "events"]}}}}}}},
-    "/sources/{id}/original-page": {"get": {
-        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run)",
-        "operationId": "originalPage", "parameters": [_ID],
+    "/sources/{source_id}/original-page": {"get": {
+        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); not a JSON "
+                   "twin: errors are HTML pages",
+        "operationId": "originalPage", "parameters": [{**_ID, "name": "source_id"}],
         "responses": {"200": {"description": "The fetched page.", "content": {"text/plain": {"schema": {
             "type": "string"}}}}, "404": _ERROR}}},
 }

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import state, watch
-from ..corpus import SLUG_RE, Corpus
+from ..corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
 from .editors import csrf_refusal, csrf_token, signed_in, token_required, write_refusal
 from .render import corpus, error_response, page, respond, wants_json
 
@@ -77,6 +77,8 @@ def all_watches() -> Response:
 @page(bp, "/stories/<slug:story>/watches")
 def story_watches(story: str) -> Response:
     """The watch list of one story."""
+    if len(story) > MAX_SLUG_LENGTH:
+        abort(404, description=f"No story with slug '{story}'.")
     current = corpus()
     found = current.stories.get(story)
     data = {"story": {"slug": story, "title": (found.title if found else "") or story, "exists": found is not None},
@@ -285,7 +287,8 @@ OPENAPI_PATHS: dict[str, Any] = {
         "summary": "One story's watched articles and feeds", "operationId": "storyWatches",
         "parameters": [{"name": "story", "in": "path", "required": True,
                         "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}}],
-        "responses": {"200": _json("The story's watch list.", _LIST_SCHEMA)}}},
+        "responses": {"200": _json("The story's watch list (a story may be watched before it has sources).",
+                                   _LIST_SCHEMA), "404": _ERROR}}},
     "/watches/{watch_id}.json": {"get": {
         "summary": "One watch with its latest fetches", "operationId": "watch", "parameters": [_ID],
         "responses": {"200": _json("The watch.", {"type": "object", "properties": {
