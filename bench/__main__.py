@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse")
-QUICK = {"bench.bench_engine"}
+BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse", "bench.bench_watch")
+QUICK = {"bench.bench_engine", "bench.bench_watch"}
 
 
 def main() -> int:

@@ -143,6 +143,15 @@ class HostGate:
         return max(pause, 0.0)
 
 
+def interleave_hosts(watches: list[state.Watch]) -> list[state.Watch]:
+    """The watches reordered round-robin by host, so the threads fetch from different hosts at once."""
+    by_host: dict[str, list[state.Watch]] = {}
+    for item in watches:
+        by_host.setdefault((urlsplit(item.url).hostname or "").lower(), []).append(item)
+    queues = list(by_host.values())
+    return [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues if i < len(queue)]
+
+
 # ---- one cycle ----------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -187,6 +196,8 @@ class Watcher:
         self.concurrency = max(1, int(self.settings["WATCH_CONCURRENCY"]))
         self._local = threading.local()
         self._save_lock = threading.Lock()
+        # This process' threads take turns writing (SQLite's busy handler would make them sleep and retry).
+        self._db_lock = threading.Lock()
         self._report_lock = threading.Lock()
 
     def conn(self) -> Any:
@@ -202,13 +213,15 @@ class Watcher:
         started = time.monotonic()
         cycle_start = time.time()  # each watch is fetched at most once per cycle
         lease = float(self.settings["WATCH_LEASE_SECONDS"])
+        # A batch must be done well within the lease even if all of it is on one host (politeness delay).
+        delay = max(float(self.settings["WATCH_HOST_DELAY"]), 0.001)
+        batch = max(self.concurrency, min(self.concurrency * 16, int(lease / delay / 2)))
         with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="parallax-watch") as pool:
             for _ in range(MAX_ROUNDS):
-                claimed = state.claim_due(self.conn(), self.owner, lease, limit=max(64, self.concurrency * 16),
-                                          checked_before=cycle_start)
+                claimed = state.claim_due(self.conn(), self.owner, lease, limit=batch, checked_before=cycle_start)
                 if not claimed:
                     break
-                for outcome in pool.map(self._process, claimed):
+                for outcome in pool.map(self._process, interleave_hosts(claimed)):
                     report.outcomes[outcome.kind] += 1
                     report.requests += 1
                     if outcome.kind == "stored":
@@ -227,10 +240,11 @@ class Watcher:
             outcome = Outcome("error", None, f"unexpected error: {type(error).__name__}: {error}", error=True)
         if outcome.error:
             log.warning("watch %s %s: %s", watch.id, watch.url, outcome.detail)
-        state.finish(self.conn(), watch, self.owner, status=outcome.status, outcome=outcome.kind,
-                     detail=outcome.detail, source_id=outcome.source_id, etag=outcome.etag,
-                     last_modified=outcome.last_modified, error=outcome.error, changed=outcome.changed,
-                     max_backoff=float(self.settings["WATCH_MAX_BACKOFF"]))
+        with self._db_lock:
+            state.finish(self.conn(), watch, self.owner, status=outcome.status, outcome=outcome.kind,
+                         detail=outcome.detail, source_id=outcome.source_id, etag=outcome.etag,
+                         last_modified=outcome.last_modified, error=outcome.error, changed=outcome.changed,
+                         max_backoff=float(self.settings["WATCH_MAX_BACKOFF"]))
         return outcome
 
     def _fetch_and_store(self, watch: state.Watch) -> Outcome:
@@ -257,7 +271,7 @@ class Watcher:
         items = feeds.parse_feed(fetched.body, fetched.url)
         conn = self.conn()
         added = 0
-        with state.transaction(conn):
+        with self._db_lock, state.transaction(conn):
             known = state.feed_items(conn, feed.id)
             room = feed.item_limit - len(known)
             for item in items:
@@ -313,7 +327,7 @@ class Watcher:
                                            watch.story)
             except ingest.DuplicateError as duplicate:
                 return "unchanged", duplicate.existing.id, f"same text as '{duplicate.existing.id}'"
-            keep_original(self.root, saved, fetched.body)
+        keep_original(self.root, saved, fetched.body)  # a fresh id: no other writer can touch it
         log.info("watch %s: new version %s of %s", watch.id, saved.id, watch.url)
         return "stored", saved.id, f"new version '{saved.id}'"
 
@@ -323,7 +337,8 @@ class Watcher:
         seen = state.headlines(conn, watch.url)
         last_title = seen[-1]["title"] if seen and seen[-1]["at"] >= (latest.captured or "") else latest.title
         if title and title != last_title:
-            state.record_headline(conn, watch.url, ingest.now_iso(), title, latest.id)
+            with self._db_lock:
+                state.record_headline(conn, watch.url, ingest.now_iso(), title, latest.id)
             return "headline", latest.id, f"headline changed to {title!r} (text unchanged)"
         return "unchanged", latest.id, ""
 

@@ -99,6 +99,17 @@ def test_edit_of_a_file_changed_meanwhile_is_a_conflict(web: FlaskClient, corpus
     assert path.read_bytes() == changed
 
 
+def test_fields_left_out_of_the_form_are_kept(web: FlaskClient, corpus_dir: Path) -> None:
+    before = load_corpus(corpus_dir).get("rt")
+    page = web.get("/sources/rt/edit")
+    response = web.post("/sources/rt/edit", data={"csrf_token": csrf_of(page.data), "digest": digest_of(page.data),
+                                                  "outlet": "Only the outlet"})
+    assert response.status_code == 303
+    after = load_corpus(corpus_dir).get("rt")
+    assert before is not None and after is not None and after.outlet == "Only the outlet"
+    assert (after.title, after.published, after.story) == (before.title, before.published, before.story)
+
+
 def test_edit_to_another_story_moves_the_file(web: FlaskClient, corpus_dir: Path) -> None:
     assert edit(web, "rt", story="other-story").status_code == 303
     assert not (corpus_dir / STORY / "rt.txt").exists() and (corpus_dir / "other-story" / "rt.txt").is_file()

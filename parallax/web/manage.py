@@ -70,16 +70,17 @@ def edit_save(source_id: str) -> BaseResponse:
         return refused
     current = corpus()
     source = get_source(current, source_id)
-    values = {name: request.form.get(name, "") for name in manage.EDITABLE}
+    values = {name: request.form[name] for name in manage.EDITABLE if name in request.form}  # absent: unchanged
     digest = request.form.get("digest", "")
     try:
         new_path = manage.edit_source(root(), source, values, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
     except manage.ManageError as error:
-        data = _edit_data(source_id, values, str(error), digest if error.kind != "conflict" else None)
+        shown = {name: str(values.get(name, _edit_value(source, name))) for name in manage.EDITABLE}
+        data = _edit_data(source_id, shown, str(error), digest if error.kind != "conflict" else None)
         page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), STATUS[error.kind])
         return no_store(page_)
     current_app.extensions["parallax.corpus"].invalidate()
-    changed = [f"{k}={v!r}" for k, v in values.items() if str(v) != str(_edit_value(source, k))]
+    changed = [f"{k}={v!r}" for k, v in values.items() if v != _edit_value(source, k)]
     audit("edit", source.id, f"{source.path} -> {new_path}: " + (", ".join(changed) or "no change"))
     flash(f"Saved the details of '{source.id}'.")
     return redirect(url_for("pages.source", source_id=source.id), 303)
