@@ -279,6 +279,11 @@ class Watcher:
                     break
                 if item.url in known:
                     continue
+                try:
+                    check_watch_url(item.url)
+                except state.StateError:
+                    log.info("feed %s: item link %r skipped (not a URL the watcher fetches)", feed.id, item.url)
+                    continue
                 exists = conn.execute("SELECT 1 FROM watches WHERE story = ? AND url = ?",
                                       (feed.story, item.url)).fetchone()
                 if exists:

@@ -86,6 +86,21 @@ def test_headline_line_is_left_to_the_headline_history() -> None:
         BODY.replace("Bridge to close", "Bridge closes"), "Bridge closes")
 
 
+def test_feeds_are_read_in_rss_and_atom_with_relative_links() -> None:
+    from parallax import feeds
+
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+            b'<entry><title>One</title><link href="/a/1"/><updated>2024-02-13T09:30:00Z</updated></entry>'
+            b'<entry><title>Two</title><link href="https://other.example/2"/></entry>'
+            b'<entry><title>Again</title><link href="/a/1"/></entry></feed>')
+    items = feeds.parse_feed(atom, "https://news.example/feed.xml")
+    assert [(i.url, i.title) for i in items] == [("https://news.example/a/1", "One"),
+                                                 ("https://other.example/2", "Two")]
+    assert items[0].published == "2024-02-13T09:30:00+00:00"
+    with pytest.raises(feeds.FeedError):
+        feeds.parse_feed(b"<html><body>not a feed</body></html>", "https://news.example/")
+
+
 # ---- the watcher on the fixture server ----------------------------------------------------------------------------
 
 def test_changing_page_stores_a_version_per_change_with_capture_time_and_kept_page(
@@ -149,6 +164,7 @@ def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, site: tupl
 
 def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Path, site: tuple[str, State]) -> None:
     base, served = site
+    served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com"]
     watcher = make_watcher(corpus_dir, [])
     feed = watch.new_watch(watcher.conn(), watcher.settings, STORY, "feed", f"{base}/feed", interval=60,
                            item_limit=3)
