@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from . import feeds, ingest, state
 from .config import load_settings
-from .corpus import MAX_SLUG_LENGTH, SLUG_RE, CorpusStore, Source
+from .corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
 from .fetch import FetchError, _check_url
 from .manage import ORIGINALS  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
 from .refetch import Fetched, fetch_conditional
@@ -191,7 +191,7 @@ class Watcher:
         self.root = Path(self.settings["CORPUS_DIR"]).resolve()
         self.db = state.db_path(self.root, str(self.settings.get("STATE_DB") or ""))
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
-        self.store = CorpusStore(self.root, int(self.settings["MAX_SOURCE_BYTES"]), rescan=0)
+        self._stores: dict[str, CorpusStore] = {}
         self.gate = HostGate(float(self.settings["WATCH_HOST_DELAY"]))
         self.concurrency = max(1, int(self.settings["WATCH_CONCURRENCY"]))
         self._local = threading.local()
@@ -206,6 +206,15 @@ class Watcher:
         if conn is None:
             conn = self._local.conn = state.connect(self.db)
         return conn
+
+    def story_corpus(self, story: str) -> Corpus:
+        """The story's sources as they are on disk now (only its folder is read: saving costs the size of the
+        story, not of the corpus; ids are still checked against every file name by ``ingest.taken_ids``)."""
+        store = self._stores.get(story)
+        if store is None:
+            store = self._stores[story] = CorpusStore(self.root / story, int(self.settings["MAX_SOURCE_BYTES"]),
+                                                      rescan=0)
+        return store.get()
 
     def run_cycle(self) -> CycleReport:
         """Process every due watch (and articles that feeds add on the way) once."""
@@ -312,8 +321,7 @@ class Watcher:
         extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
                                                                   "article text extracted by trafilatura")
         with self._saving():
-            self.store.invalidate()
-            current = self.store.get()
+            current = self.story_corpus(watch.story)
             versions = current.articles.get(watch.url, [])
             latest: Source | None = versions[-1] if versions else None
             title = extracted.title or watch.title
