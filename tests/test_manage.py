@@ -307,3 +307,13 @@ def test_story_publication_timeline_chart_and_table(web: FlaskClient, corpus_dir
     assert page.status_code == 200 and "<svg" in html and "<table" in html and "<script" not in html.split("<main")[1]
     assert f"/stories/{STORY}/timeline" in web.get(f"/stories/{STORY}").get_data(as_text=True)
     assert web.get("/stories/nope/timeline.json").status_code == 404
+
+
+def test_unreadable_state_database_answers_503_not_500(web: FlaskClient, corpus_dir: Path) -> None:
+    folder = corpus_dir / ".parallax"
+    folder.mkdir()
+    (folder / "state.db").write_bytes(b"this is not a database" * 100)
+    response = web.get("/watches.json")
+    assert response.status_code == 503 and "state database" in response.get_json()["error"]
+    assert web.get("/trash").status_code == 503
+    assert web.get("/sources/rt/timeline.json").status_code == 200  # headline notes left out, the rest shown

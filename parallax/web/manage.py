@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,13 @@ bp = Blueprint("manage", __name__)
 log = logging.getLogger("parallax.manage")
 
 STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
+
+
+@bp.errorhandler(sqlite3.Error)
+def _database_error(error: sqlite3.Error) -> Response:
+    """The audit log could not be written or read: 503, logged (a file change already made stays made)."""
+    log.error("state database: %s", error)
+    return error_response(503, "The change log (state database) is busy or unreadable; reload the page.")
 
 
 def root() -> Path:

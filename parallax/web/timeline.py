@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, url_for
@@ -14,6 +16,7 @@ from .render import corpus, page, respond
 from .watches import state_db
 
 bp = Blueprint("timeline", __name__)
+log = logging.getLogger("parallax.timeline")
 
 
 def _options() -> CompareOptions:
@@ -28,8 +31,12 @@ def noted_headlines(article: str) -> list[dict[str, str]]:
     path = state_db()
     if not path.exists():
         return []
-    with state.opened(path) as conn:
-        return state.headlines(conn, article)
+    try:
+        with state.opened(path) as conn:
+            return state.headlines(conn, article)
+    except sqlite3.Error as error:  # the timeline still shows what the corpus files say
+        log.error("state database: %s", error)
+        return []
 
 
 def _capture(version: Source, number: int) -> dict[str, Any]:

@@ -19,6 +19,14 @@ bp = Blueprint("watches", __name__)
 log = logging.getLogger("parallax.watches")
 
 
+@bp.errorhandler(sqlite3.Error)
+def _database_error(error: sqlite3.Error) -> Response:
+    """The state database is locked or unreadable: 503 with what to do, logged."""
+    log.error("state database: %s", error)
+    return error_response(503, "The watch list cannot be read or written now (state database busy or "
+                               "unreadable); try again in a moment.")
+
+
 def state_db() -> Path:
     """The state database's path for this app."""
     return state.db_path(current_app.config["CORPUS_DIR"], str(current_app.config.get("STATE_DB") or ""))
@@ -217,9 +225,6 @@ def api_add_watch() -> Response:
     except state.StateError as error:
         status = 409 if "already watches" in str(error) else 400
         return error_response(status, str(error))
-    except sqlite3.Error as error:
-        log.error("state database: %s", error)
-        return error_response(503, "The watch list cannot be written now (state database busy); try again.")
     response = jsonify({"ok": True, "watch": watch_summary(created, corpus())})
     response.status_code = 201
     response.headers["Location"] = url_for("watches.watch_detail", watch_id=created.id)
