@@ -119,6 +119,7 @@ def publication_chart(articles: Sequence[Sequence[Source]]) -> dict[str, Any]:
         for fraction in (0.0, 0.5, 1.0) if span > 0 else (0.5,):
             moment = start + (end - start) * fraction
             ticks.append({"x": round(CHART_LEFT + fraction * (CHART_RIGHT - CHART_LEFT), 1),
+                          "anchor": {0.0: "start", 1.0: "end"}.get(fraction, "middle") if span > 0 else "middle",
                           "label": moment.strftime("%Y-%m-%d %H:%M") if span < 4 * 86_400 else f"{moment:%Y-%m-%d}"})
     return {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None,
             "width": CHART_WIDTH, "height": CHART_TOP + max(1, len(rows)) * CHART_ROW + 30, "left": CHART_LEFT,
