@@ -207,6 +207,15 @@ def test_watch_form_adds_pauses_resumes_and_removes(web: FlaskClient) -> None:
     assert web.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 404
 
 
+def test_source_page_links_to_a_prefilled_watch_form(web: FlaskClient) -> None:
+    source_page = web.get("/sources/press-tv").get_data(as_text=True)
+    link = re.search(r'href="(/stories/[^"]+/watches\?url=[^"]+)"', source_page)
+    assert link, "no 'watch for new versions' link"
+    form = web.get(link.group(1).replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
+    assert 'value="https://www.presstv.ir/Detail/2023/09/12/710691/North-Korea-Kim-arrives-Russia-Putin-talks"' in form
+    assert "prefill" not in web.get(f"/stories/{STORY}/watches.json?url=x").get_json()
+
+
 def test_watch_form_errors_are_shown_not_500(web: FlaskClient) -> None:
     token = csrf_of(web.get("/watches").data)
     response = web.post("/watches", data={"csrf_token": token, "story": STORY, "url": "javascript:alert(1)"},

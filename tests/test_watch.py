@@ -304,3 +304,27 @@ def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, s
         assert len(current.articles.get(url, [])) == 1, url
     bodies = [s.body for s in current.story_sources(STORY)]
     assert len(bodies) == len(set(bodies))
+
+
+def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path, site: tuple[str, State]) -> None:
+    base, _served = site
+    watcher = make_watcher(corpus_dir, [("article", f"{base}/static/7")])
+    watcher.conn().close()
+    env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_FETCH_ALLOW_PRIVATE": "1",
+           "PARALLAX_WATCH_HOST_DELAY": "0", "PARALLAX_WATCH_POLL_SECONDS": "60", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "parallax.watch"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not versions_of(corpus_dir, f"{base}/static/7"):
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert process.poll() is None, "the continuous watcher exited after one cycle"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.stderr is not None and "cycle:" in process.stderr.read()
+    assert len(versions_of(corpus_dir, f"{base}/static/7")) == 1

@@ -92,6 +92,8 @@ def story_watches(story: str) -> Response:
     data = {"story": {"slug": story, "title": (found.title if found else "") or story, "exists": found is not None},
             "watches": [watch_summary(w, current) for w in read_watches(story)],
             "stories": sorted(current.stories), "defaults": _defaults()}
+    if not wants_json():
+        data["prefill"] = request.args.get("url", "")[:2000]  # "watch this article" links from source pages
     return no_store(respond("watches.html", form_data(data)))
 
 
