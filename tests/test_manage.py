@@ -326,3 +326,33 @@ def test_unreadable_state_database_answers_503_not_500(web: FlaskClient, corpus_
     assert response.status_code == 503 and "state database" in response.get_json()["error"]
     assert web.get("/trash").status_code == 503
     assert web.get("/sources/rt/timeline.json").status_code == 200  # headline notes left out, the rest shown
+
+
+def test_manage_api(make_app: Callable[..., Flask], corpus_dir: Path) -> None:
+    client = make_app(HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104 - token rules apply
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    body = (corpus_dir / STORY / "rt.txt").read_bytes().split(b"\n---\n", 1)[1]
+    assert client.patch("/api/sources/rt", json={"outlet": "X"}).status_code == 403
+    assert client.patch("/api/sources/rt", data="outlet=X", headers=auth).status_code == 415
+    assert client.patch("/api/sources/rt", json={"body": "new"}, headers=auth).status_code == 400
+    digest = client.get("/sources/rt/edit.json").get_json()["digest"]
+    edited = client.patch("/api/sources/rt", json={"outlet": "RT API", "boilerplate": ["Read more"],
+                                                   "digest": digest}, headers=auth)
+    assert edited.status_code == 200 and edited.get_json()["path"] == f"{STORY}/rt.txt"
+    assert (corpus_dir / STORY / "rt.txt").read_bytes().endswith(body)
+    stale = client.patch("/api/sources/rt", json={"outlet": "Again", "digest": digest}, headers=auth)
+    assert stale.status_code == 409
+    assert client.patch("/api/sources/rt", json={"published": "soon"}, headers=auth).status_code == 400
+    assert client.delete("/api/sources/rt").status_code == 403
+    removed = client.delete("/api/sources/rt", headers=auth)
+    assert removed.status_code == 200 and not (corpus_dir / STORY / "rt.txt").exists()
+    assert client.delete("/api/sources/rt", headers=auth).status_code == 404
+    restore = removed.get_json()["restore"]
+    assert client.post(restore, json={}).status_code == 403
+    restored = client.post(restore, json={}, headers=auth)
+    assert restored.status_code == 200 and restored.get_json()["id"] == "rt"
+    source = load_corpus(corpus_dir).get("rt")
+    assert source is not None and source.outlet == "RT API" and source.boilerplate == ("Read more",)
+    assert client.post(restore, json={}, headers=auth).status_code == 404
+    actions = [e["action"] for e in client.get("/trash.json").get_json()["events"]]
+    assert actions[:3] == ["restore", "remove", "edit"]

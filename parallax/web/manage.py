@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import manage, state, watch
@@ -144,6 +144,80 @@ def restore(trash_id: str) -> BaseResponse:
     return redirect(url_for("pages.source", source_id=entry.source_id), 303)
 
 
+# ---- JSON API ---------------------------------------------------------------------------------------------------
+
+def _api_refusal(needs_json: bool = True) -> Response | None:
+    """Refuse API writes without JSON (so a cross-site form cannot send them) or without the editor token."""
+    if needs_json and not request.is_json:
+        return error_response(415, "Send JSON (Content-Type: application/json).")
+    refusal = write_refusal(api=True)
+    return error_response(403, refusal) if refusal else None
+
+
+@bp.patch("/api/sources/<slug:source_id>")
+def api_edit(source_id: str) -> Response:
+    """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
+    refused = _api_refusal()
+    if refused:
+        return refused
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error_response(400, "The request body must be a JSON object.")
+    unknown = sorted(set(payload) - {*manage.EDITABLE, "digest"})
+    if unknown:
+        return error_response(400, f"Unknown field(s): {', '.join(unknown)}; editable: "
+                                   f"{', '.join(manage.EDITABLE)} (and digest).")
+    source = get_source(corpus(), source_id)
+    changes = {k: v for k, v in payload.items() if k != "digest"}
+    digest = payload.get("digest")
+    try:
+        if digest is None:
+            digest = manage.file_digest(root() / source.path)
+        if not isinstance(digest, str):
+            raise manage.ManageError("digest must be a string")
+        new_path = manage.edit_source(root(), source, changes, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    except OSError as error:
+        return error_response(404, f"the file of '{source_id}' cannot be read: {error.strerror or error}")
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("edit", source.id, f"{source.path} -> {new_path} (API): " + ", ".join(sorted(changes)))
+    return jsonify({"ok": True, "id": source.id, "path": new_path,
+                    "href": url_for("pages.source", source_id=source.id)})
+
+
+@bp.delete("/api/sources/<slug:source_id>")
+def api_remove(source_id: str) -> Response:
+    """Move a source to the trash; the answer names the trash entry to restore it from."""
+    refused = _api_refusal(needs_json=False)
+    if refused:
+        return refused
+    source = get_source(corpus(), source_id)
+    try:
+        entry = manage.remove_source(root(), source)
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id} (API)")
+    return jsonify({"ok": True, "trash_id": entry.trash_id,
+                    "restore": url_for("manage.api_restore", trash_id=entry.trash_id)})
+
+
+@bp.post("/api/trash/<trash_id>/restore")
+def api_restore(trash_id: str) -> Response:
+    """Put a removed source back (JSON body ``{}``)."""
+    refused = _api_refusal()
+    if refused:
+        return refused
+    try:
+        entry = manage.restore_source(root(), trash_id, corpus())
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path} (API)")
+    return jsonify({"ok": True, "id": entry.source_id, "href": url_for("pages.source", source_id=entry.source_id)})
+
+
 @bp.get("/sources/<slug:source_id>/original-page")
 def original_page(source_id: str) -> Response:
     """The page a watched version was extracted from, as plain text in a sandbox: shown, never run."""
@@ -191,6 +265,30 @@ OPENAPI_PATHS: dict[str, Any] = {
             "type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object"}},
                                              "events": {"type": "array", "items": {"type": "object"}}},
             "required": ["entries", "events"]}}}}}}},
+    "/api/sources/{id}": {
+        "patch": {
+            "summary": "Edit a source's metadata (front matter only; the text stays byte for byte)",
+            "security": [{"editorToken": []}], "parameters": [_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "outlet": {"type": "string"}, "title": {"type": "string"},
+                    "published": {"type": "string", "format": "date"},
+                    "captured": {"type": "string", "format": "date-time"},
+                    "story": {"type": "string", "description": "A new story moves the file."},
+                    "boilerplate": {"type": "array", "items": {"type": "string"}},
+                    "digest": {"type": "string", "description": "sha256 of the file as last read; a changed file "
+                                                                "is not overwritten (409)."}}}}}},
+            "responses": {"200": {"description": "Saved."}, "400": _ERROR, "403": _ERROR, "404": _ERROR,
+                          "409": _ERROR, "415": _ERROR}},
+        "delete": {
+            "summary": "Move a source to the trash", "security": [{"editorToken": []}], "parameters": [_ID],
+            "responses": {"200": {"description": "Moved; `trash_id` and `restore` name the entry."},
+                          "403": _ERROR, "404": _ERROR}}},
+    "/api/trash/{trash_id}/restore": {"post": {
+        "summary": "Restore a removed source (JSON body `{}`)", "security": [{"editorToken": []}],
+        "parameters": [{"name": "trash_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Restored."}, "403": _ERROR, "404": _ERROR, "409": _ERROR,
+                      "415": _ERROR}}},
     "/sources/{source_id}/original-page": {"get": {
         "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); not a JSON "
                    "twin: errors are HTML pages",
