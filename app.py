@@ -1,62 +1,10 @@
-"""Parallax web app: the application factory and the WSGI entry point."""
+"""Run Parallax on the bundled corpus (``python app.py``); the application factory lives in parallax.app."""
 
 from __future__ import annotations
 
-import logging
-import secrets
-import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from parallax.app import create_app, main
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from parallax import __version__
-from parallax.cache import make_cache
-from parallax.config import load_settings, trusted_hosts
-from parallax.corpus import CorpusStore
-from parallax.web import register
-from parallax.web.ops import PrefixMiddleware
-
-ROOT = Path(__file__).resolve().parent
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build an app: settings from PARALLAX_* variables, then ``config`` overrides; routes and handlers."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    settings = load_settings(overrides=config)
-    app.config.update(settings)
-    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
-    app.config["VERSION"] = __version__
-    app.config["TRUSTED_HOSTS"] = trusted_hosts(settings)  # refuse other Host names (DNS rebinding) when local
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.debug = False  # never the debugger or tracebacks, whatever FLASK_DEBUG says
-    app.extensions["parallax.corpus"] = CorpusStore(settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"],
-                                                    settings["CORPUS_RESCAN_SECONDS"])
-    app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
-                                                   settings["CACHE_TTL"])
-    register(app)
-    if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME
-        app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings["URL_PREFIX"])  # type: ignore[method-assign]
-    if (hops := settings["PROXY_HOPS"]) > 0:  # trust X-Forwarded-For/Proto/Host/Prefix from that many proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops, x_prefix=hops)
-    return app
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the development server on the bundled corpus, printing the URL to open."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app()
-    host, port = app.config["HOST"], app.config["PORT"]
-    corpus = app.extensions["parallax.corpus"].get()
-    print(f"Parallax {__version__}: {len(corpus.sources)} sources in {len(corpus.stories)} "
-          f"{'story' if len(corpus.stories) == 1 else 'stories'} "
-          f"from {app.config['CORPUS_DIR']}", file=sys.stderr)
-    print(f"Open http://{host}:{port}/ in your browser (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
-
+__all__ = ["create_app", "main"]
 
 if __name__ == "__main__":
     main()

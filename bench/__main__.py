@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse", "bench.bench_watch")
+BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse",
+              "bench.bench_quality", "bench.bench_facts", "bench.bench_watch")
 QUICK = {"bench.bench_engine", "bench.bench_watch"}
 
 

@@ -21,7 +21,8 @@ import diff_match_patch
 from bench.synth import seed_texts, synthetic_pair, unrelated_pair
 from parallax.compare import Comparison, compare
 from parallax.diffing import Encoder, diff_codes, token_key, tokenize
-from parallax.text import DEFAULT_IGNORE, plain_document
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import plain_document
 
 DIFFLIB_CAP_SECONDS = 30.0
 #: Baseline diffs get the engine's default time budget; a '*' marks a baseline that ran into it.

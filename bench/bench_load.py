@@ -27,11 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from parallax.model import IGNORABLE
+
 ROOT = Path(__file__).resolve().parents[1]
-STATIC = ROOT / "static"
+STATIC = ROOT / "parallax" / "static"
 CACHED = "/compare/press-tv/the-national"
 SOURCES = ("moscow-times-plain", "moscow-times-markdown", "press-tv", "rt", "the-national")
-IGNORABLE = ("quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate")
+
 DURATION = int(os.environ.get("BENCH_SECONDS", "5"))
 #: Interleaved rounds per measurement; the table shows each measurement's median round (the machine is noisy).
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

@@ -27,7 +27,7 @@ CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-f
 def serve() -> str:
     """Serve the app on the bundled corpus on a free loopback port; return its base URL."""
     sys.path.insert(0, str(ROOT))
-    from app import create_app
+    from parallax.app import create_app
 
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

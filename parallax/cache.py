@@ -10,7 +10,7 @@ from typing import Any
 
 from cachelib import BaseCache, RedisCache, SimpleCache
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"  # 3: rows carry their fact differences and the model a summary
 REDIS_TIMEOUT = 0.5  # seconds: a slow or unreachable shared cache is bypassed quickly instead of stalling pages
 
 
@@ -41,9 +41,11 @@ def answers(cache: BaseCache) -> bool:
         return False
 
 
-def comparison_key(left_content: str, right_content: str, unit: str, ignore: Iterable[str]) -> str:
-    """Key for a comparison: both sources' content keys (text and what shapes it), the unit and the options."""
-    raw = "|".join([ENGINE_VERSION, left_content, right_content, unit, ",".join(sorted(ignore))])
+def comparison_key(left_content: str, right_content: str, unit: str, ignore: Iterable[str],
+                   extra: Iterable[str] = ()) -> str:
+    """Key for a comparison: both sources' content keys (text and what shapes it), the unit and the options, and
+    any ``extra`` the cached model shows (the outlet names its summary text uses)."""
+    raw = "|".join([ENGINE_VERSION, left_content, right_content, unit, ",".join(sorted(ignore)), *extra])
     return "cmp:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from parallax.align import (
@@ -26,10 +27,10 @@ from parallax.diffing import (
     token_segments,
     whole_segments,
 )
-from parallax.text import DEFAULT_IGNORE, Document, check_ignore, word_count
+from parallax.facts import FactDiff, fact_differences
+from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
+from parallax.text import Document, check_ignore, word_count
 
-UNITS = ("word", "char", "sentence")
-KINDS = ("same", "changed", "moved", "left_only", "right_only")
 #: Below this share of common words a pair reads better as old text then new text than as a word diff.
 WHOLE_BELOW = 0.4
 #: Anchoring identical sentences is cheap and everything else builds on it, so it always gets this much time.
@@ -56,7 +57,7 @@ class Row:
     """One line of the side-by-side view: a sentence (or merged sentences) on either or both sides."""
 
     index: int
-    kind: str
+    kind: RowKind
     left: str | None
     right: str | None
     left_pos: int | None
@@ -74,7 +75,15 @@ class Row:
                 "left_pos": self.left_pos, "right_pos": self.right_pos,
                 "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
                 "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
-                "para_start_right": self.para_start_right, "whole": self.whole}
+                "para_start_right": self.para_start_right, "whole": self.whole,
+                "facts": [f.to_dict() for f in self.facts]}
+
+    @cached_property
+    def facts(self) -> list[FactDiff]:
+        """Numbers, dates, names, quoted words and attribution that differ between the sides; none if one-sided."""
+        if self.left is None or self.right is None:
+            return []
+        return fact_differences(self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -227,6 +236,7 @@ def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
     left_text, right_text = "".join(s.text for s in lefts), "".join(s.text for s in rights)
     boilerplate = any(s.boilerplate for s in [*lefts, *rights])
     identical = pair.left_end - pair.left == 1 == pair.right_end - pair.right and lefts[0].key == rights[0].key
+    kind: RowKind
     if identical or match_key(left_text, run.ignore) == match_key(right_text, run.ignore):
         segments = [Segment("equal", left_text, None if left_text == right_text else right_text)]
         kind, similarity, whole = ("moved" if pair.moved else "same"), 1.0, False

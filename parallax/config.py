@@ -38,7 +38,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CORPUS_DIR", str(ROOT / "corpus"), "Folder of source files (one folder per story)."),
+    Setting("CORPUS_DIR", str(ROOT / "corpus" if (ROOT / "corpus").is_dir() else Path("corpus").resolve()),
+            "Folder of source files (one folder per story)."),
     Setting("CORPUS_RESCAN_SECONDS", 1.0, "How often the corpus folder is checked for added, edited or removed files."),
     Setting("MAX_SOURCE_BYTES", 2_000_000, "Largest source file loaded; larger files are skipped and reported."),
     Setting("COMPARE_TIME_BUDGET", 2.0, "Seconds one comparison may spend before it falls back to coarser units."),
@@ -98,14 +99,23 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
 def is_loopback(host: str) -> bool:
-    """Whether a bind address only accepts connections from this machine."""
-    host = host.strip().strip("[]").lower()
-    if host in LOOPBACK_NAMES:
+    """Whether a bind address or host name only reaches this machine: the name ``localhost`` (any case, with or
+    without the final dot), a loopback IPv4 or IPv6 address (bracketed or not, IPv4-mapped included). Any other
+    name is not, whatever it resolves to now: a name can be made to resolve elsewhere later."""
+    host = host.strip().lower()
+    if host.startswith("[") or host.endswith("]"):
+        if not (host.startswith("[") and host.endswith("]")):
+            return False
+        host = host[1:-1]
+    if host.rstrip(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def trusted_hosts(values: Mapping[str, Any]) -> list[str] | None:

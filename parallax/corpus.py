@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import logging
+import os
 import re
+import reprlib
+import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import text
+from .model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
 
@@ -26,13 +31,71 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
-FORMATS = ("text", "markdown")
-ATTRIBUTIONS = ("stated", "inferred", "unknown")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")
 KNOWN_FIELDS = {"id", "story", "format", "published", "captured", "attribution", "boilerplate", *_STRING_FIELDS}
 _FENCE_RE = re.compile(r"^---[ \t]*\r?\n", re.MULTILINE)
+MAX_FRONT_MATTER_BYTES = 65_536  # front matter (or a story.yaml) larger than this is refused before YAML parses it
+MAX_REASON_CHARS = 500  # a problem's reason is cut to this length
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text: the loader checks them itself (YAML raises on 2023-02-30)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An explicitly tagged ``!!timestamp`` kept as its text, checked later like any date."""
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else ""
+
+
+_Loader.add_constructor(_TIMESTAMP_TAG, _timestamp_as_text)
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 80
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 4, 4
+
+
+def show(value: object) -> str:
+    """A bounded, printable repr of a front matter value for messages (aliases can make huge nested values)."""
+    return printable(_SHOW.repr(value))
+
+
+def printable(text: str) -> str:
+    """Text safe to log, render and encode: undecodable file-name bytes and lone surrogates as escapes, control
+    characters as ``\\xNN``."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    cleaned = raw.decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", cleaned)
+
+
+def load_yaml(text: str, what: str) -> Any:
+    """Parse YAML with dates kept as text, turning every failure (bad syntax, nesting too deep, bad tagged values)
+    into a CorpusError that says so."""
+    loader: _Loader | None = None
+    try:
+        loader = _Loader(text)  # a SafeLoader: plain data only, never objects (its reader checks characters here)
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        raise CorpusError(f"{what} is not valid YAML: {str(error).splitlines()[0]}") from None
+    except RecursionError:
+        raise CorpusError(f"{what} is nested too deeply to read (lists or mappings inside one another)") from None
+    except (ValueError, TypeError, OverflowError) as error:
+        raise CorpusError(f"{what} is not valid YAML: {error}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 class CorpusError(ValueError):
@@ -107,10 +170,18 @@ class Story:
 
 @dataclass(frozen=True)
 class Problem:
-    """A corpus file that was skipped, and why."""
+    """A corpus file that was skipped, and why (both made printable, the reason cut to a readable length)."""
 
     path: str
     reason: str
+
+    def __post_init__(self) -> None:
+        """Keep undecodable names, surrogates and control characters out of pages and logs."""
+        object.__setattr__(self, "path", printable(self.path))
+        reason = printable(self.reason)
+        if len(reason) > MAX_REASON_CHARS:
+            reason = reason[:MAX_REASON_CHARS - 1] + "…"
+        object.__setattr__(self, "reason", reason)
 
 
 @dataclass(frozen=True)
@@ -156,21 +227,24 @@ def _text_field(meta: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise CorpusError(f"field '{name}' must be text, not {type(value).__name__}")
+    if _SURROGATE_RE.search(value):
+        raise CorpusError(f"field '{name}' contains a lone surrogate (an escape such as \\uD800 that is not a "
+                          "character)")
     return value.strip()
 
 
 def _date_field(meta: dict[str, Any], name: str, with_time: bool) -> str:
     """A date (or date-time) field as ISO text; empty when absent."""
     value = meta.get(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return ""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+    kind = "date-time" if with_time else "date"
+    if not isinstance(value, str):
+        raise CorpusError(f"field '{name}' must be an ISO {kind}, not {type(value).__name__} {show(value)}")
     try:
-        parsed = dt.datetime.fromisoformat(str(value)) if with_time else dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise CorpusError(f"field '{name}' must be an ISO {'date-time' if with_time else 'date'}, "
-                          f"not {value!r}") from None
+        parsed = dt.datetime.fromisoformat(value) if with_time else dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CorpusError(f"field '{name}' must be an ISO {kind} that exists, not {show(value)} ({error})") from None
     return parsed.isoformat()
 
 
@@ -179,7 +253,7 @@ def _slug_field(meta: dict[str, Any], name: str) -> str:
     value = meta.get(name)
     if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > MAX_SLUG_LENGTH:
         raise CorpusError(f"field '{name}' must be a slug of a-z, 0-9 and '-' (at most {MAX_SLUG_LENGTH} "
-                          f"characters), not {value!r}")
+                          f"characters), not {show(value)}")
     return value
 
 
@@ -192,10 +266,9 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
     if not closing:
         raise CorpusError("front matter is not closed by a '---' line")
     fm, body = raw[opening.end():closing.start()], raw[closing.end():]
-    try:
-        meta = yaml.safe_load(fm) or {}
-    except yaml.YAMLError as error:
-        raise CorpusError(f"front matter is not valid YAML: {str(error).splitlines()[0]}") from None
+    if len(fm.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+        raise CorpusError(f"front matter is over the limit of {MAX_FRONT_MATTER_BYTES:,} bytes")
+    meta = load_yaml(fm, "front matter") or {}
     if not isinstance(meta, dict):
         raise CorpusError("front matter must be a mapping of field: value")
     return meta, body
@@ -205,33 +278,32 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
     """Validate one source file's bytes and build its Source, raising CorpusError with the reason."""
     if len(raw_bytes) > max_bytes:
         raise CorpusError(f"file is {len(raw_bytes):,} bytes, over the MAX_SOURCE_BYTES limit of {max_bytes:,}")
-    try:
-        raw = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CorpusError(f"not valid UTF-8 (byte 0x{raw_bytes[error.start]:02x} at offset {error.start})") from None
-    meta, body = split_front_matter(raw.removeprefix("\ufeff"))
+    meta, body = split_front_matter(decode_utf8(raw_bytes))
     unknown = sorted(set(map(str, meta)) - KNOWN_FIELDS)
     if unknown:
-        raise CorpusError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_FIELDS))}")
+        listed = ", ".join(show(name)[1:-1] for name in unknown[:10]) + (", …" if len(unknown) > 10 else "")
+        raise CorpusError(f"unknown field(s) {listed}; known: {', '.join(sorted(KNOWN_FIELDS))}")
     if not body.strip():
         raise CorpusError("the body is empty: there is no article text after the front matter")
     values = {name: _text_field(meta, name) for name in _STRING_FIELDS}
     suffix_format = SOURCE_SUFFIXES.get(Path(path).suffix.lower(), "text")
     fmt = meta.get("format", suffix_format)
-    if fmt not in FORMATS:
-        raise CorpusError(f"field 'format' must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        raise CorpusError(f"field 'format' must be one of {', '.join(FORMATS)}, not {show(fmt)}")
     attribution = meta.get("attribution") or "unknown"
-    if attribution not in ATTRIBUTIONS:
-        raise CorpusError(f"field 'attribution' must be one of {', '.join(ATTRIBUTIONS)}, not {attribution!r}")
-    url = urlsplit(values["url"])
-    if values["url"] and (url.scheme not in ("http", "https") or not url.netloc):
-        raise CorpusError(f"field 'url' must be an http(s) URL, not {values['url']!r}")
+    if not isinstance(attribution, str) or attribution not in ATTRIBUTIONS:
+        raise CorpusError(f"field 'attribution' must be one of {', '.join(ATTRIBUTIONS)}, not {show(attribution)}")
+    if values["url"] and not is_web_url(values["url"]):
+        raise CorpusError(f"field 'url' must be an http(s) URL, not {show(values['url'])}")
     language = values.pop("language") or "en"
     if not _LANGUAGE_RE.match(language):
-        raise CorpusError(f"field 'language' must be a language tag such as 'en', not {language!r}")
+        raise CorpusError(f"field 'language' must be a language tag such as 'en', not {show(language)}")
     boilerplate = meta.get("boilerplate") or []
     if not isinstance(boilerplate, list) or not all(isinstance(b, str) and b.strip() for b in boilerplate):
         raise CorpusError("field 'boilerplate' must be a list of non-empty texts")
+    if any(_SURROGATE_RE.search(b) for b in boilerplate):
+        raise CorpusError("field 'boilerplate' contains a lone surrogate (an escape such as \\uD800 that is not a "
+                          "character)")
     return Source(id=_slug_field(meta, "id"), story=_slug_field(meta, "story"), format=fmt, body=body, path=path,
                   sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(), language=language,
                   attribution=attribution, published=_date_field(meta, "published", False),
@@ -239,17 +311,35 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
                   **values)
 
 
+def is_web_url(value: str) -> bool:
+    """Whether the value is an http(s) URL with a host (False for text ``urlsplit`` cannot even split)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def decode_utf8(raw_bytes: bytes) -> str:
+    """A file's bytes as text (a UTF-8 byte-order mark dropped), or a CorpusError naming the encoding problem."""
+    if raw_bytes.startswith(_UTF16_BOMS):
+        raise CorpusError("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8")
+    try:
+        return raw_bytes.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"not valid UTF-8 (byte 0x{raw_bytes[error.start]:02x} at offset {error.start})") from None
+
+
 def parse_story(raw_bytes: bytes, slug: str) -> Story:
     """Validate a story.yaml file."""
-    try:
-        meta = yaml.safe_load(raw_bytes.decode("utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CorpusError(f"story file is not valid UTF-8 YAML: {str(error).splitlines()[0]}") from None
+    if len(raw_bytes) > MAX_FRONT_MATTER_BYTES:
+        raise CorpusError(f"story file is over the limit of {MAX_FRONT_MATTER_BYTES:,} bytes")
+    meta = load_yaml(decode_utf8(raw_bytes), "story file") or {}
     if not isinstance(meta, dict):
         raise CorpusError("story file must be a mapping of field: value")
     declared = meta.get("slug", slug)
     if declared != slug:
-        raise CorpusError(f"story slug {declared!r} does not match its folder {slug!r}")
+        raise CorpusError(f"story slug {show(declared)} does not match its folder {slug!r}")
     return Story(slug=slug, title=_text_field(meta, "title"), date=_date_field(meta, "date", False),
                  summary=_text_field(meta, "summary"))
 
@@ -261,17 +351,43 @@ def is_candidate(path: Path) -> bool:
             and not name.endswith("~"))
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Candidate files and story files under root, in a stable order, never leaving root."""
-    for path in sorted(root.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        if path.is_file() and (is_candidate(path) or path.name == STORY_FILE):
-            yield path
+def _walk(root: Path) -> list[Path]:
+    """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
+    stable order, never following links to folders nor entering hidden folders."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(folder)
+        for name in (*dirs, *files):
+            path = base / name
+            if is_candidate(path) or name == STORY_FILE:
+                found.append(path)
+    return sorted(found)
+
+
+def _file_refusal(path: Path) -> str | None:
+    """Why this name cannot be read as a file (a folder, a broken link or link loop, a device or pipe), or None."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symbolic link loop (a link that leads back to itself)"
+        if error.errno == errno.ENOENT and path.is_symlink():
+            return "is a broken symbolic link (its target does not exist)"
+        return f"cannot be read: {error.strerror or error}"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a pipe, socket or device)"
+    return None
 
 
 class CorpusStore:
-    """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds."""
+    """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds.
+
+    Ids are stable: the file that held an id keeps it as long as that file exists, even while it fails to load;
+    see ``build_corpus`` for who gets an id first.
+    """
 
     def __init__(self, root: Path | str, max_bytes: int, rescan: float = 1.0) -> None:
         self.root = Path(root).resolve()
@@ -283,6 +399,7 @@ class CorpusStore:
         self._signature: tuple[Any, ...] = ()
         self._checked = float("-inf")
         self._reported: set[Problem] = set()
+        self._owners: dict[str, str] = {}
 
     def get(self) -> Corpus:
         """The corpus as it stands on disk now (re-checked at most every ``rescan`` seconds)."""
@@ -299,27 +416,51 @@ class CorpusStore:
         self._checked = float("-inf")
 
     def _load(self, path: Path, rel: str) -> Source | Story | Problem:
-        """Parse one file, turning any failure into a Problem."""
+        """Parse one file, turning any failure into a Problem: whatever one file raises must not stop the others."""
         try:
+            if _SURROGATE_RE.search(rel):
+                raise CorpusError("the file name is not valid UTF-8; rename it")
+            refusal = _file_refusal(path)
+            if refusal:
+                raise CorpusError(refusal)
             if not path.resolve().is_relative_to(self.root):
                 raise CorpusError("links outside the corpus folder are not followed")
             raw = path.read_bytes()
             if path.name == STORY_FILE:
                 return parse_story(raw, path.parent.name)
-            return parse_source(raw, rel, self.max_bytes)
+            source = parse_source(raw, rel, self.max_bytes)
+            folder = rel.split("/", 1)[0] if "/" in rel else ""
+            if not folder:
+                raise CorpusError(f"the file is not in a story folder: move it to {source.story}/")
+            if source.story != folder:
+                raise CorpusError(f"its story '{source.story}' does not match its folder '{folder}'")
+            return source
         except CorpusError as error:
             return Problem(rel, str(error))
         except OSError as error:
             return Problem(rel, f"cannot be read: {error.strerror or error}")
+        except RecursionError:
+            return Problem(rel, "is nested too deeply to read")
+        except Exception as error:  # the per-file boundary: one file never takes the corpus down
+            log.exception("corpus file %s failed to load", printable(rel))
+            return Problem(rel, f"could not be loaded ({type(error).__name__}: {error})")
 
     def _refresh(self) -> None:
         """Stat every file, re-parse changed ones, and rebuild the corpus if anything changed."""
         seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
-        for path in (_walk(self.root) if self.root.is_dir() else ()):
+        try:
+            paths = _walk(self.root) if self.root.is_dir() else []
+        except OSError as error:
+            log.warning("corpus folder %s cannot be listed: %s", self.root, error)
+            paths = []
+        for path in paths:
             try:
                 st = path.stat()
             except OSError:
-                continue
+                try:
+                    st = path.lstat()  # a broken link or a link loop: still named as a problem
+                except OSError:
+                    continue  # vanished since it was listed
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             previous = self._parsed.get(path)
             if previous and previous[0] == stamp:
@@ -330,20 +471,41 @@ class CorpusStore:
         self._parsed = seen
         if signature != self._signature:
             self._signature = signature
-            self._corpus = build_corpus([item for _, item in seen.values()])
+            present = {printable(p.relative_to(self.root).as_posix()) for p in seen}
+            owners = {i: owner for i, owner in self._owners.items() if owner in present}
+            mtimes = {p.relative_to(self.root).as_posix(): stamp[0] for p, (stamp, _) in seen.items()}
+            self._corpus = build_corpus([item for _, item in seen.values()], owners, mtimes)
+            self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
             for problem in set(self._corpus.problems) - self._reported:
                 log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
             self._reported = set(self._corpus.problems)
 
 
-def build_corpus(items: list[Source | Story | Problem]) -> Corpus:
-    """Assemble parsed files into a corpus: reject duplicate ids, group sources into stories."""
+def _claim_order(source: Source, owners: Mapping[str, str], mtimes: Mapping[str, int]) -> tuple[Any, ...]:
+    """Who gets an id claimed by several files, first to last: the file that held it before (``owners``), then a
+    file named after the id, then the oldest file (modification time), then the alphabetically first path."""
+    return (owners.get(source.id) != source.path, Path(source.path).stem != source.id,
+            mtimes.get(source.path, 0), source.path)
+
+
+def build_corpus(items: list[Source | Story | Problem], owners: Mapping[str, str] | None = None,
+                 mtimes: Mapping[str, int] | None = None) -> Corpus:
+    """Assemble parsed files into a corpus: refuse every file reusing an id held by another (never a silent swap;
+    see ``_claim_order``), group sources into stories."""
+    owners, mtimes = owners or {}, mtimes or {}
     sources: dict[str, Source] = {}
     problems = [item for item in items if isinstance(item, Problem)]
-    for source in (item for item in items if isinstance(item, Source)):
+    failing = {p.path for p in problems}
+    candidates = sorted((item for item in items if isinstance(item, Source)),
+                        key=lambda s: _claim_order(s, owners, mtimes))
+    for source in candidates:
+        holder = owners.get(source.id)
         if source.id in sources:
             problems.append(Problem(source.path, f"duplicate id '{source.id}' (already used by "
-                                                 f"{sources[source.id].path})"))
+                                                 f"{sources[source.id].path}); give this file another id"))
+        elif holder is not None and holder != source.path and holder in failing:
+            problems.append(Problem(source.path, f"duplicate id '{source.id}' (it belongs to {holder}, which does "
+                                                 "not load at the moment); give this file another id"))
         else:
             sources[source.id] = source
     declared = {item.slug: item for item in items if isinstance(item, Story)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch
 
+from parallax.model import SegmentOp
 from parallax.text import fold, fold_char, word_count
 
 #: Word, run of whitespace, or any other single character: together they partition any string.
@@ -23,7 +24,7 @@ _MIN_TIMELIMIT = 1e-4
 class Segment:
     """A run of a row's diff: equal/delete carry left text, insert carries right text."""
 
-    op: str
+    op: SegmentOp
     text: str
     right_text: str | None = None
 
@@ -99,7 +100,7 @@ def _groups(tokens: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
     return texts, group_keys
 
 
-def _append(segments: list[Segment], op: str, text: str, right: str | None = None) -> None:
+def _append(segments: list[Segment], op: SegmentOp, text: str, right: str | None = None) -> None:
     """Add a segment, merging it into the previous one of the same op."""
     if not text and not right:
         return

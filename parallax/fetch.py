@@ -12,6 +12,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 USER_AGENT = "Parallax/0.1 (adding a source for side-by-side reading)"
@@ -20,7 +21,7 @@ _CHUNK = 65_536
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Never fetched, whatever FETCH_ALLOW_PRIVATE says: link-local ranges and cloud metadata services.
+# Never fetched, whatever PARALLAX_FETCH_ALLOW_PRIVATE says: link-local ranges and cloud metadata services.
 ALWAYS_REFUSED_NETWORKS = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
 METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
                                 ipaddress.ip_address("100.100.100.200")})
@@ -35,12 +36,26 @@ IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
 
 
-class FetchError(Exception):
-    """A URL that could not be fetched; ``status`` is the HTTP status to answer with."""
+FetchCause = Literal[
+    "bad_url",             # not an http(s) URL we can split, or with credentials or a bad port
+    "forbidden_address",   # a private, loopback, link-local or metadata address
+    "unresolvable",        # the host name has no address
+    "connection_failed",   # the connection or TLS failed
+    "http_error",          # the server answered something other than 200
+    "too_many_redirects",
+    "not_html",            # the page is not HTML
+    "too_large",           # over MAX_UPLOAD_BYTES
+    "timeout",             # over FETCH_TIMEOUT
+]
 
-    def __init__(self, message: str, status: int = 400) -> None:
+
+class FetchError(Exception):
+    """A URL that could not be fetched: the message says why, ``cause`` names the kind of failure (the web layer
+    decides how to answer it)."""
+
+    def __init__(self, message: str, cause: FetchCause = "bad_url") -> None:
         super().__init__(message)
-        self.status = status
+        self.cause: FetchCause = cause
 
 
 @dataclass(frozen=True)
@@ -97,7 +112,7 @@ def _refusal(address: IPAddress, allow_private: bool) -> str | None:
         return "is not a unicast address"
     if not allow_private and (address.is_private or address.is_loopback or address.is_reserved
                               or not address.is_global):
-        return "is a private, loopback or reserved address (set FETCH_ALLOW_PRIVATE to allow it)"
+        return "is a private, loopback or reserved address (set PARALLAX_FETCH_ALLOW_PRIVATE to allow it)"
     return None
 
 
@@ -129,7 +144,7 @@ def resolve(host: str, port: int, allow_private: bool) -> IPAddress:
     """Resolve a host name and check every address it has; return the first one (refusing if any is bad)."""
     name = host.rstrip(".").lower()
     if name in METADATA_HOSTS:
-        raise FetchError(f"refusing to fetch from {host}: it is a cloud metadata host")
+        raise FetchError(f"refusing to fetch from {host}: it is a cloud metadata host", "forbidden_address")
     try:
         literal: IPAddress | None = ipaddress.ip_address(name)
     except ValueError:
@@ -140,14 +155,14 @@ def resolve(host: str, port: int, allow_private: bool) -> IPAddress:
         try:
             infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as error:
-            raise FetchError(f"cannot resolve host {host!r}: {error}", 502) from None
+            raise FetchError(f"cannot resolve host {host!r}: {error}", "unresolvable") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
-        raise FetchError(f"host {host!r} has no address", 502)
+        raise FetchError(f"host {host!r} has no address", "unresolvable")
     for address in addresses:
         reason = address_refusal(address, allow_private)
         if reason:
-            raise FetchError(f"refusing to fetch {host}: {reason}")
+            raise FetchError(f"refusing to fetch {host}: {reason}", "forbidden_address")
     return addresses[0]
 
 
@@ -175,10 +190,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def _check_url(url: str) -> tuple[str, str, int, str, str]:
     """Split a URL into scheme, host, port, Host header and request path, refusing what cannot be fetched."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError as error:
+        raise FetchError(f"the URL {url!r} cannot be read: {error}") from None
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {url!r}")
-    if not parts.hostname:
+    if not hostname:
         raise FetchError(f"the URL {url!r} has no host")
     if parts.username or parts.password:
         raise FetchError("URLs with a user name or password are not fetched")
@@ -188,7 +207,9 @@ def _check_url(url: str) -> tuple[str, str, int, str, str]:
         raise FetchError(f"the URL {url!r} has an invalid port") from None
     host_header = parts.netloc.rpartition("@")[2]
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, parts.hostname, port, host_header, path
+    if any(ord(char) < 33 or ord(char) == 127 for char in host_header + path):
+        raise FetchError(f"the URL {url!r} contains spaces or control characters")
+    return parts.scheme, hostname, port, host_header, path
 
 
 def _media_type(header: str) -> tuple[str, str]:
@@ -211,7 +232,7 @@ def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, max_b
     """
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"the page is {int(declared):,} bytes, over the limit of {max_bytes:,} bytes", 413)
+        raise FetchError(f"the page is {int(declared):,} bytes, over the limit of {max_bytes:,} bytes", "too_large")
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -224,7 +245,7 @@ def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, max_b
             return b"".join(chunks)
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError(f"the page is over the limit of {max_bytes:,} bytes", 413)
+            raise FetchError(f"the page is over the limit of {max_bytes:,} bytes", "too_large")
         chunks.append(chunk)
 
 
@@ -262,7 +283,7 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504)
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", "timeout")
         connection: http.client.HTTPConnection | None = None
         response: http.client.HTTPResponse | None = None
         try:
@@ -271,22 +292,27 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
             if response.status in (301, 302, 303, 307, 308) and location:
                 seen.append(current)
                 if len(seen) > max_redirects:
-                    raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}", 502)
+                    raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}",
+                                     "too_many_redirects")
                 current = urljoin(current, location)
                 continue
             if response.status != 200:
-                raise FetchError(f"the server answered {response.status} {response.reason} for {current}", 502)
+                raise FetchError(f"the server answered {response.status} {response.reason} for {current}",
+                                 "http_error")
             kind, charset = _media_type(response.getheader("Content-Type") or "")
             if kind not in HTML_TYPES:
-                raise FetchError(f"{current} is not an HTML page (its type is {kind or 'not given'})", 415)
+                raise FetchError(f"{current} is not an HTML page (its type is {kind or 'not given'})", "not_html")
             body = _read_limited(response, sock, max_bytes, deadline)
             return Page(url=current, content_type=kind, charset=charset, body=body)
         except TimeoutError:
-            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504) from None
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", "timeout") from None
         except ssl.SSLError as error:
-            raise FetchError(f"secure connection to {current} failed: {error.reason or error}", 502) from None
+            raise FetchError(f"secure connection to {current} failed: {error.reason or error}",
+                             "connection_failed") from None
         except (OSError, http.client.HTTPException) as error:
-            raise FetchError(f"could not fetch {current}: {error}", 502) from None
+            raise FetchError(f"could not fetch {current}: {error}", "connection_failed") from None
+        except ValueError as error:  # a redirect to a URL that cannot be read, an address that is not one
+            raise FetchError(f"could not fetch {current}: {error}", "bad_url") from None
         finally:
             if response is not None:  # the connection no longer holds a response that ends the connection
                 response.close()

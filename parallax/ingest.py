@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
 import stat
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from .corpus import MAX_SLUG_LENGTH, SLUG_RE, STORY_FILE, Corpus, CorpusError, Source, parse_source
+from .corpus import (
+    MAX_SLUG_LENGTH,
+    SLUG_RE,
+    SOURCE_SUFFIXES,
+    STORY_FILE,
+    Corpus,
+    CorpusError,
+    Source,
+    is_candidate,
+    parse_source,
+)
 
-MAX_ID_LENGTH = 60
+log = logging.getLogger("parallax.ingest")
+
+MAX_ID_LENGTH = 48  # ids derived from a headline are cut at a word boundary to stay readable in URLs
+ID_WORDS = 8  # without a headline, the id is made of the text's first words
+LOCK_FILE = Path(".parallax") / "write.lock"  # hidden: the loader never reads hidden folders
 UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 PREFERRED_ENCODINGS = frozenset({"cp1252", "iso8859_15", "latin_1", "utf_16", "utf_32"})
 MAX_CHAOS = 0.1  # charset-normalizer "mess" ratio above which its guess is not trusted
@@ -27,21 +45,41 @@ DRAFT_TTL_SECONDS = 24 * 3600
 MIN_ARTICLE_WORDS = 8  # fewer extracted words than this is a menu or an ad label, not an article
 _DRAFT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+_SETEXT_H1_RE = re.compile(r"^ {0,3}(\S.*?)[ \t]*\n {0,3}=+[ \t]*$", re.MULTILINE)
+
+
+Cause = Literal[
+    "bad_input",          # a value that is malformed or missing (``field`` names it when it is one field)
+    "empty",              # no text at all
+    "bad_encoding",       # bytes that are not text in an encoding we can recognise
+    "too_large",          # over MAX_UPLOAD_BYTES
+    "unsupported_type",   # a file type that cannot be added
+    "extraction_empty",   # HTML with no article text in it
+    "extraction_failed",  # the extractor failed on this page
+    "extractor_missing",  # the extractor cannot run on this server (a missing library)
+    "duplicate",          # the text is already in the story
+    "no_free_id",         # every id derived from the title is taken
+    "storage",            # the server could not store a draft or a file
+]
 
 
 class IngestError(ValueError):
-    """Input that cannot become a source; ``status`` is the HTTP status to answer with."""
+    """Input that cannot become a source: the message says why, ``cause`` names the kind of failure (the web
+    layer decides how to answer it) and ``field`` the input field at fault, when there is one."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, cause: Cause = "bad_input", field: str = "") -> None:
         super().__init__(message)
-        self.status = status
+        self.cause: Cause = cause
+        self.field = field
 
 
 class DuplicateError(IngestError):
     """The same text is already in the story as ``existing``."""
 
     def __init__(self, existing: Source) -> None:
-        super().__init__(f"this text is already in the story as '{existing.id}'", 409)
+        super().__init__(f"this text is already in the story as '{existing.id}'", "duplicate")
         self.existing = existing
 
 
@@ -96,7 +134,10 @@ def slugify(value: str, max_length: int = MAX_ID_LENGTH) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug[:max_length]
+        cut = slug[:max_length]
+        if slug[max_length] != "-" and "-" in cut:  # the cut falls inside a word: drop that word
+            cut = cut.rsplit("-", 1)[0]
+        slug = cut
     return slug.strip("-")
 
 
@@ -144,10 +185,11 @@ def decode_text(raw: bytes) -> str:
         best = max(tied, key=lambda m: (m.encoding in PREFERRED_ENCODINGS, m.coherence))
     if best is None:
         raise IngestError(f"the text is not UTF-8 (bad byte 0x{raw[first_bad]:02x} at offset {first_bad}) and its "
-                          "encoding could not be recognised; save it as UTF-8 and try again")
+                          "encoding could not be recognised; save it as UTF-8 and try again", "bad_encoding")
     decoded = str(best)
     if _CONTROL_RE.search(decoded):
-        raise IngestError("the text could not be decoded: it contains control characters (is it a binary file?)")
+        raise IngestError("the text could not be decoded: it contains control characters (is it a binary file?)",
+                          "bad_encoding")
     return decoded.removeprefix("\ufeff")
 
 
@@ -156,20 +198,31 @@ def decode_html(raw: bytes, declared_charset: str = "") -> str:
     if declared_charset:
         try:
             return raw.decode(declared_charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown charset names; codecs raising UnicodeError subclasses
             pass
     return decode_text(raw)
 
 
 def extract_html(html: str, url: str = "") -> Extracted:
     """The article text and metadata (title, date, author, site name) of an HTML page, via trafilatura."""
-    import trafilatura
+    try:
+        import trafilatura
 
-    document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
-                                           include_tables=True, favor_precision=True)
+        document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
+                                               include_tables=True, favor_precision=True)
+    except ImportError as error:
+        log.exception("the HTML extractor cannot be imported")
+        raise IngestError(f"the HTML extractor cannot run on this server ({error}); its administrator must install "
+                          "the pinned requirements (lxml_html_clean among them)", "extractor_missing") from None
+    except RecursionError:
+        raise IngestError("the page is nested too deeply to extract its article", "extraction_failed") from None
+    except Exception as error:  # the extractor is a library boundary: whatever it raises is this page's failure
+        log.exception("extracting an article from HTML failed")
+        raise IngestError(f"the article could not be extracted from this page ({type(error).__name__}: "
+                          f"{str(error)[:200]})", "extraction_failed") from None
     text = (getattr(document, "text", None) or "") if document is not None else ""
     if len(text.split()) < MIN_ARTICLE_WORDS:
-        raise IngestError("no article text found in this page", 422)
+        raise IngestError("no article text found in this page", "extraction_empty")
 
     def meta(name: str) -> str:
         """One metadata field as a single-line string."""
@@ -199,7 +252,8 @@ def upload_kind(filename: str) -> str:
     """'text', 'markdown' or 'html' from an upload's file name; IngestError (415) for other types."""
     suffix = Path(filename).suffix.lower()
     if suffix not in UPLOAD_TYPES:
-        raise IngestError(f"files of type '{suffix or filename}' cannot be added; use .txt, .md, .html or .htm", 415)
+        raise IngestError(f"files of type '{suffix or filename}' cannot be added; use .txt, .md, .html or .htm",
+                          "unsupported_type", "file")
     return UPLOAD_TYPES[suffix]
 
 
@@ -213,7 +267,8 @@ def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
     """An uploaded file as article text: HTML through trafilatura, text and markdown as they are."""
     kind = upload_kind(filename)
     if len(raw) > max_bytes:
-        raise IngestError(f"the file is {len(raw):,} bytes, over the MAX_UPLOAD_BYTES limit of {max_bytes:,}", 413)
+        raise IngestError(f"the file is {len(raw):,} bytes, over the MAX_UPLOAD_BYTES limit of {max_bytes:,}",
+                          "too_large", "file")
     name = safe_file_name(filename)
     if kind == "html":
         extracted = extract_html(decode_html(raw))
@@ -221,8 +276,9 @@ def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
     else:
         body = decode_text(raw)
         if not body.strip():
-            raise IngestError("the file has no text")
-        extracted = Extracted(body=body, format=kind, capture=f"uploaded {kind} file {name}")
+            raise IngestError("the file has no text", "empty", "file")
+        extracted = Extracted(body=body, format=kind, capture=f"uploaded {kind} file {name}",
+                              title=markdown_title(body) if kind == "markdown" else "")
     extracted.original_file = name
     return extracted
 
@@ -230,11 +286,27 @@ def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
 def from_text(text: str, fmt: str) -> Extracted:
     """Pasted text (newlines as the browser sends them are unified to '\\n')."""
     if fmt not in ("text", "markdown"):
-        raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}")
+        raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}", "bad_input", "format")
     body = unify_newlines(text)
     if not body.strip():
-        raise IngestError("the text is empty: paste the article text")
-    return Extracted(body=body, format=fmt, capture=f"pasted {'markdown' if fmt == 'markdown' else 'plain text'}")
+        raise IngestError("the text is empty: paste the article text", "empty", "text")
+    return Extracted(body=body, format=fmt, capture=f"pasted {'markdown' if fmt == 'markdown' else 'plain text'}",
+                     title=markdown_title(body) if fmt == "markdown" else "")
+
+
+def markdown_title(body: str) -> str:
+    """The first level-1 heading of a markdown text (``# Title`` or a line underlined with '='), as plain text;
+    '' when there is none."""
+    matches = [m for m in (_ATX_H1_RE.search(body), _SETEXT_H1_RE.search(body)) if m]
+    if not matches:
+        return ""
+    first = min(matches, key=lambda m: m.start())
+    return one_line(re.sub(r"[*_`]+", "", first.group(1)))
+
+
+def surrogate_field(values: dict[str, str]) -> str | None:
+    """The first field whose text holds a lone surrogate (a UTF-16 half that is not a character), or None."""
+    return next((name for name, value in values.items() if _SURROGATE_RE.search(value)), None)
 
 
 def from_html(html: str, url: str = "", capture: str = "HTML; article text extracted by trafilatura") -> Extracted:
@@ -262,23 +334,29 @@ def taken_ids(root: Path, corpus: Corpus) -> set[str]:
 
 
 def _candidate_ids(base: str) -> list[str]:
-    """The id and its numbered variants: base, base-2, base-3, …"""
-    return [base] + [f"{base[:MAX_ID_LENGTH - len(str(n)) - 1].rstrip('-')}-{n}" for n in range(2, 1000)]
+    """The id and its numbered variants: base, base-2, base-3, … (the number is added to the whole base, so a
+    variant sorts after it and keeps every word; it may pass MAX_ID_LENGTH by the suffix)."""
+    return [base] + [f"{base}-{n}" for n in range(2, 1000)]
+
+
+def first_words(body: str, count: int = ID_WORDS) -> str:
+    """The first words of a text (markup and punctuation dropped)."""
+    return " ".join(re.findall(r"[^\W_]+", body[:10_000])[:count])
 
 
 def base_id(new: NewSource) -> str:
-    """The preferred id: the title as a slug, else the outlet, else 'source'."""
-    return slugify(new.title) or slugify(new.outlet) or "source"
+    """The preferred id: the headline as a slug, else the text's first words, else the outlet, else 'source'."""
+    return slugify(new.title) or slugify(first_words(new.body)) or slugify(new.outlet) or "source"
 
 
 def story_folder(root: Path, story: str) -> Path:
     """The folder of a story, refusing slugs that are not safe folder names."""
     if not SLUG_RE.match(story) or len(story) > MAX_SLUG_LENGTH:
         raise IngestError(f"story must be a slug of a-z, 0-9 and '-' (at most {MAX_SLUG_LENGTH} characters), "
-                          f"not {story!r}")
+                          f"not {story!r}", "bad_input", "story")
     folder = (root / story).resolve()
     if folder.parent != root.resolve():
-        raise IngestError(f"story {story!r} is not a folder of the corpus")
+        raise IngestError(f"story {story!r} is not a folder of the corpus", "bad_input", "story")
     return folder
 
 
@@ -331,32 +409,75 @@ def ensure_story(root: Path, story: str, title: str) -> bool:
     return created
 
 
+@contextlib.contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """Hold the corpus's write lock: an exclusive ``flock`` on a hidden file of the corpus folder, so that checking
+    for a duplicate and writing the file happen as one step across threads and worker processes alike."""
+    path = root / LOCK_FILE
+    path.parent.mkdir(exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def duplicate_on_disk(folder: Path, story: str, body: str, max_bytes: int) -> Source | None:
+    """A source file in the story's folder with the same text as ``body``, read from disk (the loaded corpus may
+    not show a file another process wrote a moment ago)."""
+    digest = body_hash(body)
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.iterdir()):
+        if not is_candidate(path) or path.suffix.lower() not in SOURCE_SUFFIXES or not path.is_file():
+            continue
+        try:
+            source = parse_source(path.read_bytes(), f"{story}/{path.name}", max_bytes)
+        except (OSError, CorpusError):
+            continue
+        if body_hash(source.body) == digest:
+            return source
+    return None
+
+
 def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, story_title: str = "") -> Source:
-    """Validate and write a new source under a fresh id, never overwriting a file; return it as loaded."""
+    """Validate and write a new source under a fresh id, never overwriting a file and never storing the same text
+    twice in a story (checked under the corpus's write lock); return it as loaded."""
     root = Path(root).resolve()
     folder = story_folder(root, new.story)
+    bad = surrogate_field({f.name: getattr(new, f.name) for f in fields(new)})
+    if bad:
+        raise IngestError(f"field '{bad}' contains a lone surrogate (half of a UTF-16 pair, not a character)",
+                          "bad_input", bad)
     duplicate = find_duplicate(corpus, new.story, new.body)
     if duplicate is not None:
         raise DuplicateError(duplicate)
     if new.format not in ("text", "markdown"):
-        raise IngestError(f"format must be 'text' or 'markdown', not {new.format!r}")
+        raise IngestError(f"format must be 'text' or 'markdown', not {new.format!r}", "bad_input", "format")
     suffix = ".md" if new.format == "markdown" else ".txt"
-    taken = taken_ids(root, corpus)
-    for candidate in _candidate_ids(base_id(new)):
-        if candidate in taken:
-            continue
-        data = build_file_text(candidate, new).encode("utf-8")
-        rel = f"{new.story}/{candidate}{suffix}"
-        try:
-            source = parse_source(data, rel, max_bytes)
-        except CorpusError as error:
-            raise IngestError(f"the source would not load: {error}") from None
-        if not folder.exists():
-            ensure_story(root, new.story, story_title)
-        if write_exclusive(folder / f"{candidate}{suffix}", data):
-            return source
-        taken.add(candidate)
-    raise IngestError("no free id left for this title", 409)
+    with write_lock(root):
+        duplicate = duplicate_on_disk(folder, new.story, new.body, max_bytes)
+        if duplicate is not None:
+            raise DuplicateError(duplicate)
+        taken = taken_ids(root, corpus)
+        for candidate in _candidate_ids(base_id(new)):
+            if candidate in taken:
+                continue
+            data = build_file_text(candidate, new).encode("utf-8")
+            rel = f"{new.story}/{candidate}{suffix}"
+            try:
+                source = parse_source(data, rel, max_bytes)
+            except CorpusError as error:
+                named = re.search(r"field '(\w+)'", str(error))
+                raise IngestError(f"the source would not load: {error}", "bad_input",
+                                  named.group(1) if named else "") from None
+            if not folder.exists():
+                ensure_story(root, new.story, story_title)
+            if write_exclusive(folder / f"{candidate}{suffix}", data):
+                return source
+            taken.add(candidate)
+    raise IngestError("no free id left for this title", "no_free_id", "title")
 
 
 # Drafts: the text between the input step and the confirm step is kept server-side, in a private folder
@@ -385,7 +506,7 @@ def draft_dir(configured: str) -> Path:
     else:
         return folder
     raise IngestError(f"the drafts folder {folder} {problem}; remove it or make it private to this user "
-                      "(chmod 700), or set PARALLAX_DRAFT_DIR to another folder", 500)
+                      "(chmod 700), or set PARALLAX_DRAFT_DIR to another folder", "storage")
 
 
 def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
@@ -395,7 +516,7 @@ def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None 
     payload = {**extracted.to_dict(), "extra": extra or {}, "created": time.time()}
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     if not write_exclusive(folder / f"{token}.json", data):
-        raise IngestError("could not store the draft", 500)
+        raise IngestError("could not store the draft", "storage")
     return token
 
 
@@ -416,6 +537,8 @@ def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | N
     if not isinstance(known.get("body"), str) or not all(isinstance(v, str) for v in known.values()):
         return None
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        return None
+    if surrogate_field({**known, **extra}):  # text that could never be shown or stored
         return None
     return Extracted(**known), extra
 

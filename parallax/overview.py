@@ -17,7 +17,8 @@ from cachetools import LRUCache, cached
 
 from .align import cut_sentences
 from .corpus import Source
-from .text import DEFAULT_IGNORE, WORD_RE, fold
+from .model import DEFAULT_IGNORE
+from .text import WORD_RE, fold
 
 #: Folding used for matching words (never for display).
 _WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
@@ -31,7 +32,6 @@ MAX_CANDIDATES = 400
 #: sources' sizes: a prepared source (sentences plus word and bigram sets) takes ~55 bytes per character, so this
 #: is ~160 MiB at most, room for a 2 MB source or ~700 articles of 4,000 characters.
 PREPARED_CHARS = 3_000_000
-ORDERS = ("date", "cluster")
 
 T = TypeVar("T")
 

@@ -13,12 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+import snowballstemmer
 from cachetools import LRUCache, cached
 
 from .corpus import Source
 from .diffing import Segment, token_segments
+from .model import DEFAULT_IGNORE
 from .overview import dice
-from .text import DEFAULT_IGNORE, WORD_RE, fold, word_count
+from .text import WORD_RE, fold, word_count
 
 #: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.
 MIN_QUOTE_WORDS = 4
@@ -70,6 +72,8 @@ _BRITISH = {"neighbour": "neighbor", "armour": "armor", "armoured": "armored", "
 _ISE_KEEP = {"promise", "otherwise", "exercise", "advise", "rise", "wise", "surprise", "enterprise", "expertise",
              "franchise", "compromise", "premise", "raise", "praise", "arise", "revise", "supervise", "concise",
              "precise", "noise", "poise", "cruise", "guise", "disguise", "despise", "devise", "treatise"}
+#: Snowball's English (Porter 2) stemmer; one per process is enough (stemWord is pure).
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 @dataclass(frozen=True)
@@ -307,27 +311,18 @@ def extract(source: Source) -> list[Quote]:
 
 
 def stem(word: str) -> str:
-    """A crude English stem with British spellings mapped to US ones (neighbours → neighbor)."""
+    """The Snowball (Porter 2) English stem, after British spellings are mapped to US ones (neighbours → neighbor)."""
     word = _BRITISH.get(word, word)
     if word.endswith(("'s", "’s")):
         word = word[:-2]
     ise = _ISE_RE.search(word)
     if ise and word[:ise.start()] + "ise" not in _ISE_KEEP:
         word = word[:ise.start()] + "iz" + word[ise.start() + 2:]
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        word = word[:-1]
-    word = _BRITISH.get(word, word)
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[:-len(suffix)]
-            break
-    if word.endswith("our") and len(word) > 5:
-        word = word[:-3] + "or"
-    if word.endswith("ll") and len(word) > 5:
-        word = word[:-1]
-    return word
+    stemmed = str(_STEMMER.stemWord(word))
+    stemmed = _BRITISH.get(stemmed, stemmed)
+    if stemmed.endswith("our") and len(stemmed) > 5:
+        stemmed = stemmed[:-3] + "or"
+    return stemmed
 
 
 def content_words(text: str) -> frozenset[str]:

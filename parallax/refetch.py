@@ -32,6 +32,14 @@ ACCEPT = {"article": "text/html,application/xhtml+xml;q=0.9",
 TYPES = {"article": HTML_TYPES, "feed": FEED_TYPES}
 
 
+class StatusError(FetchError):
+    """The server answered with an HTTP error; ``http_status`` is its status (for the watch's fetch log)."""
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message, "http_error")
+        self.http_status = http_status
+
+
 @dataclass(frozen=True)
 class Fetched:
     """One conditional fetch: status 200 with the body, or 304 with none; validators for the next time."""
@@ -54,7 +62,7 @@ def fetch_conditional(url: str, kind: str, *, etag: str = "", last_modified: str
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504)
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", "timeout")
         connection: http.client.HTTPConnection | None = None
         response: http.client.HTTPResponse | None = None
         try:
@@ -82,7 +90,8 @@ def fetch_conditional(url: str, kind: str, *, etag: str = "", last_modified: str
             if response.status in (301, 302, 303, 307, 308) and location:
                 seen.append(current)
                 if len(seen) > max_redirects:
-                    raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}", 502)
+                    raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}",
+                                     "too_many_redirects")
                 current = urljoin(current, location)
                 continue
             new_etag = (response.getheader("ETag") or "").strip()[:512]
@@ -90,19 +99,21 @@ def fetch_conditional(url: str, kind: str, *, etag: str = "", last_modified: str
             if response.status == 304:
                 return Fetched(304, current, "", "", b"", new_etag or etag, new_modified or last_modified)
             if response.status != 200:
-                raise FetchError(f"the server answered {response.status} {response.reason} for {current}", 502)
+                raise StatusError(f"the server answered {response.status} {response.reason} for {current}",
+                                  response.status)
             media, charset = _media_type(response.getheader("Content-Type") or "")
             if media not in TYPES[kind] and not (kind == "feed" and media.endswith("+xml")):
                 wanted = "an HTML page" if kind == "article" else "an RSS or Atom feed"
-                raise FetchError(f"{current} is not {wanted} (its type is {media or 'not given'})", 415)
+                raise FetchError(f"{current} is not {wanted} (its type is {media or 'not given'})", "not_html")
             body = _read_limited(response, sock, max_bytes, deadline)
             return Fetched(200, current, media, charset, body, new_etag, new_modified)
         except TimeoutError:
-            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", 504) from None
+            raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", "timeout") from None
         except ssl.SSLError as error:
-            raise FetchError(f"secure connection to {current} failed: {error.reason or error}", 502) from None
+            raise FetchError(f"secure connection to {current} failed: {error.reason or error}",
+                             "connection_failed") from None
         except (OSError, http.client.HTTPException) as error:
-            raise FetchError(f"could not fetch {current}: {error}", 502) from None
+            raise FetchError(f"could not fetch {current}: {error}", "connection_failed") from None
         finally:
             if response is not None:
                 response.close()

@@ -14,10 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-#: Cosmetic differences a comparison can ignore, in the order the UI lists them.
-IGNORABLE: tuple[str, ...] = ("quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate")
-#: What a comparison ignores unless the reader asks otherwise.
-DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate"})
+from .model import IGNORABLE
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',

@@ -42,12 +42,13 @@ def fact_changes(model: Mapping[str, Any]) -> list[Any]:
 def fact_label(fact: Any) -> str:
     """One fact difference as a line of text, whatever its shape."""
     if isinstance(fact, Mapping):
+        kind = fact.get("kind") or fact.get("type") or "fact"
         for key in ("label", "text", "summary", "description"):
             if isinstance(fact.get(key), str) and fact[key]:
-                return str(fact[key])
+                label = str(fact[key]).replace("only in left", "only in the earlier capture")
+                return f"{kind}: {label.replace('only in right', 'only in the later capture')}"
         left, right = fact.get("left"), fact.get("right")
         if left is not None or right is not None:
-            kind = fact.get("kind") or fact.get("type") or "fact"
             return f"{kind}: {left if left is not None else '-'} → {right if right is not None else '-'}"
     return str(fact)
 

@@ -191,7 +191,7 @@ class Watcher:
         self.root = Path(self.settings["CORPUS_DIR"]).resolve()
         self.db = state.db_path(self.root, str(self.settings.get("STATE_DB") or ""))
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
-        self._stores: dict[str, CorpusStore] = {}
+        self._store = CorpusStore(self.root, int(self.settings["MAX_SOURCE_BYTES"]), rescan=0)
         self.gate = HostGate(float(self.settings["WATCH_HOST_DELAY"]))
         self.concurrency = max(1, int(self.settings["WATCH_CONCURRENCY"]))
         self._local = threading.local()
@@ -207,14 +207,9 @@ class Watcher:
             conn = self._local.conn = state.connect(self.db)
         return conn
 
-    def story_corpus(self, story: str) -> Corpus:
-        """The story's sources as they are on disk now (only its folder is read: saving costs the size of the
-        story, not of the corpus; ids are still checked against every file name by ``ingest.taken_ids``)."""
-        store = self._stores.get(story)
-        if store is None:
-            store = self._stores[story] = CorpusStore(self.root / story, int(self.settings["MAX_SOURCE_BYTES"]),
-                                                      rescan=0)
-        return store.get()
+    def current_corpus(self) -> Corpus:
+        """The corpus as it is on disk now (every file is stat'ed; only new or changed ones are parsed again)."""
+        return self._store.get()
 
     def run_cycle(self) -> CycleReport:
         """Process every due watch (and articles that feeds add on the way) once."""
@@ -243,7 +238,7 @@ class Watcher:
         try:
             outcome = self._fetch_and_store(watch)
         except (FetchError, ingest.IngestError, feeds.FeedError, state.StateError) as error:
-            outcome = Outcome("error", getattr(error, "status", None), str(error), error=True)
+            outcome = Outcome("error", getattr(error, "http_status", None), str(error), error=True)
         except Exception as error:  # a bug must not stop the other watches; it is logged with its traceback
             log.exception("watch %s (%s) failed", watch.id, watch.url)
             outcome = Outcome("error", None, f"unexpected error: {type(error).__name__}: {error}", error=True)
@@ -321,7 +316,7 @@ class Watcher:
         extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
                                                                   "article text extracted by trafilatura")
         with self._saving():
-            current = self.story_corpus(watch.story)
+            current = self.current_corpus()
             versions = current.articles.get(watch.url, [])
             latest: Source | None = versions[-1] if versions else None
             title = extracted.title or watch.title

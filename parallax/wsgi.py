@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = str(Path(__file__).resolve().parent.parent)
-if ROOT not in sys.path:  # app.py lives at the repository root, beside the package
-    sys.path.insert(0, ROOT)
-
-from app import create_app  # noqa: E402
+from parallax.app import create_app
 
 app = create_app()

@@ -22,7 +22,7 @@ SHOTS = [("screenshot-compare.png", "/compare/moscow-times-plain/press-tv", "lig
 def main() -> None:
     """Serve the bundled corpus on loopback and save one PNG per view."""
     sys.path.insert(0, str(ROOT))
-    from app import create_app
+    from parallax.app import create_app
 
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
-from parallax import ingest
+from parallax import adding, ingest
 from parallax.web import add
 from parallax.web.render import corpus
 from tests.fixtures.pageserver import serve_pages
@@ -76,6 +76,8 @@ def confirm(client: FlaskClient, location: str, **changes: str) -> Any:
         chosen = re.search(r'<option value="([^"]*)" selected', select.group(1))
         form[name] = chosen.group(1) if chosen else ""
     form = {k: v.replace("&amp;", "&").replace("&#39;", "'").replace("&#34;", '"') for k, v in form.items()}
+    if not form.get("outlet"):
+        form["outlet"] = "Test Wire"  # the outlet is required; an editor types it when nothing was found
     return client.post(location, data={**form, **changes, "csrf_token": csrf_of(page.data)})
 
 
@@ -229,17 +231,21 @@ def test_explicit_version_of_existing_source(web: FlaskClient) -> None:
 # ---- duplicates ---------------------------------------------------------------------------------------------------
 
 def test_duplicate_html_redirects_to_existing(web: FlaskClient, corpus_dir: Path) -> None:
-    """The same text as an existing source is not saved; the browser is sent to that source with a message."""
-    body = (corpus_dir / STORY / "rt.txt").read_text("utf-8").split("---\n", 2)[2]
+    """Text that became a duplicate between the two steps (added meanwhile) is not saved; the browser is sent to
+    the source that has it, with a message."""
+    body = "A report that someone else adds while this one waits for confirmation.\n"
     first = paste(web, body.replace("\n", "\r\n"))
-    saved = confirm(web, first.headers["Location"], title="RT again")
-    assert saved.status_code == 303 and saved.headers["Location"] == "/sources/rt"
+    meanwhile = web.post("/api/sources", json={"text": body, "story": STORY, "title": "Added meanwhile"})
+    assert meanwhile.status_code == 201
+    saved = confirm(web, first.headers["Location"], title="Same again")
+    assert saved.status_code == 303 and saved.headers["Location"] == "/sources/added-meanwhile"
     with web.session_transaction() as session:
-        assert any("already in the story as 'rt'" in m for _, m in session.get("_flashes", []))
-    landing = web.get("/sources/rt").get_data(as_text=True)
-    assert '<p class="px-flash" role="status">' in landing and "already in the story as &#39;rt&#39;" in landing
-    assert not (corpus_dir / STORY / "rt-again.txt").exists()
-    assert no_problems(web)["source_count"] == 5
+        assert any("already in the story as 'added-meanwhile'" in m for _, m in session.get("_flashes", []))
+    landing = web.get("/sources/added-meanwhile").get_data(as_text=True)
+    assert '<p class="px-flash" role="status">' in landing
+    assert "already in the story as &#39;added-meanwhile&#39;" in landing
+    assert not (corpus_dir / STORY / "same-again.txt").exists()
+    assert no_problems(web)["source_count"] == 6
 
 
 def test_duplicate_api_409(web: FlaskClient, corpus_dir: Path) -> None:
@@ -634,27 +640,27 @@ def test_confirm_page_suggests_a_version_once(web: FlaskClient, monkeypatch: pyt
     """Opening the confirm step looks for the source it may be a new version of once, not once per use."""
     first = paste(web, "Text to confirm.\n")
     calls: list[str] = []
-    real = add.suggest_version_of
+    real = adding.suggest_version_of
 
     def counting(current: Any, url: str) -> Any:
         calls.append(url)
         return real(current, url)
 
-    monkeypatch.setattr(add, "suggest_version_of", counting)
+    monkeypatch.setattr(adding, "suggest_version_of", counting)
     assert web.get(first.headers["Location"]).status_code == 200
     assert len(calls) == 1
 
 
 def test_author_note_has_one_wording(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The confirm form's prefilled note and the note saved without one (the API) come from one helper."""
-    assert add.author_note("Ann Lee") == "Author given by the page: Ann Lee."
-    assert add.author_note("") == ""
-    monkeypatch.setattr(add, "author_note", lambda author: f"By {author} (as the page says).")
+    assert adding.author_note("Ann Lee") == "Author given by the page: Ann Lee."
+    assert adding.author_note("") == ""
+    monkeypatch.setattr(adding, "author_note", lambda author: f"By {author} (as the page says).")
     extracted = ingest.Extracted(body="Body.\n", author="Ann Lee")
     with web.application.test_request_context("/add"):
         current = corpus()
         values = add._confirm_values(current, extracted, {"story": STORY}, None)
-        new, _title = add.build_new_source(current, {"story": STORY}, extracted)
+        new, _title = adding.build_new_source(current, {"story": STORY}, extracted, add.corpus_root())
     assert values["attribution_note"] == new.attribution_note == "By Ann Lee (as the page says)."
 
 

@@ -13,7 +13,8 @@ from bench.synth import synthetic_pair
 from parallax.align import Pair, cut_sentences, dice, exact_anchors, extend_pairs, fuzzy_pairs, mark_moved
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import Segment, left_side, right_side, token_segments
-from parallax.text import DEFAULT_IGNORE, Document, Passage, plain_document
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import Document, Passage, plain_document
 
 NONE: frozenset[str] = frozenset()
 PARAS = [

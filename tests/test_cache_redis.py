@@ -13,7 +13,7 @@ import pytest
 import redis
 from flask import Flask
 
-from parallax.web import pages
+from parallax import pipeline
 from tests.conftest import stop_process
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -67,7 +67,7 @@ def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any comparison computed from now on fail the test."""
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("comparison computed instead of read from the shared cache")
-    monkeypatch.setattr(pages, "compare", refuse)
+    monkeypatch.setattr(pipeline, "compare", refuse)
 
 
 def test_two_instances_share_a_cached_comparison(make_app: Callable[..., Flask], redis_url: str,

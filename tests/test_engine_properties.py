@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import left_side, right_side
-from parallax.text import DEFAULT_IGNORE, IGNORABLE, build_document, plain_document
+from parallax.model import DEFAULT_IGNORE, IGNORABLE
+from parallax.text import build_document, plain_document
 
 UNITS = ("word", "char", "sentence")
 IGNORE_SETS: tuple[frozenset[str], ...] = (

@@ -75,7 +75,7 @@ def test_extract_html_empty_page() -> None:
     """A page with no article says so (422)."""
     with pytest.raises(ingest.IngestError, match="no article text found in this page") as info:
         ingest.extract_html((FIXTURES / "empty_page.html").read_text("utf-8"))
-    assert info.value.status == 422
+    assert info.value.cause == "extraction_empty"
 
 
 def test_upload_kind_refuses_other_types() -> None:
@@ -84,7 +84,7 @@ def test_upload_kind_refuses_other_types() -> None:
     for name in ("a.pdf", "a.docx", "noext", "a.txt.exe"):
         with pytest.raises(ingest.IngestError) as info:
             ingest.upload_kind(name)
-        assert info.value.status == 415
+        assert info.value.cause == "unsupported_type"
 
 
 def test_build_file_text_round_trips_through_the_loader() -> None:
@@ -113,12 +113,15 @@ def test_save_source_writes_and_suffixes_taken_ids(corpus_dir: Path) -> None:
     assert (corpus_dir / STORY / "rt-2.txt").read_bytes().endswith(b"A body of text.\nSecond line.\n")
 
 
-def test_save_source_falls_back_to_outlet_then_source(corpus_dir: Path) -> None:
-    """No usable title: the outlet, else 'source'."""
+def test_save_source_falls_back_to_first_words_then_outlet_then_source(corpus_dir: Path) -> None:
+    """No usable headline: the text's first words, else the outlet, else 'source'."""
     corpus = load_corpus(corpus_dir)
-    by_outlet = ingest.save_source(corpus_dir, corpus, new("One.\n", title="日本", outlet="Le Monde"), 10**6)
+    by_words = ingest.save_source(corpus_dir, corpus, new("« Kim's train » arrived on Tuesday, officials said in "
+                                                          "Vladivostok today.\n", title="日本"), 10**6)
+    assert by_words.id == "kim-s-train-arrived-on-tuesday-officials-said"
+    by_outlet = ingest.save_source(corpus_dir, corpus, new("日本語\n", title="日本", outlet="Le Monde"), 10**6)
     assert by_outlet.id == "le-monde"
-    assert ingest.save_source(corpus_dir, corpus, new("Two.\n"), 10**6).id == "source"
+    assert ingest.save_source(corpus_dir, corpus, new("中文\n"), 10**6).id == "source"
 
 
 def test_save_source_new_story_gets_story_yaml(corpus_dir: Path) -> None:
@@ -136,7 +139,7 @@ def test_duplicate_text_is_refused(corpus_dir: Path) -> None:
     body = corpus.sources["rt"].body.replace("\n", "\r\n") + "\n\n"
     with pytest.raises(ingest.DuplicateError) as info:
         ingest.save_source(corpus_dir, corpus, new(body, title="again"), 10**6)
-    assert info.value.existing.id == "rt" and info.value.status == 409
+    assert info.value.existing.id == "rt" and info.value.cause == "duplicate"
     assert not (corpus_dir / STORY / "again.txt").exists()
 
 

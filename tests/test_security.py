@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from app import create_app
+from parallax.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     current_app,
     flash,
@@ -23,16 +25,17 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import fetch, ingest
+from .. import adding, ingest
 from ..corpus import Corpus, Source
-from .editors import csrf_refusal, csrf_token, signed_in, token_matches, token_required, write_refusal
+from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
 from .editors import digest as editor_digest
-from .render import corpus, error_response
+from .render import corpus, domain_error_response, error_response, status_of
 
 bp = Blueprint("add", __name__)
+log = logging.getLogger("parallax.add")
 
 FORM_OVERHEAD = 65_536
-NEW_STORY = "__new__"
+URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the wire (%XX)
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
 
@@ -68,29 +71,68 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "201": {"description": "Saved", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"ok": {"type": "boolean"}, "id": {"type": "string"},
                                                      "href": {"type": "string"}, "json": {"type": "string"}}}}}},
-                "400": {"description": "Bad input, or a fetch refused (private or metadata address)"},
+                "400": {"description": "Bad input (a malformed field, a lone surrogate, a URL that cannot be read, "
+                                       "JSON nested too deeply), or a fetch refused (private or metadata address); "
+                                       "`field` names the field at fault and `cause` the kind of failure"},
                 "403": {"description": "Editor token missing or wrong, or writing is turned off"},
-                "409": {"description": "The same text is already in the story (`id` and `href` name it)"},
+                "409": {"description": "The same text is already in the story (`id` and `href` name it); of "
+                                       "identical adds sent at once exactly one is saved"},
                 "413": {"description": "Over MAX_UPLOAD_BYTES"},
                 "415": {"description": "Not JSON, or the fetched URL is not an HTML page"},
-                "422": {"description": "No article text found in the page"},
-                "502": {"description": "The fetch failed (HTTP error, too many redirects)"},
+                "422": {"description": "No article text found in the page, or the extractor failed on it"},
+                "502": {"description": "The fetch failed (HTTP error, too many redirects, connection), or the HTML "
+                                       "extractor cannot run on this server"},
                 "504": {"description": "The fetch timed out"}}}}}
 
 
 @bp.record_once
 def _set_limits(state: BlueprintSetupState) -> None:
-    """Cap request bodies at the upload limit plus room for the other form fields."""
-    limit = int(state.app.config["MAX_UPLOAD_BYTES"]) + FORM_OVERHEAD
+    """Cap request bodies at the upload limit (form-encoded, where text can grow threefold) plus room for the other
+    form fields; sessions get the editors' cookie rules (SameSite=Lax, Secure over https)."""
+    limit = int(state.app.config["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
     state.app.config["MAX_CONTENT_LENGTH"] = limit
     state.app.config["MAX_FORM_MEMORY_SIZE"] = limit
+    if isinstance(state.app, Flask):
+        state.app.session_interface = EditorSessionInterface()
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge) -> Response:
-    """413 that names the limit."""
-    return error_response(413, f"The upload is too large: the limit is {current_app.config['MAX_UPLOAD_BYTES']:,} "
-                               "bytes (MAX_UPLOAD_BYTES).")
+    """413 that names the limit; a pasted text too large to even read is given back cut at the limit."""
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    message = f"The upload is too large: the limit is {limit:,} bytes (MAX_UPLOAD_BYTES)."
+    if request.method != "POST" or request.path != "/add":
+        return error_response(413, message)
+    values = _oversize_form_values() if request.mimetype == "application/x-www-form-urlencoded" else {}
+    if values.get("kind") == "paste":
+        return _add_page(413, _cut_message(len(values.get("text", "").encode("utf-8")), limit, cut=True),
+                         {**values, "text": cut_text(values.get("text", ""), limit)})
+    return _add_page(413, message, values)
+
+
+def _oversize_form_values() -> dict[str, str]:
+    """The fields of a form-encoded body over MAX_CONTENT_LENGTH, read only up to that length (the rest is left
+    unread): the text is then cut, and a field sent after it may be missing."""
+    cap = int(current_app.config["MAX_CONTENT_LENGTH"])
+    stream = request.environ.get("wsgi.input")
+    try:
+        raw = stream.read(min(cap, request.content_length or cap)) if stream is not None else b""
+    except (OSError, ValueError):
+        return {}
+    pairs = parse_qsl(raw.decode("ascii", "replace"), keep_blank_values=True, encoding="utf-8", errors="replace")
+    return {k: v.rstrip("\ufffd") for k, v in pairs if k in ("kind", "format", "story", "text", "url")}
+
+
+def cut_text(text: str, limit: int) -> str:
+    """The text cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _cut_message(size: int, limit: int, cut: bool) -> str:
+    """What to say about a pasted text over the limit."""
+    said = f"{size:,} bytes" if size > limit else "more than that"
+    return (f"The text is {said}, over the limit of {limit:,} bytes (MAX_UPLOAD_BYTES). "
+            + ("It has been cut to the limit below: shorten it (check its end) and submit it again." if cut else ""))
 
 
 # ---- shared helpers ---------------------------------------------------------------------------------------------
@@ -114,84 +156,9 @@ def corpus_root() -> Path:
     return Path(current_app.config["CORPUS_DIR"]).resolve()
 
 
-def fetch_page(url: str) -> ingest.Extracted:
-    """Fetch a URL (SSRF-checked) and extract its article."""
-    cfg = current_app.config
-    page = fetch.fetch(url, timeout=float(cfg["FETCH_TIMEOUT"]), max_redirects=int(cfg["FETCH_MAX_REDIRECTS"]),
-                       max_bytes=int(cfg["MAX_UPLOAD_BYTES"]), allow_private=bool(cfg["FETCH_ALLOW_PRIVATE"]))
-    html = ingest.decode_html(page.body, page.charset)
-    return ingest.from_html(html, page.url, capture=f"fetched from {page.url}; article text extracted by trafilatura")
-
-
-def check_size(text: str) -> None:
-    """Refuse pasted text over the upload limit."""
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    size = len(text.encode("utf-8"))
-    if size > limit:
-        raise ingest.IngestError(f"the text is {size:,} bytes, over the MAX_UPLOAD_BYTES limit of {limit:,}", 413)
-
-
-def _url_key(url: str) -> str:
-    """A URL reduced for matching: no fragment, no trailing slash, lower-case scheme and host."""
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}" + (
-        f"?{parts.query}" if parts.query else "") if parts.netloc else ""
-
-
-def author_note(author: str) -> str:
-    """The attribution note for an author named by the page ('' when none is)."""
-    return f"Author given by the page: {author}." if author else ""
-
-
-def suggest_version_of(current: Corpus, url: str) -> Source | None:
-    """The latest captured source whose URL (or article key) matches this URL, if any."""
-    key = _url_key(url)
-    if not key:
-        return None
-    matches = [s for s in current.sources.values() if key in (_url_key(s.url), _url_key(s.version_of))]
-    return max(matches, key=lambda s: (s.captured or "", s.id)) if matches else None
-
-
-def resolve_version_of(current: Corpus, value: str) -> str:
-    """The article key for ``version_of``: a source id becomes that source's key; an http(s) URL stays."""
-    value = value.strip()
-    if not value:
-        return ""
-    source = current.get(value)
-    if source is not None:
-        return source.article_key
-    if urlsplit(value).scheme in ("http", "https"):
-        return value
-    raise ingest.IngestError(f"version_of must be the id of an existing source or an article URL, not {value!r}")
-
-
-def build_new_source(current: Corpus, values: dict[str, str], extracted: ingest.Extracted) -> tuple[
-        ingest.NewSource, str]:
-    """The new source from confirmed values (falling back to what was extracted) and the new story's title."""
-    story = values.get("story", "").strip()
-    story_title = values.get("story_title", "").strip()
-    if story == NEW_STORY:
-        story = values.get("new_story", "").strip()
-        story_title = values.get("new_story_title", "").strip()
-    if not story:
-        raise ingest.IngestError("choose a story (or give a slug for a new one)")
-    outlet = values.get("outlet", extracted.outlet).strip()
-    published = values.get("published", extracted.published).strip()
-    if published and not ingest._is_iso_date(published):
-        raise ingest.IngestError(f"published must be a date such as 2023-09-12, not {published!r}")
-    attribution = values.get("attribution", "").strip() or ("stated" if outlet else "unknown")
-    note = values.get("attribution_note", "").strip() or author_note(extracted.author)
-    new = ingest.NewSource(
-        story=story, body=extracted.body, format=values.get("format", extracted.format).strip() or "text",
-        outlet=outlet, title=values.get("title", extracted.title), published=published,
-        url=values.get("url", extracted.url).strip(), language=values.get("language", "").strip()
-        or extracted.language or "en", attribution=attribution, attribution_note=note,
-        capture=extracted.capture, original_file=extracted.original_file,
-        version_of=resolve_version_of(current, values.get("version_of", "")))
-    ingest.story_folder(corpus_root(), story)
-    if story not in current.stories and not story_title:
-        story_title = new.title or story
-    return new, story_title
+def limits() -> adding.AddLimits:
+    """The size, fetch and corpus settings of this app."""
+    return adding.AddLimits.from_settings(current_app.config)
 
 
 def save(new: ingest.NewSource, story_title: str) -> tuple[Source, str]:
@@ -209,14 +176,50 @@ def save(new: ingest.NewSource, story_title: str) -> tuple[Source, str]:
 
 # ---- browser pages ----------------------------------------------------------------------------------------------
 
-def _add_page(status: int = 200, error: str = "", values: dict[str, str] | None = None) -> Response:
-    """The input step, with an optional error and the values to keep."""
+def _add_page(status: int = 200, error: str = "", values: dict[str, str] | None = None,
+              duplicate: Source | None = None) -> Response:
+    """The input step, with an optional error, the values the user typed, and the source the text duplicates."""
     current = corpus()
     values = values or {}
     story = values.get("story") or request.args.get("story", "")
     return _page("add.html", {"error": error, "form": values, "story": story,
                               "story_title": current.stories[story].title if story in current.stories else "",
-                              "formats": ("text", "markdown")}, status)
+                              "formats": ("text", "markdown"),
+                              "duplicate": {"id": duplicate.id, "href": url_for("pages.source", source_id=duplicate.id)}
+                              if duplicate else None}, status)
+
+
+def _typed() -> dict[str, str]:
+    """What the user typed into the input step (the pasted text too), to give back with an error."""
+    return {k: request.form.get(k, "") for k in ("kind", "format", "url", "story", "text")}
+
+
+def _extract(values: dict[str, str]) -> ingest.Extracted:
+    """The article from the input step: pasted text, an uploaded file or a fetched URL."""
+    kind = values["kind"]
+    if kind == "paste":
+        adding.check_size(values["text"], limits().max_upload_bytes)
+        return ingest.from_text(values["text"], values["format"] or "text")
+    if kind == "upload":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ingest.IngestError("choose a file to upload", "empty", "file")
+        limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+        return ingest.from_upload(upload.filename, upload.stream.read(limit + 1), limit)
+    if kind == "fetch":
+        url = values["url"].strip()
+        if not url:
+            raise ingest.IngestError("give the URL of the page to fetch", "empty", "url")
+        adding.refuse_bad_url(values)
+        return adding.fetch_page(url, limits())
+    raise ingest.IngestError("choose how to add the source: paste, upload or fetch", "bad_input", "kind")
+
+
+def _first_step_duplicate(current: Corpus, extracted: ingest.Extracted, story: str) -> Source | None:
+    """The source already holding this text in the story the confirm step would choose, if any."""
+    chosen = _confirm_values(current, extracted, {"story": story}, adding.suggest_version_of(current, extracted.url))
+    return ingest.find_duplicate(current, chosen["story"], extracted.body) if chosen["story"] in current.stories \
+        else None
 
 
 @bp.get("/add")
@@ -226,36 +229,25 @@ def add_form() -> Response:
 
 
 @bp.post("/add")
+@editor_write(refused=lambda status, message: _add_page(status, message, _typed()))
 def add_input() -> BaseResponse:
-    """Step 1 submitted: extract the text, keep it as a draft, and go to the confirm step."""
-    refusal = csrf_refusal()
-    if refusal:
-        return error_response(400, refusal)
-    refusal = write_refusal(api=False)
-    if refusal:
-        return _add_page(403, refusal)
-    kind = request.form.get("kind", "")
-    values = {k: request.form.get(k, "") for k in ("kind", "format", "url", "story")}
+    """Step 1 submitted: extract the text, refuse it if the story already has it, keep it as a draft, and go to
+    the confirm step. Any failure gives the form back with what was typed."""
+    values = _typed()
     try:
-        if kind == "paste":
-            text = request.form.get("text", "")
-            check_size(text)
-            extracted = ingest.from_text(text, request.form.get("format", "text"))
-        elif kind == "upload":
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                raise ingest.IngestError("choose a file to upload")
+        adding.refuse_surrogates(values)
+        extracted = adding.guarded_extract(_extract, values)
+    except adding.DomainError as error:
+        if error.cause == "too_large" and values["kind"] == "paste":
             limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-            extracted = ingest.from_upload(upload.filename, upload.stream.read(limit + 1), limit)
-        elif kind == "fetch":
-            url = request.form.get("url", "").strip()
-            if not url:
-                raise ingest.IngestError("give the URL of the page to fetch")
-            extracted = fetch_page(url)
-        else:
-            raise ingest.IngestError("choose how to add the source: paste, upload or fetch")
-    except (ingest.IngestError, fetch.FetchError) as error:
-        return _add_page(error.status, str(error), values)
+            size = len(values["text"].encode("utf-8", "surrogatepass"))
+            return _add_page(413, _cut_message(size, limit, cut=True),
+                             {**values, "text": cut_text(values["text"], limit)})
+        return _add_page(status_of(error), str(error), values)
+    duplicate = _first_step_duplicate(corpus(), extracted, values["story"])
+    if duplicate is not None:
+        return _add_page(409, f"This text is already in the story as '{duplicate.id}'; nothing was added.", values,
+                         duplicate)
     token = ingest.save_draft(drafts(), extracted, {"story": values["story"]})
     return redirect(url_for("add.confirm_form", token=token), 303)
 
@@ -267,7 +259,7 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     values = {"outlet": extracted.outlet, "title": extracted.title, "published": extracted.published,
               "url": extracted.url, "format": extracted.format, "language": extracted.language or "en",
               "attribution": "stated" if extracted.outlet else "unknown",
-              "attribution_note": author_note(extracted.author),
+              "attribution_note": adding.author_note(extracted.author),
               "version_of": suggestion.id if suggestion else "", "story": "", "new_story": "",
               "new_story_title": ""}
     if story in current.stories:
@@ -275,7 +267,7 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     elif suggestion is not None:
         values["story"] = suggestion.story
     elif story:
-        values.update(story=NEW_STORY, new_story=story)
+        values.update(story=adding.NEW_STORY, new_story=story)
     elif len(current.stories) == 1:
         values["story"] = next(iter(current.stories))
     return values
@@ -286,7 +278,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
     """The confirm step: metadata form prefilled (from the draft unless submitted ``values`` are given), and the
     text as it will be stored."""
     current = corpus()
-    suggestion = suggest_version_of(current, extracted.url)
+    suggestion = adding.suggest_version_of(current, extracted.url)
     if values is None:
         values = _confirm_values(current, extracted, extra or {}, suggestion)
     stories = [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()]
@@ -294,7 +286,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
                for s in sorted(current.sources.values(), key=lambda s: (s.story, s.id))]
     return _page("add_confirm.html", {
         "token": token, "form": values, "error": error, "stories": stories, "sources": sources,
-        "suggestion": suggestion.id if suggestion else "", "new_story": NEW_STORY, "body": extracted.body,
+        "suggestion": suggestion.id if suggestion else "", "new_story": adding.NEW_STORY, "body": extracted.body,
         "capture": extracted.capture, "author": extracted.author, "formats": ("text", "markdown"),
         "attributions": ("stated", "inferred", "unknown"), "chars": len(extracted.body),
         "words": len(extracted.body.split())}, status)
@@ -310,29 +302,36 @@ def confirm_form(token: str) -> Response:
     return _confirm_page(token, extracted, extra=extra)
 
 
+def _confirm_refused(status: int, message: str, token: str) -> Response:
+    """The confirm step shown again with the values submitted and why they were not saved."""
+    draft = ingest.load_draft(drafts(), token)
+    if draft is None:
+        return error_response(404, "This draft does not exist or has expired; add the source again.")
+    return _confirm_page(token, draft[0], {name: request.form.get(name, "") for name in FIELDS}, status, message)
+
+
 @bp.post("/add/confirm/<token>")
+@editor_write(refused=_confirm_refused)
 def confirm_save(token: str) -> BaseResponse:
     """Step 2 submitted: save the source and go to it (or to the comparison with its previous version)."""
-    refusal = csrf_refusal()
-    if refusal:
-        return error_response(400, refusal)
     draft = ingest.load_draft(drafts(), token)
     if draft is None:
         return error_response(404, "This draft does not exist or has expired; add the source again.")
     extracted, _extra = draft
     values = {name: request.form.get(name, "") for name in FIELDS}
-    refusal = write_refusal(api=False)
-    if refusal:
-        return _confirm_page(token, extracted, values, 403, refusal)
     try:
-        new, story_title = build_new_source(corpus(), values, extracted)
+        adding.refuse_surrogates(values)
+        if not values["outlet"].strip():
+            raise ingest.IngestError("give the outlet: the newspaper, site or agency this text comes from",
+                                     "bad_input", "outlet")
+        new, story_title = adding.build_new_source(corpus(), values, extracted, corpus_root())
         saved, target = save(new, story_title)
     except ingest.DuplicateError as duplicate:
         ingest.delete_draft(drafts(), token)
         flash(f"This text is already in the story as '{duplicate.existing.id}'; nothing was added.")
         return redirect(url_for("pages.source", source_id=duplicate.existing.id), 303)
     except ingest.IngestError as error:
-        return _confirm_page(token, extracted, values, error.status, str(error))
+        return _confirm_page(token, extracted, values, status_of(error), str(error))
     ingest.delete_draft(drafts(), token)
     flash(f"Added '{saved.id}'.")
     return redirect(target, 303)
@@ -359,13 +358,11 @@ def _safe_next(target: str) -> str:
 
 
 @bp.route("/add/sign-in", methods=["GET", "POST"])
+@editor_write(write=False)
 def sign_in() -> BaseResponse:
     """Editor sign-in: the token is checked once and a digest of it kept in the signed session."""
     next_url = _safe_next(request.values.get("next", ""))
     if request.method == "POST":
-        refusal = csrf_refusal()
-        if refusal:
-            return error_response(400, refusal)
         if token_matches(request.form.get("token", "")):
             session["editor"] = editor_digest(str(current_app.config["EDITOR_TOKEN"]))
             flash("Signed in as an editor.")
@@ -377,55 +374,45 @@ def sign_in() -> BaseResponse:
 
 
 @bp.post("/add/sign-out")
+@editor_write(write=False)
 def sign_out() -> BaseResponse:
     """Forget the editor sign-in."""
-    refusal = csrf_refusal()
-    if refusal:
-        return error_response(400, refusal)
     session.pop("editor", None)
     return redirect(url_for("pages.index"), 303)
 
 
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
-API_FIELDS = ("text", "html", "url", "format", "outlet", "title", "published", "story", "story_title", "language",
-              "version_of")
 
 
 @bp.post("/api/sources")
+@editor_write(api=True)
 def api_add() -> Response:
     """Add a source from JSON; 201 with its id and URLs, 409 when the text is already in the story."""
     if not request.is_json:
         return error_response(415, "Send the source as JSON (Content-Type: application/json).")
-    refusal = write_refusal(api=True)
-    if refusal:
-        return error_response(403, refusal)
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        return error_response(400, "The JSON body is nested too deeply.", {"cause": "bad_input"})
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
-    unknown = sorted(set(payload) - set(API_FIELDS))
-    bad = [k for k in API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
+    unknown = sorted(set(payload) - set(adding.API_FIELDS))
+    bad = [k for k in adding.API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
     if unknown or bad:
-        return error_response(400, f"Unknown field(s): {', '.join(unknown)}" if unknown
-                              else f"Field '{bad[0]}' must be a string.")
+        return error_response(400, f"Unknown field(s): {', '.join(unknown)[:500]}" if unknown
+                              else f"Field '{bad[0]}' must be a string.", {"field": (unknown or bad)[0][:100]})
     values = {k: str(v) for k, v in payload.items() if v is not None}
     try:
-        extracted = _api_extract(values)
-        current = corpus()
-        fetched = not (values.get("text") or values.get("html"))
-        overrides = {k: values[k] for k in ("outlet", "title", "published", "url", "format", "language")
-                     if k in values and not (fetched and k == "url")}
-        merged = {"story": values.get("story", ""), "story_title": values.get("story_title", ""),
-                  "version_of": values.get("version_of", ""), **overrides}
-        new, story_title = build_new_source(current, merged, extracted)
-        saved, _target = save(new, story_title)
+        saved = adding.add_source(values, corpus(), limits())
+        current_app.extensions["parallax.corpus"].invalidate()
     except ingest.DuplicateError as duplicate:
         existing = duplicate.existing
-        return error_response(409, str(duplicate), {
+        return domain_error_response(duplicate, {
             "id": existing.id, "href": url_for("pages.source", source_id=existing.id),
             "json": url_for("pages.source_json", source_id=existing.id)})
-    except (ingest.IngestError, fetch.FetchError) as error:
-        return error_response(error.status, str(error))
+    except adding.DomainError as error:
+        return domain_error_response(error)
     href = url_for("pages.source", source_id=saved.id)
     response = jsonify({"ok": True, "id": saved.id, "href": href,
                         "json": url_for("pages.source_json", source_id=saved.id)})
@@ -434,18 +421,3 @@ def api_add() -> Response:
     return response
 
 
-def _api_extract(values: dict[str, str]) -> ingest.Extracted:
-    """The article from exactly one of text, html or (alone) url."""
-    given = [k for k in ("text", "html") if values.get(k)]
-    if len(given) > 1:
-        raise ingest.IngestError("give either 'text' or 'html', not both")
-    if given:
-        check_size(values[given[0]])
-    if given == ["text"]:
-        return ingest.from_text(values["text"], values.get("format") or "text")
-    if given == ["html"]:
-        return ingest.from_html(values["html"], values.get("url", ""), capture="HTML sent to the API; article "
-                                                                               "text extracted by trafilatura")
-    if values.get("url"):
-        return fetch_page(values["url"])
-    raise ingest.IngestError("give the article as 'text' or 'html', or a 'url' to fetch")

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+from ..config import is_loopback
+from .render import error_response
+
 CSRF_MAX_AGE = 8 * 3600
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 # ---- who may write -------------------------------------------------------------------------------------------
@@ -33,13 +40,7 @@ def token_required() -> bool:
         return False
     if mode != "auto" or behind_proxy():
         return True
-    host = str(current_app.config.get("HOST", "")).strip().strip("[]").lower()
-    if host in LOOPBACK_HOSTS:
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
+    return not is_loopback(str(current_app.config.get("HOST", "")))
 
 
 def digest(token: str) -> str:
@@ -108,3 +109,46 @@ def csrf_refusal() -> str | None:
     if not isinstance(value, str) or not hmac.compare_digest(value, expected):
         return "The form's security token (CSRF) does not belong to this session; reload the page and try again."
     return None
+
+
+# ---- one gate for every view that writes -----------------------------------------------------------------------
+
+def editor_write(*, api: bool = False, write: bool = True,
+                 refused: Callable[..., Any] | None = None) -> Callable[[View], View]:
+    """Decorate a view that changes something: a form post must carry this session's CSRF token (else 400), and,
+    when ``write``, the request must be allowed to write (else 403, through ``refused(status, message,
+    **view_args)`` when the view wants to show its own page, else the error page). API views (``api``) are
+    checked for the editor token instead of CSRF. GET and HEAD pass through unchecked."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if request.method in SAFE_METHODS:
+                return view(*args, **kwargs)
+            if not api:
+                reason = csrf_refusal()
+                if reason:
+                    return error_response(400, reason)
+            if write:
+                reason = write_refusal(api)
+                if reason:
+                    return refused(403, reason, **kwargs) if refused else error_response(403, reason)
+            return view(*args, **kwargs)
+
+        checked.editor_write = {"api": api, "write": write}  # type: ignore[attr-defined]
+        return checked  # type: ignore[return-value]
+    return decorate
+
+
+# ---- the session cookie ----------------------------------------------------------------------------------------
+
+class EditorSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with SameSite=Lax always and Secure whenever the request came over https
+    (directly, or through a trusted proxy's X-Forwarded-Proto), unless the settings ask for more."""
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """SESSION_COOKIE_SAMESITE when set, else Lax."""
+        return super().get_cookie_samesite(app) or "Lax"
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """SESSION_COOKIE_SECURE when set, else whether this request is https."""
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))

@@ -257,13 +257,25 @@ OPENAPI_PATHS: dict[str, Any] = {
         "operationId": "sourceEdit", "parameters": [_ID],
         "responses": {"200": {"description": "Editable fields.", "content": {"application/json": {"schema": {
             "type": "object", "required": ["source", "form", "digest"],
-            "properties": {"source": {"type": "object"}, "form": {"type": "object"}, "digest": {"type": "string"}}}}}},
+            "properties": {
+                "source": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "path": {"type": "string"}, "story": {"type": "string"},
+                    "outlet": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                    "href": {"type": "string"}}},
+                "form": {"type": "object", "properties": {name: {"type": "string"} for name in manage.EDITABLE}},
+                "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "error": {"type": "string"},
+                "stories": {"type": "array", "items": {"type": "string"}},
+                "fields": {"type": "array", "items": {"enum": list(manage.EDITABLE)}}}}}}},
             "404": _ERROR}}},
     "/trash.json": {"get": {
         "summary": "Removed sources that can be restored, and the latest editor changes", "operationId": "trash",
         "responses": {"200": {"description": "The trash.", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"entries": {"type": "array", "items": {"type": "object"}},
-                                             "events": {"type": "array", "items": {"type": "object"}}},
+            "type": "object", "properties": {
+                "entries": {"type": "array", "items": {"type": "object", "properties": {
+                    **{name: {"type": "string"} for name in manage.TrashEntry.__dataclass_fields__},
+                    "restore": {"type": "string"}}}},
+                "events": {"type": "array", "items": {"type": "object", "properties": {
+                    name: {"type": "string"} for name in ("at", "action", "subject", "detail")}}}},
             "required": ["entries", "events"]}}}}}}},
     "/api/sources/{id}": {
         "patch": {

@@ -6,12 +6,18 @@ import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import text
+import msgspec
+
+from .. import model
+from ..compare import Row, Stats
+from ..diffing import Segment
+from ..model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
+
+#: Result types whose JSON schemas are derived from their definitions rather than written by hand.
+MODEL_TYPES = (Row, Segment, Stats)
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
                  "parallax.web.manage")
-KINDS = ["same", "changed", "moved", "left_only", "right_only"]
-OPS = ["equal", "delete", "insert"]
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -38,34 +44,57 @@ def error(description: str) -> dict[str, Any]:
     return json_response(description, ref("Error"))
 
 
+def model_schemas() -> dict[str, Any]:
+    """Schemas of the engine's result types, derived from their dataclasses (what ``to_dict`` emits, every field)."""
+    _, components = msgspec.json.schema_components(MODEL_TYPES, ref_template="#/components/schemas/{name}")
+    components["Row"]["properties"]["facts"] = {  # a derived property of Row, emitted by to_dict
+        "type": "array", "items": ref("FactDiff"),
+        "description": "Facts that differ between the two sides; empty for one-sided rows."}
+    for schema in components.values():
+        schema.pop("title", None)
+        if "properties" in schema:
+            schema["required"] = list(schema["properties"])
+    return dict(components)
+
+
+def closed(node: Any) -> Any:
+    """The schema with ``additionalProperties: false`` on every object that lists its properties."""
+    if isinstance(node, dict):
+        for value in node.values():
+            closed(value)
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+    elif isinstance(node, list):
+        for value in node:
+            closed(value)
+    return node
+
+
 def schemas() -> dict[str, Any]:
     """Component schemas for the JSON twins and the error shape."""
     source_summary = obj({
         "id": SLUG, "story": SLUG, "outlet": {"type": "string"}, "title": {"type": "string"},
-        "published": NULLABLE_STRING, "url": NULLABLE_STRING, "format": {"enum": ["text", "markdown"]},
-        "language": {"type": "string"}, "attribution": {"enum": ["stated", "inferred", "unknown"]},
+        "published": NULLABLE_STRING, "url": NULLABLE_STRING, "format": {"enum": list(FORMATS)},
+        "language": {"type": "string"}, "attribution": {"enum": list(ATTRIBUTIONS)},
         "attribution_note": {"type": "string"}, "capture": {"type": "string"}, "captured": NULLABLE_STRING,
         "original_file": NULLABLE_STRING, "words": {"type": "integer", "minimum": 0},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "path": {"type": "string"},
         "href": {"type": "string"}, "versions": {"type": "integer", "minimum": 1}})
-    segment = obj({"op": {"enum": OPS}, "text": {"type": "string"}, "right_text": NULLABLE_STRING})
-    row = obj({"index": {"type": "integer"}, "kind": {"enum": KINDS}, "left": NULLABLE_STRING,
-               "right": NULLABLE_STRING, "segments": {"type": "array", "items": ref("Segment")},
-               "left_pos": NULLABLE_INT, "right_pos": NULLABLE_INT,
-               "similarity": {"type": "number", "minimum": 0, "maximum": 1}, "boilerplate": {"type": "boolean"}})
     count = {"type": "integer", "minimum": 0}
-    stats = obj({"similarity": {"type": "number", "minimum": 0, "maximum": 1}, "words_added": count,
-                 "words_removed": count, "words_changed": count, "same": count, "changed": count, "moved": count,
-                 "left_only": count, "right_only": count})
-    options = obj({"view": {"enum": ["side", "inline"]}, "unit": {"enum": ["word", "char", "sentence"]},
-                   "ignore": {"type": "array", "items": {"enum": list(text.IGNORABLE)}}})
+    options = obj({"view": {"enum": list(VIEWS)}, "unit": {"enum": list(UNITS)},
+                   "ignore": {"type": "array", "items": {"enum": list(model.IGNORABLE)}}})
     comparison = obj({"left": ref("SourceSummary"), "right": ref("SourceSummary"), "options": options,
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
-                      "rows": {"type": "array", "items": ref("Row")}})
+                      "rows": {"type": "array", "items": ref("Row")}, "summary": ref("Summary")})
     problem = obj({"path": {"type": "string"}, "reason": {"type": "string"}})
+    closest = {"anyOf": [{"type": "null"}, obj({"id": SLUG, "outlet": {"type": "string"},
+                                                 "similarity": {"type": "number", "minimum": 0, "maximum": 1},
+                                                 "href": {"type": "string"}})],
+               "description": "The source of the story sharing most three-word phrases with this one."}
+    index_source = obj({**source_summary["properties"], "closest": closest})
     story = obj({"slug": SLUG, "title": {"type": "string"}, "date": NULLABLE_STRING, "summary": {"type": "string"},
-                 "sources": {"type": "array", "items": ref("SourceSummary")}})
+                 "href": {"type": "string"}, "sources": {"type": "array", "items": index_source}})
     index = obj({"stories": {"type": "array", "items": story}, "problems": {"type": "array", "items": problem},
                  "source_count": count})
     version = obj({"id": SLUG, "captured": NULLABLE_STRING, "href": {"type": "string"},
@@ -80,23 +109,47 @@ def schemas() -> dict[str, Any]:
                                  "problems": {"type": "array", "items": problem}}),
                   "cache": obj({"backend": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}})})
     error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"}})
-    return {"Error": error_shape, "SourceSummary": source_summary, "Segment": segment, "Row": row, "Stats": stats,
-            "Comparison": comparison, "Index": index, "SourcePage": source_page, "Health": health}
+    return {**model_schemas(), "Error": error_shape, "SourceSummary": source_summary, "Comparison": comparison,
+            "Index": index, "SourcePage": source_page, "Health": health,
+            **summary_schemas()}
+
+
+def summary_schemas() -> dict[str, Any]:
+    """Schemas of a row's fact differences and of a comparison's summary."""
+    span = {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+            "description": "[start, end) character offsets into the row's text on that side."}
+    fact = {"kind": {"enum": list(FACT_KINDS)}, "left": NULLABLE_STRING,
+            "right": NULLABLE_STRING, "left_span": span, "right_span": span, "label": {"type": "string"}}
+    count = {"type": "integer", "minimum": 0}
+    rows = {"type": "array", "items": {"type": "integer", "minimum": 0}}
+    speaker = obj({"name": {"type": "string"}, "rows": rows})
+    one_sided = obj({"side": {"enum": ["left", "right"]}, "rows": rows, "first_words": {"type": "string"},
+                        "sentences": count})
+    summary = obj({
+        "left_outlet": {"type": "string"}, "right_outlet": {"type": "string"},
+        "counts": obj(dict.fromkeys(KINDS, count)),
+        "boilerplate": count,
+        "facts": {"type": "array", "items": obj({"row": count, **fact})},
+        "one_sided": {"type": "array", "items": one_sided},
+        "speakers": obj({"left": {"type": "array", "items": speaker},
+                            "right": {"type": "array", "items": speaker}}),
+        "text": {"type": "string", "description": "The summary as one plain-language paragraph."}})
+    return {"FactDiff": obj(fact), "Summary": summary}
 
 
 def compare_parameters() -> list[dict[str, Any]]:
     """Path and query parameters of ``/compare/{left}/{right}.json``."""
-    ignore_pattern = "^(none|(" + "|".join(text.IGNORABLE) + ")(,(" + "|".join(text.IGNORABLE) + "))*)$"
+    ignore_pattern = "^(none|(" + "|".join(model.IGNORABLE) + ")(,(" + "|".join(model.IGNORABLE) + "))*)$"
     return [
         {"name": "left", "in": "path", "required": True, "schema": SLUG, "description": "Id of the left source."},
         {"name": "right", "in": "path", "required": True, "schema": SLUG, "description": "Id of the right source."},
-        {"name": "view", "in": "query", "schema": {"enum": ["side", "inline"], "default": "side"},
+        {"name": "view", "in": "query", "schema": {"enum": list(VIEWS), "default": "side"},
          "description": "Side by side or inline."},
-        {"name": "unit", "in": "query", "schema": {"enum": ["word", "char", "sentence"], "default": "word"},
+        {"name": "unit", "in": "query", "schema": {"enum": list(UNITS), "default": "word"},
          "description": "Granularity of the differences."},
         {"name": "ignore", "in": "query", "schema": {"type": "string", "pattern": ignore_pattern},
-         "description": "Comma list of cosmetic differences to ignore (" + ", ".join(text.IGNORABLE)
-                        + "), or 'none'. Default: " + ",".join(sorted(text.DEFAULT_IGNORE)) + "."},
+         "description": "Comma list of cosmetic differences to ignore (" + ", ".join(model.IGNORABLE)
+                        + "), or 'none'. Default: " + ",".join(sorted(model.DEFAULT_IGNORE)) + "."},
     ]
 
 
@@ -147,10 +200,11 @@ def build(version: str, server_url: str, modules: Iterable[str] = EXTRA_MODULES)
     paths = {**core_paths()}
     for path, item in extra_paths(modules).items():
         paths.setdefault(path, {}).update(item)
-    return {"openapi": "3.1.0",
+    document: dict[str, Any] = closed({"openapi": "3.1.0",
             "info": {"title": "Parallax", "version": version,
                      "description": "JSON twins of Parallax's reading pages. Errors: "
                                     '{"ok": false, "status": <int>, "error": <text>}.'},
             "servers": [{"url": server_url or "/"}],
             "paths": paths,
-            "components": {"schemas": schemas()}}
+            "components": {"schemas": schemas()}})
+    return document

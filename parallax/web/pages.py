@@ -6,16 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
-from .. import overview, text
-from ..cache import cached, comparison_key
-from ..compare import CompareOptions, compare
+from .. import model, overview, pipeline, text
+from ..compare import CompareOptions
 from ..corpus import Corpus, Source
+from ..model import UNITS, VIEWS
 from .render import BadOption, corpus, link, page, respond, wants_json
 
 bp = Blueprint("pages", __name__)
 
-VIEWS = ("side", "inline")
-UNITS = ("word", "char", "sentence")
 
 
 def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
@@ -88,32 +86,22 @@ def compare_options() -> tuple[str, CompareOptions]:
     raw = request.args.get("ignore")
     ignore: frozenset[str]
     if raw is None:
-        ignore = text.DEFAULT_IGNORE
+        ignore = model.DEFAULT_IGNORE
     elif raw.strip() in ("", "none"):
         ignore = frozenset()
     else:
         chosen = [part.strip() for part in raw.split(",") if part.strip()]
-        bad = [part for part in chosen if part not in text.IGNORABLE]
+        bad = [part for part in chosen if part not in model.IGNORABLE]
         if bad:
-            raise BadOption("ignore", bad[0], [*text.IGNORABLE, "none"])
+            raise BadOption("ignore", bad[0], [*model.IGNORABLE, "none"])
         ignore = frozenset(chosen)
     return view, CompareOptions(unit=unit, ignore=ignore, time_budget=current_app.config["COMPARE_TIME_BUDGET"],
                                 max_chars=current_app.config["COMPARE_MAX_CHARS"])
 
 
-def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
-    """The comparison model of two sources as plain data, from the cache when it has it."""
-    key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore)
-    cache = current_app.extensions["parallax.cache"]
-    data: dict[str, Any] = cached(cache, key, lambda: compare(
-        left.document(options.ignore), right.document(options.ignore), options).to_dict(),
-        keep=lambda model: not model["limits"])  # a result cut short by a limit is not kept for others
-    return data
-
-
 def ignore_param(ignore: frozenset[str]) -> str:
     """The ``ignore`` query value for a set of options, in the canonical order."""
-    return ",".join(o for o in text.IGNORABLE if o in ignore) or "none"
+    return ",".join(o for o in model.IGNORABLE if o in ignore) or "none"
 
 
 @page(bp, "/compare/<slug:left>/<slug:right>")
@@ -122,16 +110,16 @@ def compare_view(left: str, right: str) -> Any:
     current = corpus()
     src_left, src_right = get_source(current, left), get_source(current, right)
     view, options = compare_options()
-    model = comparison_dict(src_left, src_right, options)
+    result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
     query = {"view": view, "unit": options.unit, "ignore": ignore_param(options.ignore)}
     data = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
-            "options": {**query, "ignore": sorted(options.ignore, key=text.IGNORABLE.index)},
+            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: model[k] for k in ("stats", "limits", "rows")}}
+            **{k: result[k] for k in ("stats", "limits", "rows", "summary")}}
     if not wants_json():
-        data["display"] = model["display"]
-        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": text.IGNORABLE}
+        data["display"] = result["display"]
+        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE}
     response = respond("compare.html", data)
     if data["limits"]:
         response.cache_control.no_store = True  # cut short by a limit: neither browsers nor the page cache keep it

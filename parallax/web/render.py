@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
 from ..corpus import SLUG_PATTERN, Corpus
+from ..fetch import FetchError
+from ..ingest import IngestError
 
 log = logging.getLogger("parallax.web")
 
@@ -84,6 +86,30 @@ def error_response(status: int, message: str, extra: dict[str, Any] | None = Non
     return response
 
 
+# The one place where a domain failure becomes an HTTP status (parallax/*.py outside web/ only name causes).
+CAUSE_STATUS: dict[str, int] = {
+    # IngestError
+    "bad_input": 400, "empty": 400, "bad_encoding": 400, "too_large": 413, "unsupported_type": 415,
+    "extraction_empty": 422, "extraction_failed": 422, "extractor_missing": 502, "duplicate": 409,
+    "no_free_id": 409, "storage": 500,
+    # FetchError (too_large and the rest shared above)
+    "bad_url": 400, "forbidden_address": 400, "unresolvable": 502, "connection_failed": 502, "http_error": 502,
+    "too_many_redirects": 502, "not_html": 415, "timeout": 504,
+}
+
+
+def status_of(error: IngestError | FetchError) -> int:
+    """The HTTP status that answers a domain error (400 for a cause this table does not know)."""
+    return CAUSE_STATUS.get(error.cause, 400)
+
+
+def domain_error_response(error: IngestError | FetchError, extra: dict[str, Any] | None = None) -> Response:
+    """A domain error in the error shape, with its cause (and the field at fault, when there is one)."""
+    field = getattr(error, "field", "")
+    details = {"cause": error.cause, **({"field": field} if field else {}), **(extra or {})}
+    return error_response(status_of(error), str(error), details)
+
+
 def _handle_http(error: HTTPException) -> Response:
     """Werkzeug's HTTP errors (404, 405, 413, …) in our error shape, keeping their headers (e.g. ``Allow``)."""
     response = error_response(error.code or 500, error.description or error.name)
@@ -119,5 +145,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["slug"] = SlugConverter
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(BadOption, _handle_bad_option)
+    app.register_error_handler(IngestError, domain_error_response)
+    app.register_error_handler(FetchError, domain_error_response)
     app.register_error_handler(Exception, _handle_unexpected)
     app.after_request(_headers)

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
 
-from .. import overview, quotes, text
+from .. import model, overview, pipeline, quotes
 from ..compare import CompareOptions
 from ..corpus import Source, Story
-from .pages import comparison_dict
+from ..model import PAIRED_KINDS
 from .render import BadOption, corpus, page, respond
 
 bp = Blueprint("stories", __name__)
@@ -44,32 +44,18 @@ def _matrix(sources: list[Source], model: overview.StoryModel, order: list[int])
     return {"order": [sources[i].id for i in order], "rows": rows}
 
 
-def _row_anchors(base: Source, other: Source) -> tuple[list[int], list[str]]:
-    """Sorted left sentence positions of the engine's rows for base vs other, and each row's anchor."""
-    options = CompareOptions(unit="word", ignore=text.DEFAULT_IGNORE,
-                             time_budget=current_app.config["COMPARE_TIME_BUDGET"],
-                             max_chars=current_app.config["COMPARE_MAX_CHARS"])
-    rows = comparison_dict(base, other, options)["rows"]
-    placed = sorted((row["left_pos"], row["index"], row["kind"]) for row in rows if row["left_pos"] is not None)
-    return ([p for p, _, _ in placed],
-            [f"r{index}-l" if kind == "moved" else f"r{index}" for _, index, kind in placed])
-
-
-def _coverage(sources: list[Source], model: overview.StoryModel, base: int) -> dict[str, Any]:
+def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str, Any]:
     """Each passage of the base source with the sources carrying it, linked to the exact comparison row."""
-    found = model.coverage(base)
-    carriers = sorted({c.source for item in found for c in item.carriers})
-    anchored = len(sources) <= MAX_ANCHORED
-    anchors = {k: _row_anchors(sources[base], sources[k]) for k in carriers} if anchored else {}
+    base = story.base
     total = len(sources)
     passages = []
-    for item in found:
+    for item in story.coverage:
         links = []
         for carrier in item.carriers:
             other = sources[carrier.source]
             href = url_for("pages.compare_view", left=sources[base].id, right=other.id)
-            if carrier.source in anchors:
-                positions, names = anchors[carrier.source]
+            if carrier.source in story.anchors:
+                positions, names = story.anchors[carrier.source]
                 at = bisect_right(positions, item.sent.pos) - 1
                 if at >= 0:
                     href += "#" + names[at]
@@ -89,9 +75,9 @@ def _unique(sources: list[Source], model: overview.StoryModel) -> list[dict[str,
             for source, runs in zip(sources, model.unique, strict=True)]
 
 
-def _quotes(sources: list[Source]) -> dict[str, Any]:
+def _quotes(story: pipeline.StoryOverview) -> dict[str, Any]:
     """Quote groups (most outlets first) with their wordings diffed, and the short phrases apart."""
-    groups, phrases = quotes.story_quotes(sources)
+    groups, phrases = story.quote_groups, story.phrases
     return {
         "min_words": quotes.MIN_QUOTE_WORDS,
         "groups": [{"speaker": g.speaker, "outlets": g.outlets, "outlet_count": len(g.outlets), "sources": g.sources,
@@ -118,27 +104,32 @@ def story_view(story: str) -> Any:
     found, sources = get_story(story)
     ids = [s.id for s in sources]
     order = request.args.get("order", "date")
-    if order not in overview.ORDERS:
-        raise BadOption("order", order, overview.ORDERS)
+    if order not in model.ORDERS:
+        raise BadOption("order", order, model.ORDERS)
     base_id = request.args.get("base", ids[0])
     if base_id not in ids:
         raise BadOption("base", base_id, ids)
-    model = overview.story_model(sources)
-    chosen = model.orders[order]
+    options = CompareOptions(unit="word", ignore=model.DEFAULT_IGNORE,
+                             time_budget=current_app.config["COMPARE_TIME_BUDGET"],
+                             max_chars=current_app.config["COMPARE_MAX_CHARS"])
+    story_data = pipeline.story_overview(sources, ids.index(base_id), options,
+                                         current_app.extensions["parallax.cache"], MAX_ANCHORED)
+    chosen = story_data.model.orders[order]
     data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
                       "summary": found.summary or None},
             "options": {"order": order, "base": base_id},
-            "choices": {"order": list(overview.ORDERS), "base": ids},
+            "choices": {"order": list(model.ORDERS), "base": ids},
             "sources": [_source_brief(sources[i]) for i in chosen],
-            "matrix": _matrix(sources, model, chosen),
-            "coverage": _coverage(sources, model, ids.index(base_id)),
-            "unique": _unique(sources, model),
-            "quotes": _quotes(sources)}
+            "matrix": _matrix(sources, story_data.model, chosen),
+            "coverage": _coverage(sources, story_data),
+            "unique": _unique(sources, story_data.model),
+            "quotes": _quotes(story_data)}
     return respond("story.html", data)
 
 
-_SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
-                                                "href": {"type": "string"}}}
+_NULLABLE = {"type": ["string", "null"]}
+_SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": _NULLABLE, "title": _NULLABLE,
+                                                "published": _NULLABLE, "href": {"type": "string"}}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -161,14 +152,17 @@ _STORY_SCHEMA: dict[str, Any] = {
         "coverage": {"type": "object", "properties": {
             "base": {"type": "string"},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
-                "pos": {"type": "integer"}, "text": {"type": "string"}, "sources": {"type": "integer"},
+                "pos": {"type": "integer"}, "para": {"type": "integer"}, "text": {"type": "string"},
+                "sources": {"type": "integer"},
                 "of": {"type": "integer"}, "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
                 "carriers": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "string"}, "kind": {"type": "string", "enum": ["same", "changed"]},
+                    "id": {"type": "string"}, "outlet": _NULLABLE,
+                    "kind": {"type": "string", "enum": sorted(PAIRED_KINDS)},
                     "score": {"type": "number"},
                     "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}}}}}}},
         "unique": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "passages": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "outlet": _NULLABLE,
+            "passages": {"type": "array", "items": {"type": "object", "properties": {
                 "pos": {"type": "integer"}, "text": {"type": "string"}}}}}}},
         "quotes": {"type": "object", "properties": {
             "min_words": {"type": "integer"},
@@ -178,9 +172,11 @@ _STORY_SCHEMA: dict[str, Any] = {
                 "sources": {"type": "array", "items": {"type": "string"}},
                 "variants": {"type": "array", "items": {"type": "object", "properties": {
                     "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
-                    "segments": {"type": "array", "items": {"type": "object"}}}}}}}},
+                    "outlets": {"type": "array", "items": {"type": "string"}},
+                    "segments": {"type": "array", "items": {"$ref": "#/components/schemas/Segment"}}}}}}}},
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
-                "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}}}}}}},
+                "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
+                "outlets": {"type": "array", "items": {"type": "string"}}}}}}},
     },
 }
 _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
@@ -189,7 +185,7 @@ _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
 _PARAMETERS: list[dict[str, Any]] = [
     {"name": "story", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"}},
     {"name": "order", "in": "query", "required": False, "description": "Matrix order: by published date or "
-     "clustered by similarity.", "schema": {"type": "string", "enum": list(overview.ORDERS), "default": "date"}},
+     "clustered by similarity.", "schema": {"type": "string", "enum": list(model.ORDERS), "default": "date"}},
     {"name": "base", "in": "query", "required": False, "description": "Source whose passages the coverage "
      "lists (default: the story's first source).", "schema": {"type": "string"}},
 ]

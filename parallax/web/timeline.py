@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, url_for
 
-from .. import state, text, timeline
+from .. import pipeline, state, timeline
 from ..compare import CompareOptions
 from ..corpus import Source
-from .pages import comparison_dict, get_source
+from ..model import DEFAULT_IGNORE
+from .pages import get_source
 from .render import corpus, page, respond
 from .watches import state_db
 
@@ -22,8 +23,13 @@ log = logging.getLogger("parallax.timeline")
 def _options() -> CompareOptions:
     """The default comparison options (what the comparison page opens with)."""
     cfg = current_app.config
-    return CompareOptions(unit="word", ignore=text.DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
+    return CompareOptions(unit="word", ignore=DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
                           max_chars=cfg["COMPARE_MAX_CHARS"])
+
+
+def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
+    """The comparison of two captures as plain data (cached, like the comparison page's)."""
+    return pipeline.compare_sources(left, right, options, current_app.extensions["parallax.cache"]).data
 
 
 def noted_headlines(article: str) -> list[dict[str, str]]:
@@ -59,15 +65,17 @@ def source_timeline(source_id: str) -> Response:
         if number:
             previous = versions[number - 1]
             model = comparison_dict(previous, version, options)
+            summary = model.get("summary")
             facts = timeline.fact_changes(model)
             step.update(previous=previous.id, counts=timeline.change_counts(model),
                         similarity=model.get("stats", {}).get("similarity"),
                         facts=facts, fact_labels=[timeline.fact_label(f) for f in facts],
                         title_changed=previous.title != version.title, limits=model.get("limits", []),
+                        summary=summary.get("text") if isinstance(summary, dict) else None,
                         compare=url_for("pages.compare_view", left=previous.id, right=version.id))
         else:
             step.update(previous=None, counts=None, similarity=None, facts=[], fact_labels=[], title_changed=False,
-                        limits=[], compare=None)
+                        limits=[], summary=None, compare=None)
         steps.append(step)
     first, latest = versions[0], versions[-1]
     data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
@@ -110,11 +118,34 @@ _COUNTS = {"type": ["object", "null"], "properties": {k: {"type": "integer"} for
                                                       ("added", "removed", "changed", "moved", "same")}}
 _STEP = {"type": "object", "properties": {
     "number": {"type": "integer"}, "id": {"type": "string"}, "captured": _NULL_STR, "title": _NULL_STR,
+    "outlet": _NULL_STR, "words": {"type": "integer"},
     "previous": _NULL_STR, "counts": _COUNTS, "similarity": {"type": ["number", "null"]},
-    "facts": {"type": "array", "description": "Fact differences, when the comparison rows carry them."},
-    "title_changed": {"type": "boolean"}, "compare": _NULL_STR, "href": {"type": "string"}},
+    "facts": {"type": "array", "items": {"$ref": "#/components/schemas/FactDiff"},
+              "description": "Fact differences the comparison rows carry (with the row of each)."},
+    "fact_labels": {"type": "array", "items": {"type": "string"}},
+    "limits": {"type": "array", "items": {"type": "string"}},
+    "title_changed": {"type": "boolean"}, "compare": _NULL_STR, "href": {"type": "string"},
+    "summary": {"type": ["string", "null"], "description": "What changed, in plain language."}},
     "required": ["number", "id", "counts", "compare"]}
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
+
+_NUM = {"type": "number"}
+_MARK = {"type": "object", "properties": {
+    "kind": {"enum": ["published", "captured"]}, "at": {"type": "string"}, "x": _NUM, "source_id": {"type": "string"},
+    "href": {"type": "string"}}}
+_STORY_TIMELINE: dict[str, Any] = {"type": "object", "required": ["story", "chart"], "properties": {
+    "story": {"type": "object", "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
+                                               "href": {"type": "string"}}},
+    "chart": {"type": "object", "properties": {
+        "start": _NULL_STR, "end": _NULL_STR, "width": _NUM, "height": _NUM, "left": _NUM, "right": _NUM,
+        "axis_y": _NUM,
+        "ticks": {"type": "array", "items": {"type": "object", "properties": {
+            "x": _NUM, "label": {"type": "string"}, "anchor": {"enum": ["start", "middle", "end"]}}}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "outlet": _NULL_STR, "title": _NULL_STR, "published": _NULL_STR,
+            "captures": {"type": "array", "items": _NULL_STR},
+            "versions": {"type": "array", "items": {"type": "string"}}, "y": _NUM, "href": {"type": "string"},
+            "marks": {"type": "array", "items": _MARK}}}}}}}}
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/sources/{id}/timeline.json": {"get": {
@@ -132,12 +163,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/stories/{story}/timeline.json": {"get": {
         "summary": "When each outlet published and updated its article in a story", "operationId": "storyTimeline",
         "parameters": [{"name": "story", "in": "path", "required": True, "schema": _SLUG}],
-        "responses": {"200": {"description": "The publication timeline.", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {"story": {"type": "object"}, "chart": {
-                "type": "object", "properties": {"start": _NULL_STR, "end": _NULL_STR, "rows": {
-                    "type": "array", "items": {"type": "object", "properties": {
-                        "id": {"type": "string"}, "outlet": _NULL_STR, "title": _NULL_STR, "published": _NULL_STR,
-                        "captures": {"type": "array"}, "versions": {"type": "array"}}}}}}},
-                "required": ["story", "chart"]}}}},
+        "responses": {"200": {"description": "The publication timeline, placed for a chart (SVG user units).",
+                              "content": {"application/json": {"schema": _STORY_TIMELINE}}},
             "404": _ERROR}}},
 }

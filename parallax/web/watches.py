@@ -268,10 +268,12 @@ _WATCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "last_changed": {"type": ["string", "null"]}, "created": {"type": ["string", "null"]},
     "parent_id": {"type": ["integer", "null"]}, "item_limit": {"type": "integer"},
     "title": {"type": ["string", "null"]}, "versions": {"type": "integer"}, "latest": {"type": ["string", "null"]},
-    "href": {"type": "string"}, "timeline": {"type": ["string", "null"]}},
+    "href": {"type": "string"}, "story_href": {"type": "string"}, "timeline": {"type": ["string", "null"]}},
     "required": ["id", "story", "kind", "url", "interval", "paused", "failures", "last_error"]}
 _LIST_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
-    "story": {"type": ["object", "null"]}, "watches": {"type": "array", "items": _WATCH_SCHEMA},
+    "story": {"type": ["object", "null"],
+              "properties": {"slug": {"type": "string"}, "title": {"type": "string"}, "exists": {"type": "boolean"}}},
+    "watches": {"type": "array", "items": _WATCH_SCHEMA},
     "stories": {"type": "array", "items": {"type": "string"}},
     "defaults": {"type": "object", "properties": {"interval": {"type": "integer"},
                                                   "min_interval": {"type": "integer"},
@@ -298,8 +300,12 @@ OPENAPI_PATHS: dict[str, Any] = {
                                    _LIST_SCHEMA), "404": _ERROR}}},
     "/watches/{watch_id}.json": {"get": {
         "summary": "One watch with its latest fetches", "operationId": "watch", "parameters": [_ID],
-        "responses": {"200": _json("The watch.", {"type": "object", "properties": {
-            "watch": _WATCH_SCHEMA, "log": {"type": "array", "items": {"type": "object"}}}}), "404": _ERROR}}},
+        "responses": {"200": _json("The watch.", {"type": "object", "required": ["watch", "log"], "properties": {
+            "watch": _WATCH_SCHEMA, "log": {"type": "array", "items": {"type": "object", "properties": {
+                "at": {"type": ["string", "null"]}, "status": {"type": ["integer", "null"]},
+                "outcome": {"enum": ["stored", "unchanged", "headline", "not-modified", "feed", "error"]},
+                "detail": {"type": ["string", "null"]}, "source_id": {"type": ["string", "null"]}}}}}}),
+            "404": _ERROR}}},
     "/api/watches": {"post": {
         "summary": "Watch an article URL or an RSS/Atom feed",
         "description": "The watcher (`python -m parallax.watch`) fetches it every `interval` seconds and stores a "

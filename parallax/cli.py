@@ -1,0 +1,297 @@
+"""The ``parallax`` command line: compare files or sources, check a corpus, add a source, run the servers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .compare import CompareOptions, Comparison, compare
+from .config import load_settings
+from .corpus import Corpus, CorpusError, load_corpus, parse_source
+from .model import DEFAULT_IGNORE, IGNORABLE, UNITS
+from .text import Document, build_document
+
+#: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
+EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+#: Input files larger than this are refused before reading (the corpus limit applies to sources anyway).
+MAX_INPUT_BYTES = 20_000_000
+
+
+class CliError(click.ClickException):
+    """A user-facing error: printed as ``parallax: <message>`` and exits with status 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        """Print the message on stderr."""
+        click.echo(f"parallax: {self.format_message()}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    """Stop with a clear message and exit status 2."""
+    raise CliError(message)
+
+
+def _corpus_dir(corpus: str | None) -> Path:
+    """The corpus folder: the option, else the configured PARALLAX_CORPUS_DIR (the bundled corpus by default)."""
+    return Path(corpus) if corpus else Path(load_settings()["CORPUS_DIR"])
+
+
+def parse_ignore(raw: str | None) -> frozenset[str]:
+    """The ``--ignore`` value as a set of options: a comma list, ``none``, or the default when not given."""
+    if raw is None:
+        return DEFAULT_IGNORE
+    if raw.strip() in ("", "none"):
+        return frozenset()
+    chosen = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [part for part in chosen if part not in IGNORABLE]
+    if bad:
+        _fail(f"unknown --ignore option {bad[0]!r}; allowed: {', '.join(IGNORABLE)} or none")
+    return frozenset(chosen)
+
+
+def _document_from_file(path: Path, ignore: frozenset[str]) -> tuple[str, Document]:
+    """A label and the reading document of a text, markdown, HTML or corpus file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            _fail(f"{path}: {size} bytes is over the {MAX_INPUT_BYTES}-byte limit")
+        raw = path.read_bytes()
+    except OSError as error:
+        _fail(f"{path}: cannot be read ({error.strerror or error})")
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        from .ingest import IngestError, decode_html, from_html
+
+        try:
+            extracted = from_html(decode_html(raw))
+        except IngestError as error:
+            _fail(f"{path}: {error}")
+        return path.name, build_document(extracted.body, markdown=False, strip_markup=False)
+    if raw.startswith(b"---"):  # a corpus file: front matter, then the body as captured
+        try:
+            source = parse_source(raw, path.name, MAX_INPUT_BYTES)
+        except CorpusError as error:
+            _fail(f"{path}: {error}")
+        return f"{source.outlet or source.id} ({path.name})", source.document(ignore)
+    from .ingest import IngestError, decode_text
+
+    try:
+        body = decode_text(raw)
+    except IngestError as error:
+        _fail(f"{path}: {error}")
+    markdown = suffix in (".md", ".markdown")
+    return path.name, build_document(body, markdown=markdown, strip_markup=markdown and "markup" in ignore)
+
+
+def resolve(name: str, corpus_dir: Path, ignore: frozenset[str], loaded: list[Corpus]) -> tuple[str, Document]:
+    """A label and document for a file path, or else for a source id in the corpus."""
+    path = Path(name)
+    if path.is_file():
+        return _document_from_file(path, ignore)
+    if not loaded:
+        loaded.append(load_corpus(corpus_dir))
+    source = loaded[0].get(name)
+    if source is None:
+        _fail(f"{name!r} is neither a file nor a source id in {corpus_dir}")
+    return f"{source.outlet or source.id} ({source.id})", source.document(ignore)
+
+
+def _styled(text: str, op: str, colour: bool) -> str:
+    """A removed or added run of text: coloured on a terminal, else marked as ``git diff --word-diff`` does.
+
+    Whitespace around the run stays outside the marks, and line breaks become spaces (one row, one line).
+    """
+    flat = " ".join(text.split("\n"))
+    core = flat.strip()
+    if not core or op == "equal":
+        return flat
+    lead, trail = flat[:len(flat) - len(flat.lstrip())], flat[len(flat.rstrip()):]
+    if op == "delete":
+        marked = click.style(core, fg="red", strikethrough=True) if colour else f"[-{core}-]"
+    else:
+        marked = click.style(core, fg="green", underline=True) if colour else f"{{+{core}+}}"
+    return lead + marked + trail
+
+
+def text_lines(result: Comparison, labels: tuple[str, str], colour: bool) -> Iterator[str]:
+    """The comparison as reading text: unchanged passages plain, changes marked inside, one row per line."""
+    yield f"--- {labels[0]}"
+    yield f"+++ {labels[1]}"
+    for row in result.rows:
+        if row.boilerplate:
+            continue
+        tag = {"same": " ", "changed": "~", "reworded": "≈", "moved": ">", "left_only": "-",
+               "right_only": "+"}.get(row.kind, "?")
+        if row.kind == "reworded" or row.whole:
+            left = _styled((row.left or "").strip(), "delete", colour)
+            right = _styled((row.right or "").strip(), "insert", colour)
+            yield f"{tag} {left} {right}"
+            continue
+        pieces = []
+        for segment in row.segments:
+            pieces.append(_styled(segment.text, segment.op, colour))
+        yield f"{tag} " + " ".join("".join(pieces).split())
+
+
+def _count(number: int, singular: str, plural: str = "") -> str:
+    """``1 source``, ``2 sources``."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+
+
+def is_same(result: Comparison) -> bool:
+    """Whether two texts read the same with these options (every non-boilerplate row is 'same')."""
+    return all(row.kind == "same" for row in result.rows if not row.boilerplate)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="parallax")
+def main() -> None:
+    """Parallax: read versions of one news story side by side."""
+
+
+@main.command("compare")
+@click.argument("left")
+@click.argument("right")
+@click.option("--unit", type=click.Choice(UNITS), default="word", show_default=True,
+              help="Granularity of the differences.")
+@click.option("--ignore", "ignore_raw", metavar="LIST",
+              help="Comma list of cosmetic differences to ignore (" + ", ".join(IGNORABLE) + "), or 'none'. "
+                   "Default: " + ",".join(sorted(DEFAULT_IGNORE)) + ".")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--color/--no-color", "colour", default=None, help="Colour changes (default: when on a terminal).")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder for source ids.")
+@click.option("--time-budget", type=click.FloatRange(0.01, 600), default=10.0, show_default=True,
+              help="Seconds the engine may spend before falling back to coarser pairing.")
+def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fmt: str, colour: bool | None,
+                    corpus: str | None, time_budget: float) -> None:
+    """Compare LEFT with RIGHT: files (text, markdown, HTML, corpus files) or source ids.
+
+    Exit status: 0 when they read the same, 1 when they differ, 2 on error.
+    """
+    ignore = parse_ignore(ignore_raw)
+    corpus_dir = _corpus_dir(corpus)
+    loaded: list[Corpus] = []
+    left_label, left_doc = resolve(left, corpus_dir, ignore, loaded)
+    right_label, right_doc = resolve(right, corpus_dir, ignore, loaded)
+    result = compare(left_doc, right_doc, CompareOptions(unit=unit, ignore=ignore, time_budget=time_budget,
+                                                         max_chars=MAX_INPUT_BYTES))
+    if fmt == "json":
+        click.echo(json.dumps({"left": left_label, "right": right_label, **result.to_dict()}, ensure_ascii=False,
+                              indent=1))
+    elif fmt == "html":
+        from .export import standalone_html
+
+        click.echo(standalone_html(result, (left_label, right_label)))
+    else:
+        use_colour = sys.stdout.isatty() if colour is None else colour
+        for line in text_lines(result, (left_label, right_label), use_colour):
+            click.echo(line, color=use_colour)
+    sys.exit(EXIT_SAME if is_same(result) else EXIT_DIFFERENT)
+
+
+@main.command("check")
+@click.argument("corpus", required=False, type=click.Path(file_okay=False))
+def check_command(corpus: str | None) -> None:
+    """Validate a corpus folder and list every problem (exit status 1 when there is any)."""
+    root = _corpus_dir(corpus)
+    if not root.is_dir():
+        _fail(f"{root}: no such folder")
+    found = load_corpus(root)
+    problems = [(p.path, p.reason) for p in found.problems]
+    for path, reason in problems:
+        click.echo(f"{path}: {reason}")
+    click.echo(f"{_count(len(found.sources), 'source')} in {_count(len(found.stories), 'story', 'stories')}, "
+               f"{_count(len(problems), 'problem')}", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@main.command("add")
+@click.argument("what")
+@click.option("--story", required=True, help="Story slug (a new story is created when it does not exist).")
+@click.option("--outlet", default=None, help="Outlet name (else what the page says).")
+@click.option("--title", default=None, help="Headline (else what the page or markdown heading says).")
+@click.option("--published", default=None, help="Publication date, e.g. 2023-09-12.")
+@click.option("--url", "url", default=None, help="The article's URL, for a file captured from it.")
+@click.option("--language", default=None, help="Language code (default en).")
+@click.option("--version-of", "version_of", default=None, help="Id or URL of the article this is a new version of.")
+@click.option("--story-title", "story_title", default=None, help="Title of a new story.")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: PARALLAX_CORPUS_DIR).")
+def add_command(what: str, story: str, outlet: str | None, title: str | None, published: str | None,
+                url: str | None, language: str | None, version_of: str | None, story_title: str | None,
+                corpus: str | None) -> None:
+    """Add WHAT (a .txt, .md or .html file, or an http(s) URL to fetch) to a story, as the JSON API does.
+
+    Exit status: 0 when saved, 1 when the text is already in the story, 2 on error.
+    """
+    from .adding import AddLimits, add_source
+    from .corpus import is_web_url
+    from .fetch import FetchError
+    from .ingest import DuplicateError, IngestError
+
+    settings = load_settings()
+    root = _corpus_dir(corpus)
+    limits = AddLimits.from_settings({**settings, "CORPUS_DIR": str(root)})
+    values = {k: v for k, v in {"story": story, "outlet": outlet, "title": title, "published": published,
+                                "url": url, "language": language, "version_of": version_of,
+                                "story_title": story_title}.items() if v is not None}
+    capture = ""
+    if is_web_url(what):
+        values["url"] = what
+    else:
+        path = Path(what)
+        if not path.is_file():
+            _fail(f"{what}: neither a readable file nor an http(s) URL")
+        size = path.stat().st_size
+        if size > limits.max_upload_bytes:
+            _fail(f"{path}: {size:,} bytes is over the MAX_UPLOAD_BYTES limit of {limits.max_upload_bytes:,}")
+        from .ingest import decode_html, from_upload
+
+        raw = path.read_bytes()
+        try:
+            if path.suffix.lower() in (".html", ".htm"):
+                values["html"] = decode_html(raw)
+            else:
+                extracted = from_upload(path.name, raw, limits.max_upload_bytes)
+                values["text"] = extracted.body
+                values.setdefault("format", extracted.format)
+                if extracted.title:
+                    values.setdefault("title", extracted.title)
+        except IngestError as error:
+            _fail(f"{path}: {error}")
+        capture = f"file {path.name} added from the command line"
+    try:
+        saved = add_source(values, load_corpus(root, limits.max_source_bytes), limits, capture)
+    except DuplicateError as duplicate:
+        click.echo(f"already in story {story!r} as {duplicate.existing.id} ({duplicate.existing.path})", err=True)
+        sys.exit(1)
+    except (IngestError, FetchError) as error:
+        field = getattr(error, "field", "")
+        _fail(f"{error}" + (f" (field {field})" if field else ""))
+    click.echo(f"{saved.id}\t{saved.path}")
+
+
+@main.command("run")
+def run_command() -> None:
+    """Serve the corpus locally for one reader (PARALLAX_* variables configure it)."""
+    from .app import main as run_app
+
+    run_app()
+
+
+@main.command("serve")
+def serve_command() -> None:
+    """Run the team server (PARALLAX_* variables configure it)."""
+    from .serve import main as serve_main
+
+    serve_main()
+
+
+if __name__ == "__main__":
+    main()

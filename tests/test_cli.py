@@ -1,0 +1,164 @@
+"""The ``parallax`` command line: exit statuses, formats, terminal vs piped output, corpus checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from parallax.cli import main
+from tests.conftest import ROOT, STORY, front_matter
+
+SEEDS = ROOT / "corpus" / STORY
+
+
+def run(*args: str, color: bool = False) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns exit status, stdout and stderr."""
+    result = CliRunner().invoke(main, list(args), color=color)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_identical_files_exit_zero(tmp_path: Path) -> None:
+    left, right = tmp_path / "a.txt", tmp_path / "b.txt"
+    left.write_text("Kim arrived on Tuesday. Putin waited in Vladivostok.\n", encoding="utf-8")
+    right.write_text("Kim arrived on Tuesday.  Putin waited in Vladivostok.\n", encoding="utf-8")  # whitespace only
+    status, out, _ = run("compare", str(left), str(right))
+    assert status == 0
+    assert "Kim arrived on Tuesday." in out and "[-" not in out and "{+" not in out
+
+
+def test_different_files_exit_one_with_word_diff_marks_when_piped(tmp_path: Path) -> None:
+    left, right = tmp_path / "a.txt", tmp_path / "b.txt"
+    left.write_text("Kim arrived in Russia on Tuesday by armoured train.\n", encoding="utf-8")
+    right.write_text("Kim arrived in Russia on Monday by armoured train.\n", encoding="utf-8")
+    status, out, _ = run("compare", str(left), str(right))
+    assert status == 1
+    assert "[-Tuesday-]{+Monday+}" in out
+    assert "\x1b[" not in out
+
+
+def test_colour_on_request_uses_ansi_not_brackets(tmp_path: Path) -> None:
+    left, right = tmp_path / "a.txt", tmp_path / "b.txt"
+    left.write_text("Kim arrived in Russia on Tuesday by armoured train.\n", encoding="utf-8")
+    right.write_text("Kim arrived in Russia on Monday by armoured train.\n", encoding="utf-8")
+    status, out, _ = run("compare", "--color", str(left), str(right), color=True)
+    assert status == 1
+    assert "\x1b[31m" in out and "\x1b[32m" in out and "[-Tuesday-]" not in out
+
+
+def test_source_ids_and_json_format() -> None:
+    status, out, _ = run("compare", "press-tv", "the-national", "--format", "json", "--corpus", str(ROOT / "corpus"))
+    assert status == 1
+    data = json.loads(out)
+    assert data["left"] == "Press TV (press-tv)" and data["right"] == "The National (the-national)"
+    assert {row["kind"] for row in data["rows"]} >= {"left_only", "right_only"}
+    assert data["stats"]["similarity"] < 1
+
+
+def test_seed_captures_of_one_article_differ_only_in_headline_and_date() -> None:
+    status, out, _ = run("compare", str(SEEDS / "moscow-times-plain.txt"), str(SEEDS / "moscow-times-markdown.md"))
+    assert status == 1
+    changes = [line for line in out.splitlines()[2:] if not line.startswith("  ")]
+    assert changes == ["+ {+N. Korea's Kim Arrives in Russia for Putin Talks+}", "+ {+September 12, 2023+}"]
+
+
+def test_unit_option_and_bad_ignore(tmp_path: Path) -> None:
+    left, right = tmp_path / "a.txt", tmp_path / "b.txt"
+    left.write_text("The colour of the train was dark green, witnesses said.\n", encoding="utf-8")
+    right.write_text("The color of the train was dark green, witnesses said.\n", encoding="utf-8")
+    status, out, _ = run("compare", "--unit", "char", str(left), str(right))
+    assert status == 1 and "colo[-u-]r" in out
+    status, _, err = run("compare", "--ignore", "spelling", str(left), str(right))
+    assert status == 2 and "unknown --ignore option 'spelling'" in err
+
+
+def test_missing_input_exits_two_with_message(tmp_path: Path) -> None:
+    status, out, err = run("compare", str(tmp_path / "nope.txt"), "rt", "--corpus", str(ROOT / "corpus"))
+    assert status == 2 and out == ""
+    assert "neither a file nor a source id" in err
+
+
+def test_html_input_is_extracted(tmp_path: Path) -> None:
+    page = ("<html><head><title>Kim in Russia</title></head><body><article><h1>Kim in Russia</h1>"
+            "<p>North Korean leader Kim Jong Un arrived in Russia on Tuesday for talks with Vladimir Putin, "
+            "officials said in a statement released in the morning.</p>"
+            "<p>The two leaders are expected to discuss weapons, food aid and satellites during the visit.</p>"
+            "</article></body></html>")
+    (tmp_path / "a.html").write_text(page, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("North Korean leader Kim Jong Un arrived in Russia on Tuesday for talks with "
+                                    "Vladimir Putin, officials said in a statement released in the morning.\n",
+                                    encoding="utf-8")
+    status, out, _ = run("compare", str(tmp_path / "a.html"), str(tmp_path / "b.txt"))
+    assert status == 1
+    assert "  North Korean leader Kim Jong Un arrived in Russia" in out
+    assert "<p>" not in out
+
+
+def test_check_clean_corpus_exits_zero() -> None:
+    status, _, err = run("check", str(ROOT / "corpus"))
+    assert status == 0
+    assert "5 sources in 1 story, 0 problems" in err
+
+
+def test_check_lists_every_problem_and_exits_one(corpus_dir: Path) -> None:
+    (corpus_dir / STORY / "broken.txt").write_text("---\nid: [unclosed\n---\nbody\n", encoding="utf-8")
+    (corpus_dir / STORY / "dupe.txt").write_text(front_matter(id="rt", story=STORY) + "Another text.\n",
+                                                 encoding="utf-8")
+    status, out, err = run("check", str(corpus_dir))
+    assert status == 1
+    assert f"{STORY}/broken.txt:" in out and f"{STORY}/dupe.txt:" in out
+    assert "2 problems" in err
+
+
+def test_check_missing_folder_exits_two(tmp_path: Path) -> None:
+    status, _, err = run("check", str(tmp_path / "absent"))
+    assert status == 2 and "no such folder" in err
+
+
+def test_console_script_runs_as_a_process() -> None:
+    """The module runs as a program (what the installed ``parallax`` script calls), piped output has no colour."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "parallax.cli", "compare", "rt", "rt"], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("--- RT (rt)\n+++ RT (rt)\n") and "\x1b[" not in done.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["compare", "--help"], ["check", "--help"]])
+def test_help(args: list[str]) -> None:
+    status, out, _ = run(*args)
+    assert status == 0 and "Usage:" in out
+
+
+def test_add_a_markdown_file_then_refuse_it_again(corpus_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "wire.md"
+    article.write_text("# Kim meets Putin at Vostochny\n\nThe two leaders met at the cosmodrome on Wednesday, "
+                       "the Kremlin said.\n", encoding="utf-8")
+    status, out, err = run("add", str(article), "--story", STORY, "--outlet", "Wire", "--corpus", str(corpus_dir))
+    assert status == 0, err
+    source_id, path = out.strip().split("\t")
+    assert source_id == "kim-meets-putin-at-vostochny"
+    saved = (corpus_dir / path).read_text(encoding="utf-8")
+    assert "outlet: Wire" in saved and "title: Kim meets Putin at Vostochny" in saved
+    assert saved.endswith(article.read_text(encoding="utf-8"))
+    status, _, err = run("add", str(article), "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 1 and "already in story 'kim-putin-2023' as kim-meets-putin-at-vostochny" in err
+
+
+def test_add_refuses_what_the_api_refuses(corpus_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Some text about the summit.\n", encoding="utf-8")
+    status, _, err = run("add", str(article), "--story", STORY, "--published", "2023-02-30", "--corpus",
+                         str(corpus_dir))
+    assert status == 2 and "published" in err
+    status, _, err = run("add", "http://127.0.0.1:9/x", "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 2 and "PARALLAX_FETCH_ALLOW_PRIVATE" in err
+    status, _, err = run("add", str(tmp_path / "missing.txt"), "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 2 and "neither a readable file nor an http(s) URL" in err
+    assert sorted(p.name for p in (corpus_dir / STORY).iterdir() if not p.name.startswith(".")) == sorted(
+        p.name for p in (ROOT / "corpus" / STORY).iterdir())

@@ -1,0 +1,290 @@
+"""Fact differences inside aligned sentence pairs: seed examples, no over-reporting, exact spans, linear cost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parallax.compare import compare
+from parallax.facts import FactDiff, fact_differences
+from parallax.text import plain_document
+from tests.engine_seeds import seed_text
+
+
+def labels(left: str, right: str, kind: str | None = None) -> list[str]:
+    """Labels of the differences between two sentences (of one kind if given)."""
+    return [d.label for d in fact_differences(left, right) if kind is None or d.kind == kind]
+
+
+def seed_line(prefix: str, phrase: str) -> str:
+    """The one line of a seed that holds the phrase."""
+    found = [line for line in seed_text(prefix).splitlines() if phrase in line]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def check_spans(left: str, right: str, diffs: list[FactDiff]) -> None:
+    """Every diff's spans cut exactly its texts from the given strings."""
+    for diff in diffs:
+        assert (diff.left is None) == (diff.left_span is None)
+        assert (diff.right is None) == (diff.right_span is None)
+        assert diff.left is not None or diff.right is not None
+        if diff.left_span:
+            assert left[diff.left_span[0]:diff.left_span[1]] == diff.left
+        if diff.right_span:
+            assert right[diff.right_span[0]:diff.right_span[1]] == diff.right
+        assert diff.label
+
+
+# ------------------------------------------------------------------------------------------------ seed examples
+
+
+def test_more_than_four_years_in_press_tv_and_moscow_times() -> None:
+    """Press TV says "four years", The Moscow Times "more than four years" (the sentences the engine pairs)."""
+    left = seed_line("002", "first trip abroad in four years")
+    right = seed_line("000", "more than four years")
+    diffs = fact_differences(left, right)
+    assert [d.label for d in diffs if d.kind == "number"] == ["four years → more than four years"]
+    assert [d.label for d in diffs if d.kind == "date"] == ["Sunday: only in right"]
+    check_spans(left, right, diffs)
+
+
+def test_tuesday_becomes_monday() -> None:
+    """A weekday changed in a Moscow Times sentence is a date difference with exact spans."""
+    left = seed_line("000", "Russian media reported Tuesday")
+    right = left.replace("Tuesday", "Monday")
+    diffs = fact_differences(left, right)
+    assert [(d.kind, d.label) for d in diffs] == [("date", "Tuesday → Monday")]
+    check_spans(left, right, diffs)
+
+
+def test_said_becomes_told_reporters() -> None:
+    """The National's "Mr Peskov said" against "Mr Peskov told reporters": how, not who, differs."""
+    left = seed_line("004", "“It will be a full-fledged visit,” Mr Peskov said.")
+    right = left.replace("said", "told reporters")
+    diffs = fact_differences(left, right)
+    assert [(d.kind, d.label) for d in diffs] == [("attribution", "said → told reporters")]
+    check_spans(left, right, diffs)
+
+
+def test_press_tv_and_the_national_attribute_the_full_fledged_visit_differently() -> None:
+    """Press TV's "Kremlin spokesman Dmitry Peskov told Russian media" is The National's "Mr Peskov said"."""
+    left = seed_line("002", "“It will be a full-fledged visit,”")
+    right = seed_line("004", "“It will be a full-fledged visit,”")
+    left = left[:left.index("”") + len(" Kremlin spokesman Dmitry Peskov told Russian media. ") + 1]
+    assert labels(left, right) == ["told Russian media → said"]
+
+
+def test_jo_chun_ryong_only_in_the_national() -> None:
+    """The National names Jo Chun Ryong (behind his title); a version without that clause does not."""
+    right = seed_line("004", "Jo Chun Ryong, suggests")
+    left = right.replace(", with the notable presence of Munitions Industry Department Director Jo Chun Ryong", "")
+    diffs = fact_differences(left, right)
+    assert [(d.kind, d.label) for d in diffs] == [("name", "Jo Chun Ryong: only in right")]
+    check_spans(left, right, diffs)
+
+
+def test_white_house_warned_is_washington_has_said() -> None:
+    """Moscow Times "Washington has said" vs The National "The White House recently warned": same speaker."""
+    left = seed_line("000", "pay a price")
+    right = seed_line("004", "pay a price")
+    assert labels(left, right, "attribution") == ["has said → warned"]
+    assert labels(left, right, "name") == []
+    assert labels(left, right, "quote") == []
+
+
+def test_peskov_quote_word_changes_are_reported_inside_the_quote() -> None:
+    """The two translations of Peskov's neighbours quote differ word by word inside the quotes."""
+    left, right = seed_line("000", "In building our relations"), seed_line("004", "As you know")
+    diffs = fact_differences(left, right)
+    quotes = [d.label for d in diffs if d.kind == "quote"]
+    assert "“neighbors” → “neighbours”" in quotes
+    assert "“In building” → “As you know, while implementing”" in quotes
+    assert [d.label for d in diffs if d.kind == "attribution"] == ["added → was quoted as saying by Russian media"]
+    check_spans(left, right, diffs)
+
+
+def test_every_paired_seed_row_has_exact_spans() -> None:
+    """Across all seed pairs, every fact difference of every paired row indexes its sentences exactly."""
+    prefixes = ("000", "002", "003", "004")
+    seen = 0
+    for a in prefixes:
+        for b in prefixes:
+            result = compare(plain_document(seed_text(a)), plain_document(seed_text(b)))
+            for row in result.rows:
+                if row.left and row.right:
+                    diffs = fact_differences(row.left, row.right)
+                    check_spans(row.left, row.right, diffs)
+                    seen += len(diffs)
+    assert seen > 10
+
+
+# ------------------------------------------------------------------------------------------------ each kind
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("A two-day visit.", "A three-day visit.", ["two-day → three-day"]),
+    ("Prices rose 5% in a year.", "Prices rose 7% in a year.", ["5% → 7%"]),
+    ("The deal is worth $5 million.", "The deal is worth $6 million.", ["$5 million → $6 million"]),
+    ("Some 300 people came.", "About 400 people came.", ["Some 300 people → About 400 people"]),
+    ("It lasted twenty-five days.", "It lasted 24 days.", ["twenty-five days → 24 days"]),
+    ("He brought 3 officials.", "He brought officials.", ["3 officials: only in left"]),
+])
+def test_number_differences(left: str, right: str, expected: list[str]) -> None:
+    """Numbers in words or digits, with qualifiers, percentages, money and hyphenated units."""
+    assert labels(left, right, "number") == expected
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("It cost 1.5 million dollars.", "It cost $1,500,000."),
+    ("He had 4 cats.", "He had four cats."),
+    ("Turnout was 5% lower.", "Turnout was 5 per cent lower."),
+    ("They stayed 12 days.", "They stayed twelve days."),
+    ("It took one-on-one talks.", "It took talks in a one-on-one format."),
+    ("About 1,200 people left.", "Around 1,200 residents left."),
+])
+def test_equal_numbers_written_differently_are_no_difference(left: str, right: str) -> None:
+    """The same value in another notation is not a fact that differs."""
+    assert labels(left, right, "number") == []
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("They met on Sept. 12.", "They met on September 13.", ["Sept. 12 → September 13"]),
+    ("They met in 2019.", "They met in 2023.", ["2019 → 2023"]),
+    ("They will meet on Monday.", "They will meet this week.", ["Monday → this week"]),
+    ("Russia invaded on February 24, 2022.", "Russia invaded on February 24, 2021.",
+     ["February 24, 2022 → February 24, 2021"]),
+])
+def test_date_differences(left: str, right: str, expected: list[str]) -> None:
+    """Dates, years, weekdays and relative days."""
+    assert labels(left, right, "date") == expected
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("They will meet Monday.", "They will meet on Monday."),
+    ("They met on Sept. 12.", "They met on September 12, 2023."),
+    ("They met on 12 September.", "They met on September 12th."),
+])
+def test_same_dates_written_differently_are_no_difference(left: str, right: str) -> None:
+    """"Monday" and "on Monday" are one date; a date without its year agrees with the full date."""
+    assert fact_differences(left, right) == []
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("Putin met Kim in Vladivostok.", "Vladimir Putin met Mr Kim in Vladivostok."),
+    ("Mr Putin will visit North Korea soon.", "President Vladimir Putin will visit N. Korea soon."),
+    ("Sanctions against DPRK were discussed at length.", "Sanctions against Pyongyang were discussed at length."),
+    ("Kim Jong Un arrived.", "Kim Jong-un arrived."),
+    ("The U.S. and South Korea held drills.", "The US and South Korea held joint drills."),
+    ("Experts say the deal is near.", "Analysts say the deal is near, experts say."),
+])
+def test_same_people_and_places_are_no_name_difference(left: str, right: str) -> None:
+    """Titles, first names and common aliases do not make a different name; sentence-initial words are no names."""
+    assert labels(left, right, "name") == []
+
+
+def test_name_on_one_side_only() -> None:
+    """A person named on one side alone, titles stripped."""
+    left = "The talks were attended by officials."
+    right = "The talks were attended by Defense Minister Sergei Shoigu and officials."
+    assert labels(left, right) == ["Sergei Shoigu: only in right"]
+
+
+def test_quoted_word_changes() -> None:
+    """Words that differ inside quotes both sides carry; equal quotes give nothing."""
+    left = 'Washington said Pyongyang would "pay a price" for it.'
+    right = "Washington said Pyongyang would “pay the price” for it."
+    assert labels(left, right) == ["“a” → “the”"]
+    assert labels(left, left.replace('"', "“", 1).replace('"', "”", 1)) == []
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("Peskov said the talks went well.", "The Kremlin said the talks went well.",
+     ["Peskov said → The Kremlin said"]),
+    ("Kim left on Sunday, according to KCNA.", "Kim left on Sunday.", ["according to KCNA: only in left"]),
+    ("The visit will be long, said Michael Madden.", "The visit will be long, Michael Madden told Reuters.",
+     ["said → told Reuters"]),
+    ("“It is normal,” he said.", "“It is normal,” Peskov said.", []),
+    ("“We will win,” he told the BBC.", "“We will win,” he told Sky News.", ["told the BBC → told Sky News"]),
+])
+def test_attribution_differences(left: str, right: str, expected: list[str]) -> None:
+    """Who said it and how; a pronoun can be anyone, so 'he said' / 'Peskov said' is no difference."""
+    assert labels(left, right, "attribution") == expected
+
+
+def test_identical_sentences_have_no_differences() -> None:
+    """Identical text, even full of facts, gives an empty list."""
+    text = seed_line("002", "US State Department spokesperson Matthew Miller said")
+    assert fact_differences(text, text) == []
+    assert fact_differences("", "") == []
+
+
+# ------------------------------------------------------------------------------------------------ robustness
+
+_VOCAB = ["Monday", "on", "Tuesday", "Sept.", "12", "September", "2019", "four", "years", "more", "than", "1.5",
+          "million", "1,500,000", "$", "%", "per", "cent", "two-day", "Mr", "Putin", "Vladimir", "N.", "Korea",
+          "North", "DPRK", "said", "told", "reporters", "according", "to", "KCNA", "the", "Kremlin", "“", "”", '"',
+          "he", "Peskov", ",", ".", "İ", "ǅ", "١٢", "\u00a0", "\n", "Jo", "Chun", "Ryong", "Director", "'s", "’"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text())
+def test_spans_index_arbitrary_unicode(left: str, right: str) -> None:
+    """Any unicode text: no exception, and every span cuts its text exactly."""
+    check_spans(left, right, fact_differences(left, right))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), max_size=40), st.lists(st.sampled_from(_VOCAB), max_size=40),
+       st.sampled_from([" ", "", "\t"]))
+def test_spans_index_fact_dense_text(left: list[str], right: list[str], glue: str) -> None:
+    """Text dense with fact words in every arrangement: no exception, exact spans, identical text has none."""
+    a, b = glue.join(left), glue.join(right)
+    check_spans(a, b, fact_differences(a, b))
+    assert fact_differences(a, a) == []
+
+
+# ------------------------------------------------------------------------------------------------ cost
+
+
+def _cpu(action: Callable[[], object], repeat: int = 3) -> float:
+    """Best CPU time of an action over a few runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        action()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+HOSTILE: dict[str, Callable[[int], tuple[str, str]]] = {
+    "digits": lambda n: ("1" * n, "2" * n),
+    "spaced numbers": lambda n: (" ".join(["123"] * (n // 4)), " ".join(["four years"] * (n // 11))),
+    "capitalised words": lambda n: (" ".join(f"Alpha{i % 13}" for i in range(n // 7)),
+                                    " ".join(f"Beta{i % 7} Mr" for i in range(n // 10))),
+    "attributions": lambda n: (" ".join(["Peskov said"] * (n // 12)),
+                               " ".join(["the Kremlin told Reuters"] * (n // 25))),
+    "dates and quotes": lambda n: (" ".join(['Sept. 12 "a b"'] * (n // 15)), " ".join(["Monday “a c”"] * (n // 13))),
+    "hyphenated name": lambda n: ("A" + "-B" * (n // 2), "C" + "-D" * (n // 2)),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_hostile_long_input_is_linear(kind: str) -> None:
+    """A 100 KB sentence stays within a CPU budget, and 4x the input costs about 4x (quadratic would be 16x)."""
+    make = HOSTILE[kind]
+    big = make(100_000)
+    assert _cpu(lambda: fact_differences(*big), repeat=1) < 3.0
+    small, large = make(10_000), make(40_000)
+    assert _cpu(lambda: fact_differences(*large)) < 8 * _cpu(lambda: fact_differences(*small)) + 0.05
+
+
+def test_possessive_ends_a_name() -> None:
+    """"Russia’s Vladimir Putin" is two names, so the other side's "Putin" matches the person, not the country."""
+    left = "Talks with Russia’s Vladimir Putin went on."
+    right = "Talks with Putin went on."
+    assert labels(left, right) == ["Russia: only in left"]
