@@ -356,3 +356,13 @@ def test_manage_api(make_app: Callable[..., Flask], corpus_dir: Path) -> None:
     assert client.post(restore, json={}, headers=auth).status_code == 404
     actions = [e["action"] for e in client.get("/trash.json").get_json()["events"]]
     assert actions[:3] == ["restore", "remove", "edit"]
+
+
+def test_every_write_view_is_behind_editor_write(app: Flask) -> None:
+    """Forms and API calls of the watch, timeline and manage blueprints all pass the one write gate."""
+    writes = [rule for rule in app.url_map.iter_rules()
+              if rule.endpoint.split(".")[0] in ("watches", "manage", "timeline")
+              and (rule.methods or set()) & {"POST", "PATCH", "DELETE", "PUT"}]
+    assert len(writes) == 11  # watches: 2 forms, 3 API calls; manage: 3 forms, 3 API calls
+    for rule in writes:
+        assert getattr(app.view_functions[rule.endpoint], "editor_write", None) is not None, rule.rule

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import manage, state, watch
-from .editors import csrf_refusal, write_refusal
+from .editors import editor_write
 from .pages import get_source
 from .render import corpus, error_response, page, respond
 from .watches import form_data, no_store, state_db
@@ -41,15 +41,6 @@ def audit(action: str, subject: str, detail: str) -> None:
         state.log_event(conn, action, subject, detail)
 
 
-def _refusal() -> BaseResponse | None:
-    """A CSRF or editor-token refusal for a form post, or None."""
-    refusal = csrf_refusal()
-    if refusal:
-        return error_response(400, refusal)
-    refusal = write_refusal(api=False)
-    return error_response(403, refusal) if refusal else None
-
-
 def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str = "",
                digest: str | None = None) -> dict[str, Any]:
     """The edit form's data: current (or submitted) values, the file's digest and the stories to choose from."""
@@ -71,11 +62,9 @@ def edit_form(source_id: str) -> Response:
 
 
 @bp.post("/sources/<slug:source_id>/edit")
+@editor_write()
 def edit_save(source_id: str) -> BaseResponse:
     """Rewrite the front matter of the source's file; the body stays byte for byte."""
-    refused = _refusal()
-    if refused:
-        return refused
     current = corpus()
     source = get_source(current, source_id)
     values = {name: request.form[name] for name in manage.EDITABLE if name in request.form}  # absent: unchanged
@@ -100,11 +89,9 @@ def _edit_value(source: Any, name: str) -> str:
 
 
 @bp.post("/sources/<slug:source_id>/remove")
+@editor_write()
 def remove(source_id: str) -> BaseResponse:
     """Move the source's file to the trash (it can be restored from /trash)."""
-    refused = _refusal()
-    if refused:
-        return refused
     source = get_source(corpus(), source_id)
     try:
         entry = manage.remove_source(root(), source)
@@ -129,11 +116,9 @@ def trash() -> Response:
 
 
 @bp.post("/trash/<trash_id>/restore")
+@editor_write()
 def restore(trash_id: str) -> BaseResponse:
     """Put a removed source back in its story."""
-    refused = _refusal()
-    if refused:
-        return refused
     try:
         entry = manage.restore_source(root(), trash_id, corpus())
     except manage.ManageError as error:
@@ -146,18 +131,16 @@ def restore(trash_id: str) -> BaseResponse:
 
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
-def _api_refusal(needs_json: bool = True) -> Response | None:
-    """Refuse API writes without JSON (so a cross-site form cannot send them) or without the editor token."""
-    if needs_json and not request.is_json:
-        return error_response(415, "Send JSON (Content-Type: application/json).")
-    refusal = write_refusal(api=True)
-    return error_response(403, refusal) if refusal else None
+def _not_json() -> Response | None:
+    """415 unless the body is JSON (so a cross-site form cannot send it)."""
+    return None if request.is_json else error_response(415, "Send JSON (Content-Type: application/json).")
 
 
 @bp.patch("/api/sources/<slug:source_id>")
+@editor_write(api=True)
 def api_edit(source_id: str) -> Response:
     """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
-    refused = _api_refusal()
+    refused = _not_json()
     if refused:
         return refused
     payload = request.get_json(silent=True)
@@ -187,11 +170,9 @@ def api_edit(source_id: str) -> Response:
 
 
 @bp.delete("/api/sources/<slug:source_id>")
+@editor_write(api=True)
 def api_remove(source_id: str) -> Response:
     """Move a source to the trash; the answer names the trash entry to restore it from."""
-    refused = _api_refusal(needs_json=False)
-    if refused:
-        return refused
     source = get_source(corpus(), source_id)
     try:
         entry = manage.remove_source(root(), source)
@@ -204,9 +185,10 @@ def api_remove(source_id: str) -> Response:
 
 
 @bp.post("/api/trash/<trash_id>/restore")
+@editor_write(api=True)
 def api_restore(trash_id: str) -> Response:
     """Put a removed source back (JSON body ``{}``)."""
-    refused = _api_refusal()
+    refused = _not_json()
     if refused:
         return refused
     try:

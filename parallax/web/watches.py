@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import state, watch
 from ..corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
-from .editors import csrf_refusal, csrf_token, signed_in, token_required, write_refusal
+from .editors import csrf_token, editor_write, signed_in, token_required
 from .render import corpus, error_response, page, respond, wants_json
 
 bp = Blueprint("watches", __name__)
@@ -120,17 +120,6 @@ def _back() -> str:
     return url_for("watches.story_watches", story=story) if SLUG_RE.match(story) else url_for("watches.all_watches")
 
 
-def _refuse_form() -> BaseResponse | None:
-    """A CSRF or editor-token refusal for a form post, or None when it may write."""
-    refusal = csrf_refusal()
-    if refusal:
-        return error_response(400, refusal)
-    refusal = write_refusal(api=False)
-    if refusal:
-        return error_response(403, refusal)
-    return None
-
-
 def _int_field(values: dict[str, Any], name: str) -> int | None:
     """An optional whole-number field (form text or JSON number); StateError when it is not one."""
     value = values.get(name)
@@ -158,11 +147,9 @@ def _create(values: dict[str, Any]) -> state.Watch:
 
 
 @bp.post("/watches")
+@editor_write()
 def add_watch_form() -> BaseResponse:
     """The add form submitted: watch the URL, then go back to the list."""
-    refused = _refuse_form()
-    if refused:
-        return refused
     try:
         created = _create(request.form.to_dict())
     except state.StateError as error:
@@ -188,11 +175,9 @@ def _change(watch_id: int, action: str) -> state.Watch | None:
 
 
 @bp.post("/watches/<int:watch_id>/<any(pause, resume, remove):action>")
+@editor_write()
 def change_watch_form(watch_id: int, action: str) -> BaseResponse:
     """Pause, resume or remove a watch from a form."""
-    refused = _refuse_form()
-    if refused:
-        return refused
     found = _change(watch_id, action)
     if found is None:
         return error_response(404, f"No watch with id {watch_id}.")
@@ -206,13 +191,11 @@ API_FIELDS = ("story", "kind", "url", "interval", "item_limit")
 
 
 @bp.post("/api/watches")
+@editor_write(api=True)
 def api_add_watch() -> Response:
     """Watch an article or feed from JSON; 201 with the watch."""
     if not request.is_json:
         return error_response(415, "Send the watch as JSON (Content-Type: application/json).")
-    refusal = write_refusal(api=True)
-    if refusal:
-        return error_response(403, refusal)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
@@ -234,10 +217,7 @@ def api_add_watch() -> Response:
 
 
 def _api_change(watch_id: int, action: str) -> Response:
-    """Pause, resume or delete through the API."""
-    refusal = write_refusal(api=True)
-    if refusal:
-        return error_response(403, refusal)
+    """Pause, resume or delete through the API (the views are behind ``editor_write(api=True)``)."""
     found = _change(watch_id, action)
     if found is None:
         return error_response(404, f"No watch with id {watch_id}.")
@@ -247,12 +227,14 @@ def _api_change(watch_id: int, action: str) -> Response:
 
 
 @bp.delete("/api/watches/<int:watch_id>")
+@editor_write(api=True)
 def api_remove_watch(watch_id: int) -> Response:
     """Stop watching (articles a feed added stay watched)."""
     return _api_change(watch_id, "remove")
 
 
 @bp.post("/api/watches/<int:watch_id>/<any(pause, resume):action>")
+@editor_write(api=True)
 def api_pause_watch(watch_id: int, action: str) -> Response:
     """Pause or resume a watch; the body must be JSON (``{}``), so a cross-site form cannot post it."""
     if not request.is_json:
