@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: run serve test lint bench clean watch
 
+# The venv keeps the pip its Python bundles (no upgrade): the same plain install path CI smoke-tests.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime  ## the app on the bundled corpus at http://127.0.0.1:5000/
 	$(BIN)/python app.py
 
-serve: $(VENV)/.runtime  ## the team server (gunicorn); configure with PARALLAX_* variables
+serve: $(VENV)/.runtime  ## the team server (nginx in front of gunicorn); configure with PARALLAX_* variables
 	$(BIN)/python -m parallax.serve
 
 watch: $(VENV)/.runtime  ## the watcher: fetches watched articles and feeds, keeps every version (--once: ARGS=--once)

@@ -1,9 +1,9 @@
-"""Load benchmark: the gunicorn server (python -m parallax.serve) on loopback, measured with wrk.
+"""Load benchmark: the team server (python -m parallax.serve: nginx in front of gunicorn) on loopback, with wrk.
 
 Run ``.venv/bin/python -m bench.bench_load``. In one run, on one fresh server, it measures the index, a cached
 comparison, uncached comparisons (every request a new option set) and, as the physical baseline, a static file
-of the same size as the cached comparison page; then index latency while uncached comparisons run alongside.
-It reports against the targets and never fails on timing (exit 1 only when the setup itself fails).
+of the same size as the cached comparison page (nginx serves it); then index latency while uncached comparisons
+run alongside. It reports against the targets and never fails on timing (exit 1 only when the setup itself fails).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Benchmark the story overview and the quote tracker on synthetic stories of 25 → 200 sources.
+"""Benchmark the story overview and the quote tracker on synthetic stories of 25 → 200 sources, and the overview
+on one source repeating a sentence 1k → 16k times (growth per doubling: about 2 when linear, 4 when quadratic).
 
 Run: .venv/bin/python -m bench.bench_overview  (reports; never fails on timing)
 """
@@ -6,22 +7,28 @@ Run: .venv/bin/python -m bench.bench_overview  (reports; never fails on timing)
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench.story_synth import synthetic_story
+from bench.story_synth import ROOT, synthetic_story
 from parallax import overview, quotes
-from parallax.corpus import Source
+from parallax.corpus import Source, load_corpus
 
 SIZES = (25, 50, 100, 200)
 TARGET_SECONDS = 2.0
+REPEATS = (1_000, 2_000, 4_000, 8_000, 16_000)
+#: Mean growth per doubling of repeated sentences above which the overview is reported as not linear.
+LINEAR_GROWTH = 2.6
+REPEATED = "North Korean leader Kim Jong Un arrived in Russia by armoured train for talks."
+NUMBERED = "Item {} of the report says Kim Jong Un arrived in Russia by armoured train for talks."
 
 
 def clear_caches() -> None:
     """Forget every cached overview, matrix, prepared source and extracted quote, so each run starts cold."""
-    overview.story_model.cache_clear()
+    overview.clear_models()
     overview.similarity.cache_clear()
     overview.prepare.cache_clear()
     quotes.story_quotes.cache_clear()
@@ -32,6 +39,46 @@ def overview_data(sources: Sequence[Source]) -> Any:
     """What the overview page computes: matrix, orders, unique passages and the first source's coverage."""
     model = overview.story_model(sources)
     return model.coverage(0)
+
+
+def repetitive_story(count: int, sentence: str) -> list[Source]:
+    """The bundled story plus one source of ``count`` one-sentence paragraphs (``{}`` in it takes the number)."""
+    body = "\n\n".join(sentence.format(n) for n in range(count)) + "\n"
+    added = Source(id="repeated", story="kim-putin-2023", format="text", body=body, path="repeated.txt",
+                   sha256=hashlib.sha256(body.encode()).hexdigest(), outlet="Repeater", published="2023-09-12")
+    return [*load_corpus(ROOT / "corpus").story_sources("kim-putin-2023"), added]
+
+
+def repeated_overview(sources: Sequence[Source]) -> Any:
+    """The overview with the repetitive source as the base (its coverage is the costliest part), no time budget."""
+    return overview.story_model(sources).coverage(len(sources) - 1)
+
+
+def repetition_growth() -> None:
+    """Cold overview time per doubling of repeated sentences (best of 3): identical ones and numbered near-repeats."""
+    print(f"\none source repeating a sentence ({REPEATED[:40]}…), the overview with it as base, no time budget")
+    print(f"{'sentences':>9} | {'KB':>6} | {'identical s':>11} {'x/doubling':>10} | "
+          f"{'numbered s':>10} {'x/doubling':>10}")
+    previous: tuple[float, float] | None = None
+    first: tuple[float, float] = (0.0, 0.0)
+    for count in REPEATS:
+        same = repetitive_story(count, REPEATED)
+        numbered = repetitive_story(count, NUMBERED)
+        times = (min(timed(repeated_overview, same) for _ in range(3)),
+                 min(timed(repeated_overview, numbered) for _ in range(3)))  # best of 3: the machine is shared
+        if previous:
+            growth = (f"{times[0] / previous[0]:>10.2f} | {times[1]:>10.3f} {times[1] / previous[1]:>10.2f}")
+        else:
+            first = times
+            growth = f"{'-':>10} | {times[1]:>10.3f} {'-':>10}"
+        print(f"{count:>9} | {len(same[-1].body) / 1000:>6.0f} | {times[0]:>11.3f} {growth}")
+        previous = times
+    assert previous is not None
+    doublings = len(REPEATS) - 1
+    mean = [(last / start) ** (1 / doublings) for last, start in zip(previous, first, strict=True)]
+    verdict = "linear" if max(mean) <= LINEAR_GROWTH else "NOT linear"
+    print(f"mean growth per doubling {REPEATS[0]:,} → {REPEATS[-1]:,}: identical {mean[0]:.2f}, numbered "
+          f"{mean[1]:.2f} ({verdict}: 2 is linear, 4 quadratic; limit {LINEAR_GROWTH})")
 
 
 def quote_groups(sources: Sequence[Source]) -> Any:
@@ -86,6 +133,7 @@ def main() -> None:
     verdict = all(t <= TARGET_SECONDS for t in last)
     print(f"targets at {max(SIZES)} sources: overview ≤ {TARGET_SECONDS} s and quotes ≤ {TARGET_SECONDS} s: "
           f"{'met' if verdict else 'NOT met'} ({last[0]:.2f} s, {last[1]:.2f} s)")
+    repetition_growth()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = "lighthouse@13.5.0"
 PAGES = {"index": "/", "comparison (side)": "/compare/moscow-times-plain/press-tv",
-         "comparison (inline)": "/compare/press-tv/the-national?view=inline", "source": "/sources/rt"}
+         "comparison (inline)": "/compare/press-tv/the-national?view=inline", "source": "/sources/rt",
+         "story": "/stories/kim-putin-2023"}
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
                 "--disable-background-networking --disable-component-update --disable-sync")

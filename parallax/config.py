@@ -65,11 +65,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
     Setting("WORKERS", 2, "Server processes (python -m parallax.serve); one per CPU core is a good start."),
     Setting("THREADS", 4, "Threads per server process, so a slow comparison does not block other requests."),
-    Setting("TIMEOUT", 30, "Seconds a request may run before the server restarts its worker (last-resort guard)."),
+    Setting("TIMEOUT", 30, "Seconds nginx waits for the app's answer (then 504) and gunicorn waits for a silent "
+            "worker process; neither stops a busy request (the time budgets bound the work)."),
     Setting("PAGE_CACHE_SIZE", 64, "Rendered reading pages kept per process for readers without cookies; 0: off."),
     Setting("LOG_LEVEL", "info", "Server log level: debug, info, warning or error."),
     Setting("CONTROL_SOCKET", "", "Path of gunicorn's control socket for gunicornc; empty disables it."),
     Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),
+    Setting("FRONT", "nginx", "What faces clients in python -m parallax.serve: 'nginx' (buffers slow clients, "
+            "serves /static, proxies to gunicorn on a private socket) or 'none' (gunicorn alone on HOST:PORT, for "
+            "a server behind your own buffering proxy)."),
+    Setting("OVERVIEW_TIME_BUDGET", 3.0, "Seconds a story overview may spend matching passages before it shows "
+            "what it has and says so."),
     Setting("STATE_DB", "", "Watcher state database (SQLite, WAL); empty for '.parallax/state.db' inside CORPUS_DIR."),
     Setting("WATCH_INTERVAL", 1800, "Default seconds between two fetches of a watched article or feed."),
     Setting("WATCH_MIN_INTERVAL", 60, "Shortest interval a watch may be given."),

@@ -1,15 +1,20 @@
 """Many-sources view: similarity matrix, clustering order, passage coverage and unique passages of a story.
 
 Everything here is cheap by design: sources are compared through sets of hashed word shingles and an inverted
-index of sentence shingles, never by a full diff per pair. Results are cached per corpus state.
+index of sentence shingles, never by a full diff per pair. Results are cached per corpus state. Matching passages
+is linear in the story's sentences however repetitive the text (a source's own hits are skipped as one block, and
+a sentence repeated within one outlet is looked up once), and bounded by a deadline: past it, the overview shows
+what it has found and says what it left out (``StoryModel.limits``).
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from bisect import bisect_right
+import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -32,6 +37,8 @@ MAX_CANDIDATES = 400
 #: sources' sizes: a prepared source (sentences plus word and bigram sets) takes ~55 bytes per character, so this
 #: is ~160 MiB at most, room for a 2 MB source or ~700 articles of 4,000 characters.
 PREPARED_CHARS = 3_000_000
+#: Sentences matched between two looks at the clock when a deadline is set.
+CLOCK_EVERY = 64
 
 T = TypeVar("T")
 
@@ -183,6 +190,22 @@ def cluster_order(matrix: Sequence[Sequence[float]]) -> list[int]:
     return chain
 
 
+def outside(hits: Sequence[tuple[int, int]], skip: Callable[[int], bool]) -> Iterator[tuple[int, int]]:
+    """Hits (sorted by source, as the index keeps them) whose source is not skipped.
+
+    A skipped source's hits are jumped over in one binary search, so a source repeating one sentence thousands
+    of times costs a lookup of its own sentences nothing: without this, matching is quadratic in repetition.
+    """
+    at, end = 0, len(hits)
+    while at < end:
+        source = hits[at][0]
+        if skip(source):
+            at = bisect_left(hits, (source + 1,), at, end)
+            continue
+        yield hits[at]
+        at += 1
+
+
 class SentenceIndex:
     """Inverted index of sentence word-bigrams over every source of a story, for cheap passage matching."""
 
@@ -203,19 +226,17 @@ class SentenceIndex:
         """Distinct sentences of other sources sharing a bigram with this one, rarest bigrams first, capped."""
         seen: dict[tuple[int, int], None] = {}
         for gram in sorted(sent.grams, key=lambda g: len(self.by_gram.get(g, ()))):
-            for hit in self.by_gram.get(gram, ()):
-                if not skip(hit[0]):
-                    seen[hit] = None
-            if len(seen) >= MAX_CANDIDATES:
-                break
+            for hit in outside(self.by_gram.get(gram, ()), skip):
+                seen[hit] = None
+                if len(seen) >= MAX_CANDIDATES:
+                    return list(seen)
         return list(seen)
 
     def best_per_source(self, source: int, sent: Sent) -> dict[int, Carrier]:
         """For one sentence, the best-matching sentence in each other source reaching the threshold."""
         best: dict[int, Carrier] = {}
-        for s, n in self.by_key.get(sent.key, ()):
-            if s != source and s not in best:
-                best[s] = Carrier(s, "same", self.prepared[s].sentences[n].pos, 1.0)
+        for s, n in outside(self.by_key.get(sent.key, ()), lambda k: k == source or k in best):
+            best[s] = Carrier(s, "same", self.prepared[s].sentences[n].pos, 1.0)
         for s, n in self._candidates(sent, lambda k: k == source or k in best):
             other = self.prepared[s].sentences[n]
             score = dice(sent.words, other.words, empty=1.0)
@@ -226,12 +247,16 @@ class SentenceIndex:
     def carried_elsewhere(self, source: int, sent: Sent, outlet_of: Sequence[int]) -> bool:
         """Whether any source of another outlet carries this sentence (stops at the first one found)."""
         mine = outlet_of[source]
-        if any(outlet_of[s] != mine for s, _ in self.by_key.get(sent.key, ())):
+
+        def same_outlet(s: int) -> bool:
+            return outlet_of[s] == mine
+
+        if next(outside(self.by_key.get(sent.key, ()), same_outlet), None) is not None:
             return True
         checked: set[tuple[int, int]] = set()
         for gram in sorted(sent.grams, key=lambda g: len(self.by_gram.get(g, ()))):
-            for hit in self.by_gram.get(gram, ()):
-                if outlet_of[hit[0]] == mine or hit in checked:
+            for hit in outside(self.by_gram.get(gram, ()), same_outlet):
+                if hit in checked:
                     continue
                 checked.add(hit)
                 if dice(sent.words, self.prepared[hit[0]].sentences[hit[1]].words, empty=1.0) >= MATCH_THRESHOLD:
@@ -241,37 +266,62 @@ class SentenceIndex:
         return False
 
 
-def coverage(index: SentenceIndex, base: int) -> list[Coverage]:
-    """Each non-boilerplate sentence of the base source with the other sources that carry it."""
+def coverage(index: SentenceIndex, base: int, deadline: float = math.inf) -> list[Coverage]:
+    """Each non-boilerplate sentence of the base source with the other sources that carry it (up to the deadline)."""
     out: list[Coverage] = []
     for sent in index.prepared[base].sentences:
         if sent.boilerplate or not sent.words:
             continue
+        if len(out) % CLOCK_EVERY == CLOCK_EVERY - 1 and time.monotonic() > deadline:
+            break
         found = index.best_per_source(base, sent)
         out.append(Coverage(sent, tuple(found[s] for s in sorted(found))))
     return out
 
 
-def unique_passages(index: SentenceIndex) -> list[list[list[Sent]]]:
-    """Per source, runs of consecutive sentences (within a paragraph) that no source of another outlet carries."""
+def unique_passages(index: SentenceIndex, deadline: float = math.inf) -> tuple[list[list[list[Sent]]], int]:
+    """Per source, runs of consecutive sentences (within a paragraph) that no source of another outlet carries.
+
+    Also returns how many sentences were checked: all of them (``matchable(index)``) unless the deadline passed
+    first, when later sentences are left out.
+    """
     numbers: dict[str, int] = {}
     outlet_of = [numbers.setdefault(p.outlet, len(numbers)) for p in index.prepared]
-    result: list[list[list[Sent]]] = []
+    known: dict[tuple[int, str], bool] = {}  # (outlet, sentence key) -> carried elsewhere: repeats looked up once
+    result: list[list[list[Sent]]] = [[] for _ in index.prepared]
+    checked = 0
     for s, source in enumerate(index.prepared):
-        runs: list[list[Sent]] = []
+        runs = result[s]
         previous: Sent | None = None
         for sent in source.sentences:
             if sent.boilerplate or not sent.words:
                 continue
-            if index.carried_elsewhere(s, sent, outlet_of):
+            if checked % CLOCK_EVERY == CLOCK_EVERY - 1 and time.monotonic() > deadline:
+                return result, checked
+            checked += 1
+            memo = (outlet_of[s], sent.key)
+            carried = known.get(memo)
+            if carried is None:
+                carried = known[memo] = index.carried_elsewhere(s, sent, outlet_of)
+            if carried:
                 continue
             if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
                 runs[-1].append(sent)
             else:
                 runs.append([sent])
             previous = sent
-        result.append(runs)
-    return result
+    return result, checked
+
+
+def matchable(prepared: Sequence[Prepared]) -> int:
+    """Sentences the overview matches across sources (not boilerplate, with words)."""
+    return sum(1 for p in prepared for sent in p.sentences if not sent.boilerplate and sent.words)
+
+
+def budget_note(what: str, done: int, total: int, budget: float) -> str:
+    """The note shown when the overview's time budget cut a part short."""
+    return (f"time budget of {budget:g} s reached: {what} checked {done:,} of {total:,} passages; "
+            "the rest are not listed")
 
 
 @dataclass(frozen=True)
@@ -283,14 +333,23 @@ class StoryModel:
     orders: dict[str, list[int]]
     index: SentenceIndex
     unique: list[list[list[Sent]]]
+    limits: tuple[str, ...] = ()  # parts cut short by the time budget (such a model is not cached)
     _coverage: dict[int, list[Coverage]] = field(default_factory=dict, repr=False, compare=False)
 
     def coverage(self, base: int) -> list[Coverage]:
         """Coverage of one base source (memoised per model)."""
+        return self.coverage_within(base)[0]
+
+    def coverage_within(self, base: int, deadline: float = math.inf) -> tuple[list[Coverage], bool]:
+        """Coverage of one base source up to a deadline, and whether it is whole (only whole ones are memoised)."""
         found = self._coverage.get(base)
-        if found is None:
-            found = self._coverage[base] = coverage(self.index, base)
-        return found
+        if found is not None:
+            return found, True
+        found = coverage(self.index, base, deadline)
+        whole = len(found) == matchable(self.prepared[base:base + 1])
+        if whole:
+            self._coverage[base] = found
+        return found, whole
 
 
 def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, str, str, str], ...]:
@@ -304,19 +363,52 @@ _SIMILARITY: LRUCache[tuple[str, ...], list[list[float]]] = LRUCache(maxsize=256
 _SIMILARITY_LOCK = threading.Lock()
 
 
-def build_model(sources: Sequence[Source]) -> StoryModel:
-    """Compute the overview data of a list of sources (uncached)."""
+def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: float = math.inf) -> StoryModel:
+    """Compute the overview data of a list of sources (uncached); matching stops at the deadline (``budget`` names
+    the seconds it stands for in the note)."""
     prepared = tuple(prepare(s) for s in sources)
     matrix = similarity_matrix(prepared)
     index = SentenceIndex(prepared)
     orders = {"date": date_order(prepared), "cluster": cluster_order(matrix)}
-    return StoryModel(prepared, matrix, orders, index, unique_passages(index))
+    unique, checked = unique_passages(index, deadline)
+    total = matchable(prepared)
+    limits = (budget_note("unique content", checked, total, budget),) if checked < total else ()
+    return StoryModel(prepared, matrix, orders, index, unique, limits)
 
 
-@cached(_MODELS, key=_memo_key, lock=_MODELS_LOCK)
-def story_model(sources: Sequence[Source]) -> StoryModel:
-    """The overview data of a story's sources, cached per corpus state (ids, content keys and metadata)."""
-    return build_model(sources)
+class _CutShort(Exception):
+    """Raised inside the cached builder so a model cut short by the deadline is returned but never cached."""
+
+    def __init__(self, model: StoryModel) -> None:
+        super().__init__("cut short")
+        self.model = model
+
+
+@cached(_MODELS, key=lambda sources, budget, deadline: _memo_key(sources), lock=_MODELS_LOCK)
+def _whole_model(sources: Sequence[Source], budget: float, deadline: float) -> StoryModel:
+    """The overview data, cached only when whole."""
+    model = build_model(sources, budget, deadline)
+    if model.limits:
+        raise _CutShort(model)
+    return model
+
+
+def story_model(sources: Sequence[Source], budget: float = math.inf, deadline: float | None = None) -> StoryModel:
+    """The overview data of a story's sources, cached per corpus state (ids, content keys and metadata).
+
+    Matching stops ``budget`` seconds from now (or at ``deadline``, a ``time.monotonic()`` value, when given); a
+    model cut short says so in ``limits`` and is built again next time rather than kept.
+    """
+    end = deadline if deadline is not None else time.monotonic() + budget
+    try:
+        return _whole_model(sources, budget, end)
+    except _CutShort as cut:
+        return cut.model
+
+
+def clear_models() -> None:
+    """Forget every cached story model (benchmarks start cold)."""
+    _whole_model.cache_clear()
 
 
 @cached(_SIMILARITY, key=lambda sources: tuple(s.content_key for s in sources), lock=_SIMILARITY_LOCK)

@@ -5,7 +5,11 @@ Views parse the request, make one call here and respond; nothing here knows HTTP
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachelib import BaseCache
@@ -48,12 +52,74 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
     return Comparison(data)
 
 
-def row_anchors(base: Source, other: Source, options: CompareOptions, cache: BaseCache) -> tuple[list[int], list[str]]:
-    """Sorted left sentence positions of the rows of base vs other, and each row's anchor on the page."""
-    rows = compare_sources(base, other, options, cache).data["rows"]
+#: Rows (display entries) one comparison page shows at most; the JSON twin always has every row.
+ROWS_PER_PAGE = 400
+#: Characters of passage text one comparison page shows at most (a single longer passage gets a page of its own).
+#: With ROWS_PER_PAGE this keeps a page to a few hundred KB of HTML, whatever the sources' sizes.
+PAGE_CHARS = 150_000
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of a comparison's rows in display order: which entries it shows and where moved partners are."""
+
+    number: int  # 1-based
+    count: int  # pages in all
+    start: int  # first display entry shown (0-based)
+    end: int  # one past the last one shown
+    total: int  # display entries in all
+    elsewhere: dict[str, int]  # anchor (r<index>-l|r) of a moved row's other place -> its page, when not this one
+
+
+def page_starts(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]],
+                rows_per_page: int = ROWS_PER_PAGE, page_chars: int = PAGE_CHARS) -> list[int]:
+    """Index in ``display`` where each page starts: a page ends before ROWS_PER_PAGE entries or PAGE_CHARS."""
+    starts = [0]
+    count = chars = 0
+    for at, (index, _place) in enumerate(display):
+        row = rows[index]
+        size = len(row["left"] or "") + len(row["right"] or "")
+        if count and (count >= rows_per_page or chars + size > page_chars):
+            starts.append(at)
+            count = chars = 0
+        count += 1
+        chars += size
+    return starts
+
+
+def row_anchor(index: int, kind: str, place: str) -> str:
+    """A row's anchor on the comparison page (a moved row has one per side), as the template names it."""
+    return f"r{index}-{place[0]}" if kind == "moved" else f"r{index}"
+
+
+def row_page(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]], number: int,
+             rows_per_page: int = ROWS_PER_PAGE, page_chars: int = PAGE_CHARS) -> RowPage | None:
+    """Page ``number`` (1-based) of a comparison's rows, or None when there is no such page."""
+    starts = page_starts(display, rows, rows_per_page, page_chars)
+    if not 1 <= number <= len(starts):
+        return None
+    start = starts[number - 1]
+    end = starts[number] if number < len(starts) else len(display)
+    elsewhere: dict[str, int] = {}
+    shown_moved = {index for index, _place in display[start:end] if rows[index]["kind"] == "moved"}
+    if shown_moved:
+        for at, (index, place) in enumerate(display):
+            if index in shown_moved and not start <= at < end:
+                elsewhere[row_anchor(index, "moved", place)] = bisect_right(starts, at)
+    return RowPage(number, len(starts), start, end, len(display), elsewhere)
+
+
+def row_anchors(base: Source, other: Source, options: CompareOptions,
+                cache: BaseCache) -> tuple[list[int], list[str], list[int]]:
+    """Sorted left sentence positions of the rows of base vs other, each row's anchor and the page that shows it."""
+    data = compare_sources(base, other, options, cache).data
+    rows, display = data["rows"], data["display"]
+    starts = page_starts(display, rows)
+    page_of = {(index, place): bisect_right(starts, at) for at, (index, place) in enumerate(display)}
     placed = sorted((row["left_pos"], row["index"], row["kind"]) for row in rows if row["left_pos"] is not None)
     return ([p for p, _, _ in placed],
-            [f"r{index}-l" if kind == "moved" else f"r{index}" for _, index, kind in placed])
+            [row_anchor(index, kind, "left") for _, index, kind in placed],
+            [page_of.get((index, "left" if kind == "moved" else "both"), 1) for _, index, kind in placed])
 
 
 @dataclass(frozen=True)
@@ -63,21 +129,34 @@ class StoryOverview:
     model: overview.StoryModel
     base: int
     coverage: list[overview.Coverage]
-    anchors: dict[int, tuple[list[int], list[str]]]
+    anchors: dict[int, tuple[list[int], list[str], list[int]]]
     quote_groups: list[quotes.QuoteGroup]
     phrases: list[quotes.Phrase]
+    limits: list[str] = field(default_factory=list)  # parts cut short by the time budget
 
 
 def story_overview(sources: list[Source], base: int, options: CompareOptions, cache: BaseCache,
-                   max_anchored: int) -> StoryOverview:
+                   max_anchored: int, budget: float = math.inf, deadline: float | None = None) -> StoryOverview:
     """Everything the story page shows, for these sources with ``base`` as the coverage base.
 
     Coverage links jump to the exact comparison row only up to ``max_anchored`` sources (one engine run per carrier).
+    Passage matching, coverage and row links stop ``budget`` seconds from now (or at ``deadline``, a
+    ``time.monotonic()`` value); what was left out is said in ``limits``.
     """
-    model = overview.story_model(sources)
-    found = model.coverage(base)
+    end = deadline if deadline is not None else time.monotonic() + budget
+    model = overview.story_model(sources, budget, end)
+    limits = list(model.limits)
+    found, whole = model.coverage_within(base, end)
+    if not whole:
+        limits.append(overview.budget_note("passage coverage", len(found),
+                                           overview.matchable(model.prepared[base:base + 1]), budget))
     carriers = sorted({c.source for item in found for c in item.carriers})
-    anchors = ({k: row_anchors(sources[base], sources[k], options, cache) for k in carriers}
-               if len(sources) <= max_anchored else {})
+    anchors: dict[int, tuple[list[int], list[str], list[int]]] = {}
+    for k in carriers if len(sources) <= max_anchored else ():
+        if time.monotonic() > end:
+            limits.append(f"time budget of {budget:g} s reached: links to {len(carriers) - len(anchors)} of "
+                          f"{len(carriers)} sources open their comparison at the top, not at the passage")
+            break
+        anchors[k] = row_anchors(sources[base], sources[k], options, cache)
     groups, phrases = quotes.story_quotes(sources)
-    return StoryOverview(model, base, found, anchors, groups, phrases)
+    return StoryOverview(model, base, found, anchors, groups, phrases, limits)

@@ -239,9 +239,13 @@ def named_speakers(text: str) -> list[tuple[int, str]]:
 
 
 def _is_glue(between: str, first_part: str) -> bool:
-    """Whether text between two quoted spans only attributes them ('," he said. "'), so they are one quote."""
+    """Whether text between two quoted spans only attributes one quotation cut in two ('," he said, "').
+
+    An attribution that ends its sentence ('," Peskov told reporters. "') closes the quotation: what follows is a
+    separate quote (of the same speaker), never stitched to the first.
+    """
     return (first_part.rstrip().endswith(tuple(",.!?…—–-")) and len(between.split()) <= 14
-            and bool(_VERB_ANY.search(between)))
+            and bool(_VERB_ANY.search(between)) and not between.rstrip().endswith(tuple(".!?…")))
 
 
 def _bare(text: str) -> bool:
@@ -289,12 +293,20 @@ def extract(source: Source) -> list[Quote]:
             speaker = name or (last_speaker if pronoun else None)
             parts = [paragraph[s.start:s.end].strip() for s in group]
             standalone = len(groups) == 1 and _bare(before) and _bare(after)
+            # Only a quotation left open at its paragraph's end runs on into the next paragraph; a closed one
+            # followed by another quotation (next paragraph, or after 'he said.') is a second quote, which keeps
+            # the speaker of the attributed quote just before it.
             continues = (drafts and previous_para == number - 1 and g == 0 and _bare(before)
-                         and (drafts[-1].open_end or (standalone and not name and not pronoun
-                                                      and drafts[-1].attributed)))
+                         and drafts[-1].open_end)
+            follows = (drafts and not name and not pronoun and drafts[-1].attributed
+                       and (drafts[-1].para == number
+                            or (standalone and previous_para == number - 1 and g == 0)))
             if continues:
                 drafts[-1].parts.extend(parts)
                 drafts[-1].open_end = not last.closed
+            elif follows:
+                speaker = drafts[-1].speaker
+                drafts.append(_Draft(parts, speaker, number, True, not last.closed))
             else:
                 drafts.append(_Draft(parts, speaker, number, bool(name or pronoun), not last.closed))
             if speaker:

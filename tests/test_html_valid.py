@@ -11,11 +11,16 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import ROOT
+from tests.long_pair import write_long_pair
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PAGES = ["/", "/sources/moscow-times-markdown", "/sources/rt", "/compare/moscow-times-plain/press-tv",
          "/compare/press-tv/the-national?view=inline", "/compare/rt/rt?unit=char", "/sources/nope",
-         "/compare/rt/press-tv?unit=bad"]
+         "/compare/rt/press-tv?unit=bad",
+         # What changed at a glance: filtered change list, boilerplate folds, focus folds, exports, story overview.
+         "/compare/press-tv/the-national?kind=moved", "/compare/moscow-times-plain/moscow-times-markdown",
+         "/compare/long-left/long-right", "/compare/long-left/long-right?view=inline&focus=on",
+         "/compare/press-tv/the-national/export.html", "/stories/kim-putin-2023"]
 
 
 def check(files: list[Path]) -> list[dict[str, object]]:
@@ -29,8 +34,9 @@ def check(files: list[Path]) -> list[dict[str, object]]:
     return messages
 
 
-def test_pages_are_valid_html(client: FlaskClient, tmp_path: Path) -> None:
-    """The index, source pages, comparisons (both views) and error pages have no HTML errors."""
+def test_pages_are_valid_html(client: FlaskClient, tmp_path: Path, corpus_dir: Path) -> None:
+    """The index, source pages, comparisons (both views, folds, filters), exports and error pages have no errors."""
+    write_long_pair(corpus_dir)
     files = []
     for number, path in enumerate(PAGES):
         response = client.get(path)

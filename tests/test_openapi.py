@@ -31,7 +31,8 @@ def test_documents_every_json_twin(app: Flask) -> None:
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) >= DOCUMENTED
     compare = document["paths"]["/compare/{left}/{right}.json"]["get"]
-    assert {p["name"] for p in compare["parameters"]} == {"left", "right", "view", "unit", "ignore"}
+    assert {p["name"] for p in compare["parameters"]} == {"left", "right", "view", "unit", "ignore", "focus", "kind",
+                                                            "page"}
     assert set(compare["responses"]) == {"200", "400", "404"}
     row = document["components"]["schemas"]["Row"]["properties"]
     assert sorted(row["kind"]["enum"]) == sorted(["same", "changed", "reworded", "moved", "left_only", "right_only"])
@@ -75,7 +76,9 @@ def test_every_documented_get_answers_with_a_documented_status(app: Flask) -> No
             continue
         response = client.get(sample(path))
         assert str(response.status_code) in item["get"]["responses"], path
-        assert response.is_json
+        media = set(item["get"]["responses"][str(response.status_code)].get("content", {}))
+        assert response.mimetype in media, path
+        assert response.is_json == (response.mimetype == "application/json")
 
 
 def test_documented_errors_use_the_error_shape(app: Flask) -> None:

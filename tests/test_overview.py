@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import time
 import weakref
+from collections.abc import Callable
 
 import pytest
+from flask import Flask
 
 from parallax import overview, quotes
 from parallax.corpus import Corpus, Source, load_corpus
@@ -196,3 +199,76 @@ def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> Non
     assert overview.similarity(edited) is not matrix
     assert overview.similarity(sources[:1]) == [[1.0]]
     assert overview.similarity([]) == []
+
+
+# ---- repetitive text stays linear; the time budget cuts the overview short and says so ----------------------
+
+_REPEATED = "North Korean leader Kim Jong Un arrived in Russia by armoured train for talks."
+
+
+class _CountingHits(list[tuple[int, int]]):
+    """An index hit list that counts every element read (by iteration or by position)."""
+
+    reads = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for item in super().__iter__():
+            _CountingHits.reads += 1
+            yield item
+
+    def __getitem__(self, at):  # type: ignore[no-untyped-def]
+        _CountingHits.reads += 1
+        return super().__getitem__(at)
+
+
+def _hit_reads(seed: Corpus, repeats: int) -> int:
+    """Index hits read by unique passages and the coverage of a source repeating one sentence ``repeats`` times."""
+    body = "\n\n".join([_REPEATED] * repeats) + "\n"
+    sources = [*seed.story_sources(STORY), _source("repeated", body)]
+    index = overview.SentenceIndex([overview.prepare(s) for s in sources])
+    for table in (index.by_key, index.by_gram):
+        for key in list(table):
+            table[key] = _CountingHits(table[key])
+    _CountingHits.reads = 0
+    unique, checked = overview.unique_passages(index)
+    assert checked == overview.matchable(index.prepared)
+    assert len(unique[-1]) == repeats  # one run per paragraph: nobody else carries it
+    found = overview.coverage(index, len(sources) - 1)
+    assert len(found) == repeats and all(not item.carriers for item in found)
+    return _CountingHits.reads
+
+
+def test_repeated_sentences_cost_linear_index_reads(seed: Corpus) -> None:
+    """Doubling the repeats about doubles the work: a source's own hits are skipped as a block, not one by one."""
+    small, large = _hit_reads(seed, 300), _hit_reads(seed, 600)
+    assert large / small < 2.6, (small, large)  # quadratic walking read 4x as many
+    assert large < 400 * 600, large  # about 230 reads per sentence (log n per skipped block)
+
+
+def test_overview_past_its_deadline_says_so_and_is_not_cached(seed: Corpus) -> None:
+    sources = seed.story_sources(STORY)
+    overview.clear_models()
+    cut = overview.story_model(sources, 0.5, deadline=time.monotonic() - 1)
+    total = overview.matchable(cut.prepared)
+    assert len(cut.limits) == 1
+    assert cut.limits[0] == (f"time budget of 0.5 s reached: unique content checked {overview.CLOCK_EVERY - 1} of "
+                             f"{total:,} passages; the rest are not listed")
+    whole = overview.story_model(sources)
+    assert whole is not cut and whole.limits == ()
+    assert overview.story_model(sources, 0.0, deadline=time.monotonic() - 1) is whole  # a whole model is reused
+    base = [p.id for p in whole.prepared].index("press-tv")
+    passages, done = whole.coverage_within(base, time.monotonic() - 1)
+    assert done is (len(passages) == overview.matchable(whole.prepared[base:base + 1]))
+
+
+def test_story_page_reports_the_time_budget(make_app: Callable[..., Flask]) -> None:
+    client = make_app(OVERVIEW_TIME_BUDGET=0.0).test_client()
+    overview.clear_models()
+    data = client.get(f"/stories/{STORY}.json").get_json()
+    assert data["limits"] and all(note.startswith("time budget of 0 s reached") for note in data["limits"])
+    page = client.get(f"/stories/{STORY}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert 'class="px-limit" role="note">time budget of 0 s reached' in page.get_data(as_text=True)
+    overview.clear_models()
+    relaxed = make_app().test_client().get(f"/stories/{STORY}.json")
+    assert relaxed.status_code == 200 and relaxed.get_json()["limits"] == []

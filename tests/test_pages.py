@@ -160,7 +160,7 @@ def test_compare_page_side_and_inline(client: FlaskClient) -> None:
     """Side view has two columns with del/ins; inline view is one redline column; both have the tools."""
     side = client.get("/compare/moscow-times-plain/press-tv").get_data(as_text=True)
     assert 'class="px-side"' in side and '<del class="px-del">' in side and '<ins class="px-ins">' in side
-    for needle in ("Swap sides", "Copy link", "<kbd>j</kbd>", "Similarity", 'name="unit"', "changes</summary>"):
+    for needle in ("Swap sides", "Copy link", "<kbd>j</kbd>", "Shared wording", 'name="unit"', "changes</summary>"):
         assert needle in side
     assert 'href="/compare/press-tv/moscow-times-plain?view=side&amp;unit=word&amp;ignore=' in side
     inline = client.get("/compare/moscow-times-plain/press-tv?view=inline").get_data(as_text=True)

@@ -50,19 +50,34 @@ def test_speaker_after_said(seed: Corpus) -> None:
     assert quote.speaker == "Michael Madden"
 
 
-def test_quote_split_by_attribution_is_one_quote(seed: Corpus) -> None:
-    """Press TV: '“It will be a full-fledged visit,” Kremlin spokesman Dmitry Peskov told Russian media. “There…”'."""
-    quote = _find(quotes.extract(seed.sources["press-tv"]), "It will be a full-fledged visit")
-    assert len(quote.parts) == 2
-    assert quote.parts[1].startswith("There will be negotiations")
-    assert quote.speaker == "Dmitry Peskov"
+def test_quotation_then_attribution_sentence_then_quotation_is_two_quotes(seed: Corpus) -> None:
+    """Press TV: '“It will be a full-fledged visit,” Peskov told Russian media. “There will be…”' is two quotes.
+
+    The attribution ends a sentence, so the second quotation is a quote of its own (same speaker), never stitched.
+    """
+    found = quotes.extract(seed.sources["press-tv"])
+    first = _find(found, "It will be a full-fledged visit")
+    second = _find(found, "There will be negotiations")
+    assert first.parts == ("It will be a full-fledged visit,",)
+    assert first.speaker == second.speaker == "Dmitry Peskov"
 
 
-def test_unattributed_quote_paragraph_continues_previous_quote(seed: Corpus) -> None:
-    """The National: Miller's quote goes on in the next paragraph, which only holds a quote."""
-    quote = _find(quotes.extract(seed.sources["the-national"]), "Having to travel across")
-    assert quote.speaker == "Matthew Miller"
-    assert quote.parts[-1].startswith("President Putin launched this war")
+def test_quote_interrupted_mid_sentence_stays_one_quote() -> None:
+    """'“We will,” she said, “rebuild it.”' is one quotation cut by its attribution: one quote of two parts."""
+    found = quotes.extract(_source("“We will rebuild the bridge,” Jane Doe said, “before the winter comes.”\n"))
+    assert len(found) == 1 and found[0].parts == ("We will rebuild the bridge,", "before the winter comes.")
+    assert found[0].speaker == "Jane Doe"
+
+
+def test_closed_quote_paragraph_after_an_attributed_quote_is_a_new_quote(seed: Corpus) -> None:
+    """The National: Miller's '…him begging for assistance' and the next paragraph's closed quotation
+    '“President Putin launched this war…”' are two quotes (the second keeps Miller as its speaker)."""
+    found = quotes.extract(seed.sources["the-national"])
+    begging = _find(found, "Having to travel across")
+    war = _find(found, "President Putin launched this war")
+    assert begging.parts[-1].endswith("him begging for assistance,")
+    assert len(begging.parts) == 1
+    assert begging.speaker == war.speaker == "Matthew Miller"
 
 
 def test_quote_spanning_paragraphs_without_closing_mark() -> None:
@@ -72,10 +87,9 @@ def test_quote_spanning_paragraphs_without_closing_mark() -> None:
             "“Nobody else is going to do it for us,” she added.\n\n"
             "The council met later.\n")
     found = quotes.extract(_source(body))
-    assert len(found) == 1
-    assert found[0].parts == ("We will rebuild the bridge before winter comes,",
-                              "And we will pay for it ourselves.", "Nobody else is going to do it for us,")
-    assert found[0].speaker == "Jane Doe"
+    assert [q.parts for q in found] == [("We will rebuild the bridge before winter comes,",),
+                                        ("And we will pay for it ourselves.", "Nobody else is going to do it for us,")]
+    assert [q.speaker for q in found] == ["Jane Doe", "Jane Doe"]
 
 
 def test_straight_quotes_and_short_phrases() -> None:

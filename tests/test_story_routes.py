@@ -41,7 +41,7 @@ def test_overview_html(client: FlaskClient) -> None:
     assert re.search(r'class="px-heat px-heat-10"><a href="/sources/', html)
     assert "overview.css" in html
     assert "style=" not in html
-    assert "only here" in html and "of 5" in html
+    assert "only here" in html and "of 4 outlets" in html
     assert "Michael Madden" in html
     assert "Short phrases" in html
     assert response.headers["Link"].startswith(f"<{URL}.json")

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from .. import model
+from .. import digest, model
 from ..compare import Row, Stats
 from ..diffing import Segment
 from ..model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
@@ -86,7 +86,8 @@ def schemas() -> dict[str, Any]:
     comparison = obj({"left": ref("SourceSummary"), "right": ref("SourceSummary"), "options": options,
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
-                      "rows": {"type": "array", "items": ref("Row")}, "summary": ref("Summary")})
+                      "rows": {"type": "array", "items": ref("Row")}, "digest": ref("Digest"),
+                      "summary": ref("Summary")})
     problem = obj({"path": {"type": "string"}, "reason": {"type": "string"}})
     closest = {"anyOf": [{"type": "null"}, obj({"id": SLUG, "outlet": {"type": "string"},
                                                  "similarity": {"type": "number", "minimum": 0, "maximum": 1},
@@ -103,7 +104,9 @@ def schemas() -> dict[str, Any]:
                        "reading_text": {"type": "string"},
                        "paragraphs": {"type": "array", "items": obj({"text": {"type": "string"},
                                                                      "boilerplate": {"type": "boolean"}})},
-                       "versions": {"type": "array", "items": version}})
+                       "versions": {"type": "array", "items": version},
+                       "story": closed({"slug": SLUG, "title": NULLABLE_STRING, "href": NULLABLE_STRING}),
+                       "compare_with": {"type": "array", "items": closed({"id": SLUG, "label": {"type": "string"}})}})
     health = obj({"ok": {"type": "boolean"}, "version": {"type": "string"},
                   "corpus": obj({"readable": {"type": "boolean"}, "sources": count, "stories": count,
                                  "problems": {"type": "array", "items": problem}}),
@@ -111,7 +114,33 @@ def schemas() -> dict[str, Any]:
     error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"}})
     return {**model_schemas(), "Error": error_shape, "SourceSummary": source_summary, "Comparison": comparison,
             "Index": index, "SourcePage": source_page, "Health": health,
-            **summary_schemas()}
+            "Digest": digest_schema(), **summary_schemas()}
+
+
+def digest_schema() -> dict[str, Any]:
+    """What changed at a glance: the summary above the passages, the change list and the export links."""
+    count = {"type": "integer", "minimum": 0}
+    kind = {"enum": list(KINDS)}
+    fact = obj({"label": {"type": "string", "description": "e.g. 'Tuesday → Monday'"},
+                   "row": {"type": "integer"}, "kind": kind,
+                   "anchor": {"type": "string", "description": "Page anchor of the row: r<index> or r<index>-l."}})
+    excerpt = obj({"before": {"type": "string"}, "deleted": {"type": "string"}, "inserted": {"type": "string"},
+                      "after": {"type": "string"}})
+    change = obj({"number": {"type": "integer", "minimum": 1, "description": "Page anchor #c<number>."},
+                     "row": {"type": "integer"}, "kind": kind, "anchor": {"type": "string"},
+                     "excerpt": excerpt, "labels": {"type": "array", "items": {"type": "string"}},
+                     "side": {**NULLABLE_STRING, "description": "Outlet of a one-sided change."}})
+    return obj({
+        "text": {"type": "string", "description": "One plain-language paragraph of what differs."},
+        "counts": obj(dict.fromkeys(KINDS, count)),
+        "facts": {"type": "array", "items": fact,
+                  "description": "The first fact differences, each linked to its row."},
+        "more": count, "total_facts": count,
+        "names": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        "focus": {"type": "boolean", "description": "Whether runs of unchanged passages are folded."},
+        "kind": {"enum": [*digest.FILTER_KINDS, None], "description": "The change list's filter."},
+        "changes": {"type": "array", "items": change},
+        "exports": obj({"html": {"type": "string"}, "csv": {"type": "string"}})})
 
 
 def summary_schemas() -> dict[str, Any]:
@@ -150,6 +179,13 @@ def compare_parameters() -> list[dict[str, Any]]:
         {"name": "ignore", "in": "query", "schema": {"type": "string", "pattern": ignore_pattern},
          "description": "Comma list of cosmetic differences to ignore (" + ", ".join(model.IGNORABLE)
                         + "), or 'none'. Default: " + ",".join(sorted(model.DEFAULT_IGNORE)) + "."},
+        {"name": "focus", "in": "query", "schema": {"enum": ["on", "off"]},
+         "description": f"Fold runs of unchanged passages (default: on above {digest.FOCUS_ABOVE} passages)."},
+        {"name": "kind", "in": "query", "schema": {"enum": list(digest.FILTER_KINDS)},
+         "description": "Show only changes of this kind in the change list."},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+         "description": "Page of rows of the HTML page (up to 400 rows or 150,000 characters each); the JSON "
+                        "twin checks it is a number from 1 and always returns every row."},
     ]
 
 
@@ -169,6 +205,16 @@ def core_paths() -> dict[str, Any]:
             "summary": "Two sources compared: aligned rows with their differences", "operationId": "compare",
             "parameters": compare_parameters(),
             "responses": {"200": json_response("The comparison.", ref("Comparison")), "400": bad, "404": missing}}},
+        "/compare/{left}/{right}/export.html": {"get": {
+            "summary": "The comparison as one standalone HTML file (styles inlined, no script), as a download",
+            "operationId": "compareExportHtml", "parameters": compare_parameters(),
+            "responses": {"200": {"description": "The file.", "content": {"text/html": {"schema": {
+                "type": "string"}}}}, "400": bad, "404": missing}}},
+        "/compare/{left}/{right}/export.csv": {"get": {
+            "summary": "The comparison's rows and fact differences as CSV (formula-like cells start with a quote)",
+            "operationId": "compareExportCsv", "parameters": compare_parameters(),
+            "responses": {"200": {"description": "The file.", "content": {"text/csv": {"schema": {
+                "type": "string"}}}}, "400": bad, "404": missing}}},
         "/-/health.json": {"get": {
             "summary": "Version, corpus size and problems, cache backend and whether it answers",
             "operationId": "health",

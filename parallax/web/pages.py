@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from .. import model, overview, pipeline, text
+from .. import digest, model, overview, pipeline, text
 from ..compare import CompareOptions
 from ..corpus import Corpus, Source
 from ..model import UNITS, VIEWS
 from .render import BadOption, corpus, link, page, respond, wants_json
 
 bp = Blueprint("pages", __name__)
-
+#: Values of the ``focus`` option: collapse runs of unchanged passages, or show every passage.
+FOCUS_VALUES = ("on", "off")
+#: Formats a comparison downloads in.
+EXPORT_FORMATS = ("html", "csv")
 
 
 def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
@@ -43,6 +52,12 @@ def get_source(corpus_: Corpus, source_id: str) -> Source:
     return source
 
 
+@bp.app_template_filter("pieces")
+def pieces_filter(row: dict[str, Any], side: str) -> list[tuple[str, str]]:
+    """A reworded row's side as (text, mark) pieces, for the template."""
+    return digest.pieces(row, side)
+
+
 @page(bp, "/")
 def index() -> Any:
     """Stories with their sources, files that failed to load, and a form to compare any two."""
@@ -70,6 +85,11 @@ def source(source_id: str) -> Any:
             "versions": [{"id": v.id, "captured": v.captured or None, "href": url_for("pages.source", source_id=v.id),
                           "compare_previous": (url_for("pages.compare_view", left=versions[n - 1].id, right=v.id)
                                                if n else None)} for n, v in enumerate(versions)]}
+    story = current.stories.get(src.story)
+    data["story"] = {"slug": src.story, "title": (story.title if story else "") or None,
+                     "href": url_for("stories.story_view", story=src.story) if story else None}
+    data["compare_with"] = [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'} ({s.id})"}
+                            for s in current.story_sources(src.story) if s.id != src.id]
     if not wants_json():
         data["original_html"] = text.render_markdown(src.body) if src.format == "markdown" else None
     return respond("source.html", data)
@@ -104,26 +124,138 @@ def ignore_param(ignore: frozenset[str]) -> str:
     return ",".join(o for o in model.IGNORABLE if o in ignore) or "none"
 
 
-@page(bp, "/compare/<slug:left>/<slug:right>")
-def compare_view(left: str, right: str) -> Any:
-    """Two sources compared: aligned rows with word, character or sentence differences."""
+def reading_options(display: list[Any]) -> tuple[bool, str | None]:
+    """Parse ``focus`` (on|off, default by length) and ``kind`` (change-list filter), raising BadOption."""
+    raw = request.args.get("focus")
+    if raw is not None and raw not in FOCUS_VALUES:
+        raise BadOption("focus", raw, FOCUS_VALUES)
+    focus = digest.focus_default(display) if raw is None else raw == "on"
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in digest.FILTER_KINDS:
+        raise BadOption("kind", kind, digest.FILTER_KINDS)
+    return focus, kind
+
+
+def page_param() -> int:
+    """The ``page`` query value (rows of a long comparison page), 1 when absent; BadOption unless a number ≥ 1."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadOption("page", raw, ["a page number from 1"])
+    return int(raw)
+
+
+def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left: str, right: str) -> dict[str, Any]:
+    """The HTML page's slice of a comparison's rows (ROWS_PER_PAGE or PAGE_CHARS): where it is, links around it."""
+    found = pipeline.row_page(result["display"], result["rows"], number)
+    if found is None:
+        count = len(pipeline.page_starts(result["display"], result["rows"]))
+        raise BadOption("page", str(number), [f"1 to {count}"])
+
+    def at(n: int) -> str:
+        return link("pages.compare_view", {"left": left, "right": right, **query, **({"page": n} if n > 1 else {})})
+
+    return {"number": found.number, "count": found.count, "first": found.start + 1, "last": found.end,
+            "total": found.total, "rows_per_page": pipeline.ROWS_PER_PAGE, "page_chars": pipeline.PAGE_CHARS,
+            "previous": at(found.number - 1) if found.number > 1 else None,
+            "next": at(found.number + 1) if found.number < found.count else None,
+            "elsewhere": {anchor: at(n) for anchor, n in found.elsewhere.items()},
+            "display": result["display"][found.start:found.end]}
+
+
+def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The shared part of a comparison's page, twin and exports: (page data, engine result, query)."""
     current = corpus()
     src_left, src_right = get_source(current, left), get_source(current, right)
     view, options = compare_options()
     result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
+    focus, kind = reading_options(result["display"])
     query = {"view": view, "unit": options.unit, "ignore": ignore_param(options.ignore)}
-    data = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
-            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
-            "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
-            "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-            **{k: result[k] for k in ("stats", "limits", "rows", "summary")}}
+    data: dict[str, Any] = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
+                            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
+                            "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
+                            "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
+                            **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
+    names = digest.side_names(data["left"], data["right"])
+    found = digest.changes(result["rows"], result["display"], names)
+    data["digest"] = {**digest.summary(result, names), "names": list(names),
+                      "focus": focus, "kind": kind, "changes": found,
+                      "exports": {fmt: link("pages.compare_export", {"left": left, "right": right, "fmt": fmt,
+                                                                      **query}) for fmt in ("html", "csv")}}
+    return data, result, query
+
+
+@page(bp, "/compare/<slug:left>/<slug:right>")
+def compare_view(left: str, right: str) -> Any:
+    """Two sources compared: a summary of what changed, then aligned rows with their differences."""
+    number = page_param()  # pages the HTML only: the JSON twin always has every row
+    data, result, query = comparison(left, right)
     if not wants_json():
-        data["display"] = result["display"]
-        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE}
+        shown = data["digest"]
+        data["paging"] = row_paging(result, number, query, left, right)
+        display = data["paging"].pop("display")
+        if data["paging"]["count"] > 1:  # the change list covers this page's rows
+            on_page = {index for index, _side in display}
+            shown["changes"] = [c for c in shown["changes"] if c["row"] in on_page]
+        data["display"] = display
+        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
+                           "sources": picker_choices(corpus(), data["left"]["story"])}
+        data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],
+                                       "boilerplate" in data["options"]["ignore"])
+        data["numbers"] = digest.change_numbers(result["rows"], result["display"])
+        data["focus_links"] = {v: link("pages.compare_view", {"left": left, "right": right, **query, "focus": v})
+                               for v in FOCUS_VALUES}
+        data["kind_links"] = {k: link("pages.compare_view", {"left": left, "right": right, **query,
+                                                             **({"kind": k} if k else {})}) + "#changes"
+                              for k in ("", *digest.FILTER_KINDS)}
     response = respond("compare.html", data)
     if data["limits"]:
         response.cache_control.no_store = True  # cut short by a limit: neither browsers nor the page cache keep it
     return response
+
+
+def picker_choices(corpus_: Corpus, story: str) -> list[dict[str, str]]:
+    """Sources a reader can put on either side: the story's first, then the rest of the corpus."""
+    ordered = [*corpus_.story_sources(story)]
+    ordered += [s for s in corpus_.sources.values() if s not in ordered]
+    return [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'} ({s.id})"} for s in ordered]
+
+
+@bp.route("/compare/<slug:left>/<slug:right>/export.<fmt>")
+def compare_export(left: str, right: str, fmt: str) -> Any:
+    """A comparison as a download: one standalone HTML file (styles inlined, no script) or CSV."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404, description=f"No export as '{fmt}'; formats: {', '.join(EXPORT_FORMATS)}.")
+    data, result, _ = comparison(left, right)
+    names = tuple(data["digest"]["names"])
+    filename = f"parallax-{left}-vs-{right}.{fmt}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(digest.comparison_csv_rows(result, (names[0], names[1])))
+        response = Response(buffer.getvalue(), mimetype="text/csv")
+    else:
+        data["display"] = result["display"]
+        data["blocks"] = digest.blocks(result["rows"], result["display"], False,
+                                       "boilerplate" in data["options"]["ignore"])
+        data["numbers"] = digest.change_numbers(result["rows"], result["display"])
+        data["exported"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        data["permalink_full"] = request.host_url.rstrip("/") + data["permalink"]
+        style = export_style()
+        html = render_template("export.html", data=data, style=style)
+        response = Response(html, mimetype="text/html")
+        digest_ = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src 'sha256-{digest_}'; img-src data:; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if data["limits"]:
+        response.cache_control.no_store = True
+    return response
+
+
+def export_style() -> str:
+    """The stylesheet a standalone export inlines: the site's styles, then the export's own."""
+    folder = Path(current_app.static_folder or "static")
+    return "\n".join((folder / name).read_text(encoding="utf-8") for name in ("parallax.css", "export.css"))
 
 
 @bp.route("/compare")
@@ -133,6 +265,6 @@ def compare_pick() -> Any:
     for name, value in (("left", left), ("right", right)):
         if not value:
             abort(400, description=f"Choose a source for '{name}'.")
-    extra = {k: v for k, v in request.args.items() if k in ("view", "unit", "ignore")}
+    extra = {k: v for k, v in request.args.items() if k in ("view", "unit", "ignore", "focus")}
     get_source(corpus(), left), get_source(corpus(), right)
     return redirect(link("pages.compare_view", {"left": left, "right": right, **extra}))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import time
 from bisect import bisect_right
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from .. import model, overview, pipeline, quotes
+from .. import digest, model, overview, pipeline, quotes
 from ..compare import CompareOptions
 from ..corpus import Source, Story
 from ..model import PAIRED_KINDS
@@ -17,6 +20,8 @@ bp = Blueprint("stories", __name__)
 
 #: Beyond this many sources, coverage links open the comparison without jumping to the row (no engine run per pair).
 MAX_ANCHORED = 60
+#: Outlet names up to this many characters head a matrix column whole; longer ones by their initials.
+SHORT_NAME = 8
 
 
 def heat(value: float) -> int:
@@ -24,10 +29,12 @@ def heat(value: float) -> int:
     return max(0, min(10, round(value * 10)))
 
 
-def _source_brief(source: Source) -> dict[str, Any]:
-    """Id, outlet, headline, date and page link of a source."""
+def _source_brief(source: Source, short: str = "", version: tuple[int, int] = (1, 1)) -> dict[str, Any]:
+    """Id, outlet, headline, date, capture, short label, version (n of m captures of its article) and page link."""
     return {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
-            "published": source.published or None, "href": url_for("pages.source", source_id=source.id)}
+            "published": source.published or None, "capture": capture_label(source), "short": short or source.id,
+            "article": source.article_key, "version": version[0], "versions": version[1],
+            "href": url_for("pages.source", source_id=source.id)}
 
 
 def _matrix(sources: list[Source], model: overview.StoryModel, order: list[int]) -> dict[str, Any]:
@@ -48,6 +55,7 @@ def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str,
     """Each passage of the base source with the sources carrying it, linked to the exact comparison row."""
     base = story.base
     total = len(sources)
+    outlet_total = len({outlet_key(s) for s in sources})
     passages = []
     for item in story.coverage:
         links = []
@@ -55,24 +63,80 @@ def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str,
             other = sources[carrier.source]
             href = url_for("pages.compare_view", left=sources[base].id, right=other.id)
             if carrier.source in story.anchors:
-                positions, names = story.anchors[carrier.source]
+                positions, names, pages = story.anchors[carrier.source]
                 at = bisect_right(positions, item.sent.pos) - 1
                 if at >= 0:
+                    if pages[at] > 1:  # a long comparison: the row is on a later page
+                        href = url_for("pages.compare_view", left=sources[base].id, right=other.id, page=pages[at])
                     href += "#" + names[at]
             links.append({"id": other.id, "outlet": other.outlet or None, "kind": carrier.kind,
                           "score": carrier.score, "href": href})
         count = len(links) + 1
+        outlets = len({outlet_key(sources[base]), *(outlet_key(sources[c.source]) for c in item.carriers)})
         passages.append({"pos": item.sent.pos, "para": item.sent.para, "text": item.sent.text,
-                         "sources": count, "of": total, "only_here": not links, "heat": heat(count / total),
-                         "carriers": links})
+                         "sources": count, "of": total, "outlets": outlets, "outlets_of": outlet_total,
+                         "only_here": not links, "heat": heat(outlets / outlet_total), "carriers": links})
     return {"base": sources[base].id, "passages": passages}
 
 
+def outlet_key(source: Source) -> str:
+    """What counts as one outlet: its name, or the source's article when the outlet is unknown."""
+    return source.outlet or source.article_key
+
+
+def capture_label(source: Source) -> str:
+    """A short name for how a source was captured ('plain-text capture'), from its ``capture`` field."""
+    return source.capture.split(" (")[0].strip() or source.format
+
+
+def short_labels(sources: list[Source]) -> dict[str, str]:
+    """Short column labels for the matrix: the outlet's initials ('MT'), numbered when an outlet has several."""
+    initials = {}
+    for source in sources:
+        words = [w for w in (source.outlet or source.id).replace("-", " ").split() if w.lower() != "the"]
+        name = " ".join(words)
+        initials[source.id] = (name if len(name) <= SHORT_NAME else
+                               "".join(w[0].upper() for w in words if w[0].isalnum())[:4] or source.id[:4])
+    counts: dict[str, int] = {}
+    labels = {}
+    for source in sources:
+        same = [s for s in sources if initials[s.id] == initials[source.id]]
+        if len(same) > 1:
+            counts[initials[source.id]] = counts.get(initials[source.id], 0) + 1
+            labels[source.id] = f"{initials[source.id]} {counts[initials[source.id]]}"
+        else:
+            labels[source.id] = initials[source.id]
+    return labels
+
+
+def group_versions(order: list[int], sources: list[Source]) -> list[int]:
+    """An order with the versions of one article kept together, at the place of the first of them."""
+    grouped: list[int] = []
+    for i in order:
+        if i in grouped:
+            continue
+        grouped += [j for j in order if sources[j].article_key == sources[i].article_key]
+    return grouped
+
+
 def _unique(sources: list[Source], model: overview.StoryModel) -> list[dict[str, Any]]:
-    """Per source, the passages no source of another outlet carries."""
-    return [{"id": source.id, "outlet": source.outlet or None,
-             "passages": [{"pos": run[0].pos, "text": " ".join(s.text for s in run)} for run in runs]}
-            for source, runs in zip(sources, model.unique, strict=True)]
+    """Per outlet, the passages no other outlet carries, its captures folded together (a passage in two captures
+    of one article is listed once, naming both)."""
+    outlets: dict[str, dict[str, Any]] = {}
+    for source, runs in zip(sources, model.unique, strict=True):
+        entry = outlets.setdefault(outlet_key(source), {"id": source.id, "outlet": source.outlet or None,
+                                                        "ids": [], "passages": [], "_seen": {}})
+        entry["ids"].append(source.id)
+        for run in runs:
+            text = " ".join(s.text for s in run)
+            key = " ".join(text.casefold().split())
+            if key in entry["_seen"]:
+                entry["_seen"][key]["sources"].append(source.id)
+                continue
+            passage = {"pos": run[0].pos, "text": text, "sources": [source.id]}
+            entry["_seen"][key] = passage
+            entry["passages"].append(passage)
+    return [{k: v for k, v in entry.items() if k != "_seen"} for entry in outlets.values()]
 
 
 def _quotes(story: pipeline.StoryOverview) -> dict[str, Any]:
@@ -101,6 +165,40 @@ def get_story(slug: str) -> tuple[Story, list[Source]]:
 @page(bp, "/stories/<slug:story>")
 def story_view(story: str) -> Any:
     """A story's overview: how alike its sources are, who carries each passage, what is unique, who is quoted."""
+    data = story_data(story)
+    response = respond("story.html", data)
+    if data["limits"]:
+        response.cache_control.no_store = True  # cut short by the time budget: not kept by browsers
+    return response
+
+
+@bp.route("/stories/<slug:story>/export.csv")
+def story_export(story: str) -> Any:
+    """The overview as CSV: coverage per passage, quote groups with their variants, unique passages per outlet."""
+    data = story_data(story)
+    names = {s["id"]: s["outlet"] or s["id"] for s in data["sources"]}
+    records: list[list[Any]] = [["section", "item", "who", "text", "outlets", "of_outlets", "captures", "sources"]]
+    for p in data["coverage"]["passages"]:
+        records.append(["coverage", p["pos"], names[data["coverage"]["base"]], p["text"], p["outlets"],
+                        p["outlets_of"], p["sources"], " ".join([data["coverage"]["base"],
+                                                                *(c["id"] for c in p["carriers"])])])
+    for n, g in enumerate(data["quotes"]["groups"], 1):
+        for v in g["variants"]:
+            records.append(["quote", n, g["speaker"] or "unattributed", v["text"], len(set(v["outlets"])),
+                            g["outlet_count"], len(v["sources"]), " ".join(v["sources"])])
+    for u in data["unique"]:
+        for p in u["passages"]:
+            records.append(["unique", p["pos"], u["outlet"] or u["id"], p["text"], 1, data["outlets"],
+                            len(p["sources"]), " ".join(p["sources"])])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([[digest.csv_cell(v) for v in r] for r in records])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="parallax-story-{story}.csv"'
+    return response
+
+
+def story_data(story: str) -> dict[str, Any]:
+    """Everything the overview shows, as plain data (page, twin and CSV export alike)."""
     found, sources = get_story(story)
     ids = [s.id for s in sources]
     order = request.args.get("order", "date")
@@ -109,27 +207,43 @@ def story_view(story: str) -> Any:
     base_id = request.args.get("base", ids[0])
     if base_id not in ids:
         raise BadOption("base", base_id, ids)
+    budget = current_app.config["OVERVIEW_TIME_BUDGET"]
+    deadline = time.monotonic() + budget  # the whole page's work: matching, coverage and row links
     options = CompareOptions(unit="word", ignore=model.DEFAULT_IGNORE,
                              time_budget=current_app.config["COMPARE_TIME_BUDGET"],
                              max_chars=current_app.config["COMPARE_MAX_CHARS"])
-    story_data = pipeline.story_overview(sources, ids.index(base_id), options,
-                                         current_app.extensions["parallax.cache"], MAX_ANCHORED)
-    chosen = story_data.model.orders[order]
+    computed = pipeline.story_overview(sources, ids.index(base_id), options,
+                                       current_app.extensions["parallax.cache"], MAX_ANCHORED,
+                                       budget=budget, deadline=deadline)
+    chosen = group_versions(computed.model.orders[order], sources)
+    labels = short_labels(sources)
+    articles: dict[str, list[str]] = {}
+    for source in sorted(sources, key=lambda s: (s.captured or "", s.id)):
+        articles.setdefault(source.article_key, []).append(source.id)
+    versions = {s.id: (articles[s.article_key].index(s.id) + 1, len(articles[s.article_key])) for s in sources}
     data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
                       "summary": found.summary or None},
             "options": {"order": order, "base": base_id},
             "choices": {"order": list(model.ORDERS), "base": ids},
-            "sources": [_source_brief(sources[i]) for i in chosen],
-            "matrix": _matrix(sources, story_data.model, chosen),
-            "coverage": _coverage(sources, story_data),
-            "unique": _unique(sources, story_data.model),
-            "quotes": _quotes(story_data)}
-    return respond("story.html", data)
+            "sources": [_source_brief(sources[i], labels[sources[i].id], versions[sources[i].id])
+                        for i in chosen],
+            "outlets": len({outlet_key(s) for s in sources}),
+            "export": url_for("stories.story_export", story=found.slug, base=base_id),
+            "matrix": _matrix(sources, computed.model, chosen),
+            "coverage": _coverage(sources, computed),
+            "unique": _unique(sources, computed.model),
+            "quotes": _quotes(computed),
+            "limits": computed.limits}
+    return data
 
 
 _NULLABLE = {"type": ["string", "null"]}
 _SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outlet": _NULLABLE, "title": _NULLABLE,
-                                                "published": _NULLABLE, "href": {"type": "string"}}}
+                                                "published": _NULLABLE, "href": {"type": "string"},
+                                                "capture": {"type": "string", "description": "Short capture name."},
+                                                "short": {"type": "string", "description": "Matrix column label."},
+                                                "article": {"type": "string"}, "version": {"type": "integer"},
+                                                "versions": {"type": "integer"}}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -153,17 +267,24 @@ _STORY_SCHEMA: dict[str, Any] = {
             "base": {"type": "string"},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
                 "pos": {"type": "integer"}, "para": {"type": "integer"}, "text": {"type": "string"},
-                "sources": {"type": "integer"},
-                "of": {"type": "integer"}, "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
+                "sources": {"type": "integer", "description": "Captures carrying the passage (base included)."},
+                "of": {"type": "integer", "description": "Captures in the story."},
+                "outlets": {"type": "integer", "description": "Outlets carrying it (versions count once)."},
+                "outlets_of": {"type": "integer", "description": "Outlets in the story."},
+                "only_here": {"type": "boolean"}, "heat": {"type": "integer"},
                 "carriers": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "outlet": _NULLABLE,
                     "kind": {"type": "string", "enum": sorted(PAIRED_KINDS)},
                     "score": {"type": "number"},
                     "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}}}}}}},
-        "unique": {"type": "array", "items": {"type": "object", "properties": {
-            "id": {"type": "string"}, "outlet": _NULLABLE,
+        "outlets": {"type": "integer", "description": "Distinct outlets among the story's sources."},
+        "export": {"type": "string", "description": "CSV download of the overview."},
+        "unique": {"type": "array", "description": "Per outlet, its captures folded together.",
+                   "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "outlet": _NULLABLE, "ids": {"type": "array", "items": {"type": "string"}},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
-                "pos": {"type": "integer"}, "text": {"type": "string"}}}}}}},
+                "pos": {"type": "integer"}, "text": {"type": "string"},
+                "sources": {"type": "array", "items": {"type": "string"}}}}}}}},
         "quotes": {"type": "object", "properties": {
             "min_words": {"type": "integer"},
             "groups": {"type": "array", "items": {"type": "object", "properties": {
@@ -177,6 +298,8 @@ _STORY_SCHEMA: dict[str, Any] = {
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
                 "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
                 "outlets": {"type": "array", "items": {"type": "string"}}}}}}},
+        "limits": {"type": "array", "items": {"type": "string"},
+                   "description": "Parts cut short by OVERVIEW_TIME_BUDGET (empty when the overview is whole)."},
     },
 }
 _ERROR_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
@@ -202,6 +325,13 @@ def _operation(summary: str, media: str) -> dict[str, Any]:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
+    "/stories/{story}/export.csv": {"get": {
+        "summary": "Story overview as CSV: coverage per passage, quote variants, unique passages per outlet",
+        "tags": ["stories"], "parameters": _PARAMETERS, "responses": {
+            "200": {"description": "The file.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "400": {"description": "Bad 'order' or 'base' value.",
+                    "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
+            "404": {"description": "No such story.", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}}}},
     "/stories/{story}": _operation("Story overview page (HTML)", "text/html"),
     "/stories/{story}.json": _operation("Story overview data: similarity matrix, coverage, unique passages, quotes",
                                         "application/json"),

@@ -26,12 +26,15 @@ def test_pick_two_sources_and_open_their_comparison(page: Page, live_url: str, c
 def test_switching_view_and_unit_reloads_the_same_url(page: Page, live_url: str, console_errors: list[str]) -> None:
     """Clicking an option reloads the page with it in the URL, without pressing Apply."""
     page.goto(live_url + "/compare/moscow-times-plain/press-tv")
+    page.locator(".px-controls > summary").click()  # the options sit in a fold under the summary
     page.get_by_label("Inline").click()
+    page.locator(".px-controls > summary").click()
     expect(page).to_have_url(re.compile(r"view=inline"))
     expect(page.locator(".px-inline")).to_be_visible()
     page.get_by_label("char").click()
     expect(page).to_have_url(re.compile(r"view=inline&unit=char"))
     expect(page.get_by_label("char")).to_be_checked()
+    page.locator(".px-controls > summary").click()
     page.get_by_label("case").click()
     expect(page).to_have_url(re.compile(r"ignore=quotes%2Cdashes%2Cwhitespace%2Ccase%2Cmarkup%2Cboilerplate"))
     assert console_errors == []
@@ -40,6 +43,7 @@ def test_switching_view_and_unit_reloads_the_same_url(page: Page, live_url: str,
 def test_keyboard_choices_wait_for_apply(page: Page, live_url: str, console_errors: list[str]) -> None:
     """Arrowing through the unit radios does not reload at each step; Apply (or Enter) does."""
     page.goto(live_url + "/compare/rt/press-tv")
+    page.locator(".px-controls > summary").click()
     page.get_by_label("word").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
