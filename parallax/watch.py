@@ -8,10 +8,11 @@ re-reads the corpus and checks the text under a file lock, so no version is stor
 What counts as a new version (``cosmetic_text``): the article text after cosmetic normalisation. Lines that are
 only an advertising label ("Advertisement", "Story continues below advertisement", "Sponsored") or a date line
 ("Updated 3 minutes ago", "Last updated: 10:42 GMT", "Published 12 Sep 2023 09:15") are dropped, and in the other
-lines clock times ("10:42", "9.15pm GMT"), ISO time stamps and relative times ("5 minutes ago", "an hour ago")
-become placeholders; whitespace runs become one space and blank lines go. A page whose only change is such a line
-stores nothing. A headline change with the same normalised text is recorded in the state database (the
-article's headline history) without a new version.
+lines clock times ("10:42", "9.15pm GMT"), ISO time stamps, relative times ("5 minutes ago", "an hour ago") and
+reader counters ("12 comments", "Shares: 1,204") become placeholders; whitespace runs become one space and blank
+lines go. The phrases are English ones; pages in other languages only get the time and whitespace rules. A page
+whose only change is such a line stores nothing. A headline change with the same normalised text is recorded in
+the state database (the article's headline history) without a new version.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ _DATE_LINE_MAX_WORDS = 12
 _ISO_STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:GMT|UTC|BST|CET|CEST|EST|EDT|PST|"
                     r"PDT|ET|PT|MSK|IST|AEST|JST))?(?![\d.:])|\b\d{1,2}\s*[ap]\.?m\.?(?=\W|$)", re.IGNORECASE)
+_COUNTER = re.compile(r"\b\d[\d,.]*\s*(?:comments?|shares?|views?|reads?|reactions?|replies)\b|"
+                      r"\b(?:comments?|shares?|views?|replies)\s*[:(]\s*\d[\d,.]*\s*\)?", re.IGNORECASE)
 _AGO = re.compile(r"\b(?:\d+|an?|one|a few|few)\s+(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?|"
                   r"months?|years?)\s+ago\b", re.IGNORECASE)
 
@@ -75,7 +78,8 @@ def cosmetic_text(body: str, title: str = "") -> str:
         if _DATE_LINE.match(line) and len(line.split()) <= _DATE_LINE_MAX_WORDS:
             continue
         line = _AGO.sub("<ago>", _CLOCK.sub("<time>", _ISO_STAMP.sub("<time>", line)))
-        if line.strip(" .·|-–—") in ("<ago>", "<time>", ""):
+        line = _COUNTER.sub("<count>", line)
+        if line.strip(" .·|-–—") in ("<ago>", "<time>", "<count>", ""):
             continue
         lines.append(line)
     return "\n".join(lines)

@@ -67,7 +67,7 @@ BODY = "Bridge to close\nThe council voted to close the bridge for six weeks.\nF
 
 @pytest.mark.parametrize("noise", [
     "Updated 3 minutes ago\n", "Last updated: 10:42 GMT\n", "Advertisement\n", "Published 12 Sep 2023 09:15\n",
-    "Story continues below advertisement\n", "2 hours ago\n", "\n\n   \n"])
+    "Story continues below advertisement\n", "2 hours ago\n", "\n\n   \n", "1,204 comments\n", "Shares: 87\n"])
 def test_cosmetic_lines_do_not_change_the_hash(noise: str) -> None:
     assert watch.cosmetic_hash(noise + BODY) == watch.cosmetic_hash(BODY)
     assert watch.cosmetic_hash(BODY + noise) == watch.cosmetic_hash(BODY)
@@ -77,7 +77,10 @@ def test_times_inside_lines_are_replaced_but_words_count() -> None:
     with_time = BODY + "The vote ended at 10:42 pm GMT, 5 minutes ago.\n"
     assert watch.cosmetic_hash(with_time) == watch.cosmetic_hash(with_time.replace("10:42 pm", "11:03 pm")
                                                                   .replace("5 minutes", "an hour"))
+    counted = BODY + "Read the 12 comments below.\n"
+    assert watch.cosmetic_hash(counted) == watch.cosmetic_hash(counted.replace("12 comments", "15 comments"))
     assert watch.cosmetic_hash(BODY) != watch.cosmetic_hash(BODY.replace("six weeks", "seven weeks"))
+    assert watch.cosmetic_hash(BODY + "12 people died.\n") != watch.cosmetic_hash(BODY + "15 people died.\n")
     assert watch.cosmetic_hash(BODY) != watch.cosmetic_hash(BODY + "A new paragraph with real news.\n")
 
 
