@@ -22,6 +22,7 @@ from typing import Any
 STATE_FOLDER = ".parallax"  # hidden, so the corpus loader skips it
 STATE_FILE = "state.db"
 BUSY_TIMEOUT_MS = 10_000
+LOG_KEEP = 100  # fetch log entries kept per watch (older ones are deleted as new ones come)
 KINDS = ("article", "feed")
 
 #: Numbered migrations: MIGRATIONS[n] takes a database from version n to n + 1. Never edit a published one.
@@ -290,6 +291,8 @@ def finish(conn: sqlite3.Connection, watch: Watch, owner: str, *, status: int | 
             return next_due
         conn.execute("INSERT INTO fetch_log (watch_id, at, status, outcome, detail, source_id) "
                      "VALUES (?, ?, ?, ?, ?, ?)", (watch.id, now, status, outcome, detail[:2000], source_id))
+        conn.execute("DELETE FROM fetch_log WHERE watch_id = ? AND id <= (SELECT id FROM fetch_log WHERE watch_id = ? "
+                     "ORDER BY id DESC LIMIT 1 OFFSET ?)", (watch.id, watch.id, LOG_KEEP))
         conn.execute(
             "UPDATE watches SET next_due = ?, lease_until = 0, lease_owner = '', failures = ?, last_error = ?, "
             "last_checked = ?, last_changed = CASE WHEN ? THEN ? ELSE last_changed END, "

@@ -287,6 +287,20 @@ def test_source_timeline_lists_captures_with_changes_and_headlines(web: FlaskCli
     assert web.get("/sources/nope/timeline.json").status_code == 404
 
 
+def test_timeline_counts_only_the_latest_steps(web: FlaskClient, corpus_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from parallax.web import timeline as timeline_view
+
+    monkeypatch.setattr(timeline_view, "MAX_COUNTED_STEPS", 1)
+    for n in range(3):
+        add_version(corpus_dir, f"mt-{n}", f"2023-09-12T0{n}:00:00+00:00", "A", f"Version {n} of the text.\n")
+    steps = web.get("/sources/mt-0/timeline.json").get_json()["steps"]
+    assert [s["counts"] is None for s in steps] == [True, True, False]
+    assert steps[1]["compare"] == "/compare/mt-0/mt-1"
+    assert "Changes are counted for the latest 1 captures only" in web.get("/sources/mt-0/timeline").get_data(
+        as_text=True)
+
+
 def test_timeline_shows_fact_differences_when_rows_carry_them(web: FlaskClient, corpus_dir: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "A", "Ten people were hurt.\n")

@@ -81,3 +81,17 @@ def test_finish_from_a_watcher_that_lost_its_lease_changes_nothing(tmp_path: Pat
         assert state.fetch_log(conn, item.id) == []
         state.finish(conn, item, "fast", status=200, outcome="unchanged", now=26)
         assert [e["outcome"] for e in state.fetch_log(conn, item.id)] == ["unchanged"]
+
+
+def test_fetch_log_keeps_the_latest_entries_per_watch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state, "LOG_KEEP", 3)
+    with state.opened(tmp_path / "s.db") as conn:
+        item = state.add_watch(conn, "s", "article", "http://example.com/a", 60, now=0)
+        other = state.add_watch(conn, "s", "article", "http://example.com/b", 60, now=0)
+        state.claim_due(conn, "me", 30, 5, now=0)
+        state.finish(conn, other, "me", status=200, outcome="unchanged", now=0)
+        for n in range(6):
+            conn.execute("UPDATE watches SET lease_owner = 'me'")
+            state.finish(conn, item, "me", status=200, outcome="unchanged", detail=str(n), now=n)
+        assert [e["detail"] for e in state.fetch_log(conn, item.id)] == ["5", "4", "3"]
+        assert len(state.fetch_log(conn, other.id)) == 1

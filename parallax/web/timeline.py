@@ -17,6 +17,8 @@ from .render import corpus, page, respond
 from .watches import state_db
 
 bp = Blueprint("timeline", __name__)
+#: Steps whose changes are counted (each is one comparison): the latest ones; older steps keep their links only.
+MAX_COUNTED_STEPS = 40
 log = logging.getLogger("parallax.timeline")
 
 
@@ -62,7 +64,7 @@ def source_timeline(source_id: str) -> Response:
     steps = []
     for number, version in enumerate(versions):
         step = _capture(version, number + 1)
-        if number:
+        if number and number >= len(versions) - MAX_COUNTED_STEPS:
             previous = versions[number - 1]
             model = comparison_dict(previous, version, options)
             summary = model.get("summary")
@@ -74,8 +76,11 @@ def source_timeline(source_id: str) -> Response:
                         summary=summary.get("text") if isinstance(summary, dict) else None,
                         compare=url_for("pages.compare_view", left=previous.id, right=version.id))
         else:
-            step.update(previous=None, counts=None, similarity=None, facts=[], fact_labels=[], title_changed=False,
-                        limits=[], summary=None, compare=None)
+            before = versions[number - 1] if number else None
+            step.update(previous=before.id if before else None, counts=None, similarity=None, facts=[],
+                        fact_labels=[], title_changed=before is not None and before.title != version.title,
+                        limits=[], summary=None,
+                        compare=url_for("pages.compare_view", left=before.id, right=version.id) if before else None)
         steps.append(step)
     first, latest = versions[0], versions[-1]
     data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
@@ -84,7 +89,8 @@ def source_timeline(source_id: str) -> Response:
             "steps": steps,
             "headlines": timeline.headline_history(versions, noted_headlines(source.article_key)),
             "first_with_latest": (url_for("pages.compare_view", left=first.id, right=latest.id)
-                                  if first.id != latest.id else None)}
+                                  if first.id != latest.id else None),
+            "counted": MAX_COUNTED_STEPS}
     return respond("timeline.html", data)
 
 
@@ -158,7 +164,9 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "headlines": {"type": "array", "items": {"type": "object", "properties": {
                     "at": _NULL_STR, "title": {"type": "string"}, "source_id": _NULL_STR,
                     "how": {"enum": ["version", "noted"]}}}},
-                "first_with_latest": _NULL_STR}, "required": ["source", "steps", "headlines"]}}}},
+                "first_with_latest": _NULL_STR,
+                "counted": {"type": "integer", "description": "Only the latest this many steps have counts."}},
+                "required": ["source", "steps", "headlines"]}}}},
             "404": _ERROR}}},
     "/stories/{story}/timeline.json": {"get": {
         "summary": "When each outlet published and updated its article in a story", "operationId": "storyTimeline",
