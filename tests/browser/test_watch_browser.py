@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -96,3 +97,21 @@ def test_pages_have_no_axe_violations(axe_page: Page, live_url: str, corpus_dir:
         state.log_event(conn, "edit", "rt", "outlet changed")
     axe_page.goto(live_url + path)
     assert [v["id"] for v in axe_violations(axe_page)] == []
+
+
+@pytest.mark.parametrize("path", ["/watches", "/sources/mt-2/timeline", f"/stories/{STORY}/timeline"])
+def test_dark_scheme_pages_have_no_axe_violations(browser: Any, live_url: str, corpus_dir: Path, path: str) -> None:
+    from tests.browser.conftest import axe_violations
+
+    add_versions(corpus_dir)
+    with state.opened(state.db_path(corpus_dir)) as conn:
+        item = state.add_watch(conn, STORY, "feed", "https://news.example/rss", 600, item_limit=5)
+        state.claim_due(conn, "t", 60, 5)
+        state.finish(conn, item, "t", status=500, outcome="error", detail="the server answered 500", error=True)
+    context = browser.new_context(bypass_csp=True, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(live_url + path)
+        assert [v["id"] for v in axe_violations(page)] == []
+    finally:
+        context.close()
