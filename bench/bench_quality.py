@@ -44,7 +44,7 @@ SPLITS = ("dev", "test")
 #: Gold label -> the kind a judge should answer (None: not a pair).
 KIND_OF = {"same": "same", "edited": "changed", "reworded": "reworded", "different": None}
 #: Comparison row kinds that link a left sentence with a right one.
-LINKED_KINDS = ("same", "changed", "moved")
+LINKED_KINDS = ("same", "changed", "reworded", "moved")
 
 Judge = Callable[[str, str], tuple[str | None, float]]
 

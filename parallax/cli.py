@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -13,12 +15,14 @@ import click
 from . import __version__
 from .compare import CompareOptions, Comparison, compare
 from .config import load_settings
-from .corpus import Corpus, CorpusError, load_corpus, parse_source
+from .corpus import Corpus, CorpusError, Source, load_corpus, parse_source
+from .ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 from .model import DEFAULT_IGNORE, IGNORABLE, UNITS
-from .text import Document, build_document
 
 #: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+#: The story the command line's own files are put in when they need one (an export of two files).
+CLI_STORY = "command-line"
 #: Input files larger than this are refused before reading (the corpus limit applies to sources anyway).
 MAX_INPUT_BYTES = 20_000_000
 
@@ -56,8 +60,26 @@ def parse_ignore(raw: str | None) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def _document_from_file(path: Path, ignore: frozenset[str]) -> tuple[str, Document]:
-    """A label and the reading document of a text, markdown, HTML or corpus file."""
+@dataclass(frozen=True)
+class Input:
+    """One side of a comparison: how to name it, and the source it reads as (a file becomes a source too)."""
+
+    label: str
+    source: Source
+
+
+def _as_source(new: NewSource, side: str) -> Source:
+    """A source made from a file's text and what is known of it, as the corpus would load it."""
+    raw = build_file_text(side, new).encode("utf-8")
+    suffix = ".md" if new.format == "markdown" else ".txt"
+    try:
+        return parse_source(raw, f"{new.story}/{side}{suffix}", MAX_INPUT_BYTES)
+    except CorpusError as error:
+        _fail(f"{side}: {error}")
+
+
+def _input_from_file(path: Path, side: str) -> Input:
+    """A text, markdown, HTML or corpus file as a source (HTML through the same extraction as adding one)."""
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -65,42 +87,59 @@ def _document_from_file(path: Path, ignore: frozenset[str]) -> tuple[str, Docume
         raw = path.read_bytes()
     except OSError as error:
         _fail(f"{path}: cannot be read ({error.strerror or error})")
-    suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        from .ingest import IngestError, decode_html, from_html
-
-        try:
-            extracted = from_html(decode_html(raw))
-        except IngestError as error:
-            _fail(f"{path}: {error}")
-        return path.name, build_document(extracted.body, markdown=False, strip_markup=False)
     if raw.startswith(b"---"):  # a corpus file: front matter, then the body as captured
         try:
             source = parse_source(raw, path.name, MAX_INPUT_BYTES)
         except CorpusError as error:
             _fail(f"{path}: {error}")
-        return f"{source.outlet or source.id} ({path.name})", source.document(ignore)
-    from .ingest import IngestError, decode_text
-
+        return Input(f"{source.outlet or source.id} ({path.name})", source)
     try:
-        body = decode_text(raw)
+        if path.suffix.lower() in (".html", ".htm"):
+            extracted = from_html(decode_html(raw))
+        else:
+            extracted = from_upload(path.name, raw, MAX_INPUT_BYTES)
     except IngestError as error:
         _fail(f"{path}: {error}")
-    markdown = suffix in (".md", ".markdown")
-    return path.name, build_document(body, markdown=markdown, strip_markup=markdown and "markup" in ignore)
+    new = NewSource(story=CLI_STORY, body=extracted.body, format=extracted.format, outlet=extracted.outlet,
+                    title=extracted.title, url=extracted.url, capture=f"file {path.name}")
+    return Input(path.name, _as_source(new, side))
 
 
-def resolve(name: str, corpus_dir: Path, ignore: frozenset[str], loaded: list[Corpus]) -> tuple[str, Document]:
-    """A label and document for a file path, or else for a source id in the corpus."""
+def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Input:
+    """The input named: a file path, or else a source id in the corpus."""
     path = Path(name)
     if path.is_file():
-        return _document_from_file(path, ignore)
+        return _input_from_file(path, side)
     if not loaded:
         loaded.append(load_corpus(corpus_dir))
     source = loaded[0].get(name)
     if source is None:
         _fail(f"{name!r} is neither a file nor a source id in {corpus_dir}")
-    return f"{source.outlet or source.id} ({source.id})", source.document(ignore)
+    return Input(f"{source.outlet or source.id} ({source.id})", source)
+
+
+def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[str]) -> str:
+    """The comparison as the app's standalone export file: both sides written to a scratch corpus, then exported."""
+    from .app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="parallax-cli-") as scratch:
+        folder = Path(scratch) / CLI_STORY
+        folder.mkdir()
+        for item, side in zip(inputs, ("left", "right"), strict=True):
+            src = item.source
+            new = NewSource(story=CLI_STORY, body=src.body, format=src.format, outlet=src.outlet or item.label,
+                            title=src.title, published=src.published, url=src.url, language=src.language,
+                            attribution=src.attribution, attribution_note=src.attribution_note, capture=src.capture,
+                            captured=src.captured)
+            suffix = ".md" if src.format == "markdown" else ".txt"
+            (folder / f"{side}{suffix}").write_text(build_file_text(side, new), encoding="utf-8")
+        app = create_app({"CORPUS_DIR": scratch, "CORPUS_RESCAN_SECONDS": 0, "CACHE_URL": "",
+                          "COMPARE_MAX_CHARS": MAX_INPUT_BYTES})
+        query = {"unit": unit, "ignore": ",".join(sorted(ignore)) or "none"}
+        response = app.test_client().get("/compare/left/right/export.html", query_string=query)
+        if response.status_code != 200:
+            _fail(f"the export failed: {response.get_data(as_text=True)[:300]}")
+        return response.get_data(as_text=True)
 
 
 def _styled(text: str, op: str, colour: bool) -> str:
@@ -178,17 +217,15 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
     ignore = parse_ignore(ignore_raw)
     corpus_dir = _corpus_dir(corpus)
     loaded: list[Corpus] = []
-    left_label, left_doc = resolve(left, corpus_dir, ignore, loaded)
-    right_label, right_doc = resolve(right, corpus_dir, ignore, loaded)
-    result = compare(left_doc, right_doc, CompareOptions(unit=unit, ignore=ignore, time_budget=time_budget,
-                                                         max_chars=MAX_INPUT_BYTES))
+    inputs = (resolve(left, "left", corpus_dir, loaded), resolve(right, "right", corpus_dir, loaded))
+    left_label, right_label = inputs[0].label, inputs[1].label
+    options = CompareOptions(unit=unit, ignore=ignore, time_budget=time_budget, max_chars=MAX_INPUT_BYTES)
+    result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
     if fmt == "json":
         click.echo(json.dumps({"left": left_label, "right": right_label, **result.to_dict()}, ensure_ascii=False,
                               indent=1))
     elif fmt == "html":
-        from .export import standalone_html
-
-        click.echo(standalone_html(result, (left_label, right_label)))
+        click.echo(standalone_html(inputs, unit, ignore))
     else:
         use_colour = sys.stdout.isatty() if colour is None else colour
         for line in text_lines(result, (left_label, right_label), use_colour):

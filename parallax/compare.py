@@ -8,17 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from parallax.align import (
-    Pair,
-    Sentence,
-    cut_sentences,
-    exact_anchors,
-    extend_pairs,
-    fuzzy_pairs,
-    gap_numbers,
-    mark_moved,
-    match_key,
-)
+from parallax.align import Pair, Sentence, align, cut_sentences, match_key
 from parallax.diffing import (
     Segment,
     change_counts,
@@ -27,14 +17,10 @@ from parallax.diffing import (
     token_segments,
     whole_segments,
 )
+from parallax.engine_config import ENGINE
 from parallax.facts import FactDiff, fact_differences
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
 from parallax.text import Document, check_ignore, word_count
-
-#: Below this share of common words a pair reads better as old text then new text than as a word diff.
-WHOLE_BELOW = 0.4
-#: Anchoring identical sentences is cheap and everything else builds on it, so it always gets this much time.
-ANCHOR_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -96,6 +82,7 @@ class Stats:
     words_changed: int = 0
     same: int = 0
     changed: int = 0
+    reworded: int = 0
     moved: int = 0
     left_only: int = 0
     right_only: int = 0
@@ -164,24 +151,13 @@ def _active(sentences: Sequence[Sentence], ignore: frozenset[str]) -> list[int]:
 
 
 def _align(run: _Run) -> list[Pair]:
-    """All matched pairs (exact and fuzzy), sorted by left index, with moved ones flagged."""
+    """All matched pairs (exact and by similarity), sorted by left index, with moved ones flagged."""
     active_left, active_right = _active(run.left, run.ignore), _active(run.right, run.ignore)
-    found = exact_anchors([run.left[i].key for i in active_left], [run.right[j].key for j in active_right],
-                          max(run.remaining(), ANCHOR_FLOOR))
-    pairs = [Pair(active_left[i], active_left[i] + 1, active_right[j], active_right[j] + 1, 1.0) for i, j in found]
-    if run.coarse:
-        return mark_moved(pairs)
-    if run.remaining() <= 0:
+    pairs, ran = align(run.left, run.right, active_left, active_right, run.remaining, similar=not run.coarse)
+    if not ran and not run.coarse:
         run.limits.append(f"time budget of {run.options.time_budget} s reached before pairing reworded sentences: "
                           "they are shown as removed and added")
-        return mark_moved(pairs)
-    free_left = sorted(set(active_left) - {p.left for p in pairs})
-    free_right = sorted(set(active_right) - {p.right for p in pairs})
-    gaps = (gap_numbers(len(run.left), [p.left for p in pairs]), gap_numbers(len(run.right), [p.right for p in pairs]))
-    fuzzy = fuzzy_pairs(run.left, run.right, free_left, free_right, gaps)
-    still_left = set(free_left) - {p.left for p in fuzzy}
-    still_right = set(free_right) - {p.right for p in fuzzy}
-    return mark_moved(pairs + extend_pairs(fuzzy, run.left, run.right, still_left, still_right))
+    return pairs
 
 
 def _layout(run: _Run, pairs: list[Pair]) -> tuple[list[Row], list[tuple[int, str]]]:
@@ -241,25 +217,29 @@ def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
         segments = [Segment("equal", left_text, None if left_text == right_text else right_text)]
         kind, similarity, whole = ("moved" if pair.moved else "same"), 1.0, False
     else:
-        segments, similarity, whole = _diff(run, left_text, right_text, pair.score)
-        kind = "moved" if pair.moved else "changed"
+        # The row shows the score that paired it (word Dice for changed, weighted term Dice for reworded).
+        segments, whole = _diff(run, left_text, right_text, pair.tier)
+        similarity = round(pair.score, 4)
+        kind = "moved" if pair.moved else ("reworded" if pair.tier == "reworded" else "changed")
     return Row(index, kind, left_text, right_text, pair.left, pair.right, segments, similarity, boilerplate,
                lefts[0].para_start, rights[0].para_start, whole)
 
 
-def _diff(run: _Run, left: str, right: str, score: float) -> tuple[list[Segment], float, bool]:
-    """Segments, similarity and 'whole' flag for a changed pair, within the unit and time budget."""
-    if run.options.unit == "sentence" or run.coarse:
-        return whole_segments(left, right), score, True
+def _diff(run: _Run, left: str, right: str, tier: str) -> tuple[list[Segment], bool]:
+    """Segments and 'whole' flag for a changed or reworded pair, within the unit and time budget.
+
+    Reworded pairs are always shown whole: a word diff of two wordings of one fact is mostly noise.
+    """
+    if run.options.unit == "sentence" or run.coarse or tier == "reworded":
+        return whole_segments(left, right), True
     remaining = run.remaining()
     if remaining <= 0:
         run.late_rows += 1
-        return whole_segments(left, right), score, True
+        return whole_segments(left, right), True
     segments = token_segments(left, right, run.options.unit, run.ignore, remaining)
-    similarity = segment_similarity(segments)
-    if similarity < WHOLE_BELOW:
-        return whole_segments(left, right), similarity, True
-    return segments, similarity, False
+    if segment_similarity(segments) < ENGINE.whole_below:
+        return whole_segments(left, right), True
+    return segments, False
 
 
 def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
@@ -283,5 +263,5 @@ def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
         more, fewer, replaced = change_counts(row.segments)
         added, removed, changed = added + more, removed + fewer, changed + replaced
     similarity = min(1.0, 2 * shared / total) if total else 1.0  # capped as in segment_similarity
-    return Stats(similarity, added, removed, changed, kinds["same"], kinds["changed"], kinds["moved"],
-                 kinds["left_only"], kinds["right_only"])
+    return Stats(similarity, added, removed, changed, kinds["same"], kinds["changed"], kinds["reworded"],
+                 kinds["moved"], kinds["left_only"], kinds["right_only"])

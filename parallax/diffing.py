@@ -14,7 +14,10 @@ from parallax.text import fold, fold_char, word_count
 #: Word, run of whitespace, or any other single character: together they partition any string.
 #: Deliberately not text.WORD_RE: a hyphen stays a token of its own, so a diff can show "Jong-un" → "Jong Un"
 #: as a change of the hyphen alone rather than of the whole compound.
-_TOKEN_RE = re.compile(r"\w+(?:['\u2019]\w+)*|\s+|.", re.DOTALL)
+#: Combining marks stay inside their word, so a decomposed "é" (e + U+0301) keys like the composed one.
+_TOKEN_RE = re.compile(r"\w[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*"
+                       r"(?:['\u2019]\w[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*)*|\s+|.",
+                       re.DOTALL)
 _SURROGATES = range(0xD800, 0xE000)
 #: Shortest time limit handed to diff-match-patch: 0 would mean "unlimited" to it.
 _MIN_TIMELIMIT = 1e-4

@@ -9,18 +9,20 @@ what it has found and says what it left out (``StoryModel.limits``).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from cachetools import LRUCache, cached
 
-from .align import cut_sentences
+from .align import Profile, cut_sentences, judge, profile
 from .corpus import Source
 from .model import DEFAULT_IGNORE
 from .text import WORD_RE, fold
@@ -33,6 +35,10 @@ SHINGLE = 3
 MATCH_THRESHOLD = 0.5
 #: Candidates a sentence is scored against per lookup: keeps one pathological sentence from costing much.
 MAX_CANDIDATES = 400
+#: Rarest pairing terms of a sentence looked up for sentences that carry it in other words (as the engine).
+REWORDED_TERMS = 6
+#: Sentences judged per sentence as possible rewordings (those sharing most rare terms first).
+REWORDED_CANDIDATES = 8
 #: Prepared sources kept in memory, counted in characters of sentence text, so memory is bounded whatever the
 #: sources' sizes: a prepared source (sentences plus word and bigram sets) takes ~55 bytes per character, so this
 #: is ~160 MiB at most, room for a 2 MB source or ~700 articles of 4,000 characters.
@@ -69,7 +75,7 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Carrier:
-    """Another source carrying a base sentence: how (same or changed wording), where, and how closely."""
+    """Another source carrying a base sentence: how (same, changed or reworded), where, and how closely."""
 
     source: int
     kind: str
@@ -214,6 +220,9 @@ class SentenceIndex:
         self.prepared = prepared
         self.by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.by_gram: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        #: The engine's pairing profile of each indexed sentence, and its rare-term index (the reworded tier).
+        self.profiles: dict[tuple[int, int], Profile] = {}
+        self.by_term: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for s, source in enumerate(prepared):
             for n, sent in enumerate(source.sentences):
                 if sent.boilerplate or not sent.words:
@@ -221,6 +230,34 @@ class SentenceIndex:
                 self.by_key[sent.key].append((s, n))
                 for gram in sent.grams:
                     self.by_gram[gram].append((s, n))
+                found = self.profiles[(s, n)] = profile(sent.text, sent.key)
+                if found.substantive:
+                    for term in found.terms:
+                        self.by_term[term].append((s, n))
+
+    def reworded(self, source: int, n: int, skip: Callable[[int], bool]) -> list[tuple[int, int, float]]:
+        """Sentences of other (not skipped) sources telling sentence n of source in other words, as the engine's
+        reworded tier judges them: (source, sentence, score), looked up through the rarest shared terms."""
+        mine = self.profiles.get((source, n))
+        if mine is None or not mine.substantive:
+            return []
+        # Only terms some eligible sentence has: the sentence's own rare words would find nothing.
+        # (``outside`` jumps over a skipped source's block of hits, so repetition stays linear.)
+        eligible = {t: list(itertools.islice(outside(self.by_term[t], lambda k: k == source or skip(k)),
+                                             MAX_CANDIDATES)) for t in mine.terms}
+        shared = [t for t, hits in eligible.items() if hits]
+        counts: Counter[tuple[int, int]] = Counter()
+        for term in heapq.nsmallest(REWORDED_TERMS, shared, key=lambda t: (len(eligible[t]), t)):
+            counts.update(eligible[term])
+        hits = counts
+        found: list[tuple[int, int, float]] = []
+        for hit, count in sorted(hits.items(), key=lambda h: (-h[1], h[0]))[:REWORDED_CANDIDATES]:
+            if count < 2:
+                break
+            tier, score = judge(mine, self.profiles[hit])
+            if tier == "reworded":
+                found.append((hit[0], hit[1], score))
+        return found
 
     def _candidates(self, sent: Sent, skip: Callable[[int], bool]) -> list[tuple[int, int]]:
         """Distinct sentences of other sources sharing a bigram with this one, rarest bigrams first, capped."""
@@ -242,6 +279,10 @@ class SentenceIndex:
             score = dice(sent.words, other.words, empty=1.0)
             if score >= MATCH_THRESHOLD and (s not in best or score > best[s].score):
                 best[s] = Carrier(s, "changed", other.pos, round(score, 3))
+        # A source that carries the sentence only in other words carries it too.
+        for s, n, score in self.reworded(source, sent.pos, lambda k: k in best and best[k].kind != "reworded"):
+            if s not in best or score > best[s].score:
+                best[s] = Carrier(s, "reworded", self.prepared[s].sentences[n].pos, round(score, 3))
         return best
 
     def carried_elsewhere(self, source: int, sent: Sent, outlet_of: Sequence[int]) -> bool:
@@ -263,7 +304,7 @@ class SentenceIndex:
                     return True
                 if len(checked) >= MAX_CANDIDATES:
                     return False
-        return False
+        return bool(self.reworded(source, sent.pos, lambda k: outlet_of[k] == mine))
 
 
 def coverage(index: SentenceIndex, base: int, deadline: float = math.inf) -> list[Coverage]:

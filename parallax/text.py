@@ -26,6 +26,18 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_RE = re.compile(r"\n")
 _INNER_HYPHEN_RE = re.compile(r"(?<=\w)-(?=\w)")
 _HEADING_RE = re.compile(r"<(/?)h([1-6])>")
+#: Two or more hyphens typed for a dash ("--", "---"): a dash, not hyphens, when dashes are ignored.
+_TYPED_DASH_RE = re.compile(r"-{2,}")
+#: Compatibility decompositions that change only how a character looks (full-width, small, font variants,
+#: no-break forms, ligatures), folded for matching; others (superscripts, fractions, circled numbers) keep meaning.
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+_PRESENTATION_TAGS = ("<wide>", "<narrow>", "<font>", "<noBreak>", "<small>")
+#: A sentence split that cut a wire token in two: ".SPX", "GS.N", "CBS.MarketWatch.com", "SoBig.F" (a full stop
+#: with no space after it and a letter or digit right behind).
+_INSIDE_TOKEN_RE = re.compile(r"\.\Z")
+#: Clock times and their zone ("6 p.m. GMT"): the abbreviation's full stop does not end the sentence.
+_CLOCK_END_RE = re.compile(r"\b[ap]\.m\.\s+$", re.IGNORECASE)
+_ZONE_START_RE = re.compile(r"(?:GMT|UTC|BST|CET|CEST|[ECMP][SD]?T|JST|KST|MSK|IST|AEST|AEDT|HKT|SGT)\b")
 #: What counts as one word everywhere (word counts, word sets, word bags): word characters joined by inner
 #: apostrophes or hyphens, so "Jong-un" and "Un’s" are one word each.
 WORD_RE = re.compile(r"\w+(?:['\u2019-]\w+)*")
@@ -75,12 +87,37 @@ def check_ignore(ignore: Iterable[str]) -> frozenset[str]:
     return chosen
 
 
+@lru_cache(maxsize=4096)
+def _presentation_form(char: str) -> str:
+    """A character's plain form when it differs only in presentation (full-width, ligature...), else itself."""
+    decomposition = unicodedata.decomposition(char)
+    if decomposition.startswith(_PRESENTATION_TAGS) or (decomposition.startswith("<compat>") and
+                                                        "LIGATURE" in unicodedata.name(char, "")):
+        return unicodedata.normalize("NFKC", char)
+    return char
+
+
+def normalize(text: str) -> str:
+    """Canonical form for matching: NFC (so "e" + U+0301 is "é"), presentation-only variants folded (NFKC)."""
+    if text.isascii():
+        return text
+    return _NON_ASCII_RE.sub(_presentation_match, unicodedata.normalize("NFC", text))
+
+
+def _presentation_match(match: re.Match[str]) -> str:
+    """``_presentation_form`` of a regex match (one non-ASCII character)."""
+    return _presentation_form(match.group())
+
+
 def fold(text: str, ignore: frozenset[str]) -> str:
     """Normalise text for matching under the given ignore options (never for display)."""
+    text = normalize(text)
     if "quotes" in ignore:
         text = text.translate(_QUOTES)
     if "dashes" in ignore:
-        text = _INNER_HYPHEN_RE.sub("", text.translate(_DASHES))
+        text = text.translate(_DASHES)
+        if "-" in text:
+            text = _INNER_HYPHEN_RE.sub("", _TYPED_DASH_RE.sub("-", text))
     if "case" in ignore:
         text = text.casefold()
     if "punctuation" in ignore:
@@ -128,11 +165,18 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     """Cut text into sentences that, joined, give back the text exactly (whitespace stays attached)."""
     pieces: list[str] = []
     for piece in sentencex.segment(language or "en", text):
-        if pieces and (not piece.strip() or not pieces[-1].strip()):
+        if pieces and (not piece.strip() or not pieces[-1].strip() or _cuts_token(pieces[-1], piece)):
             pieces[-1] += piece
         else:
             pieces.append(piece)
     return pieces
+
+
+def _cuts_token(before: str, after: str) -> bool:
+    """Whether a sentence boundary falls inside a wire token ("GS.|N") or between a clock time and its zone."""
+    if _INSIDE_TOKEN_RE.search(before) and after[:1].isalnum():
+        return True
+    return bool(_CLOCK_END_RE.search(before) and _ZONE_START_RE.match(after))
 
 
 def _inline_words(children: Sequence[Token]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bench.synth import synthetic_pair
-from parallax.align import Pair, cut_sentences, dice, exact_anchors, extend_pairs, fuzzy_pairs, mark_moved
+from parallax.align import Aligner, Pair, cut_sentences, dice, exact_anchors, mark_moved
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import Segment, left_side, right_side, token_segments
 from parallax.model import DEFAULT_IGNORE
@@ -68,25 +68,24 @@ def test_mark_moved_flags_pairs_outside_longest_run() -> None:
     assert [(p.left, p.moved) for p in pairs] == [(0, False), (1, False), (2, True)]
 
 
-def test_fuzzy_pairs_reworded_but_not_unrelated() -> None:
-    """A reworded sentence pairs; an unrelated one stays free."""
+def test_similar_pairs_reworded_but_not_unrelated() -> None:
+    """An edited sentence pairs (changed); an unrelated one stays free."""
     left = cut_sentences(plain_document("The mayor blamed the weather for the long delay. Cats sleep a lot."), NONE)
     right = cut_sentences(plain_document("The mayor blamed bad weather for the delay. Stocks fell sharply."), NONE)
-    gaps = ({0: 0, 1: 0}, {0: 0, 1: 0})
-    pairs = fuzzy_pairs(left, right, [0, 1], [0, 1], gaps)
-    assert [(p.left, p.right) for p in pairs] == [(0, 0)]
+    pairs = Aligner(left, right, [0, 1], [0, 1]).similar([])
+    assert [(p.left, p.right, p.tier) for p in pairs] == [(0, 0, "changed")]
     assert 0.5 <= pairs[0].score < 1.0
 
 
-def test_extend_pairs_merges_a_split_sentence() -> None:
+def test_extend_merges_a_split_sentence() -> None:
     """A sentence split in two on the right grows its pair over both halves."""
     left = cut_sentences(plain_document("Kim could meet Putin at the cosmodrome in the Amur region on Wednesday."),
                          NONE)
     right = cut_sentences(plain_document("Kim could meet Putin at the cosmodrome in the\n\nAmur region on Wednesday."),
                           NONE)
     assert len(right) == 2
-    grown = extend_pairs([Pair(0, 1, 0, 1, dice(Counter(left[0].key.split()), Counter(right[0].key.split())))],
-                         left, right, set(), {1})
+    start = Pair(0, 1, 0, 1, dice(Counter(left[0].key.split()), Counter(right[0].key.split())), tier="changed")
+    grown = Aligner(left, right, [0], [0, 1]).extend([start], set(), {1})
     assert (grown[0].right, grown[0].right_end) == (0, 2) and grown[0].score == 1.0
 
 
@@ -144,7 +143,8 @@ def test_very_different_pair_is_shown_whole() -> None:
     left = "alpha beta gamma delta epsilon zeta eta theta iota kappa."
     right = "kappa iota theta eta zeta epsilon delta gamma beta alpha."
     row = _compare(left, right).rows[0]
-    assert row.kind == "changed" and row.whole
+    # The same words in reverse order are no longer an edit in place: a reworded pair, shown whole.
+    assert row.kind == "reworded" and row.whole
     assert [s.op for s in row.segments] == ["delete", "insert"]
 
 

@@ -162,3 +162,15 @@ def test_add_refuses_what_the_api_refuses(corpus_dir: Path, tmp_path: Path) -> N
     assert status == 2 and "neither a readable file nor an http(s) URL" in err
     assert sorted(p.name for p in (corpus_dir / STORY).iterdir() if not p.name.startswith(".")) == sorted(
         p.name for p in (ROOT / "corpus" / STORY).iterdir())
+
+
+def test_html_format_is_the_standalone_export(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Train arrives\n\nKim's train crossed into <b>Russia</b> on Tuesday, Interfax reported.\n",
+                    encoding="utf-8")
+    status, out, _ = run("compare", str(note), "rt", "--format", "html", "--corpus", str(ROOT / "corpus"))
+    assert status == 1
+    assert out.startswith("<!doctype html>") and "<style>" in out
+    assert "<script" not in out and 'src="http' not in out and "<link" not in out
+    assert "note.md vs RT" in out  # the file is named by its file name, the source by its outlet
+    assert "&lt;b&gt;Russia&lt;/b&gt;" in out and "<b>Russia</b>" not in out  # article text stays escaped

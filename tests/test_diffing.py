@@ -17,6 +17,7 @@ from parallax.diffing import (
     tokenize,
     whole_segments,
 )
+from parallax.model import DEFAULT_IGNORE
 
 NONE: frozenset[str] = frozenset()
 QUOTES = frozenset({"quotes"})
@@ -115,3 +116,11 @@ def test_compare_stats_count_words_like_a_source() -> None:
     inserted = "Kim Jong-un’s train, North Korea's leader"
     assert change_counts([Segment("insert", inserted)]) == (text.word_count(inserted), 0, 0) == (6, 0, 0)
     assert segment_similarity([Segment("equal", "Jong-un "), Segment("insert", "arrived")]) == 2 * 1 / (1 + 2)
+
+
+def test_decomposed_accent_is_equal_inside_a_word_diff() -> None:
+    """A changed sentence with "Gala" + U+0301 + "pagos" on one side and "Galápagos" on the other: the word is equal."""
+    segments = token_segments("The Gala\u0301pagos tour sold out.", "The Galápagos tour was cancelled.", "word",
+                              DEFAULT_IGNORE, 1.0)
+    assert any(s.op == "equal" and "pagos" in s.text for s in segments)
+    assert not any(s.op in ("delete", "insert") and "pagos" in s.text for s in segments)

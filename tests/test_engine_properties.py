@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from parallax.compare import CompareOptions, Comparison, compare
 from parallax.diffing import left_side, right_side
-from parallax.model import DEFAULT_IGNORE, IGNORABLE
+from parallax.model import DEFAULT_IGNORE, IGNORABLE, KINDS
 from parallax.text import build_document, plain_document
 
 UNITS = ("word", "char", "sentence")
@@ -52,7 +52,7 @@ def check_exact(left: str, right: str, options: CompareOptions) -> Comparison:
     for row in result.rows:
         assert row.left == (left_side(row.segments) if row.left_pos is not None else None)
         assert row.right == (right_side(row.segments) if row.right_pos is not None else None)
-        assert row.kind in ("same", "changed", "moved", "left_only", "right_only")
+        assert row.kind in KINDS
         assert 0.0 <= row.similarity <= 1.0
     assert [row.index for row in result.rows] == list(range(len(result.rows)))
     shown = [index for index, _ in result.display]

@@ -59,12 +59,13 @@ def test_sentence_without_counterpart_stays_one_sided() -> None:
     assert row.kind == "right_only" and row.left is None
 
 
-def test_distant_seeds_pair_only_the_shared_fact() -> None:
-    """Moscow Times vs RT: only the armored-train lead pairs (reordered, so shown whole); all else is one-sided."""
+def test_distant_seeds_pair_only_the_shared_facts() -> None:
+    """Moscow Times vs RT: the armored-train lead and Putin at the forum pair as reworded; all else is one-sided."""
     result = seeds("000", "003")
     paired = [row for row in result.rows if row.kind not in ("left_only", "right_only")]
-    assert len(paired) == 1 and paired[0].kind == "changed" and paired[0].whole
+    assert [row.kind for row in paired] == ["reworded", "reworded"] and all(row.whole for row in paired)
     assert "armored train" in (paired[0].left or "") and "armored train" in (paired[0].right or "")
+    assert "Vladivostok" in (paired[1].left or "") and "Eastern Economic Forum" in (paired[1].right or "")
 
 
 def test_seed_against_itself_is_all_same() -> None:

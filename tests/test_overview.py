@@ -203,7 +203,8 @@ def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> Non
 
 # ---- repetitive text stays linear; the time budget cuts the overview short and says so ----------------------
 
-_REPEATED = "North Korean leader Kim Jong Un arrived in Russia by armoured train for talks."
+#: A sentence no seed source reports in any words (the seeds do report Kim's arrival by train, in other words).
+_REPEATED = "The harbour council met on Monday to discuss the new bridge over the river."
 
 
 class _CountingHits(list[tuple[int, int]]):
@@ -272,3 +273,20 @@ def test_story_page_reports_the_time_budget(make_app: Callable[..., Flask]) -> N
     overview.clear_models()
     relaxed = make_app().test_client().get(f"/stories/{STORY}.json")
     assert relaxed.status_code == 200 and relaxed.get_json()["limits"] == []
+
+
+def test_coverage_counts_a_sentence_carried_in_other_words(model: overview.StoryModel) -> None:
+    """The Moscow Times' "Putin is currently in Vladivostok" is carried by RT in other words (reworded)."""
+    base = _at(model, "moscow-times-plain")
+    row = next(c for c in model.coverage(base) if c.sent.text.startswith("Putin is currently in Vladivostok"))
+    carriers = {model.prepared[c.source].id: c.kind for c in row.carriers}
+    assert carriers.get("rt") == "reworded"
+
+
+def test_unique_content_leaves_out_what_another_outlet_says_in_other_words(model: overview.StoryModel) -> None:
+    """RT's "Vladimir Putin arrived in Vladivostok…" is reported by The Moscow Times in other words: not unique;
+    RT's note on the 2019 meeting has no counterpart anywhere: unique."""
+    runs = model.unique[_at(model, "rt")]
+    texts = [sent.text for run in runs for sent in run]
+    assert not any(text.startswith("Vladimir Putin arrived in Vladivostok") for text in texts)
+    assert any("took place in Vladivostok in 2019" in text for text in texts)

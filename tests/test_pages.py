@@ -117,9 +117,9 @@ def test_compare_json_contract(client: FlaskClient) -> None:
     assert data["options"] == {"view": "side", "unit": "word",
                                "ignore": ["quotes", "dashes", "whitespace", "markup", "boilerplate"]}
     assert set(data["stats"]) >= {"similarity", "words_added", "words_removed", "words_changed", "same",
-                                  "changed", "moved", "left_only", "right_only"}
+                                  "changed", "reworded", "moved", "left_only", "right_only"}
     kinds = {row["kind"] for row in data["rows"]}
-    assert kinds <= {"same", "changed", "moved", "left_only", "right_only"} and "right_only" in kinds
+    assert kinds <= {"same", "changed", "reworded", "moved", "left_only", "right_only"} and "reworded" in kinds
     for row in data["rows"]:
         assert set(row) >= {"kind", "left", "right", "segments", "left_pos", "right_pos"}
         left = "".join(s["text"] for s in row["segments"] if s["op"] in ("equal", "delete"))

@@ -139,3 +139,11 @@ def test_one_word_count_for_sources_and_comparisons(corpus) -> None:  # type: ig
     result = compare(text.plain_document(""), reading, CompareOptions(ignore=frozenset({"markup"})))
     assert result.stats.words_added == source.words
     assert diffing.change_counts([Segment("insert", reading.text)])[0] == source.words
+
+
+@pytest.mark.parametrize("sentence", ["The .SPX index rose 1% on Friday.", "GS.N shares fell 2% in early trade.",
+                                  "Markets close at 6 p.m. GMT on Friday.", "Visit CBS.MarketWatch.com for more.",
+                                  "The SoBig.F worm spread quickly."])
+def test_split_sentences_keeps_wire_tokens_whole(sentence: str) -> None:
+    """Tickers, RICs, clock times with zones, dotted site names and virus names do not end a sentence."""
+    assert text.split_sentences(f"{sentence} Next one follows.") == [f"{sentence} ", "Next one follows."]

@@ -111,7 +111,14 @@ def schemas() -> dict[str, Any]:
                   "corpus": obj({"readable": {"type": "boolean"}, "sources": count, "stories": count,
                                  "problems": {"type": "array", "items": problem}}),
                   "cache": obj({"backend": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}})})
-    error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"}})
+    error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"},
+                       "option": {"type": "string", "description": "The query option with a bad value."},
+                       "allowed": {"type": "array", "items": {"type": "string"}, "description": "Its allowed values."},
+                       "cause": {"type": "string", "description": "What kind of failure (adding sources)."},
+                       "field": {"type": "string", "description": "The request field at fault."},
+                       "id": {"type": "string", "description": "The source that already holds the text (409)."},
+                       "href": {"type": "string"}, "json": {"type": "string"}},
+                      required=("ok", "status", "error"))
     return {**model_schemas(), "Error": error_shape, "SourceSummary": source_summary, "Comparison": comparison,
             "Index": index, "SourcePage": source_page, "Health": health,
             "Digest": digest_schema(), **summary_schemas()}

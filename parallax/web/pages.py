@@ -156,7 +156,7 @@ def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left:
 
     return {"number": found.number, "count": found.count, "first": found.start + 1, "last": found.end,
             "total": found.total, "rows_per_page": pipeline.ROWS_PER_PAGE, "page_chars": pipeline.PAGE_CHARS,
-            "previous": at(found.number - 1) if found.number > 1 else None,
+            "start_page": at(1), "previous": at(found.number - 1) if found.number > 1 else None,
             "next": at(found.number + 1) if found.number < found.count else None,
             "elsewhere": {anchor: at(n) for anchor, n in found.elsewhere.items()},
             "display": result["display"][found.start:found.end]}

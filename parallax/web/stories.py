@@ -255,7 +255,9 @@ _STORY_SCHEMA: dict[str, Any] = {
                                                      "base": {"type": "array", "items": {"type": "string"}}}},
         "sources": {"type": "array", "items": _SOURCE_REF},
         "matrix": {"type": "object", "description": "Dice similarity of word 3-shingle sets, rows and columns in "
-                                                    "the chosen order; 1.0 on the diagonal.",
+                                                    "the chosen order; 1.0 on the diagonal. Shared phrasing, "
+                                                    "not a comparison's stats.similarity (words the sentences it "
+                                                    "pairs share, in order).",
                    "properties": {"order": {"type": "array", "items": {"type": "string"}},
                                   "rows": {"type": "array", "items": {"type": "object", "properties": {
                                       "id": {"type": "string"},
