@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run serve test lint bench clean
+.PHONY: run serve test lint bench clean watch
 
 # The venv keeps the pip its Python bundles (no upgrade): the same plain install path CI smoke-tests.
 $(BIN)/python:
@@ -22,6 +22,9 @@ run: $(VENV)/.runtime  ## the app on the bundled corpus at http://127.0.0.1:5000
 
 serve: $(VENV)/.runtime  ## the team server (nginx in front of gunicorn); configure with PARALLAX_* variables
 	$(BIN)/python -m parallax.serve
+
+watch: $(VENV)/.runtime  ## the watcher: fetches watched articles and feeds, keeps every version (--once: ARGS=--once)
+	$(BIN)/python -m parallax.watch $(ARGS)
 
 test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite
 	bash scripts/test.sh

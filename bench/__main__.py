@@ -6,9 +6,8 @@ import subprocess
 import sys
 
 BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse",
-              "bench.bench_quality")
-BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse", "bench.bench_facts")
-QUICK = {"bench.bench_engine"}
+              "bench.bench_quality", "bench.bench_facts", "bench.bench_watch")
+QUICK = {"bench.bench_engine", "bench.bench_watch"}
 
 
 def main() -> int:

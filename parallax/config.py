@@ -76,6 +76,15 @@ SETTINGS: tuple[Setting, ...] = (
             "a server behind your own buffering proxy)."),
     Setting("OVERVIEW_TIME_BUDGET", 3.0, "Seconds a story overview may spend matching passages before it shows "
             "what it has and says so."),
+    Setting("STATE_DB", "", "Watcher state database (SQLite, WAL); empty for '.parallax/state.db' inside CORPUS_DIR."),
+    Setting("WATCH_INTERVAL", 1800, "Default seconds between two fetches of a watched article or feed."),
+    Setting("WATCH_MIN_INTERVAL", 60, "Shortest interval a watch may be given."),
+    Setting("WATCH_MAX_BACKOFF", 86_400, "Longest wait after repeated errors (the wait doubles per error)."),
+    Setting("WATCH_CONCURRENCY", 4, "Fetches the watcher runs at once (threads)."),
+    Setting("WATCH_HOST_DELAY", 2.0, "Seconds between two requests of the watcher to one host (politeness)."),
+    Setting("WATCH_FEED_LIMIT", 20, "Default number of a feed's items that become watched articles."),
+    Setting("WATCH_LEASE_SECONDS", 300, "How long a watcher holds a claimed watch; a killed watcher's claims expire."),
+    Setting("WATCH_POLL_SECONDS", 30.0, "Longest sleep of the continuous watcher between two looks for due watches."),
 )
 
 

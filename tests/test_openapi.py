@@ -116,6 +116,10 @@ def test_every_json_twin_matches_its_schema_exactly(app: Flask) -> None:
 
     Objects are closed (``additionalProperties: false``), so a field the description lacks fails here too.
     """
+    from parallax import state  # the watch page's twin needs one watch
+
+    with state.opened(state.db_path(app.config["CORPUS_DIR"])) as conn:
+        state.add_watch(conn, "kim-putin-2023", "article", "https://news.example/a", 600)
     document = spec(app)
     client = app.test_client()
     checked = []
@@ -124,7 +128,7 @@ def test_every_json_twin_matches_its_schema_exactly(app: Flask) -> None:
         content = (operation or {}).get("responses", {}).get("200", {}).get("content", {})
         if "application/json" not in content or path == "/openapi.json":
             continue
-        url = sample(path).replace("{story}", "kim-putin-2023")
+        url = sample(path).replace("{story}", "kim-putin-2023").replace("{watch_id}", "1")
         assert "{" not in url, f"no sample value for a parameter of {path}"
         response = client.get(url)
         assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])

@@ -1,0 +1,292 @@
+"""Managing sources: edit metadata, move to the trash and restore, and the page a watched version was fetched from."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from .. import manage, state, watch
+from .editors import editor_write
+from .pages import get_source
+from .render import corpus, error_response, page, respond
+from .watches import form_data, no_store, state_db
+
+bp = Blueprint("manage", __name__)
+log = logging.getLogger("parallax.manage")
+
+STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
+
+
+@bp.errorhandler(sqlite3.Error)
+def _database_error(error: sqlite3.Error) -> Response:
+    """The audit log could not be written or read: 503, logged (a file change already made stays made)."""
+    log.error("state database: %s", error)
+    return error_response(503, "The change log (state database) is busy or unreadable; reload the page.")
+
+
+def root() -> Path:
+    """The corpus folder."""
+    return Path(current_app.config["CORPUS_DIR"]).resolve()
+
+
+def audit(action: str, subject: str, detail: str) -> None:
+    """Log an editor's change to the server log and the state database's audit table."""
+    log.info("%s %s: %s", action, subject, detail)
+    with state.opened(state_db()) as conn:
+        state.log_event(conn, action, subject, detail)
+
+
+def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str = "",
+               digest: str | None = None) -> dict[str, Any]:
+    """The edit form's data: current (or submitted) values, the file's digest and the stories to choose from."""
+    current = corpus()
+    source = get_source(current, source_id)
+    path = root() / source.path
+    base = {"outlet": source.outlet, "title": source.title, "published": source.published,
+            "captured": source.captured, "story": source.story, "boilerplate": "\n".join(source.boilerplate)}
+    return {"source": {"id": source.id, "path": source.path, "story": source.story, "outlet": source.outlet or None,
+                       "title": source.title or None, "href": url_for("pages.source", source_id=source.id)},
+            "form": values or base, "digest": digest or manage.file_digest(path), "error": error,
+            "stories": sorted(current.stories), "fields": list(manage.EDITABLE)}
+
+
+@page(bp, "/sources/<slug:source_id>/edit")
+def edit_form(source_id: str) -> Response:
+    """The metadata of a source as a form (the text itself cannot be edited: add a new version instead)."""
+    return no_store(respond("edit.html", form_data(_edit_data(source_id))))
+
+
+@bp.post("/sources/<slug:source_id>/edit")
+@editor_write()
+def edit_save(source_id: str) -> BaseResponse:
+    """Rewrite the front matter of the source's file; the body stays byte for byte."""
+    current = corpus()
+    source = get_source(current, source_id)
+    values = {name: request.form[name] for name in manage.EDITABLE if name in request.form}  # absent: unchanged
+    digest = request.form.get("digest", "")
+    try:
+        new_path = manage.edit_source(root(), source, values, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+    except manage.ManageError as error:
+        shown = {name: str(values.get(name, _edit_value(source, name))) for name in manage.EDITABLE}
+        data = _edit_data(source_id, shown, str(error), digest if error.kind != "conflict" else None)
+        page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), STATUS[error.kind])
+        return no_store(page_)
+    current_app.extensions["parallax.corpus"].invalidate()
+    changed = [f"{k}={v!r}" for k, v in values.items() if v != _edit_value(source, k)]
+    audit("edit", source.id, f"{source.path} -> {new_path}: " + (", ".join(changed) or "no change"))
+    flash(f"Saved the details of '{source.id}'.")
+    return redirect(url_for("pages.source", source_id=source.id), 303)
+
+
+def _edit_value(source: Any, name: str) -> str:
+    """A source's current value of an editable field, as the form shows it."""
+    return "\n".join(source.boilerplate) if name == "boilerplate" else str(getattr(source, name) or "")
+
+
+@bp.post("/sources/<slug:source_id>/remove")
+@editor_write()
+def remove(source_id: str) -> BaseResponse:
+    """Move the source's file to the trash (it can be restored from /trash)."""
+    source = get_source(corpus(), source_id)
+    try:
+        entry = manage.remove_source(root(), source)
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id}")
+    flash(f"Moved '{source.id}' to the trash.")
+    return redirect(url_for("manage.trash"), 303)
+
+
+@page(bp, "/trash")
+def trash() -> Response:
+    """Removed sources, each with a restore button, and the latest editor changes."""
+    entries = [{**e.to_dict(), "restore": url_for("manage.restore", trash_id=e.trash_id)}
+               for e in manage.list_trash(root())]
+    recent: list[dict[str, str]] = []
+    if state_db().exists():
+        with state.opened(state_db()) as conn:
+            recent = state.events(conn, 30)
+    return no_store(respond("trash.html", form_data({"entries": entries, "events": recent})))
+
+
+@bp.post("/trash/<trash_id>/restore")
+@editor_write()
+def restore(trash_id: str) -> BaseResponse:
+    """Put a removed source back in its story."""
+    try:
+        entry = manage.restore_source(root(), trash_id, corpus())
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path}")
+    flash(f"Restored '{entry.source_id}'.")
+    return redirect(url_for("pages.source", source_id=entry.source_id), 303)
+
+
+# ---- JSON API ---------------------------------------------------------------------------------------------------
+
+def _not_json() -> Response | None:
+    """415 unless the body is JSON (so a cross-site form cannot send it)."""
+    return None if request.is_json else error_response(415, "Send JSON (Content-Type: application/json).")
+
+
+@bp.patch("/api/sources/<slug:source_id>")
+@editor_write(api=True)
+def api_edit(source_id: str) -> Response:
+    """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
+    refused = _not_json()
+    if refused:
+        return refused
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error_response(400, "The request body must be a JSON object.")
+    unknown = sorted(set(payload) - {*manage.EDITABLE, "digest"})
+    if unknown:
+        return error_response(400, f"Unknown field(s): {', '.join(unknown)}; editable: "
+                                   f"{', '.join(manage.EDITABLE)} (and digest).")
+    source = get_source(corpus(), source_id)
+    changes = {k: v for k, v in payload.items() if k != "digest"}
+    digest = payload.get("digest")
+    try:
+        if digest is None:
+            digest = manage.file_digest(root() / source.path)
+        if not isinstance(digest, str):
+            raise manage.ManageError("digest must be a string")
+        new_path = manage.edit_source(root(), source, changes, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    except OSError as error:
+        return error_response(404, f"the file of '{source_id}' cannot be read: {error.strerror or error}")
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("edit", source.id, f"{source.path} -> {new_path} (API): " + ", ".join(sorted(changes)))
+    return jsonify({"ok": True, "id": source.id, "path": new_path,
+                    "href": url_for("pages.source", source_id=source.id)})
+
+
+@bp.delete("/api/sources/<slug:source_id>")
+@editor_write(api=True)
+def api_remove(source_id: str) -> Response:
+    """Move a source to the trash; the answer names the trash entry to restore it from."""
+    source = get_source(corpus(), source_id)
+    try:
+        entry = manage.remove_source(root(), source)
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id} (API)")
+    return jsonify({"ok": True, "trash_id": entry.trash_id,
+                    "restore": url_for("manage.api_restore", trash_id=entry.trash_id)})
+
+
+@bp.post("/api/trash/<trash_id>/restore")
+@editor_write(api=True)
+def api_restore(trash_id: str) -> Response:
+    """Put a removed source back (JSON body ``{}``)."""
+    refused = _not_json()
+    if refused:
+        return refused
+    try:
+        entry = manage.restore_source(root(), trash_id, corpus())
+    except manage.ManageError as error:
+        return error_response(STATUS[error.kind], str(error))
+    current_app.extensions["parallax.corpus"].invalidate()
+    audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path} (API)")
+    return jsonify({"ok": True, "id": entry.source_id, "href": url_for("pages.source", source_id=entry.source_id)})
+
+
+@bp.get("/sources/<slug:source_id>/original-page")
+def original_page(source_id: str) -> Response:
+    """The page a watched version was extracted from, as plain text in a sandbox: shown, never run."""
+    source = get_source(corpus(), source_id)
+    raw = watch.read_original(root(), source)
+    if raw is None:
+        return error_response(404, f"No fetched page is kept for '{source_id}' (only the watcher keeps one).")
+    try:
+        raw.decode("utf-8")
+        mimetype = "text/plain; charset=utf-8"
+    except UnicodeDecodeError:
+        mimetype = "text/plain"
+    response = Response(raw, mimetype=mimetype)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Content-Disposition"] = f'inline; filename="{source_id}.html.txt"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_global()
+def original_page_href(source_id: str) -> str | None:
+    """The link to the page a source was fetched from, when one is kept (for the source page)."""
+    source = corpus().get(source_id)
+    if source is None or not source.capture.startswith(watch.CAPTURE_PREFIX):
+        return None  # decided from the file alone, so a cached page never goes stale
+    return url_for("manage.original_page", source_id=source_id)
+
+
+_ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+_ID = {"name": "id", "in": "path", "required": True,
+       "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/sources/{id}/edit.json": {"get": {
+        "summary": "A source's editable metadata and the digest of its file (edits of a changed file are refused)",
+        "operationId": "sourceEdit", "parameters": [_ID],
+        "responses": {"200": {"description": "Editable fields.", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["source", "form", "digest"],
+            "properties": {
+                "source": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "path": {"type": "string"}, "story": {"type": "string"},
+                    "outlet": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                    "href": {"type": "string"}}},
+                "form": {"type": "object", "properties": {name: {"type": "string"} for name in manage.EDITABLE}},
+                "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "error": {"type": "string"},
+                "stories": {"type": "array", "items": {"type": "string"}},
+                "fields": {"type": "array", "items": {"enum": list(manage.EDITABLE)}}}}}}},
+            "404": _ERROR}}},
+    "/trash.json": {"get": {
+        "summary": "Removed sources that can be restored, and the latest editor changes", "operationId": "trash",
+        "responses": {"200": {"description": "The trash.", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "entries": {"type": "array", "items": {"type": "object", "properties": {
+                    **{name: {"type": "string"} for name in manage.TrashEntry.__dataclass_fields__},
+                    "restore": {"type": "string"}}}},
+                "events": {"type": "array", "items": {"type": "object", "properties": {
+                    name: {"type": "string"} for name in ("at", "action", "subject", "detail")}}}},
+            "required": ["entries", "events"]}}}}}}},
+    "/api/sources/{id}": {
+        "patch": {
+            "summary": "Edit a source's metadata (front matter only; the text stays byte for byte)",
+            "security": [{"editorToken": []}], "parameters": [_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "outlet": {"type": "string"}, "title": {"type": "string"},
+                    "published": {"type": "string", "format": "date"},
+                    "captured": {"type": "string", "format": "date-time"},
+                    "story": {"type": "string", "description": "A new story moves the file."},
+                    "boilerplate": {"type": "array", "items": {"type": "string"}},
+                    "digest": {"type": "string", "description": "sha256 of the file as last read; a changed file "
+                                                                "is not overwritten (409)."}}}}}},
+            "responses": {"200": {"description": "Saved."}, "400": _ERROR, "403": _ERROR, "404": _ERROR,
+                          "409": _ERROR, "415": _ERROR}},
+        "delete": {
+            "summary": "Move a source to the trash", "security": [{"editorToken": []}], "parameters": [_ID],
+            "responses": {"200": {"description": "Moved; `trash_id` and `restore` name the entry."},
+                          "403": _ERROR, "404": _ERROR}}},
+    "/api/trash/{trash_id}/restore": {"post": {
+        "summary": "Restore a removed source (JSON body `{}`)", "security": [{"editorToken": []}],
+        "parameters": [{"name": "trash_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Restored."}, "403": _ERROR, "404": _ERROR, "409": _ERROR,
+                      "415": _ERROR}}},
+    "/sources/{source_id}/original-page": {"get": {
+        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); not a JSON "
+                   "twin: errors are HTML pages",
+        "operationId": "originalPage", "parameters": [{**_ID, "name": "source_id"}],
+        "responses": {"200": {"description": "The fetched page.", "content": {"text/plain": {"schema": {
+            "type": "string"}}}}, "404": _ERROR}}},
+}

@@ -1,0 +1,177 @@
+"""Timelines: an article's captures with what changed in each, and when a story's outlets published and updated."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, url_for
+
+from .. import pipeline, state, timeline
+from ..compare import CompareOptions
+from ..corpus import Source
+from ..model import DEFAULT_IGNORE
+from .pages import get_source
+from .render import corpus, page, respond
+from .watches import state_db
+
+bp = Blueprint("timeline", __name__)
+#: Steps whose changes are counted (each is one comparison): the latest ones; older steps keep their links only.
+MAX_COUNTED_STEPS = 40
+log = logging.getLogger("parallax.timeline")
+
+
+def _options() -> CompareOptions:
+    """The default comparison options (what the comparison page opens with)."""
+    cfg = current_app.config
+    return CompareOptions(unit="word", ignore=DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
+                          max_chars=cfg["COMPARE_MAX_CHARS"])
+
+
+def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
+    """The comparison of two captures as plain data (cached, like the comparison page's)."""
+    return pipeline.compare_sources(left, right, options, current_app.extensions["parallax.cache"]).data
+
+
+def noted_headlines(article: str) -> list[dict[str, str]]:
+    """Headline changes the watcher noted for an article (none when there is no state database)."""
+    path = state_db()
+    if not path.exists():
+        return []
+    try:
+        with state.opened(path) as conn:
+            return state.headlines(conn, article)
+    except sqlite3.Error as error:  # the timeline still shows what the corpus files say
+        log.error("state database: %s", error)
+        return []
+
+
+def _capture(version: Source, number: int) -> dict[str, Any]:
+    """One capture's identity and links."""
+    return {"number": number, "id": version.id, "captured": version.captured or None, "title": version.title or None,
+            "outlet": version.outlet or None, "words": version.words,
+            "href": url_for("pages.source", source_id=version.id)}
+
+
+@page(bp, "/sources/<slug:source_id>/timeline")
+def source_timeline(source_id: str) -> Response:
+    """Every capture of the article in order, what changed at each step, and its headline history."""
+    current = corpus()
+    source = get_source(current, source_id)
+    versions = current.versions(source)
+    options = _options()
+    steps = []
+    for number, version in enumerate(versions):
+        step = _capture(version, number + 1)
+        if number and number >= len(versions) - MAX_COUNTED_STEPS:
+            previous = versions[number - 1]
+            model = comparison_dict(previous, version, options)
+            summary = model.get("summary")
+            facts = timeline.fact_changes(model)
+            step.update(previous=previous.id, counts=timeline.change_counts(model),
+                        similarity=model.get("stats", {}).get("similarity"),
+                        facts=facts, fact_labels=[timeline.fact_label(f) for f in facts],
+                        title_changed=previous.title != version.title, limits=model.get("limits", []),
+                        summary=summary.get("text") if isinstance(summary, dict) else None,
+                        compare=url_for("pages.compare_view", left=previous.id, right=version.id))
+        else:
+            before = versions[number - 1] if number else None
+            step.update(previous=before.id if before else None, counts=None, similarity=None, facts=[],
+                        fact_labels=[], title_changed=before is not None and before.title != version.title,
+                        limits=[], summary=None,
+                        compare=url_for("pages.compare_view", left=before.id, right=version.id) if before else None)
+        steps.append(step)
+    first, latest = versions[0], versions[-1]
+    data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
+                       "story": source.story, "article": source.article_key,
+                       "href": url_for("pages.source", source_id=source.id)},
+            "steps": steps,
+            "headlines": timeline.headline_history(versions, noted_headlines(source.article_key)),
+            "first_with_latest": (url_for("pages.compare_view", left=first.id, right=latest.id)
+                                  if first.id != latest.id else None),
+            "counted": MAX_COUNTED_STEPS}
+    return respond("timeline.html", data)
+
+
+@page(bp, "/stories/<slug:story>/timeline")
+def story_timeline(story: str) -> Response:
+    """When each outlet published and updated its article, as a chart and a table."""
+    current = corpus()
+    found = current.stories.get(story)
+    sources = current.story_sources(story)
+    if found is None or not sources:
+        abort(404, description=f"No story with slug '{story}'.")
+    grouped: dict[str, list[Source]] = {}
+    for source in sorted(sources, key=lambda s: (s.captured or "", s.id)):
+        grouped.setdefault(source.article_key, []).append(source)
+    articles = sorted(grouped.values(), key=lambda vs: (vs[0].published or vs[0].captured or "9999",
+                                                        vs[0].outlet.casefold(), vs[0].id))
+    chart = timeline.publication_chart(articles)
+    for row in chart["rows"]:
+        row["href"] = url_for("timeline.source_timeline", source_id=row["id"])
+        for mark in row["marks"]:
+            mark["href"] = url_for("pages.source", source_id=mark["source_id"])
+    data = {"story": {"slug": story, "title": found.title or story,
+                      "href": url_for("stories.story_view", story=story)}, "chart": chart}
+    return respond("story_timeline.html", data)
+
+
+_ERROR: dict[str, Any] = {"description": "No such source or story.", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+_NULL_STR = {"type": ["string", "null"]}
+_COUNTS = {"type": ["object", "null"], "properties": {k: {"type": "integer"} for k in
+                                                      ("added", "removed", "changed", "moved", "same")}}
+_STEP = {"type": "object", "properties": {
+    "number": {"type": "integer"}, "id": {"type": "string"}, "captured": _NULL_STR, "title": _NULL_STR,
+    "outlet": _NULL_STR, "words": {"type": "integer"},
+    "previous": _NULL_STR, "counts": _COUNTS, "similarity": {"type": ["number", "null"]},
+    "facts": {"type": "array", "items": {"$ref": "#/components/schemas/FactDiff"},
+              "description": "Fact differences the comparison rows carry (with the row of each)."},
+    "fact_labels": {"type": "array", "items": {"type": "string"}},
+    "limits": {"type": "array", "items": {"type": "string"}},
+    "title_changed": {"type": "boolean"}, "compare": _NULL_STR, "href": {"type": "string"},
+    "summary": {"type": ["string", "null"], "description": "What changed, in plain language."}},
+    "required": ["number", "id", "counts", "compare"]}
+_SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
+
+_NUM = {"type": "number"}
+_MARK = {"type": "object", "properties": {
+    "kind": {"enum": ["published", "captured"]}, "at": {"type": "string"}, "x": _NUM, "source_id": {"type": "string"},
+    "href": {"type": "string"}}}
+_STORY_TIMELINE: dict[str, Any] = {"type": "object", "required": ["story", "chart"], "properties": {
+    "story": {"type": "object", "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
+                                               "href": {"type": "string"}}},
+    "chart": {"type": "object", "properties": {
+        "start": _NULL_STR, "end": _NULL_STR, "width": _NUM, "height": _NUM, "left": _NUM, "right": _NUM,
+        "axis_y": _NUM,
+        "ticks": {"type": "array", "items": {"type": "object", "properties": {
+            "x": _NUM, "label": {"type": "string"}, "anchor": {"enum": ["start", "middle", "end"]}}}},
+        "rows": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "outlet": _NULL_STR, "title": _NULL_STR, "published": _NULL_STR,
+            "captures": {"type": "array", "items": _NULL_STR},
+            "versions": {"type": "array", "items": {"type": "string"}}, "y": _NUM, "href": {"type": "string"},
+            "marks": {"type": "array", "items": _MARK}}}}}}}}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/sources/{id}/timeline.json": {"get": {
+        "summary": "An article's captures in order, what changed at each, and its headline history",
+        "operationId": "sourceTimeline",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": _SLUG}],
+        "responses": {"200": {"description": "The timeline.", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "source": {"type": "object"}, "steps": {"type": "array", "items": _STEP},
+                "headlines": {"type": "array", "items": {"type": "object", "properties": {
+                    "at": _NULL_STR, "title": {"type": "string"}, "source_id": _NULL_STR,
+                    "how": {"enum": ["version", "noted"]}}}},
+                "first_with_latest": _NULL_STR,
+                "counted": {"type": "integer", "description": "Only the latest this many steps have counts."}},
+                "required": ["source", "steps", "headlines"]}}}},
+            "404": _ERROR}}},
+    "/stories/{story}/timeline.json": {"get": {
+        "summary": "When each outlet published and updated its article in a story", "operationId": "storyTimeline",
+        "parameters": [{"name": "story", "in": "path", "required": True, "schema": _SLUG}],
+        "responses": {"200": {"description": "The publication timeline, placed for a chart (SVG user units).",
+                              "content": {"application/json": {"schema": _STORY_TIMELINE}}},
+            "404": _ERROR}}},
+}

@@ -1,0 +1,317 @@
+"""Watch lists: the articles and feeds the watcher fetches, per story and in all; forms and a JSON API."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from .. import state, watch
+from ..corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
+from .editors import csrf_token, editor_write, signed_in, token_required
+from .render import corpus, error_response, page, respond, wants_json
+
+bp = Blueprint("watches", __name__)
+log = logging.getLogger("parallax.watches")
+
+
+@bp.errorhandler(sqlite3.Error)
+def _database_error(error: sqlite3.Error) -> Response:
+    """The state database is locked or unreadable: 503 with what to do, logged."""
+    log.error("state database: %s", error)
+    return error_response(503, "The watch list cannot be read or written now (state database busy or "
+                               "unreadable); try again in a moment.")
+
+
+def state_db() -> Path:
+    """The state database's path for this app."""
+    return state.db_path(current_app.config["CORPUS_DIR"], str(current_app.config.get("STATE_DB") or ""))
+
+
+def read_watches(story: str | None = None) -> list[state.Watch]:
+    """The watches (of a story), without creating the database when there is none yet."""
+    path = state_db()
+    if not path.exists():
+        return []
+    with state.opened(path) as conn:
+        return state.list_watches(conn, story)
+
+
+def watch_summary(item: state.Watch, current: Corpus) -> dict[str, Any]:
+    """A watch with its links and how many versions of its article the corpus holds."""
+    versions = current.articles.get(item.url, []) if item.kind == "article" else []
+    latest = versions[-1] if versions else None
+    return {**item.to_dict(), "versions": len(versions), "latest": latest.id if latest else None,
+            "href": url_for("watches.watch_detail", watch_id=item.id),
+            "story_href": url_for("watches.story_watches", story=item.story),
+            "timeline": url_for("timeline.source_timeline", source_id=latest.id) if latest else None}
+
+
+def form_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Add what the HTML forms need (CSRF token, sign-in state) to a page's data; JSON twins get none of it."""
+    if wants_json():
+        return data
+    return {**data, "csrf_token": csrf_token(), "token_required": token_required(), "signed_in": signed_in(),
+            "token_configured": bool(current_app.config.get("EDITOR_TOKEN")), "error": data.get("error", ""),
+            "kinds": state.KINDS}
+
+
+def no_store(response: Response) -> Response:
+    """Pages with forms and live state are never cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _defaults() -> dict[str, int]:
+    """Default interval and feed item limit, for forms and JSON."""
+    cfg = current_app.config
+    return {"interval": int(cfg["WATCH_INTERVAL"]), "min_interval": int(cfg["WATCH_MIN_INTERVAL"]),
+            "item_limit": int(cfg["WATCH_FEED_LIMIT"])}
+
+
+@page(bp, "/watches")
+def all_watches() -> Response:
+    """Every watched article and feed, with their state, and a form to add one."""
+    current = corpus()
+    data = {"story": None, "watches": [watch_summary(w, current) for w in read_watches()],
+            "stories": sorted(current.stories), "defaults": _defaults()}
+    return no_store(respond("watches.html", form_data(data)))
+
+
+@page(bp, "/stories/<slug:story>/watches")
+def story_watches(story: str) -> Response:
+    """The watch list of one story."""
+    if len(story) > MAX_SLUG_LENGTH:
+        abort(404, description=f"No story with slug '{story}'.")
+    current = corpus()
+    found = current.stories.get(story)
+    data = {"story": {"slug": story, "title": (found.title if found else "") or story, "exists": found is not None},
+            "watches": [watch_summary(w, current) for w in read_watches(story)],
+            "stories": sorted(current.stories), "defaults": _defaults()}
+    if not wants_json():
+        data["prefill"] = request.args.get("url", "")[:2000]  # "watch this article" links from source pages
+    return no_store(respond("watches.html", form_data(data)))
+
+
+@page(bp, "/watches/<int:watch_id>")
+def watch_detail(watch_id: int) -> Response:
+    """One watch: its schedule, last error and the latest fetches."""
+    path = state_db()
+    found, history = None, []
+    if path.exists():
+        with state.opened(path) as conn:
+            found = state.get_watch(conn, watch_id)
+            history = state.fetch_log(conn, watch_id) if found else []
+    if found is None:
+        abort(404, description=f"No watch with id {watch_id}.")
+    data = {"watch": watch_summary(found, corpus()), "log": history}
+    return no_store(respond("watch.html", form_data(data)))
+
+
+# ---- forms ----------------------------------------------------------------------------------------------------------
+
+def _back() -> str:
+    """Where a form returns to: its story's watch list, or the list of all watches."""
+    story = request.form.get("back", "")
+    return url_for("watches.story_watches", story=story) if SLUG_RE.match(story) else url_for("watches.all_watches")
+
+
+def _int_field(values: dict[str, Any], name: str) -> int | None:
+    """An optional whole-number field (form text or JSON number); StateError when it is not one."""
+    value = values.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise state.StateError(f"'{name}' must be a whole number")
+    try:
+        return int(value)
+    except ValueError:
+        raise state.StateError(f"'{name}' must be a whole number, not {value!r}") from None
+
+
+def _create(values: dict[str, Any]) -> state.Watch:
+    """Add a watch from form or JSON values, logging it."""
+    story = str(values.get("story") or "").strip()
+    kind = str(values.get("kind") or "article").strip()
+    url = str(values.get("url") or "")
+    with state.opened(state_db()) as conn:
+        created = watch.new_watch(conn, current_app.config, story, kind, url, _int_field(values, "interval"),
+                                  _int_field(values, "item_limit"))
+        state.log_event(conn, "watch-added", f"watch {created.id}", f"{created.kind} {created.url} in {story}")
+    log.info("watch %s added: %s %s in %s", created.id, created.kind, created.url, story)
+    return created
+
+
+@bp.post("/watches")
+@editor_write()
+def add_watch_form() -> BaseResponse:
+    """The add form submitted: watch the URL, then go back to the list."""
+    try:
+        created = _create(request.form.to_dict())
+    except state.StateError as error:
+        flash(f"Not added: {error}")
+        return redirect(_back(), 303)
+    flash(f"Watching {created.url} (every {created.interval} s).")
+    return redirect(_back(), 303)
+
+
+def _change(watch_id: int, action: str) -> state.Watch | None:
+    """Pause, resume or remove a watch, logging it; the watch (None when it does not exist or was removed)."""
+    with state.opened(state_db()) as conn:
+        found = state.get_watch(conn, watch_id)
+        if found is None:
+            return None
+        if action == "remove":
+            state.remove_watch(conn, watch_id)
+        else:
+            found = state.set_paused(conn, watch_id, action == "pause") or found
+        state.log_event(conn, f"watch-{action}", f"watch {watch_id}", found.url)
+    log.info("watch %s: %s", watch_id, action)
+    return found
+
+
+@bp.post("/watches/<int:watch_id>/<any(pause, resume, remove):action>")
+@editor_write()
+def change_watch_form(watch_id: int, action: str) -> BaseResponse:
+    """Pause, resume or remove a watch from a form."""
+    found = _change(watch_id, action)
+    if found is None:
+        return error_response(404, f"No watch with id {watch_id}.")
+    flash({"pause": "Paused", "resume": "Resumed", "remove": "Stopped watching"}[action] + f" {found.url}.")
+    return redirect(_back(), 303)
+
+
+# ---- JSON API -------------------------------------------------------------------------------------------------------
+
+API_FIELDS = ("story", "kind", "url", "interval", "item_limit")
+
+
+@bp.post("/api/watches")
+@editor_write(api=True)
+def api_add_watch() -> Response:
+    """Watch an article or feed from JSON; 201 with the watch."""
+    if not request.is_json:
+        return error_response(415, "Send the watch as JSON (Content-Type: application/json).")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error_response(400, "The request body must be a JSON object.")
+    unknown = sorted(set(payload) - set(API_FIELDS))
+    if unknown:
+        return error_response(400, f"Unknown field(s): {', '.join(unknown)}; known: {', '.join(API_FIELDS)}.")
+    bad = [k for k in ("story", "kind", "url") if k in payload and not isinstance(payload[k], str)]
+    if bad:
+        return error_response(400, f"Field '{bad[0]}' must be a string.")
+    try:
+        created = _create(payload)
+    except state.StateError as error:
+        status = 409 if "already watches" in str(error) else 400
+        return error_response(status, str(error))
+    response = jsonify({"ok": True, "watch": watch_summary(created, corpus())})
+    response.status_code = 201
+    response.headers["Location"] = url_for("watches.watch_detail", watch_id=created.id)
+    return response
+
+
+def _api_change(watch_id: int, action: str) -> Response:
+    """Pause, resume or delete through the API (the views are behind ``editor_write(api=True)``)."""
+    found = _change(watch_id, action)
+    if found is None:
+        return error_response(404, f"No watch with id {watch_id}.")
+    if action == "remove":
+        return jsonify({"ok": True, "removed": watch_id})
+    return jsonify({"ok": True, "watch": watch_summary(found, corpus())})
+
+
+@bp.delete("/api/watches/<int:watch_id>")
+@editor_write(api=True)
+def api_remove_watch(watch_id: int) -> Response:
+    """Stop watching (articles a feed added stay watched)."""
+    return _api_change(watch_id, "remove")
+
+
+@bp.post("/api/watches/<int:watch_id>/<any(pause, resume):action>")
+@editor_write(api=True)
+def api_pause_watch(watch_id: int, action: str) -> Response:
+    """Pause or resume a watch; the body must be JSON (``{}``), so a cross-site form cannot post it."""
+    if not request.is_json:
+        return error_response(415, "Send a JSON body ({}) with Content-Type: application/json.")
+    return _api_change(watch_id, action)
+
+
+_WATCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "story": {"type": "string"}, "kind": {"enum": list(state.KINDS)},
+    "url": {"type": "string"}, "interval": {"type": "integer"}, "paused": {"type": "boolean"},
+    "next_due": {"type": ["string", "null"]}, "failures": {"type": "integer"},
+    "last_error": {"type": ["string", "null"]}, "last_checked": {"type": ["string", "null"]},
+    "last_changed": {"type": ["string", "null"]}, "created": {"type": ["string", "null"]},
+    "parent_id": {"type": ["integer", "null"]}, "item_limit": {"type": "integer"},
+    "title": {"type": ["string", "null"]}, "versions": {"type": "integer"}, "latest": {"type": ["string", "null"]},
+    "href": {"type": "string"}, "story_href": {"type": "string"}, "timeline": {"type": ["string", "null"]}},
+    "required": ["id", "story", "kind", "url", "interval", "paused", "failures", "last_error"]}
+_LIST_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "story": {"type": ["object", "null"],
+              "properties": {"slug": {"type": "string"}, "title": {"type": "string"}, "exists": {"type": "boolean"}}},
+    "watches": {"type": "array", "items": _WATCH_SCHEMA},
+    "stories": {"type": "array", "items": {"type": "string"}},
+    "defaults": {"type": "object", "properties": {"interval": {"type": "integer"},
+                                                  "min_interval": {"type": "integer"},
+                                                  "item_limit": {"type": "integer"}}}},
+    "required": ["watches"]}
+_ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+_ID = {"name": "watch_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON response."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/watches.json": {"get": {"summary": "Every watched article and feed", "operationId": "watches",
+                              "responses": {"200": _json("The watch list.", _LIST_SCHEMA)}}},
+    "/stories/{story}/watches.json": {"get": {
+        "summary": "One story's watched articles and feeds", "operationId": "storyWatches",
+        "parameters": [{"name": "story", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}}],
+        "responses": {"200": _json("The story's watch list (a story may be watched before it has sources).",
+                                   _LIST_SCHEMA), "404": _ERROR}}},
+    "/watches/{watch_id}.json": {"get": {
+        "summary": "One watch with its latest fetches", "operationId": "watch", "parameters": [_ID],
+        "responses": {"200": _json("The watch.", {"type": "object", "required": ["watch", "log"], "properties": {
+            "watch": _WATCH_SCHEMA, "log": {"type": "array", "items": {"type": "object", "properties": {
+                "at": {"type": ["string", "null"]}, "status": {"type": ["integer", "null"]},
+                "outcome": {"enum": ["stored", "unchanged", "headline", "not-modified", "feed", "error"]},
+                "detail": {"type": ["string", "null"]}, "source_id": {"type": ["string", "null"]}}}}}}),
+            "404": _ERROR}}},
+    "/api/watches": {"post": {
+        "summary": "Watch an article URL or an RSS/Atom feed",
+        "description": "The watcher (`python -m parallax.watch`) fetches it every `interval` seconds and stores a "
+                       "new version when the text changed beyond cosmetic changes; a feed's new items become "
+                       "watched articles, up to `item_limit`. Beyond loopback send "
+                       "`Authorization: Bearer <EDITOR_TOKEN>`.",
+        "security": [{"editorToken": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["story", "url"], "properties": {
+                "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+                "kind": {"enum": list(state.KINDS), "default": "article"}, "url": {"type": "string", "format": "uri"},
+                "interval": {"type": "integer", "description": "Seconds between fetches (WATCH_INTERVAL)."},
+                "item_limit": {"type": "integer", "description": "Feeds: items to watch (WATCH_FEED_LIMIT)."}}}}}},
+        "responses": {"201": _json("Watching.", {"type": "object", "properties": {
+            "ok": {"type": "boolean"}, "watch": _WATCH_SCHEMA}}),
+            "400": _ERROR, "403": _ERROR, "409": _ERROR, "415": _ERROR, "503": _ERROR}}},
+    "/api/watches/{watch_id}": {"delete": {
+        "summary": "Stop watching", "security": [{"editorToken": []}], "parameters": [_ID],
+        "responses": {"200": _json("Removed.", {"type": "object"}), "403": _ERROR, "404": _ERROR}}},
+    "/api/watches/{watch_id}/pause": {"post": {
+        "summary": "Pause a watch (JSON body `{}`)", "security": [{"editorToken": []}], "parameters": [_ID],
+        "responses": {"200": _json("Paused.", {"type": "object"}), "403": _ERROR, "404": _ERROR, "415": _ERROR}}},
+    "/api/watches/{watch_id}/resume": {"post": {
+        "summary": "Resume a watch, due at once (JSON body `{}`)", "security": [{"editorToken": []}],
+        "parameters": [_ID],
+        "responses": {"200": _json("Resumed.", {"type": "object"}), "403": _ERROR, "404": _ERROR, "415": _ERROR}}},
+}
