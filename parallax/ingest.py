@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import stat
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from cachetools import LRUCache
 
 from .corpus import (
     MAX_SLUG_LENGTH,
@@ -423,21 +425,51 @@ def write_lock(root: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+#: Body hashes of files already read, by path and stat (modification time, size, inode): a save re-reads only
+#: files new or changed since, so storing many versions in one story stays linear. Holds short strings only.
+_BODY_HASHES: LRUCache[tuple[str, int, int, int], str] = LRUCache(maxsize=50_000)
+_BODY_HASHES_LOCK = threading.Lock()
+
+
+def _file_body_hash(path: Path, rel: str, max_bytes: int) -> tuple[str, Source | None]:
+    """The body hash of a source file, from the memo when the file is unchanged; with the source when it was read."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    with _BODY_HASHES_LOCK:
+        known = _BODY_HASHES.get(key)
+    if known is not None:
+        return known, None
+    source = parse_source(path.read_bytes(), rel, max_bytes)
+    digest = body_hash(source.body)
+    with _BODY_HASHES_LOCK:
+        _BODY_HASHES[key] = digest
+    return digest, source
+
+
+def _remember_body_hash(path: Path, source: Source) -> None:
+    """Note the body hash of a file just written, so the next save's duplicate check does not read it again."""
+    with contextlib.suppress(OSError):
+        st = path.stat()
+        with _BODY_HASHES_LOCK:
+            _BODY_HASHES[(str(path), st.st_mtime_ns, st.st_size, st.st_ino)] = body_hash(source.body)
+
+
 def duplicate_on_disk(folder: Path, story: str, body: str, max_bytes: int) -> Source | None:
     """A source file in the story's folder with the same text as ``body``, read from disk (the loaded corpus may
-    not show a file another process wrote a moment ago)."""
+    not show a file another process wrote a moment ago); unchanged files are not parsed again."""
     digest = body_hash(body)
     if not folder.is_dir():
         return None
     for path in sorted(folder.iterdir()):
         if not is_candidate(path) or path.suffix.lower() not in SOURCE_SUFFIXES or not path.is_file():
             continue
+        rel = f"{story}/{path.name}"
         try:
-            source = parse_source(path.read_bytes(), f"{story}/{path.name}", max_bytes)
+            found, source = _file_body_hash(path, rel, max_bytes)
+            if found == digest:
+                return source or parse_source(path.read_bytes(), rel, max_bytes)
         except (OSError, CorpusError):
             continue
-        if body_hash(source.body) == digest:
-            return source
     return None
 
 
@@ -475,6 +507,7 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
             if not folder.exists():
                 ensure_story(root, new.story, story_title)
             if write_exclusive(folder / f"{candidate}{suffix}", data):
+                _remember_body_hash(folder / f"{candidate}{suffix}", source)
                 return source
             taken.add(candidate)
     raise IngestError("no free id left for this title", "no_free_id", "title")

@@ -331,3 +331,28 @@ def test_draft_dir_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "parallax-drafts-4242").mkdir(mode=0o700)
     with pytest.raises(ingest.IngestError, match=r"belongs to user \d+, not to this user \(4242\)"):
         ingest.draft_dir("")
+
+
+def test_saving_many_versions_reads_only_new_files(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The on-disk duplicate check parses a file once; later saves in the story read only what is new, so storing
+    n versions costs O(n) parses, not O(n²) (a watcher keeping every version of many articles relies on this)."""
+    for n in range(12):
+        corpus = load_corpus(corpus_dir)
+        ingest.save_source(corpus_dir, corpus, ingest.NewSource(story="watched", body=f"Version {n} of the text.\n",
+                                                                title=f"Article {n}"), 100_000)
+    parsed: list[str] = []
+    real = ingest.parse_source
+
+    def counting(raw: bytes, path: str, max_bytes: int) -> object:
+        parsed.append(path)
+        return real(raw, path, max_bytes)
+
+    monkeypatch.setattr(ingest, "parse_source", counting)
+    corpus = load_corpus(corpus_dir)
+    ingest.save_source(corpus_dir, corpus, ingest.NewSource(story="watched", body="Version 12 of the text.\n",
+                                                            title="Article 12"), 100_000)
+    assert parsed == ["watched/article-12.txt"]  # only the new file's own check before writing it
+    with pytest.raises(ingest.DuplicateError) as refused:  # a duplicate of an unchanged file is still found
+        ingest.save_source(corpus_dir, load_corpus(corpus_dir),
+                           ingest.NewSource(story="watched", body="Version 3 of the text.\n"), 100_000)
+    assert refused.value.existing.id == "article-3"
