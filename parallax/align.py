@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import heapq
 import itertools
+import math
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import snowballstemmer
 
@@ -442,6 +443,13 @@ def exact_anchors(left: Sequence[str], right: Sequence[str], seconds: float) -> 
     return pairs
 
 
+#: How far similarity pairing got: all of it, part of it before the time budget ran out, or none (no time, or
+#: a text too long for it).
+Pairing = Literal["complete", "partial", "skipped"]
+#: Steps of the similarity lookup between two looks at the clock.
+CLOCK_EVERY = 256
+
+
 @dataclass
 class Aligner:
     """One alignment of two sentence lists (in canonical orientation): anchors, similarity pairs, gap filling."""
@@ -451,11 +459,20 @@ class Aligner:
     active_left: Sequence[int]
     active_right: Sequence[int]
     config: EngineConfig = ENGINE
+    #: Seconds left of the comparison's time budget; similarity pairing stops when it runs out (``cut_short``).
+    remaining: Callable[[], float] = lambda: math.inf
 
     def __post_init__(self) -> None:
         """Profiles are computed lazily, per sentence, once."""
         self._profiles: dict[tuple[int, int], Profile] = {}
         self._substance: tuple[dict[int, bool], dict[int, bool]] = ({}, {})
+        self.cut_short = False
+
+    def out_of_time(self, step: int) -> bool:
+        """Whether the time budget ran out (looked at every ``CLOCK_EVERY`` steps); remembered in ``cut_short``."""
+        if not self.cut_short and step % CLOCK_EVERY == 0 and self.remaining() <= 0:
+            self.cut_short = True
+        return self.cut_short
 
     def profile(self, side: int, index: int) -> Profile:
         """The pairing profile of sentence index on side 0 (left) or 1 (right)."""
@@ -537,8 +554,12 @@ class Aligner:
         has (a sentence's own rare words would find nothing), those sharing most of them first."""
         postings: tuple[defaultdict[str, list[int]], defaultdict[str, list[int]]] = (defaultdict(list),
                                                                                   defaultdict(list))
+        step = 0
         for side, free in ((0, free_left), (1, free_right)):
             for n in free:
+                step += 1
+                if self.out_of_time(step):
+                    return []
                 for term in self.profile(side, n).terms:
                     postings[side][term].append(n)
         frequency = {term: len(postings[0].get(term, ())) + len(postings[1].get(term, ()))
@@ -549,6 +570,9 @@ class Aligner:
         for side, free in ((0, free_left), (1, free_right)):
             other = postings[1 - side]
             for n in free:
+                step += 1
+                if self.out_of_time(step):
+                    return list(found)
                 shared = heapq.nsmallest(self.config.rare_terms, (t for t in self.profile(side, n).terms if t in other),
                                          key=rank.__getitem__)
                 hits: Counter[int] = Counter()
@@ -574,7 +598,9 @@ class Aligner:
         near: dict[tuple[int, int], float] = {}
         embed_many([self.profile(side, n).text for ij, evidence in seen.items() if evidence.needs_meaning
                     for side, n in enumerate(ij)])
-        for ij, evidence in seen.items():
+        for step, (ij, evidence) in enumerate(seen.items(), 1):
+            if self.out_of_time(step):
+                break
             meaning = (meaning_similarity(self.profile(0, ij[0]).text, self.profile(1, ij[1]).text)
                        if evidence.needs_meaning else None)
             tier, score = settle(evidence, meaning, self.config)
@@ -754,20 +780,21 @@ def gap_numbers(count: int, anchors: Sequence[int]) -> dict[int, int]:
 
 def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequence[int],
           active_right: Sequence[int], remaining: Callable[[], float], similar: bool = True,
-          config: EngineConfig = ENGINE) -> tuple[list[Pair], bool]:
-    """All pairs sorted by left index with moved ones flagged, and whether similarity pairing ran (time allowing).
+          config: EngineConfig = ENGINE) -> tuple[list[Pair], Pairing]:
+    """All pairs sorted by left index with moved ones flagged, and how far similarity pairing got in the time.
 
     Runs in canonical orientation and mirrors the result, so swapping the sides swaps the pairs and nothing else.
     """
     if not canonical_order(left, right):
-        pairs, ran = align(right, left, active_right, active_left, remaining, similar, config)
-        return sorted((p.mirrored() for p in pairs), key=lambda p: p.left), ran
-    aligner = Aligner(left, right, active_left, active_right, config)
+        mirrored, how_far = align(right, left, active_right, active_left, remaining, similar, config)
+        return sorted((p.mirrored() for p in mirrored), key=lambda p: p.left), how_far
+    aligner = Aligner(left, right, active_left, active_right, config, remaining)
     pairs = aligner.anchors(max(remaining(), config.anchor_floor))
-    ran = similar and remaining() > 0
-    if ran:
+    done: Pairing = "skipped"
+    if similar and remaining() > 0:
         pairs = pairs + aligner.similar(pairs)
-    return aligner.fill_gaps(mark_moved(pairs)), ran
+        done = "partial" if aligner.cut_short else "complete"
+    return aligner.fill_gaps(mark_moved(pairs)), done
 
 
 #: The changed tier's word-Dice threshold under its first name (the quality benchmark's baseline reads it).

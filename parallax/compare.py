@@ -153,10 +153,13 @@ def _active(sentences: Sequence[Sentence], ignore: frozenset[str]) -> list[int]:
 def _align(run: _Run) -> list[Pair]:
     """All matched pairs (exact and by similarity), sorted by left index, with moved ones flagged."""
     active_left, active_right = _active(run.left, run.ignore), _active(run.right, run.ignore)
-    pairs, ran = align(run.left, run.right, active_left, active_right, run.remaining, similar=not run.coarse)
-    if not ran and not run.coarse:
+    pairs, done = align(run.left, run.right, active_left, active_right, run.remaining, similar=not run.coarse)
+    if done == "skipped" and not run.coarse:
         run.limits.append(f"time budget of {run.options.time_budget} s reached before pairing reworded sentences: "
                           "they are shown as removed and added")
+    elif done == "partial":
+        run.limits.append(f"time budget of {run.options.time_budget} s reached while pairing reworded sentences: "
+                          "some of them may be shown as removed and added")
     return pairs
 
 

@@ -232,3 +232,34 @@ def test_moscow_times_and_rt_pair_the_train_and_the_forum() -> None:
     texts = [(r.left or "") + (r.right or "") for r in paired]
     assert any("armored train" in t for t in texts) and any("Eastern Economic Forum" in t for t in texts)
     assert not any("2019" in t for t in texts)
+
+
+def test_similarity_pairing_stops_when_the_time_budget_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget bounds the lookup too: with the clock run out after a few looks, pairing stops part-way, says so,
+    and has not profiled every sentence (before, a 2 MB source took 5 s against a 2 s budget)."""
+    from parallax.align import CLOCK_EVERY, Aligner, align, cut_sentences
+    from parallax.model import DEFAULT_IGNORE
+
+    left = plain_document("\n\n".join(f"Train {n} crossed the border at dawn near the river town of Khasan."
+                                      for n in range(4 * CLOCK_EVERY)))
+    right = plain_document("\n\n".join(f"Convoy {n} reached the frontier before sunrise by the Khasan river."
+                                       for n in range(4 * CLOCK_EVERY)))
+    lefts, rights = cut_sentences(left, DEFAULT_IGNORE), cut_sentences(right, DEFAULT_IGNORE)
+    looks = iter([1.0, 1.0, 1.0])  # time for the anchors, the start of pairing and one look inside it
+
+    def remaining() -> float:
+        return next(looks, -1.0)
+
+    profiled: list[int] = []
+    real = Aligner.profile
+
+    def counting(self: Aligner, side: int, index: int) -> object:
+        profiled.append(index)
+        return real(self, side, index)
+
+    monkeypatch.setattr(Aligner, "profile", counting)
+    _pairs, done = align(lefts, rights, range(len(lefts)), range(len(rights)), remaining)
+    assert done == "partial"
+    assert len(set(profiled)) < len(lefts) // 2
+    result = compare(left, right, CompareOptions(time_budget=0.0))
+    assert result.limits and "time budget of 0.0 s reached" in result.limits[0]
