@@ -12,6 +12,7 @@ span indexes the given string exactly: ``left[start:end] == diff.left``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -769,7 +770,50 @@ def _gates(text: str) -> tuple[bool, bool, bool]:
 
 
 def fact_differences(left: str, right: str) -> list[FactDiff]:
-    """The facts that differ between two aligned sentences: numbers, dates, names, quoted words, attribution."""
+    """The facts that differ between two aligned sentences: numbers, dates, names, quoted words, attribution.
+
+    Decomposed accents ("Mu\u0308ller") are read as their composed form, so NFD and NFC text state the same facts;
+    spans still index the given strings."""
+    if left == right:
+        return []
+    if unicodedata.is_normalized("NFC", left) and unicodedata.is_normalized("NFC", right):
+        return _fact_differences(left, right)
+    (left_nfc, left_map), (right_nfc, right_map) = _nfc_map(left), _nfc_map(right)
+    return [_diff(d.kind, left, right, _unmap(d.left_span, left_map), _unmap(d.right_span, right_map),
+                  quoted=d.kind == "quote") for d in _fact_differences(left_nfc, right_nfc)]
+
+
+def _nfc_map(text: str) -> tuple[str, tuple[list[int], list[int]]]:
+    """NFC form of a text, composed a cluster (a character and its combining marks) at a time, with where each
+    character of that form starts and ends in the given text."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and (unicodedata.combining(text[j]) or "\u1160" <= text[j] <= "\u11ff"):
+            j += 1  # combining marks and Hangul vowel/final jamo compose with what precedes them
+        piece = unicodedata.normalize("NFC", text[i:j])
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return "".join(out), (starts, ends)
+
+
+def _unmap(span: tuple[int, int] | None, where: tuple[list[int], list[int]]) -> tuple[int, int] | None:
+    """A span of a text's NFC form as a span of the text itself."""
+    if span is None:
+        return None
+    if span[1] <= span[0]:  # an empty span: where its position falls
+        at = where[0][span[0]] if span[0] < len(where[0]) else (where[1][-1] if where[1] else 0)
+        return at, at
+    return where[0][span[0]], where[1][span[1] - 1]
+
+
+def _fact_differences(left: str, right: str) -> list[FactDiff]:
+    """fact_differences of two texts in NFC form."""
     if left == right:
         return []
     gates = [a or b for a, b in zip(_gates(left), _gates(right), strict=True)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -288,3 +289,28 @@ def test_possessive_ends_a_name() -> None:
     left = "Talks with Russia’s Vladimir Putin went on."
     right = "Talks with Putin went on."
     assert labels(left, right) == ["Russia: only in left"]
+
+
+# ------------------------------------------------------------------------------------------ decomposed accents
+
+NFC_SENTENCE = "Le président Müller a déclaré à Genève que 3 soldats sont partis, « selon Müller »."
+
+
+@pytest.mark.parametrize("form", ["NFD", "NFKD"])
+def test_decomposed_accents_state_no_difference(form: str) -> None:
+    """The same sentence in NFC and with decomposed accents ("Mu\u0308ller") has no name, quote or number fact."""
+    decomposed = unicodedata.normalize(form, NFC_SENTENCE)
+    assert decomposed != NFC_SENTENCE
+    assert fact_differences(NFC_SENTENCE, decomposed) == []
+    assert fact_differences(decomposed, NFC_SENTENCE) == []
+
+
+def test_decomposed_accents_keep_real_differences_with_exact_spans() -> None:
+    """A decomposed side still reports what differs, its spans cutting the decomposed text exactly."""
+    left = unicodedata.normalize("NFD", "Müller met Schröder in Genève on Monday.")
+    right = "Müller met Ségolène in Genève on Tuesday."
+    diffs = fact_differences(left, right)
+    check_spans(left, right, diffs)
+    assert [(d.kind, d.left, d.right) for d in diffs] == [
+        ("date", "Monday", "Tuesday"), ("name", unicodedata.normalize("NFD", "Schröder"), None),
+        ("name", None, "Ségolène")]
