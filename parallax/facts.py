@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -445,6 +445,37 @@ def _unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list
     return missing
 
 
+#: A bare reference to a person: a personal pronoun, or a role without a name after it ("the North Korean leader
+#: will meet…", not "North Korean leader Kim Jong Un").
+_PERSON_REF_RE = re.compile(
+    r"(?<![\w’'-])(?:[Hh]e|[Ss]he|[Hh]im|[Tt]he\s+(?:[\w’'-]+\s+){0,2}?(?:leader|president|premier|prime\s+minister|"
+    r"minister|chancellor|king|queen|spokesman|spokeswoman|spokesperson|secretary|governor|mayor|ambassador|envoy)"
+    rf"(?![\w-])(?!\s+[{_UPPER}]))(?![\w’'-])")
+#: Words that make a name an organisation, event or place rather than a person (never stood for by "he").
+_NOT_PERSON = frozenset("""party forum agency ministry council committee news house department office union nations
+bank fund organization organisation region republic federation state states city province territory university
+army forces navy command railways railway television cosmodrome station group company corporation court
+assembly parliament congress senate times post airport port island islands sea river""".split())
+
+
+def _person_references(text: str) -> Counter[str]:
+    """The bare references to a person ("he", "the North Korean leader") a text holds, folded ("him" is "he")."""
+    if not any(c in text for c in "hH"):
+        return Counter()
+    found = (" ".join(m.group(0).casefold().split()) for m in _PERSON_REF_RE.finditer(text))
+    return Counter("he" if ref == "him" else ref for ref in found)
+
+
+def _unreferred(missing: list[Mention], references: int) -> list[Mention]:
+    """Names one side alone carries, without those of people the other side refers to by a pronoun or a role
+    instead: only when every such name can be one of its spare references (two names and one "he" stay)."""
+    people = [m for m in missing if not any(part.startswith("@") for part in m.key)
+              and len(m.key) <= 4 and m.key.isdisjoint(_NOT_PERSON)]
+    if not people or len(people) > references:
+        return missing
+    return [m for m in missing if m not in people]
+
+
 # ---------------------------------------------------------------------------------------------------- attribution
 
 _SPEECH = ("said|says|say|has\\s+said|had\\s+said|told\\s+(?:reporters|journalists|the\\s+press|(?:[\\w’'-]+\\s+){0,2}"
@@ -827,8 +858,13 @@ def _fact_differences(left: str, right: str) -> list[FactDiff]:
     # wording of one speaker, not a fact: such names match but are never reported.
     left_names = _quieten(name_mentions(left), same_left)
     right_names = _quieten(name_mentions(right), same_right)
-    diffs.extend(_diff("name", left, right, (m.start, m.end), None) for m in _unmatched_names(left_names, right_names))
-    diffs.extend(_diff("name", left, right, None, (m.start, m.end)) for m in _unmatched_names(right_names, left_names))
+    # A person one side names and the other calls "he" or "the North Korean leader" is no name difference.
+    left_missing, right_missing = _unmatched_names(left_names, right_names), _unmatched_names(right_names, left_names)
+    left_refs, right_refs = _person_references(left), _person_references(right)
+    left_missing = _unreferred(left_missing, (right_refs - left_refs).total())
+    right_missing = _unreferred(right_missing, (left_refs - right_refs).total())
+    diffs.extend(_diff("name", left, right, (m.start, m.end), None) for m in left_missing)
+    diffs.extend(_diff("name", left, right, None, (m.start, m.end)) for m in right_missing)
     diffs.extend(quote_diffs(left, right))
     return _dedupe(diffs, left, right)
 
