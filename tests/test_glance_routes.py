@@ -225,6 +225,32 @@ def test_reworded_rows_show_both_sentences_whole_with_facts_marked(client: Flask
     assert 'href="#r0">Tuesday → Monday</a>' in html
 
 
+def _between(html: str, start: str, end: str) -> str:
+    """The HTML from one element id up to another."""
+    part = html[html.index(f'id="{start}"'):]
+    return part[:part.index(f'id="{end}"')]
+
+
+def test_moved_reworded_row_reads_whole_not_struck_out(client: FlaskClient) -> None:
+    """Press TV's KCNA sentence is moved and reworded in The National: both places show the sentence whole with
+    shared words and facts marked, never struck out as if deleted (side by side and inline)."""
+    result = client.get(PAIR + ".json").get_json()
+    moved = [r for r in result["rows"] if r["kind"] == "moved" and r["whole"]]
+    assert moved and moved[0]["left"].startswith("According to North Korea’s official KCNA")
+    index = moved[0]["index"]
+    side = page(client, PAIR)
+    left_place = _between(side, f"r{index}-l", f"r{index + 1}")
+    assert "<del" not in left_place and "<ins" not in left_place
+    assert '<span class="px-shared">official</span>' in left_place and '<mark class="px-fact">' in left_place
+    right_place = side[side.index(f'id="r{index}-r"'):]
+    right_place = right_place[:right_place.index('class="px-srow')]
+    assert "<del" not in right_place and "<ins" not in right_place and "to visit the Russian Federation”" in right_place
+    inline = page(client, PAIR + "?view=inline")
+    right_inline = inline[inline.index(f'id="r{index}-r"'):]
+    right_inline = right_inline[:right_inline.index("</p>")]
+    assert "<del" not in right_inline and "<ins" not in right_inline
+    assert right_inline.count('class="px-reworded-side"') == 2
+
 def test_story_coverage_counts_outlets_not_captures(client: FlaskClient) -> None:
     """'in 2 of 4 outlets (3 captures)': the two Moscow Times captures are one outlet."""
     data = client.get(f"/stories/{STORY}.json?base=press-tv").get_json()
