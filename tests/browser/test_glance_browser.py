@@ -207,6 +207,21 @@ def test_phone_names_the_outlets_and_leaves_no_empty_box(browser: Browser, live_
     context.close()
 
 
+def test_phone_outlet_labels_are_readable_not_clipped(browser: Browser, live_url: str) -> None:
+    """At 390 px the outlet label above a passage is laid out at full size, not the 1 px clip used on wide screens
+    (where the column heads name the outlets); on a wide screen it stays clipped."""
+    for width, shown in ((390, True), (1280, False)):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(live_url + PAIR)
+        for kind, outlet in (("left_only", "Press TV"), ("right_only", "The National")):
+            box = page.locator(f".px-srow.px-k-{kind} .px-cell-label").first.bounding_box()
+            assert box is not None
+            assert (box["width"] > 20 and box["height"] > 8) is shown, (width, kind, box)
+            if shown:
+                assert outlet in page.locator(f".px-srow.px-k-{kind}").first.inner_text()
+        context.close()
+
 def test_matrix_stays_readable_at_twelve_sources(browser: Browser, live_url: str, corpus_dir: Path) -> None:
     """With twelve sources the matrix fits a laptop screen; columns have short labels, full names on hover."""
     for n in range(7):
