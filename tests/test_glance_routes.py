@@ -40,8 +40,19 @@ def test_summary_comes_first_and_links_each_difference_to_its_row(client: FlaskC
     anchors = re.findall(r'href="#(r[\w-]+)"', summary)
     assert len(anchors) == 8 and all(f'id="{a}"' in html for a in anchors)
     assert 'href="#r9">' in summary  # the one edited passage: "…Peskov told Russian media" → "Mr Peskov said"
-    assert "only in left</a>" in summary and "more in the change list" in summary
+    assert "only in left</a>" in summary and "more differences: see the change list" in summary
 
+
+def test_summary_more_link_counts_differences_not_change_list_entries(client: FlaskClient) -> None:
+    """The chips' "and N more" counts differences (facts and one-sided paragraphs), which the change list does not
+    number: the link must not read as N more entries of a list that holds a different count."""
+    data = client.get(PAIR + ".json").get_json()
+    digest_ = data["digest"]
+    html = page(client, PAIR)
+    more = digest_["more"]
+    assert more > 1 and digest_["total_facts"] != len(digest_["changes"])
+    assert f"and {more} more differences: see the change list</a>" in html
+    assert f"and {more} more in the change list" not in html
 
 def test_stats_count_added_removed_and_replaced_words_with_labels(client: FlaskClient) -> None:
     """Replaced words are shown beside added and removed ones, each with what it counts."""
