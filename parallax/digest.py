@@ -34,8 +34,10 @@ _WORD = re.compile(r"\w")
 #: and short capitalised names ("Kim", "UN", "Xi"): a name both sides carry is shared however short.
 _SHARED_WORD = re.compile(r"\w{4,}|(?<!\w)[A-ZÀ-ÖØ-Þ]\w{1,2}(?!\w)")
 #: Short capitalised words that start sentences without being names: never marked shared by their capital.
-_SHORT_STARTERS = frozenset("The And But For Yet Nor Its His Her She Him Was Has Had Are Who Why How Now Not All "
-                            "Any Our You One Two As At By In On Of To It He We If Or So An No Up Do".split())
+_SHORT_STARTERS = frozenset({"The", "And", "But", "For", "Yet", "Nor", "Its", "His", "Her", "She", "Him", "Was", "Has",
+                             "Had", "Are", "Who", "Why", "How", "Now", "Not", "All", "Any", "Our", "You", "One", "Two",
+                             "As", "At", "By", "In", "On", "Of", "To", "It", "He", "We", "If", "Or", "So", "An", "No",
+                             "Up", "Do"})
 
 
 def is_change(row: Mapping[str, Any]) -> bool:

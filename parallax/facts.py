@@ -452,10 +452,12 @@ _PERSON_REF_RE = re.compile(
     r"minister|chancellor|king|queen|spokesman|spokeswoman|spokesperson|secretary|governor|mayor|ambassador|envoy)"
     rf"(?![\w-])(?!\s+[{_UPPER}]))(?![\w’'-])")
 #: Words that make a name an organisation, event or place rather than a person (never stood for by "he").
-_NOT_PERSON = frozenset("""party forum agency ministry council committee news house department office union nations
-bank fund organization organisation region republic federation state states city province territory university
-army forces navy command railways railway television cosmodrome station group company corporation court
-assembly parliament congress senate times post airport port island islands sea river""".split())
+_NOT_PERSON = frozenset({"party", "forum", "agency", "ministry", "council", "committee", "news", "house", "department",
+                         "office", "union", "nations", "bank", "fund", "organization", "organisation", "region",
+                         "republic", "federation", "state", "states", "city", "province", "territory", "university",
+                         "army", "forces", "navy", "command", "railways", "railway", "television", "cosmodrome",
+                         "station", "group", "company", "corporation", "court", "assembly", "parliament", "congress",
+                         "senate", "times", "post", "airport", "port", "island", "islands", "sea", "river"})
 
 
 def _person_references(text: str) -> Counter[str]:

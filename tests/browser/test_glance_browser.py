@@ -230,8 +230,9 @@ _TEXT_EDGES = """cell => { const range = document.createRange(); range.selectNod
 def test_right_to_left_passages_read_right_aligned(page: Page, live_url: str, corpus_dir: Path) -> None:
     """An Arabic passage takes its own direction: it hugs the right edge of its cell (its full stop at its left
     end), a moved chip does not turn it left-to-right, and English passages stay left-aligned."""
-    for name, outlet, body in (("ar-one", "Arab Wire", "قال بوتين إن المحادثات كانت جيدة جدا.\n\nوصل كيم إلى روسيا."),
-                               ("ar-two", "Gulf Daily", "وصل كيم إلى روسيا.\n\nقال بوتين إن المحادثات كانت ممتازة جدا.")):
+    said, arrived = "قال بوتين إن المحادثات كانت جيدة جدا.", "وصل كيم إلى روسيا."
+    for name, outlet, body in (("ar-one", "Arab Wire", f"{said}\n\n{arrived}"),
+                               ("ar-two", "Gulf Daily", f"{arrived}\n\n{said.replace('جيدة', 'ممتازة')}")):
         (corpus_dir / STORY / f"{name}.txt").write_text(
             front_matter(id=name, story=STORY, outlet=outlet, format="text") + body + "\n", encoding="utf-8")
     page.set_viewport_size({"width": 1000, "height": 800})
