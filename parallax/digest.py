@@ -30,8 +30,14 @@ FILTER_KINDS: tuple[str, ...] = ("left_only", "right_only", "reworded", "changed
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _WORD = re.compile(r"\w")
-#: Words long enough to count as shared between the two sides of a reworded row (short function words are not).
-_SHARED_WORD = re.compile(r"\w{4,}")
+#: Words long enough to count as shared between the two sides of a reworded row (short function words are not),
+#: and short capitalised names ("Kim", "UN", "Xi"): a name both sides carry is shared however short.
+_SHARED_WORD = re.compile(r"\w{4,}|(?<!\w)[A-ZÀ-ÖØ-Þ]\w{1,2}(?!\w)")
+#: Short capitalised words that start sentences without being names: never marked shared by their capital.
+_SHORT_STARTERS = frozenset({"The", "And", "But", "For", "Yet", "Nor", "Its", "His", "Her", "She", "Him", "Was", "Has",
+                             "Had", "Are", "Who", "Why", "How", "Now", "Not", "All", "Any", "Our", "You", "One", "Two",
+                             "As", "At", "By", "In", "On", "Of", "To", "It", "He", "We", "If", "Or", "So", "An", "No",
+                             "Up", "Do"})
 
 
 def is_change(row: Mapping[str, Any]) -> bool:
@@ -279,9 +285,10 @@ def pieces(row: Mapping[str, Any], side: str) -> list[tuple[str, str]]:
             position += len(chunk)
     if not any(segment["op"] == "equal" for segment in row["segments"]):
         # Shown whole (old text, new text): mark the words the other side also has, so what is shared still shows.
-        other = {w.casefold() for w in _SHARED_WORD.findall(row["right" if side == "left" else "left"] or "")}
+        other = {w.casefold() for w in _SHARED_WORD.findall(row["right" if side == "left" else "left"] or "")
+                 if w not in _SHORT_STARTERS}
         for match in _SHARED_WORD.finditer(text):
-            if match.group().casefold() in other:
+            if match.group().casefold() in other and match.group() not in _SHORT_STARTERS:
                 for k in range(match.start(), match.end()):
                     marks[k] = "shared"
     for fact in row.get("facts") or []:

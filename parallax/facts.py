@@ -12,7 +12,8 @@ span indexes the given string exactly: ``left[start:end] == diff.left``.
 from __future__ import annotations
 
 import re
-from collections import defaultdict, deque
+import unicodedata
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -444,6 +445,39 @@ def _unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list
     return missing
 
 
+#: A bare reference to a person: a personal pronoun, or a role without a name after it ("the North Korean leader
+#: will meet…", not "North Korean leader Kim Jong Un").
+_PERSON_REF_RE = re.compile(
+    r"(?<![\w’'-])(?:[Hh]e|[Ss]he|[Hh]im|[Tt]he\s+(?:[\w’'-]+\s+){0,2}?(?:leader|president|premier|prime\s+minister|"
+    r"minister|chancellor|king|queen|spokesman|spokeswoman|spokesperson|secretary|governor|mayor|ambassador|envoy)"
+    rf"(?![\w-])(?!\s+[{_UPPER}]))(?![\w’'-])")
+#: Words that make a name an organisation, event or place rather than a person (never stood for by "he").
+_NOT_PERSON = frozenset({"party", "forum", "agency", "ministry", "council", "committee", "news", "house", "department",
+                         "office", "union", "nations", "bank", "fund", "organization", "organisation", "region",
+                         "republic", "federation", "state", "states", "city", "province", "territory", "university",
+                         "army", "forces", "navy", "command", "railways", "railway", "television", "cosmodrome",
+                         "station", "group", "company", "corporation", "court", "assembly", "parliament", "congress",
+                         "senate", "times", "post", "airport", "port", "island", "islands", "sea", "river"})
+
+
+def _person_references(text: str) -> Counter[str]:
+    """The bare references to a person ("he", "the North Korean leader") a text holds, folded ("him" is "he")."""
+    if not any(c in text for c in "hH"):
+        return Counter()
+    found = (" ".join(m.group(0).casefold().split()) for m in _PERSON_REF_RE.finditer(text))
+    return Counter("he" if ref == "him" else ref for ref in found)
+
+
+def _unreferred(missing: list[Mention], references: int) -> list[Mention]:
+    """Names one side alone carries, without those of people the other side refers to by a pronoun or a role
+    instead: only when every such name can be one of its spare references (two names and one "he" stay)."""
+    people = [m for m in missing if not any(part.startswith("@") for part in m.key)
+              and len(m.key) <= 4 and m.key.isdisjoint(_NOT_PERSON)]
+    if not people or len(people) > references:
+        return missing
+    return [m for m in missing if m not in people]
+
+
 # ---------------------------------------------------------------------------------------------------- attribution
 
 _SPEECH = ("said|says|say|has\\s+said|had\\s+said|told\\s+(?:reporters|journalists|the\\s+press|(?:[\\w’'-]+\\s+){0,2}"
@@ -769,7 +803,50 @@ def _gates(text: str) -> tuple[bool, bool, bool]:
 
 
 def fact_differences(left: str, right: str) -> list[FactDiff]:
-    """The facts that differ between two aligned sentences: numbers, dates, names, quoted words, attribution."""
+    """The facts that differ between two aligned sentences: numbers, dates, names, quoted words, attribution.
+
+    Decomposed accents ("Mu\u0308ller") are read as their composed form, so NFD and NFC text state the same facts;
+    spans still index the given strings."""
+    if left == right:
+        return []
+    if unicodedata.is_normalized("NFC", left) and unicodedata.is_normalized("NFC", right):
+        return _fact_differences(left, right)
+    (left_nfc, left_map), (right_nfc, right_map) = _nfc_map(left), _nfc_map(right)
+    return [_diff(d.kind, left, right, _unmap(d.left_span, left_map), _unmap(d.right_span, right_map),
+                  quoted=d.kind == "quote") for d in _fact_differences(left_nfc, right_nfc)]
+
+
+def _nfc_map(text: str) -> tuple[str, tuple[list[int], list[int]]]:
+    """NFC form of a text, composed a cluster (a character and its combining marks) at a time, with where each
+    character of that form starts and ends in the given text."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and (unicodedata.combining(text[j]) or "\u1160" <= text[j] <= "\u11ff"):
+            j += 1  # combining marks and Hangul vowel/final jamo compose with what precedes them
+        piece = unicodedata.normalize("NFC", text[i:j])
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return "".join(out), (starts, ends)
+
+
+def _unmap(span: tuple[int, int] | None, where: tuple[list[int], list[int]]) -> tuple[int, int] | None:
+    """A span of a text's NFC form as a span of the text itself."""
+    if span is None:
+        return None
+    if span[1] <= span[0]:  # an empty span: where its position falls
+        at = where[0][span[0]] if span[0] < len(where[0]) else (where[1][-1] if where[1] else 0)
+        return at, at
+    return where[0][span[0]], where[1][span[1] - 1]
+
+
+def _fact_differences(left: str, right: str) -> list[FactDiff]:
+    """fact_differences of two texts in NFC form."""
     if left == right:
         return []
     gates = [a or b for a, b in zip(_gates(left), _gates(right), strict=True)]
@@ -783,8 +860,13 @@ def fact_differences(left: str, right: str) -> list[FactDiff]:
     # wording of one speaker, not a fact: such names match but are never reported.
     left_names = _quieten(name_mentions(left), same_left)
     right_names = _quieten(name_mentions(right), same_right)
-    diffs.extend(_diff("name", left, right, (m.start, m.end), None) for m in _unmatched_names(left_names, right_names))
-    diffs.extend(_diff("name", left, right, None, (m.start, m.end)) for m in _unmatched_names(right_names, left_names))
+    # A person one side names and the other calls "he" or "the North Korean leader" is no name difference.
+    left_missing, right_missing = _unmatched_names(left_names, right_names), _unmatched_names(right_names, left_names)
+    left_refs, right_refs = _person_references(left), _person_references(right)
+    left_missing = _unreferred(left_missing, (right_refs - left_refs).total())
+    right_missing = _unreferred(right_missing, (left_refs - right_refs).total())
+    diffs.extend(_diff("name", left, right, (m.start, m.end), None) for m in left_missing)
+    diffs.extend(_diff("name", left, right, None, (m.start, m.end)) for m in right_missing)
     diffs.extend(quote_diffs(left, right))
     return _dedupe(diffs, left, right)
 

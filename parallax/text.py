@@ -38,9 +38,11 @@ _INSIDE_TOKEN_RE = re.compile(r"\.\Z")
 #: Clock times and their zone ("6 p.m. GMT"): the abbreviation's full stop does not end the sentence.
 _CLOCK_END_RE = re.compile(r"\b[ap]\.m\.\s+$", re.IGNORECASE)
 _ZONE_START_RE = re.compile(r"(?:GMT|UTC|BST|CET|CEST|[ECMP][SD]?T|JST|KST|MSK|IST|AEST|AEDT|HKT|SGT)\b")
+#: Combining marks: a decomposed accent ("e" + U+0301) belongs to the word it sits on, so NFD text counts as NFC.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 #: What counts as one word everywhere (word counts, word sets, word bags): word characters joined by inner
 #: apostrophes or hyphens, so "Jong-un" and "Un’s" are one word each.
-WORD_RE = re.compile(r"\w+(?:['\u2019-]\w+)*")
+WORD_RE = re.compile(rf"\w[\w{_MARKS}]*(?:['\u2019-]\w[\w{_MARKS}]*)*")
 
 _MD = MarkdownIt("commonmark", {"html": False})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from parallax.align import judge_pair
 from parallax.compare import CompareOptions, Comparison, compare
-from parallax.text import plain_document
+from parallax.text import plain_document, word_count
 from tests.engine_seeds import seed_text
 
 SEEDS = ("000", "001", "002", "003", "004")
@@ -111,6 +112,16 @@ def test_decomposed_accents_and_typed_dashes_are_same() -> None:
     result = _compare("The Gala\u0301pagos tour -- a long trip -- sold out at ＡＢＣ Travel.",
                       "The Galápagos tour \u2014 a long trip \u2014 sold out at ABC Travel.")
     assert [r.kind for r in result.rows] == ["same"] and result.rows[0].similarity == 1.0
+
+
+def test_decomposed_accents_count_as_the_same_words() -> None:
+    """All rows same between NFC and NFD text: the shared wording is 100%, no word added or removed."""
+    nfc = "Le président Müller a déclaré à Genève que l’accord était signé. Café crème coûte 3 €."
+    result = _compare(nfc, unicodedata.normalize("NFD", nfc))
+    assert {r.kind for r in result.rows} == {"same"}
+    stats = result.stats
+    assert (stats.similarity, stats.words_added, stats.words_removed, stats.words_changed) == (1.0, 0, 0, 0)
+    assert word_count(unicodedata.normalize("NFD", "Müller à Genève")) == word_count("Müller à Genève") == 3
 
 
 def test_paired_row_shows_the_score_that_paired_it() -> None:

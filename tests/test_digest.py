@@ -144,3 +144,13 @@ def test_side_names_tell_two_captures_of_one_outlet_apart() -> None:
     """Two sides of the same outlet are named with their ids."""
     assert digest.side_names({"id": "a", "outlet": "RT"}, {"id": "b", "outlet": "TN"}) == ("RT", "TN")
     assert digest.side_names({"id": "a", "outlet": "MT"}, {"id": "b", "outlet": "MT"}) == ("MT (a)", "MT (b)")
+
+
+def test_reworded_pieces_mark_short_names_both_sides_carry() -> None:
+    """A reworded row shown whole marks "Kim" as shared like "leader": a short name is no function word, while
+    short words starting a sentence ("The") stay unmarked."""
+    left, right = "The leader Kim met Xi in Moscow.", "The talks of Kim and Xi were held in Moscow."
+    whole = row(0, "reworded", left, right, [seg("delete", left), seg("insert", right)])
+    shared = [text for text, mark in digest.pieces(whole, "left") if mark == "shared"]
+    assert shared == ["Kim", "Xi", "Moscow"]
+    assert [t for t, m in digest.pieces(whole, "right") if m == "shared"] == ["Kim", "Xi", "Moscow"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -288,3 +289,63 @@ def test_possessive_ends_a_name() -> None:
     left = "Talks with Russia’s Vladimir Putin went on."
     right = "Talks with Putin went on."
     assert labels(left, right) == ["Russia: only in left"]
+
+
+# ------------------------------------------------------------------------------------------ decomposed accents
+
+NFC_SENTENCE = "Le président Müller a déclaré à Genève que 3 soldats sont partis, « selon Müller »."
+
+
+@pytest.mark.parametrize("form", ["NFD", "NFKD"])
+def test_decomposed_accents_state_no_difference(form: str) -> None:
+    """The same sentence in NFC and with decomposed accents ("Mu\u0308ller") has no name, quote or number fact."""
+    decomposed = unicodedata.normalize(form, NFC_SENTENCE)
+    assert decomposed != NFC_SENTENCE
+    assert fact_differences(NFC_SENTENCE, decomposed) == []
+    assert fact_differences(decomposed, NFC_SENTENCE) == []
+
+
+def test_decomposed_accents_keep_real_differences_with_exact_spans() -> None:
+    """A decomposed side still reports what differs, its spans cutting the decomposed text exactly."""
+    left = unicodedata.normalize("NFD", "Müller met Schröder in Genève on Monday.")
+    right = "Müller met Ségolène in Genève on Tuesday."
+    diffs = fact_differences(left, right)
+    check_spans(left, right, diffs)
+    assert [(d.kind, d.left, d.right) for d in diffs] == [
+        ("date", "Monday", "Tuesday"), ("name", unicodedata.normalize("NFD", "Schröder"), None),
+        ("name", None, "Ségolène")]
+
+
+# ------------------------------------------------------------------------------------------ people by pronoun
+
+@pytest.mark.parametrize(("left", "right"), [
+    ("He met Putin on Tuesday.", "Kim met Putin on Tuesday."),
+    ("Putin met him on Tuesday.", "Putin met Kim on Tuesday."),
+    ("The North Korean leader will meet Putin.", "North Korean leader Kim Jong-un will meet Putin."),
+    ("She was quoted by the agency.", "Ms Zakharova was quoted by the agency."),
+])
+def test_person_called_he_or_by_role_is_no_name_difference(left: str, right: str) -> None:
+    """A person one side names and the other calls "he" or "the North Korean leader" is one person."""
+    assert labels(left, right, "name") == []
+    assert labels(right, left, "name") == []
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("He met Putin.", "Shoigu and Kim met Putin.", ["Shoigu: only in right", "Kim: only in right"]),
+    ("He said Kim left.", "He said Kim left Pyongyang.", ["Pyongyang: only in right"]),
+    ("He arrived.", "He arrived at the Eastern Economic Forum.", ["Eastern Economic Forum: only in right"]),
+    ("North Korean leader Kim Jong-un will meet Putin.", "North Korean leader Kim will meet Putin.", []),
+])
+def test_pronoun_does_not_hide_names_it_cannot_stand_for(left: str, right: str, expected: list[str]) -> None:
+    """Two names for one "he", a pronoun both sides use, and names of events or places stay reported."""
+    assert labels(left, right, "name") == expected
+
+
+def test_seed_pair_kim_called_he_reports_only_real_name_differences() -> None:
+    """Press TV's "Kim … left for Russia from Pyongyang" against The National's "He “left here …”": Kim is no
+    difference, the party the two outlets name is."""
+    left = seed_line("002", "According to North Korea’s official KCNA news agency, Kim")
+    right = seed_line("004", "He “left here by his train")
+    found = labels(left, right, "name")
+    assert "Kim: only in left" not in found
+    assert "Communist Party: only in right" in found

@@ -40,8 +40,19 @@ def test_summary_comes_first_and_links_each_difference_to_its_row(client: FlaskC
     anchors = re.findall(r'href="#(r[\w-]+)"', summary)
     assert len(anchors) == 8 and all(f'id="{a}"' in html for a in anchors)
     assert 'href="#r9">' in summary  # the one edited passage: "…Peskov told Russian media" → "Mr Peskov said"
-    assert "only in left</a>" in summary and "more in the change list" in summary
+    assert "only in left</a>" in summary and "more differences: see the change list" in summary
 
+
+def test_summary_more_link_counts_differences_not_change_list_entries(client: FlaskClient) -> None:
+    """The chips' "and N more" counts differences (facts and one-sided paragraphs), which the change list does not
+    number: the link must not read as N more entries of a list that holds a different count."""
+    data = client.get(PAIR + ".json").get_json()
+    digest_ = data["digest"]
+    html = page(client, PAIR)
+    more = digest_["more"]
+    assert more > 1 and digest_["total_facts"] != len(digest_["changes"])
+    assert f"and {more} more differences: see the change list</a>" in html
+    assert f"and {more} more in the change list" not in html
 
 def test_stats_count_added_removed_and_replaced_words_with_labels(client: FlaskClient) -> None:
     """Replaced words are shown beside added and removed ones, each with what it counts."""
@@ -224,6 +235,32 @@ def test_reworded_rows_show_both_sentences_whole_with_facts_marked(client: Flask
     assert "<del" not in row and "<ins" not in row
     assert 'href="#r0">Tuesday → Monday</a>' in html
 
+
+def _between(html: str, start: str, end: str) -> str:
+    """The HTML from one element id up to another."""
+    part = html[html.index(f'id="{start}"'):]
+    return part[:part.index(f'id="{end}"')]
+
+
+def test_moved_reworded_row_reads_whole_not_struck_out(client: FlaskClient) -> None:
+    """Press TV's KCNA sentence is moved and reworded in The National: both places show the sentence whole with
+    shared words and facts marked, never struck out as if deleted (side by side and inline)."""
+    result = client.get(PAIR + ".json").get_json()
+    moved = [r for r in result["rows"] if r["kind"] == "moved" and r["whole"]]
+    assert moved and moved[0]["left"].startswith("According to North Korea’s official KCNA")
+    index = moved[0]["index"]
+    side = page(client, PAIR)
+    left_place = _between(side, f"r{index}-l", f"r{index + 1}")
+    assert "<del" not in left_place and "<ins" not in left_place
+    assert '<span class="px-shared">official</span>' in left_place and '<mark class="px-fact">' in left_place
+    right_place = side[side.index(f'id="r{index}-r"'):]
+    right_place = right_place[:right_place.index('class="px-srow')]
+    assert "<del" not in right_place and "<ins" not in right_place and "to visit the Russian Federation”" in right_place
+    inline = page(client, PAIR + "?view=inline")
+    right_inline = inline[inline.index(f'id="r{index}-r"'):]
+    right_inline = right_inline[:right_inline.index("</p>")]
+    assert "<del" not in right_inline and "<ins" not in right_inline
+    assert right_inline.count('class="px-reworded-side"') == 2
 
 def test_story_coverage_counts_outlets_not_captures(client: FlaskClient) -> None:
     """'in 2 of 4 outlets (3 captures)': the two Moscow Times captures are one outlet."""

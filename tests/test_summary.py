@@ -157,3 +157,25 @@ def test_compare_page_shows_the_summary_text_escaped(client: FlaskClient) -> Non
     html = response.get_data(as_text=True)
     assert '<p class="px-summary-text">The Moscow Times and Press TV share ' in html
     assert escape(text) in html
+
+
+def test_an_agency_cited_by_acronym_and_by_name_is_cited_by_both() -> None:
+    """"According to North Korea’s official KCNA news agency, …" opens on its source, and KCNA is the Korean Central
+    News Agency: the summary says both sides cite it, not one."""
+    summary = summarise([
+        FakeRow(0, "moved", "According to North Korea’s official KCNA news agency, Kim left on Sunday.",
+                "He left on Sunday, the official Korean Central News Agency reported."),
+        FakeRow(1, "same", "Moscow said the operation was aimed at defence.",
+                "Moscow said the operation was aimed at defence."),
+        FakeRow(2, "right_only", None, "Talks would follow, the Kremlin said."),
+    ], "Press TV", "The National")
+    assert [s.name for s in summary.left_speakers] == ["KCNA", "Moscow"]
+    assert "Korean Central News Agency (both)" in summary.text
+    assert "Moscow (both)" in summary.text and "Kremlin (The National only)" in summary.text
+
+
+def test_seed_summary_cites_kcna_for_both_outlets() -> None:
+    """Press TV against The National: both cite North Korea's news agency, so neither is said to cite it alone."""
+    result = compare(plain_document(seed_text("002")), plain_document(seed_text("004")))
+    text = summarise(result.rows, "Press TV", "The National").text
+    assert "Korean Central News Agency (both)" in text and "The National only" not in text

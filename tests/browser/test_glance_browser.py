@@ -207,6 +207,43 @@ def test_phone_names_the_outlets_and_leaves_no_empty_box(browser: Browser, live_
     context.close()
 
 
+def test_phone_outlet_labels_are_readable_not_clipped(browser: Browser, live_url: str) -> None:
+    """At 390 px the outlet label above a passage is laid out at full size, not the 1 px clip used on wide screens
+    (where the column heads name the outlets); on a wide screen it stays clipped."""
+    for width, shown in ((390, True), (1280, False)):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(live_url + PAIR)
+        for kind, outlet in (("left_only", "Press TV"), ("right_only", "The National")):
+            box = page.locator(f".px-srow.px-k-{kind} .px-cell-label").first.bounding_box()
+            assert box is not None
+            assert (box["width"] > 20 and box["height"] > 8) is shown, (width, kind, box)
+            if shown:
+                assert outlet in page.locator(f".px-srow.px-k-{kind}").first.inner_text()
+        context.close()
+
+_TEXT_EDGES = """cell => { const range = document.createRange(); range.selectNodeContents(cell);
+  const text = range.getBoundingClientRect(), box = cell.getBoundingClientRect();
+  return [text.left - box.left, box.right - text.right]; }"""
+
+
+def test_right_to_left_passages_read_right_aligned(page: Page, live_url: str, corpus_dir: Path) -> None:
+    """An Arabic passage takes its own direction: it hugs the right edge of its cell (its full stop at its left
+    end), a moved chip does not turn it left-to-right, and English passages stay left-aligned."""
+    said, arrived = "قال بوتين إن المحادثات كانت جيدة جدا.", "وصل كيم إلى روسيا."
+    for name, outlet, body in (("ar-one", "Arab Wire", f"{said}\n\n{arrived}"),
+                               ("ar-two", "Gulf Daily", f"{arrived}\n\n{said.replace('جيدة', 'ممتازة')}")):
+        (corpus_dir / STORY / f"{name}.txt").write_text(
+            front_matter(id=name, story=STORY, outlet=outlet, format="text") + body + "\n", encoding="utf-8")
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(live_url + "/compare/ar-one/ar-two")
+    for selector in (".px-srow.px-k-same .px-cell--left", ".px-srow.px-k-moved .px-cell--left"):
+        before, after = page.locator(selector).first.evaluate(_TEXT_EDGES)
+        assert after < 15 < before, (selector, before, after)
+    page.goto(live_url + PAIR)
+    before, after = page.locator(".px-srow.px-k-left_only .px-cell--left").first.evaluate(_TEXT_EDGES)
+    assert before < 15, before
+
 def test_matrix_stays_readable_at_twelve_sources(browser: Browser, live_url: str, corpus_dir: Path) -> None:
     """With twelve sources the matrix fits a laptop screen; columns have short labels, full names on hover."""
     for n in range(7):
