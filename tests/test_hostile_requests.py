@@ -1,0 +1,25 @@
+"""Hostile and odd requests answer a clear 4xx, never a 500: oversized ids, deeply nested JSON, odd query values."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from tests.conftest import STORY
+
+
+def _watch(client: FlaskClient) -> int:
+    """Add one watch (so the state database exists) and return its id."""
+    response = client.post("/api/watches", json={"story": STORY, "url": "https://example.org/a"})
+    assert response.status_code == 201
+    return int(response.get_json()["watch"]["id"])
+
+
+def test_watch_ids_past_sqlite_integers_are_404_not_500(client: FlaskClient) -> None:
+    _watch(client)
+    for number in ("9223372036854775808", "99999999999999999999999"):
+        assert client.get(f"/watches/{number}").status_code == 404
+        assert client.get(f"/watches/{number}.json").status_code == 404
+        assert client.delete(f"/api/watches/{number}").status_code == 404
+        assert client.post(f"/api/watches/{number}/pause", json={}).status_code == 404
+    assert client.get("/watches/9223372036854775807.json").get_json()["error"] == (
+        "No watch with id 9223372036854775807.")
