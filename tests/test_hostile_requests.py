@@ -23,3 +23,11 @@ def test_watch_ids_past_sqlite_integers_are_404_not_500(client: FlaskClient) -> 
         assert client.post(f"/api/watches/{number}/pause", json={}).status_code == 404
     assert client.get("/watches/9223372036854775807.json").get_json()["error"] == (
         "No watch with id 9223372036854775807.")
+
+
+def test_deeply_nested_json_is_a_400_on_every_json_write(client: FlaskClient) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for method, url in (("POST", "/api/watches"), ("PATCH", "/api/sources/rt"), ("POST", "/api/sources")):
+        response = client.open(url, method=method, data=deep, content_type="application/json")
+        assert response.status_code == 400, (method, url)
+        assert "nested too deeply" in response.get_json()["error"]

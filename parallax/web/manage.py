@@ -143,7 +143,10 @@ def api_edit(source_id: str) -> Response:
     refused = _not_json()
     if refused:
         return refused
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # Flask's silent parse only catches ValueError
+        return error_response(400, "The JSON body is nested too deeply.")
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
     unknown = sorted(set(payload) - {*manage.EDITABLE, "digest"})

@@ -198,7 +198,10 @@ def api_add_watch() -> Response:
     """Watch an article or feed from JSON; 201 with the watch."""
     if not request.is_json:
         return error_response(415, "Send the watch as JSON (Content-Type: application/json).")
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # Flask's silent parse only catches ValueError
+        return error_response(400, "The JSON body is nested too deeply.")
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
     unknown = sorted(set(payload) - set(API_FIELDS))
