@@ -274,6 +274,8 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
 
     settings = load_settings()
     root = _corpus_dir(corpus)
+    if not root.is_dir():  # adding never creates a corpus: a mistyped --corpus must not make a new tree
+        _fail(f"{root}: no such corpus folder")
     limits = AddLimits.from_settings({**settings, "CORPUS_DIR": str(root)})
     values = {k: v for k, v in {"story": story, "outlet": outlet, "title": title, "published": published,
                                 "url": url, "language": language, "version_of": version_of,
@@ -311,6 +313,8 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
     except (IngestError, FetchError) as error:
         field = getattr(error, "field", "")
         _fail(f"{error}" + (f" (field {field})" if field else ""))
+    except OSError as error:  # a read-only or full corpus folder: one line, exit 2, not a traceback
+        _fail(f"{root}: cannot write the source ({error.strerror or error})")
     click.echo(f"{saved.id}\t{saved.path}")
 
 
