@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -399,16 +400,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.concurrency:
         overrides["WATCH_CONCURRENCY"] = args.concurrency
     watcher = Watcher(load_settings(overrides=overrides))
+    if not watcher.root.is_dir():  # never create a corpus (and its state folder) for a mistyped path
+        log.error("no corpus folder at %s (set PARALLAX_CORPUS_DIR or --corpus)", watcher.root)
+        return 2
     log.info("watcher %s on %s (state %s)", watcher.owner, watcher.root, watcher.db)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     while True:
-        report = watcher.run_cycle()
-        log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
+        try:
+            report = watcher.run_cycle()
+            log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
+            wait = watcher.next_due_in()
+        except (sqlite3.Error, state.StateError, OSError) as error:  # locked, corrupt or unwritable state database
+            log.error("state database %s cannot be used: %s", watcher.db, error)
+            if args.once:
+                return 1
+            wait = None  # the continuous watcher tries again after the poll interval
         if args.once or stop.is_set():
             return 0
-        wait = watcher.next_due_in()
         poll = float(watcher.settings["WATCH_POLL_SECONDS"])
         if stop.wait(poll if wait is None else min(max(wait, 1.0), poll)):
             return 0

@@ -331,3 +331,21 @@ def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path,
             process.wait()
     assert process.stderr is not None and "cycle:" in process.stderr.read()
     assert len(versions_of(corpus_dir, f"{base}/static/7")) == 1
+
+
+def test_watcher_with_a_corrupt_state_database_says_so_in_one_line(corpus_dir: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    (corpus_dir / ".parallax").mkdir()
+    (corpus_dir / ".parallax" / "state.db").write_bytes(b"this is not a database" * 100)
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 1
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert "state database" in errors[0].getMessage() and "not a database" in errors[0].getMessage()
+
+
+def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    missing = tmp_path / "typo"
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(missing)]) == 2
+    assert not missing.exists() and "no corpus folder" in caplog.text
