@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
 
 from tests.conftest import STORY
@@ -31,3 +33,15 @@ def test_deeply_nested_json_is_a_400_on_every_json_write(client: FlaskClient) ->
         response = client.open(url, method=method, data=deep, content_type="application/json")
         assert response.status_code == 400, (method, url)
         assert "nested too deeply" in response.get_json()["error"]
+
+
+def test_a_change_made_is_reported_made_when_only_the_audit_log_fails(client: FlaskClient, corpus_dir: Path) -> None:
+    (corpus_dir / ".parallax").mkdir()
+    (corpus_dir / ".parallax" / "state.db").write_bytes(b"this is not a database" * 100)
+    edited = client.patch("/api/sources/rt", json={"title": "A new headline"})
+    assert edited.status_code == 200 and edited.get_json()["ok"] is True
+    assert "title: A new headline" in (corpus_dir / STORY / "rt.txt").read_text(encoding="utf-8")
+    removed = client.delete("/api/sources/rt")
+    assert removed.status_code == 200 and not (corpus_dir / STORY / "rt.txt").exists()
+    restored = client.post(removed.get_json()["restore"], json={})
+    assert restored.status_code == 200 and (corpus_dir / STORY / "rt.txt").exists()
