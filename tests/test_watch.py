@@ -104,6 +104,15 @@ def test_feeds_are_read_in_rss_and_atom_with_relative_links() -> None:
         feeds.parse_feed(b"<html><body>not a feed</body></html>", "https://news.example/")
 
 
+def test_a_feed_item_with_an_unreadable_link_is_skipped_not_the_feed() -> None:
+    from parallax import feeds
+
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>H</title>'
+           b'<item><title>Bad</title><link>http://[::1</link></item>'
+           b'<item><title>Good</title><link>https://news.example/b</link></item></channel></rss>')
+    assert [i.url for i in feeds.parse_feed(rss, "https://news.example/feed")] == ["https://news.example/b"]
+
+
 # ---- the watcher on the fixture server ----------------------------------------------------------------------------
 
 def test_changing_page_stores_a_version_per_change_with_capture_time_and_kept_page(
