@@ -45,3 +45,10 @@ def test_a_change_made_is_reported_made_when_only_the_audit_log_fails(client: Fl
     assert removed.status_code == 200 and not (corpus_dir / STORY / "rt.txt").exists()
     restored = client.post(removed.get_json()["restore"], json={})
     assert restored.status_code == 200 and (corpus_dir / STORY / "rt.txt").exists()
+
+
+def test_sign_in_with_an_unreadable_next_address_falls_back_to_the_add_page(client: FlaskClient) -> None:
+    for target in ("//[", "/\\[", "http://[::1"):
+        response = client.get("/add/sign-in", query_string={"next": target})
+        assert response.status_code == 200, target
+        assert 'name="next" value="/add"' in response.get_data(as_text=True)
