@@ -52,3 +52,11 @@ def test_sign_in_with_an_unreadable_next_address_falls_back_to_the_add_page(clie
         response = client.get("/add/sign-in", query_string={"next": target})
         assert response.status_code == 200, target
         assert 'name="next" value="/add"' in response.get_data(as_text=True)
+
+
+def test_story_timeline_survives_capture_times_at_the_edge_of_the_calendar(client: FlaskClient) -> None:
+    for captured in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"):
+        assert client.patch("/api/sources/rt", json={"captured": captured}).status_code == 200
+        page = client.get(f"/stories/{STORY}/timeline")
+        assert page.status_code == 200, captured
+        assert client.get(f"/stories/{STORY}/timeline.json").status_code == 200
