@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -136,7 +137,12 @@ def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[st
         app = create_app({"CORPUS_DIR": scratch, "CORPUS_RESCAN_SECONDS": 0, "CACHE_URL": "",
                           "COMPARE_MAX_CHARS": MAX_INPUT_BYTES})
         query = {"unit": unit, "ignore": ",".join(sorted(ignore)) or "none"}
-        response = app.test_client().get("/compare/left/right/export.html", query_string=query)
+        access = logging.getLogger("parallax.access")  # the scratch request is no request to log on stderr
+        was_disabled, access.disabled = access.disabled, True
+        try:
+            response = app.test_client().get("/compare/left/right/export.html", query_string=query)
+        finally:
+            access.disabled = was_disabled
         if response.status_code != 200:
             _fail(f"the export failed: {response.get_data(as_text=True)[:300]}")
         return response.get_data(as_text=True)

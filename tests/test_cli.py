@@ -184,3 +184,11 @@ def test_add_to_a_missing_corpus_folder_exits_two_without_a_traceback(tmp_path: 
     assert status == 2 and out == ""
     assert err.strip() == f"parallax: {missing}: no such corpus folder"
     assert not missing.exists()
+
+
+def test_html_format_logs_no_access_line(caplog: pytest.LogCaptureFixture) -> None:
+    """The export is rendered by an in-process request, which must not print an access log line on stderr."""
+    with caplog.at_level("INFO", logger="parallax.access"):
+        status, out, _ = run("compare", "rt", "press-tv", "--format", "html", "--corpus", str(ROOT / "corpus"))
+    assert status == 1 and out.startswith("<!doctype html>")
+    assert [r for r in caplog.records if r.name == "parallax.access"] == []
