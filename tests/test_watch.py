@@ -281,7 +281,11 @@ def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) 
     ((STORY, "article", "http://example.com/x", 5), "interval"),
     ((STORY, "article", "http://user:pw@example.com/x", 60), "password"),
     ((STORY, "article", "http://example.com/<script>", 60), "percent-encoded"),
-    ((STORY, "article", "http://example.com/a b", 60), "percent-encoded")])
+    ((STORY, "article", "http://example.com/a b", 60), "percent-encoded"),
+    ((STORY, "article", "http://169.254.169.254/latest/", 60), "cloud metadata address"),
+    ((STORY, "feed", "http://[fe80::1]/feed", 60), "link-local"),
+    ((STORY, "article", "http://metadata.google.internal/x", 60), "metadata host"),
+    ((STORY, "article", "http://127.0.0.1:8080/x", 60), "PARALLAX_FETCH_ALLOW_PRIVATE")])
 def test_bad_watches_are_refused_with_a_reason(corpus_dir: Path, args: tuple[Any, ...], message: str) -> None:
     settings = load_settings({}, {"CORPUS_DIR": str(corpus_dir)})
     with state.opened(state.db_path(corpus_dir)) as conn, pytest.raises(state.StateError, match=message):
