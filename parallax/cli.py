@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -136,7 +137,12 @@ def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[st
         app = create_app({"CORPUS_DIR": scratch, "CORPUS_RESCAN_SECONDS": 0, "CACHE_URL": "",
                           "COMPARE_MAX_CHARS": MAX_INPUT_BYTES})
         query = {"unit": unit, "ignore": ",".join(sorted(ignore)) or "none"}
-        response = app.test_client().get("/compare/left/right/export.html", query_string=query)
+        access = logging.getLogger("parallax.access")  # the scratch request is no request to log on stderr
+        was_disabled, access.disabled = access.disabled, True
+        try:
+            response = app.test_client().get("/compare/left/right/export.html", query_string=query)
+        finally:
+            access.disabled = was_disabled
         if response.status_code != 200:
             _fail(f"the export failed: {response.get_data(as_text=True)[:300]}")
         return response.get_data(as_text=True)
@@ -274,6 +280,8 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
 
     settings = load_settings()
     root = _corpus_dir(corpus)
+    if not root.is_dir():  # adding never creates a corpus: a mistyped --corpus must not make a new tree
+        _fail(f"{root}: no such corpus folder")
     limits = AddLimits.from_settings({**settings, "CORPUS_DIR": str(root)})
     values = {k: v for k, v in {"story": story, "outlet": outlet, "title": title, "published": published,
                                 "url": url, "language": language, "version_of": version_of,
@@ -311,6 +319,8 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
     except (IngestError, FetchError) as error:
         field = getattr(error, "field", "")
         _fail(f"{error}" + (f" (field {field})" if field else ""))
+    except OSError as error:  # a read-only or full corpus folder: one line, exit 2, not a traceback
+        _fail(f"{root}: cannot write the source ({error.strerror or error})")
     click.echo(f"{saved.id}\t{saved.path}")
 
 

@@ -205,7 +205,7 @@ class Corpus:
     def articles(self) -> dict[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
         grouped: dict[str, list[Source]] = {}
-        for source in sorted(self.sources.values(), key=lambda s: (s.captured or "", s.id)):
+        for source in sorted(self.sources.values(), key=lambda s: (capture_order(s.captured), s.id)):
             grouped.setdefault(source.article_key, []).append(source)
         return grouped
 
@@ -218,6 +218,20 @@ class Corpus:
         versions = self.versions(source)
         position = versions.index(source) if source in versions else 0
         return versions[position - 1] if position else None
+
+
+def capture_order(captured: str) -> str:
+    """A capture time as text that sorts in time order: converted to UTC when it has an offset (text order put
+    10:00+05:00 after 06:00Z), naive times read as UTC; '' (unknown) first; text that does not parse as is."""
+    if not captured:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(captured)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return captured
+    return moment.isoformat()
 
 
 def _text_field(meta: dict[str, Any], name: str) -> str:

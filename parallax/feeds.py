@@ -35,8 +35,12 @@ def parse_feed(raw: bytes, base_url: str) -> list[FeedItem]:
         link = str(entry.get("link") or "").strip()
         if not link:
             continue
-        link = urljoin(base_url, link)
-        if urlsplit(link).scheme not in ("http", "https") or link in seen:
+        try:
+            link = urljoin(base_url, link)
+            scheme = urlsplit(link).scheme
+        except ValueError:  # "http://[::1": one unreadable link is skipped, not the whole feed
+            continue
+        if scheme not in ("http", "https") or link in seen:
             continue
         seen.add(link)
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")

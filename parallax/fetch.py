@@ -13,7 +13,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 USER_AGENT = "Parallax/0.1 (adding a source for side-by-side reading)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -209,7 +209,25 @@ def _check_url(url: str) -> tuple[str, str, int, str, str]:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if any(ord(char) < 33 or ord(char) == 127 for char in host_header + path):
         raise FetchError(f"the URL {url!r} contains spaces or control characters")
+    # As a browser does: a non-ASCII path is sent percent-encoded as UTF-8, a non-ASCII host name as IDNA
+    # (http.client sends ASCII only, and raised UnicodeEncodeError on "/café" or "新闻.example").
+    path = "".join(char if char.isascii() else quote(char, safe="") for char in path)
+    if not host_header.isascii():
+        try:
+            host_header = host_header.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise FetchError(f"the URL {url!r} has a host name that cannot be encoded") from None
     return parts.scheme, hostname, port, host_header, path
+
+
+def redirect_target(current: str, location: str) -> str:
+    """The absolute URL a redirect's Location points to; http.client reads header bytes as Latin-1, so a server
+    that sends a UTF-8 path (as browsers accept) is read back as UTF-8."""
+    try:
+        location = location.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass  # not UTF-8 bytes: keep the Latin-1 reading
+    return urljoin(current, location)
 
 
 def _media_type(header: str) -> tuple[str, str]:
@@ -294,7 +312,7 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
                 if len(seen) > max_redirects:
                     raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}",
                                      "too_many_redirects")
-                current = urljoin(current, location)
+                current = redirect_target(current, location)
                 continue
             if response.status != 200:
                 raise FetchError(f"the server answered {response.status} {response.reason} for {current}",

@@ -172,9 +172,15 @@ def find_duplicate(corpus: Corpus, story: str, body: str) -> Source | None:
 def decode_text(raw: bytes) -> str:
     """Bytes as text: UTF-8 first, then charset-normalizer's best guess if it is confident; else IngestError."""
     try:
-        return raw.decode("utf-8").removeprefix("\ufeff")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         first_bad = error.start
+    else:
+        if "\x00" in text:  # valid UTF-8, but no text file holds NUL: UTF-16 without a byte-order mark, or binary
+            raise IngestError(f"the file holds NUL bytes (the first at offset {raw.index(0)}), so it is not text: "
+                              "is it UTF-16 without a byte-order mark, or a binary file? Save it as UTF-8 and try "
+                              "again", "bad_encoding")
+        return text
     from charset_normalizer import from_bytes
 
     matches = [m for m in from_bytes(raw) if m.chaos <= MAX_CHAOS]

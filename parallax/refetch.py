@@ -11,7 +11,6 @@ import http.client
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from . import __version__
 from .fetch import (
@@ -22,6 +21,7 @@ from .fetch import (
     _PinnedHTTPConnection,
     _PinnedHTTPSConnection,
     _read_limited,
+    redirect_target,
     resolve,
 )
 
@@ -92,7 +92,7 @@ def fetch_conditional(url: str, kind: str, *, etag: str = "", last_modified: str
                 if len(seen) > max_redirects:
                     raise FetchError(f"too many redirects (more than {max_redirects}) fetching {url}",
                                      "too_many_redirects")
-                current = urljoin(current, location)
+                current = redirect_target(current, location)
                 continue
             new_etag = (response.getheader("ETag") or "").strip()[:512]
             new_modified = (response.getheader("Last-Modified") or "").strip()[:128]

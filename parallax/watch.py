@@ -22,10 +22,12 @@ import contextlib
 import fcntl
 import gzip
 import hashlib
+import ipaddress
 import logging
 import os
 import re
 import signal
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -40,7 +42,7 @@ from urllib.parse import urlsplit
 from . import feeds, ingest, state
 from .config import load_settings
 from .corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
-from .fetch import FetchError, _check_url
+from .fetch import METADATA_HOSTS, FetchError, _check_url, resolve
 from .manage import ORIGINALS  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
 from .refetch import Fetched, fetch_conditional
 
@@ -107,6 +109,23 @@ def check_watch_url(url: str) -> str:
     return url
 
 
+def literal_refusal(url: str, allow_private: bool) -> str | None:
+    """Why the fetcher will refuse this URL's host, when that is known without a DNS look-up (an IP address such
+    as 169.254.169.254 or ::1, or a cloud metadata name), else None."""
+    _scheme, host, port, _header, _path = _check_url(url)
+    name = host.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        if name not in METADATA_HOSTS:
+            return None  # a host name: its addresses are checked at each fetch
+    try:
+        resolve(host, port, allow_private)
+    except FetchError as error:
+        return str(error)
+    return None
+
+
 def new_watch(conn: Any, settings: Mapping[str, Any], story: str, kind: str, url: str,
               interval: int | None = None, item_limit: int | None = None) -> state.Watch:
     """Validate and add a watch (StateError says what is wrong)."""
@@ -121,7 +140,11 @@ def new_watch(conn: Any, settings: Mapping[str, Any], story: str, kind: str, url
     limit = int(settings["WATCH_FEED_LIMIT"]) if item_limit is None else item_limit
     if kind == "feed" and not 1 <= limit <= MAX_FEED_LIMIT:
         raise state.StateError(f"item limit must be between 1 and {MAX_FEED_LIMIT}, not {limit}")
-    return state.add_watch(conn, story, kind, check_watch_url(url), chosen, limit if kind == "feed" else 0)
+    url = check_watch_url(url)
+    refusal = literal_refusal(url, bool(settings.get("FETCH_ALLOW_PRIVATE")))
+    if refusal:  # said now, not as an error on every fetch of a watch that can never succeed
+        raise state.StateError(refusal)
+    return state.add_watch(conn, story, kind, url, chosen, limit if kind == "feed" else 0)
 
 
 # ---- politeness ---------------------------------------------------------------------------------------------------
@@ -399,16 +422,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.concurrency:
         overrides["WATCH_CONCURRENCY"] = args.concurrency
     watcher = Watcher(load_settings(overrides=overrides))
+    if not watcher.root.is_dir():  # never create a corpus (and its state folder) for a mistyped path
+        log.error("no corpus folder at %s (set PARALLAX_CORPUS_DIR or --corpus)", watcher.root)
+        return 2
     log.info("watcher %s on %s (state %s)", watcher.owner, watcher.root, watcher.db)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     while True:
-        report = watcher.run_cycle()
-        log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
+        try:
+            report = watcher.run_cycle()
+            log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
+            wait = watcher.next_due_in()
+        except (sqlite3.Error, state.StateError, OSError) as error:  # locked, corrupt or unwritable state database
+            log.error("state database %s cannot be used: %s", watcher.db, error)
+            if args.once:
+                return 1
+            wait = None  # the continuous watcher tries again after the poll interval
         if args.once or stop.is_set():
             return 0
-        wait = watcher.next_due_in()
         poll = float(watcher.settings["WATCH_POLL_SECONDS"])
         if stop.wait(poll if wait is None else min(max(wait, 1.0), poll)):
             return 0

@@ -174,3 +174,21 @@ def test_html_format_is_the_standalone_export(tmp_path: Path) -> None:
     assert "<script" not in out and 'src="http' not in out and "<link" not in out
     assert "note.md vs RT" in out  # the file is named by its file name, the source by its outlet
     assert "&lt;b&gt;Russia&lt;/b&gt;" in out and "<b>Russia</b>" not in out  # article text stays escaped
+
+
+def test_add_to_a_missing_corpus_folder_exits_two_without_a_traceback(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Kim arrived in Russia on Tuesday.\n", encoding="utf-8")
+    missing = tmp_path / "no" / "corpus"
+    status, out, err = run("add", str(article), "--story", STORY, "--outlet", "X", "--corpus", str(missing))
+    assert status == 2 and out == ""
+    assert err.strip() == f"parallax: {missing}: no such corpus folder"
+    assert not missing.exists()
+
+
+def test_html_format_logs_no_access_line(caplog: pytest.LogCaptureFixture) -> None:
+    """The export is rendered by an in-process request, which must not print an access log line on stderr."""
+    with caplog.at_level("INFO", logger="parallax.access"):
+        status, out, _ = run("compare", "rt", "press-tv", "--format", "html", "--corpus", str(ROOT / "corpus"))
+    assert status == 1 and out.startswith("<!doctype html>")
+    assert [r for r in caplog.records if r.name == "parallax.access"] == []

@@ -142,3 +142,16 @@ def test_parse_source_keeps_leading_blank_lines_and_bom_free_body() -> None:
     """The body starts right after the closing fence, blank lines included."""
     source = parse_source(good_file("x", body="\n\n# Title\n\nText.\n").encode(), "x.txt", 10_000)
     assert source.body == "\n\n# Title\n\nText.\n"
+
+
+def test_versions_are_in_time_order_whatever_their_utc_offsets(corpus_dir: Path) -> None:
+    """10:00+05:00 is 05:00 UTC, before 06:00Z, though it sorts after it as text."""
+    from parallax.corpus import load_corpus
+
+    for name, captured in (("late", "2023-09-12T06:00:00Z"), ("early", "2023-09-12T10:00:00+05:00"),
+                           ("unknown", "")):
+        (corpus_dir / STORY / f"{name}.txt").write_text(
+            front_matter(id=name, story=STORY, outlet="RT", url="https://rt.com/a", captured=f'"{captured}"')
+            + f"The {name} capture of the article.\n", encoding="utf-8")
+    loaded = load_corpus(corpus_dir)
+    assert [s.id for s in loaded.versions(loaded.sources["late"])] == ["unknown", "early", "late"]

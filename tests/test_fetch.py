@@ -255,3 +255,56 @@ def test_address_refusal_table() -> None:
     assert check(ipaddress.ip_address("127.0.0.1"), True) is None
     assert "metadata" in (check(ipaddress.ip_address("169.254.169.254"), True) or "")
     assert "link-local" in (check(ipaddress.ip_address("::ffff:169.254.1.1"), True) or "")
+
+
+@pytest.fixture()
+def unicode_site() -> Iterator[tuple[str, list[str]]]:
+    """A loopback server with a page at /café and a redirect whose Location is raw UTF-8 bytes."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/caf\u00e9".encode().decode("latin-1"))  # sent as UTF-8 bytes
+                self.end_headers()
+                return
+            body = b"<html><body><article><p>A page with a non-ASCII address.</p></article></body></html>"
+            self.send_response(200 if self.path == "/caf%C3%A9" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_non_ascii_paths_and_redirects_are_sent_percent_encoded(unicode_site: tuple[str, list[str]]) -> None:
+    """As a browser does: /café is requested as /caf%C3%A9, also when a redirect's Location holds UTF-8 bytes."""
+    from parallax import refetch
+
+    base, seen = unicode_site
+    assert fetch.fetch(base + "/café", **LIMITS).url == base + "/café"
+    assert fetch.fetch(base + "/moved", **LIMITS).url == base + "/café"
+    assert refetch.fetch_conditional(base + "/café", "article", **LIMITS).status == 200
+    assert refetch.fetch_conditional(base + "/moved", "article", **LIMITS).url == base + "/café"
+    assert seen == ["/caf%C3%A9", "/moved", "/caf%C3%A9", "/caf%C3%A9", "/moved", "/caf%C3%A9"]
+
+
+def test_non_ascii_host_names_are_sent_as_idna() -> None:
+    scheme, host, port, host_header, path = fetch._check_url("https://bücher.example:8443/straße?q=ü")
+    assert (scheme, host, port) == ("https", "bücher.example", 8443)
+    assert host_header == "xn--bcher-kva.example:8443" and path == "/stra%C3%9Fe?q=%C3%BC"

@@ -58,6 +58,16 @@ def test_decode_text_refuses_bytes_no_encoding_fits() -> None:
         ingest.decode_text(garbage)
 
 
+@pytest.mark.parametrize("raw", ["Kim arrived in Russia.".encode("utf-16-le"), b"\x00" * 100])
+def test_decode_text_refuses_nul_bytes_that_are_valid_utf8(raw: bytes) -> None:
+    """UTF-16 without a byte-order mark (or zeros) decodes as UTF-8 with NULs: refused, not stored as an article."""
+    with pytest.raises(ingest.IngestError, match=r"NUL bytes .* UTF-16 without a byte-order mark") as info:
+        ingest.decode_text(raw)
+    assert info.value.cause == "bad_encoding"
+    with pytest.raises(ingest.IngestError, match="NUL bytes"):
+        ingest.from_upload("article.txt", raw, 10_000)
+
+
 def test_extract_html_drops_navigation_ads_and_comments() -> None:
     """The fixture page yields the article paragraphs and its metadata, without the clutter around it."""
     extracted = ingest.extract_html((FIXTURES / "news_article.html").read_text("utf-8"), "http://127.0.0.1/a")

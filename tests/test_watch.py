@@ -104,6 +104,15 @@ def test_feeds_are_read_in_rss_and_atom_with_relative_links() -> None:
         feeds.parse_feed(b"<html><body>not a feed</body></html>", "https://news.example/")
 
 
+def test_a_feed_item_with_an_unreadable_link_is_skipped_not_the_feed() -> None:
+    from parallax import feeds
+
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>H</title>'
+           b'<item><title>Bad</title><link>http://[::1</link></item>'
+           b'<item><title>Good</title><link>https://news.example/b</link></item></channel></rss>')
+    assert [i.url for i in feeds.parse_feed(rss, "https://news.example/feed")] == ["https://news.example/b"]
+
+
 # ---- the watcher on the fixture server ----------------------------------------------------------------------------
 
 def test_changing_page_stores_a_version_per_change_with_capture_time_and_kept_page(
@@ -272,7 +281,11 @@ def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) 
     ((STORY, "article", "http://example.com/x", 5), "interval"),
     ((STORY, "article", "http://user:pw@example.com/x", 60), "password"),
     ((STORY, "article", "http://example.com/<script>", 60), "percent-encoded"),
-    ((STORY, "article", "http://example.com/a b", 60), "percent-encoded")])
+    ((STORY, "article", "http://example.com/a b", 60), "percent-encoded"),
+    ((STORY, "article", "http://169.254.169.254/latest/", 60), "cloud metadata address"),
+    ((STORY, "feed", "http://[fe80::1]/feed", 60), "link-local"),
+    ((STORY, "article", "http://metadata.google.internal/x", 60), "metadata host"),
+    ((STORY, "article", "http://127.0.0.1:8080/x", 60), "PARALLAX_FETCH_ALLOW_PRIVATE")])
 def test_bad_watches_are_refused_with_a_reason(corpus_dir: Path, args: tuple[Any, ...], message: str) -> None:
     settings = load_settings({}, {"CORPUS_DIR": str(corpus_dir)})
     with state.opened(state.db_path(corpus_dir)) as conn, pytest.raises(state.StateError, match=message):
@@ -331,3 +344,21 @@ def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path,
             process.wait()
     assert process.stderr is not None and "cycle:" in process.stderr.read()
     assert len(versions_of(corpus_dir, f"{base}/static/7")) == 1
+
+
+def test_watcher_with_a_corrupt_state_database_says_so_in_one_line(corpus_dir: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    (corpus_dir / ".parallax").mkdir()
+    (corpus_dir / ".parallax" / "state.db").write_bytes(b"this is not a database" * 100)
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 1
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert "state database" in errors[0].getMessage() and "not a database" in errors[0].getMessage()
+
+
+def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    missing = tmp_path / "typo"
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(missing)]) == 2
+    assert not missing.exists() and "no corpus folder" in caplog.text

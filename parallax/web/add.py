@@ -348,7 +348,10 @@ def _safe_next(target: str) -> str:
     if any(char.isspace() or unicodedata.category(char).startswith("C") for char in target):
         return fallback
     target = target.replace("\\", "/")
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "//[" or "http://[::1": an address that cannot be read is no path of this app
+        return fallback
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     root = request.script_root.rstrip("/")

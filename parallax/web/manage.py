@@ -37,8 +37,11 @@ def root() -> Path:
 def audit(action: str, subject: str, detail: str) -> None:
     """Log an editor's change to the server log and the state database's audit table."""
     log.info("%s %s: %s", action, subject, detail)
-    with state.opened(state_db()) as conn:
-        state.log_event(conn, action, subject, detail)
+    try:
+        with state.opened(state_db()) as conn:
+            state.log_event(conn, action, subject, detail)
+    except (sqlite3.Error, state.StateError, OSError) as error:  # the change is made: answering 503 would invite
+        log.error("audit record of %s %s not kept: state database: %s", action, subject, error)  # a retry
 
 
 def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str = "",
@@ -143,7 +146,10 @@ def api_edit(source_id: str) -> Response:
     refused = _not_json()
     if refused:
         return refused
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # Flask's silent parse only catches ValueError
+        return error_response(400, "The JSON body is nested too deeply.")
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
     unknown = sorted(set(payload) - {*manage.EDITABLE, "digest"})

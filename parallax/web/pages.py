@@ -139,9 +139,10 @@ def reading_options(display: list[Any]) -> tuple[bool, str | None]:
 def page_param() -> int:
     """The ``page`` query value (rows of a long comparison page), 1 when absent; BadOption unless a number ≥ 1."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:  # "²" is a digit that int() refuses
         raise BadOption("page", raw, ["a page number from 1"])
-    return int(raw)
+    return int(digits) if len(digits) <= 18 else 10**18  # past int()'s digit limit: any page is out of range
 
 
 def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left: str, right: str) -> dict[str, Any]:

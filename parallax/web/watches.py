@@ -16,6 +16,8 @@ from .editors import csrf_token, editor_write, signed_in, token_required
 from .render import corpus, error_response, page, respond, wants_json
 
 bp = Blueprint("watches", __name__)
+#: Watch ids in URLs: SQLite integers are 64-bit, so a longer number is no watch (404), never an OverflowError.
+WATCH_ID = "int(max=9223372036854775807):watch_id"
 log = logging.getLogger("parallax.watches")
 
 
@@ -97,7 +99,7 @@ def story_watches(story: str) -> Response:
     return no_store(respond("watches.html", form_data(data)))
 
 
-@page(bp, "/watches/<int:watch_id>")
+@page(bp, f"/watches/<{WATCH_ID}>")
 def watch_detail(watch_id: int) -> Response:
     """One watch: its schedule, last error and the latest fetches."""
     path = state_db()
@@ -174,7 +176,7 @@ def _change(watch_id: int, action: str) -> state.Watch | None:
     return found
 
 
-@bp.post("/watches/<int:watch_id>/<any(pause, resume, remove):action>")
+@bp.post(f"/watches/<{WATCH_ID}>/<any(pause, resume, remove):action>")
 @editor_write()
 def change_watch_form(watch_id: int, action: str) -> BaseResponse:
     """Pause, resume or remove a watch from a form."""
@@ -196,7 +198,10 @@ def api_add_watch() -> Response:
     """Watch an article or feed from JSON; 201 with the watch."""
     if not request.is_json:
         return error_response(415, "Send the watch as JSON (Content-Type: application/json).")
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # Flask's silent parse only catches ValueError
+        return error_response(400, "The JSON body is nested too deeply.")
     if not isinstance(payload, dict):
         return error_response(400, "The request body must be a JSON object.")
     unknown = sorted(set(payload) - set(API_FIELDS))
@@ -226,14 +231,14 @@ def _api_change(watch_id: int, action: str) -> Response:
     return jsonify({"ok": True, "watch": watch_summary(found, corpus())})
 
 
-@bp.delete("/api/watches/<int:watch_id>")
+@bp.delete(f"/api/watches/<{WATCH_ID}>")
 @editor_write(api=True)
 def api_remove_watch(watch_id: int) -> Response:
     """Stop watching (articles a feed added stay watched)."""
     return _api_change(watch_id, "remove")
 
 
-@bp.post("/api/watches/<int:watch_id>/<any(pause, resume):action>")
+@bp.post(f"/api/watches/<{WATCH_ID}>/<any(pause, resume):action>")
 @editor_write(api=True)
 def api_pause_watch(watch_id: int, action: str) -> Response:
     """Pause or resume a watch; the body must be JSON (``{}``), so a cross-site form cannot post it."""
