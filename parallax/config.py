@@ -69,6 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "info", "Server log level: debug, info, warning or error."),
     Setting("CONTROL_SOCKET", "", "Path of gunicorn's control socket for gunicornc; empty disables it."),
     Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),
+    Setting("SEARCH_DB", "", "Search and shared-passage index (SQLite FTS5, WAL); empty for "
+            "'<corpus>/.parallax/search.db'. Kept in step with the corpus on each request that reads it."),
+    Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the app starts."),
 )
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import add, ops, pages, render, stories
+from . import add, ops, pages, render, search, stories
 
 
 def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
-    for module in (pages, stories, add, ops):
+    for module in (pages, stories, add, ops, search):
         app.register_blueprint(module.bp)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import text
 
-EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add")
+EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.search")
 KINDS = ["same", "changed", "moved", "left_only", "right_only"]
 OPS = ["equal", "delete", "insert"]
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
@@ -72,8 +72,13 @@ def schemas() -> dict[str, Any]:
     source_page = obj({"source": ref("SourceSummary"), "original": {"type": "string"},
                        "reading_text": {"type": "string"},
                        "paragraphs": {"type": "array", "items": obj({"text": {"type": "string"},
-                                                                     "boilerplate": {"type": "boolean"}})},
-                       "versions": {"type": "array", "items": version}})
+                                                                     "boilerplate": {"type": "boolean"},
+                                                                     "sentences": {"type": "array", "items": obj({
+                                                                         "pos": {"type": "integer"},
+                                                                         "text": {"type": "string"}})}})},
+                       "versions": {"type": "array", "items": version},
+                       "shared": {"type": "array", "description": "Passages shared with sources of any story "
+                                  "(parallax.web.search.shared_summary).", "items": {"type": "object"}}})
     health = obj({"ok": {"type": "boolean"}, "version": {"type": "string"},
                   "corpus": obj({"readable": {"type": "boolean"}, "sources": count, "stories": count,
                                  "problems": {"type": "array", "items": problem}}),

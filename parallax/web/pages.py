@@ -11,6 +11,7 @@ from ..cache import cached, comparison_key
 from ..compare import CompareOptions, compare
 from ..corpus import Corpus, Source
 from .render import BadOption, corpus, link, page, respond, wants_json
+from .search import add_reading_extras
 
 bp = Blueprint("pages", __name__)
 
@@ -72,6 +73,7 @@ def source(source_id: str) -> Any:
             "versions": [{"id": v.id, "captured": v.captured or None, "href": url_for("pages.source", source_id=v.id),
                           "compare_previous": (url_for("pages.compare_view", left=versions[n - 1].id, right=v.id)
                                                if n else None)} for n, v in enumerate(versions)]}
+    add_reading_extras(data, src, document)
     if not wants_json():
         data["original_html"] = text.render_markdown(src.body) if src.format == "markdown" else None
     return respond("source.html", data)
