@@ -265,8 +265,11 @@ _SEARCH_PARAMS: list[dict[str, Any]] = [
     {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
      "description": 'Words (all must match), "quoted phrases", prefix* (2+ letters), -excluded, and filters '
                     'outlet:RT, outlet:"The Moscow Times", story:<slug>, source:<id>, lang:en, '
-                    "from:2023-09-01, to:2023-09-30."},
-    *({"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+                    "from:2023-09-01, to:2023-09-30 (at most 500 characters and 24 terms). A query the syntax "
+                    "cannot use (an unclosed quote, no words, a one-letter prefix, NUL) answers 400 with the reason."},
+    *({"name": name, "in": "query", "required": False,
+       "schema": ({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"} if name in ("from", "to") else
+                  {"type": "string", "maxLength": 500}),
        "description": f"Filter '{name}' (overrides the same filter in q)."} for name in engine.FILTERS)]
 _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "story": {"type": "object"},
@@ -289,11 +292,10 @@ _STORY_PARAM = {"name": "story", "in": "path", "required": True, "schema": {"typ
                                                                             "pattern": "^[a-z0-9-]+$"}}
 
 
-def _get(summary: str, media: str, schema: dict[str, Any], params: list[dict[str, Any]],
-         errors: dict[str, str]) -> dict[str, Any]:
-    """An OpenAPI GET operation."""
-    body = schema if media == "application/json" else {"type": "string"}
-    responses: dict[str, Any] = {"200": {"description": "OK.", "content": {media: {"schema": body}}}}
+def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], errors: dict[str, str]
+         ) -> dict[str, Any]:
+    """An OpenAPI GET operation answering JSON (the HTML pages are the same URLs without ``.json``)."""
+    responses: dict[str, Any] = {"200": {"description": "OK.", "content": {"application/json": {"schema": schema}}}}
     for code, text in errors.items():
         responses[code] = {"description": text, "content": {"application/json": {"schema": _ERROR}}}
     return {"get": {"summary": summary, "tags": ["search"], "parameters": params, "responses": responses}}
@@ -313,13 +315,10 @@ _SUGGEST = {"summary": "Stories a new article's text overlaps (share of its sent
                         "content": {"application/json": {"schema": _ERROR}}}}}
 
 OPENAPI_PATHS: dict[str, Any] = {
-    "/search": _get("Search page (HTML)", "text/html", _SEARCH_SCHEMA, _SEARCH_PARAMS, _BAD_QUERY),
     "/search.json": _get("Search every sentence: matches grouped by story, terms marked, matching quote groups",
-                         "application/json", _SEARCH_SCHEMA, _SEARCH_PARAMS, _BAD_QUERY),
-    "/stories/{story}/lineage": _get("Lineage page (HTML)", "text/html", _LINEAGE_SCHEMA, [_STORY_PARAM],
-                                     _NO_STORY),
+                         _SEARCH_SCHEMA, _SEARCH_PARAMS, _BAD_QUERY),
     "/stories/{story}/lineage.json": _get("Who carried a story's shared text first, with attributions",
-                                          "application/json", _LINEAGE_SCHEMA, [_STORY_PARAM], _NO_STORY),
+                                          _LINEAGE_SCHEMA, [_STORY_PARAM], _NO_STORY),
     "/api/suggest-story": {
         "get": {**_SUGGEST, "parameters": [{"name": "text", "in": "query", "required": True,
                                             "schema": {"type": "string"}}]},
