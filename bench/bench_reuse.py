@@ -1,0 +1,56 @@
+"""Calibrate and check reuse.THRESHOLD on the labelled pairs (bench/data/reuse_pairs.jsonl).
+
+Chooses the Jaccard threshold with the best F1 on the dev split, then reports precision and recall on the test
+split at that threshold and at the one the code uses. Run: .venv/bin/python -m bench.bench_reuse
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from parallax import reuse
+
+DATA = Path(__file__).resolve().parent / "data" / "reuse_pairs.jsonl"
+GRID = [round(0.05 * n, 2) for n in range(2, 19)]
+
+
+def load(split: str) -> list[dict[str, Any]]:
+    """Labelled pairs of one split, each with its score."""
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    chosen = [r for r in rows if r["split"] == split]
+    for row in chosen:
+        row["score"] = reuse.score(row["a"], row["b"])
+    return chosen
+
+
+def metrics(rows: Sequence[dict[str, Any]], threshold: float) -> dict[str, float]:
+    """Precision, recall and F1 of 'score >= threshold' against the labels."""
+    tp = sum(1 for r in rows if r["score"] >= threshold and r["label"])
+    fp = sum(1 for r in rows if r["score"] >= threshold and not r["label"])
+    fn = sum(1 for r in rows if r["score"] < threshold and r["label"])
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+
+def main() -> None:
+    """Print the calibration on dev and the check on test."""
+    dev, test = load("dev"), load("test")
+    print(f"pairs: dev {len(dev)} ({sum(r['label'] for r in dev)} positive), "
+          f"test {len(test)} ({sum(r['label'] for r in test)} positive)")
+    best = max(GRID, key=lambda t: (metrics(dev, t)["f1"], -abs(t - 0.5)))
+    print("dev F1 by threshold: " + ", ".join(f"{t}: {metrics(dev, t)['f1']}" for t in GRID))
+    print(f"best on dev: {best} {metrics(dev, best)}; code uses reuse.THRESHOLD = {reuse.THRESHOLD}")
+    print(f"test at {reuse.THRESHOLD}: {metrics(test, reuse.THRESHOLD)}")
+    for row in test:
+        wrong = (row["score"] >= reuse.THRESHOLD) != bool(row["label"])
+        if wrong:
+            print(f"  test error {row['id']} {row['kind']} label={row['label']} score={row['score']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
