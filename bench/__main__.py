@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse")
+BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse", "bench.bench_reuse",
+              "bench.bench_corpus")
 QUICK = {"bench.bench_engine"}
 
 

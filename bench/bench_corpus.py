@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['size']:<8} {r['build_s']:<8} {r['reuse_s']:<8} {r['peak_rss_mb']:<8} {r['precision']:<6} "
               f"{r['recall']:<6} {r['update_index_s']} ({r['update_with_rescan_s']})"
               f"{'':<8} {r['word']['p95_ms']:<9} {r['phrase']['p95_ms']:<11} {r['filtered']['p95_ms']}")
-    for small, big in zip(results, results[1:], strict=False):
+    for small, big in itertools.pairwise(results):
         factor = big["size"] / small["size"]
         bound = factor * math.log(big["size"]) / math.log(small["size"])
         ratio = big["build_s"] / small["build_s"] if small["build_s"] else float("inf")

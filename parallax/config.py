@@ -71,7 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "", "Key that signs form tokens; a random one is made per process when empty."),
     Setting("SEARCH_DB", "", "Search and shared-passage index (SQLite FTS5, WAL); empty for "
             "'<corpus>/.parallax/search.db'. Kept in step with the corpus on each request that reads it."),
-    Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the app starts."),
+    Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the server "
+            "starts."),
 )
 
 

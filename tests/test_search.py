@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from parallax.search import (MAX_QUERY_CHARS, CorpusIndex, QueryError, build_index, default_path, mark_segments,
-                             parse_query)
+from parallax.search import (
+    MAX_QUERY_CHARS,
+    CorpusIndex,
+    QueryError,
+    build_index,
+    default_path,
+    mark_segments,
+    parse_query,
+)
 from tests.conftest import STORY, front_matter
 
 

@@ -31,12 +31,22 @@ ROW, BOX = 56, 300
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    """Open the app's index beside its corpus; build it in the background when the app starts."""
+    """Open the app's index beside its corpus (the first request that needs it brings it up to date)."""
     app = state.app
-    index = engine.open_index(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
-    app.extensions["parallax.search"] = index
-    if app.config.get("SEARCH_BUILD_ON_START", True):
-        threading.Thread(target=_warm, args=(app,), name="parallax-search-build", daemon=True).start()
+    app.extensions["parallax.search"] = engine.open_index(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
+
+
+def start_index_build(app: Flask) -> threading.Thread | None:
+    """Bring the index up to date in a background thread, so the first search does not wait for it.
+
+    Server entry points call this once after building the app (unless SEARCH_BUILD_ON_START is off); apps built by
+    tests do not, so nothing reads the corpus behind a test's back.
+    """
+    if not app.config.get("SEARCH_BUILD_ON_START", True):
+        return None
+    thread = threading.Thread(target=_warm, args=(app,), name="parallax-search-build", daemon=True)
+    thread.start()
+    return thread
 
 
 def _warm(app: Flask) -> None:
