@@ -23,7 +23,7 @@ from pathlib import Path
 from . import reuse
 from .align import cut_sentences
 from .corpus import Corpus, Source, load_corpus
-from .text import DEFAULT_IGNORE, Document
+from .text import DEFAULT_IGNORE, Document, plain_document
 
 log = logging.getLogger("parallax.search")
 
@@ -379,13 +379,14 @@ class CorpusIndex:
             return SyncStats()
         started = time.perf_counter()
         with self._lock:
-            stored = dict(self._db.execute("SELECT id, key FROM docs").fetchall())
             wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
-            gone = [i for i, k in stored.items() if wanted.get(i) != k]
-            new = [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
-            stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
+            gone, new = self._diff(wanted, corpus)
             if gone or new:
+                # Another process may have indexed the same change meanwhile: diff again under the write lock.
                 self._db.execute("BEGIN IMMEDIATE")
+                gone, new = self._diff(wanted, corpus)
+            stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
+            if self._db.in_transaction:
                 try:
                     for source_id in gone:
                         self._remove(source_id)
@@ -403,6 +404,19 @@ class CorpusIndex:
             log.info("search index: %d source(s) indexed, %d removed in %.2fs", stats.added, stats.removed,
                      stats.seconds)
         return stats
+
+    def _diff(self, wanted: dict[str, str], corpus: Corpus) -> tuple[list[str], list[Source]]:
+        """Ids to drop from the index (gone or changed) and sources to index (new or changed)."""
+        stored = dict(self._db.execute("SELECT id, key FROM docs").fetchall())
+        gone = [i for i, k in stored.items() if wanted.get(i) != k]
+        return gone, [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
+
+    def suggest_story(self, text: str) -> list[tuple[str, float]]:
+        """Stories whose sources already carry the text's sentences, best first, with the share carried (0..1)."""
+        document = plain_document(text.replace("\r\n", "\n"))
+        sentences = [document.text[s.start:s.end] for s in sentence_spans(document)]
+        with self._lock:
+            return reuse.suggest_story(self._db, sentences)
 
     def _remove(self, source_id: str) -> None:
         """Delete one source, its sentences, sketches and shared pairs."""

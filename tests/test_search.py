@@ -216,3 +216,27 @@ def test_matched_text_is_escaped(client: FlaskClient, corpus_dir: Path) -> None:
     html = client.get("/search", query_string={"q": "xylophonex"}).get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;<mark>xylophonex</mark>" in html
     assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt;" in html
+
+
+def test_two_workers_sharing_one_index_file_index_each_source_once(corpus_dir: Path, tmp_path: Path) -> None:
+    from parallax.corpus import load_corpus
+
+    first, second = CorpusIndex(tmp_path / "shared.db"), CorpusIndex(tmp_path / "shared.db")
+    corpus = load_corpus(corpus_dir)
+    assert first.sync(corpus).added == 5
+    assert second.sync(corpus).added == 0  # the other worker already did it
+    (corpus_dir / STORY / "rt.txt").unlink()
+    changed = load_corpus(corpus_dir)
+    assert second.sync(changed).removed == 1 and first.sync(changed).removed == 0
+    assert first.count()[0] == second.count()[0] == 4
+
+
+def test_schema_change_rebuilds_the_index(tmp_path: Path, corpus_dir: Path) -> None:
+    from parallax.corpus import load_corpus
+
+    path = tmp_path / "old.db"
+    CorpusIndex(path).sync(load_corpus(corpus_dir))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET v = 'old' WHERE k = 'schema'")
+    reopened = CorpusIndex(path)
+    assert reopened.count() == (0, 0) and reopened.sync(load_corpus(corpus_dir)).added == 5

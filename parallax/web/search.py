@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from typing import Any
 
@@ -13,7 +14,7 @@ from .. import lineage, quotes, reuse
 from .. import search as engine
 from ..corpus import Source
 from ..search import CorpusIndex, Query, QueryError
-from ..text import Document, plain_document
+from ..text import Document
 from .render import corpus, error_response, page, respond
 
 log = logging.getLogger("parallax.web")
@@ -58,9 +59,16 @@ def _warm(app: Flask) -> None:
 
 
 def index() -> CorpusIndex:
-    """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed)."""
+    """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed).
+
+    When the index cannot be updated (disk full, locked past the timeout) the failure is logged and the index is
+    used as it stands: a stale search is better than no page.
+    """
     found: CorpusIndex = current_app.extensions["parallax.search"]
-    found.sync(corpus())
+    try:
+        found.sync(corpus())
+    except sqlite3.Error:
+        log.exception("the search index could not be brought up to date; serving it as it stands")
     return found
 
 
@@ -227,13 +235,10 @@ def _suggest_text() -> str:
 def suggest_story(text: str, idx: CorpusIndex | None = None) -> list[tuple[str, float]]:
     """Stories the text overlaps, best first, with the share (0..1) of its sentences each already carries.
 
-    The add flow can call this with the pasted or fetched text to preselect the story on its confirm page.
+    The add flow can call this with the pasted or fetched text to preselect the story on its confirm page
+    (``idx`` defaults to the current app's index, brought up to date first).
     """
-    found = idx or index()
-    document = plain_document(text.replace("\r\n", "\n"))
-    sentences = [document.text[s.start:s.end] for s in engine.sentence_spans(document)]
-    with found.lock:
-        return reuse.suggest_story(found.db, sentences)[:MAX_SUGGESTIONS]
+    return (idx or index()).suggest_story(text)[:MAX_SUGGESTIONS]
 
 
 @bp.route("/api/suggest-story", methods=["GET", "POST"])
