@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import reuse
 from .align import cut_sentences
@@ -37,6 +38,9 @@ MAX_TERMS = 24
 MIN_PREFIX = 2
 #: Sentences returned by one search (best bm25 rank first), grouped by story afterwards.
 RESULT_LIMIT = 200
+#: Seconds a search may spend ranking its matches by bm25; a word in most sentences takes longer, and its first
+#: matches in index order are returned instead (the page says they are not ranked).
+RANK_SECONDS = 0.25
 #: Filters the query syntax knows (``name:value``); the form has one field for each.
 FILTERS = ("outlet", "story", "source", "lang", "from", "to")
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -314,6 +318,12 @@ class Hit:
     rank: float
 
 
+class Results(list[Hit]):
+    """Hits in order; ``ranked`` is False when ranking ran out of time and the order is the index's."""
+
+    ranked: bool = True
+
+
 @dataclass
 class SyncStats:
     """What one sync changed."""
@@ -454,7 +464,7 @@ class CorpusIndex:
                 units.append((sid, text))
         return reuse.index_units(self._db, n, units)
 
-    def search(self, query: Query, limit: int = RESULT_LIMIT) -> list[Hit]:
+    def search(self, query: Query, limit: int = RESULT_LIMIT) -> Results:
         """Sentences matching the query, best bm25 rank first, at most ``limit``."""
         where, args = ["fts MATCH ?"], [query.match()]
         if query.outlet:
@@ -474,14 +484,32 @@ class CorpusIndex:
         # Only fixed clauses are joined into the SQL; every value is bound.
         sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608
                "FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
-               f"WHERE {' AND '.join(where)} ORDER BY fts.rank LIMIT ?")
+               f"WHERE {' AND '.join(where)}")
         args.append(str(limit))
         with self._lock:
-            try:
-                rows = self._db.execute(sql, args).fetchall()
-            except sqlite3.OperationalError as error:  # built from quoted tokens only, so this is not expected
-                raise QueryError(f"The search could not run this query ({error}).") from None
-        return [Hit(*row) for row in rows]
+            ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit)
+            if ranked is not None:
+                return Results(Hit(*row) for row in ranked)
+            # Ranking every match of a very common word ran out of time: take the first matches in index order.
+            found = Results(Hit(*row) for row in (self._run(sql + " LIMIT ?", args, limit, partial=True) or []))
+            found.ranked = False
+            return found
+
+    def _run(self, sql: str, args: list[str], limit: int, partial: bool = False) -> list[tuple[Any, ...]] | None:
+        """Rows of a search query within RANK_SECONDS; None when it ran out of time (or the rows so far)."""
+        deadline = time.perf_counter() + RANK_SECONDS
+        self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 500)
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for row in self._db.execute(sql, args):
+                rows.append(row)
+            return rows
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                return rows if partial else None
+            raise QueryError(f"The search could not run this query ({error}).") from None  # not expected
+        finally:
+            self._db.set_progress_handler(None, 0)
 
     def outlets(self) -> list[str]:
         """Outlet names in the index, for the filter's choices."""

@@ -240,3 +240,15 @@ def test_schema_change_rebuilds_the_index(tmp_path: Path, corpus_dir: Path) -> N
         db.execute("UPDATE meta SET v = 'old' WHERE k = 'schema'")
     reopened = CorpusIndex(path)
     assert reopened.count() == (0, 0) and reopened.sync(load_corpus(corpus_dir)).added == 5
+
+
+def test_ranking_out_of_time_falls_back_to_index_order(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parallax import search as search_module
+    from parallax.corpus import load_corpus
+
+    index = CorpusIndex(None)
+    index.sync(load_corpus(corpus_dir))
+    assert index.search(parse_query("kim")).ranked
+    monkeypatch.setattr(search_module, "RANK_SECONDS", -1.0)  # every ranking is already late
+    late = index.search(parse_query("kim"))
+    assert late.ranked is False

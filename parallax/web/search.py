@@ -109,7 +109,8 @@ def search_view() -> Any:
     shown = {k: engine.printable(v) for k, v in fields.items()}
     data: dict[str, Any] = {"q": engine.printable(raw or ""), "fields": shown, "query": None, "results": [],
                             "quotes": [],
-                            "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "error": None}
+                            "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "ranked": True,
+                            "error": None}
     if raw is None and not any(fields.values()):
         if request.url_rule and request.url_rule.rule.endswith(".json"):
             return error_response(400, "Give a query in 'q', e.g. /search.json?q=peskov.")
@@ -134,7 +135,7 @@ def search_view() -> Any:
                                   "href": url_for("pages.source", source_id=h.source) + f"#s{h.pos}"}
                                  for h in story_hits]})
     data.update({"query": {"understood": engine.describe(query), "filters": query.filters()}, "results": results,
-                 "count": len(hits), "truncated": len(hits) >= engine.RESULT_LIMIT,
+                 "count": len(hits), "truncated": len(hits) >= engine.RESULT_LIMIT, "ranked": hits.ranked,
                  "quotes": _quote_groups(query, list(grouped)), "choices": _choices(idx)})
     return respond("search.html", data)
 
@@ -260,6 +261,8 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "query": {"type": ["object", "null"], "properties": {"understood": {"type": "string"},
                                                           "filters": {"type": "object"}}},
     "count": {"type": "integer"}, "limit": {"type": "integer"}, "truncated": {"type": "boolean"},
+    "ranked": {"type": "boolean", "description": "False when ranking a very common word ran out of time and the "
+               "hits are the first matches in index order."},
     "error": {"type": ["string", "null"]},
     "results": {"type": "array", "items": {"type": "object", "properties": {
         "story": {"type": "string"}, "title": {"type": "string"}, "href": {"type": "string"},
