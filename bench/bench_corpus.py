@@ -214,6 +214,7 @@ def run_one(size: int) -> dict[str, Any]:
             phrase_q.append(parse_query('"' + " ".join(parts[at:at + 3]) + '"'))
         filtered_q = [parse_query(f"{rng.choice(words)} outlet:\"{rng.choice(OUTLETS)}\" from:2023-01 to:2023-06")
                       for _ in range(QUERIES)]
+        common_q = [parse_query(w) for w in vocabulary()[:QUERIES // 4]]  # "the", "said": in most sentences
         docs, sentences = index.count()
         result = {
             "size": size, "docs": docs, "sentences": sentences, "generate_s": round(generated, 2),
@@ -223,6 +224,7 @@ def run_one(size: int) -> dict[str, Any]:
             "found_pairs": len(found), "update_index_s": round(update, 3), "update_with_rescan_s":
             round(update + rescan, 3), "added_shares_with": len(carried),
             "word": latency(index, word_q), "phrase": latency(index, phrase_q), "filtered": latency(index, filtered_q),
+            "common": latency(index, common_q),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
         index.close()
         return result
@@ -251,11 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(result)
         print(json.dumps(result))
-    print("\nsize     build s  reuse s  peak MB  P      R      update s (+rescan)  word p95  phrase p95  filtered p95")
+    print("\nsize     build s  reuse s  peak MB  P      R      update s (+rescan)  word p95  phrase p95  filtered p95"
+          "  common p95")
     for r in results:
         print(f"{r['size']:<8} {r['build_s']:<8} {r['reuse_s']:<8} {r['peak_rss_mb']:<8} {r['precision']:<6} "
               f"{r['recall']:<6} {r['update_index_s']} ({r['update_with_rescan_s']})"
-              f"{'':<8} {r['word']['p95_ms']:<9} {r['phrase']['p95_ms']:<11} {r['filtered']['p95_ms']}")
+              f"{'':<8} {r['word']['p95_ms']:<9} {r['phrase']['p95_ms']:<11} {r['filtered']['p95_ms']:<13} "
+              f"{r.get('common', {}).get('p95_ms')}")
     for small, big in itertools.pairwise(results):
         factor = big["size"] / small["size"]
         bound = factor * math.log(big["size"]) / math.log(small["size"])

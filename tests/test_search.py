@@ -252,3 +252,17 @@ def test_ranking_out_of_time_falls_back_to_index_order(corpus_dir: Path, monkeyp
     monkeypatch.setattr(search_module, "RANK_SECONDS", -1.0)  # every ranking is already late
     late = index.search(parse_query("kim"))
     assert late.ranked is False
+
+
+def test_search_and_lineage_pages_are_valid_html(client: FlaskClient, tmp_path: Path) -> None:
+    from tests.test_html_valid import check
+
+    pages = ["/search", "/search?q=peskov+vladi*", "/search?q=implementing+neighbours", "/search?q=%22",
+             f"/stories/{STORY}/lineage", "/sources/press-tv"]
+    files = []
+    for number, path in enumerate(pages):
+        file = tmp_path / f"page{number}.html"
+        file.write_bytes(client.get(path).data)
+        files.append(file)
+    errors = [(pages[int(Path(str(m["url"])).stem.removeprefix("page"))], m["message"]) for m in check(files)]
+    assert errors == []
