@@ -3,15 +3,16 @@
 Each sentence long enough to say something (``MIN_WORDS``) is reduced to the set of its word 3-shingles (words
 folded for quotes, dashes and case), hashed with CRC-32 so the values are the same in every process. Its
 ``SKETCH_SIZE`` smallest hashes (a bottom-k MinHash sketch) are stored in the ``sketch`` table of the search index:
-two sentences whose shingle sets have Jaccard similarity J share at least one sketch value with probability close
-to 1 - (1 - J)^k, so looking the sketch up finds almost every near-duplicate while reading only a few rows. Every
-candidate is then verified on its full shingle set: Jaccard ≥ ``THRESHOLD`` (calibrated on the dev split of
-``bench/data/reuse_pairs.jsonl``, see ``bench/bench_reuse.py``) counts as the same passage, verbatim or lightly
-edited. Pairs are stored once per direction in ``shared`` so a source's shared passages are one indexed lookup.
+two sentences whose shingle sets have Jaccard similarity J share at least one sketch value with probability close to
+1 - (1 - J)^k, so looking the sketch up finds almost every near-duplicate while reading only a few rows. Every
+candidate is then verified on its full shingle set: Jaccard ≥ ``THRESHOLD``, or word-set Dice ≥ ``WORD_DICE`` for
+copies edited in several places (both calibrated on the dev split of ``bench/data/reuse_pairs.jsonl``, see
+``bench/bench_reuse.py``) counts as the same passage, verbatim or lightly edited. Pairs are stored once per
+direction in ``shared`` so a source's shared passages are one indexed lookup.
 
-This is datasketch's MinHash LSH idea done inside the index: a persistent, incremental table instead of an
-in-memory LSH with 128 permutations per sentence, which at 100k articles (~3M sentences) would not fit the
-one-second update budget nor survive a restart.
+This is datasketch's MinHash LSH idea done inside the index: a persistent, incremental table instead of an in-memory
+LSH with 128 permutations per sentence, which at 100k articles (~3M sentences) would not fit the one-second update
+budget nor survive a restart.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ MAX_POSTINGS = 60
 #: Jaccard similarity of shingle sets from which two sentences are the same passage. Calibrated on the dev split
 #: of bench/data/reuse_pairs.jsonl (best F1); bench/bench_reuse.py prints precision and recall on the test split.
 THRESHOLD = 0.4
+#: Second gate, for copies edited in several places: two sentences whose shingle Jaccard is below THRESHOLD still
+#: count as one passage when their word sets' Dice coefficient reaches this (a few words swapped leave most words
+#: in place but break many shingles). On the dev pairs every gate from 0.65 to 0.95 scores best (paraphrases and
+#: same-topic sentences reach 0.64 at most, edited copies 0.82 at least); this is the middle of that range.
+WORD_DICE = 0.8
 #: Lines that are page furniture wherever they appear, never shared reporting.
 FURNITURE_RE = re.compile(r"^\W*(read more|read also|also read|see also|related|subscribe|sign up|follow us|"
                           r"click here|share this|all rights reserved|copyright|©|advertisement|watch:|listen:)",
@@ -45,9 +51,10 @@ FURNITURE_RE = re.compile(r"^\W*(read more|read also|also read|see also|related|
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence prepared for reuse detection: its shingle hashes and its sketch."""
+    """A sentence prepared for reuse detection: its shingle hashes, its folded words and its sketch."""
 
     shingles: frozenset[int]
+    words: frozenset[str]
     sketch: tuple[int, ...]
 
 
@@ -65,7 +72,7 @@ def prepare(text: str) -> Unit | None:
     found = shingle_hashes(text)
     if not found:
         return None
-    return Unit(found, tuple(sorted(found)[:SKETCH_SIZE]))
+    return Unit(found, frozenset(words_of(text)), tuple(sorted(found)[:SKETCH_SIZE]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -77,6 +84,28 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
 def score(a: str, b: str) -> float:
     """How alike two sentences are as text reuse: Jaccard of their shingle sets (0 when either is too short)."""
     return jaccard(shingle_hashes(a), shingle_hashes(b))
+
+
+def word_dice(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two word sets (0 for two empty sets)."""
+    total = len(a) + len(b)
+    return 2 * len(a & b) / total if total else 0.0
+
+
+def same_units(a: Unit, b: Unit, threshold: float | None = None, dice: float | None = None) -> float | None:
+    """The shingle Jaccard of two units when they are the same passage (see THRESHOLD, WORD_DICE), else None."""
+    value = jaccard(a.shingles, b.shingles)
+    if value >= (THRESHOLD if threshold is None else threshold):
+        return value
+    if value > 0 and word_dice(a.words, b.words) >= (WORD_DICE if dice is None else dice):
+        return value
+    return None
+
+
+def same_passage(a: str, b: str, threshold: float | None = None, dice: float | None = None) -> bool:
+    """Whether two sentences are the same passage, verbatim or lightly edited."""
+    first, second = prepare(a), prepare(b)
+    return bool(first and second and same_units(first, second, threshold, dice) is not None)
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -133,8 +162,9 @@ def matches(db: sqlite3.Connection, texts: Sequence[tuple[int, str]], skip_doc: 
     for key, sids in found.items():
         for sid in sids:
             text, doc = stored[sid]
-            value = jaccard(by_key[key].shingles, shingle_hashes(text))
-            if value >= THRESHOLD:
+            other = prepare(text)
+            value = same_units(by_key[key], other) if other else None
+            if value is not None:
                 out.append((key, sid, doc, round(value, 3)))
     return out
 
