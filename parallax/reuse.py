@@ -124,7 +124,7 @@ def _candidates(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip_
     values = list(wanted)
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
-        rows = db.execute(f"SELECT h, sid, doc FROM sketch WHERE h IN ({_marks(chunk)})", chunk)  # noqa: S608
+        rows = db.execute(f"SELECT h, sid, doc FROM sketch WHERE h IN ({_marks(chunk)})", chunk)  # noqa: S608  # nosec B608
         for h, sid, doc in rows:
             postings[h].append((sid, doc))
     found: dict[int, set[int]] = defaultdict(set)
@@ -145,7 +145,7 @@ def _texts(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple[str, i
     out: dict[int, tuple[str, int]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        query = f"SELECT id, text, doc FROM sent WHERE id IN ({_marks(chunk)})"  # noqa: S608
+        query = f"SELECT id, text, doc FROM sent WHERE id IN ({_marks(chunk)})"  # noqa: S608  # nosec B608
         for sid, text, doc in db.execute(query, chunk):
             out[sid] = (text, doc)
     return out
@@ -250,7 +250,7 @@ def suggest_story(db: sqlite3.Connection, sentences: Sequence[str]) -> list[tupl
     listed = list(docs)
     for start in range(0, len(listed), 500):
         chunk = listed[start:start + 500]
-        story_of.update(db.execute(f"SELECT n, story FROM docs WHERE n IN ({_marks(chunk)})", chunk))  # noqa: S608
+        story_of.update(db.execute(f"SELECT n, story FROM docs WHERE n IN ({_marks(chunk)})", chunk))  # noqa: S608  # nosec B608
     covered: dict[str, set[int]] = defaultdict(set)
     for key, _, doc, _ in found:
         covered[story_of[doc]].add(key)

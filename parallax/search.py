@@ -482,7 +482,7 @@ class CorpusIndex:
             where.append("docs.day != '' AND substr(docs.day, 1, ?) <= ?")
             args.extend([str(len(query.date_to)), query.date_to])
         # Only fixed clauses are joined into the SQL; every value is bound.
-        sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608
+        sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608  # nosec B608
                "FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
                f"WHERE {' AND '.join(where)}")
         args.append(str(limit))
