@@ -199,15 +199,15 @@ def lineage_view(story: str) -> Any:
     edge_data = []
     for edge in edges:
         y1, y2 = rows[edge.origin] * ROW + ROW // 2, rows[edge.carrier] * ROW + ROW // 2
-        bend = BOX + 20 + abs(y2 - y1) // 2
+        bend = BOX + 40 + abs(y2 - y1) // 2
         edge_data.append({
             "origin": edge.origin, "carrier": edge.carrier, "sentences": edge.sentences, "passages": edge.passages,
             "ordered": edge.ordered, "same_outlet": edge.same_outlet, "attributed": edge.attributed,
             "flagged": edge.flagged, "gap": lineage.time_gap(times[edge.origin], times[edge.carrier]) or None,
             "compare": url_for("pages.compare_view", left=edge.origin, right=edge.carrier),
             "path": f"M {BOX} {y1} C {bend} {y1}, {bend} {y2}, {BOX + 6} {y2}",
-            "label_x": BOX + 10 + abs(y2 - y1) // 3, "label_y": (y1 + y2) // 2 + 4})
-    width = BOX + 40 + max((abs(rows[e.origin] - rows[e.carrier]) * ROW // 2 for e in edges), default=0)
+            "label_x": (BOX + 3 * bend) // 4 + 10, "label_y": (y1 + y2) // 2 + 4})  # beside the curve's far point
+    width = BOX + 80 + max((abs(rows[e.origin] - rows[e.carrier]) * ROW // 2 for e in edges), default=0)
     data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
                       "href": url_for("stories.story_view", story=story)},
             "nodes": [_node_dict(n, rows[n.id], by_id[n.id]) for n in ordered],
