@@ -16,10 +16,12 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cachetools import LRUCache, cached
 
 from . import reuse
 from .align import cut_sentences
@@ -277,9 +279,20 @@ def sentence_spans(document: Document) -> list[SentenceSpan]:
     return spans
 
 
-def paragraph_sentences(document: Document) -> list[list[tuple[int, str]]]:
+_SPANS: LRUCache[str, tuple[SentenceSpan, ...]] = LRUCache(maxsize=256)
+_SPANS_LOCK = threading.Lock()
+
+
+@cached(_SPANS, key=lambda source: source.content_key, lock=_SPANS_LOCK)
+def source_spans(source: Source) -> tuple[SentenceSpan, ...]:
+    """Sentence spans of a source's reading text, cached per content key (the source page asks on every view)."""
+    return tuple(sentence_spans(reading_document(source)))
+
+
+def paragraph_sentences(document: Document, spans: Sequence[SentenceSpan] | None = None
+                        ) -> list[list[tuple[int, str]]]:
     """Per paragraph, its sentences as (position, text) pieces, clipped to the paragraph, for ``s<N>`` anchors."""
-    spans = sentence_spans(document)
+    spans = sentence_spans(document) if spans is None else spans
     out: list[list[tuple[int, str]]] = []
     for passage in document.passages:
         pieces = []
@@ -453,7 +466,7 @@ class CorpusIndex:
         n = int(cursor.lastrowid or 0)
         document = reading_document(source)
         rows = []
-        for span in sentence_spans(document):
+        for span in source_spans(source):
             rows.append((n, span.pos, document.text[span.start:span.end], int(span.boilerplate)))
         units: list[tuple[int, str]] = []
         for doc, pos, text, boilerplate in rows:

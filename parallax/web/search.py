@@ -165,7 +165,8 @@ def shared_summary(source: Source) -> list[dict[str, Any]]:
 
 def add_reading_extras(data: dict[str, Any], source: Source, document: Document) -> None:
     """Give a source page's paragraphs their sentences (``s<N>`` anchors) and list the passages it shares."""
-    for paragraph, pieces in zip(data["paragraphs"], engine.paragraph_sentences(document), strict=False):
+    pieces_of = engine.paragraph_sentences(document, engine.source_spans(source))
+    for paragraph, pieces in zip(data["paragraphs"], pieces_of, strict=False):
         paragraph["sentences"] = [{"pos": pos, "text": piece} for pos, piece in pieces]
     data["shared"] = shared_summary(source)
 
