@@ -58,21 +58,25 @@ class Unit:
     sketch: tuple[int, ...]
 
 
-def shingle_hashes(text: str) -> frozenset[int]:
-    """CRC-32 hashes of the text's folded word 3-shingles (empty when the text has fewer than MIN_WORDS words)."""
-    words = words_of(text)
-    if len(words) < MIN_WORDS or FURNITURE_RE.match(text):
-        return frozenset()
+def _hashes(words: list[str]) -> frozenset[int]:
+    """CRC-32 hashes of a word list's 3-shingles."""
     return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode("utf-8"))
                      for i in range(len(words) - SHINGLE + 1))
 
 
+def shingle_hashes(text: str) -> frozenset[int]:
+    """CRC-32 hashes of the text's folded word 3-shingles (empty when the text has fewer than MIN_WORDS words)."""
+    unit = prepare(text)
+    return unit.shingles if unit else frozenset()
+
+
 def prepare(text: str) -> Unit | None:
     """The unit of a sentence, or None when it is too short or page furniture."""
-    found = shingle_hashes(text)
-    if not found:
+    words = words_of(text)
+    if len(words) < MIN_WORDS or FURNITURE_RE.match(text):
         return None
-    return Unit(found, frozenset(words_of(text)), tuple(sorted(found)[:SKETCH_SIZE]))
+    found = _hashes(words)
+    return Unit(found, frozenset(words), tuple(sorted(found)[:SKETCH_SIZE]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -154,30 +158,35 @@ def _texts(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple[str, i
 def matches(db: sqlite3.Connection, texts: Sequence[tuple[int, str]], skip_doc: int | None = None
             ) -> list[tuple[int, int, int, float]]:
     """Verified matches of the given (key, sentence) pairs against the index: (key, sentence id, doc, score)."""
-    units = [(key, unit) for key, text in texts if (unit := prepare(text)) is not None]
+    return _match_units(db, [(key, unit) for key, text in texts if (unit := prepare(text)) is not None], skip_doc)
+
+
+def _match_units(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip_doc: int | None
+                 ) -> list[tuple[int, int, int, float]]:
+    """Verified matches of prepared units: each candidate is prepared once and checked with ``same_units``."""
     found = _candidates(db, units, skip_doc)
     stored = _texts(db, {sid for sids in found.values() for sid in sids})
+    prepared = {sid: prepare(text) for sid, (text, _) in stored.items()}
     by_key = dict(units)
     out = []
     for key, sids in found.items():
         for sid in sids:
-            text, doc = stored[sid]
-            other = prepare(text)
+            other = prepared[sid]
             value = same_units(by_key[key], other) if other else None
             if value is not None:
-                out.append((key, sid, doc, round(value, 3)))
+                out.append((key, sid, stored[sid][1], round(value, 3)))
     return out
 
 
 def index_units(db: sqlite3.Connection, doc: int, sentences: Sequence[tuple[int, str]]) -> int:
     """Store the sketches of one document's sentences and its verified shared pairs; returns the pairs found."""
-    pairs = matches(db, sentences, skip_doc=doc)
+    units = [(sid, unit) for sid, text in sentences if (unit := prepare(text)) is not None]
+    pairs = _match_units(db, units, skip_doc=doc)
     db.executemany("INSERT OR REPLACE INTO shared(a, b, da, db, score) VALUES (?, ?, ?, ?, ?)",
                    [row for key, sid, other, value in pairs
                     for row in ((key, sid, doc, other, value), (sid, key, other, doc, value))])
-    rows = [(value, sid, doc) for sid, text in sentences if (unit := prepare(text)) is not None
-            for value in unit.sketch]
-    db.executemany("INSERT OR IGNORE INTO sketch(h, sid, doc) VALUES (?, ?, ?)", rows)
+    db.executemany("INSERT OR IGNORE INTO sketch(h, sid, doc) VALUES (?, ?, ?)",
+                   [(value, sid, doc) for sid, unit in units for value in unit.sketch])
     return len(pairs)
 
 
