@@ -1,7 +1,7 @@
 """Shared passages across the whole corpus: sentence sketches over word shingles, candidate lookup, verification.
 
 Each sentence long enough to say something (``MIN_WORDS``) is reduced to the set of its word 3-shingles (words
-folded for quotes, dashes and case), hashed with CRC-32 so the values are the same in every process. Its
+folded for quotes, dashes and case), hashed from each word's CRC-32 so the values are the same in every process. Its
 ``SKETCH_SIZE`` smallest hashes (a bottom-k MinHash sketch) are stored in the ``sketch`` table of the search index:
 two sentences whose shingle sets have Jaccard similarity J share at least one sketch value with probability close to
 1 - (1 - J)^k, so looking the sketch up finds almost every near-duplicate while reading only a few rows. Every
@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from .overview import words_of
 
@@ -51,17 +54,19 @@ FURNITURE_RE = re.compile(r"^\W*(read more|read also|also read|see also|related|
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence prepared for reuse detection: its shingle hashes, its folded words and its sketch."""
+    """A sentence prepared for reuse detection: its text, shingle hashes, folded words and sketch."""
 
+    text: str
     shingles: frozenset[int]
     words: frozenset[str]
     sketch: tuple[int, ...]
 
 
 def _hashes(words: list[str]) -> frozenset[int]:
-    """CRC-32 hashes of a word list's 3-shingles."""
-    return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode("utf-8"))
-                     for i in range(len(words) - SHINGLE + 1))
+    """32-bit hashes of a word list's 3-shingles: each word's CRC-32 once, mixed by position (order matters)."""
+    h = [zlib.crc32(w.encode("utf-8")) for w in words]
+    return frozenset(((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ (c * 0xC2B2AE3D)) & 0xFFFFFFFF
+                     for a, b, c in zip(h, h[1:], h[2:], strict=False))
 
 
 def shingle_hashes(text: str) -> frozenset[int]:
@@ -76,7 +81,7 @@ def prepare(text: str) -> Unit | None:
     if len(words) < MIN_WORDS or FURNITURE_RE.match(text):
         return None
     found = _hashes(words)
-    return Unit(found, frozenset(words), tuple(sorted(found)[:SKETCH_SIZE]))
+    return Unit(text, found, frozenset(words), tuple(sorted(found)[:SKETCH_SIZE]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -166,7 +171,7 @@ def _match_units(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip
     """Verified matches of prepared units: each candidate is prepared once and checked with ``same_units``."""
     found = _candidates(db, units, skip_doc)
     stored = _texts(db, {sid for sids in found.values() for sid in sids})
-    prepared = {sid: prepare(text) for sid, (text, _) in stored.items()}
+    prepared = {sid: _recent_unit(sid, text) for sid, (text, _) in stored.items()}
     by_key = dict(units)
     out = []
     for key, sids in found.items():
@@ -178,9 +183,31 @@ def _match_units(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip
     return out
 
 
+#: Units of recently indexed sentences by id: a source's candidates are mostly in sources indexed just before it
+#: (the corpus is indexed story by story), so a bulk build rarely prepares a sentence twice. ~2 KB per unit.
+_RECENT: LRUCache[int, Unit] = LRUCache(maxsize=20_000)
+_RECENT_LOCK = threading.Lock()
+
+
+def _recent_unit(sid: int, text: str) -> Unit | None:
+    """The unit of an indexed sentence, from the recent cache when its text is the one cached."""
+    with _RECENT_LOCK:
+        hit = _RECENT.get(sid)
+    if hit is not None and hit.text == text:
+        return hit
+    unit = prepare(text)
+    if unit is not None:
+        with _RECENT_LOCK:
+            _RECENT[sid] = unit
+    return unit
+
+
 def index_units(db: sqlite3.Connection, doc: int, sentences: Sequence[tuple[int, str]]) -> int:
     """Store the sketches of one document's sentences and its verified shared pairs; returns the pairs found."""
     units = [(sid, unit) for sid, text in sentences if (unit := prepare(text)) is not None]
+    with _RECENT_LOCK:
+        for sid, unit in units:
+            _RECENT[sid] = unit
     pairs = _match_units(db, units, skip_doc=doc)
     db.executemany("INSERT OR REPLACE INTO shared(a, b, da, db, score) VALUES (?, ?, ?, ?, ?)",
                    [row for key, sid, other, value in pairs

@@ -31,7 +31,7 @@ from .text import DEFAULT_IGNORE, Document, plain_document
 log = logging.getLogger("parallax.search")
 
 #: Bumped whenever the schema or what is stored changes: an index of another version is rebuilt from scratch.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: Longest query accepted, in characters (longer ones are refused with a message, not cut).
 MAX_QUERY_CHARS = 500
 #: Most terms (words, phrases, prefixes) in one query.
