@@ -43,6 +43,8 @@ RESULT_LIMIT = 200
 #: Seconds a search may spend ranking its matches by bm25; a word in most sentences takes longer, and its first
 #: matches in index order are returned instead (the page says they are not ranked).
 RANK_SECONDS = 0.25
+#: Sources indexed per transaction in a sync: readers see progress, an interrupted build keeps what it did.
+COMMIT_EVERY = 500
 #: Filters the query syntax knows (``name:value``); the form has one field for each.
 FILTERS = ("outlet", "story", "source", "lang", "from", "to")
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -360,77 +362,117 @@ class CorpusIndex:
         self.path = str(path) if path else ":memory:"
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._lock = threading.RLock()  # guards the reading connection
+        self._write = threading.Lock()  # one sync at a time in this process (other processes: BEGIN IMMEDIATE)
+        self._db = self._connect()
+        # A file index has a second connection for writing, so searches read the last committed state while a
+        # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
+        self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
         self._create()
 
+    def _connect(self) -> sqlite3.Connection:
+        """A connection in autocommit mode (transactions are explicit), WAL for a file."""
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 30000")
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
     def _create(self) -> None:
         """Create the tables, dropping an index written by another schema version."""
-        with self._lock:
-            found = self._db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
-            version = (self._db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone() if found else None)
+        with self._lock, self._write:
+            db = self._writer
+            found = db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
+            version = (db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone() if found else None)
             if found and (version is None or version[0] != SCHEMA_VERSION):
-                for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type IN ('table') "
-                                                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'").fetchall():
-                    self._db.execute(f'DROP TABLE IF EXISTS "{name}"')
-            self._db.executescript(_SCHEMA)
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table') "
+                                          "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'").fetchall():
+                    db.execute(f'DROP TABLE IF EXISTS "{name}"')
+            db.executescript(_SCHEMA)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
+        with self._lock, self._write:
             self._db.close()
+            if self._writer is not self._db:
+                self._writer.close()
 
     @property
     def db(self) -> sqlite3.Connection:
-        """The connection (callers hold ``lock`` while using it)."""
+        """The reading connection (callers hold ``lock`` while using it)."""
         return self._db
 
     @property
     def lock(self) -> threading.RLock:
-        """The lock that serialises use of the connection within this process."""
+        """The lock that serialises use of the reading connection within this process."""
         return self._lock
 
-    def sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None = None) -> SyncStats:
-        """Bring the index in step with the corpus: remove gone or changed sources, index new or changed ones."""
+    @property
+    def updating(self) -> bool:
+        """Whether a sync is running in this process (searches then see the index as last committed)."""
+        return self._write.locked()
+
+    def sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None = None,
+             wait: bool = True) -> SyncStats:
+        """Bring the index in step with the corpus: remove gone or changed sources, index new or changed ones.
+
+        Work is committed every ``COMMIT_EVERY`` sources, so a long first build shows results as it goes and an
+        interrupted one resumes where it stopped. With ``wait=False`` a sync already running returns at once.
+        """
         if corpus is self._synced:
             return SyncStats()
+        if not self._write.acquire(blocking=wait):
+            return SyncStats()
         started = time.perf_counter()
-        with self._lock:
-            wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
-            gone, new = self._diff(wanted, corpus)
-            if gone or new:
-                # Another process may have indexed the same change meanwhile: diff again under the write lock.
-                self._db.execute("BEGIN IMMEDIATE")
-                gone, new = self._diff(wanted, corpus)
-            stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
-            if self._db.in_transaction:
-                try:
-                    for source_id in gone:
-                        self._remove(source_id)
-                    for number, source in enumerate(new):
-                        stats.pairs += self._add(source)
-                        if progress:
-                            progress(number + 1, len(new))
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            self._synced = corpus
+        shared = self._writer is self._db
+        try:
+            if shared:
+                self._lock.acquire()
+            stats = self._sync(corpus, progress)
+        finally:
+            if shared:
+                self._lock.release()
+            self._write.release()
         stats.seconds = time.perf_counter() - started
-        if gone or new:
+        if stats.added or stats.removed:
             log.info("search index: %d source(s) indexed, %d removed in %.2fs", stats.added, stats.removed,
                      stats.seconds)
         return stats
 
+    def _sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None) -> SyncStats:
+        """The body of ``sync``, holding the write lock."""
+        db = self._writer
+        wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
+        gone, new = self._diff(wanted, corpus)
+        if gone or new:
+            # Another process may have indexed the same change meanwhile: diff again under the write lock.
+            db.execute("BEGIN IMMEDIATE")
+            gone, new = self._diff(wanted, corpus)
+        stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
+        if db.in_transaction:
+            try:
+                for source_id in gone:
+                    self._remove(source_id)
+                for number, source in enumerate(new):
+                    stats.pairs += self._add(source)
+                    if progress:
+                        progress(number + 1, len(new))
+                    if (number + 1) % COMMIT_EVERY == 0:
+                        db.execute("COMMIT")
+                        db.execute("BEGIN IMMEDIATE")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        self._synced = corpus
+        return stats
+
     def _diff(self, wanted: dict[str, str], corpus: Corpus) -> tuple[list[str], list[Source]]:
         """Ids to drop from the index (gone or changed) and sources to index (new or changed)."""
-        stored = dict(self._db.execute("SELECT id, key FROM docs").fetchall())
+        stored = dict(self._writer.execute("SELECT id, key FROM docs").fetchall())
         gone = [i for i, k in stored.items() if wanted.get(i) != k]
         return gone, [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
 
@@ -443,21 +485,21 @@ class CorpusIndex:
 
     def _remove(self, source_id: str) -> None:
         """Delete one source, its sentences, sketches and shared pairs."""
-        row = self._db.execute("SELECT n FROM docs WHERE id = ?", (source_id,)).fetchone()
+        row = self._writer.execute("SELECT n FROM docs WHERE id = ?", (source_id,)).fetchone()
         if row is None:
             return
         n = row[0]
-        for sid, text in self._db.execute("SELECT id, text FROM sent WHERE doc = ?", (n,)).fetchall():
-            self._db.execute("INSERT INTO fts(fts, rowid, text) VALUES ('delete', ?, ?)", (sid, text))
-        self._db.execute("DELETE FROM sent WHERE doc = ?", (n,))
-        self._db.execute("DELETE FROM sketch WHERE doc = ?", (n,))
-        self._db.execute("DELETE FROM shared WHERE da = ?", (n,))
-        self._db.execute("DELETE FROM shared WHERE db = ?", (n,))
-        self._db.execute("DELETE FROM docs WHERE n = ?", (n,))
+        for sid, text in self._writer.execute("SELECT id, text FROM sent WHERE doc = ?", (n,)).fetchall():
+            self._writer.execute("INSERT INTO fts(fts, rowid, text) VALUES ('delete', ?, ?)", (sid, text))
+        self._writer.execute("DELETE FROM sent WHERE doc = ?", (n,))
+        self._writer.execute("DELETE FROM sketch WHERE doc = ?", (n,))
+        self._writer.execute("DELETE FROM shared WHERE da = ?", (n,))
+        self._writer.execute("DELETE FROM shared WHERE db = ?", (n,))
+        self._writer.execute("DELETE FROM docs WHERE n = ?", (n,))
 
     def _add(self, source: Source) -> int:
         """Index one source: its row, its sentences (full text), their sketches and the pairs they share."""
-        cursor = self._db.execute(
+        cursor = self._writer.execute(
             "INSERT INTO docs(id, key, story, outlet, outlet_fold, title, language, day, time, article) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (source.id, doc_key(source), source.story, source.outlet, source.outlet.casefold(), source.title,
@@ -470,12 +512,12 @@ class CorpusIndex:
             rows.append((n, span.pos, document.text[span.start:span.end], int(span.boilerplate)))
         units: list[tuple[int, str]] = []
         for doc, pos, text, boilerplate in rows:
-            sid = int(self._db.execute("INSERT INTO sent(doc, pos, text, boilerplate) VALUES (?, ?, ?, ?)",
+            sid = int(self._writer.execute("INSERT INTO sent(doc, pos, text, boilerplate) VALUES (?, ?, ?, ?)",
                                        (doc, pos, text, boilerplate)).lastrowid or 0)
-            self._db.execute("INSERT INTO fts(rowid, text) VALUES (?, ?)", (sid, text))
+            self._writer.execute("INSERT INTO fts(rowid, text) VALUES (?, ?)", (sid, text))
             if not boilerplate:
                 units.append((sid, text))
-        return reuse.index_units(self._db, n, units)
+        return reuse.index_units(self._writer, n, units)
 
     def search(self, query: Query, limit: int = RESULT_LIMIT) -> Results:
         """Sentences matching the query, best bm25 rank first, at most ``limit``."""

@@ -266,3 +266,27 @@ def test_search_and_lineage_pages_are_valid_html(client: FlaskClient, tmp_path: 
         files.append(file)
     errors = [(pages[int(Path(str(m["url"])).stem.removeprefix("page"))], m["message"]) for m in check(files)]
     assert errors == []
+
+
+def test_searches_read_committed_state_while_a_sync_runs(corpus_dir: Path, tmp_path: Path) -> None:
+    import threading
+
+    from parallax.corpus import load_corpus
+
+    index = CorpusIndex(tmp_path / "live.db")
+    started, release = threading.Event(), threading.Event()
+
+    def pause(done: int, total: int) -> None:
+        started.set()
+        assert release.wait(10)
+
+    builder = threading.Thread(target=index.sync, args=(load_corpus(corpus_dir), pause))
+    builder.start()
+    try:
+        assert started.wait(10) and index.updating
+        assert index.search(parse_query("kim")) == []  # nothing committed yet, and no waiting for the writer
+        assert index.sync(load_corpus(corpus_dir), wait=False).added == 0  # a request never queues behind it
+    finally:
+        release.set()
+        builder.join(10)
+    assert not index.updating and index.search(parse_query("kim"))

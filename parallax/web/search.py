@@ -15,7 +15,7 @@ from .. import search as engine
 from ..corpus import Source
 from ..search import CorpusIndex, Query, QueryError
 from ..text import Document
-from .render import corpus, error_response, page, respond
+from .render import corpus, error_response, page, respond, wants_json
 
 log = logging.getLogger("parallax.web")
 bp = Blueprint("search", __name__)
@@ -61,12 +61,12 @@ def _warm(app: Flask) -> None:
 def index() -> CorpusIndex:
     """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed).
 
-    When the index cannot be updated (disk full, locked past the timeout) the failure is logged and the index is
-    used as it stands: a stale search is better than no page.
+    While another thread is updating it (the start-up build) and when it cannot be updated (disk full, locked past
+    the timeout; logged), the index is used as last committed: a stale search is better than no page.
     """
     found: CorpusIndex = current_app.extensions["parallax.search"]
     try:
-        found.sync(corpus())
+        found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
     except sqlite3.Error:
         log.exception("the search index could not be brought up to date; serving it as it stands")
     return found
@@ -111,8 +111,9 @@ def search_view() -> Any:
                             "quotes": [],
                             "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
+    data["updating"] = idx.updating
     if raw is None and not any(fields.values()):
-        if request.url_rule and request.url_rule.rule.endswith(".json"):
+        if wants_json():
             return error_response(400, "Give a query in 'q', e.g. /search.json?q=peskov.")
         data["choices"] = _choices(idx)
         return respond("search.html", data)
@@ -265,6 +266,7 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "ranked": {"type": "boolean", "description": "False when ranking a very common word ran out of time and the "
                "hits are the first matches in index order."},
     "error": {"type": ["string", "null"]},
+    "updating": {"type": "boolean", "description": "The index is being brought up to date: results may be incomplete."},
     "results": {"type": "array", "items": {"type": "object", "properties": {
         "story": {"type": "string"}, "title": {"type": "string"}, "href": {"type": "string"},
         "hits": {"type": "array", "items": {"type": "object", "properties": {
