@@ -123,29 +123,28 @@ def _marks(values: Sequence[object]) -> str:
 
 
 def _candidates(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip_doc: int | None
-                ) -> dict[int, set[int]]:
-    """For each unit (by its sentence id), the indexed sentences sharing a sketch value, common values skipped."""
+                ) -> tuple[dict[int, set[int]], set[int]]:
+    """For each unit (by its sentence id), the indexed sentences sharing a sketch value; and the common values.
+
+    Each value's postings are read up to MAX_POSTINGS + 1 rows, so a stock phrase costs the same at 100k articles
+    as at 1k; a value with more is common (boilerplate) and gives no candidates.
+    """
     wanted: dict[int, list[int]] = defaultdict(list)
     for sid, unit in units:
         for value in unit.sketch:
             wanted[value].append(sid)
-    postings: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    values = list(wanted)
-    for start in range(0, len(values), 500):
-        chunk = values[start:start + 500]
-        rows = db.execute(f"SELECT h, sid, doc FROM sketch WHERE h IN ({_marks(chunk)})", chunk)  # noqa: S608  # nosec B608
-        for h, sid, doc in rows:
-            postings[h].append((sid, doc))
     found: dict[int, set[int]] = defaultdict(set)
+    common: set[int] = set()
     for value, mine in wanted.items():
-        hits = postings.get(value, [])
+        hits = db.execute("SELECT sid, doc FROM sketch WHERE h = ? LIMIT ?", (value, MAX_POSTINGS + 1)).fetchall()
         if len(hits) > MAX_POSTINGS:
+            common.add(value)
             continue
         for sid, doc in hits:
             if doc != skip_doc:
                 for own in mine:
                     found[own].add(sid)
-    return found
+    return found, common
 
 
 def _texts(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, tuple[str, int]]:
@@ -169,7 +168,13 @@ def matches(db: sqlite3.Connection, texts: Sequence[tuple[int, str]], skip_doc: 
 def _match_units(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], skip_doc: int | None
                  ) -> list[tuple[int, int, int, float]]:
     """Verified matches of prepared units: each candidate is prepared once and checked with ``same_units``."""
-    found = _candidates(db, units, skip_doc)
+    found, _ = _candidates(db, units, skip_doc)
+    return _verify(db, units, found)
+
+
+def _verify(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], found: dict[int, set[int]]
+            ) -> list[tuple[int, int, int, float]]:
+    """The candidates that are the same passage as their unit: (key, sentence id, doc, score)."""
     stored = _texts(db, {sid for sids in found.values() for sid in sids})
     prepared = {sid: _recent_unit(sid, text) for sid, (text, _) in stored.items()}
     by_key = dict(units)
@@ -208,12 +213,13 @@ def index_units(db: sqlite3.Connection, doc: int, sentences: Sequence[tuple[int,
     with _RECENT_LOCK:
         for sid, unit in units:
             _RECENT[sid] = unit
-    pairs = _match_units(db, units, skip_doc=doc)
+    found, common = _candidates(db, units, doc)
+    pairs = _verify(db, units, found)
     db.executemany("INSERT OR REPLACE INTO shared(a, b, da, db, score) VALUES (?, ?, ?, ?, ?)",
                    [row for key, sid, other, value in pairs
                     for row in ((key, sid, doc, other, value), (sid, key, other, doc, value))])
     db.executemany("INSERT OR IGNORE INTO sketch(h, sid, doc) VALUES (?, ?, ?)",
-                   [(value, sid, doc) for sid, unit in units for value in unit.sketch])
+                   [(value, sid, doc) for sid, unit in units for value in unit.sketch if value not in common])
     return len(pairs)
 
 

@@ -263,8 +263,8 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "query": {"type": ["object", "null"], "properties": {"understood": {"type": "string"},
                                                           "filters": {"type": "object"}}},
     "count": {"type": "integer"}, "limit": {"type": "integer"}, "truncated": {"type": "boolean"},
-    "ranked": {"type": "boolean", "description": "False when ranking a very common word ran out of time and the "
-               "hits are the first matches in index order."},
+    "ranked": {"type": "boolean", "description": "False when ranking ran out of time (a common word) and the hits "
+               "are the most recently indexed matches."},
     "error": {"type": ["string", "null"]},
     "updating": {"type": "boolean", "description": "The index is being brought up to date: results may be incomplete."},
     "results": {"type": "array", "items": {"type": "object", "properties": {
