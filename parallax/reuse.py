@@ -189,8 +189,8 @@ def _verify(db: sqlite3.Connection, units: Sequence[tuple[int, Unit]], found: di
 
 
 #: Units of recently indexed sentences by id: a source's candidates are mostly in sources indexed just before it
-#: (the corpus is indexed story by story), so a bulk build rarely prepares a sentence twice. ~2 KB per unit.
-_RECENT: LRUCache[int, Unit] = LRUCache(maxsize=20_000)
+#: (the corpus is indexed story by story), so a bulk build rarely prepares a sentence twice; ~5 KB per unit.
+_RECENT: LRUCache[int, Unit] = LRUCache(maxsize=5_000)
 _RECENT_LOCK = threading.Lock()
 
 
