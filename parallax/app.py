@@ -18,6 +18,7 @@ from .corpus import CorpusStore
 from .memo import Memo
 from .web import register
 from .web.ops import PrefixMiddleware
+from .web.search import start_index_build
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the development server on the bundled corpus, printing the URL to open."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
+    start_index_build(app)  # the search index is built or brought up to date in the background
     host, port = app.config["HOST"], app.config["PORT"]
     corpus = app.extensions["parallax.corpus"].get()
     print(f"Parallax {__version__}: {len(corpus.sources)} sources in {len(corpus.stories)} "

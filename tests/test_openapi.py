@@ -96,7 +96,10 @@ served = create_app({"CORPUS_DIR": str(ROOT / "corpus"), "CORPUS_RESCAN_SECONDS"
 schema = schemathesis.openapi.from_wsgi("/openapi.json", served)
 
 
-@schema.include(method="GET", path_regex=r"\.json$").exclude(path="/openapi.json").parametrize()
+# /search.json takes a free-text query language that no JSON Schema can describe exactly (which strings have
+# words, balanced quotes, long-enough prefixes): tests/test_search.py checks its 200/400 answers instead.
+@schema.include(method="GET", path_regex=r"\.json$").exclude(path="/openapi.json").exclude(
+    path="/search.json").parametrize()
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_description(case: Any) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import add, manage, ops, pages, render, stories, timeline, watches
+from . import add, manage, ops, pages, render, search, stories, timeline, watches
 
 
 def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
-    for module in (pages, stories, add, ops, watches, timeline, manage):
+    for module in (pages, stories, add, ops, watches, timeline, manage, search):
         app.register_blueprint(module.bp)

@@ -17,7 +17,7 @@ from ..model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
 MODEL_TYPES = (Row, Segment, Stats)
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
-                 "parallax.web.manage")
+                 "parallax.web.manage", "parallax.web.search")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -103,10 +103,15 @@ def schemas() -> dict[str, Any]:
     source_page = obj({"source": ref("SourceSummary"), "original": {"type": "string"},
                        "reading_text": {"type": "string"},
                        "paragraphs": {"type": "array", "items": obj({"text": {"type": "string"},
-                                                                     "boilerplate": {"type": "boolean"}})},
+                                                                     "boilerplate": {"type": "boolean"},
+                                                                     "sentences": {"type": "array", "items": obj({
+                                                                         "pos": {"type": "integer"},
+                                                                         "text": {"type": "string"}})}})},
                        "versions": {"type": "array", "items": version},
                        "story": closed({"slug": SLUG, "title": NULLABLE_STRING, "href": NULLABLE_STRING}),
-                       "compare_with": {"type": "array", "items": closed({"id": SLUG, "label": {"type": "string"}})}})
+                       "compare_with": {"type": "array", "items": closed({"id": SLUG, "label": {"type": "string"}})},
+                       "shared": {"type": "array", "description": "Passages shared with sources of any story "
+                                  "(parallax.web.search.shared_summary).", "items": {"type": "object"}}})
     health = obj({"ok": {"type": "boolean"}, "version": {"type": "string"},
                   "corpus": obj({"readable": {"type": "boolean"}, "sources": count, "stories": count,
                                  "problems": {"type": "array", "items": problem}}),

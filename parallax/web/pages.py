@@ -17,6 +17,7 @@ from ..compare import CompareOptions
 from ..corpus import Corpus, Source
 from ..model import UNITS, VIEWS
 from .render import BadOption, corpus, link, page, respond, wants_json
+from .search import add_reading_extras
 
 bp = Blueprint("pages", __name__)
 #: Values of the ``focus`` option: collapse runs of unchanged passages, or show every passage.
@@ -90,6 +91,7 @@ def source(source_id: str) -> Any:
                      "href": url_for("stories.story_view", story=src.story) if story else None}
     data["compare_with"] = [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'} ({s.id})"}
                             for s in current.story_sources(src.story) if s.id != src.id]
+    add_reading_extras(data, src, document)
     if not wants_json():
         data["original_html"] = text.render_markdown(src.body) if src.format == "markdown" else None
     return respond("source.html", data)

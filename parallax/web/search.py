@@ -1,0 +1,350 @@
+"""Search across the corpus, shared passages on source pages, a story's lineage view and story suggestions."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from .. import lineage, quotes, reuse
+from .. import search as engine
+from ..corpus import Source
+from ..search import CorpusIndex, Query, QueryError
+from ..text import Document
+from .render import corpus, error_response, page, respond, wants_json
+
+log = logging.getLogger("parallax.web")
+bp = Blueprint("search", __name__)
+
+#: Stories whose quote groups are searched for other wordings of a matching quote.
+QUOTE_STORIES = 10
+#: Longest text /api/suggest-story reads, in characters.
+MAX_SUGGEST_CHARS = 200_000
+#: Stories listed by /api/suggest-story.
+MAX_SUGGESTIONS = 5
+#: Lineage drawing: height of one source's row and the width of its label box, in SVG units.
+ROW, BOX = 56, 300
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    """Open the app's index beside its corpus (the first request that needs it brings it up to date)."""
+    app = state.app
+    app.extensions["parallax.search"] = engine.open_index(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
+
+
+def start_index_build(app: Flask) -> threading.Thread | None:
+    """Bring the index up to date in a background thread, so the first search does not wait for it.
+
+    Server entry points call this once after building the app (unless SEARCH_BUILD_ON_START is off); apps built by
+    tests do not, so nothing reads the corpus behind a test's back.
+    """
+    if not app.config.get("SEARCH_BUILD_ON_START", True):
+        return None
+    thread = threading.Thread(target=_warm, args=(app,), name="parallax-search-build", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(app: Flask) -> None:
+    """Bring the index up to date once at start, so the first search does not pay for it."""
+    try:
+        app.extensions["parallax.search"].sync(app.extensions["parallax.corpus"].get())
+    except Exception:  # a failed warm-up is retried by the first request that needs the index
+        log.exception("building the search index at start failed")
+
+
+def index() -> CorpusIndex:
+    """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed).
+
+    While another thread is updating it (the start-up build) and when it cannot be updated (disk full, locked past
+    the timeout; logged), the index is used as last committed: a stale search is better than no page.
+    """
+    found: CorpusIndex = current_app.extensions["parallax.search"]
+    try:
+        found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
+    except sqlite3.Error:
+        log.exception("the search index could not be brought up to date; serving it as it stands")
+    return found
+
+
+def _choices(idx: CorpusIndex) -> dict[str, Any]:
+    """Values the filter fields offer."""
+    current = corpus()
+    return {"outlets": idx.outlets(), "languages": idx.languages(),
+            "stories": [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()]}
+
+
+def _quote_groups(query: Query, stories: list[str]) -> list[dict[str, Any]]:
+    """Quote groups of the hit stories with a wording matching the query, listing every other wording too."""
+    current = corpus()
+    found = []
+    for slug in stories[:QUOTE_STORIES]:
+        groups, _ = quotes.story_quotes(current.story_sources(slug))
+        for group in groups:
+            matched = [engine.text_matches(v.text, query) for v in group.variants]
+            if any(matched) and (len(group.variants) > 1 or len(group.outlets) > 1):
+                found.append({"story": slug, "speaker": group.speaker, "outlets": group.outlets,
+                              "variants": [{"text": v.text, "outlets": list(v.outlets), "sources": list(v.sources),
+                                            "matched": m, "segments": _segments(v.text, query)}
+                                           for v, m in zip(group.variants, matched, strict=True)]})
+    return found
+
+
+def _segments(text: str, query: Query) -> list[dict[str, Any]]:
+    """A text as plain pieces and marked pieces (escaped by the template, never marked safe)."""
+    return [{"text": piece, "mark": marked} for piece, marked in engine.mark_segments(text, query)]
+
+
+@page(bp, "/search")
+def search_view() -> Any:
+    """Search every sentence of the corpus: words, "phrases", prefix*, -excluded, and filters."""
+    raw = request.args.get("q")
+    fields = {name: request.args.get(name, "") for name in engine.FILTERS}
+    idx = index()
+    shown = {k: engine.printable(v) for k, v in fields.items()}
+    data: dict[str, Any] = {"q": engine.printable(raw or ""), "fields": shown, "query": None, "results": [],
+                            "quotes": [],
+                            "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "ranked": True,
+                            "error": None}
+    data["updating"] = idx.updating
+    if raw is None and not any(fields.values()):
+        if wants_json():
+            return error_response(400, "Give a query in 'q', e.g. /search.json?q=peskov.")
+        data["choices"] = _choices(idx)
+        return respond("search.html", data)
+    try:
+        query = engine.parse_query(raw or "", **fields)
+        hits = idx.search(query)
+    except QueryError as problem:
+        data.update({"ok": False, "status": 400, "error": str(problem), "choices": _choices(idx)})
+        return respond("search.html", data, status=400)
+    current = corpus()
+    grouped = engine.group_hits(hits)
+    results = []
+    for slug, story_hits in grouped.items():
+        story = current.stories.get(slug)
+        results.append({"story": slug, "title": (story.title if story else "") or slug,
+                        "href": url_for("stories.story_view", story=slug),
+                        "hits": [{"source": h.source, "outlet": h.outlet or None, "title": h.title or None,
+                                  "date": h.day or None, "pos": h.pos, "text": h.text,
+                                  "segments": _segments(h.text, query),
+                                  "href": url_for("pages.source", source_id=h.source) + f"#s{h.pos}"}
+                                 for h in story_hits]})
+    data.update({"query": {"understood": engine.describe(query), "filters": query.filters()}, "results": results,
+                 "count": len(hits), "truncated": len(hits) >= engine.RESULT_LIMIT, "ranked": hits.ranked,
+                 "quotes": _quote_groups(query, list(grouped)), "choices": _choices(idx)})
+    return respond("search.html", data)
+
+
+def shared_summary(source: Source) -> list[dict[str, Any]]:
+    """What a source shares with other sources of any story: passages, sentences, and who had it first."""
+    idx = index()
+    with idx.lock:
+        found = reuse.shared_of(idx.db, source.id)
+    this_time = source.captured or source.published
+    out = []
+    for item in found:
+        gap = lineage.time_gap(item.time, this_time)
+        out.append({"id": item.other, "outlet": item.outlet or None, "story": item.story,
+                    "href": url_for("pages.source", source_id=item.other),
+                    "compare": url_for("pages.compare_view", left=source.id, right=item.other),
+                    "same_article": item.article == source.article_key,
+                    "time": item.time or None, "gap": gap or None,
+                    "passages": [{"pos": run[0].pos, "end": run[-1].pos, "other_pos": run[0].other_pos,
+                                  "sentences": len(run),
+                                  "href": url_for("pages.source", source_id=item.other) + f"#s{run[0].other_pos}",
+                                  "here": f"#s{run[0].pos}"}
+                                 for run in item.passages],
+                    "sentences": len(item.sentences)})
+    return out
+
+
+def add_reading_extras(data: dict[str, Any], source: Source, document: Document) -> None:
+    """Give a source page's paragraphs their sentences (``s<N>`` anchors) and list the passages it shares."""
+    pieces_of = engine.paragraph_sentences(document, engine.source_spans(source))
+    for paragraph, pieces in zip(data["paragraphs"], pieces_of, strict=False):
+        paragraph["sentences"] = [{"pos": pos, "text": piece} for pos, piece in pieces]
+    data["shared"] = shared_summary(source)
+
+
+def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
+    """A lineage node as plain data with its place in the drawing."""
+    return {"id": node.id, "outlet": node.outlet or None, "time": node.time or None, "row": row,
+            "y": row * ROW + ROW // 2, "href": url_for("pages.source", source_id=node.id),
+            "title": source.title or None,
+            "attributions": [{"kind": a.kind, "name": a.name, "text": a.text} for a in node.attributions]}
+
+
+@page(bp, "/stories/<slug:story>/lineage")
+def lineage_view(story: str) -> Any:
+    """Who carried a story's shared text first, who carried it later, and with what attribution."""
+    current = corpus()
+    found = current.stories.get(story)
+    sources = current.story_sources(story)
+    if found is None or not sources:
+        abort(404, description=f"No story with slug '{story}'.")
+    idx = index()
+    with idx.lock:
+        pairs = reuse.story_pairs(idx.db, story)
+    nodes = [lineage.Node(s.id, s.outlet, s.captured or s.published,
+                          tuple(lineage.attributions(s.document(frozenset()).text))) for s in sources]
+    ordered = lineage.order(nodes)
+    rows = {n.id: r for r, n in enumerate(ordered)}
+    by_id = {s.id: s for s in sources}
+    edges = lineage.build(nodes, pairs)
+    times = {s.id: s.captured or s.published for s in sources}
+    edge_data = []
+    for edge in edges:
+        y1, y2 = rows[edge.origin] * ROW + ROW // 2, rows[edge.carrier] * ROW + ROW // 2
+        bend = BOX + 40 + abs(y2 - y1) // 2
+        edge_data.append({
+            "origin": edge.origin, "carrier": edge.carrier, "sentences": edge.sentences, "passages": edge.passages,
+            "ordered": edge.ordered, "same_outlet": edge.same_outlet, "attributed": edge.attributed,
+            "flagged": edge.flagged, "gap": lineage.time_gap(times[edge.origin], times[edge.carrier]) or None,
+            "compare": url_for("pages.compare_view", left=edge.origin, right=edge.carrier),
+            "path": f"M {BOX} {y1} C {bend} {y1}, {bend} {y2}, {BOX + 6} {y2}",
+            "label_x": (BOX + 3 * bend) // 4 + 10, "label_y": (y1 + y2) // 2 + 4})  # beside the curve's far point
+    width = BOX + 80 + max((abs(rows[e.origin] - rows[e.carrier]) * ROW // 2 for e in edges), default=0)
+    data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
+                      "href": url_for("stories.story_view", story=story)},
+            "nodes": [_node_dict(n, rows[n.id], by_id[n.id]) for n in ordered],
+            "edges": edge_data,
+            "drawing": {"width": width, "height": max(len(ordered), 1) * ROW, "box": BOX},
+            "rules": {"min_words": reuse.MIN_WORDS, "threshold": reuse.THRESHOLD,
+                      "agencies": list(lineage.AGENCIES)}}
+    return respond("lineage.html", data)
+
+
+def _suggest_text() -> str:
+    """The text to suggest a story for, from ?text=, a form field or a JSON body."""
+    value: Any = request.args.get("text")
+    if request.method == "POST":
+        body = request.get_json(silent=True) if request.is_json else None
+        value = body.get("text") if isinstance(body, dict) else request.form.get("text", value)
+    if not isinstance(value, str) or not value.strip():
+        abort(400, description="Give the article text in 'text' (query parameter, form field or JSON body).")
+    if len(value) > MAX_SUGGEST_CHARS:
+        abort(400, description=f"The text is too long: at most {MAX_SUGGEST_CHARS:,} characters.")
+    if "\x00" in value:
+        abort(400, description="The text contains a NUL character.")
+    return value
+
+
+def suggest_story(text: str, idx: CorpusIndex | None = None) -> list[tuple[str, float]]:
+    """Stories the text overlaps, best first, with the share (0..1) of its sentences each already carries.
+
+    The add flow can call this with the pasted or fetched text to preselect the story on its confirm page
+    (``idx`` defaults to the current app's index, brought up to date first).
+    """
+    return (idx or index()).suggest_story(text)[:MAX_SUGGESTIONS]
+
+
+@bp.route("/api/suggest-story", methods=["GET", "POST"])
+def suggest_story_api() -> Any:
+    """Stories a new article's text overlaps, for the add flow to preselect one."""
+    text = _suggest_text()
+    current = corpus()
+    ranked = suggest_story(text)
+    return {"ok": True, "suggestions": [
+        {"story": slug, "title": (current.stories[slug].title if slug in current.stories else "") or None,
+         "score": score, "href": url_for("stories.story_view", story=slug)} for slug, score in ranked]}
+
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_SEGMENTS = {"type": "array", "items": {"type": "object", "properties": {
+    "text": {"type": "string"}, "mark": {"type": "boolean"}}}}
+_SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "q": {"type": "string"}, "fields": {"type": "object"},
+    "query": {"type": ["object", "null"], "properties": {"understood": {"type": "string"},
+                                                          "filters": {"type": "object"}}},
+    "count": {"type": "integer"}, "limit": {"type": "integer"}, "truncated": {"type": "boolean"},
+    "ranked": {"type": "boolean", "description": "False when ranking ran out of time (a common word) and the hits "
+               "are the most recently indexed matches."},
+    "error": {"type": ["string", "null"]},
+    "updating": {"type": "boolean", "description": "The index is being brought up to date: results may be incomplete."},
+    "results": {"type": "array", "items": {"type": "object", "properties": {
+        "story": {"type": "string"}, "title": {"type": "string"}, "href": {"type": "string"},
+        "hits": {"type": "array", "items": {"type": "object", "properties": {
+            "source": {"type": "string"}, "outlet": {"type": ["string", "null"]},
+            "title": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
+            "pos": {"type": "integer"}, "text": {"type": "string"}, "segments": _SEGMENTS,
+            "href": {"type": "string", "description": "/sources/<id>#s<pos>: the sentence on its source page"}}}}}}},
+    "quotes": {"type": "array", "description": "Quote groups with a wording matching the query, all wordings "
+               "listed (other translations and variants of the same quote).",
+               "items": {"type": "object", "properties": {
+                   "story": {"type": "string"}, "speaker": {"type": ["string", "null"]},
+                   "variants": {"type": "array", "items": {"type": "object", "properties": {
+                       "text": {"type": "string"}, "matched": {"type": "boolean"}, "segments": _SEGMENTS,
+                       "outlets": {"type": "array", "items": {"type": "string"}}}}}}}},
+    "choices": {"type": "object"}}}
+_SEARCH_PARAMS: list[dict[str, Any]] = [
+    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
+     "description": 'Words (all must match), "quoted phrases", prefix* (2+ letters), -excluded, and filters '
+                    'outlet:RT, outlet:"The Moscow Times", story:<slug>, source:<id>, lang:en, '
+                    "from:2023-09-01, to:2023-09-30 (at most 500 characters and 24 terms). A query the syntax "
+                    "cannot use (an unclosed quote, no words, a one-letter prefix, NUL) answers 400 with the reason."},
+    *({"name": name, "in": "query", "required": False,
+       "schema": ({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"} if name in ("from", "to") else
+                  {"type": "string", "maxLength": 500}),
+       "description": f"Filter '{name}' (overrides the same filter in q)."} for name in engine.FILTERS)]
+_LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "story": {"type": "object"},
+    "nodes": {"type": "array", "description": "Sources oldest first (capture time, else published date; unknown "
+              "last).", "items": {"type": "object", "properties": {
+                  "id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
+                  "time": {"type": ["string", "null"]},
+                  "attributions": {"type": "array", "items": {"type": "object", "properties": {
+                      "kind": {"type": "string"}, "name": {"type": "string"}, "text": {"type": "string"}}}}}}},
+    "edges": {"type": "array", "description": "Shared text first carried by origin, later by carrier.",
+              "items": {"type": "object", "properties": {
+                  "origin": {"type": "string"}, "carrier": {"type": "string"}, "sentences": {"type": "integer"},
+                  "passages": {"type": "integer"}, "ordered": {"type": "boolean"},
+                  "same_outlet": {"type": "boolean"}, "attributed": {"type": "boolean"},
+                  "flagged": {"type": "boolean", "description": "Different outlets and the carrier credits "
+                              "neither the origin's outlet nor any news agency."},
+                  "gap": {"type": ["string", "null"]}, "compare": {"type": "string"}}}},
+    "rules": {"type": "object"}}}
+_STORY_PARAM = {"name": "story", "in": "path", "required": True, "schema": {"type": "string",
+                                                                            "pattern": "^[a-z0-9-]+$"}}
+
+
+def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], errors: dict[str, str]
+         ) -> dict[str, Any]:
+    """An OpenAPI GET operation answering JSON (the HTML pages are the same URLs without ``.json``)."""
+    responses: dict[str, Any] = {"200": {"description": "OK.", "content": {"application/json": {"schema": schema}}}}
+    for code, text in errors.items():
+        responses[code] = {"description": text, "content": {"application/json": {"schema": _ERROR}}}
+    return {"get": {"summary": summary, "tags": ["search"], "parameters": params, "responses": responses}}
+
+
+_BAD_QUERY = {"400": "Empty or unusable query (unclosed quote, too long, NUL, no words): the message says why."}
+_NO_STORY = {"404": "No such story."}
+_SUGGEST = {"summary": "Stories a new article's text overlaps (share of its sentences each already carries)",
+            "tags": ["search"],
+            "responses": {"200": {"description": "Suggestions, best first.", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"ok": {"type": "boolean"}, "suggestions": {
+                    "type": "array", "items": {"type": "object", "properties": {
+                        "story": {"type": "string"}, "title": {"type": ["string", "null"]},
+                        "score": {"type": "number", "minimum": 0, "maximum": 1},
+                        "href": {"type": "string"}}}}}}}}},
+                "400": {"description": "No text, or text over 200,000 characters.",
+                        "content": {"application/json": {"schema": _ERROR}}}}}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/search.json": _get("Search every sentence: matches grouped by story, terms marked, matching quote groups",
+                         _SEARCH_SCHEMA, _SEARCH_PARAMS, _BAD_QUERY),
+    "/stories/{story}/lineage.json": _get("Who carried a story's shared text first, with attributions",
+                                          _LINEAGE_SCHEMA, [_STORY_PARAM], _NO_STORY),
+    "/api/suggest-story": {
+        "get": {**_SUGGEST, "parameters": [{"name": "text", "in": "query", "required": True,
+                                            "schema": {"type": "string"}}]},
+        "post": {**_SUGGEST, "requestBody": {"content": {
+            "application/json": {"schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object",
+                                                             "properties": {"text": {"type": "string"}}}}}}}},
+}
