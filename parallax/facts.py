@@ -750,10 +750,27 @@ def _attribution_diffs(left: str, right: str) -> tuple[list[FactDiff], list[Ment
                 same_right.append(b)
             else:
                 diffs.append(_diff("attribution", left, right, (a.start, a.end), (b.start, b.end)))
+        elif _names_speaker(right, mention):
+            diffs.append(_diff("attribution", left, right, mention.how, None))
         else:
             diffs.append(_diff("attribution", left, right, (mention.start, mention.end), None))
-    diffs.extend(_diff("attribution", left, right, None, (m.start, m.end)) for m in free[len(rest):])
+    for mention in free[len(rest):]:
+        named = _names_speaker(left, mention)
+        diffs.append(_diff("attribution", left, right, None, mention.how if named else (mention.start, mention.end)))
     return diffs, same_left, same_right
+
+
+def _names_speaker(other: str, mention: Mention) -> bool:
+    """Whether the other text names an attribution's speaker too ("Peskov downplayed …, saying" against "Mr Peskov
+    was quoted as saying"): then only how it is said is one-sided, not who says it."""
+    speaker = mention.key[0]
+    return bool(speaker) and speaker <= _name_parts(other)
+
+
+@lru_cache(maxsize=4)
+def _name_parts(text: str) -> frozenset[str]:
+    """Every word of every name a text states (quiet nationality adjectives left out); cached for one pair."""
+    return frozenset(part for name in name_mentions(text) if name.group != "quiet" for part in name.key)
 
 
 def _covered(diff: FactDiff, cover: tuple[bytearray, bytearray]) -> bool:

@@ -260,6 +260,12 @@ class SentenceIndex:
                     return list(seen)
         return list(seen)
 
+    def _edited_kind(self, mine: tuple[int, int], hit: tuple[int, int]) -> str:
+        """How a sentence sharing most words with another carries it, as the comparison page's rows say: "reworded"
+        when the engine's judge reads the pair as the same fact in other words, else "changed"."""
+        a, b = self.profiles.get(mine), self.profiles.get(hit)
+        return "reworded" if a is not None and b is not None and judge(a, b)[0] == "reworded" else "changed"
+
     def best_per_source(self, source: int, sent: Sent) -> dict[int, Carrier]:
         """For one sentence, the best-matching sentence in each other source reaching the threshold."""
         best: dict[int, Carrier] = {}
@@ -269,7 +275,7 @@ class SentenceIndex:
             other = self.prepared[s].sentences[n]
             score = dice(sent.words, other.words, empty=1.0)
             if score >= MATCH_THRESHOLD and (s not in best or score > best[s].score):
-                best[s] = Carrier(s, "changed", other.pos, round(score, 3))
+                best[s] = Carrier(s, self._edited_kind((source, sent.pos), (s, n)), other.pos, round(score, 3))
         # A source that carries the sentence only in other words carries it too.
         for s, n, score in self.reworded(source, sent.pos, lambda k: k in best and best[k].kind != "reworded"):
             if s not in best or score > best[s].score:

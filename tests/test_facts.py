@@ -349,3 +349,24 @@ def test_seed_pair_kim_called_he_reports_only_real_name_differences() -> None:
     found = labels(left, right, "name")
     assert "Kim: only in left" not in found
     assert "Communist Party: only in right" in found
+
+
+# ------------------------------------------------------------------------------------- attribution wording only
+
+def test_speaker_both_sides_name_is_no_one_sided_attribution() -> None:
+    """Press TV's "Peskov downplayed …, saying “…”" against The National's "…,” Mr Peskov was quoted as saying by
+    Russian media": both attribute the quote to Peskov, so only the way of saying it is one-sided."""
+    left = seed_line("002", "Peskov downplayed US")
+    right = seed_line("004", "Mr Peskov was quoted as saying")
+    diffs = [d for d in fact_differences(left, right) if d.kind == "attribution"]
+    check_spans(left, right, diffs)
+    assert [d.label for d in diffs] == ["was quoted as saying by Russian media: only in right"]
+    assert labels(right, left, "attribution") == ["was quoted as saying by Russian media: only in left"]
+
+
+def test_speaker_the_other_side_does_not_name_stays_one_sided() -> None:
+    """Who said it is one-sided when the other side does not name that speaker at all."""
+    assert labels("Kim left on Sunday, according to KCNA.", "Kim left on Sunday.", "attribution") == [
+        "according to KCNA: only in left"]
+    assert labels("The visit is long, Peskov said.", "The visit is long, Putin thinks.", "attribution") == [
+        "Peskov said: only in left"]

@@ -262,6 +262,21 @@ def test_moved_reworded_row_reads_whole_not_struck_out(client: FlaskClient) -> N
     assert "<del" not in right_inline and "<ins" not in right_inline
     assert right_inline.count('class="px-reworded-side"') == 2
 
+def test_inline_reworded_row_names_the_outlet_of_each_side(client: FlaskClient) -> None:
+    """Inline, a reworded row is two whole sentences one above the other: each says which outlet it comes from
+    ("more than four years" is The Moscow Times', "four years" Press TV's)."""
+    inline = page(client, "/compare/moscow-times-plain/press-tv?view=inline")
+    rows = [r for r in client.get("/compare/moscow-times-plain/press-tv.json").get_json()["rows"]
+            if r["kind"] == "reworded"]
+    assert rows
+    row = inline[inline.index(f'id="r{rows[0]["index"]}"'):]
+    row = row[:row.index("</p>")]
+    sides = row.split('<span class="px-reworded-side">')[1:]
+    assert len(sides) == 2
+    assert sides[0].startswith('<span class="px-side-name">The Moscow Times</span> <span class="px-shared">Kim</span>')
+    assert '<mark class="px-fact">more than four years</mark>' in sides[0]
+    assert sides[1].startswith('<span class="px-side-name">Press TV</span> <mark class="px-fact">According to')
+
 def test_story_coverage_counts_outlets_not_captures(client: FlaskClient) -> None:
     """'in 2 of 4 outlets (3 captures)': the two Moscow Times captures are one outlet."""
     data = client.get(f"/stories/{STORY}.json?base=press-tv").get_json()

@@ -255,7 +255,7 @@ def test_watch_api(make_app: Callable[..., Flask]) -> None:
 def test_reading_watch_pages_does_not_create_the_database(web: FlaskClient, corpus_dir: Path) -> None:
     for url in ("/watches", "/watches.json", f"/stories/{STORY}/watches.json", "/trash", "/sources/rt/timeline"):
         assert web.get(url).status_code == 200, url
-    assert not (corpus_dir / ".parallax").exists()
+    assert not (corpus_dir / ".parallax" / "state.db").exists()
 
 
 # ---- timelines ---------------------------------------------------------------------------------------------------

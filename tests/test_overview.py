@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from parallax import overview, quotes
 from parallax.corpus import Corpus, Source, load_corpus
@@ -83,7 +84,10 @@ def test_coverage_counts_carriers(model: overview.StoryModel) -> None:
     assert smo.carriers == ()
     washington = next(c for c in cover if "not Washington’s warnings" in c.sent.text)
     assert {model.prepared[c.source].id for c in washington.carriers} >= {"moscow-times-plain", "the-national"}
-    assert all(c.kind == "changed" for c in washington.carriers)
+    # As the comparison pages pair it: edited wording in The Moscow Times, the same fact reworded in The National.
+    kinds = {model.prepared[c.source].id: c.kind for c in washington.carriers}
+    assert kinds["moscow-times-plain"] == kinds["moscow-times-markdown"] == "changed"
+    assert kinds["the-national"] == "reworded"
 
 
 def test_coverage_skips_boilerplate(model: overview.StoryModel) -> None:
@@ -305,3 +309,22 @@ def test_unique_content_leaves_out_what_another_outlet_says_in_other_words(model
     texts = [sent.text for run in runs for sent in run]
     assert not any(text.startswith("Vladimir Putin arrived in Vladivostok") for text in texts)
     assert any("took place in Vladivostok in 2019" in text for text in texts)
+
+
+def test_coverage_says_changed_or_reworded_as_the_comparison_row_it_links_to(client: FlaskClient) -> None:
+    """Each carrier of every seed's coverage links to a row of the comparison: where that row pairs the sentence as
+    edited wording or as the same fact reworded, the story page says the same ("changed wording" / "in other
+    words"), never the other."""
+    checked, wrong = 0, []
+    for base in ("press-tv", "moscow-times-markdown", "moscow-times-plain", "rt", "the-national"):
+        coverage = client.get(f"/stories/{STORY}.json?base={base}").get_json()["coverage"]
+        for passage in coverage["passages"]:
+            for carrier in passage["carriers"]:
+                path, anchor = carrier["href"].split("#")
+                rows = client.get(path + ".json").get_json()["rows"]
+                row = rows[int(anchor[1:].split("-")[0])]
+                if row["kind"] in ("changed", "reworded"):
+                    checked += 1
+                    if row["kind"] != carrier["kind"]:
+                        wrong.append((base, carrier["id"], carrier["kind"], row["kind"], passage["text"][:40]))
+    assert checked >= 10 and wrong == []
