@@ -40,7 +40,7 @@ def front_matter(**fields: Any) -> str:
 def corpus_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled corpus that a test may change."""
     target = tmp_path / "corpus"
-    shutil.copytree(BUNDLED, target)
+    shutil.copytree(BUNDLED, target, ignore=shutil.ignore_patterns(".*"))  # not a local index, state or trash
     return target
 
 

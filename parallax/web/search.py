@@ -30,11 +30,27 @@ MAX_SUGGESTIONS = 5
 ROW, BOX = 56, 300
 
 
+class LazyIndex:
+    """The app's index, opened beside its corpus on first use (an app that never searches writes nothing)."""
+
+    def __init__(self, corpus_dir: str, path: str | None) -> None:
+        self.corpus_dir, self.path = corpus_dir, path
+        self._opened: CorpusIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> CorpusIndex:
+        """The open index (opened once, by whichever thread needs it first)."""
+        with self._lock:
+            if self._opened is None:
+                self._opened = engine.open_index(self.corpus_dir, self.path)
+            return self._opened
+
+
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    """Open the app's index beside its corpus (the first request that needs it brings it up to date)."""
+    """Give the app its index beside its corpus (opened and brought up to date by the first use that needs it)."""
     app = state.app
-    app.extensions["parallax.search"] = engine.open_index(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
+    app.extensions["parallax.search"] = LazyIndex(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
 
 
 def start_index_build(app: Flask) -> threading.Thread | None:
@@ -53,7 +69,7 @@ def start_index_build(app: Flask) -> threading.Thread | None:
 def _warm(app: Flask) -> None:
     """Bring the index up to date once at start, so the first search does not pay for it."""
     try:
-        app.extensions["parallax.search"].sync(app.extensions["parallax.corpus"].get())
+        app.extensions["parallax.search"].get().sync(app.extensions["parallax.corpus"].get())
     except Exception:  # a failed warm-up is retried by the first request that needs the index
         log.exception("building the search index at start failed")
 
@@ -64,7 +80,7 @@ def index() -> CorpusIndex:
     While another thread is updating it (the start-up build) and when it cannot be updated (disk full, locked past
     the timeout; logged), the index is used as last committed: a stale search is better than no page.
     """
-    found: CorpusIndex = current_app.extensions["parallax.search"]
+    found: CorpusIndex = current_app.extensions["parallax.search"].get()
     try:
         found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
     except sqlite3.Error:
