@@ -84,6 +84,14 @@ def test_times_inside_lines_are_replaced_but_words_count() -> None:
     assert watch.cosmetic_hash(BODY) != watch.cosmetic_hash(BODY + "A new paragraph with real news.\n")
 
 
+def test_counters_are_found_only_from_the_start_of_a_number() -> None:
+    """A line of 40,000 digits and commas (21 s before, when the counter pattern was tried inside every run) is
+    normalised at once; counts still become placeholders."""
+    assert watch._COUNTER.search("x 1,204 comments").start() == 2  # the whole number, not "204 comments"
+    assert watch._COUNTER.search("v1,204 comments") is None  # never from inside a run of digits and commas
+    assert watch.cosmetic_text("1," * 20_000 + " 1,204 comments") == "1," * 20_000 + " <count>"
+
+
 def test_headline_line_is_left_to_the_headline_history() -> None:
     assert watch.cosmetic_hash(BODY, "Bridge to close") == watch.cosmetic_hash(
         BODY.replace("Bridge to close", "Bridge closes"), "Bridge closes")
