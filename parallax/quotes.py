@@ -41,8 +41,10 @@ _VERBS = ("said|says|say|told|tells|added|adds|warned|warns|stated|states|noted|
           "insisted|stressed|wrote|writes|asked|asks|continued|declared|replied|claimed|argued|announced|"
           "confirmed|quoted|commented|emphasized|emphasised|remarked|urged|recalled")
 #: A name: a capitalised word and at most four more name words. The bound keeps matching linear: unbounded, a run
-#: of n capitalised words with no speech verb after it was re-tried from every word start, O(n²).
-_NAME = r"(?:[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'\-]*|de|van|von|bin|al)){0,4}"
+#: of n capitalised words with no speech verb after it was re-tried from every word start, O(n²). Each word is at
+#: most 40 characters for the same reason: tried from every capital of one 32 KB word ("AAAA…", "U.S.U.S.…"), an
+#: unbounded word took a minute.
+_NAME = r"(?:[A-Z][\w’'.\-]{0,40})(?:\s+(?:[A-Z][\w’'\-]{0,40}|de|van|von|bin|al)){0,4}"
 _NOT_NAMES = {"he", "she", "it", "they", "we", "i", "you", "the", "this", "that", "but", "and", "a", "an", "there",
               "his", "her", "its", "their", "on", "in", "as", "after", "earlier", "later", "then"}
 _TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "president", "comrade", "sir", "prof", "prof."}

@@ -184,3 +184,12 @@ def test_quotes_without_content_words_are_not_one_quote() -> None:
     empty = quotes.content_words("it is what it is")
     assert empty == frozenset()
     assert not quotes.same_quote(empty, empty, None, None)
+
+
+def test_name_words_are_bounded_so_one_huge_capitalised_word_is_cheap() -> None:
+    """A 32 KB word of capitals ("AAAA…", "U.S.U.S.…") took a minute, tried from every capital; names are at
+    most 41 characters a word, and ordinary names are still found."""
+    assert quotes.named_speakers("Z" + "a" * 60 + " said it.") == []
+    for unit in ("A", "U.S."):
+        text = "\u201cWe will win,\u201d " + unit * (32_000 // len(unit)) + " smiled, Dmitry Peskov said."
+        assert [name for _, name in quotes.named_speakers(text)] == ["Dmitry Peskov"]
