@@ -6,6 +6,7 @@ connection goes to the checked address itself, so a second DNS answer cannot swa
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -223,10 +224,8 @@ def _check_url(url: str) -> tuple[str, str, int, str, str]:
 def redirect_target(current: str, location: str) -> str:
     """The absolute URL a redirect's Location points to; http.client reads header bytes as Latin-1, so a server
     that sends a UTF-8 path (as browsers accept) is read back as UTF-8."""
-    try:
+    with contextlib.suppress(UnicodeError):  # not UTF-8 bytes: keep the Latin-1 reading
         location = location.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        pass  # not UTF-8 bytes: keep the Latin-1 reading
     return urljoin(current, location)
 
 
