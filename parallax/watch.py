@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import feeds, ingest, state
-from .config import load_settings
+from .config import SettingError, load_settings
 from .corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
 from .fetch import METADATA_HOSTS, FetchError, _check_url, resolve
 from .manage import ORIGINALS  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
@@ -423,7 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         overrides["CORPUS_DIR"] = args.corpus
     if args.concurrency:
         overrides["WATCH_CONCURRENCY"] = args.concurrency
-    watcher = Watcher(load_settings(overrides=overrides))
+    try:
+        settings = load_settings(overrides=overrides)
+    except SettingError as error:
+        log.error("%s", error)
+        return 2
+    watcher = Watcher(settings)
     if not watcher.root.is_dir():  # never create a corpus (and its state folder) for a mistyped path
         log.error("no corpus folder at %s (set PARALLAX_CORPUS_DIR or --corpus)", watcher.root)
         return 2

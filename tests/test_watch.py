@@ -370,3 +370,12 @@ def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, capl
     with caplog.at_level("ERROR", logger="parallax.watch"):
         assert watch.main(["--once", "--corpus", str(missing)]) == 2
     assert not missing.exists() and "no corpus folder" in caplog.text
+
+
+def test_watcher_with_a_bad_setting_says_which_in_one_line(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("PARALLAX_WATCH_INTERVAL", "soon")
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 2
+    assert "PARALLAX_WATCH_INTERVAL must be a number, not 'soon'" in caplog.text
+    assert not (corpus_dir / ".parallax").exists()
