@@ -314,8 +314,11 @@ class Watcher:
                     continue
                 try:
                     check_watch_url(item.url)
-                except state.StateError:
-                    log.info("feed %s: item link %r skipped (not a URL the watcher fetches)", feed.id, item.url)
+                    refusal = literal_refusal(item.url, bool(self.settings["FETCH_ALLOW_PRIVATE"]))
+                except (state.StateError, FetchError):
+                    refusal = "not an http(s) URL the watcher fetches"
+                if refusal:  # a feed listing http://169.254.169.254/ gets no watch that fails on every fetch
+                    log.info("feed %s: item link %r skipped (%s)", feed.id, item.url, refusal)
                     continue
                 exists = conn.execute("SELECT 1 FROM watches WHERE story = ? AND url = ?",
                                       (feed.story, item.url)).fetchone()

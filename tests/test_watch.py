@@ -184,7 +184,8 @@ def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, site: tupl
 
 def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Path, site: tuple[str, State]) -> None:
     base, served = site
-    served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com"]
+    served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com",
+                          "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"]
     watcher = make_watcher(corpus_dir, [])
     feed = watch.new_watch(watcher.conn(), watcher.settings, STORY, "feed", f"{base}/feed", interval=60,
                            item_limit=3)
