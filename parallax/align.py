@@ -535,16 +535,20 @@ class Aligner:
             taken[1].add(j)
             pairs.append(Pair(i, i + 1, j, j + 1, score, tier=tier))
         # Near misses may be one half of a split sentence: they pair only if a neighbour completes them.
+        # The free sentences are kept up to date as pairs take them (copying them for each near miss was O(n²):
+        # 40,000 repeated paragraphs took 40 s, outside the time budget); _neighbours never looks at i or j.
+        free = (set(free_left) - taken[0], set(free_right) - taken[1])
         for i, j in sorted(near, key=lambda ij: (-near[ij], ij)):
             if i in taken[0] or j in taken[1]:
                 continue
             seed = Pair(i, i + 1, j, j + 1, 0.0, tier="reworded")
-            free = (set(free_left) - taken[0] - {i}, set(free_right) - taken[1] - {j})
             for candidate, side, added in _neighbours(seed, *free):
                 grown = self._grown(seed, candidate, side, added)
                 if grown is not None:
                     taken[0].update(range(grown.left, grown.left_end))
                     taken[1].update(range(grown.right, grown.right_end))
+                    free[0].difference_update(range(grown.left, grown.left_end))
+                    free[1].difference_update(range(grown.right, grown.right_end))
                     pairs.append(grown)
                     break
         return self.extend(pairs, set(free_left) - taken[0], set(free_right) - taken[1])

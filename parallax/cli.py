@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .compare import CompareOptions, Comparison, compare
-from .config import load_settings
+from .config import SettingError, load_settings
 from .corpus import Corpus, CorpusError, Source, load_corpus, parse_source
 from .ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 from .model import DEFAULT_IGNORE, IGNORABLE, UNITS
@@ -195,7 +195,18 @@ def is_same(result: Comparison) -> bool:
     return all(row.kind == "same" for row in result.rows if not row.boilerplate)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a PARALLAX_* variable that cannot be read is one ``parallax:`` line and exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning a bad setting into a CliError."""
+        try:
+            return super().invoke(ctx)
+        except SettingError as error:
+            raise CliError(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="parallax")
 def main() -> None:
     """Parallax: read versions of one news story side by side."""

@@ -12,6 +12,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class SettingError(ValueError):
+    """A PARALLAX_* variable whose value cannot be read; the message names it (commands print it in one line)."""
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration setting: its name (without prefix), default, type and help text."""
@@ -28,12 +32,12 @@ class Setting:
                 return True
             if raw.lower() in ("0", "false", "no", "off", ""):
                 return False
-            raise ValueError(f"PARALLAX_{self.name} must be true or false, not {raw!r}")
+            raise SettingError(f"PARALLAX_{self.name} must be true or false, not {raw!r}")
         if kind in (int, float):
             try:
                 return kind(raw)
             except ValueError:
-                raise ValueError(f"PARALLAX_{self.name} must be a number, not {raw!r}") from None
+                raise SettingError(f"PARALLAX_{self.name} must be a number, not {raw!r}") from None
         return raw
 
 

@@ -29,7 +29,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from . import __version__
-from .config import LOOPBACK_NAMES, ROOT, is_loopback, load_settings
+from .config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
 
 LOG_FIELDS = ("ts", "level", "logger")
 FRONTS = ("nginx", "none")
@@ -346,7 +346,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bind", default="", help=argparse.SUPPRESS)  # the private socket behind nginx
     args = parser.parse_args(argv)
     share_secret_key(os.environ)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingError as error:
+        raise SystemExit(f"parallax.serve: {error}") from None
     front = str(settings["FRONT"]).strip().lower()
     if front not in FRONTS:
         raise SystemExit(f"parallax.serve: PARALLAX_FRONT must be one of {', '.join(FRONTS)}, not {front!r}")

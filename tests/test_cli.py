@@ -192,3 +192,11 @@ def test_html_format_logs_no_access_line(caplog: pytest.LogCaptureFixture) -> No
         status, out, _ = run("compare", "rt", "press-tv", "--format", "html", "--corpus", str(ROOT / "corpus"))
     assert status == 1 and out.startswith("<!doctype html>")
     assert [r for r in caplog.records if r.name == "parallax.access"] == []
+
+
+def test_a_bad_setting_is_one_line_and_exit_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARALLAX_PORT", "abc")
+    for args in (["run"], ["compare", "rt", "press-tv"], ["check"]):
+        status, out, err = run(*args)
+        assert status == 2 and out == "", args
+        assert err == "parallax: PARALLAX_PORT must be a number, not 'abc'\n", args

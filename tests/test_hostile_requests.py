@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import STORY
@@ -60,3 +62,40 @@ def test_story_timeline_survives_capture_times_at_the_edge_of_the_calendar(clien
         page = client.get(f"/stories/{STORY}/timeline")
         assert page.status_code == 200, captured
         assert client.get(f"/stories/{STORY}/timeline.json").status_code == 200
+
+
+def test_a_state_database_of_a_newer_schema_answers_503_not_500(client: FlaskClient, corpus_dir: Path) -> None:
+    import sqlite3
+
+    (corpus_dir / ".parallax").mkdir()
+    with sqlite3.connect(corpus_dir / ".parallax" / "state.db") as conn:
+        conn.execute("PRAGMA user_version = 99")
+    for url in ("/watches", "/watches.json", f"/stories/{STORY}/watches", "/watches/1", "/trash", "/trash.json"):
+        assert client.get(url).status_code == 503, url
+    assert client.get("/sources/rt/timeline").status_code == 200  # headline notes left out, the rest shown
+
+
+def test_near_misses_reuse_the_free_sentence_sets(client: FlaskClient, corpus_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Similarity pairing keeps one set of free sentences per side for its near misses; it copied both sets for
+    each one, O(n²): 40,000 repeated paragraphs against a short article took 40 s, outside the time budget."""
+    from parallax import align
+
+    held: list[Any] = [None, None]  # the last sets seen, kept alive so that "is" compares objects
+    calls = changes = 0
+    original = align._neighbours
+
+    def spy(pair: Any, free_left: set[int], free_right: set[int]) -> Any:
+        nonlocal calls, changes
+        calls += 1
+        if free_left is not held[0] or free_right is not held[1]:
+            changes += 1
+            held[:] = [free_left, free_right]
+        return original(pair, free_left, free_right)
+
+    monkeypatch.setattr(align, "_neighbours", spy)
+    body = "Putin said Kim arrived in Vladivostok by train.\n\n" * 2000
+    (corpus_dir / STORY / "many.md").write_text(
+        f"---\nid: many\nstory: {STORY}\noutlet: X\nformat: markdown\n---\n{body}", encoding="utf-8")
+    assert client.get("/compare/many/rt.json").status_code == 200
+    assert calls > 100 and changes <= 2  # one pair of sets for near misses, one for extending pairs

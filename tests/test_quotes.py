@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,30 @@ def test_quotes_without_content_words_are_not_one_quote() -> None:
     empty = quotes.content_words("it is what it is")
     assert empty == frozenset()
     assert not quotes.same_quote(empty, empty, None, None)
+
+
+def test_name_words_are_bounded_so_one_huge_capitalised_word_is_cheap() -> None:
+    """A 32 KB word of capitals ("AAAA…", "U.S.U.S.…") took a minute, tried from every capital; names are at
+    most 41 characters a word, and ordinary names are still found."""
+    assert quotes.named_speakers("Z" + "a" * 60 + " said it.") == []
+    for unit in ("A", "U.S."):
+        text = "\u201cWe will win,\u201d " + unit * (32_000 // len(unit)) + " smiled, Dmitry Peskov said."
+        assert [name for _, name in quotes.named_speakers(text)] == ["Dmitry Peskov"]
+
+
+def test_attribution_looks_a_bounded_way_back_so_many_quotes_cost_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each quote's speaker is looked for in at most ATTRIBUTION_REACH characters before it (the whole paragraph
+    before every quote made 2,000 quotes in one paragraph take 17 s); attributions near a quote still work."""
+    seen: list[int] = []
+    original = quotes.attribute
+
+    def spy(before: str, after: str, glue: Any) -> Any:
+        seen.append(len(before))
+        return original(before, after, glue)
+
+    monkeypatch.setattr(quotes, "attribute", spy)
+    body = ("\u201cThe talks went well,\u201d Dmitry Peskov said. " + "\u201cAnother word here.\u201d " * 499
+            + "As Peskov put it, the minister said: \u201cWe are ready.\u201d")
+    found = quotes.extract(_source(body + "\n"))
+    assert len(found) >= 400 and found[0].speaker == "Dmitry Peskov" and "We are ready." in found[-1].parts
+    assert max(seen) <= quotes.ATTRIBUTION_REACH < len(body)

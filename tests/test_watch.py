@@ -84,6 +84,14 @@ def test_times_inside_lines_are_replaced_but_words_count() -> None:
     assert watch.cosmetic_hash(BODY) != watch.cosmetic_hash(BODY + "A new paragraph with real news.\n")
 
 
+def test_counters_are_found_only_from_the_start_of_a_number() -> None:
+    """A line of 40,000 digits and commas (21 s before, when the counter pattern was tried inside every run) is
+    normalised at once; counts still become placeholders."""
+    assert watch._COUNTER.search("x 1,204 comments").start() == 2  # the whole number, not "204 comments"
+    assert watch._COUNTER.search("v1,204 comments") is None  # never from inside a run of digits and commas
+    assert watch.cosmetic_text("1," * 20_000 + " 1,204 comments") == "1," * 20_000 + " <count>"
+
+
 def test_headline_line_is_left_to_the_headline_history() -> None:
     assert watch.cosmetic_hash(BODY, "Bridge to close") == watch.cosmetic_hash(
         BODY.replace("Bridge to close", "Bridge closes"), "Bridge closes")
@@ -176,7 +184,8 @@ def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, site: tupl
 
 def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Path, site: tuple[str, State]) -> None:
     base, served = site
-    served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com"]
+    served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com",
+                          "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"]
     watcher = make_watcher(corpus_dir, [])
     feed = watch.new_watch(watcher.conn(), watcher.settings, STORY, "feed", f"{base}/feed", interval=60,
                            item_limit=3)
@@ -362,3 +371,12 @@ def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, capl
     with caplog.at_level("ERROR", logger="parallax.watch"):
         assert watch.main(["--once", "--corpus", str(missing)]) == 2
     assert not missing.exists() and "no corpus folder" in caplog.text
+
+
+def test_watcher_with_a_bad_setting_says_which_in_one_line(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("PARALLAX_WATCH_INTERVAL", "soon")
+    with caplog.at_level("ERROR", logger="parallax.watch"):
+        assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 2
+    assert "PARALLAX_WATCH_INTERVAL must be a number, not 'soon'" in caplog.text
+    assert not (corpus_dir / ".parallax").exists()

@@ -23,7 +23,8 @@ STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
 
 
 @bp.errorhandler(sqlite3.Error)
-def _database_error(error: sqlite3.Error) -> Response:
+@bp.errorhandler(state.StateError)  # a newer schema than this Parallax knows (state.migrate)
+def _database_error(error: Exception) -> Response:
     """The audit log could not be written or read: 503, logged (a file change already made stays made)."""
     log.error("state database: %s", error)
     return error_response(503, "The change log (state database) is busy or unreadable; reload the page.")

@@ -42,7 +42,7 @@ def noted_headlines(article: str) -> list[dict[str, str]]:
     try:
         with state.opened(path) as conn:
             return state.headlines(conn, article)
-    except sqlite3.Error as error:  # the timeline still shows what the corpus files say
+    except (sqlite3.Error, state.StateError) as error:  # the timeline still shows what the corpus files say
         log.error("state database: %s", error)
         return []
 

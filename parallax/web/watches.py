@@ -22,8 +22,9 @@ log = logging.getLogger("parallax.watches")
 
 
 @bp.errorhandler(sqlite3.Error)
-def _database_error(error: sqlite3.Error) -> Response:
-    """The state database is locked or unreadable: 503 with what to do, logged."""
+@bp.errorhandler(state.StateError)  # the views catch a bad request's StateError; one that escapes is the database's
+def _database_error(error: Exception) -> Response:
+    """The state database is locked, unreadable or of a newer schema: 503 with what to do, logged."""
     log.error("state database: %s", error)
     return error_response(503, "The watch list cannot be read or written now (state database busy or "
                                "unreadable); try again in a moment.")
