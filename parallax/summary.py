@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from .facts import FactDiff, fact_differences, name_mentions
+from .facts import ALIASES, FactDiff, fact_differences, name_mentions
+from .quotes import _NAME as QUOTE_NAME  # the name pattern named_speakers reads
 from .quotes import _VERBS as QUOTE_VERBS  # the speech verbs named_speakers looks for
 from .quotes import named_speakers, speaker_key
 
@@ -29,6 +30,12 @@ TEXT_SPEAKERS = 4
 _SPEECH_WORDS = frozenset(QUOTE_VERBS.split("|")) | {"according", "quoted", "saying"}
 _LETTERS_RE = re.compile(r"[a-z]+")
 _PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
+#: Alias keys (parallax.facts.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
+_ORGANISATIONS = frozenset({"@kcna", "@ria novosti", "@united nations", "@european union"})
+#: A sentence that opens on its source ("According to North Korea’s official KCNA news agency, Kim left…"), which
+#: named_speakers reads only in lower case and right before a comma.
+_ACCORDING_START = re.compile(rf"^\W*According to\s+(?:[\w’'-]+\s+){{0,4}}?({QUOTE_NAME})(?:\s+news)?(?:\s+agency)?"
+                              r"(?=[,.;])")
 
 
 class RowLike(Protocol):
@@ -172,11 +179,12 @@ def _speakers(rows: Sequence[RowLike], side: Side) -> tuple[Speaker, ...]:
             continue
         keys = []
         speech = not _SPEECH_WORDS.isdisjoint(_LETTERS_RE.findall(text.casefold()))
-        for _, raw in named_speakers(text) if speech else ():
+        opening = _ACCORDING_START.match(text) if speech else None
+        for _, raw in [*([(0, opening.group(1))] if opening else []), *(named_speakers(text) if speech else ())]:
             name = _person(raw)
             if name is None:
                 continue
-            key = speaker_key(name) or name
+            key = _speaker_id(name)
             if len(name) > len(names.get(key, "")):
                 names[key] = name
             keys.append(key)
@@ -189,6 +197,14 @@ def _speakers(rows: Sequence[RowLike], side: Side) -> tuple[Speaker, ...]:
         if keys:
             last = keys[-1]
     return tuple(Speaker(names[key], tuple(indices)) for key, indices in found.items())
+
+
+def _speaker_id(name: str) -> str:
+    """What makes two cited names one speaker: an organisation's alias ("KCNA", "Korean Central News Agency"),
+    else the surname ("Mr Peskov", "Dmitry Peskov"). Place aliases are left apart: "Moscow said" is not "the
+    Kremlin said"."""
+    alias = ALIASES.get(" ".join(name.casefold().split()))
+    return alias if alias in _ORGANISATIONS else speaker_key(name) or name
 
 
 def _person(raw: str) -> str | None:
@@ -253,7 +269,7 @@ def _cited(left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker], 
     sides: tuple[tuple[Side, Sequence[Speaker]], ...] = (("left", left_speakers), ("right", right_speakers))
     for side, speakers in sides:
         for speaker in speakers:
-            key = speaker_key(speaker.name) or speaker.name
+            key = _speaker_id(speaker.name)
             name, count, seen = by_key.get(key, (speaker.name, 0, frozenset()))
             by_key[key] = (max(name, speaker.name, key=len), count + len(speaker.rows), seen | {side})
     ranked = sorted(by_key.values(), key=lambda item: (-item[1], item[0]))[:TEXT_SPEAKERS]

@@ -313,7 +313,9 @@ _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "nodes": {"type": "array", "description": "Sources oldest first (capture time, else published date; unknown "
               "last).", "items": {"type": "object", "properties": {
                   "id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
-                  "time": {"type": ["string", "null"]},
+                  "time": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                  "href": {"type": "string"}, "row": {"type": "integer", "description": "Row in the drawing."},
+                  "y": {"type": "integer", "description": "Vertical place in the drawing (SVG units)."},
                   "attributions": {"type": "array", "items": {"type": "object", "properties": {
                       "kind": {"type": "string"}, "name": {"type": "string"}, "text": {"type": "string"}}}}}}},
     "edges": {"type": "array", "description": "Shared text first carried by origin, later by carrier.",
@@ -323,7 +325,12 @@ _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                   "same_outlet": {"type": "boolean"}, "attributed": {"type": "boolean"},
                   "flagged": {"type": "boolean", "description": "Different outlets and the carrier credits "
                               "neither the origin's outlet nor any news agency."},
-                  "gap": {"type": ["string", "null"]}, "compare": {"type": "string"}}}},
+                  "gap": {"type": ["string", "null"]}, "compare": {"type": "string"},
+                  "path": {"type": "string", "description": "The edge's SVG path in the drawing."},
+                  "label_x": {"type": "integer"}, "label_y": {"type": "integer"}}}},
+    "drawing": {"type": "object", "description": "Size of the server-rendered SVG drawing.",
+                "properties": {"width": {"type": "integer"}, "height": {"type": "integer"},
+                               "box": {"type": "integer"}}},
     "rules": {"type": "object"}}}
 _STORY_PARAM = {"name": "story", "in": "path", "required": True, "schema": {"type": "string",
                                                                             "pattern": "^[a-z0-9-]+$"}}
