@@ -6,7 +6,8 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -185,6 +186,28 @@ def text_lines(result: Comparison, labels: tuple[str, str], colour: bool) -> Ite
         yield f"{tag} " + " ".join("".join(pieces).split())
 
 
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on a terminal (stderr), and doing nothing when piped."""
+    if not sys.stderr.isatty():
+        yield lambda _done, _total: None
+        return
+    bar: Any = None
+
+    def tick(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield tick
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
 def _count(number: int, singular: str, plural: str = "") -> str:
     """``1 source``, ``2 sources``."""
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
@@ -257,13 +280,30 @@ def check_command(corpus: str | None) -> None:
     root = _corpus_dir(corpus)
     if not root.is_dir():
         _fail(f"{root}: no such folder")
-    found = load_corpus(root)
+    with progress_bar("Checking files") as tick:
+        found = load_corpus(root, progress=tick)
     problems = [(p.path, p.reason) for p in found.problems]
     for path, reason in problems:
         click.echo(f"{path}: {reason}")
     click.echo(f"{_count(len(found.sources), 'source')} in {_count(len(found.stories), 'story', 'stories')}, "
                f"{_count(len(problems), 'problem')}", err=True)
     sys.exit(1 if problems else 0)
+
+
+@main.command("index")
+@click.argument("corpus", required=False, type=click.Path(file_okay=False))
+def index_command(corpus: str | None) -> None:
+    """Build or bring up to date the search and shared-passage index of a corpus folder (only what changed)."""
+    from .search import build_index
+
+    root = _corpus_dir(corpus)
+    if not root.is_dir():
+        _fail(f"{root}: no such folder")
+    settings = load_settings()
+    with progress_bar("Indexing sources") as tick:
+        stats = build_index(root, progress=tick, path=settings.get("SEARCH_DB") or None)
+    click.echo(f"{_count(stats.added, 'source')} indexed, {_count(stats.removed, 'source')} removed, "
+               f"{_count(stats.pairs, 'shared sentence pair')} found in {stats.seconds:.1f} s", err=True)
 
 
 @main.command("add")

@@ -12,7 +12,7 @@ import reprlib
 import stat
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -425,6 +425,13 @@ class CorpusStore:
                 self._checked = time.monotonic()
         return self._corpus
 
+    def reload(self, progress: Callable[[int, int], None] | None = None) -> Corpus:
+        """Re-check the folder now, whatever the rescan interval, telling ``progress(done, total)`` of each file."""
+        with self._lock:
+            self._refresh(progress)
+            self._checked = time.monotonic()
+        return self._corpus
+
     def invalidate(self) -> None:
         """Make the next ``get`` re-check the folder (after the app itself wrote a file)."""
         self._checked = float("-inf")
@@ -459,15 +466,20 @@ class CorpusStore:
             log.exception("corpus file %s failed to load", printable(rel))
             return Problem(rel, f"could not be loaded ({type(error).__name__}: {error})")
 
-    def _refresh(self) -> None:
-        """Stat every file, re-parse changed ones, and rebuild the corpus if anything changed."""
+    def _refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Stat every file, re-parse changed ones, and rebuild the corpus if anything changed.
+
+        ``progress(done, total)`` is told of each file looked at (the command line shows it on a terminal).
+        """
         seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
         try:
-            paths = _walk(self.root) if self.root.is_dir() else []
+            paths = list(_walk(self.root)) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             paths = []
-        for path in paths:
+        for done, path in enumerate(paths, 1):
+            if progress is not None:
+                progress(done, len(paths))
             try:
                 st = path.stat()
             except OSError:
@@ -523,15 +535,19 @@ def build_corpus(items: list[Source | Story | Problem], owners: Mapping[str, str
         else:
             sources[source.id] = source
     declared = {item.slug: item for item in items if isinstance(item, Story)}
+    by_story: dict[str, list[Source]] = {slug: [] for slug in declared}
+    for source in sources.values():  # one pass: sources grouped by story (not one scan of all per story)
+        by_story.setdefault(source.story, []).append(source)
     stories: dict[str, Story] = {}
-    for slug in sorted({s.story for s in sources.values()} | set(declared)):
-        members = sorted((s for s in sources.values() if s.story == slug),
+    for slug in sorted(by_story):
+        members = sorted(by_story[slug],
                          key=lambda s: (s.published or "9999", s.captured or "", s.outlet.casefold(), s.id))
         base = declared.get(slug, Story(slug=slug))
         stories[slug] = Story(base.slug, base.title, base.date, base.summary, tuple(s.id for s in members))
     return Corpus(sources, stories, tuple(sorted(problems, key=lambda p: p.path)))
 
 
-def load_corpus(root: Path | str, max_bytes: int = 2_000_000) -> Corpus:
-    """Load a corpus folder once."""
-    return CorpusStore(root, max_bytes, rescan=0).get()
+def load_corpus(root: Path | str, max_bytes: int = 2_000_000,
+                progress: Callable[[int, int], None] | None = None) -> Corpus:
+    """Load a corpus folder once; ``progress(done, total)`` is told of each file read."""
+    return CorpusStore(root, max_bytes, rescan=0).reload(progress)

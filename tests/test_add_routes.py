@@ -696,3 +696,24 @@ def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: p
     assert index["source_count"] == 5
     assert [p.name for p in (corpus_dir / STORY).iterdir() if p.name.startswith(".")] == []
 
+
+
+def test_confirm_suggests_the_story_that_already_carries_the_text(web: FlaskClient, corpus_dir: Path) -> None:
+    """Text mostly carried by one story's sources preselects that story (with a note saying why), among several."""
+    other = corpus_dir / "harbour-bridge"
+    other.mkdir()
+    (other / "gazette.txt").write_text("---\nid: gazette\nstory: harbour-bridge\noutlet: Gazette\n---\n"
+                                       "The harbour bridge opened on Monday after six years of building work.\n",
+                                       encoding="utf-8")
+    rt = (corpus_dir / STORY / "rt.txt").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    carried = " ".join(rt.split("\n\n")[:3])
+    first = paste(web, carried + "\n\nA sentence no outlet has carried before about the visit.\n", story="")
+    page = web.get(first.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'<option value="{STORY}" selected>' in html
+    assert f"Suggested: <strong>{STORY}</strong> already carries" in html
+    unrelated = paste(web, "A cat sat on the mat near the old mill in the village square today.\n", story="")
+    html = web.get(unrelated.headers["Location"]).get_data(as_text=True)
+    assert "Suggested:" not in html and " selected>" in html  # no story preselected for unrelated text
+    assert f'<option value="{STORY}" selected>' not in html

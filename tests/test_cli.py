@@ -200,3 +200,42 @@ def test_a_bad_setting_is_one_line_and_exit_two(monkeypatch: pytest.MonkeyPatch)
         status, out, err = run(*args)
         assert status == 2 and out == "", args
         assert err == "parallax: PARALLAX_PORT must be a number, not 'abc'\n", args
+
+
+def test_index_builds_then_only_updates(corpus_dir: Path) -> None:
+    status, _, err = run("index", str(corpus_dir))
+    assert status == 0 and "5 sources indexed, 0 sources removed" in err
+    assert (corpus_dir / ".parallax" / "search.db").is_file()
+    (corpus_dir / STORY / "rt.txt").unlink()
+    status, _, err = run("index", str(corpus_dir))
+    assert status == 0 and "0 sources indexed, 1 source removed" in err
+    status, _, err = run("index", str(corpus_dir / "absent"))
+    assert status == 2 and "no such folder" in err
+
+
+def test_long_operations_show_progress_on_a_terminal_only(corpus_dir: Path) -> None:
+    """On a terminal, check and index draw a progress bar on stderr; piped, they print only their result."""
+    import pty
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    main_fd, tty_fd = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "parallax.cli", "check", str(corpus_dir)], stdout=subprocess.PIPE,
+                              stderr=tty_fd, env=env, timeout=60, check=False)
+        os.close(tty_fd)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(main_fd)
+    assert done.returncode == 0
+    assert b"Checking files" in drawn and b"6/6" in drawn  # five sources and the story file
+    piped = subprocess.run([sys.executable, "-m", "parallax.cli", "check", str(corpus_dir)], capture_output=True,
+                           env=env, timeout=60, check=False)
+    assert piped.returncode == 0 and b"Checking files" not in piped.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import adding, ingest
 from ..corpus import Corpus, Source
+from . import search
 from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
 from .editors import digest as editor_digest
 from .render import corpus, domain_error_response, error_response, status_of
@@ -35,6 +37,8 @@ bp = Blueprint("add", __name__)
 log = logging.getLogger("parallax.add")
 
 FORM_OVERHEAD = 65_536
+#: Share of a new text's sentences a story must already carry (verbatim or lightly edited) to be preselected.
+SUGGEST_SHARE = 0.3
 URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the wire (%XX)
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
@@ -217,7 +221,8 @@ def _extract(values: dict[str, str]) -> ingest.Extracted:
 
 def _first_step_duplicate(current: Corpus, extracted: ingest.Extracted, story: str) -> Source | None:
     """The source already holding this text in the story the confirm step would choose, if any."""
-    chosen = _confirm_values(current, extracted, {"story": story}, adding.suggest_version_of(current, extracted.url))
+    chosen = _confirm_values(current, extracted, {"story": story}, adding.suggest_version_of(current, extracted.url),
+                             story_fit(extracted))
     return ingest.find_duplicate(current, chosen["story"], extracted.body) if chosen["story"] in current.stories \
         else None
 
@@ -252,9 +257,20 @@ def add_input() -> BaseResponse:
     return redirect(url_for("add.confirm_form", token=token), 303)
 
 
+def story_fit(extracted: ingest.Extracted) -> tuple[str, float] | None:
+    """The story that already carries most of this text's sentences, when it carries at least ``SUGGEST_SHARE``."""
+    try:
+        ranked = search.suggest_story(extracted.body)
+    except sqlite3.Error:  # no suggestion is better than no confirm page
+        log.exception("story suggestion failed")
+        return None
+    return ranked[0] if ranked and ranked[0][1] >= SUGGEST_SHARE else None
+
+
 def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[str, str],
-                    suggestion: Source | None) -> dict[str, str]:
-    """The confirm form's initial values, from the draft (and the source it may be a new version of)."""
+                    suggestion: Source | None, fit: tuple[str, float] | None = None) -> dict[str, str]:
+    """The confirm form's initial values, from the draft (the source it may be a new version of, and the story
+    that already carries most of its text)."""
     story = extra.get("story", "")
     values = {"outlet": extracted.outlet, "title": extracted.title, "published": extracted.published,
               "url": extracted.url, "format": extracted.format, "language": extracted.language or "en",
@@ -268,6 +284,8 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
         values["story"] = suggestion.story
     elif story:
         values.update(story=adding.NEW_STORY, new_story=story)
+    elif fit is not None and fit[0] in current.stories:
+        values["story"] = fit[0]
     elif len(current.stories) == 1:
         values["story"] = next(iter(current.stories))
     return values
@@ -279,14 +297,16 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
     text as it will be stored."""
     current = corpus()
     suggestion = adding.suggest_version_of(current, extracted.url)
+    fit = story_fit(extracted)
     if values is None:
-        values = _confirm_values(current, extracted, extra or {}, suggestion)
+        values = _confirm_values(current, extracted, extra or {}, suggestion, fit)
     stories = [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()]
     sources = [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'}: {s.title or s.id} ({s.id})", "story": s.story}
                for s in sorted(current.sources.values(), key=lambda s: (s.story, s.id))]
     return _page("add_confirm.html", {
         "token": token, "form": values, "error": error, "stories": stories, "sources": sources,
         "suggestion": suggestion.id if suggestion else "", "new_story": adding.NEW_STORY, "body": extracted.body,
+        "story_fit": {"slug": fit[0], "share": round(fit[1], 2)} if fit and fit[0] in current.stories else None,
         "capture": extracted.capture, "author": extracted.author, "formats": ("text", "markdown"),
         "attributions": ("stated", "inferred", "unknown"), "chars": len(extracted.body),
         "words": len(extracted.body.split())}, status)
