@@ -34,6 +34,7 @@ from .corpus import (
     is_candidate,
     parse_source,
 )
+from .model import FORMATS
 
 log = logging.getLogger("parallax.ingest")
 
@@ -293,7 +294,7 @@ def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
 
 def from_text(text: str, fmt: str) -> Extracted:
     """Pasted text (newlines as the browser sends them are unified to '\\n')."""
-    if fmt not in ("text", "markdown"):
+    if fmt not in FORMATS:
         raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}", "bad_input", "format")
     body = unify_newlines(text)
     if not body.strip():
@@ -491,7 +492,7 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
     duplicate = find_duplicate(corpus, new.story, new.body)
     if duplicate is not None:
         raise DuplicateError(duplicate)
-    if new.format not in ("text", "markdown"):
+    if new.format not in FORMATS:
         raise IngestError(f"format must be 'text' or 'markdown', not {new.format!r}", "bad_input", "format")
     suffix = ".md" if new.format == "markdown" else ".txt"
     with write_lock(root):

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import adding, ingest
 from ..corpus import Corpus, Source
+from ..model import ATTRIBUTIONS, FORMATS
 from . import search
 from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
 from .editors import digest as editor_digest
@@ -61,7 +62,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "html": {"type": "string", "description": "An HTML page to extract the article from."},
                     "url": {"type": "string", "format": "uri",
                             "description": "The article's URL; fetched when neither text nor html is given."},
-                    "format": {"type": "string", "enum": ["text", "markdown"], "default": "text"},
+                    "format": {"type": "string", "enum": list(FORMATS), "default": "text"},
                     "outlet": {"type": "string"}, "title": {"type": "string"},
                     "published": {"type": "string", "format": "date"},
                     "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -188,7 +189,7 @@ def _add_page(status: int = 200, error: str = "", values: dict[str, str] | None 
     story = values.get("story") or request.args.get("story", "")
     return _page("add.html", {"error": error, "form": values, "story": story,
                               "story_title": current.stories[story].title if story in current.stories else "",
-                              "formats": ("text", "markdown"),
+                              "formats": FORMATS,
                               "duplicate": {"id": duplicate.id, "href": url_for("pages.source", source_id=duplicate.id)}
                               if duplicate else None}, status)
 
@@ -307,8 +308,8 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
         "token": token, "form": values, "error": error, "stories": stories, "sources": sources,
         "suggestion": suggestion.id if suggestion else "", "new_story": adding.NEW_STORY, "body": extracted.body,
         "story_fit": {"slug": fit[0], "share": round(fit[1], 2)} if fit and fit[0] in current.stories else None,
-        "capture": extracted.capture, "author": extracted.author, "formats": ("text", "markdown"),
-        "attributions": ("stated", "inferred", "unknown"), "chars": len(extracted.body),
+        "capture": extracted.capture, "author": extracted.author, "formats": FORMATS,
+        "attributions": ATTRIBUTIONS, "chars": len(extracted.body),
         "words": len(extracted.body.split())}, status)
 
 
