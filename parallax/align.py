@@ -114,8 +114,13 @@ class Profile:
     names: frozenset[str] = frozenset()
 
 
-def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
-    """Sentences of a document that partition its text exactly (separators go with the sentence before)."""
+def cut_sentences(document: Document, ignore: frozenset[str], keys: dict[str, str] | None = None) -> list[Sentence]:
+    """Sentences of a document that partition its text exactly (separators go with the sentence before).
+
+    ``keys`` memoises match keys by sentence text across the two documents of one comparison (most sentences of
+    two versions are the same text, so each is folded once).
+    """
+    keys = {} if keys is None else keys
     text = document.text
     # The sentence splitter cannot encode lone surrogates; only piece lengths are used, so stand-ins do.
     splittable = _SURROGATE_RE.sub("\ufffd", text)
@@ -133,7 +138,10 @@ def cut_sentences(document: Document, ignore: frozenset[str]) -> list[Sentence]:
         begin = 0 if number == 0 else start
         end = starts[number + 1][0] if number + 1 < len(starts) else len(text)
         piece = text[begin:end]
-        sentences.append(Sentence(begin, end, piece, match_key(piece, ignore), para_start, boilerplate))
+        key = keys.get(piece)
+        if key is None:
+            key = keys[piece] = match_key(piece, ignore)
+        sentences.append(Sentence(begin, end, piece, key, para_start, boilerplate))
     return sentences
 
 
@@ -466,6 +474,7 @@ class Aligner:
         """Profiles are computed lazily, per sentence, once."""
         self._profiles: dict[tuple[int, int], Profile] = {}
         self._substance: tuple[dict[int, bool], dict[int, bool]] = ({}, {})
+        self._substance_of: dict[str, bool] = {}
         self.cut_short = False
 
     def out_of_time(self, step: int) -> bool:
@@ -489,7 +498,11 @@ class Aligner:
         sentences = (self.left, self.right)[side]
         for n in indices:
             if n not in known:
-                known[n] = has_substance(sentences[n].text, self.config)
+                text = sentences[n].text
+                found = self._substance_of.get(text)
+                if found is None:  # the same sentence on both sides is judged once
+                    found = self._substance_of[text] = has_substance(text, self.config)
+                known[n] = found
         return [n for n in indices if known[n]]
 
     def anchors(self, seconds: float) -> list[Pair]:

@@ -133,7 +133,9 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
     ignore = check_ignore(options.ignore)
     deadline = time.perf_counter() + options.time_budget
     coarse = max(len(left.text), len(right.text)) > options.max_chars
-    run = _Run(cut_sentences(left, ignore), cut_sentences(right, ignore), options, ignore, deadline, coarse)
+    keys: dict[str, str] = {}  # match keys by sentence text, shared by both sides
+    run = _Run(cut_sentences(left, ignore, keys), cut_sentences(right, ignore, keys), options, ignore, deadline,
+               coarse)
     if coarse:
         run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
     pairs = _align(run)
@@ -258,7 +260,7 @@ def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
             added, removed = (added + count, removed) if row.left is None else (added, removed + count)
             continue
         left_words = word_count(row.left or "")
-        total += left_words + word_count(row.right or "")
+        total += left_words + (left_words if row.right == row.left else word_count(row.right or ""))
         if len(row.segments) == 1 and row.segments[0].op == "equal":
             shared += left_words  # same (or identical moved) row: nothing added, removed or changed
             continue

@@ -21,6 +21,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'", "`": "'"})
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
                          "\u2015": "-", "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-"})
+_QUOTES_AND_DASHES = {**_QUOTES, **_DASHES}
 _SPACE_RE = re.compile(r"\s+")
 _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_RE = re.compile(r"\n")
@@ -114,12 +115,14 @@ def _presentation_match(match: re.Match[str]) -> str:
 def fold(text: str, ignore: frozenset[str]) -> str:
     """Normalise text for matching under the given ignore options (never for display)."""
     text = normalize(text)
-    if "quotes" in ignore:
+    if "quotes" in ignore and "dashes" in ignore:
+        text = text.translate(_QUOTES_AND_DASHES)  # one pass for the default options
+    elif "quotes" in ignore:
         text = text.translate(_QUOTES)
-    if "dashes" in ignore:
+    elif "dashes" in ignore:
         text = text.translate(_DASHES)
-        if "-" in text:
-            text = _INNER_HYPHEN_RE.sub("", _TYPED_DASH_RE.sub("-", text))
+    if "dashes" in ignore and "-" in text:
+        text = _INNER_HYPHEN_RE.sub("", _TYPED_DASH_RE.sub("-", text))
     if "case" in ignore:
         text = text.casefold()
     if "punctuation" in ignore:
