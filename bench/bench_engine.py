@@ -141,21 +141,21 @@ def cases(quick: bool) -> list[Case]:
 
 
 def model_load() -> str:
-    """Load the pairing's word-frequency list and sentence-embedding model once, timed, with their memory."""
+    """Load the pairing's word-frequency list and sentence-embedding model once, timed, with the memory they take.
+
+    Timed without tracemalloc (which slows loading several times over); memory is the process's RSS growth.
+    """
     from parallax import align
 
     rss = _rss_mb()
-    tracemalloc.start()
     start = time.perf_counter()
     align._zipf()("the", "en")
     words = time.perf_counter() - start
     model = align._embedder()
     loaded = time.perf_counter() - start - words
-    heap = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
     state = "loaded" if model is not None else "NOT AVAILABLE (reworded tier runs on terms alone)"
     return (f"models (once per process, lazy): wordfreq {words * 1000:.0f} ms, wordllama {loaded * 1000:.0f} ms "
-            f"[{state}]; Python heap {heap:.0f} MB, RSS +{_rss_mb() - rss:.0f} MB")
+            f"[{state}]; RSS +{_rss_mb() - rss:.0f} MB")
 
 
 def _rss_mb() -> float:

@@ -17,7 +17,7 @@ import tempfile
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -114,20 +114,30 @@ class Profile:
     names: frozenset[str] = frozenset()
 
 
-def cut_sentences(document: Document, ignore: frozenset[str], keys: dict[str, str] | None = None) -> list[Sentence]:
-    """Sentences of a document that partition its text exactly (separators go with the sentence before).
+@dataclass
+class CutMemo:
+    """Sentence splits by passage text and match keys by sentence text, shared by the two documents of one
+    comparison: most passages of two versions are the same text, so each is split and folded once."""
 
-    ``keys`` memoises match keys by sentence text across the two documents of one comparison (most sentences of
-    two versions are the same text, so each is folded once).
-    """
-    keys = {} if keys is None else keys
+    splits: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | None = None) -> list[Sentence]:
+    """Sentences of a document that partition its text exactly (separators go with the sentence before)."""
+    memo = CutMemo() if memo is None else memo
+    keys, splits = memo.keys, memo.splits
     text = document.text
     # The sentence splitter cannot encode lone surrogates; only piece lengths are used, so stand-ins do.
     splittable = _SURROGATE_RE.sub("\ufffd", text)
     starts: list[tuple[int, bool, bool]] = []
     for passage in sorted(document.passages, key=lambda p: p.start):
         offset = passage.start
-        for index, piece in enumerate(split_sentences(splittable[passage.start:passage.end])):
+        chunk = splittable[passage.start:passage.end]
+        pieces = splits.get(chunk)
+        if pieces is None:
+            pieces = splits[chunk] = split_sentences(chunk)
+        for index, piece in enumerate(pieces):
             if piece and (not starts or offset > starts[-1][0]):
                 starts.append((offset, index == 0, passage.boilerplate))
             offset += len(piece)

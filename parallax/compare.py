@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from parallax.align import Pair, Sentence, align, cut_sentences, match_key
+from parallax.align import CutMemo, Pair, Sentence, align, cut_sentences, match_key
 from parallax.diffing import (
     Segment,
     change_counts,
@@ -133,8 +133,8 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
     ignore = check_ignore(options.ignore)
     deadline = time.perf_counter() + options.time_budget
     coarse = max(len(left.text), len(right.text)) > options.max_chars
-    keys: dict[str, str] = {}  # match keys by sentence text, shared by both sides
-    run = _Run(cut_sentences(left, ignore, keys), cut_sentences(right, ignore, keys), options, ignore, deadline,
+    memo = CutMemo()  # splits and match keys shared by both sides
+    run = _Run(cut_sentences(left, ignore, memo), cut_sentences(right, ignore, memo), options, ignore, deadline,
                coarse)
     if coarse:
         run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
