@@ -368,15 +368,15 @@ def is_candidate(path: Path) -> bool:
 def _walk(root: Path) -> list[Path]:
     """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
     stable order, never following links to folders nor entering hidden folders."""
-    found: list[Path] = []
+    found: list[tuple[str, Path]] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         base = Path(folder)
         for name in (*dirs, *files):
             path = base / name
             if is_candidate(path) or name == STORY_FILE:
-                found.append(path)
-    return sorted(found)
+                found.append((os.path.join(folder, name), path))
+    return [path for _, path in sorted(found, key=lambda item: item[0].split(os.sep))]  # as sorted(Path)s
 
 
 def _file_refusal(path: Path) -> str | None:
@@ -413,6 +413,7 @@ class CorpusStore:
         self._signature: tuple[Any, ...] = ()
         self._checked = float("-inf")
         self._reported: set[Problem] = set()
+        self._relatives: dict[Path, str] = {}
         self._owners: dict[str, str] = {}
 
     def get(self) -> Corpus:
@@ -424,6 +425,13 @@ class CorpusStore:
                 self._refresh()
                 self._checked = time.monotonic()
         return self._corpus
+
+    def _relative(self, path: Path) -> str:
+        """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""
+        found = self._relatives.get(path)
+        if found is None:
+            found = self._relatives[path] = path.relative_to(self.root).as_posix()
+        return found
 
     def reload(self, progress: Callable[[int, int], None] | None = None) -> Corpus:
         """Re-check the folder now, whatever the rescan interval, telling ``progress(done, total)`` of each file."""
@@ -492,14 +500,15 @@ class CorpusStore:
             if previous and previous[0] == stamp:
                 seen[path] = previous
             else:
-                seen[path] = (stamp, self._load(path, path.relative_to(self.root).as_posix()))
+                seen[path] = (stamp, self._load(path, self._relative(path)))
         signature = tuple((p, s[0]) for p, s in seen.items())
         self._parsed = seen
         if signature != self._signature:
             self._signature = signature
-            present = {printable(p.relative_to(self.root).as_posix()) for p in seen}
+            rels = {p: self._relative(p) for p in seen}
+            present = {printable(rel) for rel in rels.values()}
             owners = {i: owner for i, owner in self._owners.items() if owner in present}
-            mtimes = {p.relative_to(self.root).as_posix(): stamp[0] for p, (stamp, _) in seen.items()}
+            mtimes = {rels[p]: stamp[0] for p, (stamp, _) in seen.items()}
             self._corpus = build_corpus([item for _, item in seen.values()], owners, mtimes)
             self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
             for problem in set(self._corpus.problems) - self._reported:
@@ -510,7 +519,7 @@ class CorpusStore:
 def _claim_order(source: Source, owners: Mapping[str, str], mtimes: Mapping[str, int]) -> tuple[Any, ...]:
     """Who gets an id claimed by several files, first to last: the file that held it before (``owners``), then a
     file named after the id, then the oldest file (modification time), then the alphabetically first path."""
-    return (owners.get(source.id) != source.path, Path(source.path).stem != source.id,
+    return (owners.get(source.id) != source.path, source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] != source.id,
             mtimes.get(source.path, 0), source.path)
 
 
