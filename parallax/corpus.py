@@ -360,23 +360,35 @@ def parse_story(raw_bytes: bytes, slug: str) -> Story:
 
 def is_candidate(path: Path) -> bool:
     """Whether a file name can be a source (editors' temporary and hidden files are not)."""
-    name = path.name
-    return (path.suffix.lower() in SOURCE_SUFFIXES and not name.startswith((".", "~", "#"))
+    return is_candidate_name(path.name)
+
+
+def is_candidate_name(name: str) -> bool:
+    """``is_candidate`` on a bare file name (the corpus walk looks at many names without making paths)."""
+    return (os.path.splitext(name)[1].lower() in SOURCE_SUFFIXES and not name.startswith((".", "~", "#"))
             and not name.endswith("~"))
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, known: dict[str, Path] | None = None) -> list[Path]:
     """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
-    stable order, never following links to folders nor entering hidden folders."""
-    found: list[tuple[str, Path]] = []
+    stable order, never following links to folders nor entering hidden folders.
+
+    ``known`` keeps the Path made for each name, so a rescan of a large corpus does not build them again.
+    """
+    known = {} if known is None else known
+    found: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        base = Path(folder)
-        for name in (*dirs, *files):
-            path = base / name
-            if is_candidate(path) or name == STORY_FILE:
-                found.append((os.path.join(folder, name), path))
-    return [path for _, path in sorted(found, key=lambda item: item[0].split(os.sep))]  # as sorted(Path)s
+        found.extend(os.path.join(folder, name) for name in (*dirs, *files)
+                     if name == STORY_FILE or is_candidate_name(name))
+    found.sort(key=lambda name: name.split(os.sep))  # the order sorted() gives the Paths
+    paths = []
+    for name in found:
+        path = known.get(name)
+        if path is None:
+            path = known[name] = Path(name)
+        paths.append(path)
+    return paths
 
 
 def _file_refusal(path: Path) -> str | None:
@@ -410,10 +422,11 @@ class CorpusStore:
         self._lock = threading.Lock()
         self._parsed: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
         self._corpus = Corpus()
-        self._signature: tuple[Any, ...] = ()
         self._checked = float("-inf")
         self._reported: set[Problem] = set()
         self._relatives: dict[Path, str] = {}
+        self._paths: dict[str, Path] = {}
+        self._loaded = False
         self._owners: dict[str, str] = {}
 
     def get(self) -> Corpus:
@@ -480,8 +493,9 @@ class CorpusStore:
         ``progress(done, total)`` is told of each file looked at (the command line shows it on a terminal).
         """
         seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
+        changed = False
         try:
-            paths = list(_walk(self.root)) if self.root.is_dir() else []
+            paths = _walk(self.root, self._paths) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             paths = []
@@ -501,10 +515,11 @@ class CorpusStore:
                 seen[path] = previous
             else:
                 seen[path] = (stamp, self._load(path, self._relative(path)))
-        signature = tuple((p, s[0]) for p, s in seen.items())
+                changed = True
+        changed = changed or len(seen) != len(self._parsed) or not self._loaded  # a file gone, or the first look
         self._parsed = seen
-        if signature != self._signature:
-            self._signature = signature
+        if changed:
+            self._loaded = True
             rels = {p: self._relative(p) for p in seen}
             present = {printable(rel) for rel in rels.values()}
             owners = {i: owner for i, owner in self._owners.items() if owner in present}

@@ -121,8 +121,8 @@ def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Pat
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     original_walk = corpus_module._walk
 
-    def walk_then_delete(root: Path) -> Iterator[Path]:
-        for path in original_walk(root):
+    def walk_then_delete(root: Path, *known: Any) -> Iterator[Path]:
+        for path in original_walk(root, *known):
             if path.name == "rt.txt":
                 path.unlink()
             yield path
