@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FRONT", "nginx", "What faces clients in python -m parallax.serve: 'nginx' (buffers slow clients, "
             "serves /static, proxies to gunicorn on a private socket) or 'none' (gunicorn alone on HOST:PORT, for "
             "a server behind your own buffering proxy)."),
+    Setting("TIMELINE_TIME_BUDGET", 3.0, "Seconds an article's timeline may spend comparing its captures; later "
+            "steps link to their comparison without counts, and the page says so."),
     Setting("OVERVIEW_TIME_BUDGET", 3.0, "Seconds a story overview may spend matching passages before it shows "
             "what it has and says so."),
     Setting("STATE_DB", "", "Watcher state database (SQLite, WAL); empty for '.parallax/state.db' inside CORPUS_DIR."),

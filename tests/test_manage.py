@@ -301,6 +301,24 @@ def test_timeline_counts_only_the_latest_steps(web: FlaskClient, corpus_dir: Pat
         as_text=True)
 
 
+def test_timeline_stops_comparing_when_its_time_budget_is_spent(make_app: Callable[..., Flask],
+                                                                 corpus_dir: Path) -> None:
+    """With no time left, steps link to their comparison without counts, and the page says how many (a cold
+    timeline of many captures no longer runs one comparison after another for a minute)."""
+    for n in range(4):
+        add_version(corpus_dir, f"mt-{n}", f"2023-09-12T0{n}:00:00+00:00", "A", f"Version {n} of the text.\n")
+    client = make_app(TIMELINE_TIME_BUDGET=0.0).test_client()
+    data = client.get("/sources/mt-0/timeline.json").get_json()
+    assert [s["counts"] for s in data["steps"]] == [None] * 4
+    assert [s["compare"] for s in data["steps"][1:]] == [f"/compare/mt-{n}/mt-{n + 1}" for n in range(3)]
+    assert data["limits"] == ["time budget of 0 s reached: 3 steps shown without counts; open each step's "
+                              "comparison to see what changed"]
+    page = client.get("/sources/mt-0/timeline")
+    assert page.status_code == 200 and 'class="px-limit" role="note">time budget of 0 s' in page.get_data(as_text=True)
+    relaxed = make_app().test_client().get("/sources/mt-0/timeline.json").get_json()
+    assert relaxed["limits"] == [] and all(s["counts"] is not None for s in relaxed["steps"][1:])
+
+
 def test_timeline_shows_fact_differences_when_rows_carry_them(web: FlaskClient, corpus_dir: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "A", "Ten people were hurt.\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, url_for
@@ -61,10 +62,17 @@ def source_timeline(source_id: str) -> Response:
     source = get_source(current, source_id)
     versions = current.versions(source)
     options = _options()
+    budget = float(current_app.config["TIMELINE_TIME_BUDGET"])
+    deadline = time.monotonic() + budget
     steps = []
+    late = 0
     for number, version in enumerate(versions):
         step = _capture(version, number + 1)
-        if number and number >= len(versions) - MAX_COUNTED_STEPS:
+        counted = bool(number) and number >= len(versions) - MAX_COUNTED_STEPS
+        if counted and time.monotonic() > deadline:  # the page's budget is spent: the step links to its comparison
+            late += 1
+            counted = False
+        if counted:
             previous = versions[number - 1]
             model = comparison_dict(previous, version, options)
             summary = model.get("summary")
@@ -90,7 +98,9 @@ def source_timeline(source_id: str) -> Response:
             "headlines": timeline.headline_history(versions, noted_headlines(source.article_key)),
             "first_with_latest": (url_for("pages.compare_view", left=first.id, right=latest.id)
                                   if first.id != latest.id else None),
-            "counted": MAX_COUNTED_STEPS}
+            "counted": MAX_COUNTED_STEPS,
+            "limits": [f"time budget of {budget:g} s reached: {late} step{'s' if late != 1 else ''} shown without "
+                       "counts; open each step's comparison to see what changed"] if late else []}
     return respond("timeline.html", data)
 
 
@@ -165,7 +175,9 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "at": _NULL_STR, "title": {"type": "string"}, "source_id": _NULL_STR,
                     "how": {"enum": ["version", "noted"]}}}},
                 "first_with_latest": _NULL_STR,
-                "counted": {"type": "integer", "description": "Only the latest this many steps have counts."}},
+                "counted": {"type": "integer", "description": "Only the latest this many steps have counts."},
+                "limits": {"type": "array", "items": {"type": "string"},
+                           "description": "Steps left uncounted because the page's time budget ran out."}},
                 "required": ["source", "steps", "headlines"]}}}},
             "404": _ERROR}}},
     "/stories/{story}/timeline.json": {"get": {
