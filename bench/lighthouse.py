@@ -35,13 +35,23 @@ def serve() -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
+#: Runs of Lighthouse per page and preset before the benchmark gives up.
+ATTEMPTS = 3
+
+
 def scores(url: str, out: Path, preset: str) -> dict[str, float]:
     """Run Lighthouse on one URL (mobile, its default, or the desktop preset) and return its category scores."""
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     command = ["npx", "--yes", LIGHTHOUSE, url, f"--chrome-flags={CHROME_FLAGS}",
                *(["--preset=desktop"] if preset == "desktop" else []),
                f"--only-categories={','.join(CATEGORIES)}", "--output=json", f"--output-path={out}", "--quiet"]
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chromium}, timeout=300)
+    for attempt in range(ATTEMPTS):  # Lighthouse sometimes loses the trace of a load (NO_NAVSTART): run it again
+        done = subprocess.run(command, check=False, env={**os.environ, "CHROME_PATH": chromium}, timeout=300)
+        if done.returncode == 0:
+            break
+        print(f"  (Lighthouse failed on {url}, attempt {attempt + 1} of {ATTEMPTS})", flush=True)
+    else:
+        raise SystemExit(f"Lighthouse failed {ATTEMPTS} times on {url}")
     report = json.loads(out.read_text(encoding="utf-8"))
     return {name: report["categories"][name]["score"] for name in CATEGORIES}
 
