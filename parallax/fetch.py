@@ -12,12 +12,14 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 USER_AGENT = "Parallax/0.1 (adding a source for side-by-side reading)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9"
 _CHUNK = 65_536
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -266,9 +268,9 @@ def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, max_b
         chunks.append(chunk)
 
 
-def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HTTPConnection,
-                                                                    http.client.HTTPResponse, socket.socket]:
-    """Check, resolve and request one URL; the caller closes the connection.
+def _open(url: str, timeout: float, allow_private: bool, headers: Mapping[str, str]) -> tuple[
+        http.client.HTTPConnection, http.client.HTTPResponse, socket.socket]:
+    """Check, resolve and request one URL with these headers; the caller closes the connection.
 
     The socket is returned too: the connection forgets it when the response is the last on it (HTTP/1.0 or
     ``Connection: close``), but the body is still read through it.
@@ -282,9 +284,9 @@ def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HT
         connection = _PinnedHTTPConnection(address, port, timeout=timeout)
     connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
     connection.putheader("Host", host_header)
-    connection.putheader("User-Agent", USER_AGENT)
-    connection.putheader("Accept", "text/html,application/xhtml+xml;q=0.9")
-    connection.putheader("Accept-Encoding", "identity")
+    for name, value in {"User-Agent": USER_AGENT, "Accept": HTML_ACCEPT, **headers,
+                        "Accept-Encoding": "identity"}.items():
+        connection.putheader(name, value)
     connection.endheaders()
     sock = connection.sock
     if sock is None:
@@ -292,8 +294,36 @@ def _open(url: str, timeout: float, allow_private: bool) -> tuple[http.client.HT
     return connection, connection.getresponse(), sock
 
 
-def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow_private: bool) -> Page:
-    """Fetch an HTML page, following at most ``max_redirects`` redirects, each hop checked before connecting."""
+class StatusError(FetchError):
+    """The server answered with an HTTP error; ``http_status`` is its status (the watcher logs it)."""
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message, "http_error")
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A request's final answer after redirects: 200 with the body, or 304 (not modified) with none, and the
+    validators (ETag, Last-Modified) to send next time."""
+
+    status: int
+    url: str
+    content_type: str
+    charset: str
+    body: bytes
+    etag: str
+    last_modified: str
+
+
+def request(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow_private: bool,
+            headers: Mapping[str, str] | None = None, accepts: Callable[[str], bool] = lambda t: t in HTML_TYPES,
+            wanted: str = "an HTML page") -> Answer:
+    """GET a URL, following at most ``max_redirects`` redirects, each hop checked and pinned before connecting.
+
+    ``headers`` are sent with every hop (validators, Accept, User-Agent); ``accepts`` says which media types are
+    read and ``wanted`` names them in the refusal. The time limit covers the whole request, body included.
+    """
     deadline = time.monotonic() + timeout
     seen: list[str] = []
     current = url.strip()
@@ -304,7 +334,7 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
         connection: http.client.HTTPConnection | None = None
         response: http.client.HTTPResponse | None = None
         try:
-            connection, response, sock = _open(current, remaining, allow_private)
+            connection, response, sock = _open(current, remaining, allow_private, headers or {})
             location = response.getheader("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
                 seen.append(current)
@@ -313,14 +343,18 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
                                      "too_many_redirects")
                 current = redirect_target(current, location)
                 continue
+            etag = (response.getheader("ETag") or "").strip()[:512]
+            modified = (response.getheader("Last-Modified") or "").strip()[:128]
+            if response.status == 304:
+                return Answer(304, current, "", "", b"", etag, modified)
             if response.status != 200:
-                raise FetchError(f"the server answered {response.status} {response.reason} for {current}",
-                                 "http_error")
+                raise StatusError(f"the server answered {response.status} {response.reason} for {current}",
+                                  response.status)
             kind, charset = _media_type(response.getheader("Content-Type") or "")
-            if kind not in HTML_TYPES:
-                raise FetchError(f"{current} is not an HTML page (its type is {kind or 'not given'})", "not_html")
+            if not accepts(kind):
+                raise FetchError(f"{current} is not {wanted} (its type is {kind or 'not given'})", "not_html")
             body = _read_limited(response, sock, max_bytes, deadline)
-            return Page(url=current, content_type=kind, charset=charset, body=body)
+            return Answer(200, current, kind, charset, body, etag, modified)
         except TimeoutError:
             raise FetchError(f"fetching {url} took longer than {timeout:g} seconds", "timeout") from None
         except ssl.SSLError as error:
@@ -335,3 +369,10 @@ def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow
                 response.close()
             if connection is not None:
                 connection.close()
+
+
+def fetch(url: str, *, timeout: float, max_redirects: int, max_bytes: int, allow_private: bool) -> Page:
+    """Fetch an HTML page to add as a source (a 304 cannot happen: no validators are sent)."""
+    answer = request(url, timeout=timeout, max_redirects=max_redirects, max_bytes=max_bytes,
+                     allow_private=allow_private)
+    return Page(url=answer.url, content_type=answer.content_type, charset=answer.charset, body=answer.body)
