@@ -295,7 +295,7 @@ def _open(url: str, timeout: float, allow_private: bool, headers: Mapping[str, s
 
 
 class StatusError(FetchError):
-    """The server answered with an HTTP error; ``http_status`` is its status (the watcher logs it)."""
+    """The server answered with an HTTP error, kept in ``http_status`` (the watcher logs it)."""
 
     def __init__(self, message: str, http_status: int) -> None:
         super().__init__(message, "http_error")
@@ -304,10 +304,10 @@ class StatusError(FetchError):
 
 @dataclass(frozen=True)
 class Answer:
-    """A request's final answer after redirects: 200 with the body, or 304 (not modified) with none, and the
-    validators (ETag, Last-Modified) to send next time."""
+    """A request's final answer after redirects: the server's ``http_status`` (200 with the body, or 304 "not
+    modified" with none) and the validators (ETag, Last-Modified) to send next time."""
 
-    status: int
+    http_status: int
     url: str
     content_type: str
     charset: str

@@ -33,6 +33,6 @@ def fetch_conditional(url: str, kind: str, *, etag: str = "", last_modified: str
                      allow_private=allow_private, headers=headers,
                      accepts=lambda media: media in TYPES[kind] or (kind == "feed" and media.endswith("+xml")),
                      wanted="an HTML page" if kind == "article" else "an RSS or Atom feed")
-    if answer.status == 304:  # a server may leave the validators out of a 304: keep the ones sent
+    if answer.http_status == 304:  # a server may leave the validators out of a 304: keep the ones sent
         return replace(answer, etag=answer.etag or etag, last_modified=answer.last_modified or last_modified)
     return answer

@@ -289,7 +289,7 @@ class Watcher:
                                     max_bytes=int(self.settings["MAX_UPLOAD_BYTES"]),
                                     allow_private=bool(self.settings["FETCH_ALLOW_PRIVATE"]))
         tags = {"etag": fetched.etag, "last_modified": fetched.last_modified}
-        if fetched.status == 304:
+        if fetched.http_status == 304:
             return Outcome("not-modified", 304, etag=tags["etag"], last_modified=tags["last_modified"])
         if watch.kind == "feed":
             added = self._add_feed_items(watch, fetched)

@@ -299,7 +299,7 @@ def test_non_ascii_paths_and_redirects_are_sent_percent_encoded(unicode_site: tu
     base, seen = unicode_site
     assert fetch.fetch(base + "/café", **LIMITS).url == base + "/café"
     assert fetch.fetch(base + "/moved", **LIMITS).url == base + "/café"
-    assert refetch.fetch_conditional(base + "/café", "article", **LIMITS).status == 200
+    assert refetch.fetch_conditional(base + "/café", "article", **LIMITS).http_status == 200
     assert refetch.fetch_conditional(base + "/moved", "article", **LIMITS).url == base + "/café"
     assert seen == ["/caf%C3%A9", "/moved", "/caf%C3%A9", "/caf%C3%A9", "/moved", "/caf%C3%A9"]
 

@@ -32,7 +32,7 @@ from ..model import ATTRIBUTIONS, FORMATS
 from . import search
 from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
 from .editors import digest as editor_digest
-from .render import corpus, domain_error_response, error_response, status_of
+from .render import corpus, domain_error_response, error_response, json_object, status_of
 
 bp = Blueprint("add", __name__)
 log = logging.getLogger("parallax.add")
@@ -413,14 +413,7 @@ def sign_out() -> BaseResponse:
 @editor_write(api=True)
 def api_add() -> Response:
     """Add a source from JSON; 201 with its id and URLs, 409 when the text is already in the story."""
-    if not request.is_json:
-        return error_response(415, "Send the source as JSON (Content-Type: application/json).")
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:
-        return error_response(400, "The JSON body is nested too deeply.", {"cause": "bad_input"})
-    if not isinstance(payload, dict):
-        return error_response(400, "The request body must be a JSON object.")
+    payload = json_object("the source")
     unknown = sorted(set(payload) - set(adding.API_FIELDS))
     bad = [k for k in adding.API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
     if unknown or bad:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import manage, state, watch
 from .editors import editor_write
 from .pages import get_source
-from .render import corpus, error_response, page, respond
+from .render import corpus, error_response, json_object, page, respond
 from .watches import form_data, no_store, state_db
 
 bp = Blueprint("manage", __name__)
@@ -135,24 +135,11 @@ def restore(trash_id: str) -> BaseResponse:
 
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
-def _not_json() -> Response | None:
-    """415 unless the body is JSON (so a cross-site form cannot send it)."""
-    return None if request.is_json else error_response(415, "Send JSON (Content-Type: application/json).")
-
-
 @bp.patch("/api/sources/<slug:source_id>")
 @editor_write(api=True)
 def api_edit(source_id: str) -> Response:
     """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
-    refused = _not_json()
-    if refused:
-        return refused
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # Flask's silent parse only catches ValueError
-        return error_response(400, "The JSON body is nested too deeply.")
-    if not isinstance(payload, dict):
-        return error_response(400, "The request body must be a JSON object.")
+    payload = json_object("the changes")
     unknown = sorted(set(payload) - {*manage.EDITABLE, "digest"})
     if unknown:
         return error_response(400, f"Unknown field(s): {', '.join(unknown)}; editable: "
@@ -195,9 +182,7 @@ def api_remove(source_id: str) -> Response:
 @editor_write(api=True)
 def api_restore(trash_id: str) -> Response:
     """Put a removed source back (JSON body ``{}``)."""
-    refused = _not_json()
-    if refused:
-        return refused
+    json_object("an empty object")
     try:
         entry = manage.restore_source(root(), trash_id, corpus())
     except manage.ManageError as error:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request, url_for
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
@@ -71,6 +71,20 @@ class BadOption(ValueError):
     def __init__(self, option: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
         super().__init__(f"option '{option}' cannot be {value!r}; allowed: {', '.join(allowed)}")
         self.option, self.allowed = option, list(allowed)
+
+
+def json_object(what: str) -> dict[str, Any]:
+    """The request's JSON body as an object; else an error answer in the one shape, raised (415 when the body is
+    not JSON, so a cross-site form cannot send it; 400 when nested too deeply or not an object)."""
+    if not request.is_json:
+        abort(error_response(415, f"Send {what} as JSON (Content-Type: application/json)."))
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # Flask's silent parse only catches ValueError
+        abort(error_response(400, "The JSON body is nested too deeply.", {"cause": "bad_input"}))
+    if not isinstance(payload, dict):
+        abort(error_response(400, "The request body must be a JSON object."))
+    return payload
 
 
 def error_response(status: int, message: str, extra: dict[str, Any] | None = None) -> Response:

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import state, watch
 from ..corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
 from .editors import csrf_token, editor_write, signed_in, token_required
-from .render import corpus, error_response, page, respond, wants_json
+from .render import corpus, error_response, json_object, page, respond, wants_json
 
 bp = Blueprint("watches", __name__)
 #: Watch ids in URLs: SQLite integers are 64-bit, so a longer number is no watch (404), never an OverflowError.
@@ -197,14 +197,7 @@ API_FIELDS = ("story", "kind", "url", "interval", "item_limit")
 @editor_write(api=True)
 def api_add_watch() -> Response:
     """Watch an article or feed from JSON; 201 with the watch."""
-    if not request.is_json:
-        return error_response(415, "Send the watch as JSON (Content-Type: application/json).")
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # Flask's silent parse only catches ValueError
-        return error_response(400, "The JSON body is nested too deeply.")
-    if not isinstance(payload, dict):
-        return error_response(400, "The request body must be a JSON object.")
+    payload = json_object("the watch")
     unknown = sorted(set(payload) - set(API_FIELDS))
     if unknown:
         return error_response(400, f"Unknown field(s): {', '.join(unknown)}; known: {', '.join(API_FIELDS)}.")
