@@ -123,8 +123,16 @@ def _append(segments: list[Segment], op: SegmentOp, text: str, right: str | None
 def token_segments(left: str, right: str, unit: str, ignore: frozenset[str], seconds: float) -> list[Segment]:
     """Word (or char) diff of two texts as segments whose sides join back to the originals exactly."""
     left_tokens, right_tokens = tokenize(left, unit), tokenize(right, unit)
-    left_texts, left_keys = _groups(left_tokens, [token_key(t, unit, ignore) for t in left_tokens])
-    right_texts, right_keys = _groups(right_tokens, [token_key(t, unit, ignore) for t in right_tokens])
+    keys: dict[str, str] = {}  # most tokens of two versions of a sentence are the same: fold each once
+
+    def key_of(token: str) -> str:
+        found = keys.get(token)
+        if found is None:
+            found = keys[token] = token_key(token, unit, ignore)
+        return found
+
+    left_texts, left_keys = _groups(left_tokens, [key_of(t) for t in left_tokens])
+    right_texts, right_keys = _groups(right_tokens, [key_of(t) for t in right_tokens])
     encoder = Encoder()
     runs = diff_codes(encoder.encode(left_keys), encoder.encode(right_keys), seconds)
     segments: list[Segment] = []
