@@ -222,6 +222,8 @@ def render_markdown(body: str, heading_offset: int = 2) -> str:
 
 def is_boilerplate(paragraph: str, markers: Sequence[str]) -> bool:
     """Whether a paragraph starts with one of the boilerplate markers (compared without markup or spacing)."""
+    if not any(markers):  # most documents have none: no need to normalise every paragraph
+        return False
     plain = _SPACE_RE.sub(" ", paragraph.replace("*", "").replace("_", "")).strip()
     return any(plain.startswith(marker) for marker in markers if marker)
 
