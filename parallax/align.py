@@ -517,9 +517,11 @@ class Aligner:
 
     def anchors(self, seconds: float) -> list[Pair]:
         """Identical substantive sentences in order."""
-        lefts, rights = self.substantive(0, self.active_left), self.substantive(1, self.active_right)
         # Only keys both sides have can anchor: dropping the others leaves the same common subsequence and spares
-        # the diff its worst case (two unrelated texts).
+        # the diff its worst case (two unrelated texts). Substance is judged after, on the shared ones only.
+        shared = {self.left[i].key for i in self.active_left} & {self.right[j].key for j in self.active_right}
+        lefts = self.substantive(0, [i for i in self.active_left if self.left[i].key in shared])
+        rights = self.substantive(1, [j for j in self.active_right if self.right[j].key in shared])
         shared = {self.left[i].key for i in lefts} & {self.right[j].key for j in rights}
         lefts = [i for i in lefts if self.left[i].key in shared]
         rights = [j for j in rights if self.right[j].key in shared]

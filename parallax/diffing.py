@@ -56,8 +56,12 @@ class Encoder:
         return found
 
     def encode(self, keys: Sequence[str]) -> str:
-        """The code-point string for a sequence of keys."""
-        return "".join(self.code(key) for key in keys)
+        """The code-point string for a sequence of keys (known keys looked up in C, new ones allocated)."""
+        codes = self._codes
+        for key in keys:
+            if key not in codes:
+                self.code(key)
+        return "".join(map(codes.__getitem__, keys))
 
 
 def timelimit(remaining: float) -> float:
