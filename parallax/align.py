@@ -198,14 +198,10 @@ def _term(token: str) -> tuple[str, float, bool]:
     return (_stem(lower) if weight > 0 else ""), weight, token[0].isupper()
 
 
-def pairing_terms(text: str, config: EngineConfig = ENGINE) -> dict[str, float]:
-    """Stemmed content terms of a text with their weights: rarity, names and numbers up, stopwords at zero."""
-    return terms_and_names(text, config)[0]
-
-
 def terms_and_names(text: str, config: EngineConfig = ENGINE) -> tuple[dict[str, float], frozenset[str]]:
-    """``pairing_terms`` and the terms that are names: capitalised inside the sentence, or rare and capitalised
-    at its start ("Okafor finished..."); days and months are dates, not names."""
+    """Stemmed content terms of a text with their weights (rarity, names and numbers up, stopwords at zero), and
+    the terms that are names: capitalised inside the sentence, or rare and capitalised at its start ("Okafor
+    finished..."); days and months are dates, not names."""
     plain = normalize(text)
     if "<" in plain:
         plain = _TAG_RE.sub(" ", plain)  # markup in a capture says nothing about the facts reported
@@ -794,11 +790,6 @@ def heaviest_increasing(values: Sequence[int], weights: Sequence[float]) -> list
         chain.append(position)
         position = previous[position]
     return chain[::-1]
-
-
-def _longest_increasing(values: Sequence[int]) -> list[int]:
-    """Positions of one longest strictly increasing subsequence (every element weighing the same)."""
-    return heaviest_increasing(values, [1.0] * len(values))
 
 
 def gap_numbers(count: int, anchors: Sequence[int]) -> dict[int, int]:

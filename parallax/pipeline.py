@@ -24,19 +24,9 @@ from .summary import summarise
 
 @dataclass(frozen=True)
 class Comparison:
-    """A comparison of two sources as plain data (rows, stats, display, limits), and whether it is complete."""
+    """A comparison of two sources as plain data: rows, stats, display, summary, and the limits that cut it short."""
 
     data: dict[str, Any]
-
-    @property
-    def limits(self) -> list[str]:
-        """The limits that cut this comparison short (empty when it is complete)."""
-        return list(self.data["limits"])
-
-    @property
-    def complete(self) -> bool:
-        """Whether no limit cut the comparison short (only complete results are cached or cacheable)."""
-        return not self.data["limits"]
 
 
 def compare_sources(left: Source, right: Source, options: CompareOptions, cache: BaseCache) -> Comparison:

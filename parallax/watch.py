@@ -227,7 +227,6 @@ class Watcher:
         self._save_lock = threading.Lock()
         # This process' threads take turns writing (SQLite's busy handler would make them sleep and retry).
         self._db_lock = threading.Lock()
-        self._report_lock = threading.Lock()
 
     def conn(self) -> Any:
         """This thread's connection to the state database."""
