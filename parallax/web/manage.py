@@ -92,18 +92,26 @@ def _edit_value(source: Any, name: str) -> str:
     return "\n".join(source.boilerplate) if name == "boilerplate" else str(getattr(source, name) or "")
 
 
-@bp.post("/sources/<slug:source_id>/remove")
-@editor_write()
-def remove(source_id: str) -> BaseResponse:
-    """Move the source's file to the trash (it can be restored from /trash)."""
+def _trash(source_id: str, via: str = "") -> manage.TrashEntry | Response:
+    """Move a source's file to the trash, reload the corpus and log it; the trash entry, or the error answer."""
     source = get_source(corpus(), source_id)
     try:
         entry = manage.remove_source(root(), source)
     except manage.ManageError as error:
         return error_response(STATUS[error.kind], str(error))
     current_app.extensions["parallax.corpus"].invalidate()
-    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id}")
-    flash(f"Moved '{source.id}' to the trash.")
+    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id}{via}")
+    return entry
+
+
+@bp.post("/sources/<slug:source_id>/remove")
+@editor_write()
+def remove(source_id: str) -> BaseResponse:
+    """Move the source's file to the trash (it can be restored from /trash)."""
+    removed = _trash(source_id)
+    if isinstance(removed, Response):
+        return removed
+    flash(f"Moved '{source_id}' to the trash.")
     return redirect(url_for("manage.trash"), 303)
 
 
@@ -167,13 +175,9 @@ def api_edit(source_id: str) -> Response:
 @editor_write(api=True)
 def api_remove(source_id: str) -> Response:
     """Move a source to the trash; the answer names the trash entry to restore it from."""
-    source = get_source(corpus(), source_id)
-    try:
-        entry = manage.remove_source(root(), source)
-    except manage.ManageError as error:
-        return error_response(STATUS[error.kind], str(error))
-    current_app.extensions["parallax.corpus"].invalidate()
-    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id} (API)")
+    entry = _trash(source_id, " (API)")
+    if isinstance(entry, Response):
+        return entry
     return jsonify({"ok": True, "trash_id": entry.trash_id,
                     "restore": url_for("manage.api_restore", trash_id=entry.trash_id)})
 

@@ -16,6 +16,7 @@ from ..corpus import Source
 from ..search import CorpusIndex, Query, QueryError
 from ..text import Document
 from .render import corpus, error_response, page, respond, wants_json
+from .stories import get_story
 
 log = logging.getLogger("parallax.web")
 bp = Blueprint("search", __name__)
@@ -199,11 +200,7 @@ def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
 @page(bp, "/stories/<slug:story>/lineage")
 def lineage_view(story: str) -> Any:
     """Who carried a story's shared text first, who carried it later, and with what attribution."""
-    current = corpus()
-    found = current.stories.get(story)
-    sources = current.story_sources(story)
-    if found is None or not sources:
-        abort(404, description=f"No story with slug '{story}'.")
+    found, sources = get_story(story)
     idx = index()
     with idx.lock:
         pairs = reuse.story_pairs(idx.db, story)

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, url_for
+from flask import Blueprint, Response, current_app, url_for
 
 from .. import pipeline, state, timeline
 from ..compare import CompareOptions
@@ -15,6 +15,7 @@ from ..corpus import Source
 from ..model import DEFAULT_IGNORE
 from .pages import get_source
 from .render import corpus, page, respond
+from .stories import get_story
 from .watches import state_db
 
 bp = Blueprint("timeline", __name__)
@@ -107,11 +108,7 @@ def source_timeline(source_id: str) -> Response:
 @page(bp, "/stories/<slug:story>/timeline")
 def story_timeline(story: str) -> Response:
     """When each outlet published and updated its article, as a chart and a table."""
-    current = corpus()
-    found = current.stories.get(story)
-    sources = current.story_sources(story)
-    if found is None or not sources:
-        abort(404, description=f"No story with slug '{story}'.")
+    found, sources = get_story(story)
     grouped: dict[str, list[Source]] = {}
     for source in sorted(sources, key=lambda s: (s.captured or "", s.id)):
         grouped.setdefault(source.article_key, []).append(source)
