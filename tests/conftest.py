@@ -55,6 +55,14 @@ def make_app(corpus_dir: Path) -> Callable[..., Flask]:
 
 
 @pytest.fixture()
+def add_app(make_app: Callable[..., Flask], tmp_path: Path) -> Callable[..., Flask]:
+    """Build an app whose drafts live in the test's temporary folder."""
+    def build(**config: Any) -> Flask:
+        return make_app(DRAFT_DIR=str(tmp_path / "drafts"), **config)
+    return build
+
+
+@pytest.fixture()
 def app(make_app: Callable[..., Flask]) -> Flask:
     """An app on a fresh copy of the bundled corpus."""
     return make_app()

@@ -31,14 +31,6 @@ PREFIX_BASE = f"http://localhost{PREFIX}"  # the test client's way of setting SC
 
 
 @pytest.fixture()
-def add_app(make_app: Callable[..., Flask], tmp_path: Path) -> Callable[..., Flask]:
-    """Build an app whose drafts live in the test's temporary folder."""
-    def build(**config: Any) -> Flask:
-        return make_app(DRAFT_DIR=str(tmp_path / "drafts"), **config)
-    return build
-
-
-@pytest.fixture()
 def web(add_app: Callable[..., Flask]) -> FlaskClient:
     """A client of a loopback app (writing open, private fetches allowed for the loopback fixture server)."""
     return add_app(FETCH_ALLOW_PRIVATE=True, FETCH_TIMEOUT=2.0).test_client()
