@@ -24,7 +24,7 @@ serve: $(VENV)/.runtime  ## the team server (nginx in front of gunicorn); config
 	$(BIN)/python -m parallax.serve
 
 watch: $(VENV)/.runtime  ## the watcher: fetches watched articles and feeds, keeps every version (--once: ARGS=--once)
-	$(BIN)/python -m parallax.watch $(ARGS)
+	$(BIN)/python -m parallax.sources.watch $(ARGS)
 
 test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite
 	bash scripts/test.sh

@@ -149,9 +149,9 @@ def latency(index: Any, queries: list[Any]) -> dict[str, float]:
 
 def run_one(size: int) -> dict[str, Any]:
     """Generate, index and measure one size (run in its own process)."""
-    from parallax import reuse
     from parallax.corpus import CorpusStore
-    from parallax.search import CorpusIndex, parse_query
+    from parallax.index import reuse
+    from parallax.index.search import CorpusIndex, parse_query
 
     work = Path(tempfile.mkdtemp(prefix=f"parallax-bench-{size}-"))
     try:

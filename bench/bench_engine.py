@@ -19,8 +19,8 @@ from pathlib import Path
 import diff_match_patch
 
 from bench.synth import seed_texts, synthetic_pair, unrelated_pair
-from parallax.compare import Comparison, compare
-from parallax.diffing import Encoder, diff_codes, token_key, tokenize
+from parallax.engine.compare import Comparison, compare
+from parallax.engine.diffing import Encoder, diff_codes, token_key, tokenize
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import plain_document
 
@@ -145,7 +145,7 @@ def model_load() -> str:
 
     Timed without tracemalloc (which slows loading several times over); memory is the process's RSS growth.
     """
-    from parallax import align
+    from parallax.engine import align
 
     rss = _rss_mb()
     start = time.perf_counter()

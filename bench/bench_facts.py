@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from parallax.compare import compare
-from parallax.facts import fact_differences
-from parallax.summary import Summary, summarise
+from parallax.engine.compare import compare
+from parallax.engine.facts import fact_differences
+from parallax.story.summary import Summary, summarise
 from parallax.text import Document, plain_document, split_sentences
 from tests.engine_seeds import seed_sources, seed_text
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bench.story_synth import ROOT, synthetic_story
-from parallax import overview, quotes
 from parallax.corpus import Source, load_corpus
+from parallax.story import overview, quotes
 
 SIZES = (25, 50, 100, 200)
 TARGET_SECONDS = 2.0

@@ -4,12 +4,12 @@ Run ``python -m bench.bench_quality``. It compares, in one run:
 
 * ``baseline``: today's engine rule, ``dice(words(a), words(b)) >= PAIR_THRESHOLD`` on the engine's match keys
   (identical keys are "same", other pairs reaching the threshold "changed");
-* ``judge``: ``parallax.align.judge_pair(left, right) -> (kind, score)`` when the engine has it (skipped if not).
+* ``judge``: ``parallax.engine.align.judge_pair(left, right) -> (kind, score)`` when the engine has it (skipped if not).
 
 For each scorer and each half it prints precision/recall/F1 per tier (gold ``same``/``edited``/``reworded``
 against predicted ``same``/``changed``/``reworded``), the share of each gold tier that gets paired at all, and
 the overall "paired" figures (same+edited+reworded positive, different negative). Then it compares the outlets
-of every story in ``bench/data/stories`` with ``parallax.compare.compare`` and scores the sentence links of its
+of every story in ``bench/data/stories`` with ``parallax.engine.compare.compare`` and scores the sentence links of its
 rows against the story's ``truth.json`` (precision, recall, and how many hard negatives were paired).
 
 ``--dump-dev`` prints the dev half's feature values as TSV instead, so thresholds are calibrated on dev only;
@@ -31,8 +31,8 @@ from typing import Any
 
 import snowballstemmer
 
-from parallax.align import PAIR_THRESHOLD, dice, match_key, words
-from parallax.compare import CompareOptions, compare
+from parallax.engine.align import PAIR_THRESHOLD, dice, match_key, words
+from parallax.engine.compare import CompareOptions, compare
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import plain_document
 
@@ -85,7 +85,7 @@ def baseline_judge(left: str, right: str) -> tuple[str | None, float]:
 def engine_judge() -> Judge | None:
     """The engine's judge_pair, if this version of the engine has one."""
     try:
-        from parallax.align import judge_pair  # type: ignore[attr-defined,unused-ignore]
+        from parallax.engine.align import judge_pair  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return None
     found: Judge = judge_pair
@@ -311,7 +311,7 @@ def score_story(story: Story) -> dict[str, Any]:
 
 def print_story_table(stories: list[Story]) -> None:
     """Per-story and per-half document-level figures of the engine's compare()."""
-    print("\ndocument level: parallax.compare.compare on every pair of outlets (links = sentence pairs)")
+    print("\ndocument level: parallax.engine.compare.compare on every pair of outlets (links = sentence pairs)")
     for split in SPLITS:
         total = PRF(0, 0, 0)
         hard = hard_total = 0
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     judges: dict[str, Judge] = {"baseline": baseline_judge}
     judge = engine_judge()
     if judge is None:
-        print("judge: parallax.align.judge_pair not found, skipped")
+        print("judge: parallax.engine.align.judge_pair not found, skipped")
     else:
         judges["judge"] = judge
     counts = {s: {label: sum(1 for p in pairs if p.split == s and p.label == label) for label in LABELS}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from parallax import reuse
+from parallax.index import reuse
 
 DATA = Path(__file__).resolve().parent / "data" / "reuse_pairs.jsonl"
 GRID = [round(0.05 * n, 2) for n in range(2, 19)]

@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parallax import state, watch  # noqa: E402
 from parallax.config import load_settings  # noqa: E402
-from parallax.refetch import fetch_conditional  # noqa: E402
+from parallax.sources import state, watch  # noqa: E402
+from parallax.sources.refetch import fetch_conditional  # noqa: E402
 from tests.fixtures.watchserver import serve_watched  # noqa: E402
 
 HOSTS = 10

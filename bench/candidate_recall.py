@@ -11,7 +11,7 @@ import random
 from collections import Counter, defaultdict
 
 from bench.bench_quality import load_pairs
-from parallax.align import Aligner, cut_sentences, words
+from parallax.engine.align import Aligner, cut_sentences, words
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import plain_document
 

@@ -12,8 +12,8 @@ import itertools
 import textwrap
 
 from bench.synth import seed_texts
-from parallax.align import align, cut_sentences
-from parallax.compare import Comparison, compare
+from parallax.engine.align import align, cut_sentences
+from parallax.engine.compare import Comparison, compare
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import plain_document
 

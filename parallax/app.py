@@ -11,14 +11,14 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import __version__
-from .cache import make_cache
-from .config import load_settings, trusted_hosts
-from .corpus import CorpusStore
-from .memo import Memo
-from .web import register
-from .web.ops import PrefixMiddleware
-from .web.search import start_index_build
+from parallax import __version__
+from parallax.cache import make_cache
+from parallax.config import load_settings, trusted_hosts
+from parallax.corpus import CorpusStore
+from parallax.memo import Memo
+from parallax.web import register
+from parallax.web.ops import PrefixMiddleware
+from parallax.web.search import start_index_build
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -14,12 +14,12 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
-from .compare import CompareOptions, Comparison, compare
-from .config import SettingError, load_settings
-from .corpus import Corpus, CorpusError, Source, load_corpus, parse_source
-from .ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
-from .model import DEFAULT_IGNORE, IGNORABLE, UNITS
+from parallax import __version__
+from parallax.config import SettingError, load_settings
+from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_source
+from parallax.engine.compare import CompareOptions, Comparison, compare
+from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS
+from parallax.sources.ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 
 #: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
@@ -122,7 +122,7 @@ def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Inp
 
 def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[str]) -> str:
     """The comparison as the app's standalone export file: both sides written to a scratch corpus, then exported."""
-    from .app import create_app
+    from parallax.app import create_app
 
     with tempfile.TemporaryDirectory(prefix="parallax-cli-") as scratch:
         folder = Path(scratch) / CLI_STORY
@@ -294,7 +294,7 @@ def check_command(corpus: str | None) -> None:
 @click.argument("corpus", required=False, type=click.Path(file_okay=False))
 def index_command(corpus: str | None) -> None:
     """Build or bring up to date the search and shared-passage index of a corpus folder (only what changed)."""
-    from .search import build_index
+    from parallax.index.search import build_index
 
     root = _corpus_dir(corpus)
     if not root.is_dir():
@@ -324,10 +324,10 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
 
     Exit status: 0 when saved, 1 when the text is already in the story, 2 on error.
     """
-    from .adding import AddLimits, add_source
-    from .corpus import is_web_url
-    from .fetch import FetchError
-    from .ingest import DuplicateError, IngestError
+    from parallax.corpus import is_web_url
+    from parallax.sources.adding import AddLimits, add_source
+    from parallax.sources.fetch import FetchError
+    from parallax.sources.ingest import DuplicateError, IngestError
 
     settings = load_settings()
     root = _corpus_dir(corpus)
@@ -347,7 +347,7 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
         size = path.stat().st_size
         if size > limits.max_upload_bytes:
             _fail(f"{path}: {size:,} bytes is over the MAX_UPLOAD_BYTES limit of {limits.max_upload_bytes:,}")
-        from .ingest import decode_html, from_upload
+        from parallax.sources.ingest import decode_html, from_upload
 
         raw = path.read_bytes()
         try:
@@ -378,7 +378,7 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
 @main.command("run")
 def run_command() -> None:
     """Serve the corpus locally for one reader (PARALLAX_* variables configure it)."""
-    from .app import main as run_app
+    from parallax.app import main as run_app
 
     run_app()
 
@@ -386,7 +386,7 @@ def run_command() -> None:
 @main.command("serve")
 def serve_command() -> None:
     """Run the team server (PARALLAX_* variables configure it)."""
-    from .serve import main as serve_main
+    from parallax.serve import main as serve_main
 
     serve_main()
 

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import text
-from .model import ATTRIBUTIONS, FORMATS
+from parallax import text
+from parallax.model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from cachelib import BaseCache
 
-from . import overview, quotes
-from .cache import cached, comparison_key
-from .compare import CompareOptions, compare
-from .corpus import Source
-from .memo import Memo
-from .summary import summarise
+from parallax.cache import cached, comparison_key
+from parallax.corpus import Source
+from parallax.engine.compare import CompareOptions, compare
+from parallax.memo import Memo
+from parallax.story import overview, quotes
+from parallax.story.summary import summarise
 
 
 @dataclass(frozen=True)

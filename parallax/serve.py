@@ -28,8 +28,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from . import __version__
-from .config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
+from parallax import __version__
+from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
 
 LOG_FIELDS = ("ts", "level", "logger")
 FRONTS = ("nginx", "none")
@@ -45,7 +45,7 @@ class LogfmtFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """One line per record; access records carry their fields in ``record.logfmt``."""
-        from .web.ops import logfmt
+        from parallax.web.ops import logfmt
 
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
         head = {"ts": stamp, "level": record.levelname.lower(), "logger": record.name}
@@ -141,7 +141,7 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         """The WSGI app for a worker."""
-        from .wsgi import app
+        from parallax.wsgi import app
 
         return app
 
@@ -160,7 +160,7 @@ def nginx_binary() -> str | None:
 def max_body_bytes(settings: Mapping[str, Any]) -> int:
     """The largest request body the app reads (its MAX_CONTENT_LENGTH): the upload limit, grown by form encoding,
     plus the other form fields."""
-    from .web.add import FORM_OVERHEAD, URLENCODED_GROWTH
+    from parallax.web.add import FORM_OVERHEAD, URLENCODED_GROWTH
 
     return int(settings["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
 

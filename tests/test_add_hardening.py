@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax import ingest
 from parallax.corpus import load_corpus
+from parallax.sources import ingest
 from tests.test_add_routes import FIXTURES, STORY, confirm, csrf_of, no_problems, paste, start, upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def test_extraction_failure_is_a_clear_error_with_the_form_back(web: FlaskClient
 
 def test_unexpected_fetch_failure_keeps_the_url(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fetch that fails in an unforeseen way: a 4xx saying so, the URL given back."""
-    from parallax import fetch
+    from parallax.sources import fetch
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("something nobody planned for")

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
-from parallax import adding, ingest
+from parallax.sources import adding, ingest
 from parallax.web import add
 from parallax.web.render import corpus
 from tests.fixtures.pageserver import serve_pages

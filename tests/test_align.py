@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bench.synth import synthetic_pair
-from parallax.align import Aligner, Pair, cut_sentences, dice, exact_anchors, mark_moved
-from parallax.compare import CompareOptions, Comparison, compare
-from parallax.diffing import Segment, left_side, right_side, token_segments
+from parallax.engine.align import Aligner, Pair, cut_sentences, dice, exact_anchors, mark_moved
+from parallax.engine.compare import CompareOptions, Comparison, compare
+from parallax.engine.diffing import Segment, left_side, right_side, token_segments
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import Document, Passage, plain_document
 
@@ -228,7 +228,7 @@ def test_rows_after_the_deadline_fall_back_to_sentence_level(monkeypatch: pytest
         time.sleep(0.3)
         return token_segments(*args)
 
-    monkeypatch.setattr("parallax.compare.token_segments", slow)
+    monkeypatch.setattr("parallax.engine.compare.token_segments", slow)
     left = "\n\n".join(PARAS)
     right = left.replace("budget", "spending plan").replace("spring", "summer").replace("forty", "fifty")
     result = _compare(left, right, time_budget=0.2)

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from parallax import model, pipeline
-from parallax.compare import CompareOptions
+from parallax.engine.compare import CompareOptions
 from tests.conftest import STORY
 
 #: The stated bound: one comparison page, whatever the sources' sizes (README "Pages and URLs").

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from parallax import diffing, text
-from parallax.diffing import (
+from parallax import text
+from parallax.engine import diffing
+from parallax.engine.diffing import (
     Encoder,
     Segment,
     change_counts,

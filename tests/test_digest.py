@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parallax import digest
+from parallax.story import digest
 
 
 def seg(op: str, text: str, right: str | None = None) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parallax.compare import CompareOptions, Comparison, compare
-from parallax.diffing import left_side, right_side
+from parallax.engine.compare import CompareOptions, Comparison, compare
+from parallax.engine.diffing import left_side, right_side
 from parallax.model import DEFAULT_IGNORE, IGNORABLE, KINDS
 from parallax.text import build_document, plain_document
 

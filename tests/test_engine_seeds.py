@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from parallax.compare import CompareOptions, Comparison, Row, compare
-from parallax.diffing import left_side, right_side
+from parallax.engine.compare import CompareOptions, Comparison, Row, compare
+from parallax.engine.diffing import left_side, right_side
 from parallax.text import build_document, plain_document
 from tests.engine_seeds import seed_text
 

@@ -8,7 +8,8 @@ from typing import get_args
 
 import pytest
 
-from parallax import config, fetch, ingest
+from parallax import config
+from parallax.sources import fetch, ingest
 from parallax.web import add, editors, render
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parallax.compare import compare
-from parallax.facts import FactDiff, fact_differences
+from parallax.engine.compare import compare
+from parallax.engine.facts import FactDiff, fact_differences
 from parallax.text import plain_document
 from tests.engine_seeds import seed_text
 

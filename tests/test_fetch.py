@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from parallax import fetch
+from parallax.sources import fetch
 from tests.fixtures.pageserver import serve_pages
 
 LIMITS: dict[str, Any] = {"timeout": 5.0, "max_redirects": 3, "max_bytes": 100_000, "allow_private": True}
@@ -294,7 +294,7 @@ def unicode_site() -> Iterator[tuple[str, list[str]]]:
 
 def test_non_ascii_paths_and_redirects_are_sent_percent_encoded(unicode_site: tuple[str, list[str]]) -> None:
     """As a browser does: /café is requested as /caf%C3%A9, also when a redirect's Location holds UTF-8 bytes."""
-    from parallax import refetch
+    from parallax.sources import refetch
 
     base, seen = unicode_site
     assert fetch.fetch(base + "/café", **LIMITS).url == base + "/café"

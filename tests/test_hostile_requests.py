@@ -79,7 +79,7 @@ def test_near_misses_reuse_the_free_sentence_sets(client: FlaskClient, corpus_di
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Similarity pairing keeps one set of free sentences per side for its near misses; it copied both sets for
     each one, O(n²): 40,000 repeated paragraphs against a short article took 40 s, outside the time budget."""
-    from parallax import align
+    from parallax.engine import align
 
     held: list[Any] = [None, None]  # the last sets seen, kept alive so that "is" compares objects
     calls = changes = 0

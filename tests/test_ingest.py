@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from parallax import ingest
 from parallax.corpus import load_corpus, parse_source
+from parallax.sources import ingest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = "kim-putin-2023"

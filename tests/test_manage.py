@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax import manage, state, watch
 from parallax.corpus import load_corpus
+from parallax.sources import manage, state, watch
 from tests.conftest import STORY
 
 TOKEN = "editor-secret-token"  # noqa: S105 - a test value

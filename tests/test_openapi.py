@@ -123,7 +123,7 @@ def test_every_json_twin_matches_its_schema_exactly(app: Flask) -> None:
 
     Objects are closed (``additionalProperties: false``), so a field the description lacks fails here too.
     """
-    from parallax import state  # the watch page's twin needs one watch
+    from parallax.sources import state  # the watch page's twin needs one watch
 
     with state.opened(state.db_path(app.config["CORPUS_DIR"])) as conn:
         state.add_watch(conn, "kim-putin-2023", "article", "https://news.example/a", 600)

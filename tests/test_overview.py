@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax import overview, quotes
 from parallax.corpus import Corpus, Source, load_corpus
 from parallax.memo import Memo
+from parallax.story import overview, quotes
 from tests.conftest import BUNDLED, STORY
 
 

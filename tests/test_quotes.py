@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from parallax import quotes
 from parallax.corpus import Corpus, Source, load_corpus
+from parallax.story import quotes
 from tests.conftest import BUNDLED, STORY
 
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from parallax import lineage, reuse
 from parallax.corpus import load_corpus
-from parallax.search import CorpusIndex, reading_document, sentence_spans
+from parallax.index import reuse
+from parallax.index.search import CorpusIndex, reading_document, sentence_spans
+from parallax.story import lineage
 from tests.conftest import BUNDLED, STORY, front_matter
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from parallax.search import (
+from parallax.index.search import (
     MAX_QUERY_CHARS,
     CorpusIndex,
     QueryError,
@@ -243,8 +243,8 @@ def test_schema_change_rebuilds_the_index(tmp_path: Path, corpus_dir: Path) -> N
 
 
 def test_ranking_out_of_time_falls_back_to_index_order(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from parallax import search as search_module
     from parallax.corpus import load_corpus
+    from parallax.index import search as search_module
 
     index = CorpusIndex(None)
     index.sync(load_corpus(corpus_dir))

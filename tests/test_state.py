@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax import state
+from parallax.sources import state
 
 
 def test_new_database_is_wal_and_at_the_current_version(tmp_path: Path) -> None:

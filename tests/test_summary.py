@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from parallax.compare import compare
-from parallax.summary import COUNTED, summarise
+from parallax.engine.compare import compare
+from parallax.story.summary import COUNTED, summarise
 from parallax.text import plain_document
 from tests.engine_seeds import seed_text
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from parallax import text
-from parallax.compare import CompareOptions, compare
 from parallax.corpus import load_corpus
+from parallax.engine.compare import CompareOptions, compare
 from tests.conftest import BUNDLED
 
 
@@ -127,8 +127,8 @@ def test_rendered_markdown_shows_images_as_their_alt_text() -> None:
 
 def test_one_word_count_for_sources_and_comparisons(corpus) -> None:  # type: ignore[no-untyped-def]
     """text.WORD_RE is the one word: a source's word count equals the words a comparison reports for it."""
-    from parallax import diffing
-    from parallax.diffing import Segment
+    from parallax.engine import diffing
+    from parallax.engine.diffing import Segment
 
     assert text.WORD_RE.findall("Kim Jong-un’s don't  stop-") == ["Kim", "Jong-un’s", "don't", "stop"]
     assert text.word_count("Kim Jong-un’s armored train") == 4

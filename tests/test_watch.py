@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from parallax import state, watch
 from parallax.config import load_settings
 from parallax.corpus import load_corpus
+from parallax.sources import state, watch
 from tests.conftest import ROOT, STORY
 from tests.fixtures.watchserver import State, serve_watched
 
@@ -98,7 +98,7 @@ def test_headline_line_is_left_to_the_headline_history() -> None:
 
 
 def test_feeds_are_read_in_rss_and_atom_with_relative_links() -> None:
-    from parallax import feeds
+    from parallax.sources import feeds
 
     atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
             b'<entry><title>One</title><link href="/a/1"/><updated>2024-02-13T09:30:00Z</updated></entry>'
@@ -113,7 +113,7 @@ def test_feeds_are_read_in_rss_and_atom_with_relative_links() -> None:
 
 
 def test_a_feed_item_with_an_unreadable_link_is_skipped_not_the_feed() -> None:
-    from parallax import feeds
+    from parallax.sources import feeds
 
     rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>H</title>'
            b'<item><title>Bad</title><link>http://[::1</link></item>'
@@ -310,7 +310,7 @@ def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, s
     env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_FETCH_ALLOW_PRIVATE": "1",
            "PARALLAX_WATCH_HOST_DELAY": "0", "PARALLAX_WATCH_CONCURRENCY": "2", "PARALLAX_WATCH_LEASE_SECONDS": "2",
            "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "parallax.watch", "--once"], env=env, cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "parallax.sources.watch", "--once"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(list((corpus_dir / STORY).glob("story-*.txt"))) < 3:
@@ -320,7 +320,7 @@ def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, s
     stored_before = len(list((corpus_dir / STORY).glob("story-*.txt")))
     assert 3 <= stored_before < len(urls), "the watcher was not killed mid-cycle"
     time.sleep(2.1)  # the killed watcher's leases expire
-    again = subprocess.run([sys.executable, "-m", "parallax.watch", "--once"], env=env, cwd=ROOT,
+    again = subprocess.run([sys.executable, "-m", "parallax.sources.watch", "--once"], env=env, cwd=ROOT,
                            capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 0, again.stderr
     current = load_corpus(corpus_dir)
@@ -337,7 +337,7 @@ def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path,
     watcher.conn().close()
     env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_FETCH_ALLOW_PRIVATE": "1",
            "PARALLAX_WATCH_HOST_DELAY": "0", "PARALLAX_WATCH_POLL_SECONDS": "60", "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "parallax.watch"], env=env, cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "parallax.sources.watch"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -359,7 +359,7 @@ def test_watcher_with_a_corrupt_state_database_says_so_in_one_line(corpus_dir: P
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     (corpus_dir / ".parallax").mkdir()
     (corpus_dir / ".parallax" / "state.db").write_bytes(b"this is not a database" * 100)
-    with caplog.at_level("ERROR", logger="parallax.watch"):
+    with caplog.at_level("ERROR", logger="parallax.sources.watch"):
         assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 1
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and errors[0].exc_info is None
@@ -368,7 +368,7 @@ def test_watcher_with_a_corrupt_state_database_says_so_in_one_line(corpus_dir: P
 
 def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     missing = tmp_path / "typo"
-    with caplog.at_level("ERROR", logger="parallax.watch"):
+    with caplog.at_level("ERROR", logger="parallax.sources.watch"):
         assert watch.main(["--once", "--corpus", str(missing)]) == 2
     assert not missing.exists() and "no corpus folder" in caplog.text
 
@@ -376,7 +376,7 @@ def test_watcher_on_a_missing_corpus_folder_creates_nothing(tmp_path: Path, capl
 def test_watcher_with_a_bad_setting_says_which_in_one_line(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                           caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("PARALLAX_WATCH_INTERVAL", "soon")
-    with caplog.at_level("ERROR", logger="parallax.watch"):
+    with caplog.at_level("ERROR", logger="parallax.sources.watch"):
         assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 2
     assert "PARALLAX_WATCH_INTERVAL must be a number, not 'soon'" in caplog.text
     assert not (corpus_dir / ".parallax").exists()

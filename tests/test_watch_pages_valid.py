@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from parallax import state
+from parallax.sources import state
 from tests.conftest import STORY
 from tests.test_html_valid import check
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import add, manage, ops, pages, render, search, stories, timeline, watches
+from parallax.web import add, manage, ops, pages, render, search, stories, timeline, watches
 
 
 def register(app: Flask) -> None:

@@ -26,13 +26,20 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import adding, ingest
-from ..corpus import Corpus, Source
-from ..model import ATTRIBUTIONS, FORMATS
-from . import search
-from .editors import EditorSessionInterface, csrf_token, editor_write, signed_in, token_matches, token_required
-from .editors import digest as editor_digest
-from .render import corpus, domain_error_response, error_response, json_object, status_of
+from parallax.corpus import Corpus, Source
+from parallax.model import ATTRIBUTIONS, FORMATS
+from parallax.sources import adding, ingest
+from parallax.web import search
+from parallax.web.editors import (
+    EditorSessionInterface,
+    csrf_token,
+    editor_write,
+    signed_in,
+    token_matches,
+    token_required,
+)
+from parallax.web.editors import digest as editor_digest
+from parallax.web.render import corpus, domain_error_response, error_response, json_object, status_of
 
 bp = Blueprint("add", __name__)
 log = logging.getLogger("parallax.add")

@@ -13,8 +13,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ..config import is_loopback
-from .render import error_response
+from parallax.config import is_loopback
+from parallax.web.render import error_response
 
 CSRF_MAX_AGE = 8 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -10,14 +10,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import manage, state, watch
-from .editors import editor_write
-from .pages import get_source
-from .render import corpus, error_response, json_object, page, respond
-from .watches import form_data, no_store, state_db
+from parallax.sources import manage, state, watch
+from parallax.web.editors import editor_write
+from parallax.web.pages import get_source
+from parallax.web.render import corpus, error_response, json_object, page, respond
+from parallax.web.watches import form_data, no_store, state_db
 
 bp = Blueprint("manage", __name__)
-log = logging.getLogger("parallax.manage")
+log = logging.getLogger("parallax.sources.manage")
 
 STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import msgspec
 
-from .. import digest, model
-from ..compare import Row, Stats
-from ..diffing import Segment
-from ..model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
+from parallax import model
+from parallax.engine.compare import Row, Stats
+from parallax.engine.diffing import Segment
+from parallax.model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
+from parallax.story import digest
 
 #: Result types whose JSON schemas are derived from their definitions rather than written by hand.
 MODEL_TYPES = (Row, Segment, Stats)

@@ -13,9 +13,9 @@ from typing import Any
 from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, session
 
-from ..cache import answers, backend_name
-from . import openapi
-from .render import corpus, page, respond
+from parallax.cache import answers, backend_name
+from parallax.web import openapi
+from parallax.web.render import corpus, page, respond
 
 bp = Blueprint("ops", __name__)
 access_log = logging.getLogger("parallax.access")

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from .. import digest, model, pipeline, text
-from ..compare import CompareOptions
-from ..corpus import Corpus, Source
-from ..model import UNITS, VIEWS
-from .render import BadOption, corpus, link, page, respond, wants_json
-from .search import add_reading_extras
+from parallax import model, pipeline, text
+from parallax.corpus import Corpus, Source
+from parallax.engine.compare import CompareOptions
+from parallax.model import UNITS, VIEWS
+from parallax.story import digest
+from parallax.web.render import BadOption, corpus, link, page, respond, wants_json
+from parallax.web.search import add_reading_extras
 
 bp = Blueprint("pages", __name__)
 #: Values of the ``focus`` option: collapse runs of unchanged passages, or show every passage.

@@ -11,9 +11,9 @@ from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
-from ..corpus import SLUG_PATTERN, Corpus
-from ..fetch import FetchError
-from ..ingest import IngestError
+from parallax.corpus import SLUG_PATTERN, Corpus
+from parallax.sources.fetch import FetchError
+from parallax.sources.ingest import IngestError
 
 log = logging.getLogger("parallax.web")
 

@@ -10,13 +10,14 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 
-from .. import lineage, quotes, reuse
-from .. import search as engine
-from ..corpus import Source
-from ..search import CorpusIndex, Query, QueryError
-from ..text import Document
-from .render import corpus, error_response, page, respond, wants_json
-from .stories import get_story
+from parallax.corpus import Source
+from parallax.index import reuse
+from parallax.index import search as engine
+from parallax.index.search import CorpusIndex, Query, QueryError
+from parallax.story import lineage, quotes
+from parallax.text import Document
+from parallax.web.render import corpus, error_response, page, respond, wants_json
+from parallax.web.stories import get_story
 
 log = logging.getLogger("parallax.web")
 bp = Blueprint("search", __name__)
@@ -51,7 +52,7 @@ class LazyIndex:
 def _setup(state: BlueprintSetupState) -> None:
     """Give the app its index beside its corpus (opened and brought up to date by the first use that needs it)."""
     app = state.app
-    app.extensions["parallax.search"] = LazyIndex(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
+    app.extensions["parallax.index.search"] = LazyIndex(app.config["CORPUS_DIR"], app.config.get("SEARCH_DB") or None)
 
 
 def start_index_build(app: Flask) -> threading.Thread | None:
@@ -70,7 +71,7 @@ def start_index_build(app: Flask) -> threading.Thread | None:
 def _warm(app: Flask) -> None:
     """Bring the index up to date once at start, so the first search does not pay for it."""
     try:
-        app.extensions["parallax.search"].get().sync(app.extensions["parallax.corpus"].get())
+        app.extensions["parallax.index.search"].get().sync(app.extensions["parallax.corpus"].get())
     except Exception:  # a failed warm-up is retried by the first request that needs the index
         log.exception("building the search index at start failed")
 
@@ -81,7 +82,7 @@ def index() -> CorpusIndex:
     While another thread is updating it (the start-up build) and when it cannot be updated (disk full, locked past
     the timeout; logged), the index is used as last committed: a stale search is better than no page.
     """
-    found: CorpusIndex = current_app.extensions["parallax.search"].get()
+    found: CorpusIndex = current_app.extensions["parallax.index.search"].get()
     try:
         found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
     except sqlite3.Error:

@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from .. import digest, model, overview, pipeline, quotes
-from ..compare import CompareOptions
-from ..corpus import Source, Story
-from ..model import PAIRED_KINDS
-from .render import BadOption, corpus, page, respond
+from parallax import model, pipeline
+from parallax.corpus import Source, Story
+from parallax.engine.compare import CompareOptions
+from parallax.model import PAIRED_KINDS
+from parallax.story import digest, overview, quotes
+from parallax.web.render import BadOption, corpus, page, respond
 
 bp = Blueprint("stories", __name__)
 

@@ -9,19 +9,21 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, url_for
 
-from .. import pipeline, state, timeline
-from ..compare import CompareOptions
-from ..corpus import Source
-from ..model import DEFAULT_IGNORE
-from .pages import get_source
-from .render import corpus, page, respond
-from .stories import get_story
-from .watches import state_db
+from parallax import pipeline
+from parallax.corpus import Source
+from parallax.engine.compare import CompareOptions
+from parallax.model import DEFAULT_IGNORE
+from parallax.sources import state
+from parallax.story import timeline
+from parallax.web.pages import get_source
+from parallax.web.render import corpus, page, respond
+from parallax.web.stories import get_story
+from parallax.web.watches import state_db
 
 bp = Blueprint("timeline", __name__)
 #: Steps whose changes are counted (each is one comparison): the latest ones; older steps keep their links only.
 MAX_COUNTED_STEPS = 40
-log = logging.getLogger("parallax.timeline")
+log = logging.getLogger("parallax.story.timeline")
 
 
 def _options() -> CompareOptions:

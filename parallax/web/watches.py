@@ -10,10 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import state, watch
-from ..corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
-from .editors import csrf_token, editor_write, signed_in, token_required
-from .render import corpus, error_response, json_object, page, respond, wants_json
+from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
+from parallax.sources import state, watch
+from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
+from parallax.web.render import corpus, error_response, json_object, page, respond, wants_json
 
 bp = Blueprint("watches", __name__)
 #: Watch ids in URLs: SQLite integers are 64-bit, so a longer number is no watch (404), never an OverflowError.
@@ -289,8 +289,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             "404": _ERROR}}},
     "/api/watches": {"post": {
         "summary": "Watch an article URL or an RSS/Atom feed",
-        "description": "The watcher (`python -m parallax.watch`) fetches it every `interval` seconds and stores a "
-                       "new version when the text changed beyond cosmetic changes; a feed's new items become "
+        "description": "The watcher (`python -m parallax.sources.watch`) fetches it every `interval` seconds and "
+                       "stores a new version when the text changed beyond cosmetic changes; a feed's new items become "
                        "watched articles, up to `item_limit`. Beyond loopback send "
                        "`Authorization: Bearer <EDITOR_TOKEN>`.",
         "security": [{"editorToken": []}],

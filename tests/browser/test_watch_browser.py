@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from parallax import state
+from parallax.sources import state
 
 STORY = "kim-putin-2023"
 

@@ -1,0 +1,1 @@
+"""The reading engine: diffing, pairing, similarity, facts and its config."""

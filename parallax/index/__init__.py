@@ -1,0 +1,1 @@
+"""Indexes over the whole corpus: full-text search and the shared-passage index."""

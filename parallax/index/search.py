@@ -1,0 +1,635 @@
+"""Full-text search over every sentence of the corpus: a query parser and an SQLite FTS5 index kept in step.
+
+The index lives beside the corpus (``<corpus>/.parallax/search.db``, a hidden folder the loader never reads), in
+WAL mode so several server processes can share it. It holds one row per source (``docs``), one per sentence
+(``sent``, the FTS5 table's external content), and the reuse tables of ``parallax.index.reuse`` (sentence sketches
+and the shared-sentence pairs they lead to). ``CorpusIndex.sync`` diffs the index against the corpus's content
+keys and re-indexes only what was added, edited or removed, so it is cheap to call on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache, cached
+
+from parallax.corpus import Corpus, Source, load_corpus
+from parallax.engine.align import cut_sentences
+from parallax.index import reuse
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import Document, plain_document
+
+log = logging.getLogger("parallax.index.search")
+
+#: Bumped whenever the schema or what is stored changes: an index of another version is rebuilt from scratch.
+SCHEMA_VERSION = "6"
+#: Longest query accepted, in characters (longer ones are refused with a message, not cut).
+MAX_QUERY_CHARS = 500
+#: Most terms (words, phrases, prefixes) in one query.
+MAX_TERMS = 24
+#: Shortest prefix before ``*``: one- or two-letter prefixes match most of the vocabulary.
+MIN_PREFIX = 2
+#: Sentences returned by one search (best bm25 rank first), grouped by story afterwards.
+RESULT_LIMIT = 200
+#: Seconds a search may spend ranking its matches by bm25. Ranking costs time in proportion to the matches (a word
+#: in one sentence in twenty takes ~100 ms at 100k articles); past this budget the search returns the most recently
+#: indexed matches it finds within half as long again, marked unranked, so every search answers within ~50 ms
+#: (bench/bench_corpus.py).
+RANK_SECONDS = 0.03
+#: Sources indexed per transaction in a sync: readers see progress, an interrupted build keeps what it did.
+COMMIT_EVERY = 500
+#: Filters the query syntax knows (``name:value``); the form has one field for each.
+FILTERS = ("outlet", "story", "source", "lang", "from", "to")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_DATE_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_FILTER_RE = re.compile(r"^(" + "|".join(FILTERS) + r"):(.+)$", re.IGNORECASE | re.DOTALL)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, key TEXT NOT NULL,
+    story TEXT NOT NULL, outlet TEXT NOT NULL, outlet_fold TEXT NOT NULL, title TEXT NOT NULL,
+    language TEXT NOT NULL, day TEXT NOT NULL, time TEXT NOT NULL, article TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_story ON docs(story);
+CREATE TABLE IF NOT EXISTS sent(id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, pos INTEGER NOT NULL,
+    text TEXT NOT NULL, boilerplate INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sent_doc ON sent(doc, pos);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, content='sent', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS sketch(h INTEGER NOT NULL, sid INTEGER NOT NULL, doc INTEGER NOT NULL,
+    PRIMARY KEY(h, sid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sketch_doc ON sketch(doc);
+CREATE TABLE IF NOT EXISTS shared(a INTEGER NOT NULL, b INTEGER NOT NULL, da INTEGER NOT NULL,
+    db INTEGER NOT NULL, score REAL NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shared_da ON shared(da, db);
+CREATE INDEX IF NOT EXISTS shared_db ON shared(db);
+"""
+
+
+class QueryError(ValueError):
+    """A search query that cannot be run; the message says why, in words a reader understands."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One search term: a word or phrase (its tokens), a prefix (``vladi*``), possibly excluded (``-word``)."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+    exclude: bool = False
+
+    def fts(self) -> str:
+        """The term as an FTS5 string: its tokens quoted as one phrase, ``*`` after it for a prefix."""
+        return '"' + " ".join(self.tokens) + '"' + ("*" if self.prefix else "")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: terms plus filters (outlet, story, source, language, date range)."""
+
+    terms: tuple[Term, ...] = ()
+    outlet: str = ""
+    story: str = ""
+    source: str = ""
+    lang: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+    def match(self) -> str:
+        """The FTS5 MATCH expression, built only from quoted tokens (never from the user's text)."""
+        positive = [t.fts() for t in self.terms if not t.exclude]
+        negative = [t.fts() for t in self.terms if t.exclude]
+        return " AND ".join(positive) + "".join(f" NOT {n}" for n in negative)
+
+    def filters(self) -> dict[str, str]:
+        """The filters that are set, by their query-syntax name."""
+        values = {"outlet": self.outlet, "story": self.story, "source": self.source, "lang": self.lang,
+                  "from": self.date_from, "to": self.date_to}
+        return {k: v for k, v in values.items() if v}
+
+
+def normalise(word: str) -> str:
+    """A token as the index folds it: case-folded, accents removed (as FTS5's ``remove_diacritics``)."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens_of(text: str) -> list[str]:
+    """Tokens of a text as the index sees them (letters and digits; everything else separates)."""
+    return [normalise(t) for t in _TOKEN_RE.findall(text)]
+
+
+_CHUNK_RE = re.compile(r'(?P<neg>-?)(?:(?P<name>[A-Za-z]+):)?"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)')
+_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+
+
+def _chunks(raw: str) -> list[tuple[str, str, str, bool]]:
+    """Split a query into (sign, filter name, text, quoted) chunks; a quote left open is an error."""
+    text = raw.translate(_CURLY)
+    if text.count('"') % 2:
+        raise QueryError('A quotation mark is not closed: add the closing " or remove it.')
+    out = []
+    for found in _CHUNK_RE.finditer(text):
+        if found["word"] is not None:
+            word = found["word"]
+            named = _FILTER_RE.match(word)
+            if named:
+                out.append(("", named[1].lower(), named[2], False))
+            else:
+                out.append(("", "", word, False))
+        else:
+            out.append((found["neg"], (found["name"] or "").lower(), found["phrase"], True))
+    return out
+
+
+def printable(text: str) -> str:
+    """Text safe to echo back: control characters (NUL included) and lone surrogates dropped, at most 500 chars."""
+    return "".join(c for c in text[:MAX_QUERY_CHARS]
+                   if not (unicodedata.category(c) in ("Cc", "Cs") and c not in "\t"))
+
+
+def _check_date(name: str, value: str) -> str:
+    """A date filter value (YYYY, YYYY-MM or YYYY-MM-DD), or a QueryError."""
+    if not _DATE_RE.match(value):
+        raise QueryError(f"'{name}' must be a date such as 2023-09-12 (or 2023-09, or 2023), not {value[:40]!r}.")
+    return value
+
+
+def parse_query(raw: str, **fields: str) -> Query:
+    """Parse the query text and the form's filter fields into a Query, or raise QueryError saying what is wrong.
+
+    Syntax: words (all must match), ``"quoted phrases"``, ``prefix*``, ``-excluded``, and filters
+    ``outlet:RT``, ``outlet:"The Moscow Times"``, ``story:<slug>``, ``source:<id>``, ``lang:en``,
+    ``from:2023-09-01``, ``to:2023-09-30``. Form fields of the same names win over the query's filters.
+    """
+    if "\x00" in raw or any("\x00" in v for v in fields.values()):
+        raise QueryError("The query contains a NUL character.")
+    if _SURROGATE_RE.search(raw) or any(_SURROGATE_RE.search(v) for v in fields.values()):
+        raise QueryError("The query contains characters that are not valid text (lone surrogates).")
+    if len(raw) > MAX_QUERY_CHARS or any(len(v) > MAX_QUERY_CHARS for v in fields.values()):
+        raise QueryError(f"The query is too long: at most {MAX_QUERY_CHARS} characters.")
+    filters: dict[str, str] = {}
+    terms: list[Term] = []
+    for sign, name, chunk, quoted in _chunks(raw):
+        if name in FILTERS:
+            filters[name] = chunk.strip()
+            continue
+        if name:  # "word:" that is no filter name: search it as words
+            chunk = f"{name} {chunk}"
+        exclude = (sign == "-") if quoted else (chunk.startswith("-") and len(chunk) > 1)
+        body = chunk[1:] if exclude and not quoted else chunk
+        prefix = not quoted and body.endswith("*")
+        words = tokens_of(body)
+        if not words:
+            continue
+        if prefix and len(words[-1]) < MIN_PREFIX:
+            raise QueryError(f"A prefix search needs at least {MIN_PREFIX} letters before the *: {chunk[:40]!r}.")
+        terms.append(Term(tuple(words), prefix, exclude))
+    for name in FILTERS:
+        value = fields.get(name, "").strip()
+        if value:
+            filters[name] = value
+    if len(terms) > MAX_TERMS:
+        raise QueryError(f"Too many search terms: at most {MAX_TERMS}.")
+    if not any(not t.exclude for t in terms):
+        raise QueryError("Nothing to search for: enter at least one word (excluded -words alone match nothing).")
+    date_from = _check_date("from", filters["from"]) if filters.get("from") else ""
+    date_to = _check_date("to", filters["to"]) if filters.get("to") else ""
+    return Query(tuple(terms), outlet=filters.get("outlet", ""), story=filters.get("story", ""),
+                 source=filters.get("source", ""), lang=filters.get("lang", ""), date_from=date_from,
+                 date_to=date_to)
+
+
+def mark_segments(sentence: str, query: Query) -> list[tuple[str, bool]]:
+    """The sentence cut into (text, marked) pieces: each occurrence of a positive term marked (a phrase only where
+    its words stand together, a prefix where a word starts with it); the text is left unescaped for the template."""
+    found = [(m.start(), m.end(), normalise(m[0])) for m in _TOKEN_RE.finditer(sentence)]
+    marked = [False] * len(found)
+    for term in query.terms:
+        if term.exclude:
+            continue
+        size = len(term.tokens)
+        for i in range(len(found) - size + 1):
+            window = [tok for _, _, tok in found[i:i + size]]
+            head_ok = window[:-1] == list(term.tokens[:-1])
+            last_ok = window[-1].startswith(term.tokens[-1]) if term.prefix else window[-1] == term.tokens[-1]
+            if head_ok and last_ok:
+                marked[i:i + size] = [True] * size
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    n = 0
+    while n < len(found):
+        if not marked[n]:
+            n += 1
+            continue
+        run_end = n
+        while run_end + 1 < len(found) and marked[run_end + 1]:
+            run_end += 1
+        start, end = found[n][0], found[run_end][1]
+        if start > last:
+            pieces.append((sentence[last:start], False))
+        pieces.append((sentence[start:end], True))
+        last, n = end, run_end + 1
+    if last < len(sentence):
+        pieces.append((sentence[last:], False))
+    return pieces
+
+
+def text_matches(text: str, query: Query) -> bool:
+    """Whether a text contains every positive term of the query (phrases as consecutive tokens)."""
+    tokens = tokens_of(text)
+    joined = " " + " ".join(tokens) + " "
+    for term in query.terms:
+        if term.exclude:
+            continue
+        needle = " " + " ".join(term.tokens) + ("" if term.prefix else " ")
+        if needle not in joined:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    """One sentence of a source's reading text: its position (the ``s<N>`` anchor) and its span."""
+
+    pos: int
+    start: int
+    end: int
+    boilerplate: bool
+
+
+def reading_document(source: Source) -> Document:
+    """The reading text every sentence position refers to (markup stripped, as the source page shows it)."""
+    return source.document(frozenset({"markup"}))
+
+
+def sentence_spans(document: Document) -> list[SentenceSpan]:
+    """Sentences of a document with their whitespace trimmed, numbered as the comparison engine numbers them."""
+    spans = []
+    for pos, sentence in enumerate(cut_sentences(document, DEFAULT_IGNORE)):
+        lead = len(sentence.text) - len(sentence.text.lstrip())
+        trail = len(sentence.text.rstrip())
+        if trail > lead:
+            spans.append(SentenceSpan(pos, sentence.start + lead, sentence.start + trail, sentence.boilerplate))
+    return spans
+
+
+_SPANS: LRUCache[str, tuple[SentenceSpan, ...]] = LRUCache(maxsize=256)
+_SPANS_LOCK = threading.Lock()
+
+
+@cached(_SPANS, key=lambda source: source.content_key, lock=_SPANS_LOCK)
+def source_spans(source: Source) -> tuple[SentenceSpan, ...]:
+    """Sentence spans of a source's reading text, cached per content key (the source page asks on every view)."""
+    return tuple(sentence_spans(reading_document(source)))
+
+
+def paragraph_sentences(document: Document, spans: Sequence[SentenceSpan] | None = None
+                        ) -> list[list[tuple[int, str]]]:
+    """Per paragraph, its sentences as (position, text) pieces, clipped to the paragraph, for ``s<N>`` anchors."""
+    spans = sentence_spans(document) if spans is None else spans
+    out: list[list[tuple[int, str]]] = []
+    for passage in document.passages:
+        pieces = []
+        inside = [s for s in spans if s.end > passage.start and s.start < passage.end]
+        for n, span in enumerate(inside):
+            start = passage.start if n == 0 else max(span.start, passage.start)
+            end = passage.end if n == len(inside) - 1 else inside[n + 1].start
+            pieces.append((span.pos, document.text[start:end]))
+        out.append(pieces or [(-1, document.text[passage.start:passage.end])])
+    return out
+
+
+def doc_key(source: Source) -> str:
+    """What the index stores of a source: its content key and the metadata searches filter and show."""
+    parts = [source.content_key, source.story, source.outlet, source.title, source.language, source.published,
+             source.captured, source.article_key]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def source_time(source: Source) -> str:
+    """When a source appeared: its capture time, else its published date, else '' (unknown)."""
+    return source.captured or source.published
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching sentence."""
+
+    source: str
+    story: str
+    outlet: str
+    title: str
+    day: str
+    pos: int
+    text: str
+    rank: float
+
+
+class Results(list[Hit]):
+    """Hits in order; ``ranked`` is False when ranking ran out of time and the newest indexed come first."""
+
+    ranked: bool = True
+
+
+@dataclass
+class SyncStats:
+    """What one sync changed."""
+
+    added: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    pairs: int = 0
+    ids: list[str] = field(default_factory=list)
+
+
+def default_path(corpus_dir: Path | str) -> Path:
+    """Where the index of a corpus folder lives: ``<corpus>/.parallax/search.db``."""
+    return Path(corpus_dir) / ".parallax" / "search.db"
+
+
+class CorpusIndex:
+    """The search and reuse index of one corpus folder, kept in step with the corpus by ``sync``."""
+
+    def __init__(self, path: Path | str | None) -> None:
+        self.path = str(path) if path else ":memory:"
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()  # guards the reading connection
+        self._write = threading.Lock()  # one sync at a time in this process (other processes: BEGIN IMMEDIATE)
+        self._db = self._connect()
+        # A file index has a second connection for writing, so searches read the last committed state while a
+        # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
+        self._writer = self._connect() if self.path != ":memory:" else self._db
+        self._synced: Corpus | None = None
+        self._create()
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection in autocommit mode (transactions are explicit), WAL for a file."""
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 30000")
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    def _create(self) -> None:
+        """Create the tables, dropping an index written by another schema version."""
+        with self._lock, self._write:
+            db = self._writer
+            found = db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone()
+            version = (db.execute("SELECT v FROM meta WHERE k = 'schema'").fetchone() if found else None)
+            if found and (version is None or version[0] != SCHEMA_VERSION):
+                for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table') "
+                                          "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'").fetchall():
+                    db.execute(f'DROP TABLE IF EXISTS "{name}"')
+            db.executescript(_SCHEMA)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock, self._write:
+            self._db.close()
+            if self._writer is not self._db:
+                self._writer.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The reading connection (callers hold ``lock`` while using it)."""
+        return self._db
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock that serialises use of the reading connection within this process."""
+        return self._lock
+
+    @property
+    def updating(self) -> bool:
+        """Whether a sync is running in this process (searches then see the index as last committed)."""
+        return self._write.locked()
+
+    def sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None = None,
+             wait: bool = True) -> SyncStats:
+        """Bring the index in step with the corpus: remove gone or changed sources, index new or changed ones.
+
+        Work is committed every ``COMMIT_EVERY`` sources, so a long first build shows results as it goes and an
+        interrupted one resumes where it stopped. With ``wait=False`` a sync already running returns at once.
+        """
+        if corpus is self._synced:
+            return SyncStats()
+        if not self._write.acquire(blocking=wait):
+            return SyncStats()
+        started = time.perf_counter()
+        shared = self._writer is self._db
+        try:
+            if shared:
+                self._lock.acquire()
+            stats = self._sync(corpus, progress)
+        finally:
+            if shared:
+                self._lock.release()
+            self._write.release()
+        stats.seconds = time.perf_counter() - started
+        if stats.added or stats.removed:
+            log.info("search index: %d source(s) indexed, %d removed in %.2fs", stats.added, stats.removed,
+                     stats.seconds)
+        return stats
+
+    def _sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None) -> SyncStats:
+        """The body of ``sync``, holding the write lock."""
+        db = self._writer
+        wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
+        gone, new = self._diff(wanted, corpus)
+        if gone or new:
+            # Another process may have indexed the same change meanwhile: diff again under the write lock.
+            db.execute("BEGIN IMMEDIATE")
+            gone, new = self._diff(wanted, corpus)
+        stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
+        if db.in_transaction:
+            try:
+                for source_id in gone:
+                    self._remove(source_id)
+                for number, source in enumerate(new):
+                    stats.pairs += self._add(source)
+                    if progress:
+                        progress(number + 1, len(new))
+                    if (number + 1) % COMMIT_EVERY == 0:
+                        db.execute("COMMIT")
+                        db.execute("BEGIN IMMEDIATE")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        self._synced = corpus
+        return stats
+
+    def _diff(self, wanted: dict[str, str], corpus: Corpus) -> tuple[list[str], list[Source]]:
+        """Ids to drop from the index (gone or changed) and sources to index (new or changed)."""
+        stored = dict(self._writer.execute("SELECT id, key FROM docs").fetchall())
+        gone = [i for i, k in stored.items() if wanted.get(i) != k]
+        return gone, [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
+
+    def suggest_story(self, text: str) -> list[tuple[str, float]]:
+        """Stories whose sources already carry the text's sentences, best first, with the share carried (0..1)."""
+        document = plain_document(text.replace("\r\n", "\n"))
+        sentences = [document.text[s.start:s.end] for s in sentence_spans(document)]
+        with self._lock:
+            return reuse.suggest_story(self._db, sentences)
+
+    def _remove(self, source_id: str) -> None:
+        """Delete one source, its sentences, sketches and shared pairs."""
+        row = self._writer.execute("SELECT n FROM docs WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            return
+        n = row[0]
+        for sid, text in self._writer.execute("SELECT id, text FROM sent WHERE doc = ?", (n,)).fetchall():
+            self._writer.execute("INSERT INTO fts(fts, rowid, text) VALUES ('delete', ?, ?)", (sid, text))
+        self._writer.execute("DELETE FROM sent WHERE doc = ?", (n,))
+        self._writer.execute("DELETE FROM sketch WHERE doc = ?", (n,))
+        self._writer.execute("DELETE FROM shared WHERE da = ?", (n,))
+        self._writer.execute("DELETE FROM shared WHERE db = ?", (n,))
+        self._writer.execute("DELETE FROM docs WHERE n = ?", (n,))
+
+    def _add(self, source: Source) -> int:
+        """Index one source: its row, its sentences (full text), their sketches and the pairs they share."""
+        cursor = self._writer.execute(
+            "INSERT INTO docs(id, key, story, outlet, outlet_fold, title, language, day, time, article) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (source.id, doc_key(source), source.story, source.outlet, source.outlet.casefold(), source.title,
+             source.language, (source.published or source.captured)[:10], source_time(source),
+             source.article_key))
+        n = int(cursor.lastrowid or 0)
+        document = reading_document(source)
+        rows = []
+        for span in source_spans(source):
+            rows.append((n, span.pos, document.text[span.start:span.end], int(span.boilerplate)))
+        units: list[tuple[int, str]] = []
+        for doc, pos, text, boilerplate in rows:
+            sid = int(self._writer.execute("INSERT INTO sent(doc, pos, text, boilerplate) VALUES (?, ?, ?, ?)",
+                                       (doc, pos, text, boilerplate)).lastrowid or 0)
+            self._writer.execute("INSERT INTO fts(rowid, text) VALUES (?, ?)", (sid, text))
+            if not boilerplate:
+                units.append((sid, text))
+        return reuse.index_units(self._writer, n, units)
+
+    def search(self, query: Query, limit: int = RESULT_LIMIT) -> Results:
+        """Sentences matching the query, best bm25 rank first, at most ``limit``."""
+        where, args = ["fts MATCH ?"], [query.match()]
+        if query.outlet:
+            where.append("docs.outlet_fold = ?")
+            args.append(query.outlet.casefold())
+        for column, value in (("docs.story", query.story), ("docs.id", query.source),
+                              ("docs.language", query.lang)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if query.date_from:
+            where.append("docs.day != '' AND docs.day >= ?")
+            args.append(query.date_from)
+        if query.date_to:
+            where.append("docs.day != '' AND substr(docs.day, 1, ?) <= ?")
+            args.extend([str(len(query.date_to)), query.date_to])
+        # Only fixed clauses are joined into the SQL; every value is bound.
+        sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608  # nosec B608
+               "FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
+               f"WHERE {' AND '.join(where)}")
+        args.append(str(limit))
+        with self._lock:
+            ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit)
+            if ranked is not None:
+                return Results(Hit(*row) for row in ranked)
+            # Ranking every match of a common word ran out of time: take the most recently indexed matches.
+            found = Results(Hit(*row) for row in (self._run(sql + " ORDER BY fts.rowid DESC LIMIT ?", args, limit,
+                                                            partial=True) or []))
+            found.ranked = False
+            return found
+
+    def _run(self, sql: str, args: list[str], limit: int, partial: bool = False) -> list[tuple[Any, ...]] | None:
+        """Rows of a search query within its budget; None when it ran out of time (``partial``: the rows so far).
+
+        Ranking gets RANK_SECONDS; the unranked fallback (``partial``) half of that.
+        """
+        deadline = time.perf_counter() + (RANK_SECONDS / 2 if partial else RANK_SECONDS)
+        self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 500)
+        rows: list[tuple[Any, ...]] = []
+        try:
+            for row in self._db.execute(sql, args):
+                rows.append(row)
+            return rows
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                return rows if partial else None
+            raise QueryError(f"The search could not run this query ({error}).") from None  # not expected
+        finally:
+            self._db.set_progress_handler(None, 0)
+
+    def outlets(self) -> list[str]:
+        """Outlet names in the index, for the filter's choices."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT DISTINCT outlet FROM docs WHERE outlet != '' "
+                                                   "ORDER BY outlet_fold").fetchall()]
+
+    def languages(self) -> list[str]:
+        """Languages in the index."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT DISTINCT language FROM docs ORDER BY 1").fetchall()]
+
+    def count(self) -> tuple[int, int]:
+        """Sources and sentences indexed."""
+        with self._lock:
+            docs = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
+            sents = self._db.execute("SELECT count(*) FROM sent").fetchone()[0]
+        return int(docs), int(sents)
+
+
+def open_index(corpus_dir: Path | str, path: Path | str | None = None) -> CorpusIndex:
+    """The index of a corpus folder at ``path`` (default beside the corpus); in memory when that cannot be written."""
+    target = Path(path) if path else default_path(corpus_dir)
+    try:
+        return CorpusIndex(target)
+    except (OSError, sqlite3.Error) as error:
+        log.warning("search index cannot be written at %s (%s); keeping it in memory", target, error)
+        return CorpusIndex(None)
+
+
+def build_index(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None,
+                path: Path | str | None = None, max_bytes: int = 2_000_000) -> SyncStats:
+    """Load a corpus folder and bring its index up to date (the ``parallax index`` command's domain call).
+
+    ``progress(done, total)`` is called after each source indexed.
+    """
+    index = open_index(corpus_dir, path)
+    try:
+        return index.sync(load_corpus(corpus_dir, max_bytes), progress)
+    finally:
+        index.close()
+
+
+def group_hits(hits: Iterable[Hit]) -> dict[str, list[Hit]]:
+    """Hits grouped by story, stories in order of their best hit, hits in rank order."""
+    grouped: dict[str, list[Hit]] = {}
+    for hit in hits:
+        grouped.setdefault(hit.story, []).append(hit)
+    return grouped
+
+
+def describe(query: Query) -> str:
+    """The query as the index understood it, for the results heading."""
+    parts = []
+    for term in query.terms:
+        words = " ".join(term.tokens)
+        shown = f'"{words}"' if len(term.tokens) > 1 else words
+        parts.append(("-" if term.exclude else "") + shown + ("*" if term.prefix else ""))
+    parts.extend(f"{k}:{v}" for k, v in query.filters().items())
+    return " ".join(parts)
+

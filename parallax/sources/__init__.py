@@ -1,0 +1,1 @@
+"""Getting sources in and keeping them: adding, ingest, fetch, feeds, watch, state, manage."""

@@ -1,0 +1,234 @@
+"""Managing sources: edit a file's front matter (the body stays byte for byte), move it to the trash, restore it.
+
+The trash is ``.trash/`` inside the corpus (hidden, so the loader skips it): each removed source gets its own
+folder ``.trash/<stamp>-<id>/`` holding the file, the fetched page kept beside it if any, and ``entry.json``
+saying where it came from. Every write is atomic: a new front matter goes to a temporary file that is flushed and
+renamed over the old one; moves are renames within the corpus' file system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusError, Source, parse_source, split_front_matter
+from parallax.sources import ingest
+
+TRASH = ".trash"
+ENTRY_FILE = "entry.json"
+ORIGINALS = ".originals"
+EDITABLE = ("outlet", "title", "published", "captured", "story", "boilerplate")
+_TRASH_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}\Z")
+
+
+class ManageError(ValueError):
+    """A change that cannot be made; ``kind`` is 'invalid', 'missing' or 'conflict'."""
+
+    def __init__(self, message: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (what an edit form was built from, to refuse edits of a changed file)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The edited fields checked and normalised; ManageError names the first bad one."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ManageError(f"these fields cannot be edited here: {', '.join(unknown)}")
+    clean: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "boilerplate":
+            items = value.splitlines() if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ManageError("boilerplate must be a list of texts (one per line in the form)")
+            clean[name] = [ingest.one_line(i) for i in items if i.strip()]
+            continue
+        if not isinstance(value, str):
+            raise ManageError(f"field '{name}' must be text")
+        value = ingest.one_line(value)
+        if name == "published" and value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ManageError(f"published must be a date such as 2023-09-12, not {value!r}") from None
+        if name == "captured" and value:
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise ManageError(f"captured must be a date-time such as 2023-09-12T10:00:00+00:00, not "
+                                  f"{value!r}") from None
+        if name == "story" and (not SLUG_RE.match(value) or len(value) > MAX_SLUG_LENGTH):
+            raise ManageError(f"story must be a slug of a-z, 0-9 and '-', not {value!r}")
+        clean[name] = value
+    return clean
+
+
+def rewrite_front_matter(raw: bytes, changes: dict[str, Any]) -> bytes:
+    """The file with its front matter changed as given (empty values remove a field) and its body unchanged."""
+    text = raw.decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    meta, body = split_front_matter(text.removeprefix("\ufeff"))
+    for name, value in _clean_changes(changes).items():
+        if value or name == "story":
+            meta[name] = value
+        else:
+            meta.pop(name, None)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
+    return f"{bom}---\n{front}---\n".encode() + body.encode("utf-8")
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` over ``path`` in one step: a flushed temporary file in the same folder, then a rename."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(temp, "xb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+        ingest._fsync_dir(path.parent)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def edit_source(root: Path, source: Source, changes: dict[str, Any], expected_digest: str, max_bytes: int) -> str:
+    """Apply metadata changes to a source's file; its new path relative to the corpus.
+
+    ``expected_digest`` is the file's sha256 when the editor saw it: a file changed since is not overwritten
+    (conflict). A new story moves the file (and its kept page) to that story's folder, creating it if needed.
+    """
+    root = Path(root).resolve()
+    path = root / source.path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ManageError(f"the file of '{source.id}' is gone", "missing") from None
+    if hashlib.sha256(raw).hexdigest() != expected_digest:
+        raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
+                          "edit again", "conflict")
+    try:
+        data = rewrite_front_matter(raw, changes)
+        parse_source(data, source.path, max_bytes)
+    except CorpusError as error:
+        raise ManageError(f"the edited file would not load: {error}") from None
+    story = str(changes.get("story") or source.story)
+    if story == source.story:
+        _replace_atomically(path, data)
+        return source.path
+    try:
+        target_folder = ingest.story_folder(root, story)
+        ingest.ensure_story(root, story, story)
+    except ingest.IngestError as error:
+        raise ManageError(str(error)) from None
+    target = target_folder / path.name
+    if not ingest.write_exclusive(target, data):
+        raise ManageError(f"story '{story}' already has a file named {path.name}", "conflict")
+    path.unlink()
+    kept = root / source.story / ORIGINALS / f"{source.id}.html.gz"
+    if kept.exists():
+        (target_folder / ORIGINALS).mkdir(exist_ok=True)
+        os.replace(kept, target_folder / ORIGINALS / kept.name)
+    return target.relative_to(root).as_posix()
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    """A removed source waiting in the trash."""
+
+    trash_id: str
+    source_id: str
+    path: str
+    story: str
+    outlet: str
+    title: str
+    removed: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain data for pages and JSON."""
+        return dict(self.__dict__)
+
+
+def remove_source(root: Path, source: Source) -> TrashEntry:
+    """Move a source's file (and its kept page) into its own trash folder; the entry to restore it from."""
+    root = Path(root).resolve()
+    path = root / source.path
+    if not path.is_file():
+        raise ManageError(f"the file of '{source.id}' is gone", "missing")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    entry = TrashEntry(trash_id=f"{now:%Y%m%dT%H%M%SZ}-{source.id}-{secrets.token_hex(2)}", source_id=source.id,
+                       path=source.path, story=source.story, outlet=source.outlet, title=source.title,
+                       removed=now.isoformat())
+    folder = root / TRASH / entry.trash_id
+    folder.mkdir(parents=True)
+    ingest.write_exclusive(folder / ENTRY_FILE, json.dumps(entry.to_dict(), indent=1).encode("utf-8"))
+    os.rename(path, folder / path.name)
+    kept = path.parent / ORIGINALS / f"{source.id}.html.gz"
+    if kept.exists():
+        os.rename(kept, folder / kept.name)
+    ingest._fsync_dir(path.parent)
+    ingest._fsync_dir(folder)
+    return entry
+
+
+def _entry(folder: Path) -> TrashEntry | None:
+    """The trash entry in a folder, or None when it is incomplete or malformed."""
+    try:
+        payload = json.loads((folder / ENTRY_FILE).read_text("utf-8"))
+        entry = TrashEntry(**{k: str(payload[k]) for k in TrashEntry.__dataclass_fields__})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if entry.trash_id != folder.name or not (folder / Path(entry.path).name).is_file():
+        return None
+    return entry
+
+
+def list_trash(root: Path) -> list[TrashEntry]:
+    """Removed sources, most recently removed first."""
+    folder = Path(root) / TRASH
+    entries = [_entry(f) for f in folder.iterdir() if f.is_dir()] if folder.is_dir() else []
+    return sorted((e for e in entries if e is not None), key=lambda e: (e.removed, e.trash_id), reverse=True)
+
+
+def restore_source(root: Path, trash_id: str, current: Corpus) -> TrashEntry:
+    """Put a removed source back where it was; refused when its id or file name has been taken since."""
+    root = Path(root).resolve()
+    if not _TRASH_ID_RE.match(trash_id):
+        raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
+    folder = root / TRASH / trash_id
+    entry = _entry(folder)
+    if entry is None:
+        raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
+    if current.get(entry.source_id) is not None:
+        raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first", "conflict")
+    try:
+        target_folder = ingest.story_folder(root, entry.story)
+        ingest.ensure_story(root, entry.story, entry.story)
+    except ingest.IngestError as error:
+        raise ManageError(str(error)) from None
+    target = target_folder / Path(entry.path).name
+    try:
+        os.link(folder / target.name, target)
+    except FileExistsError:
+        raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict") from None
+    kept = folder / f"{entry.source_id}.html.gz"
+    if kept.exists():
+        (target_folder / ORIGINALS).mkdir(exist_ok=True)
+        os.replace(kept, target_folder / ORIGINALS / kept.name)
+    ingest._fsync_dir(target_folder)
+    shutil.rmtree(folder)
+    return entry

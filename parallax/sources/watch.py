@@ -1,0 +1,461 @@
+"""The watcher: fetches watched articles and feeds when due and keeps every real version in the corpus.
+
+``python -m parallax.sources.watch --once`` runs one cycle (every due watch, then the articles new feed items added);
+without ``--once`` it keeps running, sleeping until the next watch is due. Several watchers (and web servers) may
+share one corpus: the state database is the coordination point (see ``parallax.sources.state``), and the save itself
+re-reads the corpus and checks the text under a file lock, so no version is stored twice.
+
+What counts as a new version (``cosmetic_text``): the article text after cosmetic normalisation. Lines that are
+only an advertising label ("Advertisement", "Story continues below advertisement", "Sponsored") or a date line
+("Updated 3 minutes ago", "Last updated: 10:42 GMT", "Published 12 Sep 2023 09:15") are dropped, and in the other
+lines clock times ("10:42", "9.15pm GMT"), ISO time stamps, relative times ("5 minutes ago", "an hour ago") and
+reader counters ("12 comments", "Shares: 1,204") become placeholders; whitespace runs become one space and blank
+lines go. The phrases are English ones; pages in other languages only get the time and whitespace rules. A page
+whose only change is such a line stores nothing. A headline change with the same normalised text is recorded in
+the state database (the article's headline history) without a new version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import gzip
+import hashlib
+import ipaddress
+import logging
+import os
+import re
+import signal
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from parallax.config import SettingError, load_settings
+from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
+from parallax.sources import feeds, ingest, state
+from parallax.sources.fetch import METADATA_HOSTS, FetchError, _check_url, resolve
+from parallax.sources.manage import (
+    ORIGINALS,  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
+)
+from parallax.sources.refetch import Fetched, fetch_conditional
+
+log = logging.getLogger("parallax.sources.watch")
+
+CAPTURE_PREFIX = "watched: "  # the capture note of every version the watcher stores (it keeps the page too)
+MAX_INTERVAL = 30 * 86_400
+_URL_UNSAFE = frozenset('<>"{}|\\^`')
+MAX_FEED_LIMIT = 500
+MAX_ROUNDS = 50  # claim rounds per cycle (feeds add due articles, fetched in the next round of the same cycle)
+
+_AD_LINE = re.compile(r"^(?:advertisement|advert|ad|ads|sponsored(?: content)?|skip advertisement|"
+                      r"story continues below(?: this)?(?: advertisement| ad)?|scroll to continue(?: with content)?|"
+                      r"continue reading(?: below)?|just now)[.:]?$", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^(?:last\s+)?(?:updated|modified|published|posted|edited)\b", re.IGNORECASE)
+_DATE_LINE_MAX_WORDS = 12
+_ISO_STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:GMT|UTC|BST|CET|CEST|EST|EDT|PST|"
+                    r"PDT|ET|PT|MSK|IST|AEST|JST))?(?![\d.:])|\b\d{1,2}\s*[ap]\.?m\.?(?=\W|$)", re.IGNORECASE)
+# A count starts where a run of digits, commas and dots starts (never inside one: trying every position of a run
+# such as "1,1,1,…" made the search quadratic, seconds per 40 KB line of a fetched page).
+_COUNTER = re.compile(r"(?<![\d,.])\b\d[\d,.]*\s*(?:comments?|shares?|views?|reads?|reactions?|replies)\b|"
+                      r"\b(?:comments?|shares?|views?|replies)\s*[:(]\s*\d[\d,.]*\s*\)?", re.IGNORECASE)
+_AGO = re.compile(r"\b(?:\d+|an?|one|a few|few)\s+(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?|"
+                  r"months?|years?)\s+ago\b", re.IGNORECASE)
+
+
+def cosmetic_text(body: str, title: str = "") -> str:
+    """The article text as compared for a new version: the headline line (tracked apart), advertising and date
+    lines dropped, times replaced."""
+    headline = " ".join(unicodedata.normalize("NFKC", title).split()).casefold()
+    lines = []
+    for raw in unicodedata.normalize("NFKC", ingest.unify_newlines(body)).split("\n"):
+        line = " ".join(raw.split())
+        if not line or _AD_LINE.match(line) or (headline and line.casefold() == headline):
+            continue
+        if _DATE_LINE.match(line) and len(line.split()) <= _DATE_LINE_MAX_WORDS:
+            continue
+        line = _AGO.sub("<ago>", _CLOCK.sub("<time>", _ISO_STAMP.sub("<time>", line)))
+        line = _COUNTER.sub("<count>", line)
+        if line.strip(" .·|-–—") in ("<ago>", "<time>", "<count>", ""):
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def cosmetic_hash(body: str, title: str = "") -> str:
+    """sha256 of the cosmetic text."""
+    return hashlib.sha256(cosmetic_text(body, title).encode("utf-8")).hexdigest()
+
+
+# ---- creating watches -------------------------------------------------------------------------------------------
+
+def check_watch_url(url: str) -> str:
+    """The URL trimmed, or StateError when it is not an http(s) URL the fetcher would try."""
+    url = url.strip()
+    bad = next((c for c in url if c in _URL_UNSAFE or c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        raise state.StateError(f"the URL contains {bad!r}, which must be percent-encoded")
+    try:
+        _check_url(url)
+    except FetchError as error:
+        raise state.StateError(str(error)) from None
+    if len(url) > 2000:
+        raise state.StateError("the URL is longer than 2,000 characters")
+    return url
+
+
+def literal_refusal(url: str, allow_private: bool) -> str | None:
+    """Why the fetcher will refuse this URL's host, when that is known without a DNS look-up (an IP address such
+    as 169.254.169.254 or ::1, or a cloud metadata name), else None."""
+    _scheme, host, port, _header, _path = _check_url(url)
+    name = host.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        if name not in METADATA_HOSTS:
+            return None  # a host name: its addresses are checked at each fetch
+    try:
+        resolve(host, port, allow_private)
+    except FetchError as error:
+        return str(error)
+    return None
+
+
+def new_watch(conn: Any, settings: Mapping[str, Any], story: str, kind: str, url: str,
+              interval: int | None = None, item_limit: int | None = None) -> state.Watch:
+    """Validate and add a watch (StateError says what is wrong)."""
+    if not SLUG_RE.match(story) or len(story) > MAX_SLUG_LENGTH:
+        raise state.StateError(f"story must be a slug of a-z, 0-9 and '-', not {story!r}")
+    if kind not in state.KINDS:
+        raise state.StateError(f"kind must be 'article' or 'feed', not {kind!r}")
+    lowest = int(settings["WATCH_MIN_INTERVAL"])
+    chosen = int(settings["WATCH_INTERVAL"]) if interval is None else interval
+    if not lowest <= chosen <= MAX_INTERVAL:
+        raise state.StateError(f"interval must be between {lowest} and {MAX_INTERVAL} seconds, not {chosen}")
+    limit = int(settings["WATCH_FEED_LIMIT"]) if item_limit is None else item_limit
+    if kind == "feed" and not 1 <= limit <= MAX_FEED_LIMIT:
+        raise state.StateError(f"item limit must be between 1 and {MAX_FEED_LIMIT}, not {limit}")
+    url = check_watch_url(url)
+    refusal = literal_refusal(url, bool(settings.get("FETCH_ALLOW_PRIVATE")))
+    if refusal:  # said now, not as an error on every fetch of a watch that can never succeed
+        raise state.StateError(refusal)
+    return state.add_watch(conn, story, kind, url, chosen, limit if kind == "feed" else 0)
+
+
+# ---- politeness ---------------------------------------------------------------------------------------------------
+
+class HostGate:
+    """Spaces requests to one host at least ``delay`` seconds apart (slots are handed out in order)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> float:
+        """Sleep until this host's next slot; the seconds slept."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(host, now))
+            self._next[host] = slot + self.delay
+        pause = slot - now
+        if pause > 0:
+            time.sleep(pause)
+        return max(pause, 0.0)
+
+
+def interleave_hosts(watches: list[state.Watch]) -> list[state.Watch]:
+    """The watches reordered round-robin by host, so the threads fetch from different hosts at once."""
+    by_host: dict[str, list[state.Watch]] = {}
+    for item in watches:
+        by_host.setdefault((urlsplit(item.url).hostname or "").lower(), []).append(item)
+    queues = list(by_host.values())
+    return [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues if i < len(queue)]
+
+
+# ---- one cycle ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class CycleReport:
+    """What one cycle did: outcomes counted, requests made, seconds taken."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    seconds: float = 0.0
+    stored: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for logs and benchmarks."""
+        return {"outcomes": dict(self.outcomes), "requests": self.requests, "seconds": round(self.seconds, 3),
+                "stored": list(self.stored)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of processing one watch."""
+
+    kind: str
+    status: int | None = None
+    detail: str = ""
+    source_id: str = ""
+    error: bool = False
+    changed: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Watcher:
+    """Claims due watches from the state database and processes them on a bounded thread pool."""
+
+    def __init__(self, settings: Mapping[str, Any], owner: str = "") -> None:
+        self.settings = dict(settings)
+        self.root = Path(self.settings["CORPUS_DIR"]).resolve()
+        self.db = state.db_path(self.root, str(self.settings.get("STATE_DB") or ""))
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
+        self._store = CorpusStore(self.root, int(self.settings["MAX_SOURCE_BYTES"]), rescan=0)
+        self.gate = HostGate(float(self.settings["WATCH_HOST_DELAY"]))
+        self.concurrency = max(1, int(self.settings["WATCH_CONCURRENCY"]))
+        self._local = threading.local()
+        self._save_lock = threading.Lock()
+        # This process' threads take turns writing (SQLite's busy handler would make them sleep and retry).
+        self._db_lock = threading.Lock()
+
+    def conn(self) -> Any:
+        """This thread's connection to the state database."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = state.connect(self.db)
+        return conn
+
+    def current_corpus(self) -> Corpus:
+        """The corpus as it is on disk now (every file is stat'ed; only new or changed ones are parsed again)."""
+        return self._store.get()
+
+    def run_cycle(self) -> CycleReport:
+        """Process every due watch (and articles that feeds add on the way) once."""
+        report = CycleReport()
+        started = time.monotonic()
+        cycle_start = time.time()  # each watch is fetched at most once per cycle
+        lease = float(self.settings["WATCH_LEASE_SECONDS"])
+        # A batch must be done well within the lease even if all of it is on one host (politeness delay).
+        delay = max(float(self.settings["WATCH_HOST_DELAY"]), 0.001)
+        batch = max(self.concurrency, min(self.concurrency * 16, int(lease / delay / 2)))
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="parallax-watch") as pool:
+            for _ in range(MAX_ROUNDS):
+                claimed = state.claim_due(self.conn(), self.owner, lease, limit=batch, checked_before=cycle_start)
+                if not claimed:
+                    break
+                for outcome in pool.map(self._process, interleave_hosts(claimed)):
+                    report.outcomes[outcome.kind] += 1
+                    report.requests += 1
+                    if outcome.kind == "stored":
+                        report.stored.append(outcome.source_id)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _process(self, watch: state.Watch) -> Outcome:
+        """Fetch one watch and record what happened (never raises for a bad page or server)."""
+        try:
+            outcome = self._fetch_and_store(watch)
+        except (FetchError, ingest.IngestError, feeds.FeedError, state.StateError) as error:
+            outcome = Outcome("error", getattr(error, "http_status", None), str(error), error=True)
+        except Exception as error:  # a bug must not stop the other watches; it is logged with its traceback
+            log.exception("watch %s (%s) failed", watch.id, watch.url)
+            outcome = Outcome("error", None, f"unexpected error: {type(error).__name__}: {error}", error=True)
+        if outcome.error:
+            log.warning("watch %s %s: %s", watch.id, watch.url, outcome.detail)
+        with self._db_lock:
+            state.finish(self.conn(), watch, self.owner, status=outcome.status, outcome=outcome.kind,
+                         detail=outcome.detail, source_id=outcome.source_id, etag=outcome.etag,
+                         last_modified=outcome.last_modified, error=outcome.error, changed=outcome.changed,
+                         max_backoff=float(self.settings["WATCH_MAX_BACKOFF"]))
+        return outcome
+
+    def _fetch_and_store(self, watch: state.Watch) -> Outcome:
+        """The fetch itself and, for a 200, the article version or the feed's new items."""
+        self.gate.wait(watch.url)
+        fetched = fetch_conditional(watch.url, watch.kind, etag=watch.etag, last_modified=watch.last_modified,
+                                    timeout=float(self.settings["FETCH_TIMEOUT"]),
+                                    max_redirects=int(self.settings["FETCH_MAX_REDIRECTS"]),
+                                    max_bytes=int(self.settings["MAX_UPLOAD_BYTES"]),
+                                    allow_private=bool(self.settings["FETCH_ALLOW_PRIVATE"]))
+        tags = {"etag": fetched.etag, "last_modified": fetched.last_modified}
+        if fetched.http_status == 304:
+            return Outcome("not-modified", 304, etag=tags["etag"], last_modified=tags["last_modified"])
+        if watch.kind == "feed":
+            added = self._add_feed_items(watch, fetched)
+            return Outcome("feed", 200, f"{added} new item(s)" if added else "", changed=bool(added),
+                           etag=tags["etag"], last_modified=tags["last_modified"])
+        kind, source_id, detail = self._store_version(watch, fetched)
+        return Outcome(kind, 200, detail, source_id, changed=kind in ("stored", "headline"), etag=tags["etag"],
+                       last_modified=tags["last_modified"])
+
+    def _add_feed_items(self, feed: state.Watch, fetched: Fetched) -> int:
+        """Watch the feed's new article links, up to its item limit; how many were added."""
+        items = feeds.parse_feed(fetched.body, fetched.url)
+        conn = self.conn()
+        added = 0
+        with self._db_lock, state.transaction(conn):
+            known = state.feed_items(conn, feed.id)
+            room = feed.item_limit - len(known)
+            for item in items:
+                if room <= 0:
+                    break
+                if item.url in known:
+                    continue
+                try:
+                    check_watch_url(item.url)
+                    refusal = literal_refusal(item.url, bool(self.settings["FETCH_ALLOW_PRIVATE"]))
+                except (state.StateError, FetchError):
+                    refusal = "not an http(s) URL the watcher fetches"
+                if refusal:  # a feed listing http://169.254.169.254/ gets no watch that fails on every fetch
+                    log.info("feed %s: item link %r skipped (%s)", feed.id, item.url, refusal)
+                    continue
+                exists = conn.execute("SELECT 1 FROM watches WHERE story = ? AND url = ?",
+                                      (feed.story, item.url)).fetchone()
+                if exists:
+                    continue
+                state.add_watch(conn, feed.story, "article", item.url, feed.interval, parent_id=feed.id,
+                                title=item.title)
+                added += 1
+                room -= 1
+        return added
+
+    @contextlib.contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Hold the save lock of this process and of the corpus (a file lock other watchers respect)."""
+        lock_path = self.db.parent / "save.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._save_lock, open(lock_path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _store_version(self, watch: state.Watch, fetched: Fetched) -> tuple[str, str, str]:
+        """Extract the article and store it when its text changed: ('stored' | 'headline' | 'unchanged', id, note)."""
+        html = ingest.decode_html(fetched.body, fetched.charset)
+        extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
+                                                                  "article text extracted by trafilatura")
+        with self._saving():
+            current = self.current_corpus()
+            versions = current.articles.get(watch.url, [])
+            latest: Source | None = versions[-1] if versions else None
+            title = extracted.title or watch.title
+            if latest is not None and (cosmetic_hash(latest.body, latest.title)
+                                       == cosmetic_hash(extracted.body, extracted.title)):
+                return self._headline(watch, latest, title)
+            new = ingest.NewSource(
+                story=watch.story, body=extracted.body, outlet=(latest.outlet if latest else "") or extracted.outlet,
+                title=title, published=extracted.published or (latest.published if latest else ""),
+                url=fetched.url, language=extracted.language or (latest.language if latest else "") or "en",
+                attribution="stated" if extracted.outlet or (latest and latest.outlet) else "unknown",
+                attribution_note=f"Author given by the page: {extracted.author}." if extracted.author else "",
+                capture=extracted.capture, version_of=watch.url)
+            try:
+                saved = ingest.save_source(self.root, current, new, int(self.settings["MAX_SOURCE_BYTES"]),
+                                           watch.story)
+            except ingest.DuplicateError as duplicate:
+                return "unchanged", duplicate.existing.id, f"same text as '{duplicate.existing.id}'"
+        keep_original(self.root, saved, fetched.body)  # a fresh id: no other writer can touch it
+        log.info("watch %s: new version %s of %s", watch.id, saved.id, watch.url)
+        return "stored", saved.id, f"new version '{saved.id}'"
+
+    def _headline(self, watch: state.Watch, latest: Source, title: str) -> tuple[str, str, str]:
+        """Same text as the latest version: note a headline change, if any, else nothing."""
+        conn = self.conn()
+        seen = state.headlines(conn, watch.url)
+        last_title = seen[-1]["title"] if seen and seen[-1]["at"] >= (latest.captured or "") else latest.title
+        if title and title != last_title:
+            with self._db_lock:
+                state.record_headline(conn, watch.url, ingest.now_iso(), title, latest.id)
+            return "headline", latest.id, f"headline changed to {title!r} (text unchanged)"
+        return "unchanged", latest.id, ""
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next unpaused watch is due (0 if one is due), None when nothing is watched."""
+        row = self.conn().execute("SELECT MIN(MAX(next_due, lease_until)) FROM watches WHERE paused = 0").fetchone()
+        return None if row[0] is None else max(0.0, float(row[0]) - time.time())
+
+
+def original_path(root: Path, source: Source) -> Path:
+    """Where the page a watched version was extracted from is kept (gzip), beside the story's files."""
+    return root / source.story / ORIGINALS / f"{source.id}.html.gz"
+
+
+def keep_original(root: Path, source: Source, raw: bytes) -> None:
+    """Keep the fetched bytes, compressed, for provenance (never overwriting)."""
+    path = original_path(root, source)
+    path.parent.mkdir(exist_ok=True)
+    ingest.write_exclusive(path, gzip.compress(raw, mtime=0))
+
+
+def read_original(root: Path, source: Source) -> bytes | None:
+    """The page as fetched for this version, or None when none was kept."""
+    path = original_path(root, source)
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+
+
+# ---- command line -------------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m parallax.sources.watch [--once]``: run the watcher on the configured corpus."""
+    parser = argparse.ArgumentParser(prog="python -m parallax.sources.watch", description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="run one cycle and exit")
+    parser.add_argument("--corpus", help="corpus folder (default: PARALLAX_CORPUS_DIR)")
+    parser.add_argument("--concurrency", type=int, help="fetches at once (default: PARALLAX_WATCH_CONCURRENCY)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every fetch")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides: dict[str, Any] = {}
+    if args.corpus:
+        overrides["CORPUS_DIR"] = args.corpus
+    if args.concurrency:
+        overrides["WATCH_CONCURRENCY"] = args.concurrency
+    try:
+        settings = load_settings(overrides=overrides)
+    except SettingError as error:
+        log.error("%s", error)
+        return 2
+    watcher = Watcher(settings)
+    if not watcher.root.is_dir():  # never create a corpus (and its state folder) for a mistyped path
+        log.error("no corpus folder at %s (set PARALLAX_CORPUS_DIR or --corpus)", watcher.root)
+        return 2
+    log.info("watcher %s on %s (state %s)", watcher.owner, watcher.root, watcher.db)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while True:
+        try:
+            report = watcher.run_cycle()
+            log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
+            wait = watcher.next_due_in()
+        except (sqlite3.Error, state.StateError, OSError) as error:  # locked, corrupt or unwritable state database
+            log.error("state database %s cannot be used: %s", watcher.db, error)
+            if args.once:
+                return 1
+            wait = None  # the continuous watcher tries again after the poll interval
+        if args.once or stop.is_set():
+            return 0
+        poll = float(watcher.settings["WATCH_POLL_SECONDS"])
+        if stop.wait(poll if wait is None else min(max(wait, 1.0), poll)):
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

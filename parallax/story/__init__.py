@@ -1,0 +1,1 @@
+"""Reading one story across its sources: overview, quotes, summary, digest, timeline, lineage."""

@@ -1,0 +1,481 @@
+"""Quote tracker: quoted speech extracted from each source, attributed to a speaker and grouped across sources.
+
+Quotes of at least ``MIN_QUOTE_WORDS`` words are tracked and grouped; shorter quoted fragments (scare quotes
+such as “sensitive” or “pay a price”) are kept apart as *phrases* and never grouped with quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import snowballstemmer
+
+from parallax.corpus import Source
+from parallax.engine.diffing import Segment, token_segments
+from parallax.memo import Memo
+from parallax.model import DEFAULT_IGNORE
+from parallax.story.overview import dice
+from parallax.text import WORD_RE, fold, word_count
+
+#: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.
+MIN_QUOTE_WORDS = 4
+#: Dice of content-word sets at which two quotes of the same speaker are one quote (translations differ a lot).
+SAME_SPEAKER_DICE = 0.5
+#: Stricter bar when one side has no speaker.
+UNKNOWN_SPEAKER_DICE = 0.65
+#: Share of the shorter quote's content words found in the longer one for a partial quote to join its group.
+CONTAINED = 0.8
+#: Rarest content words of a quote used to look up candidates.
+RARE_WORDS = 4
+#: Seconds a variant's word diff may take.
+DIFF_SECONDS = 0.2
+
+_OPEN = "“„«"
+_CLOSE = "”»"
+_STRAIGHT = '"'
+_VERBS = ("said|says|say|told|tells|added|adds|warned|warns|stated|states|noted|notes|reported|reports|explained|"
+          "insisted|stressed|wrote|writes|asked|asks|continued|declared|replied|claimed|argued|announced|"
+          "confirmed|quoted|commented|emphasized|emphasised|remarked|urged|recalled")
+#: A name: a capitalised word and at most four more name words. The bound keeps matching linear: unbounded, a run
+#: of n capitalised words with no speech verb after it was re-tried from every word start, O(n²). Each word is at
+#: most 40 characters for the same reason: tried from every capital of one 32 KB word ("AAAA…", "U.S.U.S.…"), an
+#: unbounded word took a minute.
+_NAME = r"(?:[A-Z][\w’'.\-]{0,40})(?:\s+(?:[A-Z][\w’'\-]{0,40}|de|van|von|bin|al)){0,4}"
+_NOT_NAMES = {"he", "she", "it", "they", "we", "i", "you", "the", "this", "that", "but", "and", "a", "an", "there",
+              "his", "her", "its", "their", "on", "in", "as", "after", "earlier", "later", "then"}
+_TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "president", "comrade", "sir", "prof", "prof."}
+_PRONOUNS = {"he", "she"}
+_NAME_VERB = re.compile(rf"({_NAME})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
+                        rf"(?:was quoted as saying|{_VERBS})\b")
+_VERB_NAME = re.compile(rf"\b(?:{_VERBS.replace('told|tells|', '').replace('asked|asks|', '')})\s+({_NAME})(?=[,.;]|$)")
+_PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{_VERBS})\b")
+_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({_NAME})(?=[,.;]|$)")
+_SAYING_END = re.compile(r"\b(?:saying|adding|warning|noting|telling \w+|insisting|stressing)\s*[,:]?\s*$")
+_VERB_END = re.compile(rf"\b(?:{_VERBS})\s*(?:that\s*)?[,:]?\s*$")
+_VERB_ANY = re.compile(rf"\b(?:{_VERBS}|according to|saying|adding|quoted)\b", re.IGNORECASE)
+#: Characters before a quote searched for who said it ('Peskov told reporters on Tuesday: “…'). Bounded so that a
+#: paragraph of n quotes costs O(n), not O(n²): the whole paragraph before each quote was searched, and a 200 KB
+#: paragraph of 2,000 short quotes took 17 s of the story overview (which has no time budget for quotes).
+ATTRIBUTION_REACH = 2000
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"])")
+_ISE_RE = re.compile(r"is(?:e|ed|es|ing|ation|ations)$")
+_TRAIL_PUNCT = ",.;:!?…—–-"
+
+_STOPWORDS = frozenset(WORD_RE.findall("""a about after all also am an and any are as at be been being but by can
+could did do does for from had has have he her him his how i if in into is it its just me more most my no not of on or
+our ours out over she so some such than that the their them then there these they this those to too up very was we
+were what when where which while who will with would you your yours us"""))
+_BRITISH = {"neighbour": "neighbor", "armour": "armor", "armoured": "armored", "defence": "defense",
+            "centre": "center", "programme": "program", "favour": "favor", "honour": "honor", "labour": "labor",
+            "behaviour": "behavior", "colour": "color", "rumour": "rumor", "endeavour": "endeavor",
+            "organisation": "organization", "catalogue": "catalog", "dialogue": "dialog", "grey": "gray",
+            "travelled": "traveled", "travelling": "traveling", "offence": "offense", "licence": "license"}
+_ISE_KEEP = {"promise", "otherwise", "exercise", "advise", "rise", "wise", "surprise", "enterprise", "expertise",
+             "franchise", "compromise", "premise", "raise", "praise", "arise", "revise", "supervise", "concise",
+             "precise", "noise", "poise", "cruise", "guise", "disguise", "despise", "devise", "treatise"}
+#: Snowball's English (Porter 2) stemmer; one per process is enough (stemWord is pure).
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Quoted speech in one source: its parts (a quote split by 'he said' has two), speaker and place."""
+
+    source: str
+    outlet: str
+    parts: tuple[str, ...]
+    speaker: str | None
+    para: int
+
+    @property
+    def text(self) -> str:
+        """The parts joined with a space."""
+        return " ".join(self.parts)
+
+    @property
+    def words(self) -> int:
+        """Number of words."""
+        return word_count(self.text)
+
+    @property
+    def speaker_key(self) -> str | None:
+        """The speaker's surname, case-folded: 'Mr Peskov' and 'Dmitry Peskov' share it."""
+        return speaker_key(self.speaker)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One wording of a grouped quote, the sources using it and its word diff against the group's first wording."""
+
+    text: str
+    sources: tuple[str, ...]
+    outlets: tuple[str, ...]
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class QuoteGroup:
+    """The same quote as carried by one or more sources."""
+
+    speaker: str | None
+    quotes: tuple[Quote, ...]
+    variants: tuple[Variant, ...]
+
+    @property
+    def outlets(self) -> list[str]:
+        """Distinct outlets carrying the quote, in first-seen order."""
+        return list(dict.fromkeys(q.outlet for q in self.quotes))
+
+    @property
+    def sources(self) -> list[str]:
+        """Distinct sources carrying the quote, in first-seen order."""
+        return list(dict.fromkeys(q.source for q in self.quotes))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A short quoted fragment (fewer than MIN_QUOTE_WORDS words) and who uses it."""
+
+    text: str
+    sources: tuple[str, ...]
+    outlets: tuple[str, ...]
+
+
+@dataclass
+class _Span:
+    """A quoted span in a paragraph: character offsets of its text (marks excluded) and whether it was closed."""
+
+    start: int
+    end: int
+    closed: bool
+
+
+def quote_spans(paragraph: str) -> list[_Span]:
+    """Quoted spans of a paragraph; curly and straight marks; an unclosed quote runs to the paragraph end."""
+    spans: list[_Span] = []
+    start: int | None = None
+    for index, char in enumerate(paragraph):
+        if start is None:
+            if char in _OPEN or (char == _STRAIGHT and (index == 0 or not paragraph[index - 1].isalnum())):
+                start = index + 1
+        elif char in _CLOSE or char == _STRAIGHT:
+            spans.append(_Span(start, index, True))
+            start = None
+        elif char in _OPEN:
+            spans.append(_Span(start, index, False))
+            start = index + 1
+    if start is not None:
+        spans.append(_Span(start, len(paragraph), False))
+    return [s for s in spans if paragraph[s.start:s.end].strip()]
+
+
+def clean_name(name: str) -> str | None:
+    """A speaker name without leading titles; None for pronouns and other non-names."""
+    parts = name.replace("’s", "").replace("'s", "").split()
+    while parts and parts[0].casefold() in _TITLES and len(parts) > 1:
+        parts.pop(0)
+    if not parts or parts[0].casefold() in _NOT_NAMES:
+        return None
+    return " ".join(parts)
+
+
+def speaker_key(name: str | None) -> str | None:
+    """Surname key of a speaker name."""
+    return name.split()[-1].casefold().strip(".") if name else None
+
+
+def _clause_after(text: str) -> str:
+    """The first sentence of the text after a quote."""
+    match = _SENTENCE_END.search(text)
+    return text[:match.start() + 1] if match else text
+
+
+def _clause_before(text: str) -> str:
+    """The last (unfinished) sentence of the text before a quote."""
+    ends = list(_SENTENCE_END.finditer(text))
+    return text[ends[-1].end():] if ends else text
+
+
+def _name_or_pronoun(match: re.Match[str] | None) -> tuple[str | None, bool]:
+    """(name, is_pronoun) for a regex match whose group 1 is a name."""
+    if not match:
+        return None, False
+    raw = match.group(1)
+    if raw.casefold() in _PRONOUNS:
+        return None, True
+    return clean_name(raw), False
+
+
+def attribute(before: str, after: str, glue: Sequence[str]) -> tuple[str | None, bool]:
+    """Who a quote is attributed to from the text around it: (name, pronoun?) with glue (between parts) first."""
+    for text in [*glue, _clause_after(after)]:
+        for pattern in (_PRONOUN_VERB, _NAME_VERB, _VERB_NAME, _ACCORDING):
+            name, pronoun = _name_or_pronoun(pattern.search(text))
+            if name or pronoun:
+                return name, pronoun
+    clause = _clause_before(before)
+    if _SAYING_END.search(clause):
+        first = re.search(f"({_NAME})", clause)
+        if first:
+            name, pronoun = _name_or_pronoun(first)
+            return name, pronoun or (first.group(0).casefold() in _PRONOUNS)
+    if _VERB_END.search(clause):
+        for pattern in (_NAME_VERB, _PRONOUN_VERB):
+            found = [m for m in pattern.finditer(clause) if not clause[m.end():].strip(" ,:").split()[1:]]
+            if found:
+                return _name_or_pronoun(found[-1])
+    name, pronoun = _name_or_pronoun(_ACCORDING.search(clause))
+    return name, pronoun
+
+
+def named_speakers(text: str) -> list[tuple[int, str]]:
+    """Positions and names of speakers named by a speech verb in running text ('Peskov said', 'said Madden')."""
+    found: list[tuple[int, str]] = []
+    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING):
+        for match in pattern.finditer(text):
+            name = clean_name(match.group(1))
+            if name:
+                found.append((match.start(), name))
+    return sorted(found)
+
+
+def _is_glue(between: str, first_part: str) -> bool:
+    """Whether text between two quoted spans only attributes one quotation cut in two ('," he said, "').
+
+    An attribution that ends its sentence ('," Peskov told reporters. "') closes the quotation: what follows is a
+    separate quote (of the same speaker), never stitched to the first.
+    """
+    return (first_part.rstrip().endswith(tuple(",.!?…—–-")) and len(between.split()) <= 14
+            and bool(_VERB_ANY.search(between)) and not between.rstrip().endswith(tuple(".!?…")))
+
+
+def _bare(text: str) -> bool:
+    """Whether text outside the quotes is only punctuation and spacing."""
+    return not WORD_RE.search(text)
+
+
+@dataclass
+class _Draft:
+    """A quote under construction while a source is read."""
+
+    parts: list[str]
+    speaker: str | None
+    para: int
+    attributed: bool
+    open_end: bool
+
+
+def extract(source: Source) -> list[Quote]:
+    """Every quote and phrase in a source, in reading order, attributed where the text says who."""
+    document = source.document(DEFAULT_IGNORE)
+    paragraphs = [(n, document.text[p.start:p.end]) for n, p in enumerate(document.passages) if not p.boilerplate]
+    drafts: list[_Draft] = []
+    last_speaker: str | None = None
+    previous_para = -2
+    for number, paragraph in paragraphs:
+        spans = quote_spans(paragraph)
+        groups: list[list[_Span]] = []
+        for span in spans:
+            if groups and _is_glue(paragraph[groups[-1][-1].end + 1:span.start - 1],
+                                   paragraph[groups[-1][-1].start:groups[-1][-1].end]):
+                groups[-1].append(span)
+            else:
+                groups.append([span])
+        cursor = 0
+        for g, group in enumerate(groups):
+            first, last = group[0], group[-1]
+            before = paragraph[:max(first.start - 1, 0)]
+            after_end = groups[g + 1][0].start - 1 if g + 1 < len(groups) else len(paragraph)
+            after = paragraph[min(last.end + 1, len(paragraph)):after_end]
+            glue = [paragraph[a.end + 1:b.start - 1] for a, b in pairwise(group)]
+            for _, named in named_speakers(paragraph[cursor:max(first.start - 1, 0)]):
+                last_speaker = named
+            name, pronoun = attribute(before[-ATTRIBUTION_REACH:], after, glue)
+            speaker = name or (last_speaker if pronoun else None)
+            parts = [paragraph[s.start:s.end].strip() for s in group]
+            standalone = len(groups) == 1 and _bare(before) and _bare(after)
+            # Only a quotation left open at its paragraph's end runs on into the next paragraph; a closed one
+            # followed by another quotation (next paragraph, or after 'he said.') is a second quote, which keeps
+            # the speaker of the attributed quote just before it.
+            continues = (drafts and previous_para == number - 1 and g == 0 and _bare(before)
+                         and drafts[-1].open_end)
+            follows = (drafts and not name and not pronoun and drafts[-1].attributed
+                       and (drafts[-1].para == number
+                            or (standalone and previous_para == number - 1 and g == 0)))
+            if continues:
+                drafts[-1].parts.extend(parts)
+                drafts[-1].open_end = not last.closed
+            elif follows:
+                speaker = drafts[-1].speaker
+                drafts.append(_Draft(parts, speaker, number, True, not last.closed))
+            else:
+                drafts.append(_Draft(parts, speaker, number, bool(name or pronoun), not last.closed))
+            if speaker:
+                last_speaker = speaker
+            cursor = min(last.end + 1, len(paragraph))
+            for _, found in named_speakers(_clause_after(after)):
+                last_speaker = found
+        for _, named in named_speakers(paragraph[cursor:]):
+            last_speaker = named
+        if spans:
+            previous_para = number
+    outlet = source.outlet or source.id
+    return [Quote(source.id, outlet, tuple(d.parts), d.speaker, d.para) for d in drafts]
+
+
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) English stem, after British spellings are mapped to US ones (neighbours → neighbor)."""
+    word = _BRITISH.get(word, word)
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    ise = _ISE_RE.search(word)
+    if ise and word[:ise.start()] + "ise" not in _ISE_KEEP:
+        word = word[:ise.start()] + "iz" + word[ise.start() + 2:]
+    stemmed = str(_STEMMER.stemWord(word))
+    stemmed = _BRITISH.get(stemmed, stemmed)
+    if stemmed.endswith("our") and len(stemmed) > 5:
+        stemmed = stemmed[:-3] + "or"
+    return stemmed
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Normalised content words of a quote: quotes and case folded, stop words dropped, crudely stemmed."""
+    folded = fold(text, frozenset({"quotes", "dashes", "case"}))
+    return frozenset(stem(w) for w in WORD_RE.findall(folded) if w not in _STOPWORDS)
+
+
+def same_quote(a: frozenset[str], b: frozenset[str], speaker_a: str | None, speaker_b: str | None) -> bool:
+    """Whether two quotes (as content-word sets, with speaker keys) are one quote, perhaps translated differently."""
+    if speaker_a and speaker_b and speaker_a != speaker_b:
+        return False
+    bar = SAME_SPEAKER_DICE if speaker_a and speaker_b else UNKNOWN_SPEAKER_DICE
+    # Two quotes without a content word are not evidence of one quote: empty sets score 0.
+    if dice(a, b, empty=0.0) >= bar:
+        return True
+    small = min(len(a), len(b))
+    return small >= 5 and len(a & b) / small >= CONTAINED and bool(speaker_a and speaker_b)
+
+
+class _Union:
+    """Union-find over integers."""
+
+    def __init__(self, size: int) -> None:
+        """Each item in its own set."""
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        """Representative of the item's set."""
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def join(self, a: int, b: int) -> None:
+        """Merge two sets (the smaller representative wins, keeping first-seen order)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def group_quotes(quotes: Sequence[Quote]) -> list[QuoteGroup]:
+    """Group quotes (≥ MIN_QUOTE_WORDS words) that are the same words of the same speaker, most outlets first."""
+    tracked = [q for q in quotes if q.words >= MIN_QUOTE_WORDS]
+    # Identical (speaker, normalised words) collapse first; fuzzy matching then runs over distinct keys only.
+    keys: dict[tuple[str | None, frozenset[str]], int] = {}
+    members: list[list[Quote]] = []
+    for quote in tracked:
+        key = (quote.speaker_key, content_words(quote.text))
+        if key not in keys:
+            keys[key] = len(members)
+            members.append([])
+        members[keys[key]].append(quote)
+    distinct = list(keys)
+    union = _Union(len(distinct))
+    frequency: Counter[str] = Counter(w for _, ws in distinct for w in ws)
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for n, (_, ws) in enumerate(distinct):
+        for word in sorted(ws, key=lambda w: (frequency[w], w))[:RARE_WORDS]:
+            postings[word].append(n)
+    for n, (speaker, ws) in enumerate(distinct):
+        seen: set[int] = set()
+        for word in sorted(ws, key=lambda w: (frequency[w], w))[:RARE_WORDS]:
+            for other in postings[word]:
+                if other <= n or other in seen:
+                    continue
+                seen.add(other)
+                if same_quote(ws, distinct[other][1], speaker, distinct[other][0]):
+                    union.join(n, other)
+    clusters: dict[int, list[Quote]] = {}
+    for n in range(len(distinct)):
+        clusters.setdefault(union.find(n), []).extend(members[n])
+    names = full_names(quotes)
+    groups = [_make_group(found, names) for found in clusters.values()]
+    order = {id(g): n for n, g in enumerate(groups)}
+    return sorted(groups, key=lambda g: (-len(g.outlets), -len(g.sources), order[id(g)]))
+
+
+def full_names(quotes: Iterable[Quote]) -> dict[str, str]:
+    """Surname key → the fullest name any quote gives that speaker ('Dmitry Peskov' over 'Mr Peskov')."""
+    counts = Counter(q.speaker for q in quotes if q.speaker)
+    best: dict[str, str] = {}
+    for name in sorted(counts, key=lambda n: (len(n.split()), counts[n], n)):
+        best[speaker_key(name) or name] = name
+    return best
+
+
+def _make_group(quotes: list[Quote], names: dict[str, str]) -> QuoteGroup:
+    """A group with its distinct wordings, the most used first, each diffed word by word against the first."""
+    by_text: dict[str, list[Quote]] = {}
+    for quote in quotes:
+        by_text.setdefault(fold(quote.text, DEFAULT_IGNORE).rstrip(_TRAIL_PUNCT + " "), []).append(quote)
+    ordered = sorted(((found[0].text, found) for found in by_text.values()),
+                     key=lambda item: -len({q.source for q in item[1]}))
+    reference = ordered[0][0]
+    ignore = DEFAULT_IGNORE | {"case", "punctuation"}
+    variants = tuple(
+        Variant(text, tuple(dict.fromkeys(q.source for q in found)), tuple(dict.fromkeys(q.outlet for q in found)),
+                tuple(token_segments(reference, text, "word", ignore, DIFF_SECONDS)) if n else
+                (Segment("equal", text),))
+        for n, (text, found) in enumerate(ordered))
+    key = next((q.speaker_key for q in quotes if q.speaker_key), None)
+    return QuoteGroup(names.get(key) if key else None, tuple(quotes), variants)
+
+
+def phrases(quotes: Sequence[Quote]) -> list[Phrase]:
+    """Short quoted fragments, merged by their folded text, most outlets first."""
+    merged: dict[str, list[Quote]] = {}
+    for quote in quotes:
+        if quote.words < MIN_QUOTE_WORDS:
+            key = fold(quote.text, frozenset({"quotes", "case", "punctuation", "whitespace"}))
+            merged.setdefault(key, []).append(quote)
+    found = [Phrase(items[0].text.strip(_TRAIL_PUNCT + " "), tuple(dict.fromkeys(q.source for q in items)),
+                    tuple(dict.fromkeys(q.outlet for q in items))) for items in merged.values()]
+    return sorted(found, key=lambda p: -len(p.outlets))
+
+
+def _source_key(source: Source) -> tuple[str, str, str]:
+    """What a source's quotes depend on: its text (``content_key``) and the id and outlet each quote carries."""
+    return (source.id, source.content_key, source.outlet)
+
+
+# Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
+def source_quotes(source: Source, memo: Memo | None = None) -> tuple[Quote, ...]:
+    """Quotes of one source, memoised per id, content key and outlet."""
+    if memo is None:
+        return tuple(extract(source))
+    return memo.get("quotes", _source_key(source), lambda: tuple(extract(source)))
+
+
+def story_quotes(sources: Sequence[Source], memo: Memo | None = None) -> tuple[list[QuoteGroup], list[Phrase]]:
+    """Quote groups and phrases of a story, memoised per corpus state (ids, content keys and outlets, in order)."""
+    def build() -> tuple[list[QuoteGroup], list[Phrase]]:
+        quotes = [q for source in sources for q in source_quotes(source, memo)]
+        return group_quotes(quotes), phrases(quotes)
+
+    if memo is None:
+        return build()
+    return memo.get("story_quotes", tuple(_source_key(s) for s in sources), build)

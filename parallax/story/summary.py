@@ -1,0 +1,279 @@
+"""The summary of a comparison: row counts, facts that differ, passages one side alone carries, who is quoted.
+
+Boilerplate rows are counted (so the counts add up to the rows) but left out of everything else: the facts, the
+one-sided passages, the speakers and the plain-language text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from parallax.engine.facts import ALIASES, FactDiff, fact_differences, name_mentions
+from parallax.story.quotes import _NAME as QUOTE_NAME  # the name pattern named_speakers reads
+from parallax.story.quotes import _VERBS as QUOTE_VERBS  # the speech verbs named_speakers looks for
+from parallax.story.quotes import named_speakers, speaker_key
+
+Side = Literal["left", "right"]
+#: Row kinds counted, in display order; "reworded" is counted when the engine produces it.
+COUNTED = ("same", "changed", "reworded", "moved", "left_only", "right_only")
+PAIRED = frozenset({"same", "changed", "reworded", "moved"})
+#: Words quoted from the start of a one-sided passage.
+FIRST_WORDS = 8
+#: Fact labels spelled out in the text; the rest are counted ("and 3 more").
+TEXT_FACTS = 5
+#: Speakers spelled out in the text.
+TEXT_SPEAKERS = 4
+#: A sentence without one of these words names no speaker, so named_speakers (three full scans) is skipped.
+_SPEECH_WORDS = frozenset(QUOTE_VERBS.split("|")) | {"according", "quoted", "saying"}
+_LETTERS_RE = re.compile(r"[a-z]+")
+_PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
+#: Alias keys (parallax.engine.facts.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
+_ORGANISATIONS = frozenset({"@kcna", "@ria novosti", "@united nations", "@european union"})
+#: A sentence that opens on its source ("According to North Korea’s official KCNA news agency, Kim left…"), which
+#: named_speakers reads only in lower case and right before a comma.
+_ACCORDING_START = re.compile(rf"^\W*According to\s+(?:[\w’'-]+\s+){{0,4}}?({QUOTE_NAME})(?:\s+news)?(?:\s+agency)?"
+                              r"(?=[,.;])")
+
+
+class RowLike(Protocol):
+    """What the summary reads of a comparison row (parallax.engine.compare.Row has it all)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def left(self) -> str | None: ...
+    @property
+    def right(self) -> str | None: ...
+    @property
+    def boilerplate(self) -> bool: ...
+    @property
+    def para_start_left(self) -> bool: ...
+    @property
+    def para_start_right(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RowFact:
+    """A fact difference and the row it belongs to."""
+
+    row: int
+    fact: FactDiff
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form: the fact's fields plus its row index."""
+        return {"row": self.row, **self.fact.to_dict()}
+
+
+@dataclass(frozen=True)
+class OneSided:
+    """A paragraph (run of consecutive one-sided rows) that only one side carries."""
+
+    side: Side
+    rows: tuple[int, ...]
+    first_words: str
+    sentences: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"side": self.side, "rows": list(self.rows), "first_words": self.first_words,
+                "sentences": self.sentences}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Someone one side quotes or cites, and the rows where it does."""
+
+    name: str
+    rows: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"name": self.name, "rows": list(self.rows)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a comparison comes to, as data and as one plain-language paragraph."""
+
+    left_outlet: str
+    right_outlet: str
+    counts: tuple[tuple[str, int], ...]
+    boilerplate: int
+    facts: tuple[RowFact, ...]
+    one_sided: tuple[OneSided, ...]
+    left_speakers: tuple[Speaker, ...]
+    right_speakers: tuple[Speaker, ...]
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"left_outlet": self.left_outlet, "right_outlet": self.right_outlet, "counts": dict(self.counts),
+                "boilerplate": self.boilerplate, "facts": [f.to_dict() for f in self.facts],
+                "one_sided": [p.to_dict() for p in self.one_sided],
+                "speakers": {"left": [s.to_dict() for s in self.left_speakers],
+                             "right": [s.to_dict() for s in self.right_speakers]},
+                "text": self.text}
+
+
+def row_facts(row: RowLike) -> list[FactDiff]:
+    """The fact differences of a paired row (the row's own cached list when it has one); none for one-sided rows."""
+    if row.kind not in PAIRED or row.left is None or row.right is None:
+        return []
+    own = getattr(row, "facts", None)
+    return list(own) if isinstance(own, list) else fact_differences(row.left, row.right)
+
+
+def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> Summary:
+    """Summarise a comparison's rows for two outlets."""
+    counts = dict.fromkeys(COUNTED, 0)
+    for row in rows:
+        counts[row.kind] = counts.get(row.kind, 0) + 1
+    read = [row for row in rows if not row.boilerplate]
+    facts = tuple(RowFact(row.index, fact) for row in read for fact in row_facts(row))
+    one_sided = tuple(_one_sided(read))
+    left_speakers, right_speakers = _speakers(read, "left"), _speakers(read, "right")
+    text = _text(read, left_outlet, right_outlet, facts, one_sided, left_speakers, right_speakers)
+    return Summary(left_outlet, right_outlet, tuple(counts.items()), sum(1 for r in rows if r.boilerplate), facts,
+                   one_sided, left_speakers, right_speakers, text)
+
+
+def _one_sided(rows: Sequence[RowLike]) -> list[OneSided]:
+    """Runs of consecutive rows one side alone carries, cut where that side starts a paragraph."""
+    groups: list[OneSided] = []
+    run: list[RowLike] = []
+    side: Side | None = None
+
+    def close() -> None:
+        if run and side:
+            # Enough text for FIRST_WORDS words and to know whether more follow, without reading whole passages.
+            words = " ".join((r.left if side == "left" else r.right) or "" for r in run[:2])[:40 * FIRST_WORDS].split()
+            first = " ".join(words[:FIRST_WORDS]) + ("…" if len(words) > FIRST_WORDS else "")
+            groups.append(OneSided(side, tuple(r.index for r in run), first, len(run)))
+
+    for row in rows:
+        this: Side | None = "left" if row.kind == "left_only" else "right" if row.kind == "right_only" else None
+        starts = row.para_start_left if this == "left" else row.para_start_right
+        if this is None or this != side or starts:
+            close()
+            run = []
+        side = this
+        if this is not None:
+            run.append(row)
+    close()
+    return groups
+
+
+def _speakers(rows: Sequence[RowLike], side: Side) -> tuple[Speaker, ...]:
+    """Who the side's sentences cite by name ('Peskov said', 'according to KCNA'); 'he said' goes to the last one."""
+    names: dict[str, str] = {}
+    found: dict[str, list[int]] = {}
+    last: str | None = None
+    for row in rows:
+        text = row.left if side == "left" else row.right
+        if not text:
+            continue
+        keys = []
+        speech = not _SPEECH_WORDS.isdisjoint(_LETTERS_RE.findall(text.casefold()))
+        opening = _ACCORDING_START.match(text) if speech else None
+        for _, raw in [*([(0, opening.group(1))] if opening else []), *(named_speakers(text) if speech else ())]:
+            name = _person(raw)
+            if name is None:
+                continue
+            key = _speaker_id(name)
+            if len(name) > len(names.get(key, "")):
+                names[key] = name
+            keys.append(key)
+        if not keys and last and _PRONOUN_SAID.search(text):
+            keys = [last]
+        for key in dict.fromkeys(keys):
+            rows_of = found.setdefault(key, [])
+            if not rows_of or rows_of[-1] != row.index:
+                rows_of.append(row.index)
+        if keys:
+            last = keys[-1]
+    return tuple(Speaker(names[key], tuple(indices)) for key, indices in found.items())
+
+
+def _speaker_id(name: str) -> str:
+    """What makes two cited names one speaker: an organisation's alias ("KCNA", "Korean Central News Agency"),
+    else the surname ("Mr Peskov", "Dmitry Peskov"). Place aliases are left apart: "Moscow said" is not "the
+    Kremlin said"."""
+    alias = ALIASES.get(" ".join(name.casefold().split()))
+    return alias if alias in _ORGANISATIONS else speaker_key(name) or name
+
+
+def _person(raw: str) -> str | None:
+    """A cited name without titles ('Kremlin Press Secretary Dmitry Peskov' → 'Dmitry Peskov'); None for words
+    quotes.py takes for names that are not ('Experts say', 'reported Tuesday')."""
+    found = name_mentions(raw.strip(" .,;:"))
+    return found[-1].text if found and found[-1].group != "quiet" else None
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    """'1 passage', '3 passages'."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def _join(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFact], one_sided: Sequence[OneSided],
+          left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker]) -> str:
+    """The summary as one plain-language paragraph."""
+    outlets = (left, right)
+    if left == right:  # two versions of one outlet
+        subject, left, right = f"The two versions from {left}", "The left version", "The right version"
+    else:
+        subject = f"{left} and {right}"
+    kinds = {kind: sum(1 for r in rows if r.kind == kind) for kind in COUNTED}
+    shared = sum(kinds[k] for k in PAIRED)
+    sentences: list[str] = []
+    if shared:
+        present = [(kinds[k], k) for k in ("changed", "reworded", "moved") if kinds[k]]
+        parts = [f"{n} {k}" for n, k in present]
+        if parts:
+            parts[0] = f"{present[0][0]} {'is' if present[0][0] == 1 else 'are'} {present[0][1]}"
+        tail = f"; {_join(parts)}" if parts else ", word for word"
+        sentences.append(f"{subject} share {_plural(shared, 'passage')}{tail}.")
+        if facts:
+            labels = [f.fact.label for f in facts[:TEXT_FACTS]]
+            more = f"; and {len(facts) - TEXT_FACTS} more" if len(facts) > TEXT_FACTS else ""
+            sentences.append(f"{_plural(len(facts), 'fact')} {'differs' if len(facts) == 1 else 'differ'}: "
+                             f"{'; '.join(labels)}{more}.")
+        else:
+            sentences.append("No number, date, name, quote or attribution differs in them.")
+    else:
+        sentences.append(f"{subject} share no passage.")
+    for side, outlet in (("left", left), ("right", right)):
+        groups = [g for g in one_sided if g.side == side]
+        if groups:
+            count = sum(g.sentences for g in groups)
+            sentences.append(f"{outlet} alone carries {_plural(count, 'passage')} "
+                             f"({_plural(len(groups), 'paragraph')}).")
+    cited = _cited(left_speakers, right_speakers, *outlets)
+    if cited:
+        sentences.append(f"Cited: {cited}.")
+    return " ".join(sentences)
+
+
+def _cited(left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker], left: str, right: str) -> str:
+    """'Dmitry Peskov (both), Matthew Miller (Press TV only)': the most cited speakers and who cites them."""
+    by_key: dict[str, tuple[str, int, frozenset[Side]]] = {}
+    sides: tuple[tuple[Side, Sequence[Speaker]], ...] = (("left", left_speakers), ("right", right_speakers))
+    for side, speakers in sides:
+        for speaker in speakers:
+            key = _speaker_id(speaker.name)
+            name, count, seen = by_key.get(key, (speaker.name, 0, frozenset()))
+            by_key[key] = (max(name, speaker.name, key=len), count + len(speaker.rows), seen | {side})
+    ranked = sorted(by_key.values(), key=lambda item: (-item[1], item[0]))[:TEXT_SPEAKERS]
+    # Two versions of one outlet: say which side, not which outlet.
+    names = {"left": "left", "right": "right"} if left == right else {"left": left, "right": right}
+    return ", ".join(f"{name} ({'both' if len(seen) == 2 else names[next(iter(seen))] + ' only'})"
+                     for name, _, seen in ranked)
