@@ -145,13 +145,13 @@ def model_load() -> str:
 
     Timed without tracemalloc (which slows loading several times over); memory is the process's RSS growth.
     """
-    from parallax.engine import align
+    from parallax.engine import similarity
 
     rss = _rss_mb()
     start = time.perf_counter()
-    align._zipf()("the", "en")
+    similarity._zipf()("the", "en")
     words = time.perf_counter() - start
-    model = align._embedder()
+    model = similarity._embedder()
     loaded = time.perf_counter() - start - words
     state = "loaded" if model is not None else "NOT AVAILABLE (reworded tier runs on terms alone)"
     return (f"models (once per process, lazy): wordfreq {words * 1000:.0f} ms, wordllama {loaded * 1000:.0f} ms "

@@ -4,7 +4,7 @@ Run ``python -m bench.bench_quality``. It compares, in one run:
 
 * ``baseline``: today's engine rule, ``dice(words(a), words(b)) >= PAIR_THRESHOLD`` on the engine's match keys
   (identical keys are "same", other pairs reaching the threshold "changed");
-* ``judge``: ``parallax.engine.align.judge_pair(left, right) -> (kind, score)`` when the engine has it (skipped if not).
+* ``judge``: ``parallax.engine.similarity.judge_pair(left, right) -> (kind, score)`` (skipped if absent).
 
 For each scorer and each half it prints precision/recall/F1 per tier (gold ``same``/``edited``/``reworded``
 against predicted ``same``/``changed``/``reworded``), the share of each gold tier that gets paired at all, and
@@ -31,10 +31,11 @@ from typing import Any
 
 import snowballstemmer
 
-from parallax.engine.align import PAIR_THRESHOLD, dice, match_key, words
+from parallax.engine.align import PAIR_THRESHOLD
 from parallax.engine.compare import CompareOptions, compare
+from parallax.engine.similarity import dice
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import plain_document
+from parallax.text import match_key, plain_document, words
 
 DATA = Path(__file__).parent / "data"
 PAIRS = DATA / "pairs.jsonl"
@@ -85,7 +86,7 @@ def baseline_judge(left: str, right: str) -> tuple[str | None, float]:
 def engine_judge() -> Judge | None:
     """The engine's judge_pair, if this version of the engine has one."""
     try:
-        from parallax.engine.align import judge_pair  # type: ignore[attr-defined,unused-ignore]
+        from parallax.engine.similarity import judge_pair  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return None
     found: Judge = judge_pair
@@ -340,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     judges: dict[str, Judge] = {"baseline": baseline_judge}
     judge = engine_judge()
     if judge is None:
-        print("judge: parallax.engine.align.judge_pair not found, skipped")
+        print("judge: parallax.engine.similarity.judge_pair not found, skipped")
     else:
         judges["judge"] = judge
     counts = {s: {label: sum(1 for p in pairs if p.split == s and p.label == label) for label in LABELS}

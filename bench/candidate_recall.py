@@ -11,9 +11,9 @@ import random
 from collections import Counter, defaultdict
 
 from bench.bench_quality import load_pairs
-from parallax.engine.align import Aligner, cut_sentences, words
+from parallax.engine.align import Aligner
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import plain_document
+from parallax.text import cut_sentences, plain_document, words
 
 OTHERS = 30
 

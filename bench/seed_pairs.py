@@ -12,10 +12,10 @@ import itertools
 import textwrap
 
 from bench.synth import seed_texts
-from parallax.engine.align import align, cut_sentences
+from parallax.engine.align import align
 from parallax.engine.compare import Comparison, compare
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import plain_document
+from parallax.text import cut_sentences, plain_document
 
 NAMES = ("000 Moscow Times (plain)", "001 Moscow Times (markdown)", "002 Press TV", "003 RT", "004 The National")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import nh3
@@ -258,3 +259,76 @@ def plain_document(text: str) -> Document:
 def word_count(text: str) -> int:
     """Number of words in a text (see ``WORD_RE``): the one count behind a source's words and the compare stats."""
     return len(WORD_RE.findall(text))
+
+
+# --- sentences ----------------------------------------------------------------------------------------------
+
+#: Surface words: plain runs of word characters of a folded key, case-folded. The "changed" tier's Dice counts
+#: these (edited wording = mostly the same words in the same spelling). Deliberately not text.WORD_RE (the word
+#: of counts, which keeps "Un’s" and "Jong-un" whole): here "Un" in "Un’s" is the same word as "Un".
+SURFACE_RE = re.compile(r"\w+")
+#: Lone surrogates, which the sentence splitter and the tokenizers cannot encode.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a document: its exact span (trailing whitespace included) and where it stands."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    para_start: bool
+    boilerplate: bool
+
+
+@dataclass
+class CutMemo:
+    """Sentence splits by passage text and match keys by sentence text, shared by the two documents of one
+    comparison: most passages of two versions are the same text, so each is split and folded once."""
+
+    splits: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | None = None) -> list[Sentence]:
+    """Sentences of a document that partition its text exactly (separators go with the sentence before)."""
+    memo = CutMemo() if memo is None else memo
+    keys, splits = memo.keys, memo.splits
+    text = document.text
+    # The sentence splitter cannot encode lone surrogates; only piece lengths are used, so stand-ins do.
+    splittable = SURROGATE_RE.sub("\ufffd", text)
+    starts: list[tuple[int, bool, bool]] = []
+    for passage in sorted(document.passages, key=lambda p: p.start):
+        offset = passage.start
+        chunk = splittable[passage.start:passage.end]
+        pieces = splits.get(chunk)
+        if pieces is None:
+            pieces = splits[chunk] = split_sentences(chunk)
+        for index, piece in enumerate(pieces):
+            if piece and (not starts or offset > starts[-1][0]):
+                starts.append((offset, index == 0, passage.boilerplate))
+            offset += len(piece)
+    if text and not starts:
+        starts.append((0, True, False))
+    sentences: list[Sentence] = []
+    for number, (start, para_start, boilerplate) in enumerate(starts):
+        begin = 0 if number == 0 else start
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(text)
+        piece = text[begin:end]
+        key = keys.get(piece)
+        if key is None:
+            key = keys[piece] = match_key(piece, ignore)
+        sentences.append(Sentence(begin, end, piece, key, para_start, boilerplate))
+    return sentences
+
+
+def match_key(text: str, ignore: frozenset[str]) -> str:
+    """The key sentences are matched on: folded (and Unicode-normalised) text without surrounding whitespace."""
+    return fold(text, ignore).strip()
+
+def words(key: str) -> Counter[str]:
+    """Surface word multiset of a key, case-folded: the changed tier looks at vocabulary, not spelling of case."""
+    return Counter(SURFACE_RE.findall(key.casefold()))
+

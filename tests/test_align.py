@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from bench.synth import synthetic_pair
-from parallax.engine.align import Aligner, Pair, cut_sentences, dice, exact_anchors, mark_moved
+from parallax.engine.align import Aligner, Pair, exact_anchors, mark_moved
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.engine.diffing import Segment, left_side, right_side, token_segments
+from parallax.engine.similarity import dice
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import Document, Passage, plain_document
+from parallax.text import Document, Passage, cut_sentences, plain_document
 
 NONE: frozenset[str] = frozenset()
 PARAS = [

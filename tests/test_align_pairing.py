@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parallax.engine.align import judge_pair
 from parallax.engine.compare import CompareOptions, Comparison, compare
+from parallax.engine.similarity import judge_pair
 from parallax.text import plain_document, word_count
 from tests.engine_seeds import seed_text
 
@@ -248,8 +248,9 @@ def test_moscow_times_and_rt_pair_the_train_and_the_forum() -> None:
 def test_similarity_pairing_stops_when_the_time_budget_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
     """The budget bounds the lookup too: with the clock run out after a few looks, pairing stops part-way, says so,
     and has not profiled every sentence (before, a 2 MB source took 5 s against a 2 s budget)."""
-    from parallax.engine.align import CLOCK_EVERY, Aligner, align, cut_sentences
+    from parallax.engine.align import CLOCK_EVERY, Aligner, align
     from parallax.model import DEFAULT_IGNORE
+    from parallax.text import cut_sentences
 
     left = plain_document("\n\n".join(f"Train {n} crossed the border at dawn near the river town of Khasan."
                                       for n in range(4 * CLOCK_EVERY)))

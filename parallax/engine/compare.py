@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from parallax.engine.align import CutMemo, Pair, Sentence, align, cut_sentences, match_key
+from parallax.engine.align import Pair, align
 from parallax.engine.config import ENGINE
 from parallax.engine.diffing import (
     Segment,
@@ -20,7 +20,7 @@ from parallax.engine.diffing import (
 )
 from parallax.engine.facts import FactDiff, fact_differences
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
-from parallax.text import Document, check_ignore, word_count
+from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentences, match_key, word_count
 
 
 @dataclass(frozen=True)

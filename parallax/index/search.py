@@ -24,10 +24,9 @@ from typing import Any
 from cachetools import LRUCache, cached
 
 from parallax.corpus import Corpus, Source, load_corpus
-from parallax.engine.align import cut_sentences
 from parallax.index import reuse
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import Document, plain_document
+from parallax.text import Document, cut_sentences, plain_document
 
 log = logging.getLogger("parallax.index.search")
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from parallax.corpus import Source
-from parallax.engine.align import Profile, cut_sentences, judge, profile
+from parallax.engine.similarity import Profile, judge, profile
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import WORD_RE, fold
+from parallax.text import WORD_RE, cut_sentences, fold
 
 #: Folding used for matching words (never for display).
 _WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
