@@ -144,6 +144,10 @@ def test_redirect_to_metadata_is_refused_at_that_hop(site: tuple[str, list[str]]
     ("http://[fd00:ec2::254]/", "cloud metadata"),
     ("http://169.254.10.10/", "link-local"),
     ("http://[fe80::1]/", "link-local"),
+    ("http://2852039166/", "cloud metadata"),  # numeric forms the resolver reads as 169.254.169.254
+    ("http://0251.0376.0251.0376/", "cloud metadata"),
+    ("http://0xa9fea9fe/", "cloud metadata"),
+    ("http://169.254.0xa9fe/", "cloud metadata"),
     ("http://metadata.google.internal/computeMetadata/v1/", "cloud metadata host"),
 ])
 def test_always_refused_even_when_private_is_allowed(url: str, reason: str,
@@ -305,6 +309,17 @@ def test_non_ascii_paths_and_redirects_are_sent_percent_encoded(unicode_site: tu
 
 
 def test_non_ascii_host_names_are_sent_as_idna() -> None:
-    scheme, host, port, host_header, path = fetch._check_url("https://bücher.example:8443/straße?q=ü")
+    scheme, host, port, host_header, path = fetch.check_url("https://bücher.example:8443/straße?q=ü")
     assert (scheme, host, port) == ("https", "bücher.example", 8443)
     assert host_header == "xn--bcher-kva.example:8443" and path == "/stra%C3%9Fe?q=%C3%BC"
+
+
+@pytest.mark.parametrize(("host", "address"), [
+    ("2852039166", "169.254.169.254"), ("0251.0376.0251.0376", "169.254.169.254"), ("0xA9FEA9FE", "169.254.169.254"),
+    ("169.254.43518", "169.254.169.254"), ("127.1", "127.0.0.1"), ("10.0.0.1.", "10.0.0.1"), ("::1", "::1"),
+    ("[fd00:ec2::254]", "fd00:ec2::254"), ("example.com", None), ("08.1.1.1", None), ("1.2.3.4.5", None),
+    ("256.1.1.1", None), ("0xa9_fe.1.1.1", None), ("+1.2.3.4", None), ("1..2", None), ("4294967296", None)])
+def test_hosts_are_read_as_the_resolver_reads_them(host: str, address: str | None) -> None:
+    """The one reading of a host that adding, watching and fetching share: numeric IPv4 forms included."""
+    found = fetch.host_address(host)
+    assert (str(found) if found is not None else None) == address

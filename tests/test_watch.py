@@ -292,6 +292,11 @@ def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) 
     ((STORY, "article", "http://example.com/<script>", 60), "percent-encoded"),
     ((STORY, "article", "http://example.com/a b", 60), "percent-encoded"),
     ((STORY, "article", "http://169.254.169.254/latest/", 60), "cloud metadata address"),
+    ((STORY, "article", "http://2852039166/latest/", 60), "cloud metadata address"),  # one decimal number
+    ((STORY, "article", "http://0251.0376.0251.0376/", 60), "cloud metadata address"),  # octal parts
+    ((STORY, "article", "http://0xa9fea9fe/", 60), "cloud metadata address"),  # one hexadecimal number
+    ((STORY, "feed", "http://169.254.43518/", 60), "cloud metadata address"),  # three parts
+    ((STORY, "article", "http://0x7f.1:8080/x", 60), "PARALLAX_FETCH_ALLOW_PRIVATE"),  # 127.0.0.1
     ((STORY, "feed", "http://[fe80::1]/feed", 60), "link-local"),
     ((STORY, "article", "http://metadata.google.internal/x", 60), "metadata host"),
     ((STORY, "article", "http://127.0.0.1:8080/x", 60), "PARALLAX_FETCH_ALLOW_PRIVATE")])

@@ -143,15 +143,44 @@ def address_refusal(address: IPAddress, allow_private: bool) -> str | None:
     return None
 
 
+def _ipv4_number(part: str) -> int | None:
+    """One dotted part of an IPv4 host as the resolver reads it: 0x… hexadecimal, 0… octal, else decimal."""
+    base, digits = (16, part[2:]) if part[:2].lower() == "0x" else (8, part[1:]) if part[:1] == "0" else (10, part)
+    allowed = "0123456789abcdef"[:base]
+    if any(char not in allowed for char in digits) or (base == 10 and not digits):
+        return None
+    return int(digits or "0", base)
+
+
+def host_address(host: str) -> IPAddress | None:
+    """The IP address a URL's host is, read as the system resolver (inet_aton) and browsers read it, or None for
+    a host name. Besides the usual forms this reads IPv4 written as one number ("2852039166"), in hexadecimal
+    ("0xa9fea9fe"), in octal parts ("0251.0376.0251.0376") or in fewer than four parts ("169.254.43518"), which
+    all reach 169.254.169.254. Checking the host any other way would let such a form pass the address checks."""
+    name = host.strip("[]").rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    parts = name.split(".")
+    if not name or len(parts) > 4:
+        return None
+    numbers = [_ipv4_number(part) for part in parts]
+    if any(n is None for n in numbers):
+        return None
+    values = [n for n in numbers if n is not None]
+    if any(n > 255 for n in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
+        return None
+    packed = sum(n << (8 * (3 - i)) for i, n in enumerate(values[:-1])) + values[-1]
+    return ipaddress.IPv4Address(packed)
+
+
 def resolve(host: str, port: int, allow_private: bool) -> IPAddress:
     """Resolve a host name and check every address it has; return the first one (refusing if any is bad)."""
     name = host.rstrip(".").lower()
     if name in METADATA_HOSTS:
         raise FetchError(f"refusing to fetch from {host}: it is a cloud metadata host", "forbidden_address")
-    try:
-        literal: IPAddress | None = ipaddress.ip_address(name)
-    except ValueError:
-        literal = None
+    literal = host_address(name)
     if literal is not None:
         addresses = [literal]
     else:
@@ -191,7 +220,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(raw, server_hostname=self._server_hostname)
 
 
-def _check_url(url: str) -> tuple[str, str, int, str, str]:
+def check_url(url: str) -> tuple[str, str, int, str, str]:
     """Split a URL into scheme, host, port, Host header and request path, refusing what cannot be fetched."""
     try:
         parts = urlsplit(url.strip())
@@ -275,7 +304,7 @@ def _open(url: str, timeout: float, allow_private: bool, headers: Mapping[str, s
     The socket is returned too: the connection forgets it when the response is the last on it (HTTP/1.0 or
     ``Connection: close``), but the body is still read through it.
     """
-    scheme, host, port, host_header, path = _check_url(url)
+    scheme, host, port, host_header, path = check_url(url)
     address = str(resolve(host, port, allow_private))
     connection: http.client.HTTPConnection
     if scheme == "https":

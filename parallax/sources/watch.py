@@ -22,7 +22,6 @@ import contextlib
 import fcntl
 import gzip
 import hashlib
-import ipaddress
 import logging
 import os
 import re
@@ -42,7 +41,7 @@ from urllib.parse import urlsplit
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
 from parallax.sources import feeds, ingest, state
-from parallax.sources.fetch import METADATA_HOSTS, FetchError, _check_url, resolve
+from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
 from parallax.sources.manage import (
     ORIGINALS,  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
 )
@@ -105,7 +104,7 @@ def check_watch_url(url: str) -> str:
     if bad is not None:
         raise state.StateError(f"the URL contains {bad!r}, which must be percent-encoded")
     try:
-        _check_url(url)
+        check_url(url)
     except FetchError as error:
         raise state.StateError(str(error)) from None
     if len(url) > 2000:
@@ -116,13 +115,9 @@ def check_watch_url(url: str) -> str:
 def literal_refusal(url: str, allow_private: bool) -> str | None:
     """Why the fetcher will refuse this URL's host, when that is known without a DNS look-up (an IP address such
     as 169.254.169.254 or ::1, or a cloud metadata name), else None."""
-    _scheme, host, port, _header, _path = _check_url(url)
-    name = host.rstrip(".").lower()
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        if name not in METADATA_HOSTS:
-            return None  # a host name: its addresses are checked at each fetch
+    _scheme, host, port, _header, _path = check_url(url)
+    if host_address(host) is None and host.rstrip(".").lower() not in METADATA_HOSTS:
+        return None  # a host name: its addresses are checked at each fetch
     try:
         resolve(host, port, allow_private)
     except FetchError as error:
