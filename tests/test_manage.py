@@ -182,7 +182,11 @@ def test_original_page_is_served_as_sandboxed_text(web: FlaskClient, corpus_dir:
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.data == b"<html><script>alert(1)</script><p>Hi</p></html>"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"  # one charset, said once
     assert b'href="/sources/w/original-page"' in web.get("/sources/w").data
+    watch.original_path(corpus_dir, source).unlink()
+    watch.keep_original(corpus_dir, source, b"<p>caf\xe9</p>")  # Latin-1 bytes: no charset is claimed for them
+    assert web.get("/sources/w/original-page").headers["Content-Type"] == "text/plain"
 
 
 # ---- watch lists -------------------------------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def original_page(source_id: str) -> Response:
         mimetype = "text/plain; charset=utf-8"
     except UnicodeDecodeError:
         mimetype = "text/plain"
-    response = Response(raw, mimetype=mimetype)
+    response = Response(raw, content_type=mimetype)  # as given: a mimetype would gain a second charset
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Content-Disposition"] = f'inline; filename="{source_id}.html.txt"'
     response.headers["X-Content-Type-Options"] = "nosniff"
