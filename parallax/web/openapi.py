@@ -18,10 +18,21 @@ from parallax.story import digest
 MODEL_TYPES = (Row, Segment, Stats)
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
-                 "parallax.web.manage", "parallax.web.search")
+                 "parallax.web.manage", "parallax.web.search", "parallax.web.outlets")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
+OUTLET_KINDS = ("state-affiliated", "public", "private", "wire", "unknown")  # parallax.sources.outlets.KINDS
+#: What the outlet registry says about a source's outlet (parallax.sources.outlets.Outlet.to_dict), or null.
+OUTLET: dict[str, Any] = {"type": "object", "properties": {
+    "name": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}},
+    "country": NULLABLE_STRING, "language": NULLABLE_STRING, "owner": NULLABLE_STRING,
+    "kind": {"enum": list(OUTLET_KINDS)}, "kind_label": {"type": "string"}, "state_affiliated": {"type": "boolean"},
+    "sources": {"type": "object", "additionalProperties": {"type": "string"},
+                "description": "Where each fact (country, language, owner, kind) comes from."}}}
+OUTLET_INFO = {"anyOf": [{"type": "null"}, OUTLET]}
+KIND_CHOICES = {"type": "array", "items": {"type": "object", "properties": {"value": {"enum": list(OUTLET_KINDS)},
+                                                                           "label": {"type": "string"}}}}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -80,7 +91,7 @@ def schemas() -> dict[str, Any]:
         "attribution_note": {"type": "string"}, "capture": {"type": "string"}, "captured": NULLABLE_STRING,
         "original_file": NULLABLE_STRING, "words": {"type": "integer", "minimum": 0},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "path": {"type": "string"},
-        "href": {"type": "string"}, "versions": {"type": "integer", "minimum": 1}})
+        "href": {"type": "string"}, "versions": {"type": "integer", "minimum": 1}, "outlet_info": OUTLET_INFO})
     count = {"type": "integer", "minimum": 0}
     options = obj({"view": {"enum": list(VIEWS)}, "unit": {"enum": list(UNITS)},
                    "ignore": {"type": "array", "items": {"enum": list(model.IGNORABLE)}}})
@@ -98,7 +109,8 @@ def schemas() -> dict[str, Any]:
     story = obj({"slug": SLUG, "title": {"type": "string"}, "date": NULLABLE_STRING, "summary": {"type": "string"},
                  "href": {"type": "string"}, "sources": {"type": "array", "items": index_source}})
     index = obj({"stories": {"type": "array", "items": story}, "problems": {"type": "array", "items": problem},
-                 "source_count": count})
+                 "source_count": count, "outlet_kind": {"enum": [*OUTLET_KINDS, None]},
+                 "outlet_kinds": KIND_CHOICES})
     version = obj({"id": SLUG, "captured": NULLABLE_STRING, "href": {"type": "string"},
                    "compare_previous": NULLABLE_STRING})
     source_page = obj({"source": ref("SourceSummary"), "original": {"type": "string"},
@@ -209,7 +221,11 @@ def core_paths() -> dict[str, Any]:
     return {
         "/index.json": {"get": {"summary": "Stories, their sources and files that failed to load",
                                 "operationId": "index",
-                                "responses": {"200": json_response("The index.", ref("Index"))}}},
+                                "parameters": [{"name": "outlet_kind", "in": "query", "required": False,
+                                                "schema": {"enum": list(OUTLET_KINDS)},
+                                                "description": "Only sources of outlets of this kind."}],
+                                "responses": {"200": json_response("The index.", ref("Index")),
+                                              "400": error("An unknown outlet kind.")}}},
         "/sources/{id}.json": {"get": {
             "summary": "One source: metadata, reading text and the original", "operationId": "source",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": SLUG}],

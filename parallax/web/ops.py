@@ -23,6 +23,7 @@ access_log = logging.getLogger("parallax.access")
 OUTSIDE_PREFIX = "parallax.outside_prefix"
 CACHEABLE = frozenset({"pages.index", "pages.index_json", "pages.source", "pages.source_json",
                        "pages.compare_view", "pages.compare_view_json"})
+PAGE_TOKENS = "parallax.page_tokens"  # app.extensions list of callables whose values cached pages depend on
 MAX_CACHED_PAGE = 2_000_000  # bytes; bigger pages are rendered each time
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -107,21 +108,23 @@ class PageCache:
     def __init__(self, size: int) -> None:
         self.lock = threading.Lock()
         self.corpus: object = None
+        self.tokens: tuple[Any, ...] = ()
         self.pages: LRUCache[tuple[str, str, str], Page] = LRUCache(maxsize=size)
 
-    def get(self, corpus: object, key: tuple[str, str, str]) -> Page | None:
-        """The stored page for key, or None; everything is dropped when the corpus changed."""
+    def get(self, corpus: object, key: tuple[str, str, str], tokens: tuple[Any, ...] = ()) -> Page | None:
+        """The stored page for key, or None; everything is dropped when the corpus (or another thing pages show,
+        named by ``tokens``: the outlet registry, editors' notes) changed."""
         with self.lock:
-            if corpus is not self.corpus:
+            if corpus is not self.corpus or tokens != self.tokens:
                 self.pages.clear()
-                self.corpus = corpus
+                self.corpus, self.tokens = corpus, tokens
                 return None
             return self.pages.get(key)
 
-    def put(self, corpus: object, key: tuple[str, str, str], page: Page) -> None:
+    def put(self, corpus: object, key: tuple[str, str, str], page: Page, tokens: tuple[Any, ...] = ()) -> None:
         """Store a page rendered from ``corpus`` (the least recently used one makes room)."""
         with self.lock:
-            if corpus is self.corpus:
+            if corpus is self.corpus and tokens == self.tokens:
                 self.pages[key] = page
 
 
@@ -131,6 +134,12 @@ def _page_key() -> tuple[str, str, str] | None:
             or "Cookie" in request.headers or "Authorization" in request.headers):
         return None
     return request.host, request.script_root, request.full_path
+
+
+def page_tokens() -> tuple[Any, ...]:
+    """What, besides the corpus, the cached pages depend on: each registered callable's current value (see
+    ``PAGE_TOKENS``: the outlet registry's file signature, the notes' revision)."""
+    return tuple(token() for token in current_app.extensions.get(PAGE_TOKENS, ()))
 
 
 def _page_cache() -> PageCache:
@@ -147,7 +156,8 @@ def _cached_page() -> Response | None:
     if key is None:
         return None
     g.parallax_corpus = corpus()
-    page = _page_cache().get(g.parallax_corpus, key)
+    g.parallax_tokens = page_tokens()
+    page = _page_cache().get(g.parallax_corpus, key, g.parallax_tokens)
     if page is None:
         return None
     body, status, headers = page
@@ -169,7 +179,8 @@ def _store_page(response: Response) -> Response:
         response.add_etag()
         body = response.get_data()
         if len(body) <= MAX_CACHED_PAGE:
-            _page_cache().put(g.parallax_corpus, key, (body, response.status_code, list(response.headers.items())))
+            _page_cache().put(g.parallax_corpus, key, (body, response.status_code, list(response.headers.items())),
+                              g.parallax_tokens)
         response.make_conditional(request)
     return response
 

@@ -17,6 +17,7 @@ from parallax.corpus import Corpus, Source
 from parallax.engine.compare import CompareOptions
 from parallax.model import UNITS, VIEWS
 from parallax.story import digest
+from parallax.web.outlets import kind_choices, kind_filter, outlet_info
 from parallax.web.render import BadOption, corpus, link, page, respond, wants_json
 from parallax.web.search import add_reading_extras
 
@@ -30,7 +31,7 @@ EXPORT_FORMATS = ("html", "csv")
 def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
     """A source's metadata with its page URL and how many versions its article has."""
     return {**source.metadata(), "href": url_for("pages.source", source_id=source.id),
-            "versions": len(corpus_.versions(source))}
+            "versions": len(corpus_.versions(source)), "outlet_info": outlet_info(source.outlet)}
 
 
 def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
@@ -64,13 +65,15 @@ def pieces_filter(row: dict[str, Any], side: str) -> list[tuple[str, str]]:
 def index() -> Any:
     """Stories with their sources, files that failed to load, and a form to compare any two."""
     current = corpus()
+    chosen = kind_filter()
     stories = [{"slug": story.slug, "title": story.title, "date": story.date or None, "summary": story.summary,
                 "href": url_for("stories.story_view", story=story.slug),
-                "sources": closeness(current.story_sources(story.slug), current)}
+                "sources": [s for s in closeness(current.story_sources(story.slug), current)
+                            if chosen is None or (s["outlet_info"] or {}).get("kind", "unknown") == chosen]}
                for story in current.stories.values()]
     problems = [{"path": p.path, "reason": p.reason} for p in current.problems]
-    return respond("index.html", {"stories": stories, "problems": problems,
-                                  "source_count": len(current.sources)})
+    return respond("index.html", {"stories": stories, "problems": problems, "source_count": len(current.sources),
+                                  "outlet_kind": chosen, "outlet_kinds": kind_choices()})
 
 
 @page(bp, "/sources/<slug:source_id>")
@@ -201,6 +204,7 @@ def compare_view(left: str, right: str) -> Any:
             on_page = {index for index, _side in display}
             shown["changes"] = [c for c in shown["changes"] if c["row"] in on_page]
         data["display"] = display
+        data["narrow"] = shown["kind"]  # the page shows only the passages of the kind the change list is filtered by
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
                            "sources": picker_choices(corpus(), data["left"]["story"])}
         data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],

@@ -16,6 +16,8 @@ from parallax.index import search as engine
 from parallax.index.search import CorpusIndex, Query, QueryError
 from parallax.story import lineage, quotes
 from parallax.text import Document
+from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
+from parallax.web.outlets import kind_choices, kind_filter, outlet_info, registry
 from parallax.web.render import corpus, error_response, page, respond, wants_json
 from parallax.web.stories import get_story
 
@@ -130,6 +132,7 @@ def search_view() -> Any:
                             "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
     data["updating"] = idx.updating
+    data["outlet_kind"], data["outlet_kinds"] = None, kind_choices()
     if raw is None and not any(fields.values()):
         if wants_json():
             return error_response(400, "Give a query in 'q', e.g. /search.json?q=peskov.")
@@ -138,6 +141,11 @@ def search_view() -> Any:
     try:
         query = engine.parse_query(raw or "", **fields)
         hits = idx.search(query)
+        if chosen := kind_filter():  # "only state media": hits from outlets the registry gives that kind
+            kinds = registry()
+            kept = engine.Results(h for h in hits if kinds.kind_of(h.outlet) == chosen)
+            kept.ranked, hits = hits.ranked, kept
+            data["outlet_kind"] = chosen
     except QueryError as problem:
         data.update({"ok": False, "status": 400, "error": str(problem), "choices": _choices(idx)})
         return respond("search.html", data, status=400)
@@ -148,7 +156,8 @@ def search_view() -> Any:
         story = current.stories.get(slug)
         results.append({"story": slug, "title": (story.title if story else "") or slug,
                         "href": url_for("stories.story_view", story=slug),
-                        "hits": [{"source": h.source, "outlet": h.outlet or None, "title": h.title or None,
+                        "hits": [{"source": h.source, "outlet": h.outlet or None, "outlet_info": outlet_info(h.outlet),
+                                  "title": h.title or None,
                                   "date": h.day or None, "pos": h.pos, "text": h.text,
                                   "segments": _segments(h.text, query),
                                   "href": url_for("pages.source", source_id=h.source) + f"#s{h.pos}"}
@@ -284,7 +293,7 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "results": {"type": "array", "items": {"type": "object", "properties": {
         "story": {"type": "string"}, "title": {"type": "string"}, "href": {"type": "string"},
         "hits": {"type": "array", "items": {"type": "object", "properties": {
-            "source": {"type": "string"}, "outlet": {"type": ["string", "null"]},
+            "source": {"type": "string"}, "outlet": {"type": ["string", "null"]}, "outlet_info": OUTLET_INFO,
             "title": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
             "pos": {"type": "integer"}, "text": {"type": "string"}, "segments": _SEGMENTS,
             "href": {"type": "string", "description": "/sources/<id>#s<pos>: the sentence on its source page"}}}}}}},
@@ -295,7 +304,8 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                    "variants": {"type": "array", "items": {"type": "object", "properties": {
                        "text": {"type": "string"}, "matched": {"type": "boolean"}, "segments": _SEGMENTS,
                        "outlets": {"type": "array", "items": {"type": "string"}}}}}}}},
-    "choices": {"type": "object"}}}
+    "choices": {"type": "object"}, "outlet_kinds": KIND_CHOICES,
+    "outlet_kind": {"enum": [*OUTLET_KINDS, None], "description": "Only hits from outlets of this kind."}}}
 _SEARCH_PARAMS: list[dict[str, Any]] = [
     {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
      "description": 'Words (all must match), "quoted phrases", prefix* (2+ letters), -excluded, and filters '
@@ -305,7 +315,9 @@ _SEARCH_PARAMS: list[dict[str, Any]] = [
     *({"name": name, "in": "query", "required": False,
        "schema": ({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"} if name in ("from", "to") else
                   {"type": "string", "maxLength": 500}),
-       "description": f"Filter '{name}' (overrides the same filter in q)."} for name in engine.FILTERS)]
+       "description": f"Filter '{name}' (overrides the same filter in q)."} for name in engine.FILTERS),
+    {"name": "outlet_kind", "in": "query", "required": False, "schema": {"enum": list(OUTLET_KINDS)},
+     "description": "Only hits from outlets the outlet registry gives this kind (state-affiliated: state media)."}]
 _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "story": {"type": "object"},
     "nodes": {"type": "array", "description": "Sources oldest first (capture time, else published date; unknown "

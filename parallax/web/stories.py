@@ -15,6 +15,8 @@ from parallax.corpus import Source, Story
 from parallax.engine.compare import CompareOptions
 from parallax.model import PAIRED_KINDS
 from parallax.story import digest, overview, quotes
+from parallax.web.openapi import OUTLET_INFO
+from parallax.web.outlets import outlet_info
 from parallax.web.render import BadOption, corpus, page, respond
 
 bp = Blueprint("stories", __name__)
@@ -35,7 +37,7 @@ def _source_brief(source: Source, short: str = "", version: tuple[int, int] = (1
     return {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
             "published": source.published or None, "capture": capture_label(source), "short": short or source.id,
             "article": source.article_key, "version": version[0], "versions": version[1],
-            "href": url_for("pages.source", source_id=source.id)}
+            "href": url_for("pages.source", source_id=source.id), "outlet_info": outlet_info(source.outlet)}
 
 
 def _matrix(sources: list[Source], model: overview.StoryModel, order: list[int]) -> dict[str, Any]:
@@ -245,7 +247,7 @@ _SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outle
                                                 "capture": {"type": "string", "description": "Short capture name."},
                                                 "short": {"type": "string", "description": "Matrix column label."},
                                                 "article": {"type": "string"}, "version": {"type": "integer"},
-                                                "versions": {"type": "integer"}}}
+                                                "versions": {"type": "integer"}, "outlet_info": OUTLET_INFO}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
