@@ -15,10 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import snowballstemmer
-
 from parallax.engine.config import ENGINE, EngineConfig
 from parallax.engine.diffing import Encoder, diff_codes
+from parallax.engine.stems import stem_word, stem_words
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import SURFACE_RE, SURROGATE_RE, match_key, normalize, words
 
@@ -27,9 +26,8 @@ from parallax.text import SURFACE_RE, SURROGATE_RE, match_key, normalize, words
 #: each hyphenated compound also adds its joined form, so "anti-tank" meets "antitank".
 _TERM_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
 _COMPOUND_RE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:[-\u2010\u2011][^\W\d_]+)+")
-_STEMMER = snowballstemmer.stemmer("english")
 #: Stems of days, months and titles: capitalised, but dates and forms of address rather than names.
-_NOT_NAMES = frozenset(_STEMMER.stemWords([
+_NOT_NAMES = frozenset(stem_words([
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
     "april", "may", "june", "july", "august", "september", "october", "november", "december",
     "mr", "mrs", "ms", "dr", "sir", "prof"]))
@@ -98,7 +96,7 @@ def _word_weight(word: str, config: EngineConfig = ENGINE) -> float:
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """Stem of a case-folded word (British -our spellings made American first)."""
-    return str(_STEMMER.stemWord(_OUR_RE.sub("or", word)))
+    return stem_word(_OUR_RE.sub("or", word))
 
 
 @lru_cache(maxsize=65536)

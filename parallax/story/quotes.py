@@ -12,10 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-import snowballstemmer
-
 from parallax.corpus import Source
 from parallax.engine.diffing import Segment, token_segments
+from parallax.engine.stems import stem_word
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
 from parallax.story.overview import dice
@@ -77,8 +76,6 @@ _BRITISH = {"neighbour": "neighbor", "armour": "armor", "armoured": "armored", "
 _ISE_KEEP = {"promise", "otherwise", "exercise", "advise", "rise", "wise", "surprise", "enterprise", "expertise",
              "franchise", "compromise", "premise", "raise", "praise", "arise", "revise", "supervise", "concise",
              "precise", "noise", "poise", "cruise", "guise", "disguise", "despise", "devise", "treatise"}
-#: Snowball's English (Porter 2) stemmer; one per process is enough (stemWord is pure).
-_STEMMER = snowballstemmer.stemmer("english")
 
 
 @dataclass(frozen=True)
@@ -335,7 +332,7 @@ def stem(word: str) -> str:
     ise = _ISE_RE.search(word)
     if ise and word[:ise.start()] + "ise" not in _ISE_KEEP:
         word = word[:ise.start()] + "iz" + word[ise.start() + 2:]
-    stemmed = str(_STEMMER.stemWord(word))
+    stemmed = stem_word(word)
     stemmed = _BRITISH.get(stemmed, stemmed)
     if stemmed.endswith("our") and len(stemmed) > 5:
         stemmed = stemmed[:-3] + "or"
