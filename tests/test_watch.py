@@ -17,7 +17,7 @@ import pytest
 
 from parallax.config import load_settings
 from parallax.corpus import load_corpus
-from parallax.sources import state, watch
+from parallax.sources import ingest, state, watch
 from tests.conftest import ROOT, STORY
 from tests.fixtures.watchserver import State, serve_watched
 
@@ -334,6 +334,43 @@ def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, s
         assert len(current.articles.get(url, [])) == 1, url
     bodies = [s.body for s in current.story_sources(STORY)]
     assert len(bodies) == len(set(bodies))
+    for source in current.story_sources(STORY):  # every version keeps its page, nothing half-written is left
+        assert source.path.startswith(f"{STORY}/story-") <= (watch.read_original(corpus_dir, source) is not None)
+    assert [p.name for p in (corpus_dir / STORY / ".originals").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("dies", ["before", "after"])
+def test_watcher_killed_while_saving_leaves_no_version_without_its_page(
+        corpus_dir: Path, site: tuple[str, State], monkeypatch: pytest.MonkeyPatch, dies: str) -> None:
+    """The process dies just before or just after a version's file is written; the next start tidies up: the
+    version has its page, or there is no version and no page, and no temporary file is left."""
+    base, _served = site
+    url = f"{base}/static/3"
+    watcher = make_watcher(corpus_dir, [("article", url)])
+    real_save = ingest.save_source
+
+    def save_and_die(*args: Any, **kwargs: Any) -> Any:
+        if dies == "after":
+            real_save(*args, **kwargs)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(ingest, "save_source", save_and_die)
+    monkeypatch.setattr(os, "unlink", lambda *a, **k: None)  # a killed process cleans nothing up
+    with pytest.raises(SystemExit):
+        watcher.run_cycle()
+    monkeypatch.undo()
+    kept = corpus_dir / STORY / ".originals"
+    kept.mkdir(exist_ok=True)
+    (kept / ".story-3.html.gz.0123abcd.tmp").write_bytes(b"half a page")  # killed inside a write
+    monkeypatch.setenv("PARALLAX_WATCH_LEASE_SECONDS", "300")
+    assert watch.main(["--once", "--corpus", str(corpus_dir)]) == 0  # the next start (the watch is still leased)
+    versions = versions_of(corpus_dir, url)
+    assert len(versions) == (1 if dies == "after" else 0)
+    if versions:
+        page = watch.read_original(corpus_dir, versions[0])
+        assert page is not None and versions[0].body.split("\n")[0][:40].encode() in page
+    assert [p.name for p in kept.iterdir() if not p.name.endswith(".html.gz") or p.name.startswith(".")] == []
+    assert len(list(kept.iterdir())) == len(versions)
 
 
 def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path, site: tuple[str, State]) -> None:

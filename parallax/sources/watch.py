@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import gzip
 import hashlib
 import logging
 import os
@@ -40,11 +39,9 @@ from urllib.parse import urlsplit
 
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
-from parallax.sources import feeds, ingest, state
+from parallax.sources import feeds, ingest, originals, state
 from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
-from parallax.sources.manage import (
-    ORIGINALS,  # per story folder, hidden from the loader: <id>.html.gz, the page as fetched
-)
+from parallax.sources.originals import keep_original, keep_pending, original_path, read_original
 from parallax.sources.refetch import Fetched, fetch_conditional
 
 log = logging.getLogger("parallax.sources.watch")
@@ -358,12 +355,18 @@ class Watcher:
                 attribution="stated" if extracted.outlet or (latest and latest.outlet) else "unknown",
                 attribution_note=f"Author given by the page: {extracted.author}." if extracted.author else "",
                 capture=extracted.capture, version_of=watch.url)
+            # The page is written first, under a name made from the text, and given the version's id once the
+            # version is saved: a watcher killed in between leaves a page that recover() attaches or drops.
+            pending = keep_pending(self.root, watch.story, ingest.body_hash(new.body), fetched.body)
             try:
                 saved = ingest.save_source(self.root, current, new, int(self.settings["MAX_SOURCE_BYTES"]),
                                            watch.story)
-            except ingest.DuplicateError as duplicate:
-                return "unchanged", duplicate.existing.id, f"same text as '{duplicate.existing.id}'"
-        keep_original(self.root, saved, fetched.body)  # a fresh id: no other writer can touch it
+            except BaseException as error:
+                pending.unlink(missing_ok=True)
+                if isinstance(error, ingest.DuplicateError):
+                    return "unchanged", error.existing.id, f"same text as '{error.existing.id}'"
+                raise
+            os.replace(pending, original_path(self.root, saved))  # a fresh id: any page of that name is stale
         log.info("watch %s: new version %s of %s", watch.id, saved.id, watch.url)
         return "stored", saved.id, f"new version '{saved.id}'"
 
@@ -378,31 +381,19 @@ class Watcher:
             return "headline", latest.id, f"headline changed to {title!r} (text unchanged)"
         return "unchanged", latest.id, ""
 
+    def recover(self) -> dict[str, int]:
+        """Finish what a killed watcher left half done with kept pages (``originals.recover``), at start and under
+        the save lock, so that no save is under way."""
+        with self._saving():
+            done = originals.recover(self.root, self.current_corpus(), CAPTURE_PREFIX)
+        if any(done.values()):
+            log.info("kept pages after an interrupted save: %s", done)
+        return done
+
     def next_due_in(self) -> float | None:
         """Seconds until the next unpaused watch is due (0 if one is due), None when nothing is watched."""
         row = self.conn().execute("SELECT MIN(MAX(next_due, lease_until)) FROM watches WHERE paused = 0").fetchone()
         return None if row[0] is None else max(0.0, float(row[0]) - time.time())
-
-
-def original_path(root: Path, source: Source) -> Path:
-    """Where the page a watched version was extracted from is kept (gzip), beside the story's files."""
-    return root / source.story / ORIGINALS / f"{source.id}.html.gz"
-
-
-def keep_original(root: Path, source: Source, raw: bytes) -> None:
-    """Keep the fetched bytes, compressed, for provenance (never overwriting)."""
-    path = original_path(root, source)
-    path.parent.mkdir(exist_ok=True)
-    ingest.write_exclusive(path, gzip.compress(raw, mtime=0))
-
-
-def read_original(root: Path, source: Source) -> bytes | None:
-    """The page as fetched for this version, or None when none was kept."""
-    path = original_path(root, source)
-    try:
-        return gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile):
-        return None
 
 
 # ---- command line -------------------------------------------------------------------------------------------------
@@ -432,6 +423,10 @@ def main(argv: list[str] | None = None) -> int:
         log.error("no corpus folder at %s (set PARALLAX_CORPUS_DIR or --corpus)", watcher.root)
         return 2
     log.info("watcher %s on %s (state %s)", watcher.owner, watcher.root, watcher.db)
+    try:
+        watcher.recover()
+    except OSError as error:  # an unwritable corpus: said, and the cycles report what they cannot store
+        log.error("kept pages cannot be checked in %s: %s", watcher.root, error)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -454,3 +449,6 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+__all__ = ["keep_original", "original_path", "read_original"]  # the kept pages, for the web pages and tests
