@@ -37,6 +37,7 @@ _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "cap
 KNOWN_FIELDS = {"id", "story", "format", "published", "captured", "attribution", "boilerplate", *_STRING_FIELDS}
 _FENCE_RE = re.compile(r"^---[ \t]*\r?\n", re.MULTILINE)
 MAX_FRONT_MATTER_BYTES = 65_536  # front matter (or a story.yaml) larger than this is refused before YAML parses it
+MAX_YAML_DEPTH = 64  # lists or mappings nested deeper than this in front matter are refused
 MAX_REASON_CHARS = 500  # a problem's reason is cut to this length
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -44,21 +45,25 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-class _Loader(yaml.SafeLoader):
+class _PureLoader(yaml.SafeLoader):
     """YAML's safe loader, but dates stay text: the loader checks them itself (YAML raises on 2023-02-30)."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+class _Loader(getattr(yaml, "CSafeLoader", _PureLoader)):  # type: ignore[misc]
+    """The same rules over libyaml's C parser, many times faster on front matter (PyYAML without libyaml: the
+    pure-Python one)."""
 
 
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _timestamp_as_text(loader: Any, node: yaml.Node) -> Any:
     """An explicitly tagged ``!!timestamp`` kept as its text, checked later like any date."""
     return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else ""
 
 
-_Loader.add_constructor(_TIMESTAMP_TAG, _timestamp_as_text)
+for _loader in (_PureLoader, _Loader):
+    _loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    _loader.add_constructor(_TIMESTAMP_TAG, _timestamp_as_text)
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = _SHOW.maxother = 80
 _SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 4, 4
@@ -83,19 +88,45 @@ def printable(text: str) -> str:
 def load_yaml(text: str, what: str) -> Any:
     """Parse YAML with dates kept as text, turning every failure (bad syntax, nesting too deep, bad tagged values)
     into a CorpusError that says so."""
-    loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # a SafeLoader: plain data only, never objects (its reader checks characters here)
-        return loader.get_single_data()
+        try:
+            return _parse(_Loader, text)
+        except yaml.YAMLError:  # libyaml refuses a little PyYAML reads (escaped lone surrogates): PyYAML decides
+            return _parse(_PureLoader, text)
     except yaml.YAMLError as error:
         raise CorpusError(f"{what} is not valid YAML: {str(error).splitlines()[0]}") from None
     except RecursionError:
         raise CorpusError(f"{what} is nested too deeply to read (lists or mappings inside one another)") from None
     except (ValueError, TypeError, OverflowError) as error:
         raise CorpusError(f"{what} is not valid YAML: {error}") from None
+
+
+def _parse(kind: type[Any], text: str) -> Any:
+    """One YAML document read by a safe loader: plain data only, never objects (its reader checks characters)."""
+    loader = kind(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _nesting(node) > MAX_YAML_DEPTH:  # the C parser nests without limit; the constructor would not
+            raise RecursionError
+        return loader.construct_document(node)
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
+
+
+def _nesting(node: yaml.Node) -> int:
+    """How deeply lists and mappings nest in a parsed YAML node (an alias counted where it is first met)."""
+    deepest, seen, todo = 0, set(), [(node, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if id(item) in seen or not isinstance(item.value, list):
+            continue
+        seen.add(id(item))
+        deepest = max(deepest, depth)
+        for child in item.value:
+            todo.extend((part, depth + 1) for part in (child if isinstance(child, tuple) else (child,)))
+    return deepest
 
 
 class CorpusError(ValueError):

@@ -155,3 +155,25 @@ def test_versions_are_in_time_order_whatever_their_utc_offsets(corpus_dir: Path)
             + f"The {name} capture of the article.\n", encoding="utf-8")
     loaded = load_corpus(corpus_dir)
     assert [s.id for s in loaded.versions(loaded.sources["late"])] == ["unknown", "early", "late"]
+
+
+def test_front_matter_is_read_by_libyaml_and_nesting_stays_bounded(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid files never go through the pure-Python YAML parser (many times slower on a large corpus); the C
+    parser's unlimited nesting is refused as the pure one refuses it, naming the file."""
+    from parallax import corpus as corpus_module
+
+    pure_parses = []
+    original = corpus_module._PureLoader.__init__
+
+    def counted(self: object, stream: str) -> None:
+        pure_parses.append(stream)
+        original(self, stream)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(corpus_module._PureLoader, "__init__", counted)
+    deep = good_file("deep", title="[" * 70 + "x" + "]" * 70)
+    corpus = load_with(tmp_path, {f"s{n}.txt": good_file(f"s{n}", title=f"Headline {n}") for n in range(20)}
+                       | {"deep.txt": deep}).get()
+    assert len(corpus.sources) == 21 and corpus.sources["s7"].title == "Headline 7"
+    assert pure_parses == []
+    assert [(p.path, "nested" in p.reason) for p in corpus.problems] == [(f"{STORY}/deep.txt", True)]
