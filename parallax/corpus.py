@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import reprlib
+import secrets
 import stat
 import threading
 import time
@@ -31,6 +32,8 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
+STATE_FOLDER = ".parallax"  # the app's own files in the corpus (hidden: the loader never reads hidden folders)
+GENERATION_FILE = Path(STATE_FOLDER) / "generation"  # replaced after every change the app makes to the corpus
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")
@@ -439,11 +442,35 @@ def _file_refusal(path: Path) -> str | None:
     return None
 
 
+def mark_changed(root: Path) -> None:
+    """Tell every process serving this corpus that the app changed it: ``GENERATION_FILE`` gets a new value (written
+    beside it, then renamed over it), and each ``CorpusStore`` re-reads the folder at its next look."""
+    path = Path(root) / GENERATION_FILE
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        temp.write_text(secrets.token_hex(8), encoding="ascii")
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def read_generation(root: Path) -> str:
+    """The corpus's change marker ('' when the app never changed it or it cannot be read)."""
+    try:
+        with open(Path(root) / GENERATION_FILE, "rb") as file:
+            return file.read(64).decode("ascii", "replace")
+    except OSError:
+        return ""
+
+
 class CorpusStore:
-    """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds.
+    """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds, and at once when
+    any process of the app changed it (``mark_changed``).
 
     Ids are stable: the file that held an id keeps it as long as that file exists, even while it fails to load;
-    see ``build_corpus`` for who gets an id first.
+    see ``build_corpus`` for who gets an id first. A file that loaded once and then fails (an editor's tool
+    rewriting it in place, truncated and not yet written) keeps serving its last good version, named as a
+    problem, until it loads again.
     """
 
     def __init__(self, root: Path | str, max_bytes: int, rescan: float = 1.0) -> None:
@@ -459,15 +486,21 @@ class CorpusStore:
         self._paths: dict[str, Path] = {}
         self._loaded = False
         self._owners: dict[str, str] = {}
+        self._good: dict[Path, Source] = {}  # the last version of each file that loaded
+        self._generation = ""
 
     def get(self) -> Corpus:
-        """The corpus as it stands on disk now (re-checked at most every ``rescan`` seconds)."""
-        if time.monotonic() - self._checked < self.rescan:
+        """The corpus as it stands on disk now (re-checked at most every ``rescan`` seconds, and at once after any
+        process of the app changed it)."""
+        generation = read_generation(self.root)
+        if time.monotonic() - self._checked < self.rescan and generation == self._generation:
             return self._corpus
         with self._lock:
-            if time.monotonic() - self._checked >= self.rescan:
+            generation = read_generation(self.root)  # read before the scan: a change during it is seen next time
+            if time.monotonic() - self._checked >= self.rescan or generation != self._generation:
                 self._refresh()
                 self._checked = time.monotonic()
+                self._generation = generation
         return self._corpus
 
     def _relative(self, path: Path) -> str:
@@ -480,8 +513,10 @@ class CorpusStore:
     def reload(self, progress: Callable[[int, int], None] | None = None) -> Corpus:
         """Re-check the folder now, whatever the rescan interval, telling ``progress(done, total)`` of each file."""
         with self._lock:
+            generation = read_generation(self.root)
             self._refresh(progress)
             self._checked = time.monotonic()
+            self._generation = generation
         return self._corpus
 
     def invalidate(self) -> None:
@@ -518,6 +553,14 @@ class CorpusStore:
             log.exception("corpus file %s failed to load", printable(rel))
             return Problem(rel, f"could not be loaded ({type(error).__name__}: {error})")
 
+    def _last_good(self, path: Path, item: Source | Story | Problem) -> Source | Story | Problem:
+        """Remember a source that loaded; a failure of a file that loaded before names the version still served."""
+        if isinstance(item, Source):
+            self._good[path] = item
+        elif isinstance(item, Problem) and path in self._good:
+            return Problem(item.path, f"{item.reason} (the version that last loaded is shown until it loads again)")
+        return item
+
     def _refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Stat every file, re-parse changed ones, and rebuild the corpus if anything changed.
 
@@ -545,21 +588,29 @@ class CorpusStore:
             if previous and previous[0] == stamp:
                 seen[path] = previous
             else:
-                seen[path] = (stamp, self._load(path, self._relative(path)))
+                seen[path] = (stamp, self._last_good(path, self._load(path, self._relative(path))))
                 changed = True
         changed = changed or len(seen) != len(self._parsed) or not self._loaded  # a file gone, or the first look
         self._parsed = seen
         if changed:
-            self._loaded = True
-            rels = {p: self._relative(p) for p in seen}
-            present = {printable(rel) for rel in rels.values()}
-            owners = {i: owner for i, owner in self._owners.items() if owner in present}
-            mtimes = {rels[p]: stamp[0] for p, (stamp, _) in seen.items()}
-            self._corpus = build_corpus([item for _, item in seen.values()], owners, mtimes)
-            self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
-            for problem in set(self._corpus.problems) - self._reported:
-                log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
-            self._reported = set(self._corpus.problems)
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Assemble the corpus from the parsed files (``_parsed``), keeping ids with the files that held them."""
+        seen = self._parsed
+        self._loaded = True
+        self._good = {p: s for p, s in self._good.items() if p in seen}
+        rels = {p: self._relative(p) for p in seen}
+        present = {printable(rel) for rel in rels.values()}
+        owners = {i: owner for i, owner in self._owners.items() if owner in present}
+        mtimes = {rels[p]: stamp[0] for p, (stamp, _) in seen.items()}
+        items = [item for _, item in seen.values()]
+        items += [self._good[p] for p, (_, item) in seen.items() if isinstance(item, Problem) and p in self._good]
+        self._corpus = build_corpus(items, owners, mtimes)
+        self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
+        for problem in set(self._corpus.problems) - self._reported:
+            log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
+        self._reported = set(self._corpus.problems)
 
 
 def _claim_order(source: Source, owners: Mapping[str, str], mtimes: Mapping[str, int]) -> tuple[Any, ...]:

@@ -676,13 +676,15 @@ def test_add_pages_get_no_unused_messages(web: FlaskClient) -> None:
 
 def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: pytest.MonkeyPatch,
                                                corpus_dir: Path) -> None:
-    """If the link step fails, the request fails (500), no source appears and no problem is listed."""
+    """If the link step fails on a full disk, the request fails (507, naming the cause), no source appears and no
+    problem is listed."""
     def crash(src: object, dst: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "link", crash)
     response = web.post("/api/sources", json={"text": "Never saved.\n", "story": STORY, "title": "Crash"})
-    assert response.status_code == 500 and response.get_json()["ok"] is False
+    assert response.status_code == 507 and response.get_json()["ok"] is False
+    assert response.get_json()["cause"] == "disk_full" and "full" in response.get_json()["error"]
     monkeypatch.undo()
     index = no_problems(web)
     assert index["source_count"] == 5

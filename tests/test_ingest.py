@@ -196,8 +196,9 @@ def test_crash_between_write_and_link_leaves_corpus_valid(corpus_dir: Path, monk
         raise OSError(5, "simulated crash")
 
     monkeypatch.setattr(os, "link", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(ingest.IngestError, match="simulated crash") as failed:
         ingest.save_source(corpus_dir, load_corpus(corpus_dir), new(title="Crashed"), 10**6)
+    assert failed.value.cause == "storage"
     monkeypatch.undo()
     corpus = load_corpus(corpus_dir)
     assert "crashed" not in corpus.sources and corpus.problems == ()

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax.corpus import load_corpus
+from parallax.corpus import CorpusStore, load_corpus
 from parallax.sources import manage, state, watch
 from tests.conftest import STORY
 
@@ -153,9 +153,7 @@ def test_remove_then_restore(web: FlaskClient, corpus_dir: Path) -> None:
 
 
 def test_restore_refuses_a_taken_id_and_unknown_entries(web: FlaskClient, corpus_dir: Path) -> None:
-    source = load_corpus(corpus_dir).get("rt")
-    assert source is not None
-    entry = manage.remove_source(corpus_dir, source)
+    entry = manage.remove_source(CorpusStore(corpus_dir, 2_000_000, rescan=0), "rt")
     (corpus_dir / STORY / "rt.txt").write_text(f"---\nid: rt\nstory: {STORY}\n---\nAnother text.\n", "utf-8")
     page = web.get("/trash")
     response = web.post(f"/trash/{entry.trash_id}/restore", data={"csrf_token": csrf_of(page.data)})

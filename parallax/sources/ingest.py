@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
@@ -15,7 +14,6 @@ import stat
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -35,12 +33,12 @@ from parallax.corpus import (
     parse_source,
 )
 from parallax.model import FORMATS
+from parallax.sources.storage import storage_cause, storage_message, write_lock
 
 log = logging.getLogger("parallax.sources.ingest")
 
 MAX_ID_LENGTH = 48  # ids derived from a headline are cut at a word boundary to stay readable in URLs
 ID_WORDS = 8  # without a headline, the id is made of the text's first words
-LOCK_FILE = Path(".parallax") / "write.lock"  # hidden: the loader never reads hidden folders
 UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 PREFERRED_ENCODINGS = frozenset({"cp1252", "iso8859_15", "latin_1", "utf_16", "utf_32"})
 MAX_CHAOS = 0.1  # charset-normalizer "mess" ratio above which its guess is not trusted
@@ -65,6 +63,8 @@ Cause = Literal[
     "duplicate",          # the text is already in the story
     "no_free_id",         # every id derived from the title is taken
     "storage",            # the server could not store a draft or a file
+    "disk_full",          # the corpus disk (or quota) is full
+    "read_only",          # the corpus cannot be written (a read-only disk or folder)
 ]
 
 
@@ -389,13 +389,8 @@ def write_exclusive(path: Path, data: bytes) -> bool:
     The bytes go to a hidden temporary file in the same folder (the loader skips names starting with '.'),
     are flushed to disk, and are then hard-linked to the final name, which fails if it exists.
     """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    temp = write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as file:  # a buffered file writes everything (os.write may write less)
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
         try:
             os.link(temp, path)
         except FileExistsError:
@@ -404,6 +399,21 @@ def write_exclusive(path: Path, data: bytes) -> bool:
         return True
     finally:
         temp.unlink(missing_ok=True)
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new hidden temporary file beside ``path``, flushed to disk; removed again if writing fails."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as file:  # a buffered file writes everything (os.write may write less)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
 
 
 def ensure_story(root: Path, story: str, title: str) -> bool:
@@ -416,20 +426,6 @@ def ensure_story(root: Path, story: str, title: str) -> bool:
                               allow_unicode=True)
         write_exclusive(folder / STORY_FILE, text.encode("utf-8"))
     return created
-
-
-@contextlib.contextmanager
-def write_lock(root: Path) -> Iterator[None]:
-    """Hold the corpus's write lock: an exclusive ``flock`` on a hidden file of the corpus folder, so that checking
-    for a duplicate and writing the file happen as one step across threads and worker processes alike."""
-    path = root / LOCK_FILE
-    path.parent.mkdir(exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 #: Body hashes of files already read, by path and stat (modification time, size, inode): a save re-reads only
@@ -495,29 +491,42 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
     if new.format not in FORMATS:
         raise IngestError(f"format must be 'text' or 'markdown', not {new.format!r}", "bad_input", "format")
     suffix = ".md" if new.format == "markdown" else ".txt"
-    with write_lock(root):
-        duplicate = duplicate_on_disk(folder, new.story, new.body, max_bytes)
-        if duplicate is not None:
-            raise DuplicateError(duplicate)
-        taken = taken_ids(root, corpus)
-        for candidate in _candidate_ids(base_id(new)):
-            if candidate in taken:
-                continue
-            data = build_file_text(candidate, new).encode("utf-8")
-            rel = f"{new.story}/{candidate}{suffix}"
-            try:
-                source = parse_source(data, rel, max_bytes)
-            except CorpusError as error:
-                named = re.search(r"field '(\w+)'", str(error))
-                raise IngestError(f"the source would not load: {error}", "bad_input",
-                                  named.group(1) if named else "") from None
-            if not folder.exists():
-                ensure_story(root, new.story, story_title)
-            if write_exclusive(folder / f"{candidate}{suffix}", data):
-                _remember_body_hash(folder / f"{candidate}{suffix}", source)
-                return source
-            taken.add(candidate)
+    created = False
+    try:
+        with write_lock(root):
+            duplicate = duplicate_on_disk(folder, new.story, new.body, max_bytes)
+            if duplicate is not None:
+                raise DuplicateError(duplicate)
+            taken = taken_ids(root, corpus)
+            for candidate in _candidate_ids(base_id(new)):
+                if candidate in taken:
+                    continue
+                data = build_file_text(candidate, new).encode("utf-8")
+                rel = f"{new.story}/{candidate}{suffix}"
+                try:
+                    source = parse_source(data, rel, max_bytes)
+                except CorpusError as error:
+                    named = re.search(r"field '(\w+)'", str(error))
+                    raise IngestError(f"the source would not load: {error}", "bad_input",
+                                      named.group(1) if named else "") from None
+                if not folder.exists():
+                    created = ensure_story(root, new.story, story_title)
+                if write_exclusive(folder / f"{candidate}{suffix}", data):
+                    _remember_body_hash(folder / f"{candidate}{suffix}", source)
+                    return source
+                taken.add(candidate)
+    except OSError as error:
+        if created:  # a story folder made for this source goes with it
+            remove_empty_story(folder)
+        raise IngestError(storage_message(error, "saving the source"), storage_cause(error)) from None
     raise IngestError("no free id left for this title", "no_free_id", "title")
+
+
+def remove_empty_story(folder: Path) -> None:
+    """Remove a story folder that holds nothing but its story.yaml (made for a source that could not be saved)."""
+    with contextlib.suppress(OSError):
+        (folder / STORY_FILE).unlink(missing_ok=True)
+        folder.rmdir()
 
 
 # Drafts: the text between the input step and the confirm step is kept server-side, in a private folder

@@ -3,11 +3,13 @@
 The trash is ``.trash/`` inside the corpus (hidden, so the loader skips it): each removed source gets its own
 folder ``.trash/<stamp>-<id>/`` holding the file, the fetched page kept beside it if any, and ``entry.json``
 saying where it came from. Every write is atomic: a new front matter goes to a temporary file that is flushed and
-renamed over the old one; moves are renames within the corpus' file system.
+renamed over the old one; moves are renames within the corpus' file system. Each change holds the corpus's write
+lock and acts on the corpus as it stands under it, so changes by several editors at once apply one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -21,8 +23,17 @@ from typing import Any
 
 import yaml
 
-from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusError, Source, parse_source, split_front_matter
+from parallax.corpus import (
+    MAX_SLUG_LENGTH,
+    SLUG_RE,
+    CorpusError,
+    CorpusStore,
+    Source,
+    parse_source,
+    split_front_matter,
+)
 from parallax.sources import ingest
+from parallax.sources.storage import storage_cause, storage_message, write_lock
 
 TRASH = ".trash"
 ENTRY_FILE = "entry.json"
@@ -32,7 +43,8 @@ _TRASH_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}\Z
 
 
 class ManageError(ValueError):
-    """A change that cannot be made; ``kind`` is 'invalid', 'missing' or 'conflict'."""
+    """A change that cannot be made; ``kind`` is 'invalid', 'missing', 'conflict', or why storing it failed:
+    'disk_full', 'read_only' or 'storage'."""
 
     def __init__(self, message: str, kind: str = "invalid") -> None:
         super().__init__(message)
@@ -93,12 +105,8 @@ def rewrite_front_matter(raw: bytes, changes: dict[str, Any]) -> bytes:
 
 def _replace_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` over ``path`` in one step: a flushed temporary file in the same folder, then a rename."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temp = ingest.write_temp(path, data)
     try:
-        with open(temp, "xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
         ingest._fsync_dir(path.parent)
@@ -106,43 +114,78 @@ def _replace_atomically(path: Path, data: bytes) -> None:
         temp.unlink(missing_ok=True)
 
 
-def edit_source(root: Path, source: Source, changes: dict[str, Any], expected_digest: str, max_bytes: int) -> str:
-    """Apply metadata changes to a source's file; its new path relative to the corpus.
+def _storage_error(error: OSError, doing: str) -> ManageError:
+    """A failed write as a ManageError whose kind says why (disk full, read-only, other)."""
+    return ManageError(storage_message(error, doing), storage_cause(error))
 
-    ``expected_digest`` is the file's sha256 when the editor saw it: a file changed since is not overwritten
-    (conflict). A new story moves the file (and its kept page) to that story's folder, creating it if needed.
+
+def _current(store: CorpusStore, source_id: str) -> Source:
+    """The source as the corpus holds it now (called under the write lock, after every earlier change)."""
+    source = store.get().get(source_id)
+    if source is None:
+        raise ManageError(f"no source with id '{source_id}' (removed or never added)", "missing")
+    return source
+
+
+def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], expected_digest: str | None,
+                max_bytes: int) -> tuple[Source, str]:
+    """Apply metadata changes to a source's file; the source as it was and its new path relative to the corpus.
+
+    The file is read, checked and written under the corpus's write lock. ``expected_digest`` is the file's sha256
+    when the editor saw it: a file changed since is not overwritten (conflict); None edits the file as it stands.
+    A new story moves the file (and its kept page) to that story's folder, creating it if needed.
     """
-    root = Path(root).resolve()
+    root = store.root
+    with write_lock(root):
+        source = _current(store, source_id)
+        try:
+            raw = (root / source.path).read_bytes()
+        except FileNotFoundError:
+            raise ManageError(f"the file of '{source.id}' is gone", "missing") from None
+        except OSError as error:
+            raise _storage_error(error, "reading the source") from None
+        if expected_digest is not None and hashlib.sha256(raw).hexdigest() != expected_digest:
+            raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
+                              "edit again", "conflict")
+        try:
+            data = rewrite_front_matter(raw, changes)
+            parse_source(data, source.path, max_bytes)
+        except (CorpusError, UnicodeDecodeError) as error:
+            raise ManageError(f"the edited file would not load: {error}") from None
+        try:
+            return source, _write_edit(root, source, str(changes.get("story") or source.story), data)
+        except OSError as error:
+            raise _storage_error(error, "saving the edit") from None
+
+
+def _write_edit(root: Path, source: Source, story: str, data: bytes) -> str:
+    """Write an edited file in place, or in another story's folder (moving its kept page); its path."""
     path = root / source.path
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ManageError(f"the file of '{source.id}' is gone", "missing") from None
-    if hashlib.sha256(raw).hexdigest() != expected_digest:
-        raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
-                          "edit again", "conflict")
-    try:
-        data = rewrite_front_matter(raw, changes)
-        parse_source(data, source.path, max_bytes)
-    except CorpusError as error:
-        raise ManageError(f"the edited file would not load: {error}") from None
-    story = str(changes.get("story") or source.story)
     if story == source.story:
         _replace_atomically(path, data)
         return source.path
     try:
         target_folder = ingest.story_folder(root, story)
-        ingest.ensure_story(root, story, story)
+        created = ingest.ensure_story(root, story, story)
     except ingest.IngestError as error:
         raise ManageError(str(error)) from None
     target = target_folder / path.name
-    if not ingest.write_exclusive(target, data):
-        raise ManageError(f"story '{story}' already has a file named {path.name}", "conflict")
-    path.unlink()
-    kept = root / source.story / ORIGINALS / f"{source.id}.html.gz"
-    if kept.exists():
-        (target_folder / ORIGINALS).mkdir(exist_ok=True)
-        os.replace(kept, target_folder / ORIGINALS / kept.name)
+    try:
+        if not ingest.write_exclusive(target, data):
+            raise ManageError(f"story '{story}' already has a file named {path.name}", "conflict")
+        try:
+            kept = root / source.story / ORIGINALS / f"{source.id}.html.gz"
+            if kept.exists():
+                (target_folder / ORIGINALS).mkdir(exist_ok=True)
+                os.replace(kept, target_folder / ORIGINALS / kept.name)
+            path.unlink()
+        except OSError:
+            target.unlink(missing_ok=True)  # the source stays where it was
+            raise
+    except (OSError, ManageError):
+        if created:
+            ingest.remove_empty_story(target_folder)
+        raise
     return target.relative_to(root).as_posix()
 
 
@@ -163,26 +206,38 @@ class TrashEntry:
         return dict(self.__dict__)
 
 
-def remove_source(root: Path, source: Source) -> TrashEntry:
-    """Move a source's file (and its kept page) into its own trash folder; the entry to restore it from."""
-    root = Path(root).resolve()
-    path = root / source.path
-    if not path.is_file():
-        raise ManageError(f"the file of '{source.id}' is gone", "missing")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    entry = TrashEntry(trash_id=f"{now:%Y%m%dT%H%M%SZ}-{source.id}-{secrets.token_hex(2)}", source_id=source.id,
-                       path=source.path, story=source.story, outlet=source.outlet, title=source.title,
-                       removed=now.isoformat())
-    folder = root / TRASH / entry.trash_id
-    folder.mkdir(parents=True)
-    ingest.write_exclusive(folder / ENTRY_FILE, json.dumps(entry.to_dict(), indent=1).encode("utf-8"))
-    os.rename(path, folder / path.name)
-    kept = path.parent / ORIGINALS / f"{source.id}.html.gz"
-    if kept.exists():
-        os.rename(kept, folder / kept.name)
-    ingest._fsync_dir(path.parent)
-    ingest._fsync_dir(folder)
-    return entry
+def remove_source(store: CorpusStore, source_id: str) -> TrashEntry:
+    """Move a source's file (and its kept page) into its own trash folder, under the corpus's write lock; the entry
+    to restore it from. A failure leaves the source where it was and no trash folder behind."""
+    root = store.root
+    with write_lock(root):
+        source = _current(store, source_id)
+        path = root / source.path
+        if not path.is_file():
+            raise ManageError(f"the file of '{source.id}' is gone", "missing")
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        entry = TrashEntry(trash_id=f"{now:%Y%m%dT%H%M%SZ}-{source.id}-{secrets.token_hex(2)}", source_id=source.id,
+                           path=source.path, story=source.story, outlet=source.outlet, title=source.title,
+                           removed=now.isoformat())
+        folder = root / TRASH / entry.trash_id
+        moved = False
+        try:
+            folder.mkdir(parents=True)
+            ingest.write_exclusive(folder / ENTRY_FILE, json.dumps(entry.to_dict(), indent=1).encode("utf-8"))
+            os.rename(path, folder / path.name)
+            moved = True
+            kept = path.parent / ORIGINALS / f"{source.id}.html.gz"
+            if kept.exists():
+                os.rename(kept, folder / kept.name)
+        except OSError as error:
+            if moved:
+                with contextlib.suppress(OSError):
+                    os.rename(folder / path.name, path)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise _storage_error(error, "moving the source to the trash") from None
+        ingest._fsync_dir(path.parent)
+        ingest._fsync_dir(folder)
+        return entry
 
 
 def _entry(folder: Path) -> TrashEntry | None:
@@ -204,31 +259,50 @@ def list_trash(root: Path) -> list[TrashEntry]:
     return sorted((e for e in entries if e is not None), key=lambda e: (e.removed, e.trash_id), reverse=True)
 
 
-def restore_source(root: Path, trash_id: str, current: Corpus) -> TrashEntry:
-    """Put a removed source back where it was; refused when its id or file name has been taken since."""
-    root = Path(root).resolve()
+def restore_source(store: CorpusStore, trash_id: str) -> TrashEntry:
+    """Put a removed source back where it was, under the corpus's write lock; refused when its id or file name has
+    been taken since. A failure leaves it in the trash."""
+    root = store.root
     if not _TRASH_ID_RE.match(trash_id):
         raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-    folder = root / TRASH / trash_id
-    entry = _entry(folder)
-    if entry is None:
-        raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-    if current.get(entry.source_id) is not None:
-        raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first", "conflict")
+    with write_lock(root):
+        folder = root / TRASH / trash_id
+        entry = _entry(folder)
+        if entry is None:
+            raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
+        if store.get().get(entry.source_id) is not None:
+            raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first",
+                              "conflict")
+        try:
+            target_folder = ingest.story_folder(root, entry.story)
+            created = ingest.ensure_story(root, entry.story, entry.story)
+        except ingest.IngestError as error:
+            raise ManageError(str(error)) from None
+        except OSError as error:
+            raise _storage_error(error, "restoring the source") from None
+        target = target_folder / Path(entry.path).name
+        try:
+            _restore_files(folder, target, entry)
+        except FileExistsError:
+            raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict") from None
+        except OSError as error:
+            if created:
+                ingest.remove_empty_story(target_folder)
+            raise _storage_error(error, "restoring the source") from None
+        shutil.rmtree(folder, ignore_errors=True)
+        return entry
+
+
+def _restore_files(folder: Path, target: Path, entry: TrashEntry) -> None:
+    """Link the trashed file back to ``target`` and move its kept page; the trash keeps it until both are done."""
+    os.link(folder / target.name, target)
     try:
-        target_folder = ingest.story_folder(root, entry.story)
-        ingest.ensure_story(root, entry.story, entry.story)
-    except ingest.IngestError as error:
-        raise ManageError(str(error)) from None
-    target = target_folder / Path(entry.path).name
-    try:
-        os.link(folder / target.name, target)
-    except FileExistsError:
-        raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict") from None
-    kept = folder / f"{entry.source_id}.html.gz"
-    if kept.exists():
-        (target_folder / ORIGINALS).mkdir(exist_ok=True)
-        os.replace(kept, target_folder / ORIGINALS / kept.name)
-    ingest._fsync_dir(target_folder)
-    shutil.rmtree(folder)
-    return entry
+        kept = folder / f"{entry.source_id}.html.gz"
+        if kept.exists():
+            (target.parent / ORIGINALS).mkdir(exist_ok=True)
+            os.replace(kept, target.parent / ORIGINALS / kept.name)
+        os.unlink(folder / target.name)  # from here on the entry is gone: the source is back
+    except OSError:
+        target.unlink(missing_ok=True)
+        raise
+    ingest._fsync_dir(target.parent)

@@ -10,16 +10,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from parallax.corpus import CorpusStore
 from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write
 from parallax.web.pages import get_source
-from parallax.web.render import corpus, error_response, json_object, page, respond
+from parallax.web.render import CAUSE_STATUS, corpus, error_response, json_object, page, respond
 from parallax.web.watches import form_data, no_store, state_db
 
 bp = Blueprint("manage", __name__)
 log = logging.getLogger("parallax.sources.manage")
 
-STATUS = {"invalid": 400, "missing": 404, "conflict": 409}
+STATUS = {"invalid": 400, "missing": 404, "conflict": 409,
+          **{kind: CAUSE_STATUS[kind] for kind in ("disk_full", "read_only", "storage")}}
 
 
 @bp.errorhandler(sqlite3.Error)
@@ -33,6 +35,18 @@ def _database_error(error: Exception) -> Response:
 def root() -> Path:
     """The corpus folder."""
     return Path(current_app.config["CORPUS_DIR"]).resolve()
+
+
+def store() -> CorpusStore:
+    """The app's corpus store (changes are made on the corpus as it stands under the write lock)."""
+    found: CorpusStore = current_app.extensions["parallax.corpus"]
+    return found
+
+
+def refused(error: manage.ManageError) -> Response:
+    """A change that was not made, in the error shape (storage failures name their cause)."""
+    extra = {"cause": error.kind} if error.kind in ("disk_full", "read_only", "storage") else None
+    return error_response(STATUS[error.kind], str(error), extra)
 
 
 def audit(action: str, subject: str, detail: str) -> None:
@@ -69,18 +83,18 @@ def edit_form(source_id: str) -> Response:
 @editor_write()
 def edit_save(source_id: str) -> BaseResponse:
     """Rewrite the front matter of the source's file; the body stays byte for byte."""
-    current = corpus()
-    source = get_source(current, source_id)
+    source = get_source(corpus(), source_id)
     values = {name: request.form[name] for name in manage.EDITABLE if name in request.form}  # absent: unchanged
     digest = request.form.get("digest", "")
     try:
-        new_path = manage.edit_source(root(), source, values, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+        source, new_path = manage.edit_source(store(), source_id, values, digest,
+                                              int(current_app.config["MAX_SOURCE_BYTES"]))
     except manage.ManageError as error:
         shown = {name: str(values.get(name, _edit_value(source, name))) for name in manage.EDITABLE}
         data = _edit_data(source_id, shown, str(error), digest if error.kind != "conflict" else None)
         page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), STATUS[error.kind])
         return no_store(page_)
-    current_app.extensions["parallax.corpus"].invalidate()
+    store().invalidate()
     changed = [f"{k}={v!r}" for k, v in values.items() if v != _edit_value(source, k)]
     audit("edit", source.id, f"{source.path} -> {new_path}: " + (", ".join(changed) or "no change"))
     flash(f"Saved the details of '{source.id}'.")
@@ -94,13 +108,13 @@ def _edit_value(source: Any, name: str) -> str:
 
 def _trash(source_id: str, via: str = "") -> manage.TrashEntry | Response:
     """Move a source's file to the trash, reload the corpus and log it; the trash entry, or the error answer."""
-    source = get_source(corpus(), source_id)
+    get_source(corpus(), source_id)
     try:
-        entry = manage.remove_source(root(), source)
+        entry = manage.remove_source(store(), source_id)
     except manage.ManageError as error:
-        return error_response(STATUS[error.kind], str(error))
-    current_app.extensions["parallax.corpus"].invalidate()
-    audit("remove", source.id, f"{source.path} -> {manage.TRASH}/{entry.trash_id}{via}")
+        return refused(error)
+    store().invalidate()
+    audit("remove", entry.source_id, f"{entry.path} -> {manage.TRASH}/{entry.trash_id}{via}")
     return entry
 
 
@@ -132,10 +146,10 @@ def trash() -> Response:
 def restore(trash_id: str) -> BaseResponse:
     """Put a removed source back in its story."""
     try:
-        entry = manage.restore_source(root(), trash_id, corpus())
+        entry = manage.restore_source(store(), trash_id)
     except manage.ManageError as error:
-        return error_response(STATUS[error.kind], str(error))
-    current_app.extensions["parallax.corpus"].invalidate()
+        return refused(error)
+    store().invalidate()
     audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path}")
     flash(f"Restored '{entry.source_id}'.")
     return redirect(url_for("pages.source", source_id=entry.source_id), 303)
@@ -152,20 +166,17 @@ def api_edit(source_id: str) -> Response:
     if unknown:
         return error_response(400, f"Unknown field(s): {', '.join(unknown)}; editable: "
                                    f"{', '.join(manage.EDITABLE)} (and digest).")
-    source = get_source(corpus(), source_id)
+    get_source(corpus(), source_id)
     changes = {k: v for k, v in payload.items() if k != "digest"}
     digest = payload.get("digest")
     try:
-        if digest is None:
-            digest = manage.file_digest(root() / source.path)
-        if not isinstance(digest, str):
+        if digest is not None and not isinstance(digest, str):
             raise manage.ManageError("digest must be a string")
-        new_path = manage.edit_source(root(), source, changes, digest, int(current_app.config["MAX_SOURCE_BYTES"]))
+        source, new_path = manage.edit_source(store(), source_id, changes, digest,
+                                              int(current_app.config["MAX_SOURCE_BYTES"]))
     except manage.ManageError as error:
-        return error_response(STATUS[error.kind], str(error))
-    except OSError as error:
-        return error_response(404, f"the file of '{source_id}' cannot be read: {error.strerror or error}")
-    current_app.extensions["parallax.corpus"].invalidate()
+        return refused(error)
+    store().invalidate()
     audit("edit", source.id, f"{source.path} -> {new_path} (API): " + ", ".join(sorted(changes)))
     return jsonify({"ok": True, "id": source.id, "path": new_path,
                     "href": url_for("pages.source", source_id=source.id)})
@@ -188,10 +199,10 @@ def api_restore(trash_id: str) -> Response:
     """Put a removed source back (JSON body ``{}``)."""
     json_object("an empty object")
     try:
-        entry = manage.restore_source(root(), trash_id, corpus())
+        entry = manage.restore_source(store(), trash_id)
     except manage.ManageError as error:
-        return error_response(STATUS[error.kind], str(error))
-    current_app.extensions["parallax.corpus"].invalidate()
+        return refused(error)
+    store().invalidate()
     audit("restore", entry.source_id, f"{manage.TRASH}/{trash_id} -> {entry.path} (API)")
     return jsonify({"ok": True, "id": entry.source_id, "href": url_for("pages.source", source_id=entry.source_id)})
 

@@ -105,7 +105,7 @@ CAUSE_STATUS: dict[str, int] = {
     # IngestError
     "bad_input": 400, "empty": 400, "bad_encoding": 400, "too_large": 413, "unsupported_type": 415,
     "extraction_empty": 422, "extraction_failed": 422, "extractor_missing": 502, "duplicate": 409,
-    "no_free_id": 409, "storage": 500,
+    "no_free_id": 409, "storage": 500, "disk_full": 507, "read_only": 503,
     # FetchError (too_large and the rest shared above)
     "bad_url": 400, "forbidden_address": 400, "unresolvable": 502, "connection_failed": 502, "http_error": 502,
     "too_many_redirects": 502, "not_html": 415, "timeout": 504,
