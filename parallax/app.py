@@ -16,7 +16,7 @@ from parallax.cache import make_cache
 from parallax.config import load_settings, trusted_hosts
 from parallax.corpus import CorpusStore
 from parallax.memo import Memo
-from parallax.web import register
+from parallax.web import editors, register
 from parallax.web.ops import PrefixMiddleware
 from parallax.web.search import start_index_build
 
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                                    settings["CACHE_TTL"])
     app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app
     register(app)
+    editors.init_app(app)
     if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME
         app.wsgi_app = PrefixMiddleware(app.wsgi_app, settings["URL_PREFIX"])  # type: ignore[method-assign]
     if (hops := settings["PROXY_HOPS"]) > 0:  # trust X-Forwarded-For/Proto/Host/Prefix from that many proxies

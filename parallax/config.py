@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_BITS = 36  # estimated from the token's own characters (a random 16-character hex token has ~55)
+
 
 
 class SettingError(ValueError):
@@ -51,7 +57,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CACHE_URL", "", "Empty for an in-process cache; redis://host:port/db to share one between workers."),
     Setting("CACHE_SIZE", 256, "Comparisons kept by the in-process cache."),
     Setting("CACHE_TTL", 86_400, "Seconds a cached comparison is kept."),
-    Setting("EDITOR_TOKEN", "", "Token required to add sources when the app listens beyond loopback."),
+    Setting("EDITOR_TOKEN", "", "Token required to add sources when the app listens beyond loopback; at least "
+            f"{MIN_TOKEN_LENGTH} characters and not guessable (a weak token stops the app at start)."),
+    Setting("EDITOR_SESSION_SECONDS", 43_200, "How long an editor's sign-in lasts (signing out ends it at once)."),
+    Setting("SIGNIN_FAILURES_PER_CLIENT", 10, "Wrong editor tokens one client address may send per minute (sign-in "
+            "form and API alike) before it is answered 429 until the minute is over; per server process."),
+    Setting("SIGNIN_FAILURES_TOTAL", 60, "Wrong editor tokens all clients together may send per minute before "
+            "every token check is answered 429 until the minute is over; per server process."),
     Setting("MAX_UPLOAD_BYTES", 5_000_000, "Largest upload or fetched page accepted when adding a source."),
     Setting("FETCH_TIMEOUT", 10.0, "Seconds allowed to fetch a URL when adding a source."),
     Setting("FETCH_MAX_REDIRECTS", 3, "Redirects followed when fetching a URL."),
@@ -108,7 +120,34 @@ def load_settings(environ: Mapping[str, str] | None = None,
         if raw is not None:
             values[setting.name] = setting.parse(raw)
     values.update(overrides or {})
+    weakness = token_weakness(str(values.get("EDITOR_TOKEN") or ""))
+    if weakness:
+        raise SettingError(f"PARALLAX_EDITOR_TOKEN is too weak: {weakness}. Make one with: python3 -c "
+                           "'import secrets; print(secrets.token_urlsafe(24))'")
     return values
+
+
+def token_weakness(token: str) -> str | None:
+    """Why an editor token could be guessed, or None for a strong one (or none set): shorter than
+    MIN_TOKEN_LENGTH, few distinct characters, one short part repeated, mostly a run ("abcdef", "123456", "aaaa"),
+    or under MIN_TOKEN_BITS of entropy estimated from how often each of its characters occurs."""
+    if not token:
+        return None
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"it has {len(token)} characters, fewer than {MIN_TOKEN_LENGTH}"
+    if len(set(token)) < 6:
+        return f"it uses only {len(set(token))} different characters"
+    if any(token == (token[:k] * (len(token) // k + 1))[:len(token)] for k in range(1, len(token) // 2 + 1)):
+        return "it repeats a shorter part"
+    steps = [abs(ord(b) - ord(a)) <= 1 for a, b in itertools.pairwise(token)]
+    if sum(steps) * 3 >= len(steps) * 2:
+        return "it is mostly runs of neighbouring characters"
+    counts = Counter(token)
+    bits = -sum(n * math.log2(n / len(token)) for n in counts.values())
+    if bits < MIN_TOKEN_BITS:
+        return f"its characters carry about {bits:.0f} bits, fewer than {MIN_TOKEN_BITS}"
+    return None
+
 
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")

@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -34,11 +33,12 @@ from parallax.web.editors import (
     EditorSessionInterface,
     csrf_token,
     editor_write,
+    end_session,
     signed_in,
+    start_session,
     token_matches,
     token_required,
 )
-from parallax.web.editors import digest as editor_digest
 from parallax.web.render import corpus, domain_error_response, error_response, json_object, status_of
 
 bp = Blueprint("add", __name__)
@@ -391,11 +391,11 @@ def _safe_next(target: str) -> str:
 @bp.route("/add/sign-in", methods=["GET", "POST"])
 @editor_write(write=False)
 def sign_in() -> BaseResponse:
-    """Editor sign-in: the token is checked once and a digest of it kept in the signed session."""
+    """Editor sign-in: the token is checked once (429 after too many wrong ones) and a new session started."""
     next_url = _safe_next(request.values.get("next", ""))
     if request.method == "POST":
         if token_matches(request.form.get("token", "")):
-            session["editor"] = editor_digest(str(current_app.config["EDITOR_TOKEN"]))
+            start_session()
             flash("Signed in as an editor.")
             return redirect(next_url, 303)
         error = ("No editor token is set on this server (PARALLAX_EDITOR_TOKEN)."
@@ -407,8 +407,8 @@ def sign_in() -> BaseResponse:
 @bp.post("/add/sign-out")
 @editor_write(write=False)
 def sign_out() -> BaseResponse:
-    """Forget the editor sign-in."""
-    session.pop("editor", None)
+    """End the editor sign-in, in every copy of this session's cookie."""
+    end_session()
     return redirect(url_for("pages.index"), 303)
 
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
-from collections.abc import Callable
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from parallax.config import is_loopback
+from parallax.sources import state
 from parallax.web.render import error_response
+from parallax.web.throttle import FailureLimiter, Throttled
 
+log = logging.getLogger("parallax.editors")
 CSRF_MAX_AGE = 8 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 View = TypeVar("View", bound=Callable[..., Any])
@@ -43,22 +50,107 @@ def token_required() -> bool:
     return not is_loopback(str(current_app.config.get("HOST", "")))
 
 
-def digest(token: str) -> str:
-    """A digest of the token, kept in the session instead of the token itself."""
-    return hashlib.sha256(b"parallax-editor:" + token.encode("utf-8")).hexdigest()
+def _limiter() -> FailureLimiter:
+    """This app's limiter of wrong editor tokens (made on first use, from the SIGNIN_FAILURES_* settings)."""
+    found = current_app.extensions.get("parallax.signin")
+    if found is None:
+        found = current_app.extensions.setdefault("parallax.signin", FailureLimiter(
+            int(current_app.config.get("SIGNIN_FAILURES_PER_CLIENT") or 10),
+            int(current_app.config.get("SIGNIN_FAILURES_TOTAL") or 60)))
+    return found  # type: ignore[no-any-return]
 
 
 def token_matches(given: str) -> bool:
-    """Whether ``given`` is the configured editor token (constant-time comparison)."""
+    """Whether ``given`` is the configured editor token (constant-time comparison). Every check, from the sign-in
+    form or the API, first asks the limiter: Throttled (answered 429) when this client or everyone together sent
+    too many wrong tokens within the last minute, so the token cannot be guessed at speed."""
     expected = str(current_app.config.get("EDITOR_TOKEN") or "")
-    return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    if not expected:
+        return False
+    client = request.remote_addr or "unknown"
+    _limiter().check(client)
+    if hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        return True
+    _limiter().failed(client)
+    return False
+
+
+# ---- editor sessions: a random id in the signed cookie, its record in the state database -------------------------
+
+SESSIONS_TABLE = """CREATE TABLE IF NOT EXISTS editor_sessions (
+    id TEXT PRIMARY KEY, token TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL)"""
+
+
+class SessionStoreError(Exception):
+    """The state database, where sign-ins are kept, cannot be written now (answered 503)."""
+
+
+@contextlib.contextmanager
+def _sessions() -> Iterator[sqlite3.Connection]:
+    """A connection to the state database, where sign-ins are kept so every server process sees a sign-out.
+    The table holds nothing that needs upgrading (a lost sign-in only asks an editor to sign in again), so it is
+    created on first use rather than by a numbered migration."""
+    config = current_app.config
+    with state.opened(state.db_path(config["CORPUS_DIR"], str(config.get("STATE_DB") or ""))) as conn:
+        conn.execute(SESSIONS_TABLE)
+        yield conn
+
+
+def _key(value: str) -> str:
+    """The database key of a session id: its hash, so the table alone cannot be turned into cookies."""
+    return hashlib.sha256(value.encode("ascii")).hexdigest()
+
+
+def _token_tag() -> str:
+    """An HMAC of the editor token keyed with the app's secret: a session holds it, so changing the token (or the
+    secret) ends every sign-in, and neither the cookie nor the database holds anything the token can be found from."""
+    token = str(current_app.config.get("EDITOR_TOKEN") or "")
+    return hmac.new(str(current_app.secret_key or "").encode("utf-8"), b"parallax-editor:" + token.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+
+
+def start_session() -> None:
+    """Sign this browser in: a new random session id in its (signed) cookie, recorded with its expiry
+    (EDITOR_SESSION_SECONDS from now); expired records are dropped on the way. SessionStoreError when the state
+    database cannot be written."""
+    value = secrets.token_urlsafe(32)
+    now = time.time()
+    lifetime = float(current_app.config.get("EDITOR_SESSION_SECONDS") or 43_200)
+    try:
+        with _sessions() as conn, state.transaction(conn):
+            conn.execute("DELETE FROM editor_sessions WHERE expires <= ?", (now,))
+            conn.execute("INSERT INTO editor_sessions (id, token, created, expires) VALUES (?, ?, ?, ?)",
+                         (_key(value), _token_tag(), now, now + lifetime))
+    except (sqlite3.Error, state.StateError, OSError) as error:
+        raise SessionStoreError(f"signing in: {error}") from error
+    session["editor"] = value
+
+
+def end_session() -> None:
+    """Sign this browser out: its record is deleted, so a copy of the cookie no longer signs anyone in (in any
+    server process). SessionStoreError when the state database cannot be written (the sign-in then stays)."""
+    value = session.get("editor")
+    if isinstance(value, str):
+        try:
+            with _sessions() as conn:
+                conn.execute("DELETE FROM editor_sessions WHERE id = ?", (_key(value),))
+        except (sqlite3.Error, state.StateError, OSError) as error:
+            raise SessionStoreError(f"signing out: {error}") from error
+    session.pop("editor", None)
 
 
 def signed_in() -> bool:
-    """Whether the browser session holds the current editor token."""
-    expected = str(current_app.config.get("EDITOR_TOKEN") or "")
-    held = session.get("editor")
-    return bool(expected) and isinstance(held, str) and hmac.compare_digest(held, digest(expected))
+    """Whether this browser's session is a live sign-in: recorded, not expired, made with the current token."""
+    value = session.get("editor")
+    if not current_app.config.get("EDITOR_TOKEN") or not isinstance(value, str):
+        return False
+    try:
+        with _sessions() as conn:
+            row = conn.execute("SELECT token, expires FROM editor_sessions WHERE id = ?", (_key(value),)).fetchone()
+    except (sqlite3.Error, state.StateError, OSError) as error:  # cannot tell: not signed in
+        log.warning("editor sessions cannot be read: %s", error)
+        return False
+    return row is not None and row["expires"] > time.time() and hmac.compare_digest(row["token"], _token_tag())
 
 
 def write_refusal(api: bool) -> str | None:
@@ -152,3 +244,28 @@ class EditorSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """SESSION_COOKIE_SECURE when set, else whether this request is https."""
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+
+def _throttled(error: Throttled) -> Response:
+    """Too many wrong editor tokens: 429 with Retry-After, in the page's or the API's shape."""
+    who = "from everyone together" if error.everyone else "from your address"
+    response = error_response(429, f"Too many wrong editor tokens {who} in the last minute: try again in "
+                                   f"{error.retry_after} s.")
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _store_error(error: SessionStoreError) -> Response:
+    """Sign-ins cannot be recorded or ended: 503, logged."""
+    log.error("editor sessions: %s", error)
+    return error_response(503, "Signing in or out is not possible now (the state database cannot be written); "
+                               "try again in a moment.")
+
+
+def init_app(app: Flask) -> None:
+    """Answer throttled token checks with 429 and an unwritable session store with 503; make the limiter now (one
+    per app, shared by its threads)."""
+    app.register_error_handler(Throttled, _throttled)
+    app.register_error_handler(SessionStoreError, _store_error)
+    with app.app_context():
+        _limiter()
