@@ -186,7 +186,7 @@ def nginx_config(settings: Mapping[str, Any], prefix: Path, upstream: str,
     fields = {"USER_LINE": user_line(), "WORKER_PROCESSES": "1", "PREFIX": str(prefix),
               "MAX_BODY": str(max_body_bytes(settings)), "READ_TIMEOUT": str(max(1, int(settings["TIMEOUT"]))),
               "UPSTREAM": upstream, "LISTEN": bind_address(settings["HOST"], settings["PORT"]),
-              "STATIC_DIR": str(static), "PREFIXED_STATIC": prefixed}
+              "STATIC_DIR": str(static), "PREFIXED_STATIC": prefixed, "SIGNIN_PATH": f"{url_prefix}/add/sign-in"}
     text = template.read_text(encoding="utf-8")
     for name, value in fields.items():
         text = text.replace(f"@{name}@", value)
@@ -201,6 +201,11 @@ def app_environ(settings: Mapping[str, Any], environ: Mapping[str, str]) -> dict
     if not str(settings["TRUSTED_HOSTS"]).strip() and is_loopback(str(settings["HOST"])) \
             and not int(settings["PROXY_HOPS"]):
         env["PARALLAX_TRUSTED_HOSTS"] = ",".join(LOOPBACK_NAMES)  # as a loopback app alone (DNS rebinding)
+    if str(settings["REQUIRE_TOKEN"]).strip().lower() == "auto" and is_loopback(str(settings["HOST"])) \
+            and not int(settings["PROXY_HOPS"]):
+        # nginx listens on loopback only and no outer proxy is declared: every client is on this machine, as with
+        # the app alone on loopback, so writing needs no token (the hop added above is this front's own).
+        env["PARALLAX_REQUIRE_TOKEN"] = "never"  # noqa: S105 - a mode, not a password
     return env
 
 

@@ -12,11 +12,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
 from parallax.config import load_settings
 from parallax.serve import app_environ, max_body_bytes, nginx_binary, nginx_config
@@ -192,6 +194,15 @@ def test_front_serves_static_limits_bodies_and_forwards_only_its_own_headers(cor
         error = json.loads(answer.read())
         connection.close()
         assert error["ok"] is False and error["status"] == 413 and "MAX_UPLOAD_BYTES" in error["error"]
+        answers = []
+        for _ in range(20):  # sign-in posts (no CSRF token: the app answers 400) until nginx's limit answers
+            signin = http.client.HTTPConnection(base.removeprefix("http://"), timeout=5)
+            signin.request("POST", "/add/sign-in", "token=guess", {"Content-Type": "application/x-www-form-urlencoded"})
+            reply = signin.getresponse()
+            answers.append((reply.status, reply.headers.get("Retry-After"), reply.read()))
+            signin.close()
+        assert [a[0] for a in answers[:10]] == [400] * 10 and answers[-1][:2] == (429, "60")
+        assert json.loads(answers[-1][2])["error"].startswith("Too many sign-in attempts")
     output = log.read_text()
     assert "path=/static/" not in output  # nginx served it, not the app
     assert "path=/openapi.json status=200" in output
@@ -205,7 +216,8 @@ def test_nginx_config_is_valid_and_buffers(tmp_path: Path) -> None:
     for line in ("client_header_timeout 10s;", "client_body_timeout 10s;", "proxy_request_buffering on;",
                  "proxy_buffering on;", f"client_max_body_size {max_body_bytes(settings)};",
                  "server unix:/tmp/parallax-test.sock;", "location ^~ /team/static/ {",
-                 "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"):
+                 "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "location = /team/add/sign-in {",
+                 "limit_req zone=parallax_signin_client burst=10 nodelay;", "limit_req_status 429;"):
         assert line in text
     (tmp_path / "nginx.conf").write_text(text, encoding="utf-8")
     binary = nginx_binary()
@@ -221,6 +233,25 @@ def test_app_behind_nginx_trusts_one_more_hop_and_keeps_local_host_names() -> No
     assert env["PARALLAX_TRUSTED_HOSTS"] == "localhost,127.0.0.1,::1"
     outer = app_environ(load_settings({"PARALLAX_PROXY_HOPS": "1", "PARALLAX_HOST": "0.0.0.0"}), {})  # noqa: S104
     assert outer["PARALLAX_PROXY_HOPS"] == "2" and "PARALLAX_TRUSTED_HOSTS" not in outer
+
+
+def test_team_server_on_loopback_needs_no_token_as_the_app_alone_does(make_app: Callable[..., Flask]) -> None:
+    """Writing behind the front on 127.0.0.1 is as open as the app alone there; beyond loopback, or behind an
+    outer proxy, or when asked, it needs the token."""
+    def app_behind_front(**settings: Any) -> Flask:
+        env = app_environ(load_settings({}, settings), {})
+        return make_app(PROXY_HOPS=int(env["PARALLAX_PROXY_HOPS"]),
+                        REQUIRE_TOKEN=env.get("PARALLAX_REQUIRE_TOKEN", settings.get("REQUIRE_TOKEN", "auto")),
+                        HOST=settings.get("HOST", "127.0.0.1"))
+
+    def status(app: Flask) -> int:
+        return app.test_client().post("/api/watches", json={"story": "kim-putin-2023",
+                                                            "url": f"https://news.example/{time.monotonic_ns()}"},
+                                      headers={"X-Forwarded-For": "127.0.0.1"}).status_code
+    assert status(app_behind_front()) == 201
+    assert status(app_behind_front(HOST="0.0.0.0")) == 403  # noqa: S104
+    assert status(app_behind_front(PROXY_HOPS=1)) == 403
+    assert status(app_behind_front(REQUIRE_TOKEN="always")) == 403  # noqa: S106 - a mode
 
 
 def test_missing_nginx_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
