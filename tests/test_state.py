@@ -27,7 +27,7 @@ def test_old_schema_database_is_upgraded_keeping_its_watches(tmp_path: Path) -> 
     old.commit()
     old.close()
     with state.opened(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == state.SCHEMA_VERSION
         kept = state.list_watches(conn)
         assert [w.url for w in kept] == ["http://example.com/a"] and kept[0].item_limit == 0
         assert kept[0].parent_id is None and kept[0].title == ""

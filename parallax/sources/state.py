@@ -82,6 +82,75 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 3: editors' marks and notes on changes (a comparison's row, or a whole step: row_key ''); story rules
+    """
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        story TEXT NOT NULL,
+        left_id TEXT NOT NULL,
+        right_id TEXT NOT NULL,
+        row_key TEXT NOT NULL DEFAULT '',
+        excerpt TEXT NOT NULL DEFAULT '',
+        mark TEXT NOT NULL CHECK (mark IN ('significant', 'minor', 'cosmetic')),
+        note TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX notes_pair ON notes (left_id, right_id);
+    CREATE INDEX notes_story ON notes (story, id);
+    CREATE TABLE rules (
+        id INTEGER PRIMARY KEY,
+        story TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        regex INTEGER NOT NULL DEFAULT 0,
+        note_id INTEGER,
+        author TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX rules_story ON rules (story);
+    """,
+    # 4: alerts: channels per story (or one watch of it), the changes the watcher recorded, deliveries to send
+    """
+    CREATE TABLE channels (
+        id INTEGER PRIMARY KEY,
+        story TEXT NOT NULL,
+        watch_id INTEGER,
+        url TEXT NOT NULL,
+        label TEXT NOT NULL,
+        threshold TEXT NOT NULL CHECK (threshold IN ('facts', 'headline', 'every')),
+        muted INTEGER NOT NULL DEFAULT 0,
+        digest TEXT NOT NULL DEFAULT '' CHECK (digest IN ('', 'hour', 'day')),
+        created TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        last_sent TEXT
+    );
+    CREATE INDEX channels_story ON channels (story);
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        story TEXT NOT NULL,
+        watch_id INTEGER,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('version', 'headline')),
+        source_id TEXT NOT NULL,
+        previous_id TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL
+    );
+    CREATE INDEX changes_story ON changes (story, id);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
+        change_id INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        sent_at TEXT,
+        UNIQUE (channel_id, change_id)
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_try);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -30,7 +30,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
-from parallax.sources import feeds, ingest, originals, state
+from parallax.sources import feeds, ingest, notes, originals, state
 from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
 from parallax.sources.originals import keep_original, keep_pending, original_path, read_original
 from parallax.sources.refetch import Fetched, fetch_conditional
@@ -87,9 +87,10 @@ def cosmetic_text(body: str, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def cosmetic_hash(body: str, title: str = "") -> str:
-    """sha256 of the cosmetic text."""
-    return hashlib.sha256(cosmetic_text(body, title).encode("utf-8")).hexdigest()
+def cosmetic_hash(body: str, title: str = "", rules: Sequence[notes.Rule] = ()) -> str:
+    """sha256 of the cosmetic text (with what the story's rules match taken out, when it has rules)."""
+    text = cosmetic_text(body, title)
+    return hashlib.sha256((notes.strip_rules(text, rules) if rules else text).encode("utf-8")).hexdigest()
 
 
 # ---- creating watches -------------------------------------------------------------------------------------------
@@ -345,8 +346,9 @@ class Watcher:
             versions = current.articles.get(watch.url, [])
             latest: Source | None = versions[-1] if versions else None
             title = extracted.title or watch.title
-            if latest is not None and (cosmetic_hash(latest.body, latest.title)
-                                       == cosmetic_hash(extracted.body, extracted.title)):
+            rules = notes.story_rules(self.conn(), watch.story)  # editors' "ignore changes like this"
+            if latest is not None and (cosmetic_hash(latest.body, latest.title, rules)
+                                       == cosmetic_hash(extracted.body, extracted.title, rules)):
                 return self._headline(watch, latest, title)
             new = ingest.NewSource(
                 story=watch.story, body=extracted.body, outlet=(latest.outlet if latest else "") or extracted.outlet,

@@ -18,7 +18,7 @@ from parallax.story import digest
 MODEL_TYPES = (Row, Segment, Stats)
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
-                 "parallax.web.manage", "parallax.web.search", "parallax.web.outlets")
+                 "parallax.web.manage", "parallax.web.search", "parallax.web.outlets", "parallax.web.notes")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -31,6 +31,27 @@ OUTLET: dict[str, Any] = {"type": "object", "properties": {
     "sources": {"type": "object", "additionalProperties": {"type": "string"},
                 "description": "Where each fact (country, language, owner, kind) comes from."}}}
 OUTLET_INFO = {"anyOf": [{"type": "null"}, OUTLET]}
+MARKS = ("significant", "minor", "cosmetic")  # parallax.sources.notes.MARKS
+#: An editor's mark on a change (parallax.sources.notes).
+NOTE: dict[str, Any] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "story": {"type": "string"}, "left": {"type": "string"}, "right": {"type": "string"},
+    "row": {**NULLABLE_STRING, "description": "The row's key (null: the whole change)."},
+    "excerpt": NULLABLE_STRING, "mark": {"enum": list(MARKS)}, "note": {"type": "string"}, "by": NULLABLE_STRING,
+    "at": {"type": "string"}, "row_index": {**NULLABLE_INT, "description": "The row in this comparison."},
+    "compare": {"type": "string"}, "timeline": NULLABLE_STRING,
+    "rule": {"type": "object", "description": "The rule a cosmetic mark became."}}, "required": ["id", "mark"]}
+RULE: dict[str, Any] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "story": {"type": "string"}, "pattern": {"type": "string"}, "regex": {"type": "boolean"},
+    "note_id": NULLABLE_INT, "author": NULLABLE_STRING, "at": {"type": "string"}}}
+COMPARISON_NOTES: dict[str, Any] = {"type": "object", "properties": {
+    "marks": {"type": "array", "items": NOTE}, "step": {"anyOf": [{"type": "null"}, NOTE]},
+    "marked": {"enum": [*MARKS, None]}, "rules": {"type": "array", "items": RULE},
+    "ruled_rows": {"type": "array", "description": "Changed rows the story's rules make cosmetic (left out of the "
+                   "change list).", "items": {"type": "object", "properties": {"row": {"type": "integer"},
+                                                                               "rule": {"type": "integer"}}}},
+    "rows": {"type": "array", "description": "The key of each changed row, to mark it through /api/notes.",
+             "items": {"type": "object", "properties": {"row": {"type": "integer"}, "key": {"type": "string"}}}},
+    "href": {"type": "string"}}}
 KIND_CHOICES = {"type": "array", "items": {"type": "object", "properties": {"value": {"enum": list(OUTLET_KINDS)},
                                                                            "label": {"type": "string"}}}}
 
@@ -99,7 +120,7 @@ def schemas() -> dict[str, Any]:
                       "permalink": {"type": "string"}, "swap": {"type": "string"}, "stats": ref("Stats"),
                       "limits": {"type": "array", "items": {"type": "string"}},
                       "rows": {"type": "array", "items": ref("Row")}, "digest": ref("Digest"),
-                      "summary": ref("Summary")})
+                      "summary": ref("Summary"), "notes": COMPARISON_NOTES})
     problem = obj({"path": {"type": "string"}, "reason": {"type": "string"}})
     closest = {"anyOf": [{"type": "null"}, obj({"id": SLUG, "outlet": {"type": "string"},
                                                  "similarity": {"type": "number", "minimum": 0, "maximum": 1},

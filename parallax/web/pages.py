@@ -17,6 +17,7 @@ from parallax.corpus import Corpus, Source
 from parallax.engine.compare import CompareOptions
 from parallax.model import UNITS, VIEWS
 from parallax.story import digest
+from parallax.web import notes
 from parallax.web.outlets import kind_choices, kind_filter, outlet_info
 from parallax.web.render import BadOption, corpus, link, page, respond, wants_json
 from parallax.web.search import add_reading_extras
@@ -188,6 +189,7 @@ def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], d
                       "focus": focus, "kind": kind, "changes": found,
                       "exports": {fmt: link("pages.compare_export", {"left": left, "right": right, "fmt": fmt,
                                                                       **query}) for fmt in ("html", "csv")}}
+    notes.annotate(data, result["rows"], src_left, src_right)  # editors' marks; story rules make rows cosmetic
     return data, result, query
 
 
@@ -238,7 +240,8 @@ def compare_export(left: str, right: str, fmt: str) -> Any:
     filename = f"parallax-{left}-vs-{right}.{fmt}"
     if fmt == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(digest.comparison_csv_rows(result, (names[0], names[1])))
+        csv.writer(buffer, lineterminator="\r\n").writerows(digest.comparison_csv_rows(result, (names[0], names[1]))
+                                                             + notes.csv_rows(data["notes"]))
         response = Response(buffer.getvalue(), mimetype="text/csv")
     else:
         data["display"] = result["display"]

@@ -15,6 +15,8 @@ from parallax.engine.compare import CompareOptions
 from parallax.model import DEFAULT_IGNORE
 from parallax.sources import state
 from parallax.story import timeline
+from parallax.web import notes
+from parallax.web.openapi import NOTE
 from parallax.web.pages import get_source
 from parallax.web.render import corpus, page, respond
 from parallax.web.stories import get_story
@@ -93,6 +95,11 @@ def source_timeline(source_id: str) -> Response:
                         limits=[], summary=None,
                         compare=url_for("pages.compare_view", left=before.id, right=version.id) if before else None)
         steps.append(step)
+    marks = notes.step_marks([(s["previous"], s["id"]) for s in steps if s["previous"]])
+    for step in steps:  # editors' marks on each step, and where to mark it
+        step["notes"] = marks.get((step["previous"], step["id"]), []) if step["previous"] else []
+        step["mark_href"] = (url_for("notes.story_notes", story=source.story, left=step["previous"], right=step["id"])
+                             if step["previous"] else None)
     first, latest = versions[0], versions[-1]
     data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
                        "story": source.story, "article": source.article_key,
@@ -140,6 +147,7 @@ _STEP = {"type": "object", "properties": {
     "fact_labels": {"type": "array", "items": {"type": "string"}},
     "limits": {"type": "array", "items": {"type": "string"}},
     "title_changed": {"type": "boolean"}, "compare": _NULL_STR, "href": {"type": "string"},
+    "notes": {"type": "array", "items": NOTE}, "mark_href": _NULL_STR,
     "summary": {"type": ["string", "null"], "description": "What changed, in plain language."}},
     "required": ["number", "id", "counts", "compare"]}
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
