@@ -239,6 +239,8 @@ def test_watch_api(make_app: Callable[..., Flask]) -> None:
     assert client.post("/api/watches", json=body, headers=auth).status_code == 409
     for bad, message in (({"story": STORY, "url": "https://x.example", "extra": 1}, "Unknown field"),
                          ({"story": STORY, "url": "https://x.example", "interval": "soon"}, "whole number"),
+                         ({"story": STORY, "url": "https://x.example", "interval": None}, "whole number"),
+                         ({"story": STORY, "url": "https://x.example", "item_limit": 2.5}, "whole number"),
                          ({"story": STORY, "url": 5}, "must be a string"),
                          ({"story": STORY, "url": "https://x.example", "interval": 1}, "interval must be")):
         refused = client.post("/api/watches", json=bad, headers=auth)

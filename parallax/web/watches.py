@@ -204,6 +204,11 @@ def api_add_watch() -> Response:
     bad = [k for k in ("story", "kind", "url") if k in payload and not isinstance(payload[k], str)]
     if bad:
         return error_response(400, f"Field '{bad[0]}' must be a string.")
+    numbers = [k for k in ("interval", "item_limit")
+               if k in payload and (isinstance(payload[k], bool) or not isinstance(payload[k], int))]
+    if numbers:  # null too: leave a field out for its default
+        return error_response(400, f"Field '{numbers[0]}' must be a whole number (leave it out for the default).",
+                              {"field": numbers[0]})
     try:
         created = _create(payload)
     except state.StateError as error:
@@ -298,8 +303,11 @@ OPENAPI_PATHS: dict[str, Any] = {
             "type": "object", "required": ["story", "url"], "properties": {
                 "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
                 "kind": {"enum": list(state.KINDS), "default": "article"}, "url": {"type": "string", "format": "uri"},
-                "interval": {"type": "integer", "description": "Seconds between fetches (WATCH_INTERVAL)."},
-                "item_limit": {"type": "integer", "description": "Feeds: items to watch (WATCH_FEED_LIMIT)."}}}}}},
+                "interval": {"type": "integer", "minimum": 1, "maximum": watch.MAX_INTERVAL,
+                             "description": "Seconds between fetches (default WATCH_INTERVAL, at least "
+                                            "WATCH_MIN_INTERVAL); leave it out for the default (null is refused)."},
+                "item_limit": {"type": "integer", "minimum": 1, "maximum": watch.MAX_FEED_LIMIT,
+                               "description": "Feeds: items to watch (WATCH_FEED_LIMIT)."}}}}}},
         "responses": {"201": _json("Watching.", {"type": "object", "properties": {
             "ok": {"type": "boolean"}, "watch": _WATCH_SCHEMA}}),
             "400": _ERROR, "403": _ERROR, "409": _ERROR, "415": _ERROR, "503": _ERROR}}},
