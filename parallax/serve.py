@@ -205,7 +205,7 @@ def app_environ(settings: Mapping[str, Any], environ: Mapping[str, str]) -> dict
             and not int(settings["PROXY_HOPS"]):
         # nginx listens on loopback only and no outer proxy is declared: every client is on this machine, as with
         # the app alone on loopback, so writing needs no token (the hop added above is this front's own).
-        env["PARALLAX_REQUIRE_TOKEN"] = "never"  # noqa: S105 - a mode, not a password
+        env["PARALLAX_REQUIRE_TOKEN"] = "never"  # noqa: S105  # nosec B105 - a mode, not a password
     return env
 
 
