@@ -25,15 +25,32 @@
   }
 
   // Next / previous change with j/n and k/p (or the counter's buttons, or a mark on the scroll edge), unless the
-  // reader is typing in a field. The counter says "change 3 of 14" and the URL keeps #c3, so a shared link opens
-  // there. Changes are the numbered rows; folds never hold one.
-  function initKeys() {
-    var changes = Array.prototype.slice.call(document.querySelectorAll("[data-change][data-n]"));
-    if (!changes.length) return;
-    var current = -1;
+  // reader is typing in a field. The counter says "change 3 of 14" ("change 1 of 2 reworded" when the page shows one
+  // kind) and the URL keeps #c3, so a shared link opens there. Changes are the numbered rows; folds never hold one.
+  // The change list's filters narrow the passages and the counter in place (without script they are links that
+  // reload with ?kind=, and the page comes narrowed from the server); change numbers stay those of the whole list.
+  function initReading() {
+    var passages = document.getElementById("passages");
+    if (!passages) return;
+    var rows = Array.prototype.slice.call(passages.querySelectorAll(".px-srow:not(.px-srow--head), .px-irow"));
+    var folds = passages.querySelectorAll(".px-fold");
     var counter = document.querySelector("[data-counter]");
     var text = counter && counter.querySelector(".px-counter-text");
-    var marks = [];
+    var narrowed = document.querySelector("[data-narrowed]");
+    var links = document.querySelectorAll("[data-kind-filter]");
+    var kind = new URLSearchParams(window.location.search).get("kind") || "";
+    var label = (counter && counter.getAttribute("data-kind-label")) || "";
+    var changes = [], marks = [], current = -1;
+    var bar = document.createElement("div");
+    bar.className = "px-marks";
+    bar.setAttribute("aria-hidden", "true");
+
+    function describe() {
+      if (!text) return;
+      var suffix = kind ? " " + label : "";
+      if (current < 0) text.textContent = changes.length + (changes.length === 1 ? " change" : " changes") + (kind ? ", " + label : "");
+      else text.textContent = "Change " + (current + 1) + " of " + changes.length + suffix;
+    }
     function show(index, scroll) {
       current = index;
       changes.forEach(function (el) { el.classList.remove("px-current"); });
@@ -42,32 +59,15 @@
       target.classList.add("px-current");
       target.focus({ preventScroll: true });
       if (scroll) target.scrollIntoView({ block: "center" });
-      if (text) text.textContent = "Change " + (index + 1) + " of " + changes.length;
-      if (window.history.replaceState) window.history.replaceState(null, "", "#c" + target.getAttribute("data-n"));
+      describe();
+      if (window.history.replaceState) {
+        window.history.replaceState(null, "", window.location.pathname + window.location.search + "#c" + target.getAttribute("data-n"));
+      }
     }
     function go(step) {
-      show(Math.max(0, Math.min(changes.length - 1, current + step)), true);
+      if (changes.length) show(Math.max(0, Math.min(changes.length - 1, current + step)), true);
     }
-    if (counter) {
-      counter.hidden = false;
-      text.textContent = changes.length + (changes.length === 1 ? " change" : " changes");
-      counter.addEventListener("click", function (event) {
-        var button = event.target.closest("[data-step]");
-        if (button) go(Number(button.getAttribute("data-step")));
-      });
-    }
-    // Marks along the scroll edge, one per change, placed at its share of the page height.
-    var bar = document.createElement("div");
-    bar.className = "px-marks";
-    bar.setAttribute("aria-hidden", "true");
-    changes.forEach(function (el, n) {
-      var mark = document.createElement("div");
-      mark.className = "px-mark";
-      mark.title = "Change " + (n + 1);
-      mark.addEventListener("click", function () { show(n, true); });
-      bar.appendChild(mark);
-      marks.push(mark);
-    });
+    // Marks along the scroll edge, one per change shown, placed at its share of the page height.
     function place() {
       var height = Math.max(document.documentElement.scrollHeight, 1);
       changes.forEach(function (el, n) {
@@ -75,8 +75,57 @@
         marks[n].style.top = (100 * top / height).toFixed(2) + "%";
       });
     }
+    function narrow(chosen, chosenLabel) {
+      kind = chosen;
+      label = chosenLabel;
+      rows.forEach(function (row) {
+        row.hidden = Boolean(kind) && !(row.hasAttribute("data-change") && row.classList.contains("px-k-" + kind));
+      });
+      folds.forEach(function (fold) { fold.hidden = Boolean(kind); });
+      document.querySelectorAll(".px-change-list li").forEach(function (item) {
+        item.hidden = Boolean(kind) && item.getAttribute("data-kind") !== kind;
+      });
+      if (narrowed) {
+        narrowed.hidden = !kind;
+        narrowed.querySelector("[data-narrowed-kind]").textContent = label;
+      }
+      links.forEach(function (link) {
+        if (!link.closest(".px-filters")) return;
+        if (link.getAttribute("data-kind-filter") === kind) link.setAttribute("aria-current", "true");
+        else link.removeAttribute("aria-current");
+      });
+      changes = rows.filter(function (row) { return row.hasAttribute("data-n") && !row.hidden; });
+      current = -1;
+      changes.forEach(function (el) { el.classList.remove("px-current"); });
+      bar.textContent = "";
+      marks = changes.map(function (el, n) {
+        var mark = document.createElement("div");
+        mark.className = "px-mark";
+        mark.title = "Change " + el.getAttribute("data-n");
+        mark.addEventListener("click", function () { show(n, true); });
+        bar.appendChild(mark);
+        return mark;
+      });
+      if (counter) counter.hidden = !changes.length;
+      describe();
+      place();
+    }
+
+    links.forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        narrow(link.getAttribute("data-kind-filter"), link.getAttribute("data-kind-label") || "");
+        if (window.history.replaceState) window.history.replaceState(null, "", link.getAttribute("href"));
+      });
+    });
+    if (counter) {
+      counter.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-step]");
+        if (button) go(Number(button.getAttribute("data-step")));
+      });
+    }
     document.body.appendChild(bar);
-    place();
+    narrow(kind, label);
     window.addEventListener("resize", place);
     document.addEventListener("toggle", place, true);
     var opened = /^#c(\d+)$/.exec(window.location.hash);
@@ -90,25 +139,6 @@
       if (/^(INPUT|SELECT|TEXTAREA)$/.test(tag)) return;
       if (event.key === "j" || event.key === "n") { event.preventDefault(); go(1); }
       if (event.key === "k" || event.key === "p") { event.preventDefault(); go(-1); }
-    });
-  }
-
-  // Change-list filters: without script they are links that reload with ?kind=; here they filter in place.
-  function initFilters() {
-    var links = document.querySelectorAll("[data-kind-filter]");
-    links.forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        event.preventDefault();
-        var kind = link.getAttribute("data-kind-filter");
-        document.querySelectorAll(".px-change-list li").forEach(function (item) {
-          item.hidden = Boolean(kind) && item.getAttribute("data-kind") !== kind;
-        });
-        links.forEach(function (other) {
-          if (other === link) other.setAttribute("aria-current", "true");
-          else other.removeAttribute("aria-current");
-        });
-        if (window.history.replaceState) window.history.replaceState(null, "", link.getAttribute("href"));
-      });
     });
   }
 
@@ -143,9 +173,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initOptions();
-    initKeys();
+    initReading();
     initCopy();
-    initFilters();
     initPrint();
   });
 })();
