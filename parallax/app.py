@@ -13,8 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from parallax import __version__
 from parallax.cache import make_cache
+from parallax.catalogue import CataloguedStore
 from parallax.config import load_settings, trusted_hosts
-from parallax.corpus import CorpusStore
 from parallax.memo import Memo
 from parallax.web import editors, register
 from parallax.web.ops import PrefixMiddleware
@@ -31,8 +31,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = trusted_hosts(settings)  # refuse other Host names (DNS rebinding) when local
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.debug = False  # never the debugger or tracebacks, whatever FLASK_DEBUG says
-    app.extensions["parallax.corpus"] = CorpusStore(settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"],
-                                                    settings["CORPUS_RESCAN_SECONDS"])
+    app.extensions["parallax.corpus"] = CataloguedStore(
+        settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"], settings["CORPUS_RESCAN_SECONDS"],
+        settings["CORPUS_FULL_RESCAN_SECONDS"], settings["CORPUS_WATCH"])
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
                                                    settings["CACHE_TTL"])
     app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app

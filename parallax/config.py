@@ -50,7 +50,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("CORPUS_DIR", str(ROOT / "corpus" if (ROOT / "corpus").is_dir() else Path("corpus").resolve()),
             "Folder of source files (one folder per story)."),
-    Setting("CORPUS_RESCAN_SECONDS", 1.0, "How often the corpus folder is checked for added, edited or removed files."),
+    Setting("CORPUS_RESCAN_SECONDS", 1.0, "How often the corpus folder is checked for added, edited or removed files "
+            "when the file-system watcher cannot run (in the background, never on a request)."),
+    Setting("CORPUS_WATCH", True, "Follow corpus changes with a file-system watcher (inotify) instead of checking "
+            "every file every CORPUS_RESCAN_SECONDS."),
+    Setting("CORPUS_FULL_RESCAN_SECONDS", 600.0, "How often every corpus file is checked in the background while "
+            "the watcher runs: the safety net for changes a watcher can miss."),
     Setting("MAX_SOURCE_BYTES", 2_000_000, "Largest source file loaded; larger files are skipped and reported."),
     Setting("COMPARE_TIME_BUDGET", 2.0, "Seconds one comparison may spend before it falls back to coarser units."),
     Setting("COMPARE_MAX_CHARS", 2_000_000, "Characters per side above which a comparison aligns sentences only."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -167,15 +168,77 @@ def split_plain(text: str, blocks: bool | None = None) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(text: str, language: str = "en") -> list[str]:
-    """Cut text into sentences that, joined, give back the text exactly (whitespace stays attached)."""
+#: Most characters sentencex reads at once. It takes superlinear time on long stretches of punctuation and quote
+#: marks (random punctuation: 50k characters 0.2 s, 100k 1.8 s, 200k 38 s in one piece), so a passage is read
+#: through a window of this size: the window's sentences but the last are kept and the next window starts at
+#: that last one. News sentences are far shorter (the longest in the real-news benchmark: 504 characters).
+SPLIT_WINDOW = 2_000
+#: A sentence is at most SPLIT_WINDOW characters: a longer run without a sentence end is cut after its last space
+#: in the window's second half (or at the window's end if it has none there).
+_CUT_FROM = SPLIT_WINDOW // 2
+#: The plain rule for text that sentencex does not read: a sentence ends after . ! ? … (closing quotes and
+#: brackets included) and the spaces that follow.
+_PLAIN_END_RE = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*\s+")
+#: Punctuation, quote marks and brackets: where more than half of a window's visible characters are these,
+#: the plain rule cuts it (sentencex is slowest on them and reads no sentences into them).
+_MARKS_SLOW_TO_SPLIT = tuple(".!?\u2026;:,-\"'()[]{}\u201c\u201d\u2018\u2019\u00ab\u00bb")
+_UP_TO_LAST_SPACE_RE = re.compile(r".*\s", re.DOTALL)
+
+
+def split_sentences(text: str, language: str = "en", deadline: float | None = None) -> list[str]:
+    """Cut text into sentences that, joined, give back the text exactly (whitespace stays attached).
+
+    Linear in the text's length: sentencex reads at most ``SPLIT_WINDOW`` characters at a time, and no sentence is
+    longer than that. A window that is mostly punctuation (more than half of its visible characters punctuation,
+    quote marks or brackets), and every window read after ``deadline`` (a ``time.monotonic()`` value), are cut
+    by the plain rule instead.
+    """
     pieces: list[str] = []
-    for piece in sentencex.segment(language or "en", text):
-        if pieces and (not piece.strip() or not pieces[-1].strip() or _cuts_token(pieces[-1], piece)):
-            pieces[-1] += piece
-        else:
-            pieces.append(piece)
+    start, length = 0, len(text)
+    joinable = False  # a cut forced by the length cap is never undone
+    while start < length:
+        window = text[start:start + SPLIT_WINDOW]
+        last = start + len(window) >= length
+        found = _segment(window, language, deadline)
+        forced = False
+        if not last:
+            if len(found) > 1:
+                found = found[:-1]  # the window's last sentence may go on past it: read it again in the next one
+            else:
+                found, forced = [window[:_forced_cut(text, start, len(window))]], True
+        for piece in found:
+            if joinable and pieces and len(pieces[-1]) + len(piece) <= SPLIT_WINDOW and (
+                    not piece.strip() or not pieces[-1].strip() or _cuts_token(pieces[-1], piece)):
+                pieces[-1] += piece
+            else:
+                pieces.append(piece)
+            joinable = True
+            start += len(piece)
+        joinable = not forced
     return pieces
+
+
+def _segment(window: str, language: str, deadline: float | None) -> list[str]:
+    """Sentences of one window: sentencex's, or the plain rule's past the deadline or on mostly punctuation."""
+    marks = sum(map(window.count, _MARKS_SLOW_TO_SPLIT))
+    if (deadline is not None and time.monotonic() > deadline) or \
+            2 * marks > len(window) - window.count(" ") - window.count("\n"):
+        ends = [m.end() for m in _PLAIN_END_RE.finditer(window)]
+        return [window[a:b] for a, b in zip([0, *ends], [*ends, len(window)], strict=True) if b > a]
+    return [piece for piece in sentencex.segment(language or "en", window) if piece]
+
+
+def _forced_cut(text: str, start: int, size: int) -> int:
+    """Length of the piece cut from a window (``size`` characters of text from ``start``) holding no sentence end:
+    up to its last space in the second half, else the whole window less any combining marks that follow it (an
+    accent stays with its letter)."""
+    spaced = _UP_TO_LAST_SPACE_RE.match(text, start + _CUT_FROM, start + size)
+    if spaced:
+        return spaced.end() - start
+    cut = start + size
+    while cut > start + _CUT_FROM and cut < len(text) and unicodedata.combining(text[cut]):
+        cut -= 1
+    return cut - start
 
 
 def _cuts_token(before: str, after: str) -> bool:
@@ -292,8 +355,10 @@ class CutMemo:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | None = None) -> list[Sentence]:
-    """Sentences of a document that partition its text exactly (separators go with the sentence before)."""
+def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | None = None,
+                  deadline: float | None = None) -> list[Sentence]:
+    """Sentences of a document that partition its text exactly (separators go with the sentence before); text
+    read after ``deadline`` (``time.monotonic()``) is cut by the plain rule of ``split_sentences``."""
     memo = CutMemo() if memo is None else memo
     keys, splits = memo.keys, memo.splits
     text = document.text
@@ -305,7 +370,7 @@ def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | No
         chunk = splittable[passage.start:passage.end]
         pieces = splits.get(chunk)
         if pieces is None:
-            pieces = splits[chunk] = split_sentences(chunk)
+            pieces = splits[chunk] = split_sentences(chunk, deadline=deadline)
         for index, piece in enumerate(pieces):
             if piece and (not starts or offset > starts[-1][0]):
                 starts.append((offset, index == 0, passage.boilerplate))

@@ -132,10 +132,14 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
         raise ValueError(f"unknown unit {options.unit!r}; allowed: {', '.join(UNITS)}")
     ignore = check_ignore(options.ignore)
     deadline = time.perf_counter() + options.time_budget
+    cut_by = time.monotonic() + options.time_budget  # sentence cutting counts against the same budget
     coarse = max(len(left.text), len(right.text)) > options.max_chars
     memo = CutMemo()  # splits and match keys shared by both sides
-    run = _Run(cut_sentences(left, ignore, memo), cut_sentences(right, ignore, memo), options, ignore, deadline,
-               coarse)
+    run = _Run(cut_sentences(left, ignore, memo, cut_by), cut_sentences(right, ignore, memo, cut_by), options,
+               ignore, deadline, coarse)
+    if time.monotonic() > cut_by:
+        run.limits.append(f"time budget of {options.time_budget} s reached while cutting sentences: the rest was cut "
+                          "after every full stop, question or exclamation mark")
     if coarse:
         run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
     pairs = _align(run)

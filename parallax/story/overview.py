@@ -65,6 +65,7 @@ class Prepared:
     published: str
     sentences: tuple[Sent, ...]
     shingles: frozenset[int]
+    rough: bool = False  # the time budget ran out while cutting its sentences (such a one is not memoised)
 
     def weight(self) -> int:
         """Its weight in the memo: characters of its sentences (at least 1), so memory stays bounded by size."""
@@ -115,18 +116,20 @@ def _prepared_key(source: Source) -> tuple[str, str, str, str]:
     return (source.id, source.content_key, source.outlet, source.published)
 
 
-def prepare(source: Source, memo: Memo | None = None) -> Prepared:
-    """Sentences and shingles of one source (memoised per id, content key, outlet and published date).
+def prepare(source: Source, memo: Memo | None = None, deadline: float | None = None) -> Prepared:
+    """Sentences and shingles of one source (memoised per id, content key, outlet and published date); text read
+    after ``deadline`` (``time.monotonic()``) is cut into sentences by the plain rule, and the result is ``rough``.
 
     Keyed on strings only, never on the Source: a memo entry must not keep an old (up to 2 MB) body alive.
     """
     if memo is not None:
-        return memo.get("prepared", _prepared_key(source), lambda: prepare(source))
+        return memo.get("prepared", _prepared_key(source), lambda: prepare(source, deadline=deadline),
+                        keep=lambda prepared: not prepared.rough)
     document = source.document(DEFAULT_IGNORE)
     starts = sorted(p.start for p in document.passages)
     sents: list[Sent] = []
     body_words: list[str] = []
-    for pos, sentence in enumerate(cut_sentences(document, DEFAULT_IGNORE)):
+    for pos, sentence in enumerate(cut_sentences(document, DEFAULT_IGNORE, deadline=deadline)):
         lead = len(sentence.text) - len(sentence.text.lstrip())
         para = max(bisect_right(starts, sentence.start + lead) - 1, 0)
         found = words_of(sentence.text)
@@ -134,7 +137,8 @@ def prepare(source: Source, memo: Memo | None = None) -> Prepared:
                           shingles(found, 2), sentence.boilerplate))
         if not sentence.boilerplate:
             body_words.extend(found)
-    return Prepared(source.id, source.outlet or source.id, source.published, tuple(sents), shingles(body_words))
+    rough = deadline is not None and time.monotonic() > deadline
+    return Prepared(source.id, source.outlet or source.id, source.published, tuple(sents), shingles(body_words), rough)
 
 
 def similarity_matrix(prepared: Sequence[Prepared]) -> list[list[float]]:
@@ -399,13 +403,17 @@ def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: f
                 memo: Memo | None = None) -> StoryModel:
     """Compute the overview data of a list of sources (uncached); matching stops at the deadline (``budget`` names
     the seconds it stands for in the note)."""
-    prepared = tuple(prepare(s, memo) for s in sources)
+    prepared = tuple(prepare(s, memo, deadline) for s in sources)
     matrix = similarity_matrix(prepared)
     index = SentenceIndex(prepared)
     orders = {"date": date_order(prepared), "cluster": cluster_order(matrix)}
     unique, checked = unique_passages(index, deadline)
     total = matchable(prepared)
-    limits = (budget_note("unique content", checked, total, budget),) if checked < total else ()
+    limits: tuple[str, ...] = (budget_note("unique content", checked, total, budget),) if checked < total else ()
+    rough = sum(p.rough for p in prepared)
+    if rough:
+        limits += (f"time budget of {budget:g} s reached while cutting sentences: {rough} of {len(prepared)} "
+                   "sources were cut after every full stop, question or exclamation mark",)
     return StoryModel(prepared, matrix, orders, index, unique, limits)
 
 

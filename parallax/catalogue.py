@@ -1,0 +1,409 @@
+"""The corpus catalogue: what each corpus file held when it was last parsed, kept in SQLite beside the search index
+(``corpus/.parallax/catalogue.db``), so a server starts from the catalogue instead of parsing every file.
+
+``CataloguedStore`` is the app's corpus store. It never walks the corpus on a request's path:
+
+- at start it builds the corpus from the catalogue (files parsed only when the catalogue is empty);
+- a file-system watcher (watchfiles: inotify on Linux) reports files added, edited or removed by anyone, and a
+  background thread re-reads just those;
+- after a write by this process (``invalidate``) the next look lists only the story folders whose modification time
+  moved, which any create, rename or unlink in them does, so the writer sees its own change at once;
+- a full rescan (stat every file) runs in the background every ``full_rescan`` seconds as a safety net, and once
+  at start, for changes made while no server ran.
+
+Sources built from the catalogue do not keep their bodies in memory: ``body`` is read from the file when asked
+for (a small shared cache keeps the last ones read).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from parallax import corpus as corpus_module
+from parallax.corpus import STORY_FILE, CorpusStore, Problem, Source, Story, is_candidate_name, read_generation
+
+log = logging.getLogger("parallax.catalogue")
+
+CATALOGUE_FILE = Path(".parallax") / "catalogue.db"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    rel TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
+    kind TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS owners (id TEXT PRIMARY KEY, path TEXT NOT NULL);
+"""
+_SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source) if f.name != "body")
+Stamp = tuple[int, int, int]
+Item = Source | Story | Problem
+
+
+class _LazyBody:
+    """``body`` of a catalogued source: given when the file was just parsed, else read from the file when asked."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        body = obj.__dict__.get("_body")
+        return body if body is not None else _read_body(obj.__dict__["_file"], obj.sha256)
+
+    def __set__(self, obj: Any, value: str | None) -> None:
+        obj.__dict__["_body"] = value
+
+
+class CataloguedSource(Source):
+    """A source whose body stays in its file until a page needs it."""
+
+    body = _LazyBody()
+
+
+@functools.lru_cache(maxsize=64)
+def _read_body(path: str, sha256: str) -> str:
+    """The body of a source file (the text after its front matter), as a comparison reads it; '' if unreadable.
+
+    ``sha256`` keys the cache: a file edited since is read again (and the watcher brings its metadata in step)."""
+    try:
+        raw = corpus_module.decode_utf8(Path(path).read_bytes())
+    except (OSError, corpus_module.CorpusError) as error:
+        log.warning("source file %s cannot be read: %s", corpus_module.printable(path), error)
+        return ""
+    opening = corpus_module._FENCE_RE.match(raw)
+    closing = corpus_module._FENCE_RE.search(raw, opening.end()) if opening else None
+    return raw[closing.end():] if closing else ""
+
+
+def encode(item: Item) -> tuple[str, str]:
+    """A parsed file as a catalogue row's kind and data (a source without its body, with its word count)."""
+    if isinstance(item, Source):
+        data = {name: getattr(item, name) for name in _SOURCE_FIELDS}
+        data["words"], data["content_key"] = item.words, item.content_key
+        return "source", json.dumps(data, ensure_ascii=False)
+    if isinstance(item, Story):
+        return "story", json.dumps(dataclasses.asdict(item), ensure_ascii=False)
+    return "problem", json.dumps({"path": item.path, "reason": item.reason}, ensure_ascii=False)
+
+
+def decode(kind: str, data: str, file: Path) -> Item:
+    """A catalogue row back as what the file parsed to; a source's body is read from ``file`` when needed."""
+    values = json.loads(data)
+    if kind == "source":
+        derived = {"words": values.pop("words"), "content_key": values.pop("content_key")}
+        values["boilerplate"] = tuple(values["boilerplate"])
+        source = CataloguedSource(body=None, **values)  # type: ignore[arg-type]
+        source.__dict__.update(derived, _file=str(file))  # cached_property values, as if computed
+        return source
+    if kind == "story":
+        return Story(**{**values, "source_ids": tuple(values["source_ids"])})
+    return Problem(values["path"], values["reason"])
+
+
+class Catalogue:
+    """The SQLite file (WAL, shared by every process serving the corpus); one connection per process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This process's connection (a forked worker opens its own)."""
+        if self._db is None or self._pid != os.getpid():
+            try:
+                self.path.parent.mkdir(exist_ok=True)  # never the corpus folder itself: a missing one is an error
+            except OSError as error:
+                raise sqlite3.OperationalError(f"cannot make {self.path.parent}: {error}") from None
+            try:
+                db = self._open()
+            except sqlite3.DatabaseError as error:
+                if isinstance(error, sqlite3.OperationalError):
+                    raise
+                log.warning("corpus catalogue %s is damaged (%s): made anew", self.path, error)
+                for extra in ("", "-wal", "-shm"):  # derived data only: the files rebuild it
+                    Path(f"{self.path}{extra}").unlink(missing_ok=True)
+                db = self._open()
+            self._db, self._pid = db, os.getpid()
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, in WAL mode, with the current schema (an older one is dropped: the files rebuild it)."""
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS owners;" + _SCHEMA
+                                 + f"PRAGMA user_version={SCHEMA_VERSION};")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def read(self, root: Path) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
+        """Every catalogued file (path → stamp and parsed item) and which file holds each id."""
+        rows = self.db.execute("SELECT rel, mtime_ns, size, ino, kind, data FROM files").fetchall()
+        parsed = {}
+        for rel, mtime_ns, size, ino, kind, data in rows:
+            path = root / rel
+            parsed[path] = ((mtime_ns, size, ino), decode(kind, data, path))
+        return parsed, dict(self.db.execute("SELECT id, path FROM owners").fetchall())
+
+    def write(self, upserts: Iterable[tuple[str, Stamp, Item]], removed: Iterable[str],
+              owners_set: dict[str, str], owners_gone: Iterable[str]) -> None:
+        """Record changed files and id owners in one transaction."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                           ((rel, *stamp, *encode(item)) for rel, stamp, item in upserts))
+            db.executemany("DELETE FROM files WHERE rel = ?", ((rel,) for rel in removed))
+            db.executemany("INSERT OR REPLACE INTO owners VALUES (?, ?)", owners_set.items())
+            db.executemany("DELETE FROM owners WHERE id = ?", ((i,) for i in owners_gone))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _wanted(root: Path, path: Path) -> bool:
+    """Whether a reported path can matter to the corpus: inside it, in no hidden folder."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    return bool(parts) and not any(part.startswith(".") for part in parts)
+
+
+class CataloguedStore(CorpusStore):
+    """The corpus store of a server: starts from the catalogue, follows changes without walking the corpus.
+
+    ``rescan`` 0 is the plain store: every file checked on every look, no catalogue, no threads."""
+
+    def __init__(self, root: Path | str, max_bytes: int, rescan: float = 1.0, full_rescan: float = 600.0,
+                 watch: bool = True) -> None:
+        super().__init__(root, max_bytes, rescan)
+        self.catalogue = Catalogue(self.root / CATALOGUE_FILE)
+        self.full_rescan = full_rescan
+        self.watch = watch
+        self._saved: dict[Path, Stamp] = {}
+        self._saved_owners: dict[str, str] = {}
+        self._folders: dict[str, int] = {}
+        self._look = False
+        self._threads_pid = 0
+        self._stop = threading.Event()
+        self.watching = False  # whether the file-system watcher runs in this process
+        weakref.finalize(self, self._stop.set)
+
+    def get(self) -> corpus_module.Corpus:
+        """The corpus as last brought in step; never a walk of the corpus (see the module's description)."""
+        if self.rescan <= 0:  # every file checked on every look (tests, a tiny corpus): no catalogue, no threads
+            return super().get()
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    self._start()
+        if self._threads_pid != os.getpid():
+            self._start_threads()
+        if self._look or read_generation(self.root) != self._generation:  # a write by this or another process
+            with self._lock:
+                generation = read_generation(self.root)  # read before the look: a change during it is seen next
+                if self._look or generation != self._generation:
+                    self._look, self._generation = False, generation
+                    self._apply(self._changed_folders())
+        return self._corpus
+
+    def current(self) -> corpus_module.Corpus:
+        """The corpus with every change the app made in any process read in (each look checks that already)."""
+        return super().current() if self.rescan <= 0 else self.get()
+
+    def invalidate(self) -> None:
+        """After this process wrote a file: the next look lists the story folders that changed."""
+        self._look = True
+
+    def reload(self, progress: Any = None) -> corpus_module.Corpus:
+        """A full rescan now (the command line's ``index`` and ``check``), saved to the catalogue."""
+        corpus = super().reload(progress)
+        if self.rescan <= 0:
+            return corpus
+        with self._lock:
+            self._remember_folders()
+            self._save()
+        return corpus
+
+    def _start(self) -> None:
+        """Build the corpus from the catalogue, or parse every file when it is empty (the first start)."""
+        self._generation = read_generation(self.root)
+        try:
+            parsed, owners = self.catalogue.read(self.root)
+        except sqlite3.Error as error:
+            log.warning("corpus catalogue %s cannot be read (%s): reading every file", self.catalogue.path, error)
+            parsed, owners = {}, {}
+        if parsed:
+            self._parsed, self._owners = parsed, owners
+            self._saved = {path: stamp for path, (stamp, _) in parsed.items()}
+            self._saved_owners = dict(owners)
+            self._rebuild()
+            self._remember_folders()
+        else:
+            self._refresh()
+            self._remember_folders()
+            self._save()
+
+    def _save(self) -> None:
+        """Write what changed since the last save to the catalogue (a failure is logged: the corpus still serves)."""
+        upserts = [(self._relative(p), stamp, item) for p, (stamp, item) in self._parsed.items()
+                   if self._saved.get(p) != stamp]
+        removed = [self._relative(p) for p in self._saved if p not in self._parsed]
+        owners_set = {i: p for i, p in self._owners.items() if self._saved_owners.get(i) != p}
+        owners_gone = [i for i in self._saved_owners if i not in self._owners]
+        if not (upserts or removed or owners_set or owners_gone):
+            return
+        try:
+            self.catalogue.write(upserts, removed, owners_set, owners_gone)
+        except sqlite3.Error as error:
+            log.warning("corpus catalogue %s not updated: %s", self.catalogue.path, error)
+            return
+        self._saved = {p: stamp for p, (stamp, _) in self._parsed.items()}
+        self._saved_owners = dict(self._owners)
+
+    def _remember_folders(self) -> None:
+        """Note each story folder's modification time, so a later look lists only the folders that changed."""
+        self._folders = {}
+        try:
+            with os.scandir(self.root) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                        self._folders[entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
+        except OSError:
+            pass
+        self._folders[""] = self._mtime(self.root)
+
+    @staticmethod
+    def _mtime(path: Path | str) -> int:
+        try:
+            return os.stat(path, follow_symlinks=False).st_mtime_ns
+        except OSError:
+            return -1
+
+    def _changed_folders(self) -> set[Path]:
+        """Files to look at again: every file in, or known to be in, a folder whose modification time moved."""
+        before, paths = self._folders, set()
+        self._remember_folders()
+        for name in self._folders.keys() | before.keys():
+            if before.get(name) != self._folders.get(name):
+                paths |= self._folder_files(self.root / name if name else self.root)
+        return paths
+
+    def _folder_files(self, folder: Path) -> set[Path]:
+        """The candidate files of one folder now, plus the files the corpus knew there (to notice removals)."""
+        found = {p for p in self._parsed if p.parent == folder}
+        try:
+            with os.scandir(folder) as entries:
+                found |= {Path(entry.path) for entry in entries
+                          if entry.name == STORY_FILE or is_candidate_name(entry.name)}
+        except OSError:
+            pass
+        return found
+
+    def _apply(self, paths: Iterable[Path]) -> None:
+        """Re-read the given files only (gone ones dropped), then rebuild the corpus and save if anything changed."""
+        changed = False
+        for path in paths:
+            if not _wanted(self.root, path):
+                continue
+            try:
+                st = os.stat(path)
+            except OSError:
+                try:
+                    st = os.lstat(path)  # a broken link or a loop: still named as a problem
+                except OSError:
+                    changed |= self._parsed.pop(path, None) is not None
+                    continue
+            if not (path.name == STORY_FILE or is_candidate_name(path.name)):
+                continue
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            previous = self._parsed.get(path)
+            if previous is None or previous[0] != stamp:
+                self._parsed[path] = (stamp, self._last_good(path, self._load(path, self._relative(path))))
+                changed = True
+        if changed:
+            self._rebuild()
+            self._save()
+
+    def _start_threads(self) -> None:
+        """Start this process's watcher and safety-net rescan (after a fork, the child starts its own)."""
+        with self._lock:
+            if self._threads_pid == os.getpid():
+                return
+            self._threads_pid = os.getpid()
+            self._stop = threading.Event()
+            weakref.finalize(self, self._stop.set)
+            ref = weakref.ref(self)
+            if self.watch:
+                threading.Thread(target=_watch, args=(ref, self.root, self._stop), name="parallax-corpus-watch",
+                                 daemon=True).start()
+            threading.Thread(target=_rescan, args=(ref, self._stop), name="parallax-corpus-rescan",
+                             daemon=True).start()
+
+
+def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event) -> None:
+    """Re-read the files the file-system watcher reports, until the store is gone or stopped."""
+    try:
+        import watchfiles
+    except ImportError:
+        log.warning("watchfiles is not installed: corpus changes are noticed by the full rescan only")
+        return
+    store = ref()
+    if store is None:
+        return
+    store.watching = True
+    del store
+    try:
+        for changes in watchfiles.watch(root, watch_filter=None, debounce=400, step=20, stop_event=stop,
+                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False,
+                                        ignore_permission_denied=True):
+            store = ref()
+            if store is None:
+                return
+            paths = {Path(name) for _, name in changes}
+            if paths:
+                with store._lock:
+                    expanded = set()
+                    for path in paths:
+                        expanded |= store._folder_files(path) if path.is_dir() else {path}
+                    store._apply(expanded)
+            del store
+    except Exception as error:  # inotify limits, a vanished folder: the safety-net rescan carries on
+        log.warning("corpus watcher stopped (%s: %s): changes are noticed by the full rescan only",
+                    type(error).__name__, error, exc_info=True)
+        live = ref()
+        if live is not None:
+            live.watching = False
+
+
+def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
+    """The safety net: a full rescan at start, then every ``full_rescan`` seconds (every ``rescan`` seconds while
+    no watcher runs), until the store is gone or stopped."""
+    wait = 0.0
+    while not stop.wait(wait):
+        store = ref()
+        if store is None:
+            return
+        try:
+            with store._lock:
+                store._refresh()
+                store._remember_folders()
+                store._save()
+        except Exception:  # the safety net must not die with one bad pass
+            log.exception("corpus rescan failed")
+        wait = store.full_rescan if store.watching else max(store.rescan, 0.5)
+        del store
