@@ -14,6 +14,14 @@ from itertools import pairwise
 
 from parallax.corpus import Source
 from parallax.engine.diffing import Segment, token_segments
+from parallax.engine.lexicon import (
+    ADDRESS_TITLES,
+    NOT_SPEAKER_NAMES,
+    SPEAKER_NAME,
+    SPEECH_VERB_PATTERN,
+    QuoteSpan,
+    quote_spans,
+)
 from parallax.engine.stems import stem_word
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
@@ -33,29 +41,17 @@ RARE_WORDS = 4
 #: Seconds a variant's word diff may take.
 DIFF_SECONDS = 0.2
 
-_OPEN = "“„«"
-_CLOSE = "”»"
-_STRAIGHT = '"'
-_VERBS = ("said|says|say|told|tells|added|adds|warned|warns|stated|states|noted|notes|reported|reports|explained|"
-          "insisted|stressed|wrote|writes|asked|asks|continued|declared|replied|claimed|argued|announced|"
-          "confirmed|quoted|commented|emphasized|emphasised|remarked|urged|recalled")
-#: A name: a capitalised word and at most four more name words. The bound keeps matching linear: unbounded, a run
-#: of n capitalised words with no speech verb after it was re-tried from every word start, O(n²). Each word is at
-#: most 40 characters for the same reason: tried from every capital of one 32 KB word ("AAAA…", "U.S.U.S.…"), an
-#: unbounded word took a minute.
-_NAME = r"(?:[A-Z][\w’'.\-]{0,40})(?:\s+(?:[A-Z][\w’'\-]{0,40}|de|van|von|bin|al)){0,4}"
-_NOT_NAMES = {"he", "she", "it", "they", "we", "i", "you", "the", "this", "that", "but", "and", "a", "an", "there",
-              "his", "her", "its", "their", "on", "in", "as", "after", "earlier", "later", "then"}
-_TITLES = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "president", "comrade", "sir", "prof", "prof."}
 _PRONOUNS = {"he", "she"}
-_NAME_VERB = re.compile(rf"({_NAME})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
-                        rf"(?:was quoted as saying|{_VERBS})\b")
-_VERB_NAME = re.compile(rf"\b(?:{_VERBS.replace('told|tells|', '').replace('asked|asks|', '')})\s+({_NAME})(?=[,.;]|$)")
-_PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{_VERBS})\b")
-_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({_NAME})(?=[,.;]|$)")
+_NAME_VERB = re.compile(rf"({SPEAKER_NAME})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
+                        rf"(?:was quoted as saying|{SPEECH_VERB_PATTERN})\b")
+#: Verbs that take the speaker after them ("said Madden"); "told" and "asked" take the one spoken to.
+_VERBS_BEFORE_NAME = SPEECH_VERB_PATTERN.replace('told|tells|', '').replace('asked|asks|', '')
+_VERB_NAME = re.compile(rf"\b(?:{_VERBS_BEFORE_NAME})\s+({SPEAKER_NAME})(?=[,.;]|$)")
+_PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{SPEECH_VERB_PATTERN})\b")
+_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({SPEAKER_NAME})(?=[,.;]|$)")
 _SAYING_END = re.compile(r"\b(?:saying|adding|warning|noting|telling \w+|insisting|stressing)\s*[,:]?\s*$")
-_VERB_END = re.compile(rf"\b(?:{_VERBS})\s*(?:that\s*)?[,:]?\s*$")
-_VERB_ANY = re.compile(rf"\b(?:{_VERBS}|according to|saying|adding|quoted)\b", re.IGNORECASE)
+_VERB_END = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN})\s*(?:that\s*)?[,:]?\s*$")
+_VERB_ANY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN}|according to|saying|adding|quoted)\b", re.IGNORECASE)
 #: Characters before a quote searched for who said it ('Peskov told reporters on Tuesday: “…'). Bounded so that a
 #: paragraph of n quotes costs O(n), not O(n²): the whole paragraph before each quote was searched, and a 200 KB
 #: paragraph of 2,000 short quotes took 17 s of the story overview (which has no time budget for quotes).
@@ -142,40 +138,12 @@ class Phrase:
     outlets: tuple[str, ...]
 
 
-@dataclass
-class _Span:
-    """A quoted span in a paragraph: character offsets of its text (marks excluded) and whether it was closed."""
-
-    start: int
-    end: int
-    closed: bool
-
-
-def quote_spans(paragraph: str) -> list[_Span]:
-    """Quoted spans of a paragraph; curly and straight marks; an unclosed quote runs to the paragraph end."""
-    spans: list[_Span] = []
-    start: int | None = None
-    for index, char in enumerate(paragraph):
-        if start is None:
-            if char in _OPEN or (char == _STRAIGHT and (index == 0 or not paragraph[index - 1].isalnum())):
-                start = index + 1
-        elif char in _CLOSE or char == _STRAIGHT:
-            spans.append(_Span(start, index, True))
-            start = None
-        elif char in _OPEN:
-            spans.append(_Span(start, index, False))
-            start = index + 1
-    if start is not None:
-        spans.append(_Span(start, len(paragraph), False))
-    return [s for s in spans if paragraph[s.start:s.end].strip()]
-
-
 def clean_name(name: str) -> str | None:
     """A speaker name without leading titles; None for pronouns and other non-names."""
     parts = name.replace("’s", "").replace("'s", "").split()
-    while parts and parts[0].casefold() in _TITLES and len(parts) > 1:
+    while parts and parts[0].casefold() in ADDRESS_TITLES and len(parts) > 1:
         parts.pop(0)
-    if not parts or parts[0].casefold() in _NOT_NAMES:
+    if not parts or parts[0].casefold() in NOT_SPEAKER_NAMES:
         return None
     return " ".join(parts)
 
@@ -216,7 +184,7 @@ def attribute(before: str, after: str, glue: Sequence[str]) -> tuple[str | None,
                 return name, pronoun
     clause = _clause_before(before)
     if _SAYING_END.search(clause):
-        first = re.search(f"({_NAME})", clause)
+        first = re.search(f"({SPEAKER_NAME})", clause)
         if first:
             name, pronoun = _name_or_pronoun(first)
             return name, pronoun or (first.group(0).casefold() in _PRONOUNS)
@@ -275,7 +243,7 @@ def extract(source: Source) -> list[Quote]:
     previous_para = -2
     for number, paragraph in paragraphs:
         spans = quote_spans(paragraph)
-        groups: list[list[_Span]] = []
+        groups: list[list[QuoteSpan]] = []
         for span in spans:
             if groups and _is_glue(paragraph[groups[-1][-1].end + 1:span.start - 1],
                                    paragraph[groups[-1][-1].start:groups[-1][-1].end]):

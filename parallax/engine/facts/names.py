@@ -1,0 +1,189 @@
+"""Names of people, places and organisations in a sentence, and which of one side's names the other side lacks.
+
+Names come from one scan for capitalised runs; nothing follows the pattern's repetition, so it is linear on a
+100 KB run of capitalised words. Names are matched across sides by their folded words (aliases mapped to one key)
+through dictionaries, so "Putin" matches "Vladimir Putin" and "DPRK" matches "North Korea".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import combinations
+
+import simplemma
+
+from parallax.engine.facts.dates import MONTHS, WEEKDAYS
+from parallax.engine.facts.mention import Mention
+from parallax.engine.lexicon import ALIASES, CAP_WORD, DEMONYMS, NAME_CONNECTORS, SENTENCE_STARTERS, TITLES, UPPER
+
+#: Words of a name used to match it by parts ("Putin" in "Vladimir Putin"); longer keys match only whole.
+MAX_NAME_WORDS = 6
+
+#: Nothing follows the repetition, so a failed extension never makes the engine retry the run: linear.
+_NAME_RE = re.compile(rf"(?<![\w’'\-.]){CAP_WORD}(?:(?:\s+|\s+{NAME_CONNECTORS}\s+){CAP_WORD})*")
+#: What precedes a word that starts a sentence (searched in the few characters before it).
+SENTENCE_START_RE = re.compile(r"(?:^\s*|[.!?…:;][\"”’')\]]*\s+|[\n\r]\s*)[\"“‘'(\[]*$")
+_CALENDAR = frozenset({*MONTHS, *WEEKDAYS})
+_DEMONYM_RE = re.compile(r"(?:ian|ean|ese|ish|ern)$")
+_DIRECTIONS = frozenset({"north", "south", "east", "west", "far", "middle", "central", "western", "eastern",
+                         "northern", "southern"})
+_POSSESSIVE_RE = re.compile(r"[’']s?$")
+
+
+@lru_cache(maxsize=4096)
+def _ordinary(word: str) -> bool:
+    """Whether a capitalised word is an ordinary dictionary word (its lemma is lower case), not a name."""
+    folded = word.casefold()
+    if folded in SENTENCE_STARTERS:
+        return True
+    if not simplemma.is_known(folded, lang="en"):
+        return False
+    return simplemma.lemmatize(folded, lang="en")[:1].islower()
+
+
+@lru_cache(maxsize=8192)
+def name_key(name: str) -> frozenset[str]:
+    """Folded words of a name (aliases mapped to one key) that decide whether two names are one person or place."""
+    folded = " ".join(_POSSESSIVE_RE.sub("", w) for w in name.casefold().split())
+    alias = ALIASES.get(folded) or ALIASES.get(folded.replace(".", ""))
+    if alias:
+        return frozenset({alias})
+    return frozenset(w for w in re.split(r"[\s\-.]+", folded) if w and w not in ("of", "the", "and"))
+
+
+@lru_cache(maxsize=8192)
+def _run_name(run: str, at_start: bool) -> tuple[int, int, bool] | None:
+    """Span (offsets into the run) of the name inside a capitalised run, titles and a sentence-initial ordinary
+    word dropped, and whether it is only an adjective of nationality ("Russian", "North Korean"), never reported.
+    Cached: the same runs ("Putin", "Mr Kim") come back sentence after sentence."""
+    words = [(m.start(), m.group(0)) for m in _WORD_IN_RUN_RE.finditer(run) if m.group(0)[0].isupper()]
+    if words and at_start and (words[0][1].casefold() in SENTENCE_STARTERS
+                               or (len(words) == 1 and _ordinary(words[0][1]))):
+        words = words[1:]
+    last_title = -1
+    for n, (_, word) in enumerate(words):
+        if _POSSESSIVE_RE.sub("", word).rstrip(".").casefold() in TITLES:
+            last_title = n
+    words = words[last_title + 1:]
+    if not words:
+        return None
+    first, last = words[0][1], words[-1][1]
+    if len(words) == 1 and (len(first.rstrip(".")) < 2 or first.casefold() in SENTENCE_STARTERS):
+        return None
+    plain = [word.casefold() for _, word in words]
+    if all(word.rstrip(".") in _CALENDAR for word in plain):
+        return None  # "September", "Sept.", "Monday": dates, not names
+    demonym = bool(_DEMONYM_RE.search(_POSSESSIVE_RE.sub("", plain[-1])) and (
+        len(plain) == 1 or (len(plain) == 2 and plain[0] in _DIRECTIONS)) and " ".join(plain) not in ALIASES)
+    end = words[-1][0] + len(_POSSESSIVE_RE.sub("", last))
+    return words[0][0], end, demonym
+
+
+_WORD_IN_RUN_RE = re.compile(r"[^\s]+")
+
+
+def name_mentions(text: str) -> list[Mention]:
+    """Names of people, places and organisations: capitalised runs not at a sentence start, titles stripped."""
+    found: list[Mention] = []
+    for match in _NAME_RE.finditer(text):
+        at_start = bool(SENTENCE_START_RE.search(text, max(0, match.start() - 8), match.start()))
+        for offset, run in _possessive_parts(match.group(0)):
+            cleaned = _run_name(run, at_start and offset == 0)
+            if cleaned is not None:
+                _add_name(text, match.start() + offset, cleaned, found)
+    return found
+
+
+_POSSESSIVE_END_RE = re.compile(r"[’']s(?=\s)")
+
+
+def _possessive_parts(run: str) -> list[tuple[int, str]]:
+    """A capitalised run cut after each possessive: "Russia’s Vladimir Putin" is Russia and Vladimir Putin."""
+    parts: list[tuple[int, str]] = []
+    start = 0
+    for mark in _POSSESSIVE_END_RE.finditer(run):
+        parts.append((start, run[start:mark.end()]))
+        start = mark.end()
+        while start < len(run) and run[start].isspace():
+            start += 1
+    parts.append((start, run[start:]))
+    return [(offset, part) for offset, part in parts if part]
+
+
+def _add_name(text: str, base: int, cleaned: tuple[int, int, bool], found: list[Mention]) -> None:
+    """Append the name found at ``base`` + the cleaned offsets (a nationality adjective as a quiet mention)."""
+    start, end = base + cleaned[0], base + cleaned[1]
+    name = text[start:end]
+    if cleaned[2]:
+        folded = " ".join(name.casefold().split())
+        found.append(Mention(start, end, name, frozenset({DEMONYMS.get(folded, folded)}), "quiet"))
+    else:
+        found.append(Mention(start, end, name, name_key(name)))
+
+
+@lru_cache(maxsize=8192)
+def _subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """Every non-empty subset of a key; a key longer than MAX_NAME_WORDS gives only itself (no 2ⁿ blow-up)."""
+    if len(key) > MAX_NAME_WORDS:
+        return (key,)
+    items = sorted(key)
+    return tuple(frozenset(combo) for size in range(1, len(items) + 1) for combo in combinations(items, size))
+
+
+def unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
+    """Names of one side that the other side does not name: not the same, nor a part or a whole of one there."""
+    their_keys = {m.key for m in theirs}
+    their_parts = {part for key in their_keys for part in _subsets(key)}
+    missing: list[Mention] = []
+    seen: set[frozenset[str]] = set()
+    for mention in mine:
+        key = mention.key
+        if mention.group == "quiet" or key in seen or key in their_parts or any(
+                part in their_keys for part in _subsets(key)):
+            continue
+        seen.add(key)
+        missing.append(mention)
+    return missing
+
+
+#: A bare reference to a person: a personal pronoun, or a role without a name after it ("the North Korean leader
+#: will meet…", not "North Korean leader Kim Jong Un").
+_PERSON_REF_RE = re.compile(
+    r"(?<![\w’'-])(?:[Hh]e|[Ss]he|[Hh]im|[Tt]he\s+(?:[\w’'-]+\s+){0,2}?(?:leader|president|premier|prime\s+minister|"
+    r"minister|chancellor|king|queen|spokesman|spokeswoman|spokesperson|secretary|governor|mayor|ambassador|envoy)"
+    rf"(?![\w-])(?!\s+[{UPPER}]))(?![\w’'-])")
+#: Words that make a name an organisation, event or place rather than a person (never stood for by "he").
+_NOT_PERSON = frozenset({"party", "forum", "agency", "ministry", "council", "committee", "news", "house", "department",
+                         "office", "union", "nations", "bank", "fund", "organization", "organisation", "region",
+                         "republic", "federation", "state", "states", "city", "province", "territory", "university",
+                         "army", "forces", "navy", "command", "railways", "railway", "television", "cosmodrome",
+                         "station", "group", "company", "corporation", "court", "assembly", "parliament", "congress",
+                         "senate", "times", "post", "airport", "port", "island", "islands", "sea", "river"})
+
+
+def person_references(text: str) -> Counter[str]:
+    """The bare references to a person ("he", "the North Korean leader") a text holds, folded ("him" is "he")."""
+    if not any(c in text for c in "hH"):
+        return Counter()
+    found = (" ".join(m.group(0).casefold().split()) for m in _PERSON_REF_RE.finditer(text))
+    return Counter("he" if ref == "him" else ref for ref in found)
+
+
+def unreferred(missing: list[Mention], references: int) -> list[Mention]:
+    """Names one side alone carries, without those of people the other side refers to by a pronoun or a role
+    instead: only when every such name can be one of its spare references (two names and one "he" stay)."""
+    people = [m for m in missing if not any(part.startswith("@") for part in m.key)
+              and len(m.key) <= 4 and m.key.isdisjoint(_NOT_PERSON)]
+    if not people or len(people) > references:
+        return missing
+    return [m for m in missing if m not in people]
+
+
+
+@lru_cache(maxsize=4)
+def name_parts(text: str) -> frozenset[str]:
+    """Every word of every name a text states (quiet nationality adjectives left out); cached for one pair."""
+    return frozenset(part for name in name_mentions(text) if name.group != "quiet" for part in name.key)
