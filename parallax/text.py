@@ -324,6 +324,15 @@ def word_count(text: str) -> int:
     return len(WORD_RE.findall(text))
 
 
+_WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
+
+
+def words_of(text: str) -> list[str]:
+    """Folded words of a text (quotes, dashes and case folded), as the story overview and the shared-passage index
+    match them."""
+    return WORD_RE.findall(fold(text, _WORD_FOLD))
+
+
 # --- sentences ----------------------------------------------------------------------------------------------
 
 #: Surface words: plain runs of word characters of a folded key, case-folded. The "changed" tier's Dice counts

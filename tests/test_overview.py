@@ -7,6 +7,7 @@ import gc
 import hashlib
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.corpus import Corpus, Source, load_corpus
+from parallax.engine.similarity import dice
 from parallax.memo import Memo
 from parallax.story import overview, quotes
 from tests.conftest import BUNDLED, STORY
@@ -138,15 +140,17 @@ def test_shingles_and_dice() -> None:
     assert len(overview.shingles(["a", "b", "c", "d"])) == 2
     assert len(overview.shingles(["a"])) == 1
     assert overview.shingles([]) == frozenset()
-    assert overview.dice(frozenset({1, 2}), frozenset({2, 3}), empty=1.0) == 0.5
+    assert dice(frozenset({1, 2}), frozenset({2, 3}), empty=1.0) == 0.5
 
 
 def test_dice_of_two_empty_sets_is_the_callers_choice() -> None:
-    """One Dice for the overview and the quote tracker; what two empty sets score is an explicit argument."""
-    assert overview.dice(frozenset(), frozenset(), empty=1.0) == 1.0
-    assert overview.dice(frozenset(), frozenset(), empty=0.0) == 0.0
-    assert overview.dice(frozenset({"a"}), frozenset(), empty=1.0) == 0.0
-    assert quotes.dice is overview.dice
+    """One Dice for the engine, the overview, the quote tracker and the shared-passage index; what two empty sets
+    score is an explicit argument; Counters count a word as often as it occurs."""
+    assert dice(frozenset(), frozenset(), empty=1.0) == 1.0
+    assert dice(frozenset(), frozenset()) == 0.0
+    assert dice(frozenset({"a"}), frozenset(), empty=1.0) == 0.0
+    assert dice(Counter("aab"), Counter("ab")) == 0.8
+    assert quotes.dice is dice
 
 
 def _source(source_id: str, body: str, **fields: str) -> Source:

@@ -10,10 +10,11 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from parallax.engine.config import ENGINE, EngineConfig
 from parallax.engine.diffing import Encoder, diff_codes
@@ -184,12 +185,21 @@ def profile(sentence_text: str, key: str, config: EngineConfig = ENGINE, substan
     return Profile(sentence_text, terms, sum(terms.values()), content, surface, substantive, surface.total(), names)
 
 
-def dice(a: Counter[str], b: Counter[str]) -> float:
-    """Dice coefficient of two word multisets."""
-    total = sum(a.values()) + sum(b.values())
-    # Intersect keys in C first: Counter's & builds a new Counter and is several times slower in this hot loop.
-    shared = sum(min(a[word], b[word]) for word in a.keys() & b.keys())
-    return 2 * shared / total if total else 0.0
+T = TypeVar("T")
+
+
+def dice(a: AbstractSet[T] | Counter[T], b: AbstractSet[T] | Counter[T], *, empty: float = 0.0) -> float:
+    """Dice coefficient of two sets, or of two multisets given as Counters (a word counts as often as it occurs);
+    ``empty`` is the score of two empty ones, which a caller chooses (0 unless said otherwise)."""
+    if isinstance(a, Counter) and isinstance(b, Counter):
+        total = sum(a.values()) + sum(b.values())
+        # Intersect keys in C first: Counter's & builds a new Counter and is several times slower in this hot loop.
+        shared = sum(min(a[word], b[word]) for word in a.keys() & b.keys())
+    elif isinstance(a, AbstractSet) and isinstance(b, AbstractSet):
+        total, shared = len(a) + len(b), len(a & b)
+    else:
+        raise TypeError("dice compares two sets or two Counters")
+    return 2 * shared / total if total else empty
 
 
 def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, int]:

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
-from parallax.story.overview import words_of
+from parallax.engine.similarity import dice
+from parallax.text import words_of
 
 #: Words a sentence needs before it counts as a passage: datelines, bylines and short quotes everyone carries
 #: ("It will be a full-fledged visit") are not evidence that one outlet took text from another.
@@ -95,26 +96,20 @@ def score(a: str, b: str) -> float:
     return jaccard(shingle_hashes(a), shingle_hashes(b))
 
 
-def word_dice(a: frozenset[str], b: frozenset[str]) -> float:
-    """Dice coefficient of two word sets (0 for two empty sets)."""
-    total = len(a) + len(b)
-    return 2 * len(a & b) / total if total else 0.0
-
-
-def same_units(a: Unit, b: Unit, threshold: float | None = None, dice: float | None = None) -> float | None:
+def same_units(a: Unit, b: Unit, threshold: float | None = None, word_dice: float | None = None) -> float | None:
     """The shingle Jaccard of two units when they are the same passage (see THRESHOLD, WORD_DICE), else None."""
     value = jaccard(a.shingles, b.shingles)
     if value >= (THRESHOLD if threshold is None else threshold):
         return value
-    if value > 0 and word_dice(a.words, b.words) >= (WORD_DICE if dice is None else dice):
+    if value > 0 and dice(a.words, b.words) >= (WORD_DICE if word_dice is None else word_dice):
         return value
     return None
 
 
-def same_passage(a: str, b: str, threshold: float | None = None, dice: float | None = None) -> bool:
+def same_passage(a: str, b: str, threshold: float | None = None, word_dice: float | None = None) -> bool:
     """Whether two sentences are the same passage, verbatim or lightly edited."""
     first, second = prepare(a), prepare(b)
-    return bool(first and second and same_units(first, second, threshold, dice) is not None)
+    return bool(first and second and same_units(first, second, threshold, word_dice) is not None)
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -15,18 +15,16 @@ import math
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from parallax.corpus import Source
-from parallax.engine.similarity import Profile, judge, profile
+from parallax.engine.similarity import Profile, dice, judge, profile
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import WORD_RE, cut_sentences, fold
+from parallax.text import cut_sentences, words_of
 
 #: Folding used for matching words (never for display).
-_WORD_FOLD: frozenset[str] = frozenset({"quotes", "dashes", "case"})
 #: Words per shingle for the whole-source similarity.
 SHINGLE = 3
 #: Dice score (on word sets) at which two sentences count as the same passage reworded (as the engine's pairing).
@@ -40,7 +38,6 @@ REWORDED_CANDIDATES = 8
 #: Sentences matched between two looks at the clock when a deadline is set.
 CLOCK_EVERY = 64
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,25 +87,11 @@ class Coverage:
     carriers: tuple[Carrier, ...]
 
 
-def words_of(text: str) -> list[str]:
-    """Folded words of a text, for matching."""
-    return WORD_RE.findall(fold(text, _WORD_FOLD))
-
-
 def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[int]:
     """Hashed word n-grams of a word list (the whole list when it is shorter than n)."""
     if len(words) < size:
         return frozenset({hash(tuple(words))}) if words else frozenset()
     return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))
-
-
-def dice(a: Set[T], b: Set[T], *, empty: float) -> float:
-    """Dice coefficient of two sets; ``empty`` is the score of two empty sets, which each caller must choose.
-
-    The overview and the quote tracker share this one definition: they differ only in what two empty sets mean.
-    """
-    total = len(a) + len(b)
-    return 2 * len(a & b) / total if total else empty
 
 
 def _prepared_key(source: Source) -> tuple[str, str, str, str]:

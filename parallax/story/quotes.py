@@ -22,10 +22,10 @@ from parallax.engine.lexicon import (
     QuoteSpan,
     quote_spans,
 )
+from parallax.engine.similarity import dice
 from parallax.engine.stems import stem_word
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
-from parallax.story.overview import dice
 from parallax.text import WORD_RE, fold, word_count
 
 #: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.

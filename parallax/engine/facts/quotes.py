@@ -7,6 +7,7 @@ import re
 from parallax.engine.diffing import Encoder, diff_codes
 from parallax.engine.facts.mention import MAX_QUOTES, FactDiff, fact_diff
 from parallax.engine.lexicon import QUOTE_MARKS, quote_spans
+from parallax.engine.similarity import dice
 
 #: Dice of word sets two quoted spans need to be read as the same quote worded differently.
 QUOTE_PAIR_DICE = 0.3
@@ -24,11 +25,6 @@ def _quoted(text: str) -> list[tuple[int, int, list[re.Match[str]]]]:
     return [(start, end, list(_QUOTE_WORD_RE.finditer(text, start, end))) for start, end, _ in spans]
 
 
-def _dice(a: set[str], b: set[str]) -> float:
-    """Dice coefficient of two word sets."""
-    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
-
-
 def quote_diffs(left: str, right: str) -> list[FactDiff]:
     """Word-level changes inside quotes both sides carry (quotes paired by shared words)."""
     lefts, rights = _quoted(left), _quoted(right)
@@ -38,7 +34,7 @@ def quote_diffs(left: str, right: str) -> list[FactDiff]:
     used: set[int] = set()
     for _, _, left_words in lefts:
         left_set = {w.group(0).casefold() for w in left_words}
-        scored = [(_dice(left_set, {w.group(0).casefold() for w in words}), n) for n, (_, _, words) in enumerate(rights)
+        scored = [(dice(left_set, {w.group(0).casefold() for w in words}), n) for n, (_, _, words) in enumerate(rights)
                   if n not in used]
         if not scored:
             break
