@@ -67,7 +67,7 @@ def test_stats_count_added_removed_and_replaced_words_with_labels(client: FlaskC
 def test_change_list_shows_edits_in_context_and_filters_by_kind(client: FlaskClient) -> None:
     """Each change shows its edit with context; ?kind= filters the list without script and opens it."""
     html = page(client, PAIR)
-    changes = html[html.index('id="changes"'):html.index('id="passages"')]
+    changes = html[html.index('id="changes"'):html.index('</ol>', html.index('id="changes"'))]
     assert '<del class="px-del">Kremlin spokesman Dmitry Peskov told Russian media</del> <ins class="px-ins">Mr ' \
            'Peskov said</ins>' in changes
     assert changes.count("<li value=") == 49 and " hidden>" not in changes
@@ -76,7 +76,7 @@ def test_change_list_shows_edits_in_context_and_filters_by_kind(client: FlaskCli
     assert '<details class="px-changes" id="changes" open>' in filtered
     visible = [li for li in re.findall(r"<li [^>]*>", listed) if "hidden" not in li]
     assert visible == ['<li value="4" data-kind="moved">']
-    assert 'data-kind-filter="moved" aria-current="true"' in listed
+    assert 'data-kind-filter="moved" data-kind-label="moved" aria-current="true"' in listed
     bad = client.get(PAIR + ".json?kind=same")
     assert bad.status_code == 400 and bad.get_json()["option"] == "kind"
 

@@ -7,13 +7,15 @@ one-sided passages, the speakers and the plain-language text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from parallax.engine.facts import FactDiff, fact_differences, name_mentions
 from parallax.engine.lexicon import ALIASES, SPEAKER_NAME, SPEECH_VERBS
 from parallax.story.quotes import named_speakers, speaker_key
+from parallax.text import WORD_RE
 
 Side = Literal["left", "right"]
 #: Row kinds counted, in display order; "reworded" is counted when the engine produces it.
@@ -27,6 +29,9 @@ TEXT_FACTS = 5
 TEXT_SPEAKERS = 4
 #: A sentence without one of these words names no speaker, so named_speakers (three full scans) is skipped.
 _SPEECH_WORDS = frozenset(SPEECH_VERBS) | {"according", "quoted", "saying"}
+#: Places of a passage's first three words on the other side checked for the whole passage (a text repeating one
+#: phrase thousands of times stays linear; a passage found at none of them counts as carried alone).
+_ELSEWHERE_CANDIDATES = 64
 _LETTERS_RE = re.compile(r"[a-z]+")
 _PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
 #: Alias keys (parallax.engine.lexicon.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
@@ -134,15 +139,65 @@ def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> S
         counts[row.kind] = counts.get(row.kind, 0) + 1
     read = [row for row in rows if not row.boilerplate]
     facts = tuple(RowFact(row.index, fact) for row in read for fact in row_facts(row))
-    one_sided = tuple(_one_sided(read))
+    elsewhere = _carried_elsewhere(read)
+    one_sided = tuple(_one_sided(read, elsewhere))
+    repeated = {side: sum(1 for r in read if r.index in elsewhere and r.kind == f"{side}_only")
+                for side in ("left", "right")}
     left_speakers, right_speakers = _speakers(read, "left"), _speakers(read, "right")
-    text = _text(read, left_outlet, right_outlet, facts, one_sided, left_speakers, right_speakers)
+    text = _text(read, left_outlet, right_outlet, facts, one_sided, left_speakers, right_speakers, repeated)
     return Summary(left_outlet, right_outlet, tuple(counts.items()), sum(1 for r in rows if r.boilerplate), facts,
                    one_sided, left_speakers, right_speakers, text)
 
 
-def _one_sided(rows: Sequence[RowLike]) -> list[OneSided]:
-    """Runs of consecutive rows one side alone carries, cut where that side starts a paragraph."""
+def _folded_words(text: str) -> list[str]:
+    """A text's words in lower case, for telling whether one side carries the other's words verbatim."""
+    return [word.casefold() for word in WORD_RE.findall(text)]
+
+
+def _carried_elsewhere(rows: Sequence[RowLike]) -> frozenset[int]:
+    """One-sided rows whose words the other side carries verbatim at another place (a sentence repeated on one side,
+    or carried inside a longer sentence on the other): the other side does not lack them. Looked up through each
+    side's word trigrams (at most ``_ELSEWHERE_CANDIDATES`` places each), so the cost stays linear in the text."""
+    found: set[int] = set()
+    for side, kind in (("left", "right_only"), ("right", "left_only")):
+        words = [w for row in rows for w in _folded_words((row.left if side == "left" else row.right) or "")]
+        starts: dict[tuple[str, ...], list[int]] = {}
+        for at in range(len(words) - 2):
+            starts.setdefault(tuple(words[at:at + 3]), []).append(at)
+        for row in rows:
+            if row.kind != kind:
+                continue
+            own = _folded_words((row.right if kind == "right_only" else row.left) or "")
+            candidates = starts.get(tuple(own[:3]), [])[:_ELSEWHERE_CANDIDATES]
+            if len(own) >= 3 and any(words[at:at + len(own)] == own for at in candidates):
+                found.add(row.index)
+    return frozenset(found)
+
+
+def shared_wording(rows: Sequence[Mapping[str, Any]], skip_boilerplate: bool) -> float:
+    """Words both texts carry, as a share of all their words (2 × shared / total), over the rows a reader sees.
+
+    Rows with a word diff share their unchanged words; a reworded row (shown whole, without a word diff) shares the
+    words both of its sentences use, so two wordings of one fact are not counted as sharing nothing."""
+    shared = total = 0
+    for row in rows:
+        if skip_boilerplate and row.get("boilerplate"):
+            continue
+        left, right = _folded_words(str(row.get("left") or "")), _folded_words(str(row.get("right") or ""))
+        total += len(left) + len(right)
+        if row.get("kind") not in PAIRED:
+            continue
+        segments = row.get("segments") or []
+        equal = sum(len(WORD_RE.findall(str(s["text"]))) for s in segments if s["op"] == "equal")
+        if not equal and row.get("kind") != "same":
+            equal = sum((Counter(left) & Counter(right)).values())
+        shared += equal
+    return min(1.0, 2 * shared / total) if total else 1.0
+
+
+def _one_sided(rows: Sequence[RowLike], elsewhere: frozenset[int] = frozenset()) -> list[OneSided]:
+    """Runs of consecutive rows one side alone carries, cut where that side starts a paragraph; rows whose words the
+    other side carries verbatim elsewhere are not counted."""
     groups: list[OneSided] = []
     run: list[RowLike] = []
     side: Side | None = None
@@ -156,6 +211,8 @@ def _one_sided(rows: Sequence[RowLike]) -> list[OneSided]:
 
     for row in rows:
         this: Side | None = "left" if row.kind == "left_only" else "right" if row.kind == "right_only" else None
+        if row.index in elsewhere:
+            this = None
         starts = row.para_start_left if this == "left" else row.para_start_right
         if this is None or this != side or starts:
             close()
@@ -224,8 +281,10 @@ def _join(items: Sequence[str]) -> str:
 
 
 def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFact], one_sided: Sequence[OneSided],
-          left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker]) -> str:
-    """The summary as one plain-language paragraph."""
+          left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker],
+          repeated: Mapping[str, int] | None = None) -> str:
+    """The summary as one plain-language paragraph; ``repeated`` counts, per side, the one-sided passages whose words
+    the other side carries at another place (not counted as carried alone)."""
     outlets = (left, right)
     if left == right:  # two versions of one outlet
         subject, left, right = f"The two versions from {left}", "The left version", "The right version"
@@ -250,12 +309,17 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
             sentences.append("No number, date, name, quote or attribution differs in them.")
     else:
         sentences.append(f"{subject} share no passage.")
-    for side, outlet in (("left", left), ("right", right)):
+    for side, outlet, other in (("left", left, right), ("right", right, left)):
         groups = [g for g in one_sided if g.side == side]
         if groups:
             count = sum(g.sentences for g in groups)
             sentences.append(f"{outlet} alone carries {_plural(count, 'passage')} "
                              f"({_plural(len(groups), 'paragraph')}).")
+        again = (repeated or {}).get(side, 0)
+        if again:
+            by = other.lower() if other in ("The left version", "The right version") else other
+            sentences.append(f"{_plural(again, 'more passage')} of {outlet} {'is' if again == 1 else 'are'} carried "
+                             f"word for word at another place by {by}.")
     cited = _cited(left_speakers, right_speakers, *outlets)
     if cited:
         sentences.append(f"Cited: {cited}.")
