@@ -15,6 +15,7 @@ from parallax import __version__
 from parallax.cache import make_cache
 from parallax.catalogue import CataloguedStore
 from parallax.config import load_settings, trusted_hosts
+from parallax.corpus import CorpusMissing, require_folder
 from parallax.memo import Memo
 from parallax.web import editors, register
 from parallax.web.ops import PrefixMiddleware
@@ -25,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app: settings from PARALLAX_* variables, then ``config`` overrides; routes and handlers."""
     app = Flask(__name__)  # templates/ and static/ live inside the package, so an installed copy has them
     settings = load_settings(overrides=config)
+    require_folder(settings["CORPUS_DIR"])  # refused, never created: CorpusMissing says how to make one
     app.config.update(settings)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or secrets.token_hex(32)
     app.config["VERSION"] = __version__
@@ -50,7 +52,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def main(argv: list[str] | None = None) -> None:
     """Run the development server on the bundled corpus, printing the URL to open."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = create_app()
+    try:
+        app = create_app()
+    except CorpusMissing as error:
+        raise SystemExit(f"parallax: {error}") from None
     start_index_build(app)  # the search index is built or brought up to date in the background
     host, port = app.config["HOST"], app.config["PORT"]
     corpus = app.extensions["parallax.corpus"].get()

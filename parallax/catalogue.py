@@ -231,13 +231,12 @@ class CataloguedStore(CorpusStore):
 
     def reload(self, progress: Any = None) -> corpus_module.Corpus:
         """A full rescan now (the command line's ``index`` and ``check``), saved to the catalogue."""
-        corpus = super().reload(progress)
         if self.rescan <= 0:
-            return corpus
+            return super().reload(progress)
         with self._lock:
-            self._remember_folders()
-            self._save()
-        return corpus
+            self._generation = read_generation(self.root)
+            self._full_rescan(progress)
+        return self._corpus
 
     def _start(self) -> None:
         """Build the corpus from the catalogue, or parse every file when it is empty (the first start)."""
@@ -254,9 +253,7 @@ class CataloguedStore(CorpusStore):
             self._rebuild()
             self._remember_folders()
         else:
-            self._refresh()
-            self._remember_folders()
-            self._save()
+            self._full_rescan()
 
     def _save(self) -> None:
         """Write what changed since the last save to the catalogue (a failure is logged: the corpus still serves)."""
@@ -275,17 +272,30 @@ class CataloguedStore(CorpusStore):
         self._saved = {p: stamp for p, (stamp, _) in self._parsed.items()}
         self._saved_owners = dict(self._owners)
 
+    def _full_rescan(self, progress: Any = None) -> None:
+        """Stat every file, re-read the changed ones, save. Folder times are taken first: a file written during the
+        walk moves its folder's time past them, so the next look after a write still lists that folder."""
+        folders = self._folder_times()
+        self._refresh(progress)
+        self._folders = folders
+        self._save()
+
     def _remember_folders(self) -> None:
         """Note each story folder's modification time, so a later look lists only the folders that changed."""
-        self._folders = {}
+        self._folders = self._folder_times()
+
+    def _folder_times(self) -> dict[str, int]:
+        """Each story folder's modification time ('' for the corpus folder itself)."""
+        folders = {}
         try:
             with os.scandir(self.root) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                        self._folders[entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
+                        folders[entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
         except OSError:
             pass
-        self._folders[""] = self._mtime(self.root)
+        folders[""] = self._mtime(self.root)
+        return folders
 
     @staticmethod
     def _mtime(path: Path | str) -> int:
@@ -400,9 +410,7 @@ def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
             return
         try:
             with store._lock:
-                store._refresh()
-                store._remember_folders()
-                store._save()
+                store._full_rescan()
         except Exception:  # the safety net must not die with one bad pass
             log.exception("corpus rescan failed")
         wait = store.full_rescan if store.watching else max(store.rescan, 0.5)

@@ -442,6 +442,20 @@ def _file_refusal(path: Path) -> str | None:
     return None
 
 
+class CorpusMissing(FileNotFoundError):
+    """The corpus folder does not exist: nothing starts on it (and nothing creates it), the message says how to."""
+
+
+def require_folder(root: Path | str) -> Path:
+    """The corpus folder, or CorpusMissing giving the command that creates one (a mistyped path must not become an
+    empty corpus that serves nothing)."""
+    folder = Path(root)
+    if not folder.is_dir():
+        raise CorpusMissing(f"no corpus folder at {folder}: create one with `mkdir -p {folder}` and add a story "
+                            "folder of sources to it, or set PARALLAX_CORPUS_DIR to an existing corpus folder")
+    return folder
+
+
 def mark_changed(root: Path) -> None:
     """Tell every process serving this corpus that the app changed it: ``GENERATION_FILE`` gets a new value (written
     beside it, then renamed over it), and each ``CorpusStore`` re-reads the folder at its next look."""
@@ -502,6 +516,26 @@ class CorpusStore:
                 self._checked = time.monotonic()
                 self._generation = generation
         return self._corpus
+
+    def current(self) -> Corpus:
+        """The corpus with every change the app made in any process read in (``mark_changed``), whatever the rescan
+        interval: what a writer holding the write lock acts on, and what is asked before an id is said not to exist."""
+        self.get()  # loaded at least once
+        with self._lock:
+            generation = read_generation(self.root)
+            if generation != self._generation:
+                self._refresh()
+                self._checked = time.monotonic()
+                self._generation = generation
+        return self._corpus
+
+    def find(self, source_id: str) -> Source | None:
+        """The source with this id; a miss re-checks the corpus for changes made by other processes first (a source
+        added through another worker is found right after it was saved)."""
+        found = self.get().get(source_id)
+        if found is None and SLUG_RE.match(source_id):
+            found = self.current().get(source_id)
+        return found
 
     def _relative(self, path: Path) -> str:
         """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""

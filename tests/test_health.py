@@ -18,7 +18,8 @@ def test_health_json_reports_corpus_and_cache(app: Flask) -> None:
     assert response.status_code == 200
     data = response.get_json()
     assert data["ok"] is True and data["version"] == __version__
-    assert data["corpus"] == {"readable": True, "sources": 5, "stories": 1, "problems": []}
+    assert data["corpus"] == {"readable": True, "writable": True, "write_problem": None, "sources": 5, "stories": 1,
+                              "problems": []}
     assert data["cache"] == {"backend": "memory", "ok": True}
     assert response.headers["Cache-Control"] == "no-store"
 

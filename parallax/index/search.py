@@ -23,7 +23,7 @@ from typing import Any
 
 from cachetools import LRUCache, cached
 
-from parallax.corpus import Corpus, Source, load_corpus
+from parallax.corpus import Corpus, Source, load_corpus, require_folder
 from parallax.index import reuse
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import Document, cut_sentences, plain_document
@@ -371,6 +371,9 @@ class CorpusIndex:
         # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
+        #: Why the last sync failed ('' when it did not): the index then lags the corpus and searches would miss
+        #: sources, so they are refused with this reason until a sync succeeds.
+        self.unusable = ""
         self._create()
 
     def _connect(self) -> sqlite3.Connection:
@@ -434,6 +437,10 @@ class CorpusIndex:
             if shared:
                 self._lock.acquire()
             stats = self._sync(corpus, progress)
+            self.unusable = ""
+        except (sqlite3.Error, OSError) as error:
+            self.unusable = f"{error.strerror or error}" if isinstance(error, OSError) else str(error)
+            raise
         finally:
             if shared:
                 self._lock.release()
@@ -594,6 +601,9 @@ class CorpusIndex:
 def open_index(corpus_dir: Path | str, path: Path | str | None = None) -> CorpusIndex:
     """The index of a corpus folder at ``path`` (default beside the corpus); in memory when that cannot be written."""
     target = Path(path) if path else default_path(corpus_dir)
+    if not path and not Path(corpus_dir).is_dir():  # never make a corpus folder for its index
+        log.warning("corpus folder %s does not exist; keeping the search index in memory", corpus_dir)
+        return CorpusIndex(None)
     try:
         return CorpusIndex(target)
     except (OSError, sqlite3.Error) as error:
@@ -605,8 +615,9 @@ def build_index(corpus_dir: Path | str, progress: Callable[[int, int], None] | N
                 path: Path | str | None = None, max_bytes: int = 2_000_000) -> SyncStats:
     """Load a corpus folder and bring its index up to date (the ``parallax index`` command's domain call).
 
-    ``progress(done, total)`` is called after each source indexed.
+    ``progress(done, total)`` is called after each source indexed. A missing corpus folder raises CorpusMissing.
     """
+    require_folder(corpus_dir)
     index = open_index(corpus_dir, path)
     try:
         return index.sync(load_corpus(corpus_dir, max_bytes), progress)

@@ -510,7 +510,8 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
                     raise IngestError(f"the source would not load: {error}", "bad_input",
                                       named.group(1) if named else "") from None
                 if not folder.exists():
-                    created = ensure_story(root, new.story, story_title)
+                    created = True
+                    ensure_story(root, new.story, story_title)
                 if write_exclusive(folder / f"{candidate}{suffix}", data):
                     _remember_body_hash(folder / f"{candidate}{suffix}", source)
                     return source

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,9 +120,20 @@ def _storage_error(error: OSError, doing: str) -> ManageError:
     return ManageError(storage_message(error, doing), storage_cause(error))
 
 
+@contextlib.contextmanager
+def _changing(root: Path, doing: str) -> Iterator[None]:
+    """Hold the corpus's write lock; an OSError taking it or while holding it becomes a ManageError naming the
+    cause (a full disk, a read-only corpus)."""
+    try:
+        with write_lock(root):
+            yield
+    except OSError as error:
+        raise _storage_error(error, doing) from None
+
+
 def _current(store: CorpusStore, source_id: str) -> Source:
     """The source as the corpus holds it now (called under the write lock, after every earlier change)."""
-    source = store.get().get(source_id)
+    source = store.current().get(source_id)
     if source is None:
         raise ManageError(f"no source with id '{source_id}' (removed or never added)", "missing")
     return source
@@ -136,14 +148,12 @@ def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], exp
     A new story moves the file (and its kept page) to that story's folder, creating it if needed.
     """
     root = store.root
-    with write_lock(root):
+    with _changing(root, "saving the edit"):
         source = _current(store, source_id)
         try:
             raw = (root / source.path).read_bytes()
         except FileNotFoundError:
             raise ManageError(f"the file of '{source.id}' is gone", "missing") from None
-        except OSError as error:
-            raise _storage_error(error, "reading the source") from None
         if expected_digest is not None and hashlib.sha256(raw).hexdigest() != expected_digest:
             raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
                               "edit again", "conflict")
@@ -152,10 +162,7 @@ def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], exp
             parse_source(data, source.path, max_bytes)
         except (CorpusError, UnicodeDecodeError) as error:
             raise ManageError(f"the edited file would not load: {error}") from None
-        try:
-            return source, _write_edit(root, source, str(changes.get("story") or source.story), data)
-        except OSError as error:
-            raise _storage_error(error, "saving the edit") from None
+        return source, _write_edit(root, source, str(changes.get("story") or source.story), data)
 
 
 def _write_edit(root: Path, source: Source, story: str, data: bytes) -> str:
@@ -166,11 +173,12 @@ def _write_edit(root: Path, source: Source, story: str, data: bytes) -> str:
         return source.path
     try:
         target_folder = ingest.story_folder(root, story)
-        created = ingest.ensure_story(root, story, story)
     except ingest.IngestError as error:
         raise ManageError(str(error)) from None
+    created = not target_folder.exists()
     target = target_folder / path.name
     try:
+        ingest.ensure_story(root, story, story)
         if not ingest.write_exclusive(target, data):
             raise ManageError(f"story '{story}' already has a file named {path.name}", "conflict")
         try:
@@ -210,7 +218,7 @@ def remove_source(store: CorpusStore, source_id: str) -> TrashEntry:
     """Move a source's file (and its kept page) into its own trash folder, under the corpus's write lock; the entry
     to restore it from. A failure leaves the source where it was and no trash folder behind."""
     root = store.root
-    with write_lock(root):
+    with _changing(root, "moving the source to the trash"):
         source = _current(store, source_id)
         path = root / source.path
         if not path.is_file():
@@ -229,12 +237,14 @@ def remove_source(store: CorpusStore, source_id: str) -> TrashEntry:
             kept = path.parent / ORIGINALS / f"{source.id}.html.gz"
             if kept.exists():
                 os.rename(kept, folder / kept.name)
-        except OSError as error:
+        except OSError:
             if moved:
                 with contextlib.suppress(OSError):
                     os.rename(folder / path.name, path)
             shutil.rmtree(folder, ignore_errors=True)
-            raise _storage_error(error, "moving the source to the trash") from None
+            with contextlib.suppress(OSError):
+                folder.parent.rmdir()  # the trash itself, when this removal made it
+            raise
         ingest._fsync_dir(path.parent)
         ingest._fsync_dir(folder)
         return entry
@@ -265,30 +275,29 @@ def restore_source(store: CorpusStore, trash_id: str) -> TrashEntry:
     root = store.root
     if not _TRASH_ID_RE.match(trash_id):
         raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-    with write_lock(root):
+    with _changing(root, "restoring the source"):
         folder = root / TRASH / trash_id
         entry = _entry(folder)
         if entry is None:
             raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-        if store.get().get(entry.source_id) is not None:
+        if store.current().get(entry.source_id) is not None:
             raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first",
                               "conflict")
         try:
             target_folder = ingest.story_folder(root, entry.story)
-            created = ingest.ensure_story(root, entry.story, entry.story)
         except ingest.IngestError as error:
             raise ManageError(str(error)) from None
-        except OSError as error:
-            raise _storage_error(error, "restoring the source") from None
+        created = not target_folder.exists()
         target = target_folder / Path(entry.path).name
         try:
+            ingest.ensure_story(root, entry.story, entry.story)
             _restore_files(folder, target, entry)
         except FileExistsError:
             raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict") from None
-        except OSError as error:
+        except OSError:
             if created:
                 ingest.remove_empty_story(target_folder)
-            raise _storage_error(error, "restoring the source") from None
+            raise
         shutil.rmtree(folder, ignore_errors=True)
         return entry
 

@@ -94,7 +94,9 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "422": {"description": "No article text found in the page, or the extractor failed on it"},
                 "502": {"description": "The fetch failed (HTTP error, too many redirects, connection), or the HTML "
                                        "extractor cannot run on this server"},
-                "504": {"description": "The fetch timed out"}}}}}
+                "503": {"description": "The corpus is read-only (`cause`: read_only); nothing was saved"},
+                "504": {"description": "The fetch timed out"},
+                "507": {"description": "The corpus disk is full (`cause`: disk_full); nothing was saved"}}}}}
 
 
 @bp.record_once

@@ -237,6 +237,10 @@ def original_page_href(source_id: str) -> str | None:
 
 _ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
+#: A change that could not be stored: nothing was changed, ``cause`` says why.
+_STORAGE = {"500": {**_ERROR, "description": "The corpus could not be written (`cause`: storage)"},
+            "503": {**_ERROR, "description": "The corpus is read-only (`cause`: read_only)"},
+            "507": {**_ERROR, "description": "The corpus disk is full (`cause`: disk_full)"}}
 _ID = {"name": "id", "in": "path", "required": True,
        "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}}
 
@@ -280,16 +284,16 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "digest": {"type": "string", "description": "sha256 of the file as last read; a changed file "
                                                                 "is not overwritten (409)."}}}}}},
             "responses": {"200": {"description": "Saved."}, "400": _ERROR, "403": _ERROR, "404": _ERROR,
-                          "409": _ERROR, "415": _ERROR}},
+                          "409": _ERROR, "415": _ERROR, **_STORAGE}},
         "delete": {
             "summary": "Move a source to the trash", "security": [{"editorToken": []}], "parameters": [_ID],
             "responses": {"200": {"description": "Moved; `trash_id` and `restore` name the entry."},
-                          "403": _ERROR, "404": _ERROR}}},
+                          "403": _ERROR, "404": _ERROR, **_STORAGE}}},
     "/api/trash/{trash_id}/restore": {"post": {
         "summary": "Restore a removed source (JSON body `{}`)", "security": [{"editorToken": []}],
         "parameters": [{"name": "trash_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "Restored."}, "403": _ERROR, "404": _ERROR, "409": _ERROR,
-                      "415": _ERROR}}},
+                      "415": _ERROR, **_STORAGE}}},
     "/sources/{source_id}/original-page": {"get": {
         "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); not a JSON "
                    "twin: errors are HTML pages",

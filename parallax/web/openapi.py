@@ -147,7 +147,10 @@ def schemas() -> dict[str, Any]:
                        "shared": {"type": "array", "description": "Passages shared with sources of any story "
                                   "(parallax.web.search.shared_summary).", "items": {"type": "object"}}})
     health = obj({"ok": {"type": "boolean"}, "version": {"type": "string"},
-                  "corpus": obj({"readable": {"type": "boolean"}, "sources": count, "stories": count,
+                  "corpus": obj({"readable": {"type": "boolean"}, "writable": {"type": "boolean"},
+                                 "write_problem": {"type": ["string", "null"], "description": "Why a file cannot be "
+                                                   "written in the corpus now (a full disk, a read-only one)."},
+                                 "sources": count, "stories": count,
                                  "problems": {"type": "array", "items": problem}}),
                   "cache": obj({"backend": {"enum": ["memory", "redis"]}, "ok": {"type": "boolean"}})})
     error_shape = obj({"ok": {"const": False}, "status": {"type": "integer"}, "error": {"type": "string"},

@@ -14,6 +14,7 @@ from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, session
 
 from parallax.cache import answers, backend_name
+from parallax.sources import storage
 from parallax.web import openapi
 from parallax.web.render import corpus, page, respond
 
@@ -190,10 +191,12 @@ def health_data() -> tuple[dict[str, Any], bool]:
     store = current_app.extensions["parallax.corpus"]
     root = store.root
     readable = root.is_dir() and os.access(root, os.R_OK | os.X_OK)
+    writable, write_problem = storage.writable(root) if readable else (False, "the corpus folder cannot be read")
     current = store.get()
     cache = current_app.extensions["parallax.cache"]
-    data = {"ok": readable, "version": current_app.config["VERSION"],
-            "corpus": {"readable": readable, "sources": len(current.sources), "stories": len(current.stories),
+    data = {"ok": readable and writable, "version": current_app.config["VERSION"],
+            "corpus": {"readable": readable, "writable": writable, "write_problem": write_problem or None,
+                       "sources": len(current.sources), "stories": len(current.stories),
                        "problems": [{"path": p.path, "reason": p.reason} for p in current.problems]},
             "cache": {"backend": backend_name(cache), "ok": answers(cache)}}
     return data, readable
@@ -201,7 +204,8 @@ def health_data() -> tuple[dict[str, Any], bool]:
 
 @page(bp, "/-/health")
 def health() -> Any:
-    """Health: 200 when the corpus folder is readable (a down shared cache only degrades), else 503."""
+    """Health: 200 when the corpus folder is readable, else 503; ``ok`` is false too when the corpus cannot be written
+    (full or read-only: reading still works, adding and editing do not). A down shared cache only degrades."""
     data, healthy = health_data()
     response = respond("health.html", data, 200 if healthy else 503)
     response.headers["Cache-Control"] = "no-store"

@@ -49,8 +49,8 @@ def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
 
 
 def get_source(corpus_: Corpus, source_id: str) -> Source:
-    """The source with this id, or a 404 naming it."""
-    source = corpus_.get(source_id)
+    """The source with this id, or a 404 naming it (after re-checking the corpus for changes other workers made)."""
+    source = corpus_.get(source_id) or current_app.extensions["parallax.corpus"].find(source_id)
     if source is None:
         abort(404, description=f"No source with id '{source_id}'.")
     return source

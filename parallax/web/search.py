@@ -132,6 +132,9 @@ def search_view() -> Any:
                             "count": 0, "limit": engine.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
     data["updating"] = idx.updating
+    if idx.unusable:
+        return error_response(503, f"The search index cannot be used: it could not be brought up to date with the "
+                                   f"corpus ({idx.unusable}), so a search would miss sources. Try again later.")
     data["outlet_kind"], data["outlet_kinds"] = None, kind_choices()
     if raw is None and not any(fields.values()):
         if wants_json():
@@ -370,7 +373,9 @@ _SUGGEST = {"summary": "Stories a new article's text overlaps (share of its sent
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/search.json": _get("Search every sentence: matches grouped by story, terms marked, matching quote groups",
-                         _SEARCH_SCHEMA, _SEARCH_PARAMS, _BAD_QUERY),
+                         _SEARCH_SCHEMA, _SEARCH_PARAMS,
+                         {**_BAD_QUERY, "503": "The index could not be brought up to date with the corpus (a full "
+                                               "disk, a locked database): the message says why."}),
     "/stories/{story}/lineage.json": _get("Who carried a story's shared text first, with attributions",
                                           _LINEAGE_SCHEMA, [_STORY_PARAM], _NO_STORY),
     "/api/suggest-story": {
