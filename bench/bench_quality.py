@@ -31,13 +31,15 @@ from typing import Any
 
 import snowballstemmer
 
-from parallax.engine.align import PAIR_THRESHOLD
 from parallax.engine.compare import CompareOptions, compare
+from parallax.engine.config import ENGINE
 from parallax.engine.similarity import dice
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import match_key, plain_document, words
 
 DATA = Path(__file__).parent / "data"
+#: The changed tier's word-Dice threshold: the baseline's bar.
+PAIR_THRESHOLD = ENGINE.changed_dice
 PAIRS = DATA / "pairs.jsonl"
 STORIES = DATA / "stories"
 LABELS = ("same", "edited", "reworded", "different")

@@ -18,6 +18,12 @@ DATA = Path(__file__).resolve().parent / "data" / "reuse_pairs.jsonl"
 GRID = [round(0.05 * n, 2) for n in range(2, 19)]
 
 
+def same_passage(a: str, b: str, threshold: float | None = None, word_dice: float | None = None) -> bool:
+    """Whether two sentences are the same passage under the index's rule (reuse.same_units) at these thresholds."""
+    first, second = reuse.prepare(a), reuse.prepare(b)
+    return bool(first and second and reuse.same_units(first, second, threshold, word_dice) is not None)
+
+
 def load(split: str) -> list[dict[str, Any]]:
     """Labelled pairs of one split, each with its score."""
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -29,7 +35,7 @@ def load(split: str) -> list[dict[str, Any]]:
 
 def metrics(rows: Sequence[dict[str, Any]], threshold: float, dice: float = 2.0) -> dict[str, float]:
     """Precision, recall and F1 of the same-passage rule (Jaccard ≥ threshold, or word Dice ≥ dice)."""
-    said = [reuse.same_passage(r["a"], r["b"], threshold, dice) for r in rows]
+    said = [same_passage(r["a"], r["b"], threshold, dice) for r in rows]
     tp = sum(1 for r, s in zip(rows, said, strict=True) if s and r["label"])
     fp = sum(1 for r, s in zip(rows, said, strict=True) if s and not r["label"])
     fn = sum(1 for r, s in zip(rows, said, strict=True) if not s and r["label"])
@@ -58,7 +64,7 @@ def main() -> None:
     print(f"test, Jaccard alone at {reuse.THRESHOLD}: {metrics(test, reuse.THRESHOLD)}")
     print(f"test, with the word-Dice gate {reuse.WORD_DICE}: {metrics(test, reuse.THRESHOLD, reuse.WORD_DICE)}")
     for row in test:
-        if reuse.same_passage(row["a"], row["b"]) != bool(row["label"]):
+        if same_passage(row["a"], row["b"]) != bool(row["label"]):
             print(f"  test error {row['id']} {row['kind']} label={row['label']} score={row['score']:.2f}")
 
 

@@ -21,7 +21,6 @@ PAIRED_KINDS: frozenset[str] = frozenset({"same", "changed", "reworded", "moved"
 
 #: One piece of a row's differences: text both sides share, text only the left has, text only the right has.
 SegmentOp = Literal["equal", "delete", "insert"]
-OPS: tuple[SegmentOp, ...] = get_args(SegmentOp)
 
 #: How a source's body is written.
 SourceFormat = Literal["text", "markdown"]

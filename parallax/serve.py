@@ -31,7 +31,6 @@ from gunicorn.app.base import BaseApplication
 from parallax import __version__
 from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
 
-LOG_FIELDS = ("ts", "level", "logger")
 FRONTS = ("nginx", "none")
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 #: Where Debian puts nginx when /usr/sbin is not on an unprivileged user's PATH.

@@ -78,10 +78,6 @@ class Document:
     text: str
     passages: tuple[Passage, ...]
 
-    def passage_texts(self) -> list[str]:
-        """The text of each passage."""
-        return [self.text[p.start:p.end] for p in self.passages]
-
 
 def check_ignore(ignore: Iterable[str]) -> frozenset[str]:
     """Validate a set of ignore options, raising ValueError naming any unknown one."""

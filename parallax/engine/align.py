@@ -437,7 +437,3 @@ def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequ
         pairs = pairs + aligner.similar(pairs)
         done = "partial" if aligner.cut_short else "complete"
     return aligner.fill_gaps(mark_moved(pairs)), done
-
-
-#: The changed tier's word-Dice threshold under its first name (the quality benchmark's baseline reads it).
-PAIR_THRESHOLD = ENGINE.changed_dice

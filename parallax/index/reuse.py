@@ -106,12 +106,6 @@ def same_units(a: Unit, b: Unit, threshold: float | None = None, word_dice: floa
     return None
 
 
-def same_passage(a: str, b: str, threshold: float | None = None, word_dice: float | None = None) -> bool:
-    """Whether two sentences are the same passage, verbatim or lightly edited."""
-    first, second = prepare(a), prepare(b)
-    return bool(first and second and same_units(first, second, threshold, word_dice) is not None)
-
-
 def _marks(values: Sequence[object]) -> str:
     """SQL placeholders for a list of values (the values themselves are always bound, never spliced)."""
     return ",".join("?" * len(values))
