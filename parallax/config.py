@@ -108,6 +108,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WATCH_FEED_LIMIT", 20, "Default number of a feed's items that become watched articles."),
     Setting("WATCH_LEASE_SECONDS", 300, "How long a watcher holds a claimed watch; a killed watcher's claims expire."),
     Setting("WATCH_POLL_SECONDS", 30.0, "Longest sleep of the continuous watcher between two looks for due watches."),
+    Setting("PUBLIC_URL", "", "The app's address as readers open it (https://host/prefix), for the links in alerts "
+            "and feeds the watcher sends; empty: http://HOST:PORT plus URL_PREFIX."),
     Setting("SEARCH_DB", "", "Search and shared-passage index (SQLite FTS5, WAL); empty for "
             "'<corpus>/.parallax/search.db'. Kept in step with the corpus on each request that reads it."),
     Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the server "

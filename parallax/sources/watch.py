@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
-from parallax.sources import feeds, ingest, notes, originals, state
+from parallax.sources import alerts, change_report, feeds, ingest, notes, originals, state
 from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
 from parallax.sources.originals import keep_original, keep_pending, original_path, read_original
 from parallax.sources.refetch import Fetched, fetch_conditional
@@ -186,11 +186,12 @@ class CycleReport:
     requests: int = 0
     seconds: float = 0.0
     stored: list[str] = field(default_factory=list)
+    alerts: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for logs and benchmarks."""
         return {"outcomes": dict(self.outcomes), "requests": self.requests, "seconds": round(self.seconds, 3),
-                "stored": list(self.stored)}
+                "stored": list(self.stored), "alerts": dict(self.alerts)}
 
 
 @dataclass(frozen=True)
@@ -253,8 +254,27 @@ class Watcher:
                     report.requests += 1
                     if outcome.kind == "stored":
                         report.stored.append(outcome.source_id)
+        report.alerts = self._send_alerts()
         report.seconds = time.monotonic() - started
         return report
+
+    def _report_change(self, watch: state.Watch, outcome: Outcome) -> None:
+        """Record a stored version or a new headline for the story's alerts and feed (a failure is logged only)."""
+        try:
+            with self._db_lock:
+                change_report.record_watch_change(self.conn(), self.current_corpus(), self.settings, watch,
+                                                  outcome.kind, outcome.source_id)
+        except Exception:  # the version is stored; a report that cannot be made must not undo or stop that
+            log.exception("watch %s: the change could not be recorded for alerts", watch.id)
+
+    def _send_alerts(self) -> dict[str, int]:
+        """Send the alerts that are due (bounded in time; failing channels back off), never raising."""
+        try:
+            with self._db_lock:
+                return alerts.deliver_due(self.conn())
+        except Exception:
+            log.exception("alerts could not be sent")
+            return {}
 
     def _process(self, watch: state.Watch) -> Outcome:
         """Fetch one watch and record what happened (never raises for a bad page or server)."""
@@ -272,6 +292,8 @@ class Watcher:
                          detail=outcome.detail, source_id=outcome.source_id, etag=outcome.etag,
                          last_modified=outcome.last_modified, error=outcome.error, changed=outcome.changed,
                          max_backoff=float(self.settings["WATCH_MAX_BACKOFF"]))
+        if outcome.kind in ("stored", "headline"):
+            self._report_change(watch, outcome)
         return outcome
 
     def _fetch_and_store(self, watch: state.Watch) -> Outcome:
@@ -400,10 +422,35 @@ class Watcher:
 
 # ---- command line -------------------------------------------------------------------------------------------------
 
+def check_now(conn: Any, watch_id: int) -> str | None:
+    """Make a watch due at once ("Check now"); why not, when it cannot be (missing or paused), else None."""
+    found = state.get_watch(conn, watch_id)
+    if found is None:
+        return f"no watch with id {watch_id}"
+    if found.paused:
+        return f"watch {watch_id} is paused: resume it first"
+    conn.execute("UPDATE watches SET next_due = ?, last_checked = NULL WHERE id = ?", (time.time(), watch_id))
+    return None
+
+
+def nothing_due(conn: Any, wait: float | None) -> str:
+    """Why a cycle fetched nothing: no watches, all paused, or when the next one is due and which."""
+    total, paused = conn.execute("SELECT COUNT(*), COALESCE(SUM(paused), 0) FROM watches").fetchone()
+    if not total:
+        return "nothing was due: no article or feed is watched yet (add one on /watches or POST /api/watches)"
+    if total == paused:
+        return f"nothing was due: all {total} watches are paused"
+    row = conn.execute("SELECT id, url FROM watches WHERE paused = 0 ORDER BY MAX(next_due, lease_until), id "
+                       "LIMIT 1").fetchone()
+    return (f"nothing was due: {total} watches ({paused} paused); the next, watch {row[0]} ({row[1]}), is due in "
+            f"{round(wait or 0)} s (--now {row[0]} checks it at once)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m parallax.sources.watch [--once]``: run the watcher on the configured corpus."""
     parser = argparse.ArgumentParser(prog="python -m parallax.sources.watch", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="run one cycle and exit")
+    parser.add_argument("--now", type=int, metavar="ID", help="check watch ID now (then run one cycle and exit)")
     parser.add_argument("--corpus", help="corpus folder (default: PARALLAX_CORPUS_DIR)")
     parser.add_argument("--concurrency", type=int, help="fetches at once (default: PARALLAX_WATCH_CONCURRENCY)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every fetch")
@@ -429,6 +476,12 @@ def main(argv: list[str] | None = None) -> int:
         watcher.recover()
     except OSError as error:  # an unwritable corpus: said, and the cycles report what they cannot store
         log.error("kept pages cannot be checked in %s: %s", watcher.root, error)
+    if args.now is not None:
+        refusal = check_now(watcher.conn(), args.now)
+        if refusal:
+            log.error("%s", refusal)
+            return 1
+        args.once = True
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -437,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             report = watcher.run_cycle()
             log.info("cycle: %s", report.to_dict() | {"stored": len(report.stored)})
             wait = watcher.next_due_in()
+            if args.once and not report.requests:
+                log.info("%s", nothing_due(watcher.conn(), wait))
         except (sqlite3.Error, state.StateError, OSError) as error:  # locked, corrupt or unwritable state database
             log.error("state database %s cannot be used: %s", watcher.db, error)
             if args.once:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from parallax.web import add, manage, notes, ops, outlets, pages, render, search, stories, timeline, watches
+from parallax.web import add, alerts, manage, notes, ops, outlets, pages, render, search, stories, timeline, watches
 
 
 def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
-    for module in (pages, stories, add, ops, watches, timeline, manage, search, outlets, notes):
+    for module in (pages, stories, add, ops, watches, timeline, manage, search, outlets, notes, alerts):
         app.register_blueprint(module.bp)

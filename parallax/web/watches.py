@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
-from parallax.sources import state, watch
+from parallax.sources import alerts, state, watch
 from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
 from parallax.web.render import corpus, error_response, json_object, page, respond, wants_json
 
@@ -104,14 +104,16 @@ def story_watches(story: str) -> Response:
 def watch_detail(watch_id: int) -> Response:
     """One watch: its schedule, last error and the latest fetches."""
     path = state_db()
-    found, history = None, []
+    found, history, channels = None, [], []
     if path.exists():
         with state.opened(path) as conn:
             found = state.get_watch(conn, watch_id)
             history = state.fetch_log(conn, watch_id) if found else []
+            channels = alerts.channels(conn, found.story, watch_id) if found else []
     if found is None:
         abort(404, description=f"No watch with id {watch_id}.")
-    data = {"watch": watch_summary(found, corpus()), "log": history}
+    data = {"watch": watch_summary(found, corpus()), "log": history, "alerts": channels,
+            "alerts_href": url_for("alerts.story_alerts", story=found.story)}
     return no_store(respond("watch.html", form_data(data)))
 
 
@@ -290,7 +292,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             "watch": _WATCH_SCHEMA, "log": {"type": "array", "items": {"type": "object", "properties": {
                 "at": {"type": ["string", "null"]}, "status": {"type": ["integer", "null"]},
                 "outcome": {"enum": ["stored", "unchanged", "headline", "not-modified", "feed", "error"]},
-                "detail": {"type": ["string", "null"]}, "source_id": {"type": ["string", "null"]}}}}}}),
+                "detail": {"type": ["string", "null"]}, "source_id": {"type": ["string", "null"]}}}},
+            "alerts": {"type": "array", "description": "Channels its changes go to (scheme and host only, their last "
+                       "error and when they last sent).", "items": {"type": "object"}},
+            "alerts_href": {"type": "string"}}}),
             "404": _ERROR}}},
     "/api/watches": {"post": {
         "summary": "Watch an article URL or an RSS/Atom feed",
