@@ -47,6 +47,9 @@ RESULT_LIMIT = 200
 RANK_SECONDS = 0.03
 #: Sources indexed per transaction in a sync: readers see progress, an interrupted build keeps what it did.
 COMMIT_EVERY = 500
+#: Seconds a search waits for the index to take in changed sources (the sync runs on a thread of its own) before
+#: it answers from what is committed: a large or hostile source being indexed never holds searches longer.
+SYNC_WAIT = 1.0
 #: Filters the query syntax knows (``name:value``); the form has one field for each.
 FILTERS = ("outlet", "story", "source", "lang", "from", "to")
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -371,6 +374,8 @@ class CorpusIndex:
         # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
+        self._behind: tuple[threading.Thread, list[Any]] | None = None  # a sync started by a search, its outcome
+        self._behind_lock = threading.Lock()
         #: Why the last sync failed ('' when it did not): the index then lags the corpus and searches would miss
         #: sources, so they are refused with this reason until a sync succeeds.
         self.unusable = ""
@@ -425,10 +430,13 @@ class CorpusIndex:
         """Bring the index in step with the corpus: remove gone or changed sources, index new or changed ones.
 
         Work is committed every ``COMMIT_EVERY`` sources, so a long first build shows results as it goes and an
-        interrupted one resumes where it stopped. With ``wait=False`` a sync already running returns at once.
+        interrupted one resumes where it stopped. With ``wait=False`` (a search) the sync runs on a thread of its own
+        and the caller waits at most ``SYNC_WAIT`` seconds for it; while another thread syncs, it returns at once.
         """
         if corpus is self._synced:
             return SyncStats()
+        if not wait and self._writer is not self._db:
+            return self._sync_behind(corpus)
         if not self._write.acquire(blocking=wait):
             return SyncStats()
         started = time.perf_counter()
@@ -450,6 +458,34 @@ class CorpusIndex:
             log.info("search index: %d source(s) indexed, %d removed in %.2fs", stats.added, stats.removed,
                      stats.seconds)
         return stats
+
+    def _sync_behind(self, corpus: Corpus) -> SyncStats:
+        """Sync on a thread of its own (one at a time), waiting ``SYNC_WAIT`` s for it: its stats if it finished,
+        its error raised here if it failed by then (a later failure is logged), else empty stats."""
+        with self._behind_lock:
+            if self._behind is None or not self._behind[0].is_alive():
+                if self._write.locked():  # another thread is syncing (the start-up build): answer at once
+                    return SyncStats()
+                outcome: list[Any] = []
+
+                def run() -> None:
+                    try:
+                        outcome.append(self.sync(corpus))
+                    except Exception as error:  # noqa: BLE001 - handed to the waiting search, or logged
+                        outcome.append(error)
+                        log.warning("search index sync failed: %s", error)
+
+                thread = threading.Thread(target=run, name="parallax-index-sync", daemon=True)
+                self._behind = (thread, outcome)
+                thread.start()
+            thread, outcome = self._behind
+        thread.join(SYNC_WAIT)
+        if thread.is_alive() or not outcome:
+            return SyncStats()
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        found: SyncStats = outcome[0]
+        return found
 
     def _sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None) -> SyncStats:
         """The body of ``sync``, holding the write lock."""
