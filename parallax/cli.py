@@ -361,6 +361,8 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
                     values.setdefault("title", extracted.title)
         except IngestError as error:
             _fail(f"{path}: {error}")
+        if "html" not in values and not values.get("outlet", "").strip():  # a text file does not name its outlet
+            values["outlet"] = _ask_outlet(path)
         capture = f"file {path.name} added from the command line"
     try:
         saved = add_source(values, load_corpus(root, limits.max_source_bytes), limits, capture)
@@ -373,6 +375,23 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
     except OSError as error:  # a read-only or full corpus folder: one line, exit 2, not a traceback
         _fail(f"{root}: cannot write the source ({error.strerror or error})")
     click.echo(f"{saved.id}\t{saved.path}")
+
+
+def _interactive() -> bool:
+    """Whether a person answers at a terminal (stdin and stderr both one), so the command may ask a question."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _ask_outlet(path: Path) -> str:
+    """The outlet of a text file added without ``--outlet``: asked at a terminal, refused when piped (the web form
+    requires an outlet too)."""
+    if not _interactive():
+        _fail(f"{path}: a text file does not say which outlet published it; give it with --outlet \"Outlet name\"")
+    while True:
+        answer = str(click.prompt("Outlet (who published this text)", err=True, default="", show_default=False))
+        if answer.strip():
+            return answer.strip()
+        click.echo("An outlet is required (or stop with Ctrl+C and pass --outlet).", err=True)
 
 
 @main.command("run")

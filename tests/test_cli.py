@@ -146,15 +146,15 @@ def test_add_a_markdown_file_then_refuse_it_again(corpus_dir: Path, tmp_path: Pa
     saved = (corpus_dir / path).read_text(encoding="utf-8")
     assert "outlet: Wire" in saved and "title: Kim meets Putin at Vostochny" in saved
     assert saved.endswith(article.read_text(encoding="utf-8"))
-    status, _, err = run("add", str(article), "--story", STORY, "--corpus", str(corpus_dir))
+    status, _, err = run("add", str(article), "--story", STORY, "--outlet", "Wire", "--corpus", str(corpus_dir))
     assert status == 1 and "already in story 'kim-putin-2023' as kim-meets-putin-at-vostochny" in err
 
 
 def test_add_refuses_what_the_api_refuses(corpus_dir: Path, tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     article.write_text("Some text about the summit.\n", encoding="utf-8")
-    status, _, err = run("add", str(article), "--story", STORY, "--published", "2023-02-30", "--corpus",
-                         str(corpus_dir))
+    status, _, err = run("add", str(article), "--story", STORY, "--outlet", "Wire", "--published", "2023-02-30",
+                         "--corpus", str(corpus_dir))
     assert status == 2 and "published" in err
     status, _, err = run("add", "http://127.0.0.1:9/x", "--story", STORY, "--corpus", str(corpus_dir))
     assert status == 2 and "PARALLAX_FETCH_ALLOW_PRIVATE" in err
@@ -239,3 +239,38 @@ def test_long_operations_show_progress_on_a_terminal_only(corpus_dir: Path) -> N
     piped = subprocess.run([sys.executable, "-m", "parallax.cli", "check", str(corpus_dir)], capture_output=True,
                            env=env, timeout=60, check=False)
     assert piped.returncode == 0 and b"Checking files" not in piped.stderr
+
+
+def test_add_a_text_file_without_outlet_refuses_when_piped(corpus_dir: Path, tmp_path: Path) -> None:
+    """Piped, a text file without --outlet is refused, naming --outlet, and nothing is saved."""
+    article = tmp_path / "note.txt"
+    article.write_text("The two leaders met at the cosmodrome on Wednesday, the Kremlin said.\n", encoding="utf-8")
+    before = sorted(p.name for p in (corpus_dir / STORY).iterdir())
+    status, out, err = run("add", str(article), "--story", STORY, "--corpus", str(corpus_dir))
+    assert status == 2 and "--outlet" in err and out == ""
+    assert sorted(p.name for p in (corpus_dir / STORY).iterdir()) == before
+
+
+def test_add_a_text_file_without_outlet_asks_at_a_terminal(corpus_dir: Path, tmp_path: Path) -> None:
+    """At a terminal the command asks for the outlet (again when the answer is empty) and saves it."""
+    import pty
+
+    article = tmp_path / "note.txt"
+    article.write_text("The two leaders met at the cosmodrome on Wednesday, the Kremlin said.\n", encoding="utf-8")
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "parallax.cli", "add", str(article), "--story", STORY,
+                                "--corpus", str(corpus_dir)], stdin=follower, stdout=subprocess.PIPE,
+                               stderr=follower, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(follower)
+    seen = b""
+    for answer in (b"\n", b"Vostochny Wire\n"):
+        while b"Outlet" not in seen[-200:]:
+            seen += os.read(leader, 1024)
+        seen = seen.replace(b"Outlet", b"asked", 1)
+        os.write(leader, answer)
+    out, _ = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0, seen
+    assert b"An outlet is required" in seen
+    _, path = out.decode().strip().split("\t")
+    assert "outlet: Vostochny Wire" in (corpus_dir / path).read_text(encoding="utf-8")
