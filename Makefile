@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run serve test lint bench clean watch
+.PHONY: help run serve test test-fast lint bench clean watch
+
+help:  ## this list of targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | expand -t 12
 
 # The venv keeps the pip its Python bundles (no upgrade): the same plain install path CI smoke-tests.
 $(BIN)/python:
@@ -29,7 +32,10 @@ watch: $(VENV)/.runtime  ## the watcher: fetches watched articles and feeds, kee
 test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite
 	bash scripts/test.sh
 
-lint: $(VENV)/.dev
+test-fast: $(VENV)/.dev  ## every test but the browser ones, on all cores (no lint, no system packages)
+	$(BIN)/python -m pytest -q -n auto -m "not browser"
+
+lint: $(VENV)/.dev  ## ruff, mypy and bandit
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r parallax app.py
@@ -37,5 +43,5 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev  ## every benchmark, printing ratios against baselines measured in the same run
 	$(BIN)/python -m bench
 
-clean:
+clean:  ## remove the venv and tool caches
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
