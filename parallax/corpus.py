@@ -531,11 +531,33 @@ class CorpusStore:
 
     def find(self, source_id: str) -> Source | None:
         """The source with this id; a miss re-checks the corpus for changes made by other processes first (a source
-        added through another worker is found right after it was saved)."""
+        added through another worker is found right after it was saved), and reads the whole folder again when a
+        story folder holds a file named after the id that this store has not seen."""
         found = self.get().get(source_id)
         if found is None and SLUG_RE.match(source_id):
             found = self.current().get(source_id)
+            if found is None and self.file_named(source_id):
+                found = self.reload().get(source_id)
         return found
+
+    def file_named(self, source_id: str) -> bool:
+        """Whether some story folder holds a source file named after this id (as the app names the files it writes)
+        that this store has not read as it is now: a few stats per story, no walk (a file that fails to load, already
+        read, does not make every look for its id read the whole folder)."""
+        try:
+            with os.scandir(self.root) as entries:
+                folders = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+        except OSError:
+            return False
+        for name in (os.path.join(folder, source_id + suffix) for folder in folders for suffix in SOURCE_SUFFIXES):
+            try:
+                st = os.stat(name)
+            except OSError:
+                continue
+            known = self._parsed.get(Path(name))
+            if known is None or known[0] != (st.st_mtime_ns, st.st_size, st.st_ino):
+                return True
+        return False
 
     def _relative(self, path: Path) -> str:
         """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""

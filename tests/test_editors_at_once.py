@@ -208,3 +208,24 @@ def test_a_file_rewritten_in_place_keeps_serving_its_last_good_version(app: Flas
     assert not [p for p in client.get("/index.json").get_json()["problems"] if p["path"] == f"{STORY}/rt.txt"]
     path.unlink()
     assert client.get("/sources/rt.json").status_code == 404  # a file removed is gone at once
+
+
+def test_a_file_that_fails_to_load_does_not_make_each_miss_read_the_corpus(make_app: Callable[..., Flask],
+                                                                          corpus_dir: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(CORPUS_RESCAN_SECONDS=60, CORPUS_WATCH=False)  # nothing but the requests reads the folder
+    client = app.test_client()
+    (corpus_dir / STORY / "broken.txt").write_text("no front matter\n", encoding="utf-8")
+    store = app.extensions["parallax.corpus"]
+    store.reload()
+    reloads: list[int] = []
+    original = store.reload
+    monkeypatch.setattr(store, "reload", lambda *a, **k: reloads.append(1) or original(*a, **k))
+    for _ in range(3):
+        assert client.get("/sources/broken.json").status_code == 404
+    assert client.get("/sources/never-there.json").status_code == 404
+    assert reloads == []
+    added = manage.ingest.write_exclusive(corpus_dir / STORY / "late.txt",
+                                          f"---\nid: late\nstory: {STORY}\noutlet: X\n---\nLate text.\n".encode())
+    assert added and client.get("/sources/late.json").status_code == 200  # not seen yet: read again, found
+    assert reloads == [1]

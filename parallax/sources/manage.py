@@ -131,9 +131,22 @@ def _changing(root: Path, doing: str) -> Iterator[None]:
         raise _storage_error(error, doing) from None
 
 
-def _current(store: CorpusStore, source_id: str) -> Source:
-    """The source as the corpus holds it now (called under the write lock, after every earlier change)."""
+def _fresh(store: CorpusStore, source_id: str) -> Source | None:
+    """The source as the corpus holds it now, or None (called under the write lock, after every earlier change).
+
+    When the store disagrees with the folder (its file is not where the store says, or a file named after the id is
+    there although the store has none), the folder is read again: a change is never built on a stale view."""
     source = store.current().get(source_id)
+    if source is None and not store.file_named(source_id):
+        return None
+    if source is None or not (store.root / source.path).is_file():
+        source = store.reload().get(source_id)
+    return source
+
+
+def _current(store: CorpusStore, source_id: str) -> Source:
+    """The source as the corpus holds it now; ManageError 'missing' when it is not there (any more)."""
+    source = _fresh(store, source_id)
     if source is None:
         raise ManageError(f"no source with id '{source_id}' (removed or never added)", "missing")
     return source
@@ -280,7 +293,7 @@ def restore_source(store: CorpusStore, trash_id: str) -> TrashEntry:
         entry = _entry(folder)
         if entry is None:
             raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-        if store.current().get(entry.source_id) is not None:
+        if _fresh(store, entry.source_id) is not None:
             raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first",
                               "conflict")
         try:
