@@ -10,6 +10,7 @@ runs. ``PARALLAX_FRONT=none`` runs gunicorn alone on HOST:PORT, for a server beh
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import logging
 import os
@@ -89,6 +90,8 @@ def gunicorn_options(settings: Mapping[str, Any], bind: str = "") -> dict[str, A
         **({"control_socket": control} if control else {}),
         "proc_name": "parallax",
         "when_ready": announce_private if bind else announce,
+        "preload_app": True,  # app and models built once, before the workers fork: their memory pages are shared
+        "post_worker_init": start_worker,
     }
 
 
@@ -139,10 +142,23 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        """The WSGI app for a worker."""
-        from parallax.wsgi import app
+        """The WSGI app, built once in the master before the workers fork (``preload_app``), with the comparison
+        models loaded: the workers share their pages instead of each loading its own on a first comparison. Nothing
+        here starts a thread (the corpus watcher and the index build start in each worker)."""
+        from parallax.app import create_app
+        from parallax.engine.similarity import load_models
 
+        app = create_app()
+        load_models()
+        gc.freeze()  # what exists now is never touched by the collector, so forked workers keep sharing it
         return app
+
+
+def start_worker(worker: Any) -> None:
+    """Gunicorn hook in each worker once it has the app: bring the search index up to date in the background."""
+    from parallax.web.search import start_index_build
+
+    start_index_build(worker.wsgi)
 
 
 def share_secret_key(environ: MutableMapping[str, str]) -> None:

@@ -234,6 +234,13 @@ def _embedder() -> Any:
         return None
 
 
+def load_models() -> None:
+    """Load the word frequencies and the embedding model now, not on the first comparison (the team server does it
+    once before forking its workers, which then share the pages)."""
+    _zipf()("the", "en")
+    _embedder()
+
+
 #: Sentence embeddings by sentence text (bounded by ENGINE.embedding_cache: cleared when full).
 _EMBEDDINGS: dict[str, Any] = {}
 

@@ -1,0 +1,34 @@
+"""The team server builds the app and loads the comparison models once, in gunicorn's master, before forking its
+workers (so they share those pages), and starts no thread there (threads do not survive a fork)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import json, threading
+from parallax.config import load_settings
+from parallax.engine import similarity
+from parallax.serve import ParallaxServer, gunicorn_options
+server = ParallaxServer(gunicorn_options(load_settings()))
+app = server.wsgi()  # what gunicorn's master runs once with preload_app
+print(json.dumps({"preload": server.cfg.preload_app, "threads": [t.name for t in threading.enumerate()],
+                  "models": [similarity._zipf.cache_info().currsize, similarity._embedder.cache_info().currsize]}))
+"""
+
+
+def test_master_loads_app_and_models_once_and_starts_no_thread(corpus_dir: Path) -> None:
+    """Before any worker exists, the master holds the app and both models, and no thread but its own runs."""
+    env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_FRONT": "none",
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["preload"] is True
+    assert found["threads"] == ["MainThread"]
+    assert found["models"] == [1, 1]
