@@ -78,6 +78,37 @@ NAME_CONNECTORS = r"(?:of|de|da|del|van|von|bin|al|el|du|der|la|le|and\s+the|of\
 #: Each word is at most 40 characters for the same reason: tried from every capital of one 32 KB word ("AAAA…",
 #: "U.S.U.S.…"), an unbounded word took a minute.
 SPEAKER_NAME = r"(?:[A-Z][\w’'.\-]{0,40})(?:\s+(?:[A-Z][\w’'\-]{0,40}|de|van|von|bin|al)){0,4}"
+#: A word of a name kept whole: initials ("U.S.") or a capitalised word ("Peskov", "CNN’s", "NOLA.com"), at most
+#: 40 characters and only ever whole (never from inside a word, never cut short), so matching stays linear on any
+#: text: a run of 200,000 capitals is tried once, not from every letter.
+NAME_WORD = (rf"(?<![\w’'&.\-])(?:(?:[{UPPER}]\.){{2,4}}|[{UPPER}][\w’'&\-]{{0,40}}(?:\.(?:com|org|net|gov)\b)?)"
+             r"(?![\w’'&\-])")
+#: Lower-case words inside a name kept whole ("Centers for Disease Control and Prevention", "National Air and
+#: Space Museum", "Ursula von der Leyen").
+WHOLE_NAME_CONNECTORS = r"(?:of|and|for|the|de|da|del|du|des|van|von|der|bin|al|la|le|&)"
+#: A name kept whole: capitalised words on one line joined by those connectors, at most eight capitalised words,
+#: taken whole (possessive: never backtracked into, so a run of capitals costs linear time). ``name_parts`` cuts
+#: names joined by "and" back apart.
+WHOLE_NAME = rf"{NAME_WORD}(?:[ \t]+(?:{WHOLE_NAME_CONNECTORS}[ \t]+){{0,2}}{NAME_WORD}){{0,7}}+"
+#: Words that make a name joined by "and" one organisation ("National Air and Space Museum") rather than two names
+#: ("Putin and Kim").
+ORGANISATION_WORDS = frozenset("""museum museums center centre centers centres service services department agency
+institute institution university college school association council commission committee ministry office
+administration bureau prevention foundation society organization organisation board authority group company
+corporation bank fund court party union forces force network press news times post space research studies
+development security science sciences technology health human rights affairs control survey trust laboratory
+hospital church republic federation coalition alliance league club reserve exchange""".replace("\n", " ").split(" "))
+
+
+def name_parts(name: str) -> list[str]:
+    """The names in a whole name: one organisation ("National Air and Space Museum") stays one; names joined by
+    "and" ("Putin and Kim", "Reuters and AP") are cut apart."""
+    words = (w.casefold().removesuffix("’s").removesuffix("'s") for w in name.split())
+    if " and " not in name or any(w in ORGANISATION_WORDS for w in words):
+        return [name]
+    return [part.strip() for part in name.split(" and ") if part.strip()]
+
+
 #: Titles and roles before a name: dropped from a name, so "Mr Peskov" and "Dmitry Peskov" are one person.
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "president", "comrade", "sir", "dame",
                     "lord", "lady", "king", "queen", "prince", "princess", "pope", "premier", "minister",

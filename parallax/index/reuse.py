@@ -24,6 +24,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cachetools import LRUCache
 
@@ -261,12 +262,25 @@ def shared_of(db: sqlite3.Connection, source_id: str) -> list[Sharing]:
     return sorted(found, key=lambda s: (-len(s.sentences), s.other))
 
 
-def story_pairs(db: sqlite3.Connection, story: str) -> list[tuple[str, int, str, int, float]]:
-    """Shared sentence pairs between sources of one story: (source, pos, other source, other pos, score), a < b."""
-    return [tuple(r) for r in db.execute(
-        "SELECT d.id, sa.pos, o.id, sb.pos, shared.score FROM docs d JOIN shared ON shared.da = d.n "
-        "JOIN docs o ON o.n = shared.db JOIN sent sa ON sa.id = shared.a JOIN sent sb ON sb.id = shared.b "
-        "WHERE d.story = ? AND o.story = ? AND d.id < o.id ORDER BY d.id, sa.pos", (story, story)).fetchall()]
+class StoryPair(NamedTuple):
+    """A sentence two sources of one story share: both places, the similarity and both sentences' text."""
+
+    source: str
+    pos: int
+    other: str
+    other_pos: int
+    score: float
+    text: str
+    other_text: str
+
+
+def story_pairs(db: sqlite3.Connection, story: str) -> list[StoryPair]:
+    """Shared sentence pairs between sources of one story, each once (``source`` < ``other``), with their texts."""
+    return [StoryPair(*r) for r in db.execute(
+        "SELECT d.id, sa.pos, o.id, sb.pos, shared.score, sa.text, sb.text FROM docs d "
+        "JOIN shared ON shared.da = d.n JOIN docs o ON o.n = shared.db JOIN sent sa ON sa.id = shared.a "
+        "JOIN sent sb ON sb.id = shared.b WHERE d.story = ? AND o.story = ? AND d.id < o.id ORDER BY d.id, sa.pos",
+        (story, story)).fetchall()]
 
 
 def suggest_story(db: sqlite3.Connection, sentences: Sequence[str]) -> list[tuple[str, float]]:

@@ -204,7 +204,8 @@ def add_reading_extras(data: dict[str, Any], source: Source, document: Document)
 
 def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
     """A lineage node as plain data with its place in the drawing."""
-    return {"id": node.id, "outlet": node.outlet or None, "time": node.time or None, "row": row,
+    return {"id": node.id, "outlet": node.outlet or None, "time": node.time or None, "basis": node.basis or None,
+            "row": row,
             "y": row * ROW + ROW // 2, "href": url_for("pages.source", source_id=node.id),
             "title": source.title or None,
             "attributions": [{"kind": a.kind, "name": a.name, "text": a.text} for a in node.attributions]}
@@ -217,13 +218,12 @@ def lineage_view(story: str) -> Any:
     idx = index()
     with idx.lock:
         pairs = reuse.story_pairs(idx.db, story)
-    nodes = [lineage.Node(s.id, s.outlet, s.captured or s.published,
-                          tuple(lineage.attributions(s.document(frozenset()).text))) for s in sources]
+    nodes = [lineage.source_node(s, current_app.extensions.get("parallax.memo")) for s in sources]
     ordered = lineage.order(nodes)
     rows = {n.id: r for r, n in enumerate(ordered)}
     by_id = {s.id: s for s in sources}
     edges = lineage.build(nodes, pairs)
-    times = {s.id: s.captured or s.published for s in sources}
+    times = {n.id: n.time for n in nodes}
     edge_data = []
     for edge in edges:
         y1, y2 = rows[edge.origin] * ROW + ROW // 2, rows[edge.carrier] * ROW + ROW // 2
@@ -231,7 +231,9 @@ def lineage_view(story: str) -> Any:
         edge_data.append({
             "origin": edge.origin, "carrier": edge.carrier, "sentences": edge.sentences, "passages": edge.passages,
             "ordered": edge.ordered, "same_outlet": edge.same_outlet, "attributed": edge.attributed,
-            "flagged": edge.flagged, "gap": lineage.time_gap(times[edge.origin], times[edge.carrier]) or None,
+            "flagged": edge.flagged, "cited": edge.cited, "citations": list(edge.citations),
+            "shared_citation": edge.shared_citation,
+            "gap": lineage.time_gap(times[edge.origin], times[edge.carrier]) or None,
             "compare": url_for("pages.compare_view", left=edge.origin, right=edge.carrier),
             "path": f"M {BOX} {y1} C {bend} {y1}, {bend} {y2}, {BOX + 6} {y2}",
             "label_x": (BOX + 3 * bend) // 4 + 10, "label_y": (y1 + y2) // 2 + 4})  # beside the curve's far point
@@ -323,10 +325,12 @@ _SEARCH_PARAMS: list[dict[str, Any]] = [
      "description": "Only hits from outlets the outlet registry gives this kind (state-affiliated: state media)."}]
 _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "story": {"type": "object"},
-    "nodes": {"type": "array", "description": "Sources oldest first (capture time, else published date; unknown "
-              "last).", "items": {"type": "object", "properties": {
+    "nodes": {"type": "array", "description": "Sources oldest first (publication time; the capture time only when "
+              "the publication time is unknown; unknown last).", "items": {"type": "object", "properties": {
                   "id": {"type": "string"}, "outlet": {"type": ["string", "null"]},
                   "time": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                  "basis": {"enum": ["published", "captured", None], "description": "What time is: when the "
+                            "source was published, or when it was captured (its publication time unknown)."},
                   "href": {"type": "string"}, "row": {"type": "integer", "description": "Row in the drawing."},
                   "y": {"type": "integer", "description": "Vertical place in the drawing (SVG units)."},
                   "attributions": {"type": "array", "items": {"type": "object", "properties": {
@@ -336,8 +340,15 @@ _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                   "origin": {"type": "string"}, "carrier": {"type": "string"}, "sentences": {"type": "integer"},
                   "passages": {"type": "integer"}, "ordered": {"type": "boolean"},
                   "same_outlet": {"type": "boolean"}, "attributed": {"type": "boolean"},
-                  "flagged": {"type": "boolean", "description": "Different outlets and the carrier credits "
-                              "neither the origin's outlet nor any news agency."},
+                  "flagged": {"type": "boolean", "description": "Different outlets, the carrier credits "
+                              "neither the origin's outlet nor any news agency, and not every sentence is a shared "
+                              "citation."},
+                  "cited": {"type": "integer", "description": "Sentences carried that both sides credit to the "
+                            "same third party in the sentence itself (a speaker, an agency, a body)."},
+                  "citations": {"type": "array", "items": {"type": "string"},
+                                "description": "The third parties of those shared citations."},
+                  "shared_citation": {"type": "boolean", "description": "Every sentence carried is a shared "
+                                      "citation: common sourcing, not text taken from the origin."},
                   "gap": {"type": ["string", "null"]}, "compare": {"type": "string"},
                   "path": {"type": "string", "description": "The edge's SVG path in the drawing."},
                   "label_x": {"type": "integer"}, "label_y": {"type": "integer"}}}},
