@@ -98,17 +98,18 @@ def test_identical_texts_are_all_same() -> None:
     assert result.stats.similarity == 1.0 and result.limits == []
 
 
-def test_moved_paragraph_is_detected_and_displayed_twice() -> None:
-    """Moving the first paragraph to the end marks its two sentences moved, drawn on both sides."""
+def test_moved_paragraph_is_one_moved_block_displayed_twice() -> None:
+    """Moving the first paragraph to the end is one moved row holding its two sentences, drawn on both sides."""
     result = _compare("\n\n".join(PARAS), "\n\n".join(PARAS[1:] + PARAS[:1]))
     moved = [row for row in result.rows if row.kind == "moved"]
-    assert [row.left for row in moved] == ["The council met on Monday to discuss the budget. ",
+    assert [row.left for row in moved] == ["The council met on Monday to discuss the budget. "
                                            "Members argued for hours about schools.\n\n"]
-    assert moved[1].right == "Members argued for hours about schools."
+    assert moved[0].right.endswith("Members argued for hours about schools.")
+    assert moved[0].passages == 2 and moved[0].direction == "down"
     assert moved[0].left_pos == 0 and moved[0].right_pos == 6 and moved[0].segments[0].op == "equal"
     assert result.stats.moved == 2 and result.stats.same == 6
-    assert result.display[:2] == [(moved[0].index, "left"), (moved[1].index, "left")]
-    assert result.display[-2:] == [(moved[0].index, "right"), (moved[1].index, "right")]
+    assert result.display[0] == (moved[0].index, "left")
+    assert result.display[-1] == (moved[0].index, "right")
     assert sum(1 for _, side in result.display if side == "both") == 6
 
 

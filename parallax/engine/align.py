@@ -143,8 +143,18 @@ class Aligner:
         shared = {self.left[i].key for i in lefts} & {self.right[j].key for j in rights}
         lefts = [i for i in lefts if self.left[i].key in shared]
         rights = [j for j in rights if self.right[j].key in shared]
-        found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights], seconds)
-        return [Pair(lefts[i], lefts[i] + 1, rights[j], rights[j] + 1, 1.0) for i, j in found]
+        pairs: list[Pair] = []
+        # The first pass finds the longest common run in order; each further pass pairs, in order, identical
+        # sentences the passes before left over (a moved block, a repeated byline inside it), until none is left.
+        for _ in range(self.config.anchor_passes):
+            found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights], seconds)
+            if not found:
+                break
+            pairs.extend(Pair(lefts[i], lefts[i] + 1, rights[j], rights[j] + 1, 1.0) for i, j in found)
+            taken = ({i for i, _ in found}, {j for _, j in found})
+            lefts = [n for k, n in enumerate(lefts) if k not in taken[0]]
+            rights = [n for k, n in enumerate(rights) if k not in taken[1]]
+        return pairs
 
     def similar(self, anchors: Sequence[Pair]) -> list[Pair]:
         """Pairs of unanchored substantive sentences by similarity (changed, then reworded), grown over splits."""
@@ -354,6 +364,26 @@ class Aligner:
         return out
 
 
+    def leftover_identical(self, pairs: Sequence[Pair]) -> list[Pair]:
+        """Moved pairs for identical sentences still unpaired on both sides (too short to anchor, and in another
+        gap): a sentence found verbatim on both sides is never shown as one-sided. Paired in reading order."""
+        used = ({n for p in pairs for n in range(p.left, p.left_end)},
+                {n for p in pairs for n in range(p.right, p.right_end)})
+        waiting: defaultdict[str, list[int]] = defaultdict(list)
+        for j in self.active_right:
+            sentence = self.right[j]
+            # A lone word ("Updated.") or a photo credit repeated elsewhere says nothing moved.
+            if (j not in used[1] and len(sentence.key.split()) >= self.config.min_moved_words
+                    and not is_credit(sentence.text, self.config)):
+                waiting[sentence.key].append(j)
+        found: list[Pair] = []
+        for i in self.active_left:
+            key = self.left[i].key
+            if i not in used[0] and waiting.get(key):
+                j = waiting[key].pop(0)
+                found.append(Pair(i, i + 1, j, j + 1, 1.0, moved=True))
+        return found
+
     def _filler(self, side: int, index: int) -> bool:
         """Whether a sentence may pair by position alone: no substance (a list number), and not a credit line."""
         sentence = (self.left, self.right)[side][index]
@@ -372,6 +402,12 @@ def _neighbours(pair: Pair, free_left: set[int], free_right: set[int]) -> list[t
     if pair.right_end in free_right:
         options.append((replace(pair, right_end=pair.right_end + 1), 1, pair.right_end))
     return options
+
+
+def _identical(pair: Pair, left: Sequence[Sentence], right: Sequence[Sentence]) -> bool:
+    """Whether a pair's sentences are the same keys one for one."""
+    return (pair.left_end - pair.left == pair.right_end - pair.right
+            and all(left[pair.left + k].key == right[pair.right + k].key for k in range(pair.left_end - pair.left)))
 
 
 def mark_moved(pairs: list[Pair]) -> list[Pair]:
@@ -436,4 +472,19 @@ def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequ
     if similar and remaining() > 0:
         pairs = pairs + aligner.similar(pairs)
         done = "partial" if aligner.cut_short else "complete"
-    return aligner.fill_gaps(mark_moved(pairs)), done
+    pairs = aligner.fill_gaps(mark_moved(pairs))
+    return moved_blocks(pairs + aligner.leftover_identical(pairs), left, right), done
+
+
+def moved_blocks(pairs: list[Pair], left: Sequence[Sentence], right: Sequence[Sentence]) -> list[Pair]:
+    """Pairs sorted by left index, each run of identical moved sentences that follow each other on both sides
+    joined into one moved block (a block moved in a live page reads as one move, not one move per sentence)."""
+    out: list[Pair] = []
+    for pair in sorted(pairs, key=lambda p: p.left):
+        last = out[-1] if out else None
+        if (last is not None and pair.moved and last.moved and pair.left == last.left_end
+                and pair.right == last.right_end and _identical(pair, left, right) and _identical(last, left, right)):
+            out[-1] = replace(last, left_end=pair.left_end, right_end=pair.right_end, tier="same", score=1.0)
+        else:
+            out.append(pair)
+    return out

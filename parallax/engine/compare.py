@@ -54,6 +54,10 @@ class Row:
     para_start_left: bool = False
     para_start_right: bool = False
     whole: bool = False
+    #: Sentences a moved row carries (a block moved together is one row), 1 for any other row.
+    passages: int = 1
+    #: For a moved row: "up" when the right text has it earlier than the left did, else "down".
+    direction: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -62,6 +66,7 @@ class Row:
                 "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
                 "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
                 "para_start_right": self.para_start_right, "whole": self.whole,
+                "passages": self.passages, "direction": self.direction,
                 "facts": [f.to_dict() for f in self.facts]}
 
     @cached_property
@@ -230,8 +235,12 @@ def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
         segments, whole = _diff(run, left_text, right_text, pair.tier)
         similarity = round(pair.score, 4)
         kind = "moved" if pair.moved else ("reworded" if pair.tier == "reworded" else "changed")
+    direction = ""
+    if pair.moved:
+        direction = "up" if pair.right / max(len(run.right), 1) < pair.left / max(len(run.left), 1) else "down"
     return Row(index, kind, left_text, right_text, pair.left, pair.right, segments, similarity, boilerplate,
-               lefts[0].para_start, rights[0].para_start, whole)
+               lefts[0].para_start, rights[0].para_start, whole, pair.left_end - pair.left if pair.moved else 1,
+               direction)
 
 
 def _diff(run: _Run, left: str, right: str, tier: str) -> tuple[list[Segment], bool]:
@@ -272,5 +281,6 @@ def _stats(rows: Sequence[Row], ignore: frozenset[str]) -> Stats:
         more, fewer, replaced = change_counts(row.segments)
         added, removed, changed = added + more, removed + fewer, changed + replaced
     similarity = min(1.0, 2 * shared / total) if total else 1.0  # capped as in segment_similarity
+    moved = sum(r.passages for r in counted if r.kind == "moved")  # passages moved, a block counting each
     return Stats(similarity, added, removed, changed, kinds["same"], kinds["changed"], kinds["reworded"],
-                 kinds["moved"], kinds["left_only"], kinds["right_only"])
+                 moved, kinds["left_only"], kinds["right_only"])

@@ -101,6 +101,14 @@ class EngineConfig:
     whole_below: float = 0.4
     #: Anchoring identical sentences is cheap and everything builds on it, so it always gets this many seconds.
     anchor_floor: float = 0.1
+    #: Passes of in-order anchoring: the first finds the common run, the next ones pair identical sentences it left
+    #: (a moved block). Real captures (bench/data/real/versions): a block of 70 moved sentences holding a byline
+    #: repeated 18 times on the page needs 2; 4 leaves room for several blocks.
+    anchor_passes: int = 4
+    #: Words a sentence too plain to anchor ("It is not what we do in this country," he said.) needs to be paired
+    #: with its verbatim copy elsewhere as moved; lone words ("Updated.") and credit lines stay one-sided. Real
+    #: captures: the shortest verbatim sentences left one-sided before this had 4 words.
+    min_moved_words: int = 3
     #: Time limit of the small diffs inside pairing (word order of two sentences, identical lines in one gap):
     #: a sentence pair diffs in microseconds; the limit only bounds pathological input.
     small_diff_seconds: float = 0.05
