@@ -106,13 +106,40 @@ def _quote_groups(query: Query, stories: list[str]) -> list[dict[str, Any]]:
     for slug in stories[:QUOTE_STORIES]:
         groups, _ = quotes.story_quotes(current.story_sources(slug))
         for group in groups:
-            matched = [engine.text_matches(v.text, query) for v in group.variants]
+            matched = [engine.text_matches(v.text, query) and _variant_in_filters(v, query) for v in group.variants]
             if any(matched) and (len(group.variants) > 1 or len(group.outlets) > 1):
                 found.append({"story": slug, "speaker": group.speaker, "outlets": group.outlets,
                               "variants": [{"text": v.text, "outlets": list(v.outlets), "sources": list(v.sources),
                                             "matched": m, "segments": _segments(v.text, query)}
                                            for v, m in zip(group.variants, matched, strict=True)]})
     return found
+
+
+def _variant_in_filters(variant: quotes.Variant, query: Query) -> bool:
+    """Whether a quote's wording comes from the outlet and source the query is filtered to (any when unfiltered)."""
+    outlets = {o.casefold() for o in variant.outlets}
+    return ((not query.outlet or query.outlet.casefold() in outlets)
+            and (not query.source or query.source in variant.sources))
+
+
+def _selected(choices: dict[str, Any], query: Query) -> dict[str, str]:
+    """The filter fields as the form shows them: each filter in effect, typed in the form or in the query
+    (``outlet:rt`` selects "RT"), as the value of its choice."""
+    effective = query.filters()
+    outlet = effective.get("outlet", "")
+    outlet = next((o for o in choices["outlets"] if o.casefold() == outlet.casefold()), outlet)
+    return {**effective, "outlet": outlet}
+
+
+def _by_article(story_hits: list[Any]) -> list[list[Any]]:
+    """Hits grouped so that one sentence of one article is one hit, however many captures of it match (best first)."""
+    current = corpus()
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for hit in story_hits:
+        source = current.get(hit.source)
+        key = (source.article_key if source else hit.source, " ".join(hit.text.split()).casefold())
+        groups.setdefault(key, []).append(hit)
+    return list(groups.values())
 
 
 def _segments(text: str, query: Query) -> list[dict[str, Any]]:
@@ -163,11 +190,16 @@ def search_view() -> Any:
                                   "title": h.title or None,
                                   "date": h.day or None, "pos": h.pos, "text": h.text,
                                   "segments": _segments(h.text, query),
-                                  "href": url_for("pages.source", source_id=h.source) + f"#s{h.pos}"}
-                                 for h in story_hits]})
+                                  "href": url_for("pages.source", source_id=h.source) + f"#s{h.pos}",
+                                  "captures": [{"source": c.source, "date": c.day or None,
+                                                "href": url_for("pages.source", source_id=c.source) + f"#s{c.pos}"}
+                                               for c in group]}
+                                 for group in _by_article(story_hits) for h in group[:1]]})
     data.update({"query": {"understood": engine.describe(query), "filters": query.filters()}, "results": results,
-                 "count": len(hits), "truncated": len(hits) >= engine.RESULT_LIMIT, "ranked": hits.ranked,
+                 "count": sum(len(r["hits"]) for r in results),  # captures of one article's sentence: one hit
+                 "truncated": len(hits) >= engine.RESULT_LIMIT, "ranked": hits.ranked,
                  "quotes": _quote_groups(query, list(grouped)), "choices": _choices(idx)})
+    data["fields"] = {**data["fields"], **_selected(data["choices"], query)}
     return respond("search.html", data)
 
 
@@ -301,7 +333,12 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
             "source": {"type": "string"}, "outlet": {"type": ["string", "null"]}, "outlet_info": OUTLET_INFO,
             "title": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
             "pos": {"type": "integer"}, "text": {"type": "string"}, "segments": _SEGMENTS,
-            "href": {"type": "string", "description": "/sources/<id>#s<pos>: the sentence on its source page"}}}}}}},
+            "href": {"type": "string", "description": "/sources/<id>#s<pos>: the sentence on its source page"},
+            "captures": {"type": "array", "description": "Every capture of the article carrying this sentence "
+                         "(one hit however many captures match), the hit's own first.",
+                         "items": {"type": "object", "properties": {
+                             "source": {"type": "string"}, "date": {"type": ["string", "null"]},
+                             "href": {"type": "string"}}}}}}}}}},
     "quotes": {"type": "array", "description": "Quote groups with a wording matching the query, all wordings "
                "listed (other translations and variants of the same quote).",
                "items": {"type": "object", "properties": {
