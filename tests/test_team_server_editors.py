@@ -202,9 +202,11 @@ def test_editors_at_once_on_the_team_server_lose_nothing(corpus_dir: Path, tmp_p
         f"{kind} {sum(o.kind == kind for o in ops)} ({sum(o.kind == kind and o.acknowledged for o in ops)} ok)"
         for kind in ALLOWED))
     bad = [(o.kind, o.source, o.status, o.body) for o in ops if o.status not in ALLOWED[o.kind]]
-    assert not bad, bad[:5]
+    said = [line for line in log.read_text().splitlines() if bad and bad[0][1] and bad[0][1] in line]
+    assert not bad, (bad[:5], said[:20])
     assert sum(o.acknowledged for o in ops) > 100, "too few changes to say anything"
-    assert "Traceback" not in log.read_text()
+    text = log.read_text()
+    assert "Traceback" not in text, text[max(0, text.find("Traceback") - 500):text.find("Traceback") + 3000]
 
     places = final_places(corpus_dir)
     for source_id in editors.pool:

@@ -52,9 +52,22 @@ class ManageError(ValueError):
         self.kind = kind
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes (what an edit form was built from, to refuse edits of a changed file)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def read_for_edit(store: CorpusStore, source: Source) -> tuple[Source, str] | None:
+    """The source as its file holds it now and the sha256 of the file's bytes (what an edit form is built from, to
+    refuse edits of a file changed since); None when it is gone. A file moved meanwhile is followed."""
+    for _ in range(3):
+        try:
+            raw = (store.root / source.path).read_bytes()
+        except FileNotFoundError:
+            found = _fresh(store, source.id)
+            if found is None:
+                return None
+            source = found
+            continue
+        with contextlib.suppress(CorpusError):  # being rewritten: the version that last loaded is shown
+            source = parse_source(raw, source.path, store.max_bytes)
+        return source, hashlib.sha256(raw).hexdigest()
+    return None
 
 
 def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:

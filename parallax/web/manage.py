@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.corpus import CorpusStore
@@ -63,13 +63,15 @@ def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str 
                digest: str | None = None) -> dict[str, Any]:
     """The edit form's data: current (or submitted) values, the file's digest and the stories to choose from."""
     current = corpus()
-    source = get_source(current, source_id)
-    path = root() / source.path
+    found = manage.read_for_edit(store(), get_source(current, source_id))
+    if found is None:
+        abort(404, description=f"No source with id '{source_id}'.")
+    source, file_digest = found
     base = {"outlet": source.outlet, "title": source.title, "published": source.published,
             "captured": source.captured, "story": source.story, "boilerplate": "\n".join(source.boilerplate)}
     return {"source": {"id": source.id, "path": source.path, "story": source.story, "outlet": source.outlet or None,
                        "title": source.title or None, "href": url_for("pages.source", source_id=source.id)},
-            "form": values or base, "digest": digest or manage.file_digest(path), "error": error,
+            "form": values or base, "digest": digest or file_digest, "error": error,
             "stories": sorted(current.stories), "fields": list(manage.EDITABLE)}
 
 
