@@ -229,3 +229,19 @@ def test_a_file_that_fails_to_load_does_not_make_each_miss_read_the_corpus(make_
                                           f"---\nid: late\nstory: {STORY}\noutlet: X\n---\nLate text.\n".encode())
     assert added and client.get("/sources/late.json").status_code == 200  # not seen yet: read again, found
     assert reloads == [1]
+
+
+def test_edit_form_follows_a_file_moved_meanwhile(make_app: Callable[..., Flask], corpus_dir: Path) -> None:
+    app = make_app(CORPUS_RESCAN_SECONDS=60, CORPUS_WATCH=False)
+    client = app.test_client()
+    assert client.get("/sources/rt/edit.json").status_code == 200
+    (corpus_dir / "adv-moved").mkdir()
+    text = (corpus_dir / STORY / "rt.txt").read_text("utf-8").replace(f"story: {STORY}", "story: adv-moved")
+    (corpus_dir / "adv-moved" / "rt.txt").write_text(text.replace("outlet: RT", "outlet: RT moved"), "utf-8")
+    (corpus_dir / STORY / "rt.txt").unlink()  # moved by hand: this app has not looked since
+    form = client.get("/sources/rt/edit.json")
+    assert form.status_code == 200
+    data = form.get_json()
+    assert data["source"]["path"] == "adv-moved/rt.txt" and data["form"]["outlet"] == "RT moved"
+    (corpus_dir / "adv-moved" / "rt.txt").unlink()
+    assert client.get("/sources/rt/edit.json").status_code == 404
