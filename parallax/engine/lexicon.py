@@ -81,11 +81,12 @@ SPEAKER_NAME = r"(?:[A-Z][\w’'.\-]{0,40})(?:\s+(?:[A-Z][\w’'\-]{0,40}|de|van
 #: A word of a name kept whole: initials ("U.S.") or a capitalised word ("Peskov", "CNN’s", "NOLA.com"), at most
 #: 40 characters and only ever whole (never from inside a word, never cut short), so matching stays linear on any
 #: text: a run of 200,000 capitals is tried once, not from every letter.
-NAME_WORD = (rf"(?<![\w’'&.\-])(?:(?:[{UPPER}]\.){{2,4}}|[{UPPER}][\w’'&\-]{{0,40}}(?:\.(?:com|org|net|gov)\b)?)"
-             r"(?![\w’'&\-])")
+NAME_WORD = (rf"(?<![\w’'&.\-])(?:(?:[{UPPER}]\.){{2,4}}|(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|St)\."
+             rf"(?=[ \t]+[{UPPER}])|[{UPPER}][\w’'&\-]{{0,40}}(?:\.(?:com|org|net|gov)\b)?)(?![\w’'&\-])")
 #: Lower-case words inside a name kept whole ("Centers for Disease Control and Prevention", "National Air and
-#: Space Museum", "Ursula von der Leyen").
-WHOLE_NAME_CONNECTORS = r"(?:of|and|for|the|de|da|del|du|des|van|von|der|bin|al|la|le|&)"
+#: Space Museum", "Department of the Interior"); "the" only after another ("In February the State Department" is
+#: two names).
+WHOLE_NAME_CONNECTORS = r"(?:of|and|for|de|da|del|du|des|van|von|der|bin|al|la|le|&)(?:[ \t]+the)?"
 #: A name kept whole: capitalised words on one line joined by those connectors, at most eight capitalised words,
 #: taken whole (possessive: never backtracked into, so a run of capitals costs linear time). ``name_parts`` cuts
 #: names joined by "and" back apart.
@@ -97,7 +98,8 @@ institute institution university college school association council commission c
 administration bureau prevention foundation society organization organisation board authority group company
 corporation bank fund court party union forces force network press news times post space research studies
 development security science sciences technology health human rights affairs control survey trust laboratory
-hospital church republic federation coalition alliance league club reserve exchange""".replace("\n", " ").split(" "))
+hospital church republic federation coalition alliance league club reserve exchange media sport
+culture""".replace("\n", " ").split(" "))
 
 
 def name_parts(name: str) -> list[str]:

@@ -17,9 +17,10 @@ from parallax.engine.diffing import Segment, token_segments
 from parallax.engine.lexicon import (
     ADDRESS_TITLES,
     NOT_SPEAKER_NAMES,
-    SPEAKER_NAME,
     SPEECH_VERB_PATTERN,
+    WHOLE_NAME,
     QuoteSpan,
+    name_parts,
     quote_spans,
 )
 from parallax.engine.similarity import dice
@@ -42,13 +43,23 @@ RARE_WORDS = 4
 DIFF_SECONDS = 0.2
 
 _PRONOUNS = {"he", "she"}
-_NAME_VERB = re.compile(rf"({SPEAKER_NAME})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
+#: Capitalised words a pattern may take for a name that never say who spoke ("said Tuesday").
+_NOT_SPEAKERS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                           "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                           "november", "december", "today", "tonight", "yesterday"})
+#: A speaker's name kept whole ("the Department of Homeland Security", "the Group of Seven", not "Homeland
+#: Security" or "Seven"), with a role after it ("a White House spokesperson").
+_SPEAKER = rf"{WHOLE_NAME}(?:\s+(?:spokesman|spokeswoman|spokesperson|official|officials))?"
+_NAME_VERB = re.compile(rf"({_SPEAKER})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
                         rf"(?:was quoted as saying|{SPEECH_VERB_PATTERN})\b")
 #: Verbs that take the speaker after them ("said Madden"); "told" and "asked" take the one spoken to.
 _VERBS_BEFORE_NAME = SPEECH_VERB_PATTERN.replace('told|tells|', '').replace('asked|asks|', '')
-_VERB_NAME = re.compile(rf"\b(?:{_VERBS_BEFORE_NAME})\s+({SPEAKER_NAME})(?=[,.;]|$)")
+#: "said Madden", "said EU foreign policy chief Josep Borrell in Brussels": a few lower-case role words (or an
+#: acronym) may stand between the verb and the name.
+_VERB_NAME = re.compile(rf"\b(?:{_VERBS_BEFORE_NAME})\s+(?:(?:[a-z][\w’'\-]{{0,30}}|[A-Z]{{2,6}})\s+){{0,5}}?"
+                        rf"({WHOLE_NAME})(?=[,.;]|\s+(?:in|on|at|from|during|after)\b|$)")
 _PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{SPEECH_VERB_PATTERN})\b")
-_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({SPEAKER_NAME})(?=[,.;]|$)")
+_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({WHOLE_NAME})(?=[,.;]|$)")
 _SAYING_END = re.compile(r"\b(?:saying|adding|warning|noting|telling \w+|insisting|stressing)\s*[,:]?\s*$")
 _VERB_END = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN})\s*(?:that\s*)?[,:]?\s*$")
 _VERB_ANY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN}|according to|saying|adding|quoted)\b", re.IGNORECASE)
@@ -56,7 +67,9 @@ _VERB_ANY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN}|according to|saying|adding|
 #: paragraph of n quotes costs O(n), not O(n²): the whole paragraph before each quote was searched, and a 200 KB
 #: paragraph of 2,000 short quotes took 17 s of the story overview (which has no time budget for quotes).
 ATTRIBUTION_REACH = 2000
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"])")
+#: A sentence's end: not the full stop of a title before a name ("said Dr. Daniel Kuritzkes").
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bGov)(?<!\bSen)(?<!\bRep)"
+                           r"(?<!\bGen)(?<!\bProf)[.!?][\"”’)]?\s+(?=[A-Z“\"])")
 _ISE_RE = re.compile(r"is(?:e|ed|es|ing|ation|ations)$")
 _TRAIL_PUNCT = ",.;:!?…—–-"
 
@@ -139,11 +152,13 @@ class Phrase:
 
 
 def clean_name(name: str) -> str | None:
-    """A speaker name without leading titles; None for pronouns and other non-names."""
-    parts = name.replace("’s", "").replace("'s", "").split()
-    while parts and parts[0].casefold() in ADDRESS_TITLES and len(parts) > 1:
+    """A speaker name without leading titles or sentence words ("The National Air and Space Museum" → "National
+    Air and Space Museum", "But Peskov" → "Peskov"), the first of names joined by "and"; None for pronouns, days,
+    months and other non-names."""
+    parts = name_parts(name.replace("’s", "").replace("'s", ""))[0].split()
+    while len(parts) > 1 and (parts[0].casefold() in ADDRESS_TITLES or parts[0].casefold() in NOT_SPEAKER_NAMES):
         parts.pop(0)
-    if not parts or parts[0].casefold() in NOT_SPEAKER_NAMES:
+    if not parts or parts[0].casefold() in NOT_SPEAKER_NAMES or " ".join(parts).casefold() in _NOT_SPEAKERS:
         return None
     return " ".join(parts)
 
@@ -184,7 +199,7 @@ def attribute(before: str, after: str, glue: Sequence[str]) -> tuple[str | None,
                 return name, pronoun
     clause = _clause_before(before)
     if _SAYING_END.search(clause):
-        first = re.search(f"({SPEAKER_NAME})", clause)
+        first = re.search(f"({WHOLE_NAME})", clause)
         if first:
             name, pronoun = _name_or_pronoun(first)
             return name, pronoun or (first.group(0).casefold() in _PRONOUNS)
@@ -194,7 +209,14 @@ def attribute(before: str, after: str, glue: Sequence[str]) -> tuple[str | None,
             if found:
                 return _name_or_pronoun(found[-1])
     name, pronoun = _name_or_pronoun(_ACCORDING.search(clause))
-    return name, pronoun
+    if name or pronoun:
+        return name, pronoun
+    # The quote's own sentence names who spoke earlier on ("Biden said last month that “…", "Peskov told Russian
+    # media: “…"): the last speaker it names before the quote.
+    for match in reversed(list(_NAME_VERB.finditer(clause))):
+        if clean_name(match.group(1)):
+            return clean_name(match.group(1)), False
+    return None, False
 
 
 def named_speakers(text: str) -> list[tuple[int, str]]:
