@@ -51,6 +51,11 @@ URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
 
+def given(field: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema saying ``field`` is a string that is there and not blank (other fields are free)."""
+    return {"required": [field], "properties": {field: {"type": "string", **schema}}, "additionalProperties": True}
+
+
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/sources": {
         "post": {
@@ -63,22 +68,28 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "`Authorization: Bearer <EDITOR_TOKEN>`."),
             "security": [{"editorToken": []}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["story"],
+                "type": "object", "required": ["story"], "description": "A field that is null is left out.",
                 "properties": {
-                    "text": {"type": "string", "description": "Article text, stored exactly."},
-                    "html": {"type": "string", "description": "An HTML page to extract the article from."},
-                    "url": {"type": "string", "format": "uri",
-                            "description": "The article's URL; fetched when neither text nor html is given."},
-                    "format": {"type": "string", "enum": list(FORMATS), "default": "text"},
-                    "outlet": {"type": "string"}, "title": {"type": "string"},
-                    "published": {"type": "string", "format": "date"},
+                    "text": {"type": ["string", "null"], "description": "Article text, stored exactly."},
+                    "html": {"type": ["string", "null"], "description": "An HTML page to extract the article from."},
+                    "url": {"type": ["string", "null"], "pattern": r"^\s*(https?://[^/?#\s\[\]][^\s]*)?\s*$",
+                            "description": "The article's http(s) URL; fetched when neither text nor html is given."},
+                    "format": {"enum": [*FORMATS, None], "default": "text"},
+                    "outlet": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+                    "published": {"type": ["string", "null"], "format": "date"},
                     "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$",
                               "description": "Story slug; a new story is created when it does not exist."},
-                    "story_title": {"type": "string", "description": "Title of a new story."},
-                    "language": {"type": "string", "default": "en"},
-                    "version_of": {"type": "string",
+                    "story_title": {"type": ["string", "null"], "description": "Title of a new story."},
+                    "language": {"type": ["string", "null"], "default": "en",
+                                 "pattern": "^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$"},
+                    "version_of": {"type": ["string", "null"],
                                    "description": "Id of an existing source (or its article URL) this is a new "
-                                                  "version of."}}}}}},
+                                                  "version of."}},
+                "anyOf": [given("text", {"pattern": r"\S"}), given("html", {"minLength": 1}),
+                          given("url", {"pattern": r"\S"})],
+                "not": {"required": ["text", "html"], "additionalProperties": True, "description": "Not both.",
+                        "properties": {"text": {"type": "string", "minLength": 1},
+                                       "html": {"type": "string", "minLength": 1}}}}}}},
             "responses": {
                 "201": {"description": "Saved", "content": {"application/json": {"schema": {
                     "type": "object", "properties": {"ok": {"type": "boolean"}, "id": {"type": "string"},

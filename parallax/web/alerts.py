@@ -243,11 +243,13 @@ OPENAPI_PATHS: dict[str, Any] = {
         "summary": "Send a story's changes to an apprise URL", "parameters": _STORY_PARAM,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["url"], "properties": {
-                "url": {"type": "string"}, "threshold": {"enum": list(alerts.THRESHOLDS)},
+                "url": {"type": "string", "maxLength": alerts.MAX_URL, "pattern": r"^\s*[^\s\x00-\x1f\x7f]+\s*$",
+                        "description": "An apprise URL (json://host/path, mailto://user:pass@host, ...)."},
+                "threshold": {"enum": list(alerts.THRESHOLDS)},
                 "digest": {"enum": list(alerts.DIGESTS)}, "watch": {"type": "integer"}}}}}},
         "responses": {"201": json_response("The channel", {"type": "object", "properties": {
             "ok": {"const": True}, "channel": _CHANNEL}}), "400": error("A value cannot be used."),
-            "403": error("Not allowed to write.")}}},
+            "403": error("Not allowed to write."), "404": error("No such story.")}}},
     "/api/watches/{watch_id}/check": {"post": {
         "summary": "Check a watch now (the watcher fetches it on its next look)",
         "parameters": [{"name": "watch_id", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -279,12 +279,16 @@ OPENAPI_PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "outlet": {"type": "string"}, "title": {"type": "string"},
-                    "published": {"type": "string", "format": "date"},
-                    "captured": {"type": "string", "format": "date-time"},
-                    "story": {"type": "string", "description": "A new story moves the file."},
-                    "boilerplate": {"type": "array", "items": {"type": "string"}},
-                    "digest": {"type": "string", "description": "sha256 of the file as last read; a changed file "
-                                                                "is not overwritten (409)."}}}}}},
+                    "published": {"anyOf": [{"type": "string", "format": "date"}, {"const": ""}]},
+                    "captured": {"anyOf": [{"type": "string", "format": "date-time"}, {"const": ""}],
+                                 "description": "Empty clears it."},
+                    "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80,
+                              "description": "A new story moves the file."},
+                    "boilerplate": {"type": ["array", "string"], "items": {"type": "string"},
+                                    "description": "Texts, as a list or one per line."},
+                    "digest": {"type": ["string", "null"],
+                               "description": "sha256 of the file as last read; a changed file is not overwritten "
+                                              "(409)."}}}}}},
             "responses": {"200": {"description": "Saved."}, "400": _ERROR, "403": _ERROR, "404": _ERROR,
                           "409": _ERROR, "415": _ERROR, **_STORAGE}},
         "delete": {
@@ -297,8 +301,8 @@ OPENAPI_PATHS: dict[str, Any] = {
         "responses": {"200": {"description": "Restored."}, "403": _ERROR, "404": _ERROR, "409": _ERROR,
                       "415": _ERROR, **_STORAGE}}},
     "/sources/{source_id}/original-page": {"get": {
-        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); not a JSON "
-                   "twin: errors are HTML pages",
+        "summary": "The page a watched version was extracted from, as plain text (sandboxed, never run); errors in "
+                   "the JSON error shape",
         "operationId": "originalPage", "parameters": [{**_ID, "name": "source_id"}],
         "responses": {"200": {"description": "The fetched page.", "content": {"text/plain": {"schema": {
             "type": "string"}}}}, "404": _ERROR}}},

@@ -24,7 +24,7 @@ from parallax.model import DEFAULT_IGNORE
 from parallax.sources import notes, state
 from parallax.story import digest
 from parallax.web.editors import editor_write
-from parallax.web.openapi import NOTE, RULE, error, json_response
+from parallax.web.openapi import NOTE, RULE, SLUG, error, json_response
 from parallax.web.ops import PAGE_TOKENS
 from parallax.web.render import BadOption, corpus, error_response, json_object, link, page, respond, wants_json
 from parallax.web.watches import form_data, no_store, state_db
@@ -304,8 +304,10 @@ def api_add_rule(story: str) -> Response:
         return error_response(404, f"No story '{story}'.")
     try:
         with state.opened(state_db()) as conn, state.transaction(conn):
+            if not isinstance(payload.get("regex", False), bool):
+                raise notes.NoteError("'regex' must be true or false", "regex")
             rule = notes.add_rule(conn, story, payload.get("pattern"), payload.get("regex") is True, None,
-                                  payload.get("by") or "")
+                                  payload.get("by"))
             state.log_event(conn, "rule-added", f"rule {rule.id}", f"{story}: {rule.pattern}")
     except notes.NoteError as error:
         return _note_error(error)
@@ -340,19 +342,23 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/notes": {"post": {
         "summary": "Mark a change (a row by its key from the comparison's notes.rows, or the whole change)",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["left", "right", "mark"], "properties": {
-                "left": {"type": "string"}, "right": {"type": "string"}, "mark": {"enum": list(notes.MARKS)},
-                "row": {"type": "string"}, "note": {"type": "string"}, "by": {"type": "string"},
-                "rule": {"type": "string", "description": "Make a cosmetic mark a story rule: a phrase or pattern."},
+            "type": "object", "required": ["left", "right", "mark"], "additionalProperties": True, "properties": {
+                "left": SLUG, "right": SLUG, "mark": {"enum": list(notes.MARKS)},
+                "row": {"type": "string", "pattern": "^([0-9a-f]{20})?$"},
+                "note": {"type": "string", "maxLength": notes.MAX_NOTE},
+                "by": {"type": "string", "maxLength": notes.MAX_AUTHOR},
+                "rule": {"type": "string", "maxLength": notes.MAX_PATTERN,
+                         "description": "Make a cosmetic mark a story rule: a phrase or pattern."},
                 "regex": {"type": "boolean"}}}}}},
         "responses": {"201": json_response("The note", {"type": "object", "properties": {
             "ok": {"const": True}, "note": NOTE}}), **_WRITE_ERRORS}}},
     "/api/stories/{story}/rules": {"post": {
         "summary": "Add a story rule: text it matches is cosmetic for the watcher and the comparisons",
-        "parameters": [{"name": "story", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [{"name": "story", "in": "path", "required": True, "schema": SLUG}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["pattern"], "properties": {
-                "pattern": {"type": "string"}, "regex": {"type": "boolean"}, "by": {"type": "string"}}}}}},
+            "type": "object", "required": ["pattern"], "additionalProperties": True, "properties": {
+                "pattern": {"type": "string", "minLength": 1, "maxLength": notes.MAX_PATTERN, "pattern": r"\S"},
+                "regex": {"type": "boolean"}, "by": {"type": ["string", "null"], "maxLength": notes.MAX_AUTHOR}}}}}},
         "responses": {"201": json_response("The rule", {"type": "object", "properties": {
             "ok": {"const": True}, "rule": RULE}}), **_WRITE_ERRORS}}},
     "/api/{what}/{item_id}": {"delete": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -78,6 +79,11 @@ def error(description: str) -> dict[str, Any]:
     return json_response(description, ref("Error"))
 
 
+def html_error(response: Mapping[str, Any]) -> dict[str, Any]:
+    """The same error answered by an HTML page (a page or an HTML download opened in a browser)."""
+    return {"description": response["description"], "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def model_schemas() -> dict[str, Any]:
     """Schemas of the engine's result types, derived from their dataclasses (what ``to_dict`` emits, every field)."""
     _, components = msgspec.json.schema_components(MODEL_TYPES, ref_template="#/components/schemas/{name}")
@@ -130,9 +136,11 @@ def schemas() -> dict[str, Any]:
     index_source = obj({**source_summary["properties"], "closest": closest})
     story = obj({"slug": SLUG, "title": {"type": "string"}, "date": NULLABLE_STRING, "summary": {"type": "string"},
                  "href": {"type": "string"}, "sources": {"type": "array", "items": index_source}})
+    paging = obj({"number": {"type": "integer", "minimum": 1}, "count": {"type": "integer", "minimum": 1},
+                  "first": count, "last": count, "total": count, "previous": NULLABLE_STRING, "next": NULLABLE_STRING})
     index = obj({"stories": {"type": "array", "items": story}, "problems": {"type": "array", "items": problem},
-                 "source_count": count, "outlet_kind": {"enum": [*OUTLET_KINDS, None]},
-                 "outlet_kinds": KIND_CHOICES})
+                 "source_count": count, "story_count": count, "problem_count": count, "paging": paging,
+                 "outlet_kind": {"enum": [*OUTLET_KINDS, None]}, "outlet_kinds": KIND_CHOICES})
     version = obj({"id": SLUG, "captured": NULLABLE_STRING, "href": {"type": "string"},
                    "compare_previous": NULLABLE_STRING})
     source_page = obj({"source": ref("SourceSummary"), "original": {"type": "string"},
@@ -248,9 +256,12 @@ def core_paths() -> dict[str, Any]:
                                 "operationId": "index",
                                 "parameters": [{"name": "outlet_kind", "in": "query", "required": False,
                                                 "schema": {"enum": list(OUTLET_KINDS)},
-                                                "description": "Only sources of outlets of this kind."}],
+                                                "description": "Only sources of outlets of this kind."},
+                                               {"name": "page", "in": "query", "required": False,
+                                                "schema": {"type": "integer", "minimum": 1, "default": 1},
+                                                "description": "Page of stories (25 a page)."}],
                                 "responses": {"200": json_response("The index.", ref("Index")),
-                                              "400": error("An unknown outlet kind.")}}},
+                                              "400": error("An unknown outlet kind or a page out of range.")}}},
         "/sources/{id}.json": {"get": {
             "summary": "One source: metadata, reading text and the original", "operationId": "source",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": SLUG}],
@@ -263,7 +274,7 @@ def core_paths() -> dict[str, Any]:
             "summary": "The comparison as one standalone HTML file (styles inlined, no script), as a download",
             "operationId": "compareExportHtml", "parameters": compare_parameters(),
             "responses": {"200": {"description": "The file.", "content": {"text/html": {"schema": {
-                "type": "string"}}}}, "400": bad, "404": missing}}},
+                "type": "string"}}}}, "400": html_error(bad), "404": html_error(missing)}}},
         "/compare/{left}/{right}/export.csv": {"get": {
             "summary": "The comparison's rows and fact differences as CSV (formula-like cells start with a quote)",
             "operationId": "compareExportCsv", "parameters": compare_parameters(),
@@ -295,11 +306,33 @@ def extra_paths(modules: Iterable[str] = EXTRA_MODULES) -> dict[str, Any]:
     return paths
 
 
+WRITES = ("post", "put", "patch")
+
+
+def api_conventions(paths: dict[str, Any]) -> dict[str, Any]:
+    """What every write under ``/api/`` shares, stated on each operation: its body is a JSON object (``{}`` when
+    it carries nothing; render.json_object refuses anything else with 415, so no cross-site form can send it)."""
+    for path, item in paths.items():
+        for method in WRITES if path.startswith("/api/") else ():
+            operation = item.get(method)
+            if operation is None:
+                continue
+            body = operation.setdefault("requestBody", {"content": {"application/json": {"schema": {
+                "type": "object", "description": "`{}`: nothing in it is read."}}}})
+            if set(body.get("content", {})) == {"application/json"}:
+                body["required"] = True
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", error("The body is not a JSON object, or a field is wrong."))
+                responses.setdefault("415", error("The body is not JSON."))
+    return paths
+
+
 def build(version: str, server_url: str, modules: Iterable[str] = EXTRA_MODULES) -> dict[str, Any]:
     """The whole OpenAPI document, with the server URL the request came through (prefix included)."""
     paths = {**core_paths()}
-    for path, item in extra_paths(modules).items():
+    for path, item in copy.deepcopy(extra_paths(modules)).items():
         paths.setdefault(path, {}).update(item)
+    api_conventions(paths)
     document: dict[str, Any] = closed({"openapi": "3.1.0",
             "info": {"title": "Parallax", "version": version,
                      "description": "JSON twins of Parallax's reading pages. Errors: "

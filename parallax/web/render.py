@@ -37,6 +37,16 @@ def wants_json() -> bool:
     return bool(request.url_rule and request.url_rule.rule.endswith(".json"))
 
 
+#: Paths that answer a file rather than a page (CSV downloads, a kept page as plain text): their errors are JSON in
+#: the one error shape, as their OpenAPI description says, never an HTML page inside a download.
+FILE_PATHS = (".json", ".csv", "/original-page")
+
+
+def wants_json_error() -> bool:
+    """Whether an error on this request answers in the JSON error shape (twins, the API and file routes)."""
+    return wants_json() or request.path.startswith("/api/") or request.path.endswith(FILE_PATHS)
+
+
 def page(bp: Any, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view at ``rule`` and at its JSON twin ``rule + '.json'``."""
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,7 +102,7 @@ def error_response(status: int, message: str, extra: dict[str, Any] | None = Non
     payload = {"ok": False, "status": status, "error": message, **(extra or {})}
     if request_ctx.url_adapter is None:  # the request was refused before routing (untrusted Host): no links
         response = Response(f"{status}: {message}\n", mimetype="text/plain")
-    elif wants_json() or request.path.startswith("/api/") or request.path.endswith(".json"):
+    elif wants_json_error():
         response = jsonify(payload)
     else:
         response = Response(render_template("error.html", data=payload), mimetype="text/html")

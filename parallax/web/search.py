@@ -177,6 +177,8 @@ def search_view() -> Any:
             kept.ranked, hits = hits.ranked, kept
             data["outlet_kind"] = chosen
     except QueryError as problem:
+        if wants_json():  # the twin answers in the one error shape; the page shows the form with the reason
+            return error_response(400, str(problem))
         data.update({"ok": False, "status": 400, "error": str(problem), "choices": _choices(idx)})
         return respond("search.html", data, status=400)
     current = corpus()
@@ -348,15 +350,17 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                        "outlets": {"type": "array", "items": {"type": "string"}}}}}}}},
     "choices": {"type": "object"}, "outlet_kinds": KIND_CHOICES,
     "outlet_kind": {"enum": [*OUTLET_KINDS, None], "description": "Only hits from outlets of this kind."}}}
+_NO_NUL = r"^[^\x00]*$"
+_DATE = r"^\s*([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?\s*$"  # blank: no date filter
 _SEARCH_PARAMS: list[dict[str, Any]] = [
-    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
+    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500, "pattern": _NO_NUL},
      "description": 'Words (all must match), "quoted phrases", prefix* (2+ letters), -excluded, and filters '
                     'outlet:RT, outlet:"The Moscow Times", story:<slug>, source:<id>, lang:en, '
                     "from:2023-09-01, to:2023-09-30 (at most 500 characters and 24 terms). A query the syntax "
                     "cannot use (an unclosed quote, no words, a one-letter prefix, NUL) answers 400 with the reason."},
     *({"name": name, "in": "query", "required": False,
-       "schema": ({"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"} if name in ("from", "to") else
-                  {"type": "string", "maxLength": 500}),
+       "schema": ({"type": "string", "pattern": _DATE} if name in ("from", "to") else
+                  {"type": "string", "maxLength": 500, "pattern": _NO_NUL}),
        "description": f"Filter '{name}' (overrides the same filter in q)."} for name in engine.FILTERS),
     {"name": "outlet_kind", "in": "query", "required": False, "schema": {"enum": list(OUTLET_KINDS)},
      "description": "Only hits from outlets the outlet registry gives this kind (state-affiliated: state media)."}]
@@ -408,6 +412,10 @@ def _get(summary: str, schema: dict[str, Any], params: list[dict[str, Any]], err
 
 _BAD_QUERY = {"400": "Empty or unusable query (unclosed quote, too long, NUL, no words): the message says why."}
 _NO_STORY = {"404": "No such story."}
+#: The text /api/suggest-story reads: some non-space character, no NUL, at most MAX_SUGGEST_CHARS characters.
+_TEXT = {"type": "string", "pattern": r"^[^\x00]*[^\x00\s][^\x00]*$", "maxLength": MAX_SUGGEST_CHARS}
+_TEXT_BODY = {"type": "object", "required": ["text"], "properties": {"text": _TEXT}, "additionalProperties": True,
+              "description": "Other fields are ignored."}
 _SUGGEST = {"summary": "Stories a new article's text overlaps (share of its sentences each already carries)",
             "tags": ["search"],
             "responses": {"200": {"description": "Suggestions, best first.", "content": {"application/json": {
@@ -427,10 +435,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/stories/{story}/lineage.json": _get("Who carried a story's shared text first, with attributions",
                                           _LINEAGE_SCHEMA, [_STORY_PARAM], _NO_STORY),
     "/api/suggest-story": {
-        "get": {**_SUGGEST, "parameters": [{"name": "text", "in": "query", "required": True,
-                                            "schema": {"type": "string"}}]},
-        "post": {**_SUGGEST, "requestBody": {"content": {
-            "application/json": {"schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
-            "application/x-www-form-urlencoded": {"schema": {"type": "object",
-                                                             "properties": {"text": {"type": "string"}}}}}}}},
+        "get": {**_SUGGEST, "parameters": [{"name": "text", "in": "query", "required": True, "schema": _TEXT}]},
+        "post": {**_SUGGEST, "requestBody": {"required": True, "content": {
+            "application/json": {"schema": _TEXT_BODY}, "application/x-www-form-urlencoded": {"schema": _TEXT_BODY}}}}},
 }

@@ -321,13 +321,14 @@ _PARAMETERS: list[dict[str, Any]] = [
 
 
 def _operation(summary: str, media: str) -> dict[str, Any]:
-    """An OpenAPI GET operation for the overview in one media type."""
-    schema = _STORY_SCHEMA if media == "application/json" else {"type": "string"}
+    """An OpenAPI GET operation for the overview in one media type (the HTML page's errors are HTML pages)."""
+    data = media == "application/json"
+    schema = _STORY_SCHEMA if data else {"type": "string"}
+    errors = {media: {"schema": _ERROR_SCHEMA if data else {"type": "string"}}}
     return {"get": {"summary": summary, "tags": ["stories"], "parameters": _PARAMETERS, "responses": {
         "200": {"description": "The story overview.", "content": {media: {"schema": schema}}},
-        "400": {"description": "Bad 'order' or 'base' value (the option is named).",
-                "content": {"application/json": {"schema": _ERROR_SCHEMA}}},
-        "404": {"description": "No such story.", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}}}}
+        "400": {"description": "Bad 'order' or 'base' value (the option is named).", "content": errors},
+        "404": {"description": "No such story.", "content": errors}}}}
 
 
 OPENAPI_PATHS: dict[str, Any] = {

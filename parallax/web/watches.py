@@ -306,13 +306,16 @@ OPENAPI_PATHS: dict[str, Any] = {
         "security": [{"editorToken": []}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["story", "url"], "properties": {
-                "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"},
+                "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80},
                 "kind": {"enum": list(state.KINDS), "default": "article"}, "url": {"type": "string", "format": "uri"},
-                "interval": {"type": "integer", "minimum": 1, "maximum": watch.MAX_INTERVAL,
+                "interval": {"type": "integer", "minimum": 60, "maximum": watch.MAX_INTERVAL,
                              "description": "Seconds between fetches (default WATCH_INTERVAL, at least "
                                             "WATCH_MIN_INTERVAL); leave it out for the default (null is refused)."},
-                "item_limit": {"type": "integer", "minimum": 1, "maximum": watch.MAX_FEED_LIMIT,
-                               "description": "Feeds: items to watch (WATCH_FEED_LIMIT)."}}}}}},
+                "item_limit": {"type": "integer",
+                               "description": "Feeds: items to watch (WATCH_FEED_LIMIT); not read for an article."}},
+            "if": {"required": ["kind"], "properties": {"kind": {"const": "feed"}}, "additionalProperties": True},
+            "then": {"properties": {"item_limit": {"minimum": 1, "maximum": watch.MAX_FEED_LIMIT}},
+                     "additionalProperties": True}}}}},
         "responses": {"201": _json("Watching.", {"type": "object", "properties": {
             "ok": {"type": "boolean"}, "watch": _WATCH_SCHEMA}}),
             "400": _ERROR, "403": _ERROR, "409": _ERROR, "415": _ERROR, "503": _ERROR}}},
