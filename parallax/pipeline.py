@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,63 @@ ROWS_PER_PAGE = 400
 #: Characters of passage text one comparison page shows at most (a single longer passage gets a page of its own).
 #: With ROWS_PER_PAGE this keeps a page to a few hundred KB of HTML, whatever the sources' sizes.
 PAGE_CHARS = 150_000
+
+
+#: Characters of one side of one row a comparison page shows at most (a block of passages moved together can
+#: be most of a source); the page says where it shortened a row, and the JSON twin and exports have it whole.
+ROW_CHARS = 50_000
+
+
+def shorten_rows(rows: Sequence[dict[str, Any]], shown: Iterable[int]
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows with each shown one longer than ROW_CHARS a side cut to about that length (after a space, "…"
+    marking the cut; its segments and facts cut alike), and for each one shortened: its index and both lengths."""
+    out, notes = list(rows), []
+    for index in sorted(set(shown)):
+        row = rows[index]
+        sizes = {side: len(row[side] or "") for side in ("left", "right")}
+        if max(sizes.values()) <= ROW_CHARS:
+            continue
+        cuts = {side: _cut_at(row[side] or "", ROW_CHARS) for side in sizes}
+        short = {**row, **{side: (row[side] or "")[:cut] + "…" if row[side] is not None and cut < sizes[side]
+                           else row[side] for side, cut in cuts.items()}}
+        short["segments"] = _cut_segments(row["segments"], cuts["left"], cuts["right"])
+        short["facts"] = [f for f in row.get("facts", []) if all(
+            not f.get(f"{side}_span") or f[f"{side}_span"][1] <= cut for side, cut in cuts.items())]
+        out[index] = short
+        notes.append({"index": index, "kind": row["kind"], "left": sizes["left"], "right": sizes["right"],
+                      "shown": ROW_CHARS})
+    return out, notes
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to cut text to at most ``limit`` characters: after its last space in the second half, else at limit."""
+    if len(text) <= limit:
+        return len(text)
+    space = text.rfind(" ", limit // 2, limit)
+    return space + 1 if space >= 0 else limit
+
+
+def _cut_segments(segments: Sequence[dict[str, Any]], left: int, right: int) -> list[dict[str, Any]]:
+    """A row's diff segments up to ``left`` characters of the left text and ``right`` of the right ("…" at a cut)."""
+    kept: list[dict[str, Any]] = []
+    used = {"left": 0, "right": 0}
+    room = {"left": left, "right": right}
+    for segment in segments:
+        sides = {"equal": ("left", "right"), "delete": ("left",), "insert": ("right",)}[segment["op"]]
+        texts = {"left": segment["text"], "right": segment.get("right_text") or segment["text"]}
+        if all(used[side] + len(texts[side]) <= room[side] for side in sides):
+            kept.append(segment)
+            for side in sides:
+                used[side] += len(texts[side])
+            continue
+        take = min(room[side] - used[side] for side in sides)
+        cut = dict(segment, text=segment["text"][:max(take, 0)] + "…")
+        if segment.get("right_text") is not None:
+            cut["right_text"] = segment["right_text"][:max(take, 0)] + "…"
+        kept.append(cut)
+        break
+    return kept
 
 
 @dataclass(frozen=True)
@@ -150,7 +207,10 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
                           f"{len(carriers)} sources open their comparison at the top, not at the passage")
             break
         anchors[k] = row_anchors(sources[base], sources[k], options, cache)
-    groups, phrases = quotes.story_quotes(sources, memo)
+    groups, phrases, unread = quotes.story_quotes_within(sources, memo, end)
+    if unread:
+        limits.append(f"time budget of {budget:g} s reached: quotes of {unread} of {len(sources)} sources were not "
+                      "all read")
     return StoryOverview(model, base, found, anchors, groups, phrases, limits)
 
 

@@ -278,6 +278,8 @@ def test_overview_past_its_deadline_says_so_and_is_not_cached(seed: Corpus) -> N
     total = overview.matchable(cut.prepared)
     assert cut.limits == (f"time budget of 0.5 s reached: unique content checked {overview.CLOCK_EVERY - 1} of "
                           f"{total:,} passages; the rest are not listed",
+                          f"time budget of 0.5 s reached: {total} of {total} passages were not looked for in other "
+                          "words",
                           f"time budget of 0.5 s reached while cutting sentences: {len(sources)} of {len(sources)} "
                           "sources were cut after every full stop, question or exclamation mark")
     whole = overview.story_model(sources, memo=memo)

@@ -193,9 +193,12 @@ def outside(hits: Sequence[tuple[int, int]], skip: Callable[[int], bool]) -> Ite
 class SentenceIndex:
     """Inverted index of sentence word-bigrams over every source of a story, for cheap passage matching."""
 
-    def __init__(self, prepared: Sequence[Prepared]) -> None:
-        """Index every non-boilerplate sentence by its exact key and by its word bigrams."""
+    def __init__(self, prepared: Sequence[Prepared], deadline: float = math.inf) -> None:
+        """Index every non-boilerplate sentence by its exact key and by its word bigrams, and by its rare terms
+        until ``deadline`` (``time.monotonic()``): ``unprofiled`` counts the sentences left out of the reworded
+        tier."""
         self.prepared = prepared
+        self.unprofiled = 0
         self.by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.by_gram: dict[int, list[tuple[int, int]]] = defaultdict(list)
         #: The engine's pairing profile of each indexed sentence, and its rare-term index (the reworded tier).
@@ -208,6 +211,9 @@ class SentenceIndex:
                 self.by_key[sent.key].append((s, n))
                 for gram in sent.grams:
                     self.by_gram[gram].append((s, n))
+                if self.unprofiled or (len(self.profiles) % CLOCK_EVERY == 0 and time.monotonic() > deadline):
+                    self.unprofiled += 1
+                    continue
                 found = self.profiles[(s, n)] = profile(sent.text, sent.key)
                 if found.substantive:
                     for term in found.terms:
@@ -388,11 +394,14 @@ def build_model(sources: Sequence[Source], budget: float = math.inf, deadline: f
     the seconds it stands for in the note)."""
     prepared = tuple(prepare(s, memo, deadline) for s in sources)
     matrix = similarity_matrix(prepared)
-    index = SentenceIndex(prepared)
+    index = SentenceIndex(prepared, deadline)
     orders = {"date": date_order(prepared), "cluster": cluster_order(matrix)}
     unique, checked = unique_passages(index, deadline)
     total = matchable(prepared)
     limits: tuple[str, ...] = (budget_note("unique content", checked, total, budget),) if checked < total else ()
+    if index.unprofiled:
+        limits += (f"time budget of {budget:g} s reached: {index.unprofiled:,} of {total:,} passages were not "
+                   "looked for in other words",)
     rough = sum(p.rough for p in prepared)
     if rough:
         limits += (f"time budget of {budget:g} s reached while cutting sentences: {rough} of {len(prepared)} "

@@ -206,6 +206,9 @@ def compare_view(left: str, right: str) -> Any:
             on_page = {index for index, _side in display}
             shown["changes"] = [c for c in shown["changes"] if c["row"] in on_page]
         data["display"] = display
+        # A row longer than a page can hold is shortened here; the twin keeps it whole.
+        data["rows"], data["shortened"] = pipeline.shorten_rows(data["rows"], {index for index, _side in display})
+        data["twin"] = link("pages.compare_view_json", {"left": left, "right": right, **query})
         data["narrow"] = shown["kind"]  # the page shows only the passages of the kind the change list is filtered by
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
                            "sources": picker_choices(corpus(), data["left"]["story"])}
