@@ -6,7 +6,9 @@ such as “sensitive” or “pay a price”) are kept apart as *phrases* and ne
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import WORD_RE, fold, word_count
 
+#: The last "quote" of a source whose reading a deadline cut short (never shown: it marks the rest unread).
+UNREAD = "\x00unread"
 #: Quotes shorter than this many words are phrases (scare quotes, titles), listed apart and never grouped.
 MIN_QUOTE_WORDS = 4
 #: Dice of content-word sets at which two quotes of the same speaker are one quote (translations differ a lot).
@@ -256,14 +260,18 @@ class _Draft:
     open_end: bool
 
 
-def extract(source: Source) -> list[Quote]:
-    """Every quote and phrase in a source, in reading order, attributed where the text says who."""
+def extract(source: Source, deadline: float = math.inf) -> list[Quote]:
+    """Every quote and phrase in a source, in reading order, attributed where the text says who; reading stops
+    at ``deadline`` (``time.monotonic()``), and a source cut short ends with an ``UNREAD`` quote."""
     document = source.document(DEFAULT_IGNORE)
     paragraphs = [(n, document.text[p.start:p.end]) for n, p in enumerate(document.passages) if not p.boilerplate]
     drafts: list[_Draft] = []
     last_speaker: str | None = None
     previous_para = -2
     for number, paragraph in paragraphs:
+        if time.monotonic() > deadline:
+            drafts.append(_Draft([UNREAD], None, number, False, False))
+            break
         spans = quote_spans(paragraph)
         groups: list[list[QuoteSpan]] = []
         for span in spans:
@@ -449,20 +457,35 @@ def _source_key(source: Source) -> tuple[str, str, str]:
     return (source.id, source.content_key, source.outlet)
 
 
+def _cut_short(quotes: Sequence[Quote]) -> bool:
+    """Whether a deadline stopped reading a source before its end (its last quote is ``UNREAD``)."""
+    return bool(quotes) and quotes[-1].parts == (UNREAD,)
+
+
 # Keyed on strings only, never on the Source: a cache entry must not keep an old (up to 2 MB) body alive.
-def source_quotes(source: Source, memo: Memo | None = None) -> tuple[Quote, ...]:
-    """Quotes of one source, memoised per id, content key and outlet."""
+def source_quotes(source: Source, memo: Memo | None = None, deadline: float = math.inf) -> tuple[Quote, ...]:
+    """Quotes of one source, memoised per id, content key and outlet (unless cut short by ``deadline``)."""
     if memo is None:
-        return tuple(extract(source))
-    return memo.get("quotes", _source_key(source), lambda: tuple(extract(source)))
+        return tuple(extract(source, deadline))
+    return memo.get("quotes", _source_key(source), lambda: tuple(extract(source, deadline)),
+                    keep=lambda found: not _cut_short(found))
 
 
 def story_quotes(sources: Sequence[Source], memo: Memo | None = None) -> tuple[list[QuoteGroup], list[Phrase]]:
     """Quote groups and phrases of a story, memoised per corpus state (ids, content keys and outlets, in order)."""
-    def build() -> tuple[list[QuoteGroup], list[Phrase]]:
-        quotes = [q for source in sources for q in source_quotes(source, memo)]
-        return group_quotes(quotes), phrases(quotes)
+    groups, found, _ = story_quotes_within(sources, memo)
+    return groups, found
+
+
+def story_quotes_within(sources: Sequence[Source], memo: Memo | None = None, deadline: float = math.inf
+                        ) -> tuple[list[QuoteGroup], list[Phrase], int]:
+    """Quote groups and phrases of a story read until ``deadline`` (``time.monotonic()``), and how many sources
+    were cut short; memoised per corpus state when none was."""
+    def build() -> tuple[list[QuoteGroup], list[Phrase], int]:
+        per_source = [source_quotes(source, memo, deadline) for source in sources]
+        quotes = [q for found in per_source for q in found if q.parts != (UNREAD,)]
+        return group_quotes(quotes), phrases(quotes), sum(map(_cut_short, per_source))
 
     if memo is None:
         return build()
-    return memo.get("story_quotes", tuple(_source_key(s) for s in sources), build)
+    return memo.get("story_quotes", tuple(_source_key(s) for s in sources), build, keep=lambda built: not built[2])
