@@ -61,9 +61,18 @@ class _LazyBody:
 
 
 class CataloguedSource(Source):
-    """A source whose body stays in its file until a page needs it."""
+    """A source whose body stays in its file until a page needs it; equal to a source with the same fields (its
+    ``sha256`` stands for the body, so comparing never reads the file)."""
 
     body = _LazyBody()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Source):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _SOURCE_FIELDS)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in _SOURCE_FIELDS))
 
 
 @functools.lru_cache(maxsize=64)

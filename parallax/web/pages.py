@@ -23,6 +23,9 @@ from parallax.web.render import BadOption, corpus, link, page, respond, wants_js
 from parallax.web.search import add_reading_extras
 
 bp = Blueprint("pages", __name__)
+STORIES_PER_PAGE = 25  # the index reads only the sources of the stories it shows, whatever the corpus size
+MAX_PROBLEMS_SHOWN = 200  # files that failed to load, listed on the index (the count says how many in all)
+MAX_PICKER_OTHERS = 200  # sources of other stories offered in a comparison's source pickers
 #: Values of the ``focus`` option: collapse runs of unchanged passages, or show every passage.
 FOCUS_VALUES = ("on", "off")
 #: Formats a comparison downloads in.
@@ -67,14 +70,26 @@ def index() -> Any:
     """Stories with their sources, files that failed to load, and a form to compare any two."""
     current = corpus()
     chosen = kind_filter()
+    number, slugs = page_param(), list(current.stories)
+    count = max(1, -(-len(slugs) // STORIES_PER_PAGE))  # a page past the last lists no story and links back
+    shown = slugs[(number - 1) * STORIES_PER_PAGE:number * STORIES_PER_PAGE]  # only these stories' sources are read
     stories = [{"slug": story.slug, "title": story.title, "date": story.date or None, "summary": story.summary,
                 "href": url_for("stories.story_view", story=story.slug),
                 "sources": [s for s in closeness(current.story_sources(story.slug), current)
                             if chosen is None or (s["outlet_info"] or {}).get("kind", "unknown") == chosen]}
-               for story in current.stories.values()]
-    problems = [{"path": p.path, "reason": p.reason} for p in current.problems]
+               for story in map(current.stories.__getitem__, shown)]
+    problems = [{"path": p.path, "reason": p.reason} for p in current.problems[:MAX_PROBLEMS_SHOWN]]
+
+    def at(n: int) -> str:
+        return link("pages.index", {**({"outlet_kind": chosen} if chosen else {}), **({"page": n} if n > 1 else {})})
+
+    paging = {"number": number, "count": count, "first": (number - 1) * STORIES_PER_PAGE + 1 if shown else 0,
+              "last": (number - 1) * STORIES_PER_PAGE + len(shown), "total": len(slugs),
+              "previous": at(min(number - 1, count)) if number > 1 else None,
+              "next": at(number + 1) if number < count else None}
     return respond("index.html", {"stories": stories, "problems": problems, "source_count": len(current.sources),
-                                  "outlet_kind": chosen, "outlet_kinds": kind_choices()})
+                                  "story_count": len(slugs), "problem_count": len(current.problems),
+                                  "paging": paging, "outlet_kind": chosen, "outlet_kinds": kind_choices()})
 
 
 @page(bp, "/sources/<slug:source_id>")
@@ -144,7 +159,8 @@ def reading_options(display: list[Any]) -> tuple[bool, str | None]:
 
 
 def page_param() -> int:
-    """The ``page`` query value (rows of a long comparison page), 1 when absent; BadOption unless a number ≥ 1."""
+    """The ``page`` query value (rows of a long comparison, stories of the index), 1 when absent; BadOption unless a
+    number ≥ 1."""
     raw = request.args.get("page", "1")
     digits = raw.lstrip("0")
     if not (raw.isascii() and raw.isdigit()) or not digits:  # "²" is a digit that int() refuses
@@ -211,7 +227,7 @@ def compare_view(left: str, right: str) -> Any:
         data["twin"] = link("pages.compare_view_json", {"left": left, "right": right, **query})
         data["narrow"] = shown["kind"]  # the page shows only the passages of the kind the change list is filtered by
         data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
-                           "sources": picker_choices(corpus(), data["left"]["story"])}
+                           "sources": picker_choices(corpus(), data["left"]["story"], data["right"]["story"])}
         data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],
                                        "boilerplate" in data["options"]["ignore"])
         data["numbers"] = digest.change_numbers(result["rows"], result["display"])
@@ -226,11 +242,16 @@ def compare_view(left: str, right: str) -> Any:
     return response
 
 
-def picker_choices(corpus_: Corpus, story: str) -> list[dict[str, str]]:
-    """Sources a reader can put on either side: the story's first, then the rest of the corpus."""
-    ordered = [*corpus_.story_sources(story)]
-    ordered += [s for s in corpus_.sources.values() if s not in ordered]
-    return [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'} ({s.id})"} for s in ordered]
+def picker_choices(corpus_: Corpus, story: str, other_story: str = "") -> list[dict[str, str]]:
+    """Sources a reader can put on either side: both sides' stories first, then other sources of the corpus up to
+    MAX_PICKER_OTHERS (the page stays the same size whatever the corpus; any id works in the URL)."""
+    ordered = {s.id: s for slug in dict.fromkeys((story, other_story)) for s in corpus_.story_sources(slug)}
+    limit = len(ordered) + MAX_PICKER_OTHERS
+    for source_id, source in corpus_.sources.items():
+        if len(ordered) >= limit:
+            break
+        ordered.setdefault(source_id, source)
+    return [{"id": s.id, "label": f"{s.outlet or 'Unknown outlet'} ({s.id})"} for s in ordered.values()]
 
 
 @bp.route("/compare/<slug:left>/<slug:right>/export.<fmt>")

@@ -104,7 +104,7 @@ def _quote_groups(query: Query, stories: list[str]) -> list[dict[str, Any]]:
     current = corpus()
     found = []
     for slug in stories[:QUOTE_STORIES]:
-        groups, _ = quotes.story_quotes(current.story_sources(slug))
+        groups, _ = quotes.story_quotes(current.story_sources(slug), current_app.extensions["parallax.memo"])
         for group in groups:
             matched = [engine.text_matches(v.text, query) and _variant_in_filters(v, query) for v in group.variants]
             if any(matched) and (len(group.variants) > 1 or len(group.outlets) > 1):
