@@ -130,10 +130,10 @@ def test_api_marks_and_refusals(make_app: Flask) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     created = client.post("/api/notes", json=body, headers=auth)
     assert created.status_code == 201 and created.json["note"]["mark"] == "minor"
-    for bad, field in (({**body, "mark": "huge"}, "mark"), ({**body, "right": "nope"}, "right"),
-                       ({**body, "row": "0" * 20}, "row"), ({**body, "rule": "x"}, "rule")):
+    for bad, field, status in (({**body, "mark": "huge"}, "mark", 400), ({**body, "right": "nope"}, "right", 404),
+                               ({**body, "row": "0" * 20}, "row", 400), ({**body, "rule": "x"}, "rule", 400)):
         answer = client.post("/api/notes", json=bad, headers=auth)
-        assert answer.status_code == 400 and answer.json["field"] == field, bad
+        assert answer.status_code == status and answer.json["field"] == field, bad
     rule = client.post(f"/api/stories/{STORY}/rules", json={"pattern": "Read more"}, headers=auth)
     assert rule.status_code == 201
     assert client.post(f"/api/stories/{STORY}/rules", json={"pattern": ".*", "regex": True},

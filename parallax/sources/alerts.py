@@ -87,7 +87,7 @@ def add_channel(conn: sqlite3.Connection, story: str, url: Any, threshold: Any =
     """Subscribe a channel to a story's changes (or one watch's); AlertError when a value cannot be used."""
     checked = check_channel_url(url)
     chosen = _choice(threshold, THRESHOLDS, "threshold")
-    window = _choice(digest or "", DIGESTS, "digest")
+    window = _choice("" if digest is None else digest, DIGESTS, "digest")
     if watch_id is not None:
         found = state.get_watch(conn, watch_id)
         if found is None or found.story != story:
@@ -128,7 +128,7 @@ def update_channel(conn: sqlite3.Connection, channel_id: int, changes: Mapping[s
                      (_choice(changes["threshold"], THRESHOLDS, "threshold"), channel_id))
     if "digest" in changes:
         conn.execute("UPDATE channels SET digest = ? WHERE id = ?",
-                     (_choice(changes["digest"] or "", DIGESTS, "digest"), channel_id))
+                     (_choice("" if changes["digest"] is None else changes["digest"], DIGESTS, "digest"), channel_id))
     return get_channel(conn, channel_id)
 
 

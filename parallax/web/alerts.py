@@ -55,8 +55,8 @@ def _watch_id(value: Any) -> int | None:
 def _add(story: str, values: dict[str, Any]) -> dict[str, Any]:
     """Subscribe a channel from form or JSON values, logging it (never the URL)."""
     with state.opened(state_db()) as conn:
-        created = alerts.add_channel(conn, story, values.get("url"), values.get("threshold") or "facts",
-                                     values.get("digest") or "", _watch_id(values.get("watch")))
+        created = alerts.add_channel(conn, story, values.get("url"), values.get("threshold", "facts"),
+                                     values.get("digest", ""), _watch_id(values.get("watch")))
         state.log_event(conn, "channel-added", f"channel {created['id']}", f"{created['label']} for {story}")
     return created
 

@@ -82,7 +82,8 @@ def annotate(data: dict[str, Any], rows: list[Mapping[str, Any]], left: Source, 
     rows out of the change list, and keep only the changes marked so when ``marked`` asks."""
     chosen = mark_filter()
     rules = story_rules(left.story) if left.story == right.story else []
-    found = read(lambda conn: notes.pair_notes(conn, [(left.id, right.id)]), {}).get((left.id, right.id), [])
+    empty: dict[notes.Pair, list[dict[str, Any]]] = {}
+    found = read(lambda conn: notes.pair_notes(conn, [(left.id, right.id)]), empty).get((left.id, right.id), [])
     keys = row_keys(list(rows))
     index_of = {key: index for index, key in keys.items()}
     latest = notes.latest_marks(found)
@@ -274,8 +275,10 @@ def _remove(what: str, item_id: int, story: str | None = None) -> bool:
 # ---- JSON API -------------------------------------------------------------------------------------------------------
 
 def _note_error(error: notes.NoteError) -> Response:
-    """A note that cannot be kept: 400 naming the field."""
-    return error_response(400, str(error), {"cause": "bad_input", **({"field": error.field} if error.field else {})})
+    """A note that cannot be kept: 404 when a source it names does not exist (or is of another story), else 400;
+    the field named."""
+    status = 404 if error.field in ("left", "right") else 400
+    return error_response(status, str(error), {"cause": "bad_input", **({"field": error.field} if error.field else {})})
 
 
 @bp.post("/api/notes")
@@ -283,6 +286,8 @@ def _note_error(error: notes.NoteError) -> Response:
 def api_add_note() -> Response:
     """Mark a change from JSON: ``{"left", "right", "mark", "row"?, "note"?, "by"?, "rule"?, "regex"?}``; 201."""
     payload = json_object("the note")
+    if not isinstance(payload.get("regex", False), bool):
+        return _note_error(notes.NoteError("'regex' must be true or false", "regex"))
     left = corpus().get(str(payload.get("left") or ""))
     if left is None:
         return _note_error(notes.NoteError("'left' must be the id of a source", "left"))
@@ -326,7 +331,7 @@ def api_remove(what: str, item_id: int) -> Response:
 
 
 _WRITE_ERRORS = {"400": error("A field is wrong (``field`` names it)."), "403": error("Not allowed to write."),
-                 "404": error("No such story, note or rule.")}
+                 "404": error("No such story, source, note or rule.")}
 OPENAPI_PATHS: dict[str, Any] = {
     "/stories/{story}/notes.json": {"get": {
         "summary": "A story's marks and notes, newest first, and its rules",
