@@ -11,15 +11,12 @@
 - a full rescan (stat every file) runs in the background every ``full_rescan`` seconds as a safety net, and once
   at start, for changes made while no server ran.
 
-Sources built from the catalogue do not keep their bodies in memory: ``body`` is read from the file when asked
-for (a small shared cache keeps the last ones read).
+The catalogue's database, and sources that read their text from their file on demand, are in
+``parallax.index.catalogue``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
 import logging
 import os
 import sqlite3
@@ -30,157 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from parallax import corpus as corpus_module
-from parallax.corpus import STORY_FILE, CorpusStore, Problem, Source, Story, is_candidate_name, read_generation
+from parallax.corpus import STORY_FILE, CorpusStore, is_candidate_name, read_generation
+from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
+
+__all__ = ["CATALOGUE_FILE", "Catalogue", "CataloguedStore", "Figures", "Stamp"]
 
 log = logging.getLogger("parallax.catalogue")
-
-CATALOGUE_FILE = Path(".parallax") / "catalogue.db"
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    rel TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, ino INTEGER NOT NULL,
-    kind TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS owners (id TEXT PRIMARY KEY, path TEXT NOT NULL);
-"""
-_SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source) if f.name != "body")
-Stamp = tuple[int, int, int]
-Item = Source | Story | Problem
-
-
-class _LazyBody:
-    """``body`` of a catalogued source: given when the file was just parsed, else read from the file when asked."""
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        body = obj.__dict__.get("_body")
-        return body if body is not None else _read_body(obj.__dict__["_file"], obj.sha256)
-
-    def __set__(self, obj: Any, value: str | None) -> None:
-        obj.__dict__["_body"] = value
-
-
-class CataloguedSource(Source):
-    """A source whose body stays in its file until a page needs it; equal to a source with the same fields (its
-    ``sha256`` stands for the body, so comparing never reads the file)."""
-
-    body = _LazyBody()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Source):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _SOURCE_FIELDS)
-
-    def __hash__(self) -> int:
-        return hash(tuple(getattr(self, name) for name in _SOURCE_FIELDS))
-
-
-@functools.lru_cache(maxsize=64)
-def _read_body(path: str, sha256: str) -> str:
-    """The body of a source file (the text after its front matter), as a comparison reads it; '' if unreadable.
-
-    ``sha256`` keys the cache: a file edited since is read again (and the watcher brings its metadata in step)."""
-    try:
-        raw = corpus_module.decode_utf8(Path(path).read_bytes())
-    except (OSError, corpus_module.CorpusError) as error:
-        log.warning("source file %s cannot be read: %s", corpus_module.printable(path), error)
-        return ""
-    opening = corpus_module._FENCE_RE.match(raw)
-    closing = corpus_module._FENCE_RE.search(raw, opening.end()) if opening else None
-    return raw[closing.end():] if closing else ""
-
-
-def encode(item: Item) -> tuple[str, str]:
-    """A parsed file as a catalogue row's kind and data (a source without its body, with its word count)."""
-    if isinstance(item, Source):
-        data = {name: getattr(item, name) for name in _SOURCE_FIELDS}
-        data["words"], data["content_key"] = item.words, item.content_key
-        return "source", json.dumps(data, ensure_ascii=False)
-    if isinstance(item, Story):
-        return "story", json.dumps(dataclasses.asdict(item), ensure_ascii=False)
-    return "problem", json.dumps({"path": item.path, "reason": item.reason}, ensure_ascii=False)
-
-
-def decode(kind: str, data: str, file: Path) -> Item:
-    """A catalogue row back as what the file parsed to; a source's body is read from ``file`` when needed."""
-    values = json.loads(data)
-    if kind == "source":
-        derived = {"words": values.pop("words"), "content_key": values.pop("content_key")}
-        values["boilerplate"] = tuple(values["boilerplate"])
-        source = CataloguedSource(body=None, **values)  # type: ignore[arg-type]
-        source.__dict__.update(derived, _file=str(file))  # cached_property values, as if computed
-        return source
-    if kind == "story":
-        return Story(**{**values, "source_ids": tuple(values["source_ids"])})
-    return Problem(values["path"], values["reason"])
-
-
-class Catalogue:
-    """The SQLite file (WAL, shared by every process serving the corpus); one connection per process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        """This process's connection (a forked worker opens its own)."""
-        if self._db is None or self._pid != os.getpid():
-            try:
-                self.path.parent.mkdir(exist_ok=True)  # never the corpus folder itself: a missing one is an error
-            except OSError as error:
-                raise sqlite3.OperationalError(f"cannot make {self.path.parent}: {error}") from None
-            try:
-                db = self._open()
-            except sqlite3.DatabaseError as error:
-                if isinstance(error, sqlite3.OperationalError):
-                    raise
-                log.warning("corpus catalogue %s is damaged (%s): made anew", self.path, error)
-                for extra in ("", "-wal", "-shm"):  # derived data only: the files rebuild it
-                    Path(f"{self.path}{extra}").unlink(missing_ok=True)
-                db = self._open()
-            self._db, self._pid = db, os.getpid()
-        return self._db
-
-    def _open(self) -> sqlite3.Connection:
-        """Connect, in WAL mode, with the current schema (an older one is dropped: the files rebuild it)."""
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                db.executescript("DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS owners;" + _SCHEMA
-                                 + f"PRAGMA user_version={SCHEMA_VERSION};")
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def read(self, root: Path) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
-        """Every catalogued file (path → stamp and parsed item) and which file holds each id."""
-        rows = self.db.execute("SELECT rel, mtime_ns, size, ino, kind, data FROM files").fetchall()
-        parsed = {}
-        for rel, mtime_ns, size, ino, kind, data in rows:
-            path = root / rel
-            parsed[path] = ((mtime_ns, size, ino), decode(kind, data, path))
-        return parsed, dict(self.db.execute("SELECT id, path FROM owners").fetchall())
-
-    def write(self, upserts: Iterable[tuple[str, Stamp, Item]], removed: Iterable[str],
-              owners_set: dict[str, str], owners_gone: Iterable[str]) -> None:
-        """Record changed files and id owners in one transaction."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                           ((rel, *stamp, *encode(item)) for rel, stamp, item in upserts))
-            db.executemany("DELETE FROM files WHERE rel = ?", ((rel,) for rel in removed))
-            db.executemany("INSERT OR REPLACE INTO owners VALUES (?, ?)", owners_set.items())
-            db.executemany("DELETE FROM owners WHERE id = ?", ((i,) for i in owners_gone))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
 
 def _wanted(root: Path, path: Path) -> bool:
@@ -201,6 +53,7 @@ class CataloguedStore(CorpusStore):
                  watch: bool = True) -> None:
         super().__init__(root, max_bytes, rescan)
         self.catalogue = Catalogue(self.root / CATALOGUE_FILE)
+        self.figures = Figures(self.catalogue)
         self.full_rescan = full_rescan
         self.watch = watch
         self._saved: dict[Path, Stamp] = {}

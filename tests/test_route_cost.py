@@ -4,6 +4,7 @@ asks for it), and the index lists its stories a page at a time."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from parallax import catalogue
 from parallax.app import create_app
+from parallax.index import catalogue
 from parallax.pipeline import similarity
 from parallax.web.pages import STORIES_PER_PAGE
 
@@ -123,3 +124,21 @@ def test_search_keeps_quote_groups_between_requests(serve: Callable[[int], Flask
     first = touched(app, "/search?q=harbour", monkeypatch)
     assert first, "the first search reads the hit stories' texts for their quote groups"
     assert touched(app, "/search?q=harbour+wall", monkeypatch, fresh=False) == set()
+
+
+def test_story_figures_are_computed_once_then_read_by_every_worker(serve: Callable[[int], Flask],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index's "closest source" figures are computed on the first visit and kept in the catalogue: a worker
+    with nothing in memory shows the same page without reading a single source text, until a text changes."""
+    app = serve(30)
+    first = app.test_client().get("/").get_data(as_text=True)
+    assert touched(app, "/", monkeypatch) == set()  # memo cleared: the stored figures answer
+    assert app.test_client().get("/").get_data(as_text=True) == first
+    path = next(Path(app.config["CORPUS_DIR"]).glob("story-0000/story-0000-a1.txt"))
+    temporary = path.with_name(".edit.tmp")  # saved as the app and most editors save: a new file renamed over
+    temporary.write_text(path.read_text(encoding="utf-8").replace("Outlet 1 adds", "Outlet 1 now writes"),
+                         encoding="utf-8")
+    os.replace(temporary, path)
+    app.extensions["parallax.corpus"].invalidate()
+    again = touched(app, "/", monkeypatch)  # only the changed story is measured again (the edited file's text was
+    assert again and {Path(name).parent.name for name in again} == {"story-0000"}  # read when it was re-parsed)

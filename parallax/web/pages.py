@@ -41,7 +41,13 @@ def source_summary(source: Source, corpus_: Corpus) -> dict[str, Any]:
 def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
     """Summaries of a story's sources, each naming the source closest to it (shared three-word phrases)."""
     summaries = [source_summary(s, corpus_) for s in sources]
-    matrix = pipeline.similarity(sources, current_app.extensions["parallax.memo"])
+    memo, figures = current_app.extensions["parallax.memo"], getattr(current_app.extensions["parallax.corpus"],
+                                                                      "figures", None)
+    if figures is None or len(sources) < 2:
+        matrix = pipeline.similarity(sources, memo)
+    else:  # computed once per state of the story's texts, kept in the catalogue for every worker and restart
+        matrix = memo.get("similarity", tuple(s.content_key for s in sources), lambda: figures.get(
+            "similarity", sources[0].story, sources, lambda: pipeline.similarity(sources, memo)))
     for i, summary in enumerate(summaries):
         others = [(matrix[i][j], j) for j in range(len(sources)) if j != i]
         value, j = max(others, default=(0.0, -1))
