@@ -30,11 +30,13 @@ FORMATS: tuple[SourceFormat, ...] = get_args(SourceFormat)
 Attribution = Literal["stated", "inferred", "unknown"]
 ATTRIBUTIONS: tuple[Attribution, ...] = get_args(Attribution)
 
-#: Cosmetic differences a comparison can ignore, in the order the UI lists them.
-Ignorable = Literal["quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate"]
+#: Cosmetic differences a comparison can ignore, in the order the UI lists them. ``stamps``: lines that only say
+#: when the page was published or updated or who wrote it when (``parallax.cosmetic.is_stamp_line``), set apart
+#: as boilerplate is.
+Ignorable = Literal["quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate", "stamps"]
 IGNORABLE: tuple[Ignorable, ...] = get_args(Ignorable)
 #: What a comparison ignores unless the reader asks otherwise.
-DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate"})
+DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate", "stamps"})
 
 #: Orders of a story's similarity matrix: by publication date, or clustered by similarity.
 MatrixOrder = Literal["date", "cluster"]

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from parallax.cosmetic import is_stamp_line
 from parallax.model import IGNORABLE
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -289,8 +290,9 @@ def is_boilerplate(paragraph: str, markers: Sequence[str]) -> bool:
 
 
 def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: Sequence[str] = (),
-                   boilerplate_from: str = "") -> Document:
-    """The document a comparison reads: reading text for markdown with markup ignored, else the body as stored."""
+                   boilerplate_from: str = "", stamps: bool = False) -> Document:
+    """The document a comparison reads: reading text for markdown with markup ignored, else the body as stored;
+    with ``stamps``, a passage that is only an update stamp or a byline with a time is set apart as boilerplate."""
     if markdown and strip_markup:
         paragraphs = markdown_paragraphs(body)
         text = "\n\n".join(paragraphs)
@@ -305,7 +307,8 @@ def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: S
     for start, end in spans:
         chunk = text[start:end]
         tail = tail or bool(boilerplate_from and is_boilerplate(chunk, [boilerplate_from]))
-        passages.append(Passage(start, end, tail or is_boilerplate(chunk, boilerplate)))
+        passages.append(Passage(start, end, tail or is_boilerplate(chunk, boilerplate)
+                                or (stamps and "\n" not in chunk.strip() and is_stamp_line(chunk))))
     return Document(text, tuple(passages))
 
 

@@ -93,7 +93,7 @@ def test_unknown_ids_are_404(client: FlaskClient, path: str) -> None:
 @pytest.mark.parametrize(("query", "option", "allowed"), [
     ("view=table", "view", "side, inline"),
     ("unit=line", "unit", "word, char, sentence"),
-    ("ignore=quotes,commas", "ignore", "quotes, dashes, whitespace, case, punctuation, markup, boilerplate, none"),
+    ("ignore=quotes,commas", "ignore", "quotes, dashes, whitespace, case, punctuation, markup, boilerplate, stamps, none"),
 ])
 def test_bad_option_is_400_naming_option_and_values(client: FlaskClient, query: str, option: str,
                                                      allowed: str) -> None:
@@ -115,7 +115,7 @@ def test_compare_json_contract(client: FlaskClient) -> None:
     data = response.get_json()
     assert data["left"]["id"] == "press-tv" and data["right"]["id"] == "the-national"
     assert data["options"] == {"view": "side", "unit": "word",
-                               "ignore": ["quotes", "dashes", "whitespace", "markup", "boilerplate"]}
+                               "ignore": ["quotes", "dashes", "whitespace", "markup", "boilerplate", "stamps"]}
     assert set(data["stats"]) >= {"similarity", "words_added", "words_removed", "words_changed", "same",
                                   "changed", "reworded", "moved", "left_only", "right_only"}
     kinds = {row["kind"] for row in data["rows"]}

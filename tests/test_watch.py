@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from parallax import cosmetic
 from parallax.config import load_settings
 from parallax.corpus import load_corpus
 from parallax.sources import ingest, state, watch
@@ -87,8 +88,8 @@ def test_times_inside_lines_are_replaced_but_words_count() -> None:
 def test_counters_are_found_only_from_the_start_of_a_number() -> None:
     """A line of 40,000 digits and commas (21 s before, when the counter pattern was tried inside every run) is
     normalised at once; counts still become placeholders."""
-    assert watch._COUNTER.search("x 1,204 comments").start() == 2  # the whole number, not "204 comments"
-    assert watch._COUNTER.search("v1,204 comments") is None  # never from inside a run of digits and commas
+    assert cosmetic.COUNTER.search("x 1,204 comments").start() == 2  # the whole number, not "204 comments"
+    assert cosmetic.COUNTER.search("v1,204 comments") is None  # never from inside a run of digits and commas
     assert watch.cosmetic_text("1," * 20_000 + " 1,204 comments") == "1," * 20_000 + " <count>"
 
 

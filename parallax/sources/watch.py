@@ -5,9 +5,11 @@ without ``--once`` it keeps running, sleeping until the next watch is due. Sever
 share one corpus: the state database is the coordination point (see ``parallax.sources.state``), and the save itself
 re-reads the corpus and checks the text under a file lock, so no version is stored twice.
 
-What counts as a new version (``cosmetic_text``): the article text after cosmetic normalisation. Lines that are
-only an advertising label ("Advertisement", "Story continues below advertisement", "Sponsored") or a date line
-("Updated 3 minutes ago", "Last updated: 10:42 GMT", "Published 12 Sep 2023 09:15") are dropped, and in the other
+What counts as a new version (``parallax.cosmetic.cosmetic_text``, the rule set comparisons, timelines and the
+overview share): the article text after cosmetic normalisation. Lines that are only an advertising label
+("Advertisement", "Story continues below advertisement", "Sponsored"), a date line ("Updated 3 minutes ago", "Last
+updated: 10:42 GMT", "Published 12 Sep 2023 09:15") or a stamp ("Feb. 2, 2025 Updated Feb. 3, 2025, 5:41 p.m. ET",
+"By Jane Doe, 10:42 GMT") are dropped, and in the other
 lines clock times ("10:42", "9.15pm GMT"), ISO time stamps, relative times ("5 minutes ago", "an hour ago") and
 reader counters ("12 comments", "Shares: 1,204") become placeholders; whitespace runs become one space and blank
 lines go. The phrases are English ones; pages in other languages only get the time and whitespace rules. A page
@@ -23,12 +25,10 @@ import fcntl
 import hashlib
 import logging
 import os
-import re
 import signal
 import sqlite3
 import threading
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
+from parallax.cosmetic import cosmetic_text
 from parallax.sources import alerts, change_report, feeds, ingest, notes, originals, state
 from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
 from parallax.sources.originals import keep_original, keep_pending, original_path, read_original
@@ -51,41 +52,6 @@ MAX_INTERVAL = 30 * 86_400
 _URL_UNSAFE = frozenset('<>"{}|\\^`')
 MAX_FEED_LIMIT = 500
 MAX_ROUNDS = 50  # claim rounds per cycle (feeds add due articles, fetched in the next round of the same cycle)
-
-_AD_LINE = re.compile(r"^(?:advertisement|advert|ad|ads|sponsored(?: content)?|skip advertisement|"
-                      r"story continues below(?: this)?(?: advertisement| ad)?|scroll to continue(?: with content)?|"
-                      r"continue reading(?: below)?|just now)[.:]?$", re.IGNORECASE)
-_DATE_LINE = re.compile(r"^(?:last\s+)?(?:updated|modified|published|posted|edited)\b", re.IGNORECASE)
-_DATE_LINE_MAX_WORDS = 12
-_ISO_STAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:GMT|UTC|BST|CET|CEST|EST|EDT|PST|"
-                    r"PDT|ET|PT|MSK|IST|AEST|JST))?(?![\d.:])|\b\d{1,2}\s*[ap]\.?m\.?(?=\W|$)", re.IGNORECASE)
-# A count starts where a run of digits, commas and dots starts (never inside one: trying every position of a run
-# such as "1,1,1,…" made the search quadratic, seconds per 40 KB line of a fetched page).
-_COUNTER = re.compile(r"(?<![\d,.])\b\d[\d,.]*\s*(?:comments?|shares?|views?|reads?|reactions?|replies)\b|"
-                      r"\b(?:comments?|shares?|views?|replies)\s*[:(]\s*\d[\d,.]*\s*\)?", re.IGNORECASE)
-_AGO = re.compile(r"\b(?:\d+|an?|one|a few|few)\s+(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|days?|weeks?|"
-                  r"months?|years?)\s+ago\b", re.IGNORECASE)
-
-
-def cosmetic_text(body: str, title: str = "") -> str:
-    """The article text as compared for a new version: the headline line (tracked apart), advertising and date
-    lines dropped, times replaced."""
-    headline = " ".join(unicodedata.normalize("NFKC", title).split()).casefold()
-    lines = []
-    for raw in unicodedata.normalize("NFKC", ingest.unify_newlines(body)).split("\n"):
-        line = " ".join(raw.split())
-        if not line or _AD_LINE.match(line) or (headline and line.casefold() == headline):
-            continue
-        if _DATE_LINE.match(line) and len(line.split()) <= _DATE_LINE_MAX_WORDS:
-            continue
-        line = _AGO.sub("<ago>", _CLOCK.sub("<time>", _ISO_STAMP.sub("<time>", line)))
-        line = _COUNTER.sub("<count>", line)
-        if line.strip(" .·|-–—") in ("<ago>", "<time>", "<count>", ""):
-            continue
-        lines.append(line)
-    return "\n".join(lines)
-
 
 def cosmetic_hash(body: str, title: str = "", rules: Sequence[notes.Rule] = ()) -> str:
     """sha256 of the cosmetic text (with what the story's rules match taken out, when it has rules)."""
