@@ -16,12 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
+
+from parallax.engine import encoders, meaning
 from parallax.engine.config import ENGINE, EngineConfig
 from parallax.engine.diffing import Encoder, diff_codes
 from parallax.engine.similarity import (
     Profile,
     dice,
-    embed_many,
     has_substance,
     is_credit,
     judge,
@@ -47,10 +49,13 @@ class Pair:
     score: float
     moved: bool = False
     tier: str = "same"
+    #: Paired by the calibrated same-fact judge (score is its probability), not by word and term overlap.
+    judged: bool = False
 
     def mirrored(self) -> Pair:
         """The same pair seen from the other side."""
-        return Pair(self.right, self.right_end, self.left, self.left_end, self.score, self.moved, self.tier)
+        return Pair(self.right, self.right_end, self.left, self.left_end, self.score, self.moved, self.tier,
+                    self.judged)
 
 
 
@@ -163,16 +168,25 @@ class Aligner:
         gaps = (gap_numbers(len(self.left), [p.left for p in anchors]),
                 gap_numbers(len(self.right), [p.right for p in anchors]))
         scored, near = self._candidates(free_left, free_right)
-        best: tuple[defaultdict[int, float], defaultdict[int, float]] = (defaultdict(float), defaultdict(float))
-        for (i, j), (_, score) in scored.items():
-            best[0][i] = max(best[0][i], score)
-            best[1][j] = max(best[1][j], score)
+        # The calibrated judge adds the same facts told in other words that word and term overlap miss; its
+        # probabilities and the term scores are on other scales, so each is ranked and checked on its own.
+        judged = {ij: chance for ij, chance in (self.same_fact(free_left, free_right) or {}).items()
+                  if ij not in scored}
+        scored.update((ij, ("reworded", chance)) for ij, chance in judged.items())
+        bests: dict[bool, tuple[defaultdict[int, float], defaultdict[int, float]]] = {
+            source: (defaultdict(float), defaultdict(float)) for source in (False, True)}
+        for (i, j), (tier, score) in scored.items():
+            if tier == "reworded":
+                best = bests[(i, j) in judged]
+                best[0][i] = max(best[0][i], score)
+                best[1][j] = max(best[1][j], score)
 
-        def rank(ij: tuple[int, int]) -> tuple[int, float, bool, float, tuple[int, int]]:
-            """Better tier, higher score, same gap between anchors, closer relative position, then position."""
+        def rank(ij: tuple[int, int]) -> tuple[int, bool, float, bool, float, tuple[int, int]]:
+            """Better tier, word evidence before the judge, higher score, same gap between anchors, closer
+            relative position, then position."""
             tier, score = scored[ij]
             drift = abs(ij[0] / max(len(self.left), 1) - ij[1] / max(len(self.right), 1))
-            return _TIERS.index(tier), -score, gaps[0][ij[0]] != gaps[1][ij[1]], drift, ij
+            return _TIERS.index(tier), ij in judged, -score, gaps[0][ij[0]] != gaps[1][ij[1]], drift, ij
 
         order = sorted(scored, key=rank)
         taken: tuple[set[int], set[int]] = (set(), set())
@@ -182,11 +196,12 @@ class Aligner:
             if i in taken[0] or j in taken[1]:
                 continue
             # A reworded pair must be each side's best match: a false pairing is worse than a miss.
+            best = bests[(i, j) in judged]
             if tier == "reworded" and (score < best[0][i] or score < best[1][j]):
                 continue
             taken[0].add(i)
             taken[1].add(j)
-            pairs.append(Pair(i, i + 1, j, j + 1, score, tier=tier))
+            pairs.append(Pair(i, i + 1, j, j + 1, score, tier=tier, judged=(i, j) in judged))
         # Near misses may be one half of a split sentence: they pair only if a neighbour completes them.
         # The free sentences are kept up to date as pairs take them (copying them for each near miss was O(n²):
         # 40,000 repeated paragraphs took 40 s, outside the time budget); _neighbours never looks at i or j.
@@ -245,6 +260,22 @@ class Aligner:
                     found[(n, m) if side == 0 else (m, n)] = None
         return list(found)
 
+    def same_fact(self, free_left: Sequence[int], free_right: Sequence[int]) -> dict[tuple[int, int], float] | None:
+        """Pairs the calibrated judge finds state the same fact, with its probability; None when it cannot judge
+        (no encoders, more free sentences than ``judge_max_sentences`` a side, or no time left)."""
+        if not free_left or not free_right:
+            return {}
+        if max(len(free_left), len(free_right)) > self.config.judge_max_sentences or self.remaining() <= 0:
+            return None
+        values = meaning.features([self.profile(0, i) for i in free_left], [self.profile(1, j) for j in free_right],
+                                  [i / max(len(self.left), 1) for i in free_left],
+                                  [j / max(len(self.right), 1) for j in free_right])
+        if values is None:
+            return None
+        chances = meaning.probability(values, self.config)
+        found = np.argwhere(chances >= self.config.judge_threshold)
+        return {(free_left[a], free_right[b]): float(chances[a, b]) for a, b in found}
+
     def _candidates(self, free_left: Sequence[int], free_right: Sequence[int]
                     ) -> tuple[dict[tuple[int, int], tuple[str, float]], dict[tuple[int, int], float]]:
         """Judged candidate pairs (see ``lookup``), and the near misses (enough shared terms to be half of a split
@@ -253,8 +284,8 @@ class Aligner:
                 for ij in self.lookup(free_left, free_right)}
         judged: dict[tuple[int, int], tuple[str, float]] = {}
         near: dict[tuple[int, int], float] = {}
-        embed_many([self.profile(side, n).text for ij, evidence in seen.items() if evidence.needs_meaning
-                    for side, n in enumerate(ij)])
+        encoders.CACHES["wordllama"].vectors([self.profile(side, n).text for ij, evidence in seen.items()
+                                              if evidence.needs_meaning for side, n in enumerate(ij)])
         for step, (ij, evidence) in enumerate(seen.items(), 1):
             if self.out_of_time(step):
                 break
@@ -299,8 +330,13 @@ class Aligner:
         tier, score = judge(left, right, self.config)
         if tier is None:
             return None
-        if _TIERS.index(tier) > _TIERS.index(pair.tier) or (tier == pair.tier and score < pair.score):
+        # The span must not read worse than the pair; a pair the judge found is scored on another scale, so only
+        # its tier is held (the added sentence's own share above keeps unrelated neighbours out).
+        if _TIERS.index(tier) > _TIERS.index(pair.tier) or (tier == pair.tier and score < pair.score
+                                                             and not pair.judged):
             return None
+        if pair.judged:
+            return replace(candidate, tier=tier)
         return replace(candidate, score=score, tier=tier)
 
     def _span(self, side: int, start: int, end: int) -> Profile:
@@ -480,11 +516,13 @@ def moved_blocks(pairs: list[Pair], left: Sequence[Sentence], right: Sequence[Se
     """Pairs sorted by left index, each run of identical moved sentences that follow each other on both sides
     joined into one moved block (a block moved in a live page reads as one move, not one move per sentence)."""
     out: list[Pair] = []
+    joinable = False  # whether out[-1] is a moved block of identical sentences
     for pair in sorted(pairs, key=lambda p: p.left):
+        identical = pair.moved and _identical(pair, left, right)
         last = out[-1] if out else None
-        if (last is not None and pair.moved and last.moved and pair.left == last.left_end
-                and pair.right == last.right_end and _identical(pair, left, right) and _identical(last, left, right)):
+        if last is not None and joinable and identical and pair.left == last.left_end and pair.right == last.right_end:
             out[-1] = replace(last, left_end=pair.left_end, right_end=pair.right_end, tier="same", score=1.0)
         else:
             out.append(pair)
+            joinable = identical
     return out

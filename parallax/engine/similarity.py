@@ -3,24 +3,20 @@ settles a pair's tier (same sentence edited, the same fact reworded, or no pair)
 
 from __future__ import annotations
 
-import atexit
-import os
 import re
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from parallax.engine import encoders
 from parallax.engine.config import ENGINE, EngineConfig
 from parallax.engine.diffing import Encoder, diff_codes
 from parallax.engine.stems import stem_word, stem_words
 from parallax.model import DEFAULT_IGNORE
-from parallax.text import SURFACE_RE, SURROGATE_RE, match_key, normalize, words
+from parallax.text import SURFACE_RE, match_key, normalize, words
 
 #: Pairing terms: digit runs (with inner separators) and letter runs, read from the normalised sentence text (not
 #: the key, whose dash folding glues "anti-tank" into one word). Compounds and possessives come apart here, and
@@ -211,59 +207,17 @@ def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, i
     return weight, sum(1 for t in shared if not t[0].isdigit())
 
 
-@lru_cache(maxsize=1)
-def _embedder() -> Any:
-    """The wordllama sentence-embedding model, loaded once per process on first use, offline; None if unavailable.
-
-    wordllama 0.4 looks for its tokenizer in ``<cache_dir>/tokenizers/``, not in the wheel where it ships: a fresh
-    private folder (mkdtemp, mode 700) gets a link to the wheel's file, and downloads are disabled.
-    """
-    if not ENGINE.use_embeddings:
-        return None
-    try:
-        import wordllama
-        from wordllama import WordLlama
-
-        shipped = Path(wordllama.__file__).parent / "tokenizers" / "l2_supercat_tokenizer_config.json"
-        folder = Path(tempfile.mkdtemp(prefix="parallax-wordllama-")) / "tokenizers"
-        atexit.register(shutil.rmtree, folder.parent, True)
-        folder.mkdir()
-        os.symlink(shipped, folder / shipped.name)
-        return WordLlama.load(cache_dir=folder.parent, disable_download=True)
-    except (ImportError, OSError, ValueError):  # pragma: no cover - the lexical tiers still work without it
-        return None
-
-
 def load_models() -> None:
-    """Load the word frequencies and the embedding model now, not on the first comparison (the team server does it
-    once before forking its workers, which then share the pages)."""
+    """Load the word frequencies and the sentence encoders now, not on the first comparison (the team server does
+    it once before forking its workers, which then share the pages)."""
     _zipf()("the", "en")
-    _embedder()
-
-
-#: Sentence embeddings by sentence text (bounded by ENGINE.embedding_cache: cleared when full).
-_EMBEDDINGS: dict[str, Any] = {}
-
-
-def embed_many(texts: Sequence[str]) -> None:
-    """Embed the texts not embedded yet, in one batch (a no-op without the model)."""
-    missing = list(dict.fromkeys(t for t in texts if t not in _EMBEDDINGS))
-    model = _embedder() if missing else None
-    if model is None:
-        return
-    if len(_EMBEDDINGS) + len(missing) > ENGINE.embedding_cache:
-        _EMBEDDINGS.clear()
-    # The tokenizer cannot encode lone surrogates: stand-ins keep the rest of the sentence's meaning.
-    cleaned = [SURROGATE_RE.sub("\ufffd", " ".join(t.split())) for t in missing]
-    for text, vector in zip(missing, model.embed(cleaned, norm=True), strict=True):
-        _EMBEDDINGS[text] = vector
+    encoders.preload()
 
 
 def meaning_similarity(a: str, b: str) -> float | None:
-    """Cosine similarity of two texts' sentence embeddings, or None without the model."""
-    embed_many([a, b])
-    left, right = _EMBEDDINGS.get(a), _EMBEDDINGS.get(b)
-    return None if left is None or right is None else float(left @ right)
+    """Cosine similarity of two texts' wordllama embeddings, or None without the model."""
+    vectors = encoders.CACHES["wordllama"].vectors([a, b])
+    return None if vectors is None else float(vectors[0] @ vectors[1])
 
 
 def ordered_overlap(a_text: str, b_text: str) -> float:

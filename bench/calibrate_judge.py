@@ -1,0 +1,110 @@
+"""Fit the same-fact judge (parallax.engine.meaning) on the dev half of the real cross-outlet pairs.
+
+Run ``python -m bench.calibrate_judge``. For every dev pair it cuts both texts as the engine does, anchors the
+identical sentences, and builds the judge's features for the remaining substantive sentences; the gold label of a
+sentence pair is whether it carries a labelled link. A logistic regression (class-weighted, L2, plain numpy) is
+fitted on those, then the threshold is chosen on dev alone: the lowest probability whose engine alignment (the
+real ``align`` with the fitted weights) keeps row precision at or above ``--precision``. It prints the values to
+paste into ``EngineConfig`` and the dev figures; the test half is never read here (bench/bench_real.py reports it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from bench.real import CrossPair, Score, load_cross, lines_in, score_rows
+from parallax.engine.align import Aligner, align
+from parallax.engine.config import ENGINE, EngineConfig
+from parallax.engine.meaning import FEATURES, features
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import cut_sentences, plain_document
+
+
+def pair_features(pair: CrossPair) -> tuple[np.ndarray, np.ndarray] | None:
+    """Features and gold labels of the free sentence pairs of one labelled pair."""
+    left = cut_sentences(plain_document(pair.left), DEFAULT_IGNORE)
+    right = cut_sentences(plain_document(pair.right), DEFAULT_IGNORE)
+    if not left or not right:
+        return None
+    aligner = Aligner(left, right, range(len(left)), range(len(right)))
+    anchors = aligner.anchors(10.0)
+    free_left = aligner.substantive(0, sorted(set(range(len(left))) - {p.left for p in anchors}))
+    free_right = aligner.substantive(1, sorted(set(range(len(right))) - {p.right for p in anchors}))
+    if not free_left or not free_right:
+        return None
+    values = features([aligner.profile(0, i) for i in free_left], [aligner.profile(1, j) for j in free_right],
+                      [i / len(left) for i in free_left], [j / len(right) for j in free_right])
+    if values is None:
+        raise SystemExit("the sentence encoders did not load")
+    truth = set(pair.links)
+    lines_left = {a for a, _ in pair.links}
+    lines_right = {b for _, b in pair.links}
+    found_left = [lines_in(left[i].text, lines_left) for i in free_left]
+    found_right = [lines_in(right[j].text, lines_right) for j in free_right]
+    gold = np.array([[any((a, b) in truth for a in la for b in lb) for lb in found_right] for la in found_left])
+    return values.reshape(-1, len(FEATURES)), gold.reshape(-1)
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 4000, rate: float = 0.5
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Class-weighted logistic regression on standardised features: means, scales, weights, bias."""
+    means, scales = x.mean(0), x.std(0) + 1e-9
+    z = np.hstack([(x - means) / scales, np.ones((len(x), 1))])
+    weights = np.zeros(z.shape[1])
+    balance = np.where(y, math.sqrt((len(y) - y.sum()) / max(y.sum(), 1)), 1.0)
+    for _ in range(steps):
+        chance = 1 / (1 + np.exp(-z @ weights))
+        weights -= rate * (z.T @ ((chance - y) * balance) / len(y) + l2 * weights)
+    return means, scales, weights[:-1], float(weights[-1])
+
+
+def engine_rows(pair: CrossPair, config: EngineConfig) -> list[tuple[str, str]]:
+    """The rows the engine's alignment links with a given configuration."""
+    left = cut_sentences(plain_document(pair.left), DEFAULT_IGNORE)
+    right = cut_sentences(plain_document(pair.right), DEFAULT_IGNORE)
+    pairs, _ = align(left, right, range(len(left)), range(len(right)), lambda: math.inf, config=config)
+    return [("".join(s.text for s in left[p.left:p.left_end]), "".join(s.text for s in right[p.right:p.right_end]))
+            for p in pairs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit on dev, choose the threshold on dev, print the configuration values."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--precision", type=float, default=0.85, help="row precision the threshold keeps on dev")
+    args = parser.parse_args(argv)
+    dev = [p for p in load_cross() if p.split == "dev"]
+    built = [found for found in map(pair_features, dev) if found is not None]
+    x = np.concatenate([b[0] for b in built])
+    y = np.concatenate([b[1] for b in built]).astype(float)
+    means, scales, weights, bias = fit(x, y)
+    print(f"dev pairs {len(dev)}, sentence pairs {len(y)}, positives {int(y.sum())}")
+    chosen: tuple[float, Score] | None = None
+    for threshold in np.arange(0.50, 0.995, 0.02):
+        config = replace(ENGINE, judge_weights=tuple(weights), judge_means=tuple(means),
+                         judge_scales=tuple(scales), judge_bias=bias, judge_threshold=float(threshold))
+        total = Score()
+        for pair in dev:
+            total.add(score_rows(pair, engine_rows(pair, config)))
+        print(f"  threshold {threshold:.2f}: {total.line()}")
+        if total.precision >= args.precision and (chosen is None or total.recall > chosen[1].recall):
+            chosen = (float(threshold), total)
+    def rounded(values: np.ndarray) -> str:
+        return "(" + ", ".join(f"{v:.4f}" for v in values) + ")"
+    print("\nEngineConfig values (features: " + ", ".join(FEATURES) + "):")
+    print(f"    judge_weights: tuple[float, ...] = {rounded(weights)}")
+    print(f"    judge_means: tuple[float, ...] = {rounded(means)}")
+    print(f"    judge_scales: tuple[float, ...] = {rounded(scales)}")
+    print(f"    judge_bias: float = {bias:.4f}")
+    if chosen:
+        print(f"    judge_threshold: float = {chosen[0]:.2f}  # dev: {chosen[1].line()}")
+    else:
+        print(f"no threshold reaches precision {args.precision} on dev")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
