@@ -307,8 +307,8 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
         values.update(story=adding.NEW_STORY, new_story=story)
     elif fit is not None and fit[0] in current.stories:
         values["story"] = fit[0]
-    elif len(current.stories) == 1:
-        values["story"] = next(iter(current.stories))
+    else:  # text no story carries starts a new one: a lone existing story is no reason to file it there
+        values.update(story=adding.NEW_STORY, new_story=ingest.slugify(extracted.title))
     return values
 
 

@@ -23,7 +23,7 @@ def test_paste_confirm_save_compare(page: Page, live_url: str, console_errors: l
     page.get_by_label("Outlet").fill("Browser Wire")
     page.get_by_label("Headline").fill("Kim arrives, browser capture")
     page.get_by_label("Published (YYYY-MM-DD)").fill("2023-09-12")
-    expect(page.get_by_label("Story", exact=True)).to_have_value(STORY)
+    page.get_by_label("Story", exact=True).select_option(STORY)  # no sentence of it is carried: not preselected
     page.get_by_role("button", name="Save source").click()
 
     expect(page).to_have_url(live_url + "/sources/kim-arrives-browser-capture")
@@ -62,3 +62,23 @@ def test_add_and_confirm_pages_have_no_axe_violations(axe_page: Page, live_url: 
     axe_page.get_by_role("button", name="Use this text").click()
     expect(axe_page.get_by_role("heading", name="Confirm the new source")).to_be_visible()
     assert [v["id"] for v in axe_violations(axe_page)] == []
+
+
+def test_unrelated_text_is_not_filed_under_the_only_story(page: Page, live_url: str,
+                                                            console_errors: list[str]) -> None:
+    """An article no story carries opens the confirm step on "a new story" with a slug from its headline, even
+    when the corpus holds one story; confirming files it there, not under the unrelated story."""
+    page.goto(live_url + "/add")
+    page.get_by_label("Article text", exact=True).fill(
+        "# Air New Zealand grounds 787s\n\nAir New Zealand grounded three of its Boeing 787 aircraft on Monday "
+        "after engine inspections found wear on turbine blades.\n")
+    page.get_by_label("Format", exact=True).select_option("markdown")
+    page.get_by_role("button", name="Use this text").click()
+    expect(page.get_by_label("Story", exact=True)).to_have_value("__new__")
+    expect(page.get_by_label("New story slug (a-z, 0-9 and -)")).to_have_value("air-new-zealand-grounds-787s")
+    page.get_by_label("Outlet").fill("Stuff")
+    page.get_by_role("button", name="Save source").click()
+    expect(page).to_have_url(live_url + "/sources/air-new-zealand-grounds-787s")
+    assert page.request.get(live_url + "/sources/air-new-zealand-grounds-787s.json").json()["source"]["story"] \
+        == "air-new-zealand-grounds-787s"
+    assert console_errors == []
