@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from parallax import __version__
+from parallax import __version__, languages
 from parallax.config import SettingError, load_settings
 from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_source
 from parallax.engine.compare import CompareOptions, Comparison, compare
@@ -103,7 +103,8 @@ def _input_from_file(path: Path, side: str) -> Input:
     except IngestError as error:
         _fail(f"{path}: {error}")
     new = NewSource(story=CLI_STORY, body=extracted.body, format=extracted.format, outlet=extracted.outlet,
-                    title=extracted.title, url=extracted.url, capture=f"file {path.name}")
+                    title=extracted.title, url=extracted.url, capture=f"file {path.name}",
+                    language=extracted.language or languages.detect(extracted.body))
     return Input(path.name, _as_source(new, side))
 
 
@@ -313,7 +314,7 @@ def index_command(corpus: str | None) -> None:
 @click.option("--title", default=None, help="Headline (else what the page or markdown heading says).")
 @click.option("--published", default=None, help="Publication date, e.g. 2023-09-12.")
 @click.option("--url", "url", default=None, help="The article's URL, for a file captured from it.")
-@click.option("--language", default=None, help="Language code (default en).")
+@click.option("--language", default=None, help="Language code (default: detected from the text).")
 @click.option("--version-of", "version_of", default=None, help="Id or URL of the article this is a new version of.")
 @click.option("--story-title", "story_title", default=None, help="Title of a new story.")
 @click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: PARALLAX_CORPUS_DIR).")

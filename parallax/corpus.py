@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from parallax import text
+from parallax import languages, text
 from parallax.model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
@@ -34,7 +34,7 @@ SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
 STATE_FOLDER = ".parallax"  # the app's own files in the corpus (hidden: the loader never reads hidden folders)
 GENERATION_FILE = Path(STATE_FOLDER) / "generation"  # replaced after every change the app makes to the corpus
-_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")
 KNOWN_FIELDS = {"id", "story", "format", "published", "captured", "attribution", "boilerplate", *_STRING_FIELDS}
@@ -343,8 +343,9 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
         raise CorpusError(f"field 'attribution' must be one of {', '.join(ATTRIBUTIONS)}, not {show(attribution)}")
     if values["url"] and not is_web_url(values["url"]):
         raise CorpusError(f"field 'url' must be an http(s) URL, not {show(values['url'])}")
-    language = values.pop("language") or "en"
-    if not _LANGUAGE_RE.match(language):
+    # A file that does not say its language gets the one its text is in.
+    language = values.pop("language") or languages.detect(body)
+    if not LANGUAGE_RE.match(language):
         raise CorpusError(f"field 'language' must be a language tag such as 'en', not {show(language)}")
     boilerplate = meta.get("boilerplate") or []
     if not isinstance(boilerplate, list) or not all(isinstance(b, str) and b.strip() for b in boilerplate):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from parallax import languages
 from parallax.corpus import Corpus, Source, is_web_url
 from parallax.sources import fetch, ingest
 
@@ -134,7 +135,7 @@ def build_new_source(current: Corpus, values: dict[str, str], extracted: ingest.
         story=story, body=extracted.body, format=values.get("format", extracted.format).strip() or "text",
         outlet=outlet, title=values.get("title", extracted.title), published=published,
         url=values.get("url", extracted.url).strip(), language=values.get("language", "").strip()
-        or extracted.language or "en", attribution=attribution, attribution_note=note,
+        or extracted.language or languages.detect(extracted.body), attribution=attribution, attribution_note=note,
         capture=extracted.capture, original_file=extracted.original_file,
         version_of=resolve_version_of(current, values.get("version_of", "")))
     ingest.story_folder(root, story)

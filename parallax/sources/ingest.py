@@ -33,6 +33,7 @@ from parallax.corpus import (
     parse_source,
 )
 from parallax.model import FORMATS
+from parallax.sources import shaping
 from parallax.sources.storage import storage_cause, storage_message, write_lock
 
 log = logging.getLogger("parallax.sources.ingest")
@@ -243,7 +244,7 @@ def extract_html(html: str, url: str = "") -> Extracted:
     page_url = meta("url") or url
     if not page_url.startswith(("http://", "https://")):
         page_url = url
-    return Extracted(body=text.strip() + "\n", format="text", title=meta("title"),
+    return Extracted(body=shaping.article_body(text, meta("title")), format="text", title=meta("title"),
                      outlet=meta("sitename") or meta("hostname"), author=meta("author"), published=published,
                      url=page_url, language=meta("language"))
 
@@ -354,8 +355,11 @@ def first_words(body: str, count: int = ID_WORDS) -> str:
 
 
 def base_id(new: NewSource) -> str:
-    """The preferred id: the headline as a slug, else the text's first words, else the outlet, else 'source'."""
-    return slugify(new.title) or slugify(first_words(new.body)) or slugify(new.outlet) or "source"
+    """The preferred id: the headline as a slug, else the first words of the text's first line that is the article's
+    (page furniture such as "Recommendations are independently chosen by …" skipped), else the outlet, else
+    'source'."""
+    return (slugify(new.title) or slugify(first_words(shaping.first_real_line(new.body))) or
+            slugify(first_words(new.body)) or slugify(new.outlet) or "source")
 
 
 def story_folder(root: Path, story: str) -> Path:

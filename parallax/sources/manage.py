@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from parallax.corpus import (
+    LANGUAGE_RE,
     MAX_SLUG_LENGTH,
     SLUG_RE,
     CorpusError,
@@ -39,7 +40,7 @@ from parallax.sources.storage import storage_cause, storage_message, write_lock
 TRASH = ".trash"
 ENTRY_FILE = "entry.json"
 ORIGINALS = ".originals"
-EDITABLE = ("outlet", "title", "published", "captured", "story", "boilerplate")
+EDITABLE = ("outlet", "title", "published", "captured", "story", "language", "boilerplate")
 _TRASH_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}\Z")
 
 
@@ -97,6 +98,8 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
             except ValueError:
                 raise ManageError(f"captured must be a date-time such as 2023-09-12T10:00:00+00:00, not "
                                   f"{value!r}") from None
+        if name == "language" and not LANGUAGE_RE.match(value):
+            raise ManageError(f"language must be a language tag such as 'en' or 'ru', not {value!r}")
         if name == "story" and (not SLUG_RE.match(value) or len(value) > MAX_SLUG_LENGTH):
             raise ManageError(f"story must be a slug of a-z, 0-9 and '-', not {value!r}")
         clean[name] = value

@@ -25,6 +25,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
+from parallax import languages
 from parallax.corpus import Corpus, Source
 from parallax.model import ATTRIBUTIONS, FORMATS
 from parallax.sources import adding, ingest
@@ -294,7 +295,8 @@ def _confirm_values(current: Corpus, extracted: ingest.Extracted, extra: dict[st
     that already carries most of its text)."""
     story = extra.get("story", "")
     values = {"outlet": extracted.outlet, "title": extracted.title, "published": extracted.published,
-              "url": extracted.url, "format": extracted.format, "language": extracted.language or "en",
+              "url": extracted.url, "format": extracted.format,
+              "language": extracted.language or languages.detect(extracted.body),
               "attribution": "stated" if extracted.outlet else "unknown",
               "attribution_note": adding.author_note(extracted.author),
               "version_of": suggestion.id if suggestion else "", "story": "", "new_story": "",

@@ -68,7 +68,8 @@ def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str 
         abort(404, description=f"No source with id '{source_id}'.")
     source, file_digest = found
     base = {"outlet": source.outlet, "title": source.title, "published": source.published,
-            "captured": source.captured, "story": source.story, "boilerplate": "\n".join(source.boilerplate)}
+            "captured": source.captured, "story": source.story, "language": source.language,
+            "boilerplate": "\n".join(source.boilerplate)}
     return {"source": {"id": source.id, "path": source.path, "story": source.story, "outlet": source.outlet or None,
                        "title": source.title or None, "href": url_for("pages.source", source_id=source.id)},
             "form": values or base, "digest": digest or file_digest, "error": error,
