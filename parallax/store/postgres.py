@@ -1,0 +1,293 @@
+"""The PostgreSQL store: the corpus and its state in one database that many app servers and watchers share.
+
+Files are kept byte for byte (``files``); each source file also has a row in ``sources`` with the metadata queries
+need, and its reading sentences in ``sentences`` with a ``tsvector`` column under a GIN index for search. Sources
+are parsed from their stored bytes by the corpus's own parser, so a source read from PostgreSQL is the source the
+file corpus gives. Sentence embeddings live in ``vectors`` as ``real[]`` (pgvector is not in Debian 12's archive),
+keyed by model and text, and serve the engine's encoders as their persistent store. Connections come from a small
+pool (psycopg 3); every statement binds its values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from parallax.corpus import Corpus, CorpusError, Source, build_corpus, capture_order, is_candidate_name, parse_source
+from parallax.index.search import reading_document, source_spans
+from parallax.sources import state
+from parallax.sources.notes import MARKS
+from parallax.store.base import Found, StoredFile
+from parallax.store.schema import SCHEMA_VERSION, full_ddl, state_columns
+
+MAX_BYTES = 2_000_000
+#: Seconds a search may spend ranking (``ts_rank``) before it answers unranked, as the embedded index does.
+RANK_MS = 60
+_MIGRATE_KEY = 727_021  # advisory lock held while a database is brought to the current schema
+
+
+class SchemaMismatch(RuntimeError):
+    """The database was made by another Parallax schema version."""
+
+
+def connect(url: str) -> psycopg.Connection[dict[str, Any]]:
+    """A connection with rows as dicts, autocommit (each block takes its own transaction)."""
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+
+def ensure_schema(conn: psycopg.Connection[dict[str, Any]]) -> None:
+    """Create the schema in a fresh database; refuse a database of another schema version."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_KEY,))
+        exists = conn.execute("SELECT to_regclass('px_meta') IS NOT NULL AS t").fetchone()
+        if exists and exists["t"]:
+            row = conn.execute("SELECT v FROM px_meta WHERE k = 'schema'").fetchone()
+            version = row["v"] if row else ""
+            if version != SCHEMA_VERSION:
+                raise SchemaMismatch(f"the database has Parallax schema {version or 'none'}, this Parallax "
+                                     f"needs {SCHEMA_VERSION}")
+            return
+        conn.execute(full_ddl().encode())
+        conn.execute("INSERT INTO px_meta(k, v) VALUES ('schema', %s)", (SCHEMA_VERSION,))
+
+
+class PostgresStore:
+    """The store in PostgreSQL, at ``url`` (``postgresql://…``)."""
+
+    kind = "postgres"
+
+    def __init__(self, url: str, max_bytes: int = MAX_BYTES) -> None:
+        self.url = url
+        self.max_bytes = max_bytes
+        self._local = threading.local()
+        ensure_schema(self.conn)
+
+    @property
+    def conn(self) -> psycopg.Connection[dict[str, Any]]:
+        """This thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = connect(self.url)
+        return conn
+
+    # -- corpus --------------------------------------------------------------------------------------------------
+
+    def _parse(self, path: str, raw: bytes) -> Source:
+        return parse_source(raw, path, self.max_bytes)
+
+    def sources(self) -> list[Source]:
+        """Every source, parsed from its stored bytes."""
+        rows = self.conn.execute("SELECT f.path, f.raw FROM sources s JOIN files f ON f.path = s.path ORDER BY s.id")
+        return [self._parse(r["path"], r["raw"]) for r in rows]
+
+    def corpus(self) -> Corpus:
+        """The corpus as the file loader builds it from the stored sources (stories grouped, versions ordered)."""
+        return build_corpus(list(self.sources()))
+
+    def get(self, source_id: str) -> Source | None:
+        """The source with this id, or None."""
+        row = self.conn.execute("SELECT f.path, f.raw FROM sources s JOIN files f ON f.path = s.path "
+                                "WHERE s.id = %s", (source_id,)).fetchone()
+        return self._parse(row["path"], row["raw"]) if row else None
+
+    def versions(self, source_id: str) -> list[Source]:
+        """Every capture of the source's article, oldest capture first (the corpus's own order)."""
+        rows = self.conn.execute(
+            "SELECT f.path, f.raw FROM sources s JOIN files f ON f.path = s.path WHERE s.article = "
+            "(SELECT article FROM sources WHERE id = %s)", (source_id,)).fetchall()
+        found = [self._parse(r["path"], r["raw"]) for r in rows]
+        return sorted(found, key=lambda s: (capture_order(s.captured), s.id))
+
+    def put_file(self, path: str, raw: bytes, mtime_ns: int = 0) -> Source | None:
+        """Add or replace one file; a source file also gets its source row and sentences (in one transaction). A
+        source file that does not load is kept as a file, as the file corpus keeps it (a problem, no source)."""
+        if path.startswith("/") or ".." in path.split("/") or not path.strip("/"):
+            raise ValueError(f"not a path inside the corpus: {path!r}")
+        source = None
+        if is_candidate_name(path.rsplit("/", 1)[-1]):
+            try:
+                source = self._parse(path, raw)
+            except CorpusError:
+                source = None
+        with self.conn.transaction():
+            self.conn.execute(
+                "INSERT INTO files(path, raw, mtime_ns) VALUES (%s, %s, %s) ON CONFLICT (path) DO UPDATE "
+                "SET raw = excluded.raw, mtime_ns = excluded.mtime_ns", (path, raw, mtime_ns))
+            if source is not None:
+                with self.conn.cursor() as cursor:
+                    self._put_source(source, cursor)
+        return source
+
+    def put_files(self, files: Sequence[StoredFile], sources: Sequence[Source]) -> None:
+        """Store many files and the sources the corpus loader chose from them, in one transaction (a migration)."""
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            with cursor.copy("COPY files(path, raw, mtime_ns) FROM STDIN") as copy:
+                for item in files:
+                    copy.write_row((item.path, item.raw, item.mtime_ns))
+            for source in sources:
+                self._put_source(source, cursor)
+
+    def _put_source(self, source: Source, cursor: psycopg.Cursor[Any]) -> None:
+        """The source's row and its reading sentences (replacing any row with its id or path)."""
+        run = cursor
+        run.execute("DELETE FROM sources WHERE id = %s OR path = %s", (source.id, source.path))
+        run.execute(
+            "INSERT INTO sources(id, path, story, outlet, title, published, captured, url, language, article, "
+            "sha256, content_key, body) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (source.id, source.path, source.story, source.outlet, source.title, source.published, source.captured,
+             source.url, source.language, source.article_key, source.sha256, source.content_key, source.body))
+        document = reading_document(source)
+        rows = [(source.id, span.pos, document.text[span.start:span.end], span.boilerplate)
+                for span in source_spans(source)]
+        if rows:
+            run.executemany("INSERT INTO sentences(source_id, pos, text, boilerplate) VALUES (%s, %s, %s, %s)", rows)
+
+    def files(self) -> Iterator[StoredFile]:
+        """Every stored file, in path order (read in batches: a large corpus never sits in memory at once)."""
+        with self.conn.cursor(name="px_files", row_factory=dict_row) as cursor:
+            conn = self.conn
+            with conn.transaction():
+                cursor.itersize = 500
+                cursor.execute("SELECT path, raw, mtime_ns FROM files ORDER BY path")
+                for row in cursor:
+                    yield StoredFile(row["path"], bytes(row["raw"]), int(row["mtime_ns"]))
+
+    # -- state ---------------------------------------------------------------------------------------------------
+
+    def watches(self, story: str | None = None) -> list[state.Watch]:
+        """Every watch (of one story when given), by story, feeds first, then URL."""
+        rows = self.conn.execute("SELECT * FROM watches WHERE %(s)s::text IS NULL OR story = %(s)s "
+                                 "ORDER BY story, kind DESC, url", {"s": story})
+        return [watch_of(r) for r in rows]
+
+    def add_watch(self, story: str, kind: str, url: str, interval: int, now: float | None = None) -> state.Watch:
+        """Add a watch, due at once (its host joins the shared politeness schedule)."""
+        from parallax.store.claims import add_watch
+        return add_watch(self.conn, story, kind, url, interval, now)
+
+    def add_note(self, story: str, left_id: str, right_id: str, mark: str, note: str = "",
+                 author: str = "") -> int:
+        """Keep an editor's mark on a change; its id."""
+        if mark not in MARKS:
+            raise ValueError(f"mark must be one of {', '.join(MARKS)}, not {mark!r}")
+        row = self.conn.execute(
+            "INSERT INTO notes (story, left_id, right_id, mark, note, author, at) VALUES (%s, %s, %s, %s, %s, %s, "
+            "%s) RETURNING id", (story, left_id, right_id, mark, note, author, state.iso(_now()))).fetchone()
+        return int(row["id"]) if row else 0
+
+    def notes(self, story: str) -> list[dict[str, Any]]:
+        """A story's notes, newest first, in the shape the embedded store gives."""
+        rows = self.conn.execute("SELECT * FROM notes WHERE story = %s ORDER BY id DESC", (story,))
+        return [{"id": r["id"], "story": r["story"], "left": r["left_id"], "right": r["right_id"],
+                 "row": r["row_key"] or None, "excerpt": r["excerpt"] or None, "mark": r["mark"],
+                 "note": r["note"], "by": r["author"] or None, "at": r["at"]} for r in rows]
+
+    def state_rows(self, table: str) -> list[dict[str, Any]]:
+        """Every row of one state table, by id (only the columns the embedded table has)."""
+        names = [column[0] for column in _columns(table)]
+        rows = self.conn.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY id")  # noqa: S608  # nosec B608
+        return [dict(r) for r in rows]
+
+    def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Put rows into one state table as they are, ids included; the id sequence moves past them."""
+        if not rows:
+            return
+        names = [column[0] for column in _columns(table)]
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[name] for name in names])
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
+                           f"(SELECT max(id) FROM {table}))")
+            if table == "watches":
+                from parallax.store.claims import sync_hosts
+                sync_hosts(cursor)
+
+    # -- search and vectors ----------------------------------------------------------------------------------------
+
+    def search(self, words: str, limit: int = 50) -> list[Found]:
+        """Sentences holding every word (``tsvector`` under GIN): ranked by ``ts_rank`` when that fits its time
+        budget (RANK_MS), else the first matches found, so a common word answers as fast as a rare one."""
+        query = " & ".join(f"'{w}'" for w in (part.replace("'", "") for part in words.split()) if w)
+        if not query:
+            return []
+        sql = ("SELECT s.source_id, r.story, s.pos, s.text FROM sentences s JOIN sources r ON r.id = s.source_id "
+               "WHERE s.tsv @@ to_tsquery('simple', %(q)s) AND NOT s.boilerplate ")
+        try:
+            with self.conn.transaction():
+                self.conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
+                rows = self.conn.execute(sql + "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %(q)s)) DESC, "
+                                         "s.source_id, s.pos LIMIT %(n)s", {"q": query, "n": limit}).fetchall()
+        except psycopg.errors.QueryCanceled:
+            rows = self.conn.execute(sql + "LIMIT %(n)s", {"q": query, "n": limit}).fetchall()
+        return [Found(r["source_id"], r["story"], r["pos"], r["text"]) for r in rows]
+
+    def get_many(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors of those texts that have one (the encoders' persistent store)."""
+        keys = {_text_key(t): t for t in texts}
+        rows = self.conn.execute("SELECT text_key, vec FROM vectors WHERE model = %s AND text_key = ANY(%s)",
+                                 (model, list(keys)))
+        return {keys[r["text_key"]]: np.asarray(r["vec"], dtype=np.float32) for r in rows}
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Keep sentence vectors as ``real[]`` for every later process."""
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            cursor.executemany("INSERT INTO vectors(model, text_key, vec) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                               [(model, _text_key(t), [float(x) for x in v]) for t, v in vectors.items()])
+
+    def counts(self) -> dict[str, int]:
+        """Files, sources, articles with more than one version, and rows of each state table."""
+        one = self.conn.execute(
+            "SELECT (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM sources) AS sources, "
+            "(SELECT count(*) FROM (SELECT article FROM sources GROUP BY article HAVING count(*) > 1) v) "
+            "AS versioned_articles").fetchone() or {}
+        counted = {k: int(v) for k, v in one.items()}
+        for table in state_columns():
+            row = self.conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()  # noqa: S608  # nosec B608
+            counted[table] = int(row["n"]) if row else 0
+        return counted
+
+    def clear(self) -> None:
+        """Empty every table (a fresh migration into a used database)."""
+        tables = ["files", "sources", "sentences", "vectors", "sketches", "shared", "lineage", "host_schedule",
+                  "versions", *state_columns()]
+        self.conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _columns(table: str) -> list[tuple[str, str, bool, str]]:
+    """The columns of a state table (refusing any other name: table names are spliced into SQL)."""
+    columns = state_columns().get(table)
+    if columns is None:
+        raise ValueError(f"no state table {table!r}")
+    return columns
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _now() -> float:
+    import time
+    return time.time()
+
+
+def watch_of(row: dict[str, Any]) -> state.Watch:
+    """A Watch from a PostgreSQL row."""
+    return state.Watch(id=row["id"], story=row["story"], kind=row["kind"], url=row["url"], interval=row["interval"],
+                       paused=bool(row["paused"]), next_due=row["next_due"], etag=row["etag"],
+                       last_modified=row["last_modified"], failures=row["failures"], last_error=row["last_error"],
+                       last_checked=row["last_checked"], last_changed=row["last_changed"], created=row["created"],
+                       parent_id=row["parent_id"], item_limit=row["item_limit"], title=row["title"])
