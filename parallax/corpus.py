@@ -174,7 +174,7 @@ class Source:
     def document(self, ignore: frozenset[str]) -> text.Document:
         """The text a comparison reads under the given ignore options."""
         return text.build_document(self.body, self.format == "markdown", "markup" in ignore,
-                                   self.boilerplate, self.boilerplate_from, "stamps" in ignore)
+                                   self.boilerplate, self.boilerplate_from, "stamps" in ignore, self.language)
 
     @cached_property
     def words(self) -> int:

@@ -78,6 +78,8 @@ class Document:
 
     text: str
     passages: tuple[Passage, ...]
+    #: The language the text is in (a tag such as "ru"): sentences are cut by that language's rules.
+    language: str = "en"
 
 
 def check_ignore(ignore: Iterable[str]) -> frozenset[str]:
@@ -290,7 +292,7 @@ def is_boilerplate(paragraph: str, markers: Sequence[str]) -> bool:
 
 
 def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: Sequence[str] = (),
-                   boilerplate_from: str = "", stamps: bool = False) -> Document:
+                   boilerplate_from: str = "", stamps: bool = False, language: str = "en") -> Document:
     """The document a comparison reads: reading text for markdown with markup ignored, else the body as stored;
     with ``stamps``, a passage that is only an update stamp or a byline with a time is set apart as boilerplate."""
     if markdown and strip_markup:
@@ -309,13 +311,13 @@ def build_document(body: str, markdown: bool, strip_markup: bool, boilerplate: S
         tail = tail or bool(boilerplate_from and is_boilerplate(chunk, [boilerplate_from]))
         passages.append(Passage(start, end, tail or is_boilerplate(chunk, boilerplate)
                                 or (stamps and "\n" not in chunk.strip() and is_stamp_line(chunk))))
-    return Document(text, tuple(passages))
+    return Document(text, tuple(passages), language)
 
 
 
-def plain_document(text: str) -> Document:
+def plain_document(text: str, language: str = "en") -> Document:
     """A document made from a bare string, for comparing text that has no source file."""
-    return build_document(text, markdown=False, strip_markup=False)
+    return build_document(text, markdown=False, strip_markup=False, language=language)
 
 
 def word_count(text: str) -> int:
@@ -359,7 +361,7 @@ class CutMemo:
     """Sentence splits by passage text and match keys by sentence text, shared by the two documents of one
     comparison: most passages of two versions are the same text, so each is split and folded once."""
 
-    splits: dict[str, list[str]] = field(default_factory=dict)
+    splits: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -376,9 +378,9 @@ def cut_sentences(document: Document, ignore: frozenset[str], memo: CutMemo | No
     for passage in sorted(document.passages, key=lambda p: p.start):
         offset = passage.start
         chunk = splittable[passage.start:passage.end]
-        pieces = splits.get(chunk)
-        if pieces is None:
-            pieces = splits[chunk] = split_sentences(chunk, deadline=deadline)
+        pieces = splits.get((document.language, chunk))
+        if pieces is None:  # each language by its own rules ("20 тыс. километров" is one sentence in Russian)
+            pieces = splits[(document.language, chunk)] = split_sentences(chunk, document.language, deadline)
         for index, piece in enumerate(pieces):
             if piece and (not starts or offset > starts[-1][0]):
                 starts.append((offset, index == 0, passage.boilerplate))
