@@ -10,6 +10,8 @@ from typing import Any
 
 from cachelib import BaseCache, RedisCache, SimpleCache
 
+from parallax.model import ignore_list
+
 ENGINE_VERSION = "3"  # 3: rows carry their fact differences and the model a summary
 REDIS_TIMEOUT = 0.5  # seconds: a slow or unreachable shared cache is bypassed quickly instead of stalling pages
 
@@ -45,7 +47,7 @@ def comparison_key(left_content: str, right_content: str, unit: str, ignore: Ite
                    extra: Iterable[str] = ()) -> str:
     """Key for a comparison: both sources' content keys (text and what shapes it), the unit and the options, and
     any ``extra`` the cached model shows (the outlet names its summary text uses)."""
-    raw = "|".join([ENGINE_VERSION, left_content, right_content, unit, ",".join(sorted(ignore)), *extra])
+    raw = "|".join([ENGINE_VERSION, left_content, right_content, unit, ",".join(ignore_list(ignore)), *extra])
     return "cmp:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

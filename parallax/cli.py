@@ -14,11 +14,11 @@ from typing import Any, NoReturn
 
 import click
 
-from parallax import __version__, languages
+from parallax import __version__, languages, model, pipeline
 from parallax.config import SettingError, load_settings
 from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_source
-from parallax.engine.compare import CompareOptions, Comparison, compare
-from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS
+from parallax.engine.compare import Comparison, compare
+from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS, Ignorable
 from parallax.sources.ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 
 #: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
@@ -49,17 +49,12 @@ def _corpus_dir(corpus: str | None) -> Path:
     return Path(corpus) if corpus else Path(load_settings()["CORPUS_DIR"])
 
 
-def parse_ignore(raw: str | None) -> frozenset[str]:
-    """The ``--ignore`` value as a set of options: a comma list, ``none``, or the default when not given."""
-    if raw is None:
-        return DEFAULT_IGNORE
-    if raw.strip() in ("", "none"):
-        return frozenset()
-    chosen = [part.strip() for part in raw.split(",") if part.strip()]
-    bad = [part for part in chosen if part not in IGNORABLE]
-    if bad:
-        _fail(f"unknown --ignore option {bad[0]!r}; allowed: {', '.join(IGNORABLE)} or none")
-    return frozenset(chosen)
+def parse_ignore(raw: str | None) -> frozenset[Ignorable]:
+    """The ``--ignore`` value as a set of options (model.parse_ignore), or exit 2 naming an unknown one."""
+    try:
+        return model.parse_ignore(raw)
+    except model.BadOption as error:
+        _fail(f"unknown --ignore option {error.value!r}; allowed: {', '.join(IGNORABLE)} or none")
 
 
 @dataclass(frozen=True)
@@ -138,7 +133,7 @@ def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[st
             (folder / f"{side}{suffix}").write_text(build_file_text(side, new), encoding="utf-8")
         app = create_app({"CORPUS_DIR": scratch, "CORPUS_RESCAN_SECONDS": 0, "CACHE_URL": "",
                           "COMPARE_MAX_CHARS": MAX_INPUT_BYTES})
-        query = {"unit": unit, "ignore": ",".join(sorted(ignore)) or "none"}
+        query = {"unit": unit, "ignore": model.ignore_value(ignore)}
         access = logging.getLogger("parallax.access")  # the scratch request is no request to log on stderr
         was_disabled, access.disabled = access.disabled, True
         try:
@@ -243,7 +238,7 @@ def main() -> None:
               help="Granularity of the differences.")
 @click.option("--ignore", "ignore_raw", metavar="LIST",
               help="Comma list of cosmetic differences to ignore (" + ", ".join(IGNORABLE) + "), or 'none'. "
-                   "Default: " + ",".join(sorted(DEFAULT_IGNORE)) + ".")
+                   "Default: " + model.ignore_value(DEFAULT_IGNORE) + ".")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--color/--no-color", "colour", default=None, help="Colour changes (default: when on a terminal).")
 @click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder for source ids.")
@@ -260,7 +255,8 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
     loaded: list[Corpus] = []
     inputs = (resolve(left, "left", corpus_dir, loaded), resolve(right, "right", corpus_dir, loaded))
     left_label, right_label = inputs[0].label, inputs[1].label
-    options = CompareOptions(unit=unit, ignore=ignore, time_budget=time_budget, max_chars=MAX_INPUT_BYTES)
+    options = pipeline.options({"COMPARE_TIME_BUDGET": time_budget, "COMPARE_MAX_CHARS": MAX_INPUT_BYTES},
+                               model.parse_unit(unit), ignore)
     result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
     if fmt == "json":
         click.echo(json.dumps({"left": left_label, "right": right_label, **result.to_dict()}, ensure_ascii=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 #: Granularity of the differences shown inside a paired row.
@@ -36,7 +37,7 @@ ATTRIBUTIONS: tuple[Attribution, ...] = get_args(Attribution)
 Ignorable = Literal["quotes", "dashes", "whitespace", "case", "punctuation", "markup", "boilerplate", "stamps"]
 IGNORABLE: tuple[Ignorable, ...] = get_args(Ignorable)
 #: What a comparison ignores unless the reader asks otherwise.
-DEFAULT_IGNORE: frozenset[str] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate", "stamps"})
+DEFAULT_IGNORE: frozenset[Ignorable] = frozenset({"quotes", "dashes", "whitespace", "markup", "boilerplate", "stamps"})
 
 #: Orders of a story's similarity matrix: by publication date, or clustered by similarity.
 MatrixOrder = Literal["date", "cluster"]
@@ -46,3 +47,49 @@ ORDERS: tuple[MatrixOrder, ...] = get_args(MatrixOrder)
 #: of a quotation, or who said it and how.
 FactKind = Literal["number", "date", "name", "quote", "attribution"]
 FACT_KINDS: tuple[FactKind, ...] = get_args(FactKind)
+
+
+class BadOption(ValueError):
+    """An option with a value outside its allowed set (the web answers 400 naming both, the command line exits 2)."""
+
+    def __init__(self, option: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
+        super().__init__(f"option '{option}' cannot be {value!r}; allowed: {', '.join(allowed)}")
+        self.option, self.value, self.allowed = option, value, list(allowed)
+
+
+def parse_unit(raw: str | None) -> Unit:
+    """A ``unit`` value (``word`` when not given), raising BadOption for any other."""
+    value = "word" if raw is None else raw
+    for unit in UNITS:
+        if unit == value:
+            return unit
+    raise BadOption("unit", value, UNITS)
+
+
+def parse_ignore(raw: str | None) -> frozenset[Ignorable]:
+    """An ``ignore`` value as a set: a comma list of IGNORABLE, ``none`` (or empty) for nothing, DEFAULT_IGNORE when
+    not given; BadOption names the first unknown part. The one parser of the URL's, the form's and the CLI's value."""
+    if raw is None:
+        return DEFAULT_IGNORE
+    if raw.strip() in ("", "none"):
+        return frozenset()
+    chosen: set[Ignorable] = set()
+    for part in (part.strip() for part in raw.split(",")):
+        if not part:
+            continue
+        known = next((name for name in IGNORABLE if name == part), None)
+        if known is None:
+            raise BadOption("ignore", part, [*IGNORABLE, "none"])
+        chosen.add(known)
+    return frozenset(chosen)
+
+
+def ignore_list(ignore: Iterable[str]) -> list[str]:
+    """Ignore options in the one canonical order (IGNORABLE's), for URLs, cache keys, JSON and the command line."""
+    chosen = set(ignore)
+    return [name for name in IGNORABLE if name in chosen]
+
+
+def ignore_value(ignore: Iterable[str]) -> str:
+    """The ``ignore`` value that parse_ignore reads back as these options (``none`` for none)."""
+    return ",".join(ignore_list(ignore)) or "none"

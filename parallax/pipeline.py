@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +18,17 @@ from parallax.cache import cached, comparison_key
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions, compare
 from parallax.memo import Memo
+from parallax.model import DEFAULT_IGNORE, Unit
 from parallax.story import overview, quotes
 from parallax.story.summary import summarise
+
+
+def options(settings: Mapping[str, Any], unit: Unit = "word", ignore: frozenset[str] = DEFAULT_IGNORE
+            ) -> CompareOptions:
+    """Comparison options with the settings' limits (COMPARE_TIME_BUDGET, COMPARE_MAX_CHARS): the defaults are what
+    the comparison page opens with."""
+    return CompareOptions(unit=unit, ignore=ignore, time_budget=float(settings["COMPARE_TIME_BUDGET"]),
+                          max_chars=int(settings["COMPARE_MAX_CHARS"]))
 
 
 @dataclass(frozen=True)

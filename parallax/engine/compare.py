@@ -19,7 +19,7 @@ from parallax.engine.diffing import (
     whole_segments,
 )
 from parallax.engine.facts import FactDiff, fact_differences
-from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind
+from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind, Unit, ignore_list
 from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentences, match_key, word_count
 
 
@@ -27,14 +27,14 @@ from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentenc
 class CompareOptions:
     """How to compare: diff unit, cosmetic differences to ignore and resource limits."""
 
-    unit: str = "word"
+    unit: Unit = "word"
     ignore: frozenset[str] = DEFAULT_IGNORE
     time_budget: float = 2.0
     max_chars: int = 2_000_000
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
-        return {"unit": self.unit, "ignore": sorted(self.ignore), "time_budget": self.time_budget,
+        return {"unit": self.unit, "ignore": ignore_list(self.ignore), "time_budget": self.time_budget,
                 "max_chars": self.max_chars}
 
 

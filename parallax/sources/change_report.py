@@ -14,8 +14,6 @@ from cachelib import SimpleCache
 
 from parallax import pipeline
 from parallax.corpus import Corpus, Source
-from parallax.engine.compare import CompareOptions
-from parallax.model import DEFAULT_IGNORE
 from parallax.sources import alerts, notes, state
 from parallax.story import timeline
 
@@ -52,9 +50,7 @@ def report(previous: Source | None, current: Source, kind: str, settings: Mappin
     if previous is None:
         body["summary"] = f"{name}: first capture of this article."
         return body
-    options = CompareOptions(unit="word", ignore=DEFAULT_IGNORE, time_budget=float(settings["COMPARE_TIME_BUDGET"]),
-                             max_chars=int(settings["COMPARE_MAX_CHARS"]))
-    model = pipeline.compare_sources(previous, current, options, _CACHE).data
+    model = pipeline.compare_sources(previous, current, pipeline.options(settings), _CACHE).data
     ruled = notes.ruled_rows(model["rows"], rules or [])
     changed = [r for r in model["rows"] if r["kind"] != "same" and not r.get("boilerplate")
                and r["index"] not in ruled]

@@ -19,14 +19,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parallax import pipeline
 from parallax.corpus import Source
-from parallax.engine.compare import CompareOptions
-from parallax.model import DEFAULT_IGNORE
+from parallax.model import BadOption
 from parallax.sources import notes, state
 from parallax.story import digest
 from parallax.web.editors import editor_write
 from parallax.web.openapi import NOTE, RULE, SLUG, error, json_response
 from parallax.web.ops import PAGE_TOKENS
-from parallax.web.render import BadOption, corpus, error_response, json_object, link, page, respond, wants_json
+from parallax.web.render import corpus, error_response, json_object, link, page, respond, wants_json
 from parallax.web.watches import form_data, no_store, state_db
 
 bp = Blueprint("notes", __name__)
@@ -115,13 +114,6 @@ def step_marks(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[
     return read(lambda conn: notes.pair_notes(conn, pairs), {})
 
 
-def _default_options() -> CompareOptions:
-    """The comparison page's default options (rows are keyed by text, so any options find the same marks)."""
-    cfg = current_app.config
-    return CompareOptions(unit="word", ignore=DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
-                          max_chars=cfg["COMPARE_MAX_CHARS"])
-
-
 def _pair(story: str, left_id: str, right_id: str) -> tuple[Source, Source]:
     """Two sources of this story, or NoteError naming the one that is not."""
     current = corpus()
@@ -136,7 +128,8 @@ def _pair(story: str, left_id: str, right_id: str) -> tuple[Source, Source]:
 
 def _changed_rows(left: Source, right: Source) -> list[dict[str, Any]]:
     """The changed rows of a comparison, with their keys and a short excerpt, for the marking form."""
-    result = pipeline.compare_sources(left, right, _default_options(), current_app.extensions["parallax.cache"]).data
+    options = pipeline.options(current_app.config)
+    result = pipeline.compare_sources(left, right, options, current_app.extensions["parallax.cache"]).data
     names = digest.side_names({"outlet": left.outlet, "id": left.id}, {"outlet": right.outlet, "id": right.id})
     keys = row_keys(result["rows"])
     return [{"row": c["row"], "number": c["number"], "kind": c["kind"], "key": keys[c["row"]],

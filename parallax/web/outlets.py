@@ -9,11 +9,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
+from parallax.model import BadOption
 from parallax.sources import outlets
 from parallax.story import digest
 from parallax.web.openapi import KIND_CHOICES, OUTLET, json_response
 from parallax.web.ops import PAGE_TOKENS
-from parallax.web.render import BadOption, page, respond
+from parallax.web.render import page, respond
 
 bp = Blueprint("outlets", __name__)
 KIND_PARAM = "outlet_kind"  # the filter's query parameter on the index and search pages

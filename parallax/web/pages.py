@@ -15,11 +15,11 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from parallax import model, pipeline, text
 from parallax.corpus import Corpus, Source
 from parallax.engine.compare import CompareOptions
-from parallax.model import UNITS, VIEWS
+from parallax.model import UNITS, VIEWS, BadOption
 from parallax.story import digest
 from parallax.web import notes
 from parallax.web.outlets import kind_choices, kind_filter, outlet_info
-from parallax.web.render import BadOption, corpus, link, page, respond, wants_json
+from parallax.web.render import corpus, link, page, respond, wants_json
 from parallax.web.search import add_reading_extras
 
 bp = Blueprint("pages", __name__)
@@ -128,28 +128,8 @@ def compare_options() -> tuple[str, CompareOptions]:
     view = request.args.get("view", "side")
     if view not in VIEWS:
         raise BadOption("view", view, VIEWS)
-    unit = request.args.get("unit", "word")
-    if unit not in UNITS:
-        raise BadOption("unit", unit, UNITS)
-    raw = request.args.get("ignore")
-    ignore: frozenset[str]
-    if raw is None:
-        ignore = model.DEFAULT_IGNORE
-    elif raw.strip() in ("", "none"):
-        ignore = frozenset()
-    else:
-        chosen = [part.strip() for part in raw.split(",") if part.strip()]
-        bad = [part for part in chosen if part not in model.IGNORABLE]
-        if bad:
-            raise BadOption("ignore", bad[0], [*model.IGNORABLE, "none"])
-        ignore = frozenset(chosen)
-    return view, CompareOptions(unit=unit, ignore=ignore, time_budget=current_app.config["COMPARE_TIME_BUDGET"],
-                                max_chars=current_app.config["COMPARE_MAX_CHARS"])
-
-
-def ignore_param(ignore: frozenset[str]) -> str:
-    """The ``ignore`` query value for a set of options, in the canonical order."""
-    return ",".join(o for o in model.IGNORABLE if o in ignore) or "none"
+    unit, ignore = model.parse_unit(request.args.get("unit")), model.parse_ignore(request.args.get("ignore"))
+    return view, pipeline.options(current_app.config, unit, ignore)
 
 
 def reading_options(display: list[Any]) -> tuple[bool, str | None]:
@@ -199,9 +179,9 @@ def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], d
     view, options = compare_options()
     result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
     focus, kind = reading_options(result["display"])
-    query = {"view": view, "unit": options.unit, "ignore": ignore_param(options.ignore)}
+    query = {"view": view, "unit": options.unit, "ignore": model.ignore_value(options.ignore)}
     data: dict[str, Any] = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
-                            "options": {**query, "ignore": sorted(options.ignore, key=model.IGNORABLE.index)},
+                            "options": {**query, "ignore": model.ignore_list(options.ignore)},
                             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
                             "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
                             **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
 from parallax.corpus import SLUG_PATTERN, Corpus
+from parallax.model import BadOption
 from parallax.sources.fetch import FetchError
 from parallax.sources.ingest import IngestError
 
@@ -73,14 +74,6 @@ def respond(template: str, data: dict[str, Any], status: int = 200) -> Response:
     response = Response(render_template(template, data=data, alternate=alternate), status=status)
     response.headers["Link"] = f'<{alternate}>; rel="alternate"; type="application/json"'
     return response
-
-
-class BadOption(ValueError):
-    """A query or form option with a value outside the allowed set; answered with 400."""
-
-    def __init__(self, option: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
-        super().__init__(f"option '{option}' cannot be {value!r}; allowed: {', '.join(allowed)}")
-        self.option, self.allowed = option, list(allowed)
 
 
 def json_object(what: str) -> dict[str, Any]:

@@ -12,12 +12,11 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from parallax import model, pipeline
 from parallax.corpus import Source, Story
-from parallax.engine.compare import CompareOptions
-from parallax.model import PAIRED_KINDS
+from parallax.model import PAIRED_KINDS, BadOption
 from parallax.story import digest, overview, quotes
 from parallax.web.openapi import OUTLET_INFO
 from parallax.web.outlets import outlet_info
-from parallax.web.render import BadOption, corpus, page, respond
+from parallax.web.render import corpus, page, respond
 
 bp = Blueprint("stories", __name__)
 
@@ -212,10 +211,7 @@ def story_data(story: str) -> dict[str, Any]:
         raise BadOption("base", base_id, ids)
     budget = current_app.config["OVERVIEW_TIME_BUDGET"]
     deadline = time.monotonic() + budget  # the whole page's work: matching, coverage and row links
-    options = CompareOptions(unit="word", ignore=model.DEFAULT_IGNORE,
-                             time_budget=current_app.config["COMPARE_TIME_BUDGET"],
-                             max_chars=current_app.config["COMPARE_MAX_CHARS"])
-    computed = pipeline.story_overview(sources, ids.index(base_id), options,
+    computed = pipeline.story_overview(sources, ids.index(base_id), pipeline.options(current_app.config),
                                        current_app.extensions["parallax.cache"], MAX_ANCHORED,
                                        budget=budget, deadline=deadline,
                                        memo=current_app.extensions["parallax.memo"])

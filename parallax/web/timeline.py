@@ -12,7 +12,6 @@ from flask import Blueprint, Response, current_app, url_for
 from parallax import pipeline
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions
-from parallax.model import DEFAULT_IGNORE
 from parallax.sources import state
 from parallax.story import timeline
 from parallax.web import notes
@@ -26,13 +25,6 @@ bp = Blueprint("timeline", __name__)
 #: Steps whose changes are counted (each is one comparison): the latest ones; older steps keep their links only.
 MAX_COUNTED_STEPS = 40
 log = logging.getLogger("parallax.story.timeline")
-
-
-def _options() -> CompareOptions:
-    """The default comparison options (what the comparison page opens with)."""
-    cfg = current_app.config
-    return CompareOptions(unit="word", ignore=DEFAULT_IGNORE, time_budget=cfg["COMPARE_TIME_BUDGET"],
-                          max_chars=cfg["COMPARE_MAX_CHARS"])
 
 
 def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
@@ -66,7 +58,7 @@ def source_timeline(source_id: str) -> Response:
     current = corpus()
     source = get_source(current, source_id)
     versions = current.versions(source)
-    options = _options()
+    options = pipeline.options(current_app.config)
     budget = float(current_app.config["TIMELINE_TIME_BUDGET"])
     deadline = time.monotonic() + budget
     steps = []
