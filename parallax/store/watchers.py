@@ -1,0 +1,160 @@
+"""A watcher for the PostgreSQL store: many of these, on many hosts, share the watch list, the per-site politeness
+schedule and the corpus through the database (``parallax.store.claims``).
+
+Each process claims due watches (one per site whose turn has come), fetches them on a small thread pool with the
+same address checks and conditional requests as the embedded watcher, extracts the article, and stores a new version
+only when the article's cosmetic text changed (``parallax.cosmetic``, as the embedded watcher decides). The version
+check and the write happen in one transaction holding the watch's row, and ``versions`` is keyed by (watch, text
+hash): no version is ever stored twice, whichever watcher fetched it.
+
+    PARALLAX_DATABASE_URL=postgresql://… python -m parallax.store.watchers [--once] [--for SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from parallax.config import load_settings
+from parallax.sources import ingest, state
+from parallax.sources.fetch import FetchError
+from parallax.sources.refetch import fetch_conditional
+from parallax.sources.watch import CAPTURE_PREFIX, cosmetic_hash
+from parallax.store import claims
+from parallax.store.postgres import PostgresStore
+
+log = logging.getLogger("parallax.store.watchers")
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """How one watcher process works: politeness, leases, concurrency and the fetch's limits."""
+
+    delay: float = 1.0  # seconds between the end of one request to a site and the start of the next
+    lease: float = 120.0  # seconds a claim holds a watch (and its site) before another watcher may take it
+    concurrency: int = 4  # watches fetched at once by this process (each of a different site)
+    timeout: float = 20.0
+    max_redirects: int = 5
+    max_bytes: int = 5_000_000
+    allow_private: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> WatchSettings:
+        """The watcher's settings from the app's (``PARALLAX_WATCH_*``)."""
+        return cls(delay=float(settings["WATCH_HOST_DELAY"]), lease=float(settings["WATCH_LEASE_SECONDS"]),
+                   concurrency=int(settings["WATCH_CONCURRENCY"]),
+                   allow_private=bool(settings["FETCH_ALLOW_PRIVATE"]))
+
+
+class StoreWatcher:
+    """Claims due watches from PostgreSQL and keeps every real version in the store."""
+
+    def __init__(self, store: PostgresStore, settings: WatchSettings, owner: str = "") -> None:
+        self.store = store
+        self.settings = settings
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
+        self._pool = ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="px-watch")
+
+    def run_once(self) -> int:
+        """Claim what is due now and process it; how many watches were processed."""
+        claimed = claims.claim(self.store.conn, self.owner, self.settings.lease, self.settings.concurrency)
+        for _ in self._pool.map(self._process, claimed):
+            pass
+        return len(claimed)
+
+    def run(self, seconds: float | None = None, idle: float = 0.02, stop: Callable[[], bool] | None = None) -> int:
+        """Keep claiming until ``seconds`` have passed (for ever when None) or ``stop()`` says so; watches
+        processed."""
+        end = None if seconds is None else time.monotonic() + seconds
+        done = 0
+        while (end is None or time.monotonic() < end) and not (stop and stop()):
+            count = self.run_once()
+            done += count
+            if not count:
+                time.sleep(idle)
+        return done
+
+    def close(self) -> None:
+        """Stop the thread pool."""
+        self._pool.shutdown(wait=True)
+
+    def _process(self, watch: state.Watch) -> None:
+        """Fetch one watch and record what came of it (any failure is the watch's error, never the process's)."""
+        conn = self.store.conn
+        settings = self.settings
+        try:
+            fetched = fetch_conditional(watch.url, watch.kind, etag=watch.etag, last_modified=watch.last_modified,
+                                        timeout=settings.timeout, max_redirects=settings.max_redirects,
+                                        max_bytes=settings.max_bytes, allow_private=settings.allow_private)
+        except FetchError as error:
+            with conn.transaction():
+                claims.finish(conn, watch, self.owner, delay=settings.delay, status=None, outcome="error",
+                              detail=str(error), error=True)
+            return
+        if fetched.http_status == 304 or watch.kind != "article":
+            with conn.transaction():
+                claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
+                              outcome="not modified" if fetched.http_status == 304 else "feed",
+                              etag=fetched.etag, last_modified=fetched.last_modified)
+            return
+        html = ingest.decode_html(fetched.body, fetched.charset)
+        extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}")
+        digest = cosmetic_hash(extracted.body, extracted.title)
+        with conn.transaction():
+            if not claims.holds(conn, watch.id, self.owner):
+                return
+            known = conn.execute("SELECT source_id FROM versions WHERE watch_id = %s AND text_hash = %s",
+                                 (watch.id, digest)).fetchone()
+            source_id = ""
+            if known is None:
+                source_id = self._store_version(watch, extracted, digest)
+            claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
+                          outcome="new version" if source_id else "unchanged", source_id=source_id,
+                          changed=bool(source_id), etag=fetched.etag, last_modified=fetched.last_modified)
+
+    def _store_version(self, watch: state.Watch, extracted: ingest.Extracted, digest: str) -> str:
+        """Write the version as a source file of the watch's story and note it; its id."""
+        conn = self.store.conn
+        row = conn.execute("SELECT count(*) AS n FROM versions WHERE watch_id = %s", (watch.id,)).fetchone()
+        number = (int(row["n"]) if row else 0) + 1
+        source_id = f"w{watch.id}-v{number}"
+        now = time.time()
+        new = ingest.NewSource(story=watch.story, body=extracted.body, outlet=extracted.outlet or "",
+                               title=extracted.title or "", url=watch.url, capture=extracted.capture,
+                               captured=state.iso(now) or "")
+        self.store.put_file(f"{watch.story}/{source_id}.txt", ingest.build_file_text(source_id, new).encode())
+        conn.execute("INSERT INTO versions (watch_id, text_hash, source_id, at) VALUES (%s, %s, %s, %s)",
+                     (watch.id, digest, source_id, now))
+        return source_id
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one watcher process against ``PARALLAX_DATABASE_URL``."""
+    parser = argparse.ArgumentParser(prog="python -m parallax.store.watchers", description=__doc__)
+    parser.add_argument("--once", action="store_true", help="process what is due now, then stop")
+    parser.add_argument("--for", dest="seconds", type=float, default=None, help="stop after this many seconds")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings()
+    url = os.environ.get("PARALLAX_DATABASE_URL", "")
+    if not url.startswith(("postgresql://", "postgres://")):
+        parser.error("PARALLAX_DATABASE_URL must name a PostgreSQL database (postgresql://…)")
+    store = PostgresStore(url)
+    watcher = StoreWatcher(store, WatchSettings.from_settings(settings))
+    try:
+        done = watcher.run_once() if args.once else watcher.run(args.seconds)
+    finally:
+        watcher.close()
+        store.close()
+    log.info("processed %d watches", done)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
