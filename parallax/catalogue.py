@@ -50,12 +50,14 @@ class CataloguedStore(CorpusStore):
     ``rescan`` 0 is the plain store: every file checked on every look, no catalogue, no threads."""
 
     def __init__(self, root: Path | str, max_bytes: int, rescan: float = 1.0, full_rescan: float = 600.0,
-                 watch: bool = True) -> None:
+                 watch: bool = True, first_rescan: float = 10.0) -> None:
         super().__init__(root, max_bytes, rescan)
         self.catalogue = Catalogue(self.root / CATALOGUE_FILE)
         self.figures = Figures(self.catalogue)
         self.full_rescan = full_rescan
+        self.first_rescan = first_rescan  # seconds after start before the first full rescan
         self.watch = watch
+        self._walked: dict[str, Path] = {}  # the background rescan's own paths (the walk reuses them)
         self._saved: dict[Path, Stamp] = {}
         self._saved_owners: dict[str, str] = {}
         self._folders: dict[str, int] = {}
@@ -104,7 +106,7 @@ class CataloguedStore(CorpusStore):
         """Build the corpus from the catalogue, or parse every file when it is empty (the first start)."""
         self._generation = read_generation(self.root)
         try:
-            parsed, owners = self.catalogue.read(self.root)
+            parsed, owners = self.catalogue.read(self.root, self._relatives)
         except sqlite3.Error as error:
             log.warning("corpus catalogue %s cannot be read (%s): reading every file", self.catalogue.path, error)
             parsed, owners = {}, {}
@@ -133,6 +135,31 @@ class CataloguedStore(CorpusStore):
             return
         self._saved = {p: stamp for p, (stamp, _) in self._parsed.items()}
         self._saved_owners = dict(self._owners)
+
+    def _background_rescan(self) -> None:
+        """The safety net's pass: stat every file without holding the store (requests, writes and the watcher go
+        on meanwhile), then re-read under it only the files that appeared, changed or went."""
+        with self._lock:
+            known = {path: stamp for path, (stamp, _) in self._parsed.items()}
+        folders = self._folder_times()
+        try:
+            paths = corpus_module._walk(self.root, self._walked) if self.root.is_dir() else []
+        except OSError as error:
+            log.warning("corpus folder %s cannot be listed: %s", self.root, error)
+            return
+        changed = set()
+        for path in paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                changed.add(path)  # a broken link, a loop, or gone: _apply decides
+                continue
+            if known.pop(path, None) != (st.st_mtime_ns, st.st_size, st.st_ino):
+                changed.add(path)
+        changed.update(known)  # files the corpus had that are gone
+        with self._lock:
+            self._apply(changed)
+            self._folders = folders
 
     def _full_rescan(self, progress: Any = None) -> None:
         """Stat every file, re-read the changed ones, save. Folder times are taken first: a file written during the
@@ -263,16 +290,17 @@ def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event)
 
 
 def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
-    """The safety net: a full rescan at start, then every ``full_rescan`` seconds (every ``rescan`` seconds while
-    no watcher runs), until the store is gone or stopped."""
-    wait = 0.0
+    """The safety net: a full rescan ``first_rescan`` seconds after start (not competing with the first pages), then
+    every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher runs), until the store is gone."""
+    store = ref()
+    wait = store.first_rescan if store is not None else 0.0
+    del store
     while not stop.wait(wait):
         store = ref()
         if store is None:
             return
         try:
-            with store._lock:
-                store._full_rescan()
+            store._background_rescan()
         except Exception:  # the safety net must not die with one bad pass
             log.exception("corpus rescan failed")
         wait = store.full_rescan if store.watching else max(store.rescan, 0.5)

@@ -44,7 +44,7 @@ def stores() -> Iterator[Callable[..., CataloguedStore]]:
     made: list[CataloguedStore] = []
 
     def make(root: Path, **options: object) -> CataloguedStore:
-        settings = {"rescan": 1.0, "full_rescan": 3600.0, "watch": False, **options}
+        settings = {"rescan": 1.0, "full_rescan": 3600.0, "watch": False, "first_rescan": 0.0, **options}
         store = CataloguedStore(root, 100_000, **settings)  # type: ignore[arg-type]
         made.append(store)
         return store

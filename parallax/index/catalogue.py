@@ -95,7 +95,7 @@ def encode(item: Item) -> tuple[str, str]:
     return "problem", json.dumps({"path": item.path, "reason": item.reason}, ensure_ascii=False)
 
 
-def decode(kind: str, data: str, file: Path) -> Item:
+def decode(kind: str, data: str, file: Path | str) -> Item:
     """A catalogue row back as what the file parsed to; a source's body is read from ``file`` when needed."""
     values = json.loads(data)
     if kind == "source":
@@ -152,13 +152,18 @@ class Catalogue:
             raise
         return db
 
-    def read(self, root: Path) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
-        """Every catalogued file (path → stamp and parsed item) and which file holds each id."""
+    def read(self, root: Path, relatives: dict[Path, str] | None = None
+             ) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
+        """Every catalogued file (path → stamp and parsed item) and which file holds each id; ``relatives`` is
+        told each path's name relative to root."""
         rows = self.db.execute("SELECT rel, mtime_ns, size, ino, kind, data FROM files").fetchall()
         parsed = {}
+        relatives = {} if relatives is None else relatives
         for rel, mtime_ns, size, ino, kind, data in rows:
-            path = root / rel
-            parsed[path] = ((mtime_ns, size, ino), decode(kind, data, path))
+            name = f"{root}/{rel}"
+            path = Path(name)
+            parsed[path] = ((mtime_ns, size, ino), decode(kind, data, name))
+            relatives[path] = rel
         return parsed, dict(self.db.execute("SELECT id, path FROM owners").fetchall())
 
     def write(self, upserts: Iterable[tuple[str, Stamp, Item]], removed: Iterable[str],
