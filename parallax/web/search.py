@@ -14,7 +14,7 @@ from parallax.corpus import Source
 from parallax.index import reuse
 from parallax.index import search as engine
 from parallax.index.search import CorpusIndex, Query, QueryError
-from parallax.story import lineage, quotes
+from parallax.story import drawing, lineage, quotes
 from parallax.text import Document
 from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
 from parallax.web.outlets import kind_choices, kind_filter, outlet_info, registry
@@ -32,6 +32,8 @@ MAX_SUGGEST_CHARS = 200_000
 MAX_SUGGESTIONS = 5
 #: Lineage drawing: height of one source's row and the width of its label box, in SVG units.
 ROW, BOX = 56, 300
+#: The label box's margin inside its row, and where its text starts inside the box (SVG units).
+BOX_MARGIN, LABEL_INSET = 4, 10
 
 
 class LazyIndex:
@@ -242,6 +244,10 @@ def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
             "row": row,
             "y": row * ROW + ROW // 2, "href": url_for("pages.source", source_id=node.id),
             "title": source.title or None,
+            "label": drawing.box_label([node.outlet or "Unknown outlet",
+                                        ("captured " if node.basis == "captured" else "")
+                                        + f"{node.time or 'date unknown'} · {node.id}"], BOX - 2 * BOX_MARGIN,
+                                       LABEL_INSET),
             "attributions": [{"kind": a.kind, "name": a.name, "text": a.text} for a in node.attributions]}
 
 
@@ -276,7 +282,8 @@ def lineage_view(story: str) -> Any:
                       "href": url_for("stories.story_view", story=story)},
             "nodes": [_node_dict(n, rows[n.id], by_id[n.id]) for n in ordered],
             "edges": edge_data,
-            "drawing": {"width": width, "height": max(len(ordered), 1) * ROW, "box": BOX},
+            "drawing": {"width": width, "height": max(len(ordered), 1) * ROW, "box": BOX, "margin": BOX_MARGIN,
+                        "inset": LABEL_INSET},
             "rules": {"min_words": reuse.MIN_WORDS, "threshold": reuse.THRESHOLD,
                       "agencies": list(lineage.AGENCIES)}}
     return respond("lineage.html", data)
@@ -374,6 +381,10 @@ _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                             "source was published, or when it was captured (its publication time unknown)."},
                   "href": {"type": "string"}, "row": {"type": "integer", "description": "Row in the drawing."},
                   "y": {"type": "integer", "description": "Vertical place in the drawing (SVG units)."},
+                  "label": {"type": "object", "description": "The box's text lines as drawn (cut with … to fit), "
+                            "the whole text, and whether any line was cut.", "properties": {
+                                "lines": {"type": "array", "items": {"type": "string"}},
+                                "full": {"type": "string"}, "cut": {"type": "boolean"}}},
                   "attributions": {"type": "array", "items": {"type": "object", "properties": {
                       "kind": {"type": "string"}, "name": {"type": "string"}, "text": {"type": "string"}}}}}}},
     "edges": {"type": "array", "description": "Shared text first carried by origin, later by carrier.",
@@ -395,7 +406,8 @@ _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                   "label_x": {"type": "integer"}, "label_y": {"type": "integer"}}}},
     "drawing": {"type": "object", "description": "Size of the server-rendered SVG drawing.",
                 "properties": {"width": {"type": "integer"}, "height": {"type": "integer"},
-                               "box": {"type": "integer"}}},
+                               "box": {"type": "integer"}, "margin": {"type": "integer"},
+                               "inset": {"type": "integer"}}},
     "rules": {"type": "object"}}}
 _STORY_PARAM = {"name": "story", "in": "path", "required": True, "schema": {"type": "string",
                                                                             "pattern": "^[a-z0-9-]+$"}}

@@ -36,3 +36,39 @@ def test_lineage_lists_carriers_by_publication_time(axe_page: Page, live_url: st
     assert boxes[:3] == ["The Week Archive", "The Week", "Copy Blog"]
     violations = axe_violations(axe_page)
     assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+
+
+LONG_OUTLET = "The Democratic People's Republic of Korea Central News Agency, Official English-Language Service"
+LONG_ID = "kcna-official-english-language-service-capture-of-the-article"
+
+
+def test_lineage_labels_stay_in_their_boxes(axe_page: Page, live_url: str, corpus_dir: Path) -> None:
+    """Every label of the drawing ends inside its box (long outlet names and ids too); a cut name ends with "…"
+    and its whole text is the box's tooltip (<title>) and part of the drawing's description for screen readers."""
+    (corpus_dir / "king").mkdir()
+    for source_id, outlet, fields in (
+            ("week-new", "The Week", {"published": "2023-03-24"}),
+            (LONG_ID, LONG_OUTLET, {"captured": "2023-09-12T10:02:00+00:00"}),
+            ("wide-wire", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", {"published": "2023-03-25"})):
+        (corpus_dir / "king" / f"{source_id}.txt").write_text(
+            front_matter(id=source_id, story="king", outlet=outlet, **fields) + BODY, encoding="utf-8")
+    for width, height in ((1366, 900), (390, 844)):
+        axe_page.set_viewport_size({"width": width, "height": height})
+        axe_page.goto(f"{live_url}/stories/king/lineage")
+        labels = axe_page.evaluate("""() => [...document.querySelectorAll('.px-lineage-svg g.px-ln-node')].map(g => {
+            const box = g.querySelector('rect').getBBox();
+            return [...g.querySelectorAll('text')].map(t => {
+                const b = t.getBBox();
+                return {text: t.textContent, inside: b.x >= box.x && b.x + b.width <= box.x + box.width - 4};
+            });
+        }).flat()""")
+        assert len(labels) == 6 and [t for t in labels if not t["inside"]] == []
+    names = axe_page.locator(".px-lineage-svg g.px-ln-node > text, .px-lineage-svg g.px-ln-node g > text:first-child")
+    shown = names.all_text_contents()
+    cut = [t for t in shown if t.endswith("…")]
+    assert any(t.startswith("The Democratic People") for t in cut) and any(t.startswith("WWW") for t in cut)
+    titles = axe_page.locator(".px-lineage-svg g.px-ln-node > title").all_text_contents()
+    assert any(t.startswith(LONG_OUTLET + " · captured 2023-09-12T10:02:00+00:00 · " + LONG_ID) for t in titles)
+    assert LONG_OUTLET in (axe_page.locator("#ln-desc").text_content() or "")
+    violations = axe_violations(axe_page)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
