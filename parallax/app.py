@@ -6,6 +6,7 @@ import logging
 import secrets
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,8 @@ from parallax.cache import make_cache
 from parallax.catalogue import CataloguedStore
 from parallax.config import load_settings, trusted_hosts
 from parallax.corpus import CorpusMissing, require_folder
+from parallax.engine import encoders
+from parallax.index.vectors import SentenceVectors
 from parallax.memo import Memo
 from parallax.web import editors, register
 from parallax.web.ops import PrefixMiddleware
@@ -39,6 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
                                                    settings["CACHE_TTL"])
     app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app
+    # Sentence vectors are kept beside the index: comparing stored sources embeds each sentence once, ever.
+    encoders.set_store(SentenceVectors(Path(settings["CORPUS_DIR"]) / ".parallax" / "vectors.db"))
     register(app)
     editors.init_app(app)
     if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME

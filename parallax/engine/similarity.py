@@ -212,6 +212,7 @@ def load_models() -> None:
     it once before forking its workers, which then share the pages)."""
     _zipf()("the", "en")
     encoders.preload()
+    stem_word("news")
 
 
 def meaning_similarity(a: str, b: str) -> float | None:
