@@ -44,7 +44,7 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
     key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore, extra=outlets)
 
     def build() -> dict[str, Any]:
-        result = compare(left.document(options.ignore), right.document(options.ignore), options)
+        result = compare(left.document(options.ignore), right.document(options.ignore), options, outlets)
         return {**result.to_dict(), "summary": summarise(result.rows, *outlets).to_dict()}
 
     data: dict[str, Any] = cached(cache, key, build,

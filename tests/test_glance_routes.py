@@ -233,7 +233,7 @@ def test_reworded_rows_show_both_sentences_whole_with_facts_marked(client: Flask
     assert '<span class="px-cue">[reworded]</span> He left on <mark class="px-fact">Tuesday</mark>' in row
     assert 'On <mark class="px-fact">Monday</mark> he departed<span class="px-shared">.</span>' in row
     assert "<del" not in row and "<ins" not in row
-    assert 'href="#r0">Tuesday → Monday</a>' in html
+    assert 'href="#r0"><span class="px-fact-kind">date</span> Tuesday → Monday</a>' in html
 
 
 def _between(html: str, start: str, end: str) -> str:

@@ -110,9 +110,14 @@ def test_compare_json_has_row_facts_and_a_summary(client: FlaskClient) -> None:
     assert response.status_code == 200
     data = response.get_json()
     paired = [row for row in data["rows"] if row["left"] is not None and row["right"] is not None]
-    assert paired and all(row["facts"] == [] for row in data["rows"] if row not in paired)
-    assert any(fact["label"] == "more than four years → four years" for row in paired for fact in row["facts"])
-    for row in paired:
+    assert paired and any(fact["label"] == "more than four years → four years" for row in paired
+                          for fact in row["facts"])
+    one_sided = [row for row in data["rows"] if row not in paired]
+    # A passage one side alone carries lists its facts under that side's outlet.
+    assert {fact["outlet"] for row in one_sided for fact in row["facts"]} == {"The Moscow Times", "Press TV"}
+    assert all(fact["outlet"] == ("The Moscow Times" if row["left"] is not None else "Press TV")
+               for row in one_sided for fact in row["facts"])
+    for row in data["rows"]:
         for fact in row["facts"]:
             if fact["left_span"]:
                 assert row["left"][slice(*fact["left_span"])] == fact["left"]
@@ -126,7 +131,7 @@ def test_compare_json_has_row_facts_and_a_summary(client: FlaskClient) -> None:
         # The stats leave ignored boilerplate out; the summary counts it, and says how many rows it is.
         assert data["stats"][kind] == sum(1 for row in data["rows"] if row["kind"] == kind and not row["boilerplate"])
     assert summary["text"].startswith("The Moscow Times and Press TV share ")
-    assert {f["row"] for f in summary["facts"]} <= {row["index"] for row in paired}
+    assert {f["row"] for f in summary["facts"]} <= {row["index"] for row in data["rows"] if row["facts"]}
     assert any(s["name"] == "Dmitry Peskov" for s in summary["speakers"]["left"])
 
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from parallax.engine.align import Pair, align
 from parallax.engine.config import ENGINE
@@ -19,6 +19,7 @@ from parallax.engine.diffing import (
     whole_segments,
 )
 from parallax.engine.facts import FactDiff, fact_differences
+from parallax.engine.facts.whole import FactReader
 from parallax.engine.similarity import load_models
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind, Unit, ignore_list
 from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentences, match_key, word_count
@@ -59,6 +60,9 @@ class Row:
     passages: int = 1
     #: For a moved row: "up" when the right text has it earlier than the left did, else "down".
     direction: str = ""
+    #: Reads this row's facts against both whole texts, naming outlets (compare() sets it; a row built alone reads
+    #: its own two sentences only).
+    reader: ClassVar[FactReader | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -72,10 +76,15 @@ class Row:
 
     @cached_property
     def facts(self) -> list[FactDiff]:
-        """Numbers, dates, names, quoted words and attribution that differ between the sides; none if one-sided."""
+        """Numbers, dates, names, quoted words and attribution that differ between the sides. A fact one side alone
+        states is reported, under its outlet, only when the other whole text states it nowhere; a passage one side
+        alone carries lists such facts of its own."""
+        reader = self.reader
+        if reader is None:
+            return [] if self.left is None or self.right is None else fact_differences(self.left, self.right)
         if self.left is None or self.right is None:
-            return []
-        return fact_differences(self.left, self.right)
+            return reader.one_sided(self.left or self.right or "", 0 if self.right is None else 1)
+        return reader.paired(self.left, self.right)
 
 
 @dataclass(frozen=True)
@@ -132,8 +141,10 @@ class _Run:
         return self.deadline - time.perf_counter()
 
 
-def compare(left: Document, right: Document, options: CompareOptions = CompareOptions()) -> Comparison:
-    """Compare two documents sentence by sentence, then word by word inside changed sentences."""
+def compare(left: Document, right: Document, options: CompareOptions = CompareOptions(),
+            names: tuple[str, str] = ("left", "right")) -> Comparison:
+    """Compare two documents sentence by sentence, then word by word inside changed sentences; ``names`` (the two
+    outlets) name the side that alone states a fact."""
     if options.unit not in UNITS:
         raise ValueError(f"unknown unit {options.unit!r}; allowed: {', '.join(UNITS)}")
     ignore = check_ignore(options.ignore)
@@ -151,6 +162,10 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
         run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
     pairs = _align(run)
     rows, display = _layout(run, pairs)
+    reader = FactReader([run.left[n].text for n in _active(run.left, ignore)],
+                        [run.right[n].text for n in _active(run.right, ignore)], names)
+    for row in rows:
+        object.__setattr__(row, "reader", reader)  # frozen rows; facts are read lazily, on first use
     if run.late_rows:
         run.limits.append(f"time budget of {options.time_budget} s reached: "
                           f"{run.late_rows} passages compared at sentence level")

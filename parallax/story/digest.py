@@ -18,6 +18,8 @@ CONTEXT_WORDS = 4
 LABEL_WORDS = 2
 #: Fact differences listed in the summary before "and N more" points to the change list.
 MAX_FACTS = 8
+#: Facts listed under an outlet that alone states them before "and N more".
+MAX_ALONE = 12
 #: Focus on changes is on by default above this many passages (display entries); ``focus=on|off`` overrides it.
 FOCUS_ABOVE = 40
 #: Runs of unchanged passages shorter than this stay open under focus (a fold would save nothing).
@@ -156,21 +158,33 @@ def changes(rows: Sequence[Mapping[str, Any]], display: Sequence[Sequence[Any]],
 
 
 def _engine_facts(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
-                  names: tuple[str, str]) -> list[dict[str, Any]]:
-    """Fact differences, then one-sided passages, from an engine summary; each takes its row's kind."""
+                  names: tuple[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """From an engine summary: fact differences of paired rows, then one-sided passages (each chip with its row's
+    kind, the kind of fact and the outlet that alone states it); and the facts of one-sided passages by outlet."""
     kinds = {r["index"]: r["kind"] for r in rows}
-    found = []
+    found: list[dict[str, Any]] = []
+    alone: dict[str, list[dict[str, Any]]] = {}
     for item in summary.get("facts") or []:
         row = item.get("row", (item.get("rows") or [None])[0])
-        if row is not None and item.get("label") and int(row) in kinds:
-            found.append({"label": str(item["label"]), "row": int(row), "kind": kinds[int(row)]})
+        if row is None or not item.get("label") or int(row) not in kinds:
+            continue
+        chip = {"label": str(item["label"]), "row": int(row), "kind": kinds[int(row)], "fact": item.get("kind"),
+                "outlet": item.get("outlet"), "value": str(item["label"]).rsplit(": only in", 1)[0]}
+        if chip["kind"] in ("left_only", "right_only"):
+            listed = alone.setdefault(str(item.get("outlet") or ""), [])
+            if not any(c["fact"] == chip["fact"] and c["value"] == chip["value"] for c in listed):
+                listed.append(chip)  # a fact an outlet alone states is listed once, linked to its first passage
+        else:
+            found.append(chip)
     for item in summary.get("one_sided") or []:
         first = (item.get("rows") or [None])[0]
         if first is not None and int(first) in kinds:
             side = names[0] if item.get("side") == "left" else names[1]
             found.append({"label": f"“{_shorten(str(item.get('first_words') or ''), 6)}”: only in {side}",
-                          "row": int(first), "kind": kinds[int(first)]})
-    return found
+                          "row": int(first), "kind": kinds[int(first)], "fact": "passage", "outlet": side,
+                          "value": None})
+    return found, [{"outlet": outlet, "facts": facts[:MAX_ALONE], "more": max(0, len(facts) - MAX_ALONE)}
+                   for outlet, facts in alone.items()]
 
 
 def plain_summary(stats: Mapping[str, Any], names: tuple[str, str]) -> str:
@@ -197,26 +211,30 @@ def summary(result: Mapping[str, Any], names: tuple[str, str], limit: int = MAX_
     """
     rows, stats = result["rows"], result["stats"]
     engine = result.get("summary") or {}
-    facts = _engine_facts(engine, rows, names) if engine else []
+    facts, alone = _engine_facts(engine, rows, names) if engine else ([], [])
     if not facts:
         for item in changes(rows, result["display"], names):
             row = rows[item["row"]]
+            plain = {"row": item["row"], "kind": item["kind"], "fact": "passage", "outlet": item["side"],
+                     "value": None}
             if item["kind"] in ("left_only", "right_only"):
                 facts.append({"label": f"“{_shorten(row['left'] or row['right'] or '', 6)}”: only in {item['side']}",
-                              "row": item["row"], "kind": item["kind"]})
+                              **plain})
             elif not item["labels"]:
-                facts.append({"label": f"“{_shorten(row['left'] or '', 6)}”: {item['kind']}", "row": item["row"],
-                              "kind": item["kind"]})
+                facts.append({"label": f"“{_shorten(row['left'] or '', 6)}”: {item['kind']}", **plain})
+            elif row.get("facts"):
+                facts.extend({**plain, "label": str(f.get("label")), "fact": f.get("kind"), "outlet": f.get("outlet"),
+                              "value": str(f.get("label")).rsplit(": only in", 1)[0]} for f in row["facts"])
             else:
-                facts.extend({"label": label, "row": item["row"], "kind": item["kind"]} for label in item["labels"])
+                facts.extend({"label": label, **plain, "fact": "edit"} for label in item["labels"])
         # Differences in what both carry first (they are the facts), then what only one side carries.
         facts.sort(key=lambda fact: fact["kind"] in ("left_only", "right_only"))
     by_index = {r["index"]: r for r in rows}
-    for fact in facts:
+    for fact in [*facts, *(chip for group in alone for chip in group["facts"])]:
         fact["anchor"] = anchor(by_index[fact["row"]]) if fact["row"] in by_index else f"r{fact['row']}"
     counts = {k: int(stats.get(k, 0)) for k in ("same", "changed", "reworded", "moved", "left_only", "right_only")}
     return {"text": str(engine.get("text") or plain_summary({**counts, **stats}, names)), "counts": counts,
-            "facts": facts[:limit], "more": max(0, len(facts) - limit), "total_facts": len(facts)}
+            "facts": facts[:limit], "more": max(0, len(facts) - limit), "total_facts": len(facts), "alone": alone}
 
 
 def focus_default(display: Sequence[Any]) -> bool:
@@ -319,17 +337,25 @@ def csv_cell(value: Any) -> str:
 
 
 def comparison_csv_rows(result: Mapping[str, Any], names: tuple[str, str]) -> list[list[str]]:
-    """The comparison as CSV records: a header, one ``row`` record per passage and one ``fact`` per difference."""
+    """The comparison as CSV records: a header, one ``row`` record per passage and one ``fact`` per difference
+    (its kind of fact, the value on each side and the outlet that alone states it, when the engine read them)."""
     header = ["record", "row", "change", "kind", "left_pos", "right_pos", "similarity", "boilerplate",
-              f"left: {names[0]}", f"right: {names[1]}", "difference"]
+              f"left: {names[0]}", f"right: {names[1]}", "difference", "fact_kind", "left_value", "right_value",
+              "only_in"]
     numbers = change_numbers(result["rows"], result["display"])
     out: list[list[Any]] = [header]
     for row in result["rows"]:
         out.append(["row", row["index"], numbers.get(row["index"], ""), row["kind"], row["left_pos"],
                     row["right_pos"], round(float(row["similarity"]), 3), row["boilerplate"],
-                    (row["left"] or "").strip(), (row["right"] or "").strip(), ""])
+                    (row["left"] or "").strip(), (row["right"] or "").strip(), "", "", "", "", ""])
     for item in changes(result["rows"], result["display"], names):
-        labels = item["labels"] or ([f"only in {item['side']}"] if item["side"] else [])
-        for label in labels:
-            out.append(["fact", item["row"], item["number"], item["kind"], "", "", "", "", "", "", label])
+        lead = ["fact", item["row"], item["number"], item["kind"], "", "", "", "", "", ""]
+        facts = result["rows"][item["row"]].get("facts") or []
+        if item["side"]:
+            out.append([*lead, f"only in {item['side']}", "passage", "", "", item["side"]])
+        elif not facts:
+            out.extend([*lead, label, "", "", "", ""] for label in item["labels"])
+        for fact in facts:
+            out.append([*lead, fact["label"], fact["kind"], fact["left"] or "", fact["right"] or "",
+                        fact.get("outlet") or ""])
     return [[csv_cell(v) for v in record] for record in out]

@@ -125,11 +125,14 @@ class Summary:
 
 
 def row_facts(row: RowLike) -> list[FactDiff]:
-    """The fact differences of a paired row (the row's own cached list when it has one); none for one-sided rows."""
+    """The fact differences of a row: its own list when the engine gives one (a one-sided passage lists the facts
+    the other text states nowhere), else those of a paired row's two sentences."""
+    own = getattr(row, "facts", None)
+    if isinstance(own, list):
+        return list(own)
     if row.kind not in PAIRED or row.left is None or row.right is None:
         return []
-    own = getattr(row, "facts", None)
-    return list(own) if isinstance(own, list) else fact_differences(row.left, row.right)
+    return fact_differences(row.left, row.right)
 
 
 def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> Summary:
@@ -292,6 +295,7 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
         subject = f"{left} and {right}"
     kinds = {kind: sum(1 for r in rows if r.kind == kind) for kind in COUNTED}
     shared = sum(kinds[k] for k in PAIRED)
+    paired_rows = {r.index for r in rows if r.kind in PAIRED}
     sentences: list[str] = []
     if shared:
         present = [(kinds[k], k) for k in ("changed", "reworded", "moved") if kinds[k]]
@@ -300,10 +304,11 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
             parts[0] = f"{present[0][0]} {'is' if present[0][0] == 1 else 'are'} {present[0][1]}"
         tail = f"; {_join(parts)}" if parts else ", word for word"
         sentences.append(f"{subject} share {_plural(shared, 'passage')}{tail}.")
-        if facts:
-            labels = [f.fact.label for f in facts[:TEXT_FACTS]]
-            more = f"; and {len(facts) - TEXT_FACTS} more" if len(facts) > TEXT_FACTS else ""
-            sentences.append(f"{_plural(len(facts), 'fact')} {'differs' if len(facts) == 1 else 'differ'}: "
+        differing = [f for f in facts if f.row in paired_rows]
+        if differing:
+            labels = [f.fact.label for f in differing[:TEXT_FACTS]]
+            more = f"; and {len(differing) - TEXT_FACTS} more" if len(differing) > TEXT_FACTS else ""
+            sentences.append(f"{_plural(len(differing), 'fact')} {'differs' if len(differing) == 1 else 'differ'}: "
                              f"{'; '.join(labels)}{more}.")
         else:
             sentences.append("No number, date, name, quote or attribution differs in them.")
@@ -315,6 +320,13 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
             count = sum(g.sentences for g in groups)
             sentences.append(f"{outlet} alone carries {_plural(count, 'passage')} "
                              f"({_plural(len(groups), 'paragraph')}).")
+        alone = [f.fact for f in facts if f.row not in paired_rows and f.fact.outlet is not None
+                 and (f.fact.left if side == "left" else f.fact.right) is not None]
+        if alone:
+            named = ["a quote" if f.kind == "quote" else f"{f.left or f.right} ({f.kind})" for f in alone[:TEXT_FACTS]]
+            more = f" and {len(alone) - TEXT_FACTS} more" if len(alone) > TEXT_FACTS else ""
+            who = outlet.lower() if outlet in ("The left version", "The right version") else outlet
+            sentences.append(f"Only {who} states {_join(named) if not more else ', '.join(named)}{more}.")
         again = (repeated or {}).get(side, 0)
         if again:
             by = other.lower() if other in ("The left version", "The right version") else other

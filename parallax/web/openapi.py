@@ -89,7 +89,8 @@ def model_schemas() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(MODEL_TYPES, ref_template="#/components/schemas/{name}")
     components["Row"]["properties"]["facts"] = {  # a derived property of Row, emitted by to_dict
         "type": "array", "items": ref("FactDiff"),
-        "description": "Facts that differ between the two sides; empty for one-sided rows."}
+        "description": "Facts that differ between the two sides; for a one-sided row, its facts the other text "
+                       "states nowhere."}
     for schema in components.values():
         schema.pop("title", None)
         if "properties" in schema:
@@ -181,7 +182,12 @@ def digest_schema() -> dict[str, Any]:
     kind = {"enum": list(KINDS)}
     fact = obj({"label": {"type": "string", "description": "e.g. 'Tuesday → Monday'"},
                    "row": {"type": "integer"}, "kind": kind,
+                   "fact": {"enum": [*FACT_KINDS, "passage", "edit"],
+                            "description": "Kind of fact; 'passage' for a one-sided passage, 'edit' for an edit."},
+                   "outlet": {**NULLABLE_STRING, "description": "The outlet that alone states it."},
+                   "value": {**NULLABLE_STRING, "description": "The fact as stated, without the outlet."},
                    "anchor": {"type": "string", "description": "Page anchor of the row: r<index> or r<index>-l."}})
+    alone = obj({"outlet": {"type": "string"}, "facts": {"type": "array", "items": fact}, "more": count})
     excerpt = obj({"before": {"type": "string"}, "deleted": {"type": "string"}, "inserted": {"type": "string"},
                       "after": {"type": "string"}})
     change = obj({"number": {"type": "integer", "minimum": 1, "description": "Page anchor #c<number>."},
@@ -194,6 +200,8 @@ def digest_schema() -> dict[str, Any]:
         "facts": {"type": "array", "items": fact,
                   "description": "The first fact differences, each linked to its row."},
         "more": count, "total_facts": count,
+        "alone": {"type": "array", "items": alone,
+                  "description": "Per outlet, facts of passages it alone carries that the other text states nowhere."},
         "names": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
         "focus": {"type": "boolean", "description": "Whether runs of unchanged passages are folded."},
         "kind": {"enum": [*digest.FILTER_KINDS, None], "description": "The change list's filter."},
@@ -206,7 +214,9 @@ def summary_schemas() -> dict[str, Any]:
     span = {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
             "description": "[start, end) character offsets into the row's text on that side."}
     fact = {"kind": {"enum": list(FACT_KINDS)}, "left": NULLABLE_STRING,
-            "right": NULLABLE_STRING, "left_span": span, "right_span": span, "label": {"type": "string"}}
+            "right": NULLABLE_STRING, "left_span": span, "right_span": span, "label": {"type": "string"},
+            "outlet": {**NULLABLE_STRING, "description": "The outlet whose text alone states the fact (the other "
+                                                         "text states it nowhere); null when both state it."}}
     count = {"type": "integer", "minimum": 0}
     rows = {"type": "array", "items": {"type": "integer", "minimum": 0}}
     speaker = obj({"name": {"type": "string"}, "rows": rows})

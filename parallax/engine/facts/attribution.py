@@ -84,7 +84,7 @@ def attribution_mentions(text: str) -> list[Mention]:
     return found
 
 
-def _same_speaker(a: frozenset[str], b: frozenset[str]) -> bool:
+def same_speaker(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two speaker keys can be one speaker (a pronoun can be anyone; 'Peskov' is 'Dmitry Peskov')."""
     return not a or not b or a <= b or b <= a
 
@@ -100,7 +100,7 @@ def attribution_diffs(left: str, right: str) -> tuple[list[FactDiff], list[Menti
     rest: list[Mention] = []
     for mention in lefts:
         hit = next((n for n, o in enumerate(free[:MAX_QUOTES]) if o.key[1] == mention.key[1]
-                    and _same_speaker(o.key[0], mention.key[0])), None)
+                    and same_speaker(o.key[0], mention.key[0])), None)
         if hit is None:
             rest.append(mention)
         else:
@@ -110,7 +110,7 @@ def attribution_diffs(left: str, right: str) -> tuple[list[FactDiff], list[Menti
         if n < len(free):
             other = free[n]
             a, b = mention, other
-            if _same_speaker(a.key[0], b.key[0]):
+            if same_speaker(a.key[0], b.key[0]):
                 diffs.append(fact_diff("attribution", left, right, a.how, b.how))
                 same_left.append(a)
                 same_right.append(b)

@@ -28,12 +28,15 @@ class FactDiff:
     left_span: tuple[int, int] | None
     right_span: tuple[int, int] | None
     label: str
+    #: The outlet whose text alone states the fact (None when both state it, differently).
+    outlet: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
         return {"kind": self.kind, "left": self.left, "right": self.right,
                 "left_span": list(self.left_span) if self.left_span else None,
-                "right_span": list(self.right_span) if self.right_span else None, "label": self.label}
+                "right_span": list(self.right_span) if self.right_span else None, "label": self.label,
+                "outlet": self.outlet}
 
 
 class Mention(NamedTuple):

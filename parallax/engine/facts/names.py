@@ -125,7 +125,7 @@ def _add_name(text: str, base: int, cleaned: tuple[int, int, bool], found: list[
 
 
 @lru_cache(maxsize=8192)
-def _subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
+def subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
     """Every non-empty subset of a key; a key longer than MAX_NAME_WORDS gives only itself (no 2ⁿ blow-up)."""
     if len(key) > MAX_NAME_WORDS:
         return (key,)
@@ -136,13 +136,13 @@ def _subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
 def unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
     """Names of one side that the other side does not name: not the same, nor a part or a whole of one there."""
     their_keys = {m.key for m in theirs}
-    their_parts = {part for key in their_keys for part in _subsets(key)}
+    their_parts = {part for key in their_keys for part in subsets(key)}
     missing: list[Mention] = []
     seen: set[frozenset[str]] = set()
     for mention in mine:
         key = mention.key
         if mention.group == "quiet" or key in seen or key in their_parts or any(
-                part in their_keys for part in _subsets(key)):
+                part in their_keys for part in subsets(key)):
             continue
         seen.add(key)
         missing.append(mention)
