@@ -20,6 +20,7 @@ from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_sour
 from parallax.engine.compare import Comparison, compare
 from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS, Ignorable
 from parallax.sources.ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
+from parallax.store.commands import export_command, migrate_command
 
 #: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
@@ -405,6 +406,10 @@ def serve_command() -> None:
     from parallax.serve import main as serve_main
 
     serve_main()
+
+
+main.add_command(migrate_command)
+main.add_command(export_command)
 
 
 if __name__ == "__main__":

@@ -31,16 +31,19 @@ from parallax.corpus import (
     CorpusError,
     CorpusStore,
     Source,
+    is_web_url,
     parse_source,
     split_front_matter,
 )
-from parallax.sources import ingest
+from parallax.model import ATTRIBUTIONS
+from parallax.sources import adding, ingest
 from parallax.sources.storage import storage_cause, storage_message, write_lock
 
 TRASH = ".trash"
 ENTRY_FILE = "entry.json"
 ORIGINALS = ".originals"
-EDITABLE = ("outlet", "title", "published", "captured", "story", "language", "boilerplate")
+EDITABLE = ("outlet", "title", "published", "captured", "story", "language", "url", "attribution",
+            "attribution_note", "version_of", "boilerplate")
 _TRASH_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}\Z")
 
 
@@ -100,6 +103,10 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
                                   f"{value!r}") from None
         if name == "language" and not LANGUAGE_RE.match(value):
             raise ManageError(f"language must be a language tag such as 'en' or 'ru', not {value!r}")
+        if name == "url" and value and not is_web_url(value):
+            raise ManageError(f"url must be an http(s) URL, not {value[:200]!r}")
+        if name == "attribution" and value not in ATTRIBUTIONS:
+            raise ManageError(f"attribution must be one of {', '.join(ATTRIBUTIONS)}, not {value[:100]!r}")
         if name == "story" and (not SLUG_RE.match(value) or len(value) > MAX_SLUG_LENGTH):
             raise ManageError(f"story must be a slug of a-z, 0-9 and '-', not {value!r}")
         clean[name] = value
@@ -186,12 +193,30 @@ def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], exp
         if expected_digest is not None and hashlib.sha256(raw).hexdigest() != expected_digest:
             raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
                               "edit again", "conflict")
+        if "version_of" in changes:
+            changes = {**changes, "version_of": _article_key(store, source, changes["version_of"])}
         try:
             data = rewrite_front_matter(raw, changes)
             parse_source(data, source.path, max_bytes)
         except (CorpusError, UnicodeDecodeError) as error:
             raise ManageError(f"the edited file would not load: {error}") from None
         return source, _write_edit(root, source, str(changes.get("story") or source.story), data)
+
+
+def _article_key(store: CorpusStore, source: Source, value: Any) -> str:
+    """``version_of`` as stored, by the rule of adding a source: another source's id becomes its article key, an
+    article URL stays, '' clears it; ManageError for anything else, or for the source itself."""
+    if not isinstance(value, str):
+        raise ManageError("field 'version_of' must be text")
+    if ingest.one_line(value) == source.version_of:  # unchanged: kept as stored, whatever rule it was made by
+        return source.version_of
+    if ingest.one_line(value) == source.id:
+        raise ManageError("version_of names this source itself; give the id or URL of the article it is a new "
+                          "version of")
+    try:
+        return adding.resolve_version_of(store.current(), ingest.one_line(value))
+    except ingest.IngestError as error:
+        raise ManageError(str(error)) from None
 
 
 def _write_edit(root: Path, source: Source, story: str, data: bytes) -> str:

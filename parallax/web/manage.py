@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.corpus import CorpusStore
+from parallax.model import ATTRIBUTIONS
 from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write
 from parallax.web.pages import get_source
@@ -68,12 +69,15 @@ def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str 
         abort(404, description=f"No source with id '{source_id}'.")
     source, file_digest = found
     base = {"outlet": source.outlet, "title": source.title, "published": source.published,
-            "captured": source.captured, "story": source.story, "language": source.language,
-            "boilerplate": "\n".join(source.boilerplate)}
+            "captured": source.captured, "story": source.story, "language": source.language, "url": source.url,
+            "attribution": source.attribution, "attribution_note": source.attribution_note,
+            "version_of": source.version_of, "boilerplate": "\n".join(source.boilerplate)}
     return {"source": {"id": source.id, "path": source.path, "story": source.story, "outlet": source.outlet or None,
                        "title": source.title or None, "href": url_for("pages.source", source_id=source.id)},
             "form": values or base, "digest": digest or file_digest, "error": error,
-            "stories": sorted(current.stories), "fields": list(manage.EDITABLE)}
+            "stories": sorted(current.stories), "fields": list(manage.EDITABLE), "attributions": list(ATTRIBUTIONS),
+            "versions": [{"id": s.id, "label": f"{s.outlet or s.id}: {s.title or s.id}"}
+                         for s in current.story_sources(source.story) if s.id != source.id]}
 
 
 @page(bp, "/sources/<slug:source_id>/edit")
@@ -261,7 +265,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "form": {"type": "object", "properties": {name: {"type": "string"} for name in manage.EDITABLE}},
                 "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "error": {"type": "string"},
                 "stories": {"type": "array", "items": {"type": "string"}},
-                "fields": {"type": "array", "items": {"enum": list(manage.EDITABLE)}}}}}}},
+                "fields": {"type": "array", "items": {"enum": list(manage.EDITABLE)}},
+                "attributions": {"type": "array", "items": {"enum": list(ATTRIBUTIONS)}},
+                "versions": {"type": "array", "description": "Other sources of the story, for version_of.",
+                             "items": {"type": "object", "properties": {"id": {"type": "string"},
+                                                                        "label": {"type": "string"}}}}}}}}},
             "404": _ERROR}}},
     "/trash.json": {"get": {
         "summary": "Removed sources that can be restored, and the latest editor changes", "operationId": "trash",
@@ -285,6 +293,12 @@ OPENAPI_PATHS: dict[str, Any] = {
                                  "description": "Empty clears it."},
                     "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80,
                               "description": "A new story moves the file."},
+                    "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
+                    "url": {"type": "string", "pattern": r"^\s*(https?://[^/?#\s\[\]][^\s]*)?\s*$",
+                            "description": "The article's http(s) URL; empty: unknown."},
+                    "attribution": {"enum": list(ATTRIBUTIONS)}, "attribution_note": {"type": "string"},
+                    "version_of": {"type": "string", "description": "Id of another source (stored as its article "
+                                   "key) or the article's URL; empty: not a version of another article."},
                     "boilerplate": {"type": ["array", "string"], "items": {"type": "string"},
                                     "description": "Texts, as a list or one per line."},
                     "digest": {"type": ["string", "null"],
