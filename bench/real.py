@@ -39,6 +39,8 @@ class CrossPair:
     right_outlet: str
     links: list[tuple[str, str]]
     negatives: list[tuple[str, str]]
+    #: The languages of the two texts (bench/data/real/xlang pairs a language with English).
+    languages: tuple[str, str] = ("en", "en")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def load_cross(root: Path = REAL / "cross") -> list[CrossPair]:
             (folder / "left.txt").read_text(encoding="utf-8"), (folder / "right.txt").read_text(encoding="utf-8"),
             meta["left"]["outlet"], meta["right"]["outlet"],
             [(link["left"], link["right"]) for link in meta["links"]],
-            [(neg["left"], neg["right"]) for neg in meta.get("hard_negatives", [])]))
+            [(neg["left"], neg["right"]) for neg in meta.get("hard_negatives", [])],
+            (meta["left"].get("language", "en"), meta["right"].get("language", "en"))))
     return pairs
 
 

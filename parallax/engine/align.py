@@ -33,6 +33,7 @@ from parallax.engine.similarity import (
     settle,
     weighted_overlap,
 )
+from parallax.engine.translation import translated_pairs
 from parallax.text import Sentence
 
 _TIERS = ("same", "changed", "reworded")
@@ -220,6 +221,15 @@ class Aligner:
                     pairs.append(grown)
                     break
         return self.extend(pairs, set(free_left) - taken[0], set(free_right) - taken[1])
+
+    def translated(self, anchors: Sequence[Pair], languages: tuple[str, str]) -> list[Pair]:
+        """Pairs of unanchored sentences of two languages that state the same fact (no word overlap tiers: a
+        translation shares no words; see ``parallax.engine.translation``)."""
+        free_left = sorted(set(self.active_left) - {p.left for p in anchors})
+        free_right = sorted(set(self.active_right) - {p.right for p in anchors})
+        found = translated_pairs([s.text for s in self.left], [s.text for s in self.right], free_left, free_right,
+                                 languages, self.config)
+        return [Pair(i, i + 1, j, j + 1, chance, tier="reworded", judged=True) for i, j, chance in found or ()]
 
     def lookup(self, free_left: Sequence[int], free_right: Sequence[int]) -> list[tuple[int, int]]:
         """Candidate pairs, looked up from both sides through each sentence's rarest terms the other side also
@@ -494,19 +504,21 @@ def gap_numbers(count: int, anchors: Sequence[int]) -> dict[int, int]:
 
 def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequence[int],
           active_right: Sequence[int], remaining: Callable[[], float], similar: bool = True,
-          config: EngineConfig = ENGINE) -> tuple[list[Pair], Pairing]:
+          config: EngineConfig = ENGINE, languages: tuple[str, str] | None = None) -> tuple[list[Pair], Pairing]:
     """All pairs sorted by left index with moved ones flagged, and how far similarity pairing got in the time.
 
     Runs in canonical orientation and mirrors the result, so swapping the sides swaps the pairs and nothing else.
+    ``languages``, given when the two sides are in different languages, pairs sentences across them.
     """
     if not canonical_order(left, right):
-        mirrored, how_far = align(right, left, active_right, active_left, remaining, similar, config)
+        mirrored, how_far = align(right, left, active_right, active_left, remaining, similar, config,
+                                  languages[::-1] if languages else None)
         return sorted((p.mirrored() for p in mirrored), key=lambda p: p.left), how_far
     aligner = Aligner(left, right, active_left, active_right, config, remaining)
     pairs = aligner.anchors(max(remaining(), config.anchor_floor))
     done: Pairing = "skipped"
     if similar and remaining() > 0:
-        pairs = pairs + aligner.similar(pairs)
+        pairs = pairs + (aligner.translated(pairs, languages) if languages else aligner.similar(pairs))
         done = "partial" if aligner.cut_short else "complete"
     pairs = aligner.fill_gaps(mark_moved(pairs))
     return moved_blocks(pairs + aligner.leftover_identical(pairs), left, right), done

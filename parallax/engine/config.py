@@ -126,6 +126,22 @@ class EngineConfig:
     #: dev half's alignment reaches row precision 0.83 at recall 0.17 here (0.94: 0.81 / 0.19; 0.98: 0.89 / 0.14),
     #: against 0.89 / 0.13 for the word-and-term judge alone. A false pairing is worse than a miss.
     judge_threshold: float = 0.96
+    # --- the same fact in another language: the judge's weights for two languages (meaning.ACROSS_FEATURES) -------
+    #: Fitted by bench/calibrate_judge.py --across on the dev half of bench/data/real/xlang (translated news:
+    #: WMT22 ru-en, zh-en; Korean-English news; split by article), each original also set beside another article's
+    #: English so that a best match between unrelated texts is a negative. Word overlap says nothing across
+    #: languages, so these pairs come from the judge alone.
+    across_weights: tuple[float, ...] = (0.8885, -0.3104, 0.0299, 0.3166, 0.3257, -0.3717, 0.0841, 0.1369, 1.0770,
+                                         1.1825, -0.9937, -0.5791)
+    across_means: tuple[float, ...] = (0.1554, 0.2783, 0.0293, 0.0763, 0.0792, 0.2290, 0.2376, -0.3549, -0.3435,
+                                       0.1947, 0.3319, 0.6190)
+    across_scales: tuple[float, ...] = (0.1758, 0.5782, 0.2100, 0.2656, 0.2701, 0.4202, 0.4256, 0.2998, 0.3011,
+                                        0.1737, 0.2355, 0.2412)
+    across_bias: float = -5.5556
+    #: Probability from which two sentences of two languages are reported as the same fact (mutual best only).
+    #: Dev half with the unrelated pairings: row precision 0.98 at recall 0.97 (0.45: 0.96 / 0.97; 0.20: 0.88 /
+    #: 0.97; 0.95: 1.00 / 0.93); the highest threshold before recall drops, as a false pairing is worse than a miss.
+    across_threshold: float = 0.65
     #: Free sentences a side beyond which the judge is not consulted (its features cost n x m; two unrelated
     #: 100 KB texts would embed 2,000 sentences): longer texts pair by word and term overlap alone.
     judge_max_sentences: int = 400

@@ -6,7 +6,8 @@ for every left/right pair, features a reader would weigh — how close the two e
 and names they share (numbers are not evidence against: differing numbers are a fact difference to show), whether
 each is the other's best match and by how much, whether their neighbours match, how far apart they stand — and a
 logistic model calibrated on real news (bench/calibrate_judge.py, dev half of bench/data/real/cross) turns them
-into the probability that the two state the same fact.
+into the probability that the two state the same fact. Sentences of two languages have features of their own
+(``across_features``) and weights of their own, fitted on translated news (dev half of bench/data/real/xlang).
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ import numpy as np
 
 from parallax.engine import encoders
 from parallax.engine.config import ENGINE, EngineConfig
+from parallax.engine.facts.across import marks
 from parallax.engine.similarity import Profile
 
 #: Feature names, in the order of the calibrated weights (EngineConfig.judge_weights).
 FEATURES = ("cos_use", "cos_wordllama", "terms", "cover", "names", "numbers", "best_row", "best_col", "top3_row",
             "top3_col", "margin_row", "margin_col", "context", "drift", "length")
+#: Features of two sentences in different languages (EngineConfig.across_weights): only what survives translation
+#: (the multilingual encoder, transliterated names and numbers shared, ranks, margins, context, place, length
+#: relative to each text's own sentences).
+ACROSS_FEATURES = ("cos_use", "names", "numbers", "best_row", "best_col", "top3_row", "top3_col", "margin_row",
+                   "margin_col", "context", "drift", "length")
 
 
 def _ranks(matrix: np.ndarray, axis: int) -> np.ndarray:
@@ -81,22 +88,56 @@ def features(left: Sequence[Profile], right: Sequence[Profile], left_place: Sequ
                 names[i, j] = len(left[i].names & right[j].names)
             if left_numbers[i] and right_numbers[j]:
                 numbers[i, j] = len(left_numbers[i] & right_numbers[j])
-    row_rank, col_rank = _ranks(closeness, 1), _ranks(closeness, 0)
-    padded = np.pad(closeness, 1)
-    context = np.maximum(padded[:-2, :-2], padded[2:, 2:])
     drift = np.abs(np.asarray(left_place, dtype=float)[:, None] - np.asarray(right_place, dtype=float)[None, :])
     left_len = np.array([len(p.text) for p in left], dtype=float)
     right_len = np.array([len(p.text) for p in right], dtype=float)
     length = np.minimum(left_len[:, None], right_len[None, :]) / np.maximum(
         np.maximum(left_len[:, None], right_len[None, :]), 1.0)
-    columns = [cosines[0], cosines[1], terms, cover, np.minimum(names, 3), np.minimum(numbers, 2), row_rank == 0,
-               col_rank == 0, row_rank <= 2, col_rank <= 2, _margins(closeness, 1), _margins(closeness, 0), context,
-               drift, length]
+    columns = [cosines[0], cosines[1], terms, cover, np.minimum(names, 3), np.minimum(numbers, 2),
+               *_context_columns(closeness), drift, length]
     return np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1)
 
 
-def probability(values: np.ndarray, config: EngineConfig = ENGINE) -> np.ndarray:
-    """The calibrated probability that each pair states the same fact."""
-    scaled = (values - np.asarray(config.judge_means)) / np.asarray(config.judge_scales)
-    chances: np.ndarray = 1.0 / (1.0 + np.exp(-(scaled @ np.asarray(config.judge_weights) + config.judge_bias)))
+def _context_columns(closeness: np.ndarray) -> list[np.ndarray]:
+    """Best match in its row and column, among the top three, margins over the next best, neighbours' closeness."""
+    row_rank, col_rank = _ranks(closeness, 1), _ranks(closeness, 0)
+    padded = np.pad(closeness, 1)
+    context = np.maximum(padded[:-2, :-2], padded[2:, 2:])
+    return [row_rank == 0, col_rank == 0, row_rank <= 2, col_rank <= 2, _margins(closeness, 1),
+            _margins(closeness, 0), context]
+
+
+def across_features(left: Sequence[str], right: Sequence[str], languages: tuple[str, str],
+                    left_place: Sequence[float], right_place: Sequence[float]) -> np.ndarray | None:
+    """Features (n x m x len(ACROSS_FEATURES)) of every pair of sentences of two languages; None without the
+    multilingual encoder. A sentence's length counts against its own text's median sentence (Chinese is short)."""
+    n = len(left)
+    vectors = encoders.CACHES["use"].vectors([*left, *right])
+    if vectors is None:
+        return None
+    cosine = vectors[:n] @ vectors[n:].T
+    left_marks = [marks(text, languages[0]) for text in left]
+    right_marks = [marks(text, languages[1]) for text in right]
+    names = np.array([[len(a[1] & b[1]) for b in right_marks] for a in left_marks], dtype=float).reshape(cosine.shape)
+    numbers = np.array([[len(a[0] & b[0]) for b in right_marks] for a in left_marks],
+                       dtype=float).reshape(cosine.shape)
+    drift = np.abs(np.asarray(left_place, dtype=float)[:, None] - np.asarray(right_place, dtype=float)[None, :])
+    left_len = np.array([len(t) for t in left], dtype=float)
+    right_len = np.array([len(t) for t in right], dtype=float)
+    left_len, right_len = left_len / max(np.median(left_len), 1.0), right_len / max(np.median(right_len), 1.0)
+    length = np.minimum(left_len[:, None], right_len[None, :]) / np.maximum(
+        np.maximum(left_len[:, None], right_len[None, :]), 1e-9)
+    columns = [cosine, np.minimum(names, 3), np.minimum(numbers, 3), *_context_columns(cosine), drift, length]
+    return np.stack([np.asarray(c, dtype=float) for c in columns], axis=-1)
+
+
+def probability(values: np.ndarray, config: EngineConfig = ENGINE, across: bool = False) -> np.ndarray:
+    """The calibrated probability that each pair states the same fact (``across``: two languages' weights)."""
+    if across:
+        means, scales, weights, bias = (config.across_means, config.across_scales, config.across_weights,
+                                        config.across_bias)
+    else:
+        means, scales, weights, bias = config.judge_means, config.judge_scales, config.judge_weights, config.judge_bias
+    scaled = (values - np.asarray(means)) / np.asarray(scales)
+    chances: np.ndarray = 1.0 / (1.0 + np.exp(-(scaled @ np.asarray(weights) + bias)))
     return chances

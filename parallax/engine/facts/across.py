@@ -1,0 +1,374 @@
+"""Facts of two sentences in different languages: numbers, dates and names compared across languages and scripts.
+
+A translation words everything differently, so only what carries the same value in any language is compared:
+numbers (digits of any script, a decimal comma, thousands written with spaces, scale words such as "тыс.", "млн",
+"万", "억", number words of English and Russian), dates (month and weekday names, "12 декабря", "12月12日",
+"12월 12일", years, yesterday/today/tomorrow) and names (read by capitals where a script has them, transliterated
+with anyascii and keyed by their first letters folded, so "Ким Чен Ын" is "Kim Jong Un" and "Новой Каледонии" is
+"New Caledonia"). English text is read by the English readers; every other language by the tables here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+import simplemma
+from anyascii import anyascii
+
+from parallax.engine.facts.dates import date_mentions, dates_agree
+from parallax.engine.facts.mention import FactDiff, Mention
+from parallax.engine.facts.names import name_mentions
+from parallax.engine.facts.numbers import number_mentions
+from parallax.engine.facts.pairing import _pair_leftovers
+from parallax.languages import primary
+
+#: Consonants of a transliterated name word that key it ("Kaledonii" and "Caledonia" are both "kldn", "Байден"
+#: and "Biden" "bdn"): vowels are what transliterations and case endings change most.
+NAME_KEY_LETTERS = 4
+#: Languages writing a decimal comma ("96,5%") and grouping thousands with spaces ("20 000").
+DECIMAL_COMMA = frozenset({"ru", "uk", "be", "bg", "de", "fr", "es", "it", "pt", "pl", "nl", "tr", "cs", "sk", "ro",
+                           "sv", "da", "no", "fi", "hu", "id", "vi", "el", "sr", "hr", "fa", "az", "kk"})
+
+_SCALE_WORDS = {"тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тысячу": 1e3, "млн": 1e6, "миллион": 1e6,
+                "миллиона": 1e6, "миллионов": 1e6, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9,
+                "миллиардов": 1e9, "трлн": 1e12, "триллион": 1e12, "триллиона": 1e12, "триллионов": 1e12,
+                "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12,
+                "هزار": 1e3, "میلیون": 1e6, "میلیارد": 1e9, "ألف": 1e3, "مليون": 1e6, "مليار": 1e9}
+_RU_NUMBER_WORDS = {
+    2: "два две двух двум двумя двое двоих", 3: "три трех трёх трем трём тремя трое троих",
+    4: "четыре четырех четырёх четырем четырьмя четверо", 5: "пять пяти пятью пятеро", 6: "шесть шести шестью шестеро",
+    7: "семь семи семью", 8: "восемь восьми восемью", 9: "девять девяти девятью", 10: "десять десяти десятью",
+    11: "одиннадцать одиннадцати", 12: "двенадцать двенадцати", 15: "пятнадцать пятнадцати", 20: "двадцать двадцати",
+    30: "тридцать тридцати", 40: "сорок сорока", 50: "пятьдесят пятидесяти", 100: "сто ста сотни",
+    1000: "тысяча тысячи тысячу"}
+#: Number words of the languages read here, folded, with their values.
+NUMBER_WORDS = {form: float(value) for value, forms in _RU_NUMBER_WORDS.items() for form in forms.split()}
+_NUMBER_RE = re.compile(
+    r"(?<![\dA-Za-z.,٫])(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])(?:[.,٫]\d+)?|\d+(?:[.,٫٬]\d+)*)"
+    r"(?:[ \u00a0]?(?P<scale>(?:" + "|".join(sorted((w for w in _SCALE_WORDS if len(w) > 1), key=len, reverse=True))
+    + r")(?![^\W\d_])\.?|[" + "".join(w for w in _SCALE_WORDS if len(w) == 1) + "]))?"
+    r"(?:[ \u00a0]?(?P<pct>[%％٪]|процент\w*|퍼센트|درصد))?")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+#: Month names by the stem their forms start with (Russian, Arabic), with their numbers.
+_MONTH_STEMS = {"январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
+                "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12}
+_RU_MONTH = r"(?P<month>январ[ьяе]|феврал[ьяе]|март[аеу]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[аеу]?" \
+            r"|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
+_AR_MONTHS = {"يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "مايو": 5, "يونيو": 6, "يوليو": 7, "أغسطس": 8,
+              "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12}
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_DATE_RES = (
+    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?{_RU_MONTH}(?![\w])"
+               rf"(?:[ \u00a0]+{_YEAR}(?:[ \u00a0]?(?:г\.|года?|году))?)?", re.IGNORECASE),
+    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?(?P<month>{'|'.join(_AR_MONTHS)})"
+               rf"(?:[ \u00a0]+{_YEAR})?"),
+    re.compile(rf"(?:{_YEAR}[ \u00a0]?[年년][ \u00a0]?)?(?:(?P<month>1[0-2]|0?[1-9])[ \u00a0]?[月월]"
+               r"(?:[ \u00a0]?(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일])?)?"),
+    re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％])"),
+)
+_WEEKDAYS = {"понедельник": "monday", "вторник": "tuesday", "сред": "wednesday", "четверг": "thursday",
+             "пятниц": "friday", "суббот": "saturday", "воскресень": "sunday", "월요일": "monday",
+             "화요일": "tuesday", "수요일": "wednesday", "목요일": "thursday", "금요일": "friday", "토요일": "saturday",
+             "일요일": "sunday", "星期一": "monday", "星期二": "tuesday", "星期三": "wednesday", "星期四": "thursday",
+             "星期五": "friday", "星期六": "saturday", "星期日": "sunday", "星期天": "sunday", "周一": "monday",
+             "周二": "tuesday", "周三": "wednesday", "周四": "thursday", "周五": "friday", "周六": "saturday",
+             "周日": "sunday", "الاثنين": "monday", "الثلاثاء": "tuesday", "الأربعاء": "wednesday",
+             "الخميس": "thursday", "الجمعة": "friday", "السبت": "saturday", "الأحد": "sunday"}
+_RELATIVE = {"вчера": "yesterday", "сегодня": "today", "завтра": "tomorrow", "昨天": "yesterday", "今天": "today",
+             "明天": "tomorrow", "어제": "yesterday", "오늘": "today", "내일": "tomorrow", "أمس": "yesterday",
+             "اليوم": "today", "غدا": "tomorrow", "دیروز": "yesterday", "امروز": "today", "فردا": "tomorrow"}
+_DAY_WORD_RE = re.compile("(?<![\\w])(?P<word>" + "|".join(
+    sorted([*(re.escape(w) + ("\\w*" if w[-1] in "кцтьд" else "") for w in _WEEKDAYS), *_RELATIVE],
+           key=len, reverse=True)) + ")", re.IGNORECASE)
+
+#: Names of countries and capitals in other languages whose transliteration does not meet the English name.
+EXONYMS = {"росси": "@russia", "рф": "@russia", "кремл": "@russia", "москв": "@russia", "сша": "@united states",
+           "америк": "@united states", "вашингтон": "@united states", "кита": "@china", "пекин": "@china",
+           "кнр": "@china", "япони": "@japan", "токи": "@japan", "германи": "@germany", "берлин": "@germany",
+           "кндр": "@north korea", "пхеньян": "@north korea", "сеул": "@south korea",
+           "великобритани": "@united kingdom", "британи": "@united kingdom",
+           "лондон": "@united kingdom", "украин": "@ukraine", "киев": "@ukraine",
+           "евросоюз": "@european union", "ес": "@european union", "оон": "@united nations", "нато": "@nato",
+           "франци": "@france", "париж": "@france", "белоруссии": "@belarus", "беларус": "@belarus"}
+_ENGLISH_EXONYMS = {"russia": "@russia", "russian": "@russia", "kremlin": "@russia", "moscow": "@russia",
+                    "us": "@united states", "u.s.": "@united states", "america": "@united states",
+                    "american": "@united states", "washington": "@united states", "china": "@china",
+                    "chinese": "@china", "beijing": "@china", "japan": "@japan", "tokyo": "@japan",
+                    "germany": "@germany", "berlin": "@germany", "dprk": "@north korea", "pyongyang": "@north korea",
+                    "seoul": "@south korea", "britain": "@united kingdom", "uk": "@united kingdom",
+                    "london": "@united kingdom", "ukraine": "@ukraine", "kyiv": "@ukraine", "kiev": "@ukraine",
+                    "eu": "@european union", "un": "@united nations", "nato": "@nato", "france": "@france",
+                    "paris": "@france", "belarus": "@belarus"}
+_FOLD = (("dzh", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("c", "k"), ("q", "k"),
+         ("w", "v"), ("b", "v"), ("x", "ks"))
+#: Scripts without capital letters: names cannot be told from other words there (Latin words inside still count).
+_CASELESS = frozenset({"zh", "ja", "ko", "ar", "fa", "he", "hi", "th", "ur", "ps"})
+_ADJECTIVE_ENDINGS = ("an", "ch", "sh", "ese", "ic", "ern", "i")
+#: Endings of Russian adjectives: an organisation's name capitalises its first word only ("Высшего совета").
+_ADJECTIVE_FORMS = ("ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ого", "его", "ому", "ему", "ых", "их",
+                    "ую", "юю", "ым", "им")
+_CAP_RUN_RE = re.compile(r"(?<![\w.])(?:[^\W\d_][\w.’'\-]*)(?:[ \u00a0]+[^\W\d_][\w.’'\-]*)*")
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?…:;»”\"]\s+|[\n\r]\s*)[«„“\"'(\[—–-]*\s*$")
+
+
+def fold_name_word(word: str) -> str:
+    """A name word's key: transliterated, folded to how its sound is most often spelt, its first consonants."""
+    text = anyascii(word).casefold()
+    for old, new in _FOLD:
+        text = text.replace(old, new)
+    text = re.sub(r"[^a-z]|[aeiouy]", "", text)
+    text = re.sub(r"(.)\1+", r"\1", text)
+    return text[:NAME_KEY_LETTERS]
+
+
+def _english(language: str) -> bool:
+    return primary(language) == "en"
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+
+
+def _value(raw: str, language: str) -> float | None:
+    """The value of a digit string as the language writes numbers, None when it cannot be read."""
+    text = raw.replace("\u00a0", " ").replace("\u202f", " ").replace("٬", "").replace("٫", ".")
+    if " " in text:
+        text = text.replace(" ", "")
+    if "," in text:
+        groups = text.split(",")
+        thousands = all(len(g) == 3 for g in groups[1:]) and "." not in text
+        if primary(language) in DECIMAL_COMMA and len(groups) == 2:
+            thousands = False
+        text = text.replace(",", "") if thousands else text.replace(",", ".", 1).replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ()) -> list[Mention]:
+    """Numbers of a text in any language, keyed by their value (a percentage keyed apart)."""
+    if _english(language):
+        return [Mention(m.start, m.end, m.text, (m.key[1], m.key[2] == "%"))
+                for m in number_mentions(text, skip)]
+    found: list[Mention] = []
+    for match in _NUMBER_RE.finditer(text):
+        if any(a < match.end("num") and match.start("num") < b for a, b in skip):
+            continue
+        value = _value(match["num"], language)
+        if value is None:
+            continue
+        if match["scale"]:
+            value *= _SCALE_WORDS[match["scale"].casefold().rstrip(".")]
+        found.append(Mention(match.start(), match.end(), match.group(0).rstrip(), (float(f"{value:.9g}"),
+                                                                                   bool(match["pct"]))))
+    for match in _WORD_RE.finditer(text):
+        value = NUMBER_WORDS.get(match.group(0).casefold())
+        if value is not None:
+            found.append(Mention(match.start(), match.end(), match.group(0), (value, False)))
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------------- dates
+
+
+def _month_number(word: str) -> int:
+    folded = word.casefold()
+    if folded in _AR_MONTHS:
+        return _AR_MONTHS[folded]
+    return next(n for stem, n in sorted(_MONTH_STEMS.items(), key=lambda item: -len(item[0]))
+                if folded.startswith(stem))
+
+
+def date_marks(text: str, language: str) -> list[Mention]:
+    """Dates of a text in any language, keyed as the English reader keys them: ("date", month, day, year),
+    ("weekday", name) or ("relative", "yesterday")."""
+    if _english(language):
+        return [m for m in date_mentions(text)
+                if m.key[0] != "relative" or m.key[1] in ("yesterday", "today", "tomorrow")]
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _DATE_RES:
+        for match in pattern.finditer(text):
+            if match.end() <= match.start() or any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            groups = match.groupdict()
+            month = groups.get("month")
+            number = (int(month) if month.isdigit() else _month_number(month)) if month else None
+            key: tuple[Any, ...] = ("date", number, int(groups["day"]) if groups.get("day") else None,
+                                    groups.get("year"))
+            if key[1:] == (None, None, None):
+                continue
+            taken.append(match.span())
+            found.append(Mention(match.start(), match.end(), match.group(0).strip(), key, "date"))
+    for match in _DAY_WORD_RE.finditer(text):
+        word = match["word"].casefold()
+        if word in _RELATIVE:
+            key = ("relative", _RELATIVE[word])
+        else:
+            key = ("weekday", next(day for stem, day in _WEEKDAYS.items() if word.startswith(stem)))
+        found.append(Mention(match.start(), match.end(), match.group(0), key, key[0]))
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------------------- names
+
+
+@lru_cache(maxsize=4096)
+def _ordinary(word: str, language: str) -> bool:
+    """Whether a capitalised word at a sentence's start is an ordinary word of its language (lower-case lemma)."""
+    folded = word.casefold()
+    try:
+        if not simplemma.is_known(folded, lang=language):
+            return False
+        return simplemma.lemmatize(folded, lang=language)[:1].islower()
+    except ValueError:  # a language simplemma does not know
+        return False
+
+
+def _exonym(word: str) -> str | None:
+    """The country key of a word of another language naming a country or its capital ("России", "США")."""
+    folded = word.casefold()
+    return next((key for stem, key in EXONYMS.items() if folded.startswith(stem) and (len(stem) > 3 or folded == stem)),
+                None)
+
+
+def _name_key(words: Sequence[str], english: bool) -> frozenset[str]:
+    """The keys of a name's words (a country or capital by its one key)."""
+    keys: set[str] = set()
+    for word in words:
+        folded = word.casefold().removesuffix("’s").removesuffix("'s")
+        if english:
+            alias = _ENGLISH_EXONYMS.get(folded) if len(folded) > 2 or word.isupper() else None
+        else:
+            alias = _exonym(word)
+        if alias:
+            keys.add(alias)
+            continue
+        keys.update(key for key in map(fold_name_word, re.split(r"[.\-]", folded)) if len(key) >= 2)
+    return frozenset(keys)
+
+
+def name_marks(text: str, language: str) -> list[Mention]:
+    """Names of a text in any language, keyed by their words' transliterated keys (quiet nationality adjectives
+    of English text keep their country's key but are never reported)."""
+    english = _english(language)
+    if english:
+        return [Mention(m.start, m.end, m.text, _name_key(m.text.split(), True),
+                        "quiet" if m.group == "quiet" or not _reportable(m.text, "en") else "")
+                for m in name_mentions(text) if _name_key(m.text.split(), True)]
+    lang = primary(language)
+    found: list[Mention] = []
+    for match in _CAP_RUN_RE.finditer(text):
+        words = [(m.start(), m.group(0).rstrip(".")) for m in re.finditer(r"\S+", match.group(0))]
+        capital = [(s, w) for s, w in words if w[:1].isupper() and (lang not in _CASELESS or w.isascii())]
+        if not capital:
+            continue
+        start_of_sentence = bool(_SENTENCE_START_RE.search(text, max(0, match.start() - 6), match.start()))
+        runs: list[list[tuple[int, str]]] = [[]]
+        for n, (offset, word) in enumerate(words):
+            if (offset, word) not in capital or (n == 0 and start_of_sentence and _ordinary(word, lang)):
+                runs.append([])
+            elif _exonym(word):  # "президента России Дмитрий Песков": a country, then a person
+                runs.extend([[(offset, word)], []])
+            else:
+                runs[-1].append((offset, word))
+        for run in runs:
+            if not run:
+                continue
+            start = match.start() + run[0][0]
+            end = match.start() + run[-1][0] + len(run[-1][1])
+            key = _name_key([w for _, w in run], False)
+            if key:
+                # A sentence's first word may be an ordinary word the dictionary does not know ("Ранее"): it
+                # matches names on the other side but is never reported alone.
+                quiet = not _reportable(text[start:end], lang) or (
+                    start_of_sentence and run[0][0] == 0 and len(run) == 1 and not _proper(run[0][1], lang))
+                found.append(Mention(start, end, text[start:end], key, "quiet" if quiet else ""))
+    return found
+
+
+def _proper(word: str, language: str) -> bool:
+    """Whether the dictionary knows a word as a name (its lemma capitalised: "Россия", "Caledonia")."""
+    folded = word.casefold()
+    try:
+        return simplemma.is_known(folded, lang=language) and simplemma.lemmatize(folded, lang=language)[:1].isupper()
+    except ValueError:
+        return False
+
+
+def _reportable(name: str, language: str) -> bool:
+    """Whether a name one side alone carries is worth reporting: not an acronym (translated, not transliterated:
+    "ЧВК" is "PMC"), not a name made of ordinary words alone ("Высшего государственного совета", "Supreme State
+    Council": organisations are translated word by word), not an adjective of nationality ("French")."""
+    words = name.split()
+    if len(words) == 1 and (words[0].isupper() or (language == "en" and _adjective(name)) or (
+            language != "en" and words[0].casefold().endswith(_ADJECTIVE_FORMS) and _ordinary(words[0], language))):
+        return False
+    return len(words) == 1 or not all(_ordinary(word.strip(".,’'"), language) for word in words)
+
+
+def _adjective(name: str) -> bool:
+    """Whether an English name is one word of nationality or direction ("French", "Western", "Islamic")."""
+    folded = name.casefold()
+    return " " not in folded and folded.endswith(_ADJECTIVE_ENDINGS) and simplemma.is_known(folded, lang="en")
+
+
+def _unmatched(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
+    """Names of one side none of whose words the other side's names share."""
+    their_words = {word for mention in theirs for word in mention.key}
+    seen: set[frozenset[str]] = set()
+    out = []
+    for mention in mine:
+        if mention.group == "quiet" or mention.key & their_words or mention.key in seen:
+            continue
+        seen.add(mention.key)
+        out.append(mention)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- pairing
+
+
+def marks(text: str, language: str) -> tuple[frozenset[float], frozenset[str]]:
+    """What the same-fact judge compares across languages: the values of a sentence's numbers (dates' numbers
+    included) and the keys of its names' words."""
+    values = {m.key[0] for m in number_marks(text, language)}
+    for date in date_marks(text, language):
+        values.update(float(part) for part in date.key[1:] if isinstance(part, int | str) and str(part).isdigit())
+    return frozenset(values), frozenset(word for m in name_marks(text, language) for word in m.key)
+
+
+def _numbers_agree(a: tuple[float, bool], b: tuple[float, bool]) -> bool:
+    return a[0] == b[0]
+
+
+def across_differences(left: str, right: str, languages: tuple[str, str],
+                       names: tuple[str, str] = ("left", "right")) -> list[FactDiff]:
+    """The numbers, dates and names that differ between a sentence and its counterpart in another language,
+    in reading order; a fact one side alone states is named by that side's outlet (``names``)."""
+    left_dates, right_dates = date_marks(left, languages[0]), date_marks(right, languages[1])
+    left_numbers = number_marks(left, languages[0], [(m.start, m.end) for m in left_dates])
+    right_numbers = number_marks(right, languages[1], [(m.start, m.end) for m in right_dates])
+    diffs = [*_pair_leftovers("number", left, right, left_numbers, right_numbers, _numbers_agree),
+             *_pair_leftovers("date", left, right, left_dates, right_dates, dates_agree)]
+    left_names, right_names = name_marks(left, languages[0]), name_marks(right, languages[1])
+    for side, missing in enumerate((_unmatched(left_names, right_names), _unmatched(right_names, left_names))):
+        if primary(languages[1 - side]) in _CASELESS:
+            continue  # the other script has no capitals: its names cannot be told from its other words
+        for mention in missing:
+            span = (mention.start, mention.end)
+            diffs.append(FactDiff("name", mention.text if side == 0 else None, mention.text if side else None,
+                                  span if side == 0 else None, span if side else None, ""))
+    named = []
+    for diff in diffs:
+        if diff.left is not None and diff.right is not None:
+            named.append(replace(diff, label=f"{diff.left} → {diff.right}"))
+        else:
+            side = 0 if diff.right is None else 1
+            named.append(replace(diff, label=f"{diff.left or diff.right}: only in {names[side]}", outlet=names[side]))
+    return sorted(named, key=lambda d: (d.left_span or d.right_span or (0, 0))[0])

@@ -1,0 +1,96 @@
+"""Facts and sentence pairs across languages, on real translated news (bench/data/real/xlang: WMT22 ru-en)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.real import REAL, load_cross
+from parallax.engine.align import align
+from parallax.engine.facts.across import across_differences, fold_name_word
+from parallax.model import DEFAULT_IGNORE
+from parallax.text import cut_sentences, plain_document
+
+RU_EN = ("ru", "en")
+#: Real sentences of Gazeta.ru and Izvestiya with their translators' English (WMT22 general test set).
+WAGNER = ("В Ливии находятся более 7 тыс. наемников частной военной компании (ЧВК) \"Вагнер\".",
+          "In Libya there are more than 7 thousand mercenaries from the private military company (PMC) Wagner.")
+MISHRI = ("Об этом заявил в воскресенье, 12 декабря, председатель Высшего государственного совета республики Халед "
+          "аль-Мишри.", "This was announced by Khaled al-Mishri, chairman of the Supreme State Council of the "
+          "Republic, on Sunday, December 12.")
+TURNOUT = ("Против независимости высказались 96,5% проголосовавших.", "96.5% of voters opposed independence.")
+PESKOV = ("Ранее пресс-секретарь президента России Дмитрий Песков подчеркнул, что у Москвы отсутствуют намерения по "
+          "вторжению на территорию Украины.", "Earlier, Dmitry Peskov, press secretary to the Russian President, "
+          "emphasized that Moscow had no intentions to invade Ukraine.")
+BIDEN = ("Далее министры призывают Россию соблюдать свои обязательства, о чем президент США Байден говорил во время "
+         "видеозвонка президенту РФ Путину 7 декабря.", "Furthermore, the ministers call on Russia to abide by its "
+         "commitments, recalling the words that U.S. President Biden said in a video call with Russian President "
+         "Putin on December 7.")
+
+
+def labels(pair: tuple[str, str], languages: tuple[str, str] = RU_EN) -> list[str]:
+    return [d.label for d in across_differences(*pair, languages, ("Gazeta.ru", "Reuters"))]
+
+
+@pytest.mark.parametrize("pair", [WAGNER, MISHRI, TURNOUT, PESKOV, BIDEN])
+def test_a_faithful_translation_states_the_same_facts(pair: tuple[str, str]) -> None:
+    # "7 тыс." is 7 thousand, "96,5%" is 96.5%, "12 декабря" is December 12, "воскресенье" Sunday, Песков Peskov,
+    # Байден Biden, Путину Putin; an organisation translated word by word and an acronym are wording.
+    assert labels(pair) == []
+
+
+def test_numbers_that_differ_across_languages_are_named() -> None:
+    assert labels((TURNOUT[0], "95.6% of voters opposed independence.")) == ["96,5% → 95.6%"]
+    assert labels((WAGNER[0], WAGNER[1].replace("7 thousand", "8,000"))) == ["7 тыс. → more than 8,000"]
+    assert labels(("Погибли двое.", "Three people died.")) == ["двое → Three people"]
+
+
+def test_dates_and_weekdays_that_differ_across_languages_are_named() -> None:
+    changed = MISHRI[1].replace("Sunday, December 12", "Saturday, December 11")
+    assert labels((MISHRI[0], changed)) == ["воскресенье → Saturday", "12 декабря → December 11"]
+    assert labels(("Этот орган призывал к переносу голосования с 24 декабря на февраль 2022 года.",
+                   "This body called for postponing the vote from December 24 to February 2023.")) == [
+        "февраль 2022 года → February 2023"]
+    assert labels(("2021年12月10日，民主峰会闭幕。", "The democracy summit closed on December 9, 2021."),
+                  ("zh", "en")) == ["2021年12月10日 → December 9, 2021"]
+    assert labels(("태풍이 12월 5일 필리핀을 강타했다.", "The typhoon hit the Philippines on December 5."),
+                  ("ko", "en")) == []
+
+
+def test_names_are_compared_across_scripts() -> None:
+    assert fold_name_word("Ким") == fold_name_word("Kim")
+    assert fold_name_word("Байден") == fold_name_word("Biden")
+    assert fold_name_word("Каледонии") == fold_name_word("Caledonia")
+    assert labels(("Ким Чен Ын прибыл в Россию на бронепоезде.",
+                   "Kim Jong Un arrived in Russia by armoured train.")) == []
+    assert sorted(labels((PESKOV[0], PESKOV[1].replace("Dmitry Peskov", "Sergei Lavrov")))) == [
+        "Sergei Lavrov: only in Reuters", "Дмитрий Песков: only in Gazeta.ru"]
+    assert sorted(labels((BIDEN[0], BIDEN[1].replace("President Biden", "Secretary Blinken")))) == [
+        "Blinken: only in Reuters", "Байден: only in Gazeta.ru"]
+
+
+def _rows(left: str, right: str, languages: tuple[str, str]) -> list[tuple[str, str]]:
+    a = cut_sentences(plain_document(left, languages[0]), DEFAULT_IGNORE)
+    b = cut_sentences(plain_document(right, languages[1]), DEFAULT_IGNORE)
+    pairs, done = align(a, b, range(len(a)), range(len(b)), lambda: math.inf, languages=languages)
+    assert done == "complete"
+    return [("".join(s.text for s in a[p.left:p.left_end]), "".join(s.text for s in b[p.right:p.right_end]))
+            for p in pairs]
+
+
+def test_a_russian_article_pairs_with_its_english_translation_sentence_by_sentence() -> None:
+    pair = next(p for p in load_cross(REAL / "xlang") if p.id == "ru-en-izvestiya-97208")
+    rows = _rows(pair.left, pair.right, pair.languages)
+    found = {(a, b) for a, b in pair.links if any(a in left and b in right for left, right in rows)}
+    assert len(found) >= 0.8 * len(pair.links)
+    wrong = [(left, right) for left, right in rows if not any(a in left and b in right for a, b in pair.links)]
+    assert len(wrong) <= 1
+    # Swapping the sides swaps the pairs.
+    assert sorted((b, a) for a, b in _rows(pair.right, pair.left, pair.languages[::-1])) == sorted(rows)
+
+
+def test_unrelated_articles_in_two_languages_pair_almost_nothing() -> None:
+    pairs = {p.id: p for p in load_cross(REAL / "xlang")}
+    russian, english = pairs["ru-en-izvestiya-97208"], pairs["ru-en-lenta-ru-89666"]
+    assert len(_rows(russian.left, english.right, RU_EN)) <= 1
