@@ -146,3 +146,16 @@ def test_export_never_writes_outside_the_folder(tmp_path: Path, pg_url: str) -> 
         assert not (tmp_path / "escape.bin").exists()
     finally:
         target.close()
+
+
+def test_the_parallax_command_moves_a_corpus_and_back(tmp_path: Path, pg_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from parallax.cli import main
+
+    monkeypatch.setenv("PARALLAX_DATABASE_URL", pg_url)
+    corpus = _corpus(tmp_path / "corpus", 3)
+    moved = CliRunner().invoke(main, ["migrate", "--corpus", str(corpus)])
+    assert moved.exit_code == 0, moved.output
+    back = CliRunner().invoke(main, ["export", str(tmp_path / "back")])
+    assert back.exit_code == 0, back.output
+    assert _files(tmp_path / "back") == _files(corpus)
