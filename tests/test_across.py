@@ -94,3 +94,25 @@ def test_unrelated_articles_in_two_languages_pair_almost_nothing() -> None:
     pairs = {p.id: p for p in load_cross(REAL / "xlang")}
     russian, english = pairs["ru-en-izvestiya-97208"], pairs["ru-en-lenta-ru-89666"]
     assert len(_rows(russian.left, english.right, RU_EN)) <= 1
+
+
+def test_a_comparison_across_languages_reads_rows_whole_says_the_languages_and_names_the_facts() -> None:
+    from parallax.engine.compare import CompareOptions, compare
+    from parallax.story.summary import summarise
+
+    pair = next(p for p in load_cross(REAL / "xlang") if p.id == "ru-en-izvestiya-97208")
+    english = pair.right.replace("96.5% of voters", "95.6% of voters")
+    result = compare(plain_document(pair.left, "ru"), plain_document(english, "en"), CompareOptions(time_budget=30),
+                     ("Izvestiya", "Reuters"))
+    paired = [row for row in result.rows if row.left and row.right]
+    assert len(paired) >= 12
+    assert {row.languages for row in paired} == {"ru → en"}
+    assert all(row.whole and row.kind in ("reworded", "same", "changed") for row in paired)
+    assert [f.label for row in paired for f in row.facts] == ["96,5% → 95.6%"]
+    assert result.to_dict()["rows"][0]["languages"] == "ru → en"
+    text = summarise(result.rows, "Izvestiya", "Reuters").text
+    assert text.startswith("Izvestiya is in Russian and Reuters in English: their wording differs as a translation's")
+    assert "1 fact differs: 96,5% → 95.6%." in text
+    # The same texts read as one language pair nothing by words: the rows say no languages.
+    same = compare(plain_document(pair.left, "en"), plain_document(english, "en"), CompareOptions(time_budget=30))
+    assert {row.languages for row in same.rows} == {""}

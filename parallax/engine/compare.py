@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -19,8 +19,10 @@ from parallax.engine.diffing import (
     whole_segments,
 )
 from parallax.engine.facts import FactDiff, fact_differences
+from parallax.engine.facts.across import AcrossReader
 from parallax.engine.facts.whole import FactReader
 from parallax.engine.similarity import load_models
+from parallax.languages import differ, primary
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind, Unit, ignore_list
 from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentences, match_key, word_count
 
@@ -60,9 +62,11 @@ class Row:
     passages: int = 1
     #: For a moved row: "up" when the right text has it earlier than the left did, else "down".
     direction: str = ""
+    #: When the two texts are in different languages: "ru → en" for a paired row, a one-sided row's own language.
+    languages: str = ""
     #: Reads this row's facts against both whole texts, naming outlets (compare() sets it; a row built alone reads
     #: its own two sentences only).
-    reader: ClassVar[FactReader | None] = None
+    reader: ClassVar[FactReader | AcrossReader | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -71,7 +75,7 @@ class Row:
                 "segments": [s.to_dict() for s in self.segments], "similarity": self.similarity,
                 "boilerplate": self.boilerplate, "para_start_left": self.para_start_left,
                 "para_start_right": self.para_start_right, "whole": self.whole,
-                "passages": self.passages, "direction": self.direction,
+                "passages": self.passages, "direction": self.direction, "languages": self.languages,
                 "facts": [f.to_dict() for f in self.facts]}
 
     @cached_property
@@ -135,6 +139,8 @@ class _Run:
     coarse: bool
     limits: list[str] = field(default_factory=list)
     late_rows: int = 0
+    #: The two texts' languages when they differ (sentences pair across languages, rows are read whole).
+    languages: tuple[str, str] | None = None
 
     def remaining(self) -> float:
         """Seconds left of the time budget (negative once exceeded)."""
@@ -154,7 +160,9 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
     coarse = max(len(left.text), len(right.text)) > options.max_chars
     memo = CutMemo()  # splits and match keys shared by both sides
     run = _Run(cut_sentences(left, ignore, memo, cut_by), cut_sentences(right, ignore, memo, cut_by), options,
-               ignore, deadline, coarse)
+               ignore, deadline, coarse,
+               languages=(primary(left.language), primary(right.language)) if differ(left.language, right.language)
+               else None)
     if time.monotonic() > cut_by:
         run.limits.append(f"time budget of {options.time_budget} s reached while cutting sentences: the rest was cut "
                           "after every full stop, question or exclamation mark")
@@ -162,14 +170,25 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
         run.limits.append(f"text longer than {options.max_chars:,} characters: compared at sentence level only")
     pairs = _align(run)
     rows, display = _layout(run, pairs)
-    reader = FactReader([run.left[n].text for n in _active(run.left, ignore)],
-                        [run.right[n].text for n in _active(run.right, ignore)], names)
+    texts = ([run.left[n].text for n in _active(run.left, ignore)],
+             [run.right[n].text for n in _active(run.right, ignore)])
+    reader: FactReader | AcrossReader = FactReader(*texts, names)
+    if run.languages:  # a translation words everything otherwise: only numbers, dates and names are compared
+        reader = AcrossReader(*texts, run.languages, names)
+        rows = [replace(row, languages=_row_languages(row, run.languages)) for row in rows]
     for row in rows:
         object.__setattr__(row, "reader", reader)  # frozen rows; facts are read lazily, on first use
     if run.late_rows:
         run.limits.append(f"time budget of {options.time_budget} s reached: "
                           f"{run.late_rows} passages compared at sentence level")
     return Comparison(rows, display, _stats(rows, ignore), run.limits, options)
+
+
+def _row_languages(row: Row, languages: tuple[str, str]) -> str:
+    """What a row says of its languages: "ru → en" when paired, else its one side's language."""
+    if row.left is not None and row.right is not None:
+        return f"{languages[0]} → {languages[1]}"
+    return languages[0] if row.right is None else languages[1]
 
 
 def _active(sentences: Sequence[Sentence], ignore: frozenset[str]) -> list[int]:
@@ -181,7 +200,8 @@ def _active(sentences: Sequence[Sentence], ignore: frozenset[str]) -> list[int]:
 def _align(run: _Run) -> list[Pair]:
     """All matched pairs (exact and by similarity), sorted by left index, with moved ones flagged."""
     active_left, active_right = _active(run.left, run.ignore), _active(run.right, run.ignore)
-    pairs, done = align(run.left, run.right, active_left, active_right, run.remaining, similar=not run.coarse)
+    pairs, done = align(run.left, run.right, active_left, active_right, run.remaining, similar=not run.coarse,
+                        languages=run.languages)
     if done == "skipped" and not run.coarse:
         run.limits.append(f"time budget of {run.options.time_budget} s reached before pairing reworded sentences: "
                           "they are shown as removed and added")
@@ -263,9 +283,10 @@ def _pair_row(run: _Run, pair: Pair, index: int) -> Row:
 def _diff(run: _Run, left: str, right: str, tier: str) -> tuple[list[Segment], bool]:
     """Segments and 'whole' flag for a changed or reworded pair, within the unit and time budget.
 
-    Reworded pairs are always shown whole: a word diff of two wordings of one fact is mostly noise.
+    Reworded pairs, and any pair of two languages, are always shown whole: a word diff of two wordings of one fact
+    is mostly noise.
     """
-    if run.options.unit == "sentence" or run.coarse or tier == "reworded":
+    if run.options.unit == "sentence" or run.coarse or tier == "reworded" or run.languages:
         return whole_segments(left, right), True
     remaining = run.remaining()
     if remaining <= 0:

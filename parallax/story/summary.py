@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from parallax.engine.facts import FactDiff, fact_differences, name_mentions
 from parallax.engine.lexicon import ALIASES, SPEAKER_NAME, SPEECH_VERBS
+from parallax.languages import name as language_name
 from parallax.story.quotes import named_speakers, speaker_key
 from parallax.text import WORD_RE
 
@@ -148,8 +149,26 @@ def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> S
                 for side in ("left", "right")}
     left_speakers, right_speakers = _speakers(read, "left"), _speakers(read, "right")
     text = _text(read, left_outlet, right_outlet, facts, one_sided, left_speakers, right_speakers, repeated)
+    languages = row_languages(rows)
+    if languages:
+        text = (f"{left_outlet} is in {language_name(languages[0])} and {right_outlet} in "
+                f"{language_name(languages[1])}: their wording differs as a translation's does, so facts are "
+                f"compared, not words. {text}")
     return Summary(left_outlet, right_outlet, tuple(counts.items()), sum(1 for r in rows if r.boilerplate), facts,
                    one_sided, left_speakers, right_speakers, text)
+
+
+def row_languages(rows: Sequence[RowLike]) -> tuple[str, str] | None:
+    """The two languages of a comparison across languages (its paired rows say "ru → en"), else None."""
+    for row in rows:
+        found = str(getattr(row, "languages", "") or "")
+        if " → " in found:
+            left, right = found.split(" → ", 1)
+            return left, right
+    sides = {("left" if row.right is None else "right"): str(getattr(row, "languages", "") or "") for row in rows}
+    if sides.get("left") and sides.get("right"):
+        return sides["left"], sides["right"]
+    return None
 
 
 def _folded_words(text: str) -> list[str]:
@@ -294,6 +313,7 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
     else:
         subject = f"{left} and {right}"
     kinds = {kind: sum(1 for r in rows if r.kind == kind) for kind in COUNTED}
+    across = row_languages(rows) is not None
     shared = sum(kinds[k] for k in PAIRED)
     paired_rows = {r.index for r in rows if r.kind in PAIRED}
     sentences: list[str] = []
@@ -303,6 +323,8 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
         if parts:
             parts[0] = f"{present[0][0]} {'is' if present[0][0] == 1 else 'are'} {present[0][1]}"
         tail = f"; {_join(parts)}" if parts else ", word for word"
+        if across:  # every pair is worded otherwise: what counts is that it states the same fact
+            tail = " that state the same facts in both languages"
         sentences.append(f"{subject} share {_plural(shared, 'passage')}{tail}.")
         differing = [f for f in facts if f.row in paired_rows]
         if differing:
@@ -311,7 +333,8 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
             sentences.append(f"{_plural(len(differing), 'fact')} {'differs' if len(differing) == 1 else 'differ'}: "
                              f"{'; '.join(labels)}{more}.")
         else:
-            sentences.append("No number, date, name, quote or attribution differs in them.")
+            sentences.append("No number, date or name differs in them." if across
+                             else "No number, date, name, quote or attribution differs in them.")
     else:
         sentences.append(f"{subject} share no passage.")
     for side, outlet, other in (("left", left, right), ("right", right, left)):

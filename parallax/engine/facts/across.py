@@ -25,6 +25,7 @@ from parallax.engine.facts.names import name_mentions
 from parallax.engine.facts.numbers import number_mentions
 from parallax.engine.facts.pairing import _pair_leftovers
 from parallax.languages import primary
+from parallax.model import FactKind
 
 #: Consonants of a transliterated name word that key it ("Kaledonii" and "Caledonia" are both "kldn", "Байден"
 #: and "Biden" "bdn"): vowels are what transliterations and case endings change most.
@@ -94,7 +95,10 @@ EXONYMS = {"росси": "@russia", "рф": "@russia", "кремл": "@russia", 
            "великобритани": "@united kingdom", "британи": "@united kingdom",
            "лондон": "@united kingdom", "украин": "@ukraine", "киев": "@ukraine",
            "евросоюз": "@european union", "ес": "@european union", "оон": "@united nations", "нато": "@nato",
-           "франци": "@france", "париж": "@france", "белоруссии": "@belarus", "беларус": "@belarus"}
+           "франци": "@france", "париж": "@france", "польш": "@poland", "варшав": "@poland", "чехи": "@czechia",
+           "прага": "@czechia", "грузи": "@georgia", "швеци": "@sweden", "финлянди": "@finland", "турци": "@turkey",
+           "израил": "@israel", "египт": "@egypt", "инди": "@india", "иран": "@iran", "сири": "@syria",
+           "белорус": "@belarus", "беларус": "@belarus", "европ": "@europe", "герман": "@germany"}
 _ENGLISH_EXONYMS = {"russia": "@russia", "russian": "@russia", "kremlin": "@russia", "moscow": "@russia",
                     "us": "@united states", "u.s.": "@united states", "america": "@united states",
                     "american": "@united states", "washington": "@united states", "china": "@china",
@@ -103,8 +107,13 @@ _ENGLISH_EXONYMS = {"russia": "@russia", "russian": "@russia", "kremlin": "@russ
                     "seoul": "@south korea", "britain": "@united kingdom", "uk": "@united kingdom",
                     "london": "@united kingdom", "ukraine": "@ukraine", "kyiv": "@ukraine", "kiev": "@ukraine",
                     "eu": "@european union", "un": "@united nations", "nato": "@nato", "france": "@france",
-                    "paris": "@france", "belarus": "@belarus"}
-_FOLD = (("dzh", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("c", "k"), ("q", "k"),
+                    "paris": "@france", "belarus": "@belarus", "poland": "@poland", "polish": "@poland",
+                    "warsaw": "@poland", "czech": "@czechia", "czechia": "@czechia", "prague": "@czechia",
+                    "georgia": "@georgia", "sweden": "@sweden", "finland": "@finland", "turkey": "@turkey",
+                    "türkiye": "@turkey", "israel": "@israel", "egypt": "@egypt", "india": "@india", "iran": "@iran",
+                    "syria": "@syria", "german": "@germany", "europe": "@europe", "european": "@europe"}
+_FOLD = (("dzh", "j"), ("zh", "j"), ("sch", "sh"), ("ts", "z"), ("kh", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"),
+         ("c", "k"), ("q", "k"),
          ("w", "v"), ("b", "v"), ("x", "ks"))
 #: Scripts without capital letters: names cannot be told from other words there (Latin words inside still count).
 _CASELESS = frozenset({"zh", "ja", "ko", "ar", "fa", "he", "hi", "th", "ur", "ps"})
@@ -112,7 +121,7 @@ _ADJECTIVE_ENDINGS = ("an", "ch", "sh", "ese", "ic", "ern", "i")
 #: Endings of Russian adjectives: an organisation's name capitalises its first word only ("Высшего совета").
 _ADJECTIVE_FORMS = ("ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ого", "его", "ому", "ему", "ых", "их",
                     "ую", "юю", "ым", "им")
-_CAP_RUN_RE = re.compile(r"(?<![\w.])(?:[^\W\d_][\w.’'\-]*)(?:[ \u00a0]+[^\W\d_][\w.’'\-]*)*")
+_WORD_RUN_RE = re.compile(r"[^\W\d_][\w.’'\-]*")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?…:;»”\"]\s+|[\n\r]\s*)[«„“\"'(\[—–-]*\s*$")
 
 
@@ -263,32 +272,31 @@ def name_marks(text: str, language: str) -> list[Mention]:
                 for m in name_mentions(text) if _name_key(m.text.split(), True)]
     lang = primary(language)
     found: list[Mention] = []
-    for match in _CAP_RUN_RE.finditer(text):
-        words = [(m.start(), m.group(0).rstrip(".")) for m in re.finditer(r"\S+", match.group(0))]
-        capital = [(s, w) for s, w in words if w[:1].isupper() and (lang not in _CASELESS or w.isascii())]
-        if not capital:
+    runs: list[list[tuple[int, str, bool]]] = [[]]  # (start, word, at a sentence's start)
+    for match in _WORD_RUN_RE.finditer(text):
+        word = match.group(0).rstrip(".,;:!?»”\"')")
+        at_start = bool(_SENTENCE_START_RE.search(text, max(0, match.start() - 6), match.start()))
+        gap = text[runs[-1][-1][0] + len(runs[-1][-1][1]):match.start()] if runs[-1] else ""
+        if runs[-1] and gap.strip():  # a comma or a dash ends a name
+            runs.append([])
+        if not word[:1].isupper() or (lang in _CASELESS and not word.isascii()) or (
+                at_start and _ordinary(word, lang)):
+            runs.append([])
+        elif _exonym(word):  # "президента России Дмитрий Песков": a country, then a person
+            runs.extend([[(match.start(), word, at_start)], []])
+        else:
+            runs[-1].append((match.start(), word, at_start))
+    for run in runs:
+        if not run:
             continue
-        start_of_sentence = bool(_SENTENCE_START_RE.search(text, max(0, match.start() - 6), match.start()))
-        runs: list[list[tuple[int, str]]] = [[]]
-        for n, (offset, word) in enumerate(words):
-            if (offset, word) not in capital or (n == 0 and start_of_sentence and _ordinary(word, lang)):
-                runs.append([])
-            elif _exonym(word):  # "президента России Дмитрий Песков": a country, then a person
-                runs.extend([[(offset, word)], []])
-            else:
-                runs[-1].append((offset, word))
-        for run in runs:
-            if not run:
-                continue
-            start = match.start() + run[0][0]
-            end = match.start() + run[-1][0] + len(run[-1][1])
-            key = _name_key([w for _, w in run], False)
-            if key:
-                # A sentence's first word may be an ordinary word the dictionary does not know ("Ранее"): it
-                # matches names on the other side but is never reported alone.
-                quiet = not _reportable(text[start:end], lang) or (
-                    start_of_sentence and run[0][0] == 0 and len(run) == 1 and not _proper(run[0][1], lang))
-                found.append(Mention(start, end, text[start:end], key, "quiet" if quiet else ""))
+        start, end = run[0][0], run[-1][0] + len(run[-1][1])
+        key = _name_key([w for _, w, _ in run], False)
+        if key:
+            # A sentence's first word may be an ordinary word the dictionary does not know ("Ранее"): it matches
+            # names on the other side but is never reported alone.
+            quiet = not _reportable(text[start:end], lang) or (len(run) == 1 and run[0][2]
+                                                                and not _proper(run[0][1], lang))
+            found.append(Mention(start, end, text[start:end], key, "quiet" if quiet else ""))
     return found
 
 
@@ -306,7 +314,10 @@ def _reportable(name: str, language: str) -> bool:
     "ЧВК" is "PMC"), not a name made of ordinary words alone ("Высшего государственного совета", "Supreme State
     Council": organisations are translated word by word), not an adjective of nationality ("French")."""
     words = name.split()
-    if len(words) == 1 and (words[0].isupper() or (language == "en" and _adjective(name)) or (
+    words = [w for w in words if not (w.isupper() or any(c.isdigit() for c in w))]  # acronyms are translated
+    if not words:
+        return False
+    if len(words) == 1 and ( (language == "en" and _adjective(name)) or (
             language != "en" and words[0].casefold().endswith(_ADJECTIVE_FORMS) and _ordinary(words[0], language))):
         return False
     return len(words) == 1 or not all(_ordinary(word.strip(".,’'"), language) for word in words)
@@ -318,13 +329,31 @@ def _adjective(name: str) -> bool:
     return " " not in folded and folded.endswith(_ADJECTIVE_ENDINGS) and simplemma.is_known(folded, lang="en")
 
 
+def _near(a: str, b: str) -> bool:
+    """Whether two name-word keys are one name: equal, or of three letters or more and one letter apart
+    ("Венгрия" vngr, "Hungary" hngr)."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1 or a.startswith("@") or b.startswith("@"):
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:n] + long[n + 1:] == short for n in range(len(long)))
+
+
+def _shares_word(key: frozenset[str], words: frozenset[str] | set[str]) -> bool:
+    """Whether a name shares a word with a set of name words (exactly, or nearly: see ``_near``)."""
+    return bool(key & words) or any(_near(a, b) for a in key for b in words)
+
+
 def _unmatched(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
     """Names of one side none of whose words the other side's names share."""
     their_words = {word for mention in theirs for word in mention.key}
     seen: set[frozenset[str]] = set()
     out = []
     for mention in mine:
-        if mention.group == "quiet" or mention.key & their_words or mention.key in seen:
+        if mention.group == "quiet" or mention.key in seen or _shares_word(mention.key, their_words):
             continue
         seen.add(mention.key)
         out.append(mention)
@@ -372,3 +401,53 @@ def across_differences(left: str, right: str, languages: tuple[str, str],
             side = 0 if diff.right is None else 1
             named.append(replace(diff, label=f"{diff.left or diff.right}: only in {names[side]}", outlet=names[side]))
     return sorted(named, key=lambda d: (d.left_span or d.right_span or (0, 0))[0])
+
+
+class AcrossReader:
+    """The fact differences of a comparison's rows when its two texts are in different languages: a paired row's
+    numbers, dates and names compared across the languages; a passage one side alone carries lists those the other
+    whole text states nowhere. Each is named by the outlet stating it alone."""
+
+    def __init__(self, left: Sequence[str], right: Sequence[str], languages: tuple[str, str],
+                 names: tuple[str, str] = ("left", "right")) -> None:
+        """Both texts as their sentences, their languages and the outlet of each side."""
+        self.texts = ("\n".join(left), "\n".join(right))
+        self.languages = languages
+        self.names = names if names[0] != names[1] else ("the left version", "the right version")
+        self._stated: list[tuple[frozenset[Any], list[Mention], frozenset[str]] | None] = [None, None]
+
+    def paired(self, left: str, right: str) -> list[FactDiff]:
+        """Numbers, dates and names that differ between a passage and its counterpart in the other language."""
+        return across_differences(left, right, self.languages, self.names)
+
+    def stated(self, side: int) -> tuple[frozenset[Any], list[Mention], frozenset[str]]:
+        """What one whole text states: its numbers' keys, its dates, its names' word keys (read once)."""
+        found = self._stated[side]
+        if found is None:
+            text, language = self.texts[side], self.languages[side]
+            dates = date_marks(text, language)
+            numbers = frozenset(m.key for m in number_marks(text, language, [(m.start, m.end) for m in dates]))
+            found = self._stated[side] = (numbers, dates, frozenset(w for m in name_marks(text, language)
+                                                                    for w in m.key))
+        return found
+
+    def one_sided(self, text: str, side: int) -> list[FactDiff]:
+        """The numbers, dates and names of a passage one side alone carries that the other text states nowhere."""
+        if not text.strip():
+            return []
+        language = self.languages[side]
+        numbers, dates, names = self.stated(1 - side)
+        own_dates = date_marks(text, language)
+        found: list[tuple[Mention, FactKind]] = [(m, "date") for m in own_dates
+                                                 if not any(dates_agree(m.key, d.key) for d in dates)]
+        found += [(m, "number") for m in number_marks(text, language, [(m.start, m.end) for m in own_dates])
+                  if not any(m.key[0] == key[0] for key in numbers)]
+        found += [(m, "name") for m in name_marks(text, language) if m.group != "quiet"
+                  and not _shares_word(m.key, names)]
+        out = []
+        for mention, kind in sorted(found, key=lambda item: item[0].start):
+            span = (mention.start, mention.end)
+            out.append(FactDiff(kind, mention.text if side == 0 else None, mention.text if side else None,
+                                span if side == 0 else None, span if side else None,
+                                f"{mention.text}: only in {self.names[side]}", self.names[side]))
+        return out
