@@ -28,11 +28,14 @@ def new(body: str = "A body of text.\nSecond line.\n", **fields: str) -> ingest.
     ("Café naïve — résumé", "cafe-naive-resume"),
     ("../../etc/passwd", "etc-passwd"),
     ("<script>alert(1)</script>", "script-alert-1-script"),
-    ("日本語だけ", ""),
+    ("日本語だけ", "ribenyudake"),
+    ("Жители Новой Каледонии отклонили идею независимости", "zhiteli-novoy-kaledonii-otklonili-ideyu"),
+    ("김정은 위원장, 러시아 도착", "gimjeongeun-wiwonjang-leosia-dochag"),
+    ("— « » —", ""),
     ("   ", ""),
 ])
 def test_slugify_is_ascii_and_safe(title: str, slug: str) -> None:
-    """Titles become a-z, 0-9 and '-' only."""
+    """Titles become a-z, 0-9 and '-' only; other scripts are transliterated."""
     assert ingest.slugify(title) == slug
 
 
@@ -127,11 +130,21 @@ def test_save_source_falls_back_to_first_words_then_outlet_then_source(corpus_di
     """No usable headline: the text's first words, else the outlet, else 'source'."""
     corpus = load_corpus(corpus_dir)
     by_words = ingest.save_source(corpus_dir, corpus, new("« Kim's train » arrived on Tuesday, officials said in "
-                                                          "Vladivostok today.\n", title="日本"), 10**6)
+                                                          "Vladivostok today.\n", title="« — »"), 10**6)
     assert by_words.id == "kim-s-train-arrived-on-tuesday-officials-said"
-    by_outlet = ingest.save_source(corpus_dir, corpus, new("日本語\n", title="日本", outlet="Le Monde"), 10**6)
+    by_outlet = ingest.save_source(corpus_dir, corpus, new("— « » —\n", title="—", outlet="Le Monde"), 10**6)
     assert by_outlet.id == "le-monde"
-    assert ingest.save_source(corpus_dir, corpus, new("中文\n"), 10**6).id == "source"
+    assert ingest.save_source(corpus_dir, corpus, new("— … —\n"), 10**6).id == "source"
+
+
+def test_save_source_ids_from_non_latin_headlines_are_transliterated(corpus_dir: Path) -> None:
+    """A Russian or Korean headline gives a readable id, never the generic 'source'."""
+    corpus = load_corpus(corpus_dir)
+    russian = ingest.save_source(corpus_dir, corpus, new("Это будет полноценный визит, заявил Песков.\n",
+                                                         title="Ким Чен Ын прибыл в Россию"), 10**6)
+    assert russian.id == "kim-chen-yn-pribyl-v-rossiyu"
+    korean = ingest.save_source(corpus_dir, corpus, new("김정은 위원장이 러시아에 도착했다.\n"), 10**6)
+    assert korean.id.startswith("gimjeongeun")
 
 
 def test_save_source_new_story_gets_story_yaml(corpus_dir: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from anyascii import anyascii
 from cachetools import LRUCache
 
 from parallax.corpus import (
@@ -134,8 +135,9 @@ def now_iso() -> str:
 
 
 def slugify(value: str, max_length: int = MAX_ID_LENGTH) -> str:
-    """ASCII slug of a-z, 0-9 and single '-' (accents folded, the rest dropped), at most ``max_length`` long."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").lower()
+    """ASCII slug of a-z, 0-9 and single '-', at most ``max_length`` long: every script transliterated (anyascii:
+    "Жители Новой Каледонии" is zhiteli-novoy-kaledonii, "김정은" gimjeongeun), accents folded, the rest dropped."""
+    ascii_text = anyascii(unicodedata.normalize("NFC", value)).lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > max_length:
         cut = slug[:max_length]
