@@ -116,3 +116,17 @@ def test_a_comparison_across_languages_reads_rows_whole_says_the_languages_and_n
     # The same texts read as one language pair nothing by words: the rows say no languages.
     same = compare(plain_document(pair.left, "en"), plain_document(english, "en"), CompareOptions(time_budget=30))
     assert {row.languages for row in same.rows} == {""}
+
+
+@pytest.mark.parametrize(("text", "quoted"), [
+    ("«Это будет полноценный визит», — сказал Песков.", ["Это будет полноценный визит"]),
+    ("Песков sagte: „Es wird ein vollwertiger Besuch“, und ging.", ["Es wird ein vollwertiger Besuch"]),
+    ("佩斯科夫说：「这将是一次全面访问」。", ["这将是一次全面访问"]),
+    ("ペスコフ氏は『本格的な訪問になる』と述べた。", ["本格的な訪問になる"]),
+    ("“It will be a full-fledged visit,” Peskov said.", ["It will be a full-fledged visit,"]),
+])
+def test_quotation_marks_of_each_language_are_recognised(text: str, quoted: list[str]) -> None:
+    from parallax.engine.lexicon import quote_spans
+
+    assert [text[s.start:s.end] for s in quote_spans(text)] == quoted
+    assert all(s.closed for s in quote_spans(text))

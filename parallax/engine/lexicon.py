@@ -12,10 +12,13 @@ from typing import NamedTuple
 
 # ---------------------------------------------------------------------------------------------------- quote marks
 
-#: Curly and angle marks that open a quotation.
-OPEN_QUOTES = "“„«"
-#: Curly and angle marks that close one.
-CLOSE_QUOTES = "”»"
+#: Curly, angle and corner marks that open a quotation (English “…”, Russian «…» and „…“, Chinese and Japanese
+#: 「…」 and 『…』).
+OPEN_QUOTES = "“„«「『"
+#: Curly, angle and corner marks that close one.
+CLOSE_QUOTES = "”»」』"
+#: An opening mark whose quotation a mark that otherwise opens closes: „…“ (German, Russian inner quotes).
+CLOSED_BY = {"„": "“”"}
 #: The straight mark: it opens unless it follows a letter or digit, and closes whatever is open.
 STRAIGHT_QUOTE = '"'
 #: Every quote mark, for a quick test of whether a text can hold a quotation.
@@ -36,17 +39,18 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     opening mark). Only the marks are visited, so a long text without quotes costs one scan in C."""
     spans: list[QuoteSpan] = []
     start: int | None = None
+    opener = ""
     for mark in _QUOTE_MARK_RE.finditer(text):
         index, char = mark.start(), mark.group(0)
         if start is None:
             if char in OPEN_QUOTES or (char == STRAIGHT_QUOTE and (index == 0 or not text[index - 1].isalnum())):
-                start = index + 1
-        elif char in CLOSE_QUOTES or char == STRAIGHT_QUOTE:
+                start, opener = index + 1, char
+        elif char in CLOSE_QUOTES or char == STRAIGHT_QUOTE or char in CLOSED_BY.get(opener, ""):
             spans.append(QuoteSpan(start, index, True))
             start = None
         else:
             spans.append(QuoteSpan(start, index, False))
-            start = index + 1
+            start, opener = index + 1, char
     if start is not None:
         spans.append(QuoteSpan(start, len(text), False))
     return [s for s in spans if text[s.start:s.end].strip()]
