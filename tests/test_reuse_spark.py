@@ -1,7 +1,9 @@
-"""The reuse job on Spark finds what the embedded index finds, and what the generator copied."""
+"""The reuse job on Spark finds what the embedded index finds, and what the generator copied, reading its input
+exported from either store and writing its pairs and lineage back to it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +13,15 @@ import pytest
 
 from bench.copies import generate, truth_edges
 from parallax.corpus import load_corpus
-from parallax.index.search import open_index
+from parallax.index.search import default_path, open_index
 from tests.conftest import BUNDLED
+from tests.stores import pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (pip install -r requirements-dev.txt)")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java 17 (apt-get install -y openjdk-17-jre-headless)", allow_module_level=True)
 
-from parallax.index.jobs import reuse_spark  # noqa: E402
+from parallax.index.jobs import exchange, reuse_spark  # noqa: E402
 
 GENERATED = 400
 
@@ -42,6 +45,33 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
     return root, articles
 
 
+@pytest.fixture(scope="module")
+def job(spark: Any, corpus: tuple[Path, list[Any]], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The job run once on the input exported from the embedded store: (input folder, (sources, pairs, edges))."""
+    root, _ = corpus
+    folder = tmp_path_factory.mktemp("job")
+    index = open_index(root)
+    try:
+        exchange.export_embedded(load_corpus(root), index, folder)
+    finally:
+        index.close()
+    return folder, reuse_spark.run(spark, folder)
+
+
+def _lines(path: Path) -> set[str]:
+    return set(path.read_text(encoding="utf-8").splitlines())
+
+
+def _edited(root: Path, edges: list[tuple[str, str, int]]) -> tuple[str, Path]:
+    """A generated source that carries copied text, rewritten with new words (its key changes): id and path."""
+    carrier = next(c for _, c, _ in edges if c.startswith("a-"))
+    path = next(root.glob(f"*/{carrier}.txt"))
+    head, _ = path.read_text(encoding="utf-8").rsplit("---\n", 1)
+    path.write_text(head + "---\nA wholly new text replaces what this outlet carried before the job wrote back.\n",
+                    encoding="utf-8")
+    return carrier, path
+
+
 def _embedded_pairs(root: Path) -> set[tuple[str, int, str, int]]:
     index = open_index(root)
     try:
@@ -55,12 +85,13 @@ def _embedded_pairs(root: Path) -> set[tuple[str, int, str, int]]:
 
 
 @pytest.mark.slow
-def test_spark_job_agrees_with_the_embedded_index_and_the_truth(spark: Any, corpus: tuple[Path, list[Any]],
+def test_spark_job_agrees_with_the_embedded_index_and_the_truth(job: tuple[Path, Any], corpus: tuple[Path, list[Any]],
                                                                   tmp_path: Path) -> None:
     root, articles = corpus
     sources = list(load_corpus(root).sources.values())
     assert reuse_spark.write_input(sources, tmp_path / "sentences.jsonl") > GENERATED * 10
-    pairs = reuse_spark.shared_pairs(spark, tmp_path / "sentences.jsonl")
+    folder, (_, pairs, _) = job
+    assert _lines(tmp_path / "sentences.jsonl") == _lines(folder / exchange.SENTENCES)  # the store's own sentences
     found = {(a, pa, b, pb) for a, pa, b, pb, _ in pairs}
     assert found == _embedded_pairs(root)
 
@@ -77,3 +108,63 @@ def test_spark_job_agrees_with_the_embedded_index_and_the_truth(spark: Any, corp
     got = {(o, c) for o, c, _ in edges if o.startswith("a-")}
     right = len(got & expected)
     assert right / len(expected) >= 0.98 and right / len(got) >= 0.98, (right, len(got), len(expected))
+
+
+@pytest.mark.slow
+def test_job_writes_pairs_and_lineage_back_to_the_embedded_index(job: tuple[Path, Any], corpus: tuple[Path, Any],
+                                                                 tmp_path: Path) -> None:
+    _, (sources, pairs, edges) = job
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus[0], root)  # with its index
+    assert exchange.embedded_lineage(default_path(root)) == []
+    edited, _ = _edited(root, edges)  # changed after the export: the job's view of it is stale
+    index = open_index(root)
+    try:
+        index.sync(load_corpus(root))
+        with index.lock:
+            index.db.execute("DELETE FROM shared")
+    finally:
+        index.close()
+
+    written = exchange.write_embedded(default_path(root), sources, pairs, edges)
+    fresh = {(a, pa, b, pb) for a, pa, b, pb, _ in pairs if edited not in (a, b)}
+    assert _embedded_pairs(root) == fresh
+    assert written.pairs == len(fresh) and written.skipped_pairs == len(pairs) - len(fresh) > 0
+    assert exchange.embedded_lineage(default_path(root)) == [e for e in edges if edited not in e[:2]]
+    assert written.skipped_edges > 0
+
+
+@pytest.mark.slow
+def test_job_reads_from_and_writes_back_to_postgres(job: tuple[Path, Any], corpus: tuple[Path, list[Any]],
+                                                    pg_url: str, tmp_path: Path) -> None:
+    from parallax.store.postgres import PostgresStore
+    from parallax.store.transfer import migrate
+
+    folder, (_, pairs, edges) = job
+    root = corpus[0]
+    store = PostgresStore(pg_url)
+    try:
+        migrate(root, store)
+        assert exchange.export_postgres(store.conn, tmp_path) == (len(load_corpus(root).sources),
+                                                                  len(_lines(folder / exchange.SENTENCES)))
+        # The same sentences as the embedded store gives, so the job's pairs and edges are the same from either.
+        assert _lines(tmp_path / exchange.SENTENCES) == _lines(folder / exchange.SENTENCES)
+        times = [{k: v for k, v in json.loads(line).items() if k != "key"}
+                 for line in _lines(folder / exchange.SOURCES)]
+        assert sorted(times, key=lambda r: r["id"]) == [
+            {k: v for k, v in row._asdict().items() if k != "key"} for row in exchange.read_sources(tmp_path)]
+
+        copy = tmp_path / "copy"
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".*"))
+        edited, path = _edited(copy, edges)
+        store.put_file(path.relative_to(copy).as_posix(), path.read_bytes())
+        written = exchange.write_postgres(store.conn, exchange.read_sources(tmp_path), pairs, edges)
+
+        stored = {(r["a"], r["a_pos"], r["b"], r["b_pos"]) for r in store.conn.execute("SELECT * FROM shared")}
+        assert stored == {(a, pa, b, pb) for a, pa, b, pb, _ in pairs if edited not in (a, b)}
+        assert written.skipped_pairs > 0 and written.skipped_edges > 0
+        lineage = sorted((r["origin"], r["carrier"], r["sentences"])
+                         for r in store.conn.execute("SELECT * FROM lineage"))
+        assert lineage == [e for e in edges if edited not in e[:2]]
+    finally:
+        store.close()

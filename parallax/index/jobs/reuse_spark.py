@@ -13,21 +13,30 @@
    and every later carrier gets an edge from it (``parallax.story.lineage.build`` on the same pairs, so the two
    agree).
 
-Local mode on a laptop or in tests (``local[2]``); a cluster is the same code with another master URL.
+6. Write-back (``parallax.index.jobs.exchange``): the pairs and edges go back to the store they were exported from
+   (PostgreSQL's ``shared`` and ``lineage`` tables, or the embedded search index's), skipping sources changed since.
+
+Local mode on a laptop or in tests (``local[2]``); a cluster is the same code with another master URL::
+
+    python -m parallax.index.jobs.reuse_spark --database postgresql://…   # or --corpus DIR (the embedded store)
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from parallax.corpus import Source
 from parallax.index import reuse
+from parallax.index.jobs import exchange
 from parallax.index.search import reading_document, source_spans
 from parallax.story.lineage import Node, appeared, build
 
@@ -79,7 +88,8 @@ def _candidates(postings: Iterable[tuple[str, int]]) -> list[tuple[tuple[str, in
 
 def shared_pairs(spark: Any, input_path: Path | str) -> list[Pair]:
     """Every verified shared sentence pair of the corpus, each once (source < other)."""
-    rows = spark.read.json(str(input_path)).rdd
+    path = str(input_path)
+    rows = (spark.read.parquet(path) if path.endswith(".parquet") else spark.read.json(path)).rdd
     units = rows.flatMap(_units).cache()
     postings = units.flatMap(lambda item: [(value, item[0]) for value in item[1].sketch])
     candidates = postings.groupByKey().flatMap(lambda kv: _candidates(kv[1])).distinct()
@@ -98,7 +108,7 @@ def shared_pairs(spark: Any, input_path: Path | str) -> list[Pair]:
     return sorted(found)
 
 
-def lineage_edges(sources: Iterable[Source], pairs: Iterable[Pair]) -> list[tuple[str, str, int]]:
+def lineage_edges(sources: Iterable[Source | exchange.SourceRow], pairs: Iterable[Pair]) -> list[tuple[str, str, int]]:
     """Lineage edges (origin, later carrier, sentences) from the verified pairs, as the story pages build them."""
     from parallax.index.reuse import StoryPair
 
@@ -108,3 +118,58 @@ def lineage_edges(sources: Iterable[Source], pairs: Iterable[Pair]) -> list[tupl
         nodes.append(Node(source.id, source.outlet, time, (), basis, source.captured))
     story_pairs = [StoryPair(a, pa, b, pb, score, "", "") for a, pa, b, pb, score in pairs]
     return sorted((edge.origin, edge.carrier, edge.sentences) for edge in build(nodes, story_pairs))
+
+
+def run(spark: Any, folder: Path | str) -> tuple[list[exchange.SourceRow], list[Pair], list[tuple[str, str, int]]]:
+    """The job on an exported input folder: its sources, verified pairs and lineage edges."""
+    sources = exchange.read_sources(folder)
+    pairs = shared_pairs(spark, exchange.sentences_path(folder))
+    return sources, pairs, lineage_edges(sources, pairs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Export from a store, run the job, write the result back; print what each step took."""
+    parser = argparse.ArgumentParser(description="The corpus-wide reuse and lineage job on Spark.")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--database", help="a PostgreSQL store (postgresql://…)")
+    where.add_argument("--corpus", help="an embedded store (a corpus folder; its search index is brought up to date)")
+    parser.add_argument("--master", default=os.environ.get("PARALLAX_SPARK_MASTER", "local[2]"),
+                        help="Spark master URL (default local[2]; spark://host:7077 for a cluster)")
+    parser.add_argument("--memory", default="2g", help="Spark driver memory")
+    parser.add_argument("--work", help="folder for the exported input (shared storage on a cluster)")
+    args = parser.parse_args(argv)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="parallax-reuse-"))
+    started = time.perf_counter()
+    if args.database:
+        from parallax.store.postgres import connect
+        conn = connect(args.database)
+        exported = exchange.export_postgres(conn, work)
+    else:
+        from parallax.corpus import load_corpus
+        from parallax.index.search import open_index
+        index = open_index(args.corpus)
+        try:
+            exported = exchange.export_embedded(load_corpus(Path(args.corpus)), index, work)
+        finally:
+            index.close()
+    print(f"exported {exported[0]} sources, {exported[1]} sentences in {time.perf_counter() - started:.1f} s")
+    spark = session(args.master, args.memory)
+    try:
+        started = time.perf_counter()
+        sources, pairs, edges = run(spark, work)
+        print(f"{len(pairs)} shared pairs, {len(edges)} lineage edges in {time.perf_counter() - started:.1f} s")
+    finally:
+        spark.stop()
+    if args.database:
+        written = exchange.write_postgres(conn, sources, pairs, edges)
+        conn.close()
+    else:
+        from parallax.index.search import default_path
+        written = exchange.write_embedded(default_path(args.corpus), sources, pairs, edges)
+    print(f"written back: {written.pairs} pairs, {written.edges} edges (left out, source changed since export: "
+          f"{written.skipped_pairs} pairs, {written.skipped_edges} edges)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
