@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import pytest
@@ -130,3 +131,29 @@ def test_quotation_marks_of_each_language_are_recognised(text: str, quoted: list
 
     assert [text[s.start:s.end] for s in quote_spans(text)] == quoted
     assert all(s.closed for s in quote_spans(text))
+
+
+def test_a_quotation_is_grouped_with_its_translation_and_keeps_its_speaker() -> None:
+    from parallax.corpus import Source
+    from parallax.story import quotes
+
+    def source(source_id: str, outlet: str, body: str, language: str) -> Source:
+        return Source(id=source_id, story="s", format="text", body=body, path=f"{source_id}.txt", outlet=outlet,
+                      language=language, sha256=hashlib.sha256(body.encode()).hexdigest())
+
+    ria = source("ria", "RIA Novosti", "Песков рассказал о визите Ким Чен Ына.\n\n«Это будет полноценный визит, "
+                 "переговоры пройдут в широком составе», — сказал он журналистам.\n\n«Погода во Владивостоке сегодня "
+                 "хорошая, все готово к встрече гостей», — добавил губернатор.\n", "ru")
+    tv = source("press-tv", "Press TV", "“It will be a full-fledged visit, and the talks will be held in a broad "
+                "format,” Kremlin spokesman Dmitry Peskov said.\n\n“We expect new sanctions against the two "
+                "countries very soon,” said a State Department official.\n", "en")
+    groups, _ = quotes.story_quotes([ria, tv])
+    visit = next(g for g in groups if any("full-fledged" in v.text for v in g.variants))
+    assert visit.outlets == ["Press TV", "RIA Novosti"] or visit.outlets == ["RIA Novosti", "Press TV"]
+    assert visit.speaker == "Dmitry Peskov"
+    # The first wording (RIA's, first in the story) is the quotation; Press TV's English is marked its translation.
+    assert {v.language: v.translation for v in visit.variants} == {"ru": False, "en": True}
+    assert visit.variants[0].text.startswith("Это будет полноценный визит")
+    # The governor's remark about the weather is no translation of anything Press TV quotes.
+    weather = next(g for g in groups if any("Погода" in v.text for v in g.variants))
+    assert weather.outlets == ["RIA Novosti"]

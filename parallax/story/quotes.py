@@ -27,8 +27,10 @@ from parallax.engine.lexicon import (
 )
 from parallax.engine.similarity import dice
 from parallax.engine.stems import stem_word
+from parallax.languages import primary
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
+from parallax.story.translations import join_translations
 from parallax.text import WORD_RE, fold, word_count
 
 #: The last "quote" of a source whose reading a deadline cut short (never shown: it marks the rest unread).
@@ -100,6 +102,8 @@ class Quote:
     parts: tuple[str, ...]
     speaker: str | None
     para: int
+    #: The language of the source the quote is in.
+    language: str = "en"
 
     @property
     def text(self) -> str:
@@ -125,6 +129,9 @@ class Variant:
     sources: tuple[str, ...]
     outlets: tuple[str, ...]
     segments: tuple[Segment, ...]
+    #: The language of this wording, and whether it translates the group's first wording (another language).
+    language: str = "en"
+    translation: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,7 +326,7 @@ def extract(source: Source, deadline: float = math.inf) -> list[Quote]:
         if spans:
             previous_para = number
     outlet = source.outlet or source.id
-    return [Quote(source.id, outlet, tuple(d.parts), d.speaker, d.para) for d in drafts]
+    return [Quote(source.id, outlet, tuple(d.parts), d.speaker, d.para, source.language) for d in drafts]
 
 
 def stem(word: str) -> str:
@@ -408,7 +415,7 @@ def group_quotes(quotes: Sequence[Quote]) -> list[QuoteGroup]:
     for n in range(len(distinct)):
         clusters.setdefault(union.find(n), []).extend(members[n])
     names = full_names(quotes)
-    groups = [_make_group(found, names) for found in clusters.values()]
+    groups = [_make_group(found, names) for found in join_translations(list(clusters.values()))]
     order = {id(g): n for n, g in enumerate(groups)}
     return sorted(groups, key=lambda g: (-len(g.outlets), -len(g.sources), order[id(g)]))
 
@@ -429,12 +436,13 @@ def _make_group(quotes: list[Quote], names: dict[str, str]) -> QuoteGroup:
         by_text.setdefault(fold(quote.text, DEFAULT_IGNORE).rstrip(_TRAIL_PUNCT + " "), []).append(quote)
     ordered = sorted(((found[0].text, found) for found in by_text.values()),
                      key=lambda item: -len({q.source for q in item[1]}))
-    reference = ordered[0][0]
+    reference, language = ordered[0][0], primary(ordered[0][1][0].language)
     ignore = DEFAULT_IGNORE | {"case", "punctuation"}
     variants = tuple(
         Variant(text, tuple(dict.fromkeys(q.source for q in found)), tuple(dict.fromkeys(q.outlet for q in found)),
-                tuple(token_segments(reference, text, "word", ignore, DIFF_SECONDS)) if n else
-                (Segment("equal", text),))
+                tuple(token_segments(reference, text, "word", ignore, DIFF_SECONDS))
+                if n and primary(found[0].language) == language else (Segment("equal", text),),
+                found[0].language, primary(found[0].language) != language)
         for n, (text, found) in enumerate(ordered))
     key = next((q.speaker_key for q in quotes if q.speaker_key), None)
     return QuoteGroup(names.get(key) if key else None, tuple(quotes), variants)
