@@ -19,7 +19,7 @@ from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions, compare
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE, Unit
-from parallax.story import overview, quotes
+from parallax.story import coverage, overview, quotes
 from parallax.story.summary import summarise
 
 
@@ -190,6 +190,8 @@ class StoryOverview:
     quote_groups: list[quotes.QuoteGroup]
     phrases: list[quotes.Phrase]
     limits: list[str] = field(default_factory=list)  # parts cut short by the time budget
+    #: Per source, runs of passages no other outlet carries, as the comparisons pair them.
+    unique: list[list[list[overview.Sent]]] = field(default_factory=list)
 
 
 def story_overview(sources: list[Source], base: int, options: CompareOptions, cache: BaseCache,
@@ -204,14 +206,15 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
     end = deadline if deadline is not None else time.monotonic() + budget
     model = overview.story_model(sources, budget, end, memo)
     limits = list(model.limits)
-    found, whole = model.coverage_within(base, end)
-    if not whole:
-        limits.append(overview.budget_note("passage coverage", len(found),
-                                           overview.matchable(model.prepared[base:base + 1]), budget))
+    # The pairs are the comparison pages' own: the engine's comparisons, through the cache those pages use.
+    reading = coverage.read(model, base, lambda i, j: compare_sources(sources[i], sources[j], options, cache).data[
+        "rows"], end, budget, max_anchored)
+    found = reading.coverage
+    limits += reading.limits
     carriers = sorted({c.source for item in found for c in item.carriers})
     anchors: dict[int, tuple[list[int], list[str], list[int]]] = {}
     for k in carriers if len(sources) <= max_anchored else ():
-        if time.monotonic() > end:
+        if time.monotonic() > end and (base, k) not in reading.compared:  # a compared pair's rows are in the cache
             limits.append(f"time budget of {budget:g} s reached: links to {len(carriers) - len(anchors)} of "
                           f"{len(carriers)} sources open their comparison at the top, not at the passage")
             break
@@ -220,7 +223,7 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
     if unread:
         limits.append(f"time budget of {budget:g} s reached: quotes of {unread} of {len(sources)} sources were not "
                       "all read")
-    return StoryOverview(model, base, found, anchors, groups, phrases, limits)
+    return StoryOverview(model, base, found, anchors, groups, phrases, limits, reading.unique)
 
 
 def similarity(sources: list[Source], memo: Memo | None = None) -> list[list[float]]:

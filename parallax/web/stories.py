@@ -121,11 +121,11 @@ def group_versions(order: list[int], sources: list[Source]) -> list[int]:
     return grouped
 
 
-def _unique(sources: list[Source], model: overview.StoryModel) -> list[dict[str, Any]]:
+def _unique(sources: list[Source], unique: list[list[list[overview.Sent]]]) -> list[dict[str, Any]]:
     """Per outlet, the passages no other outlet carries, its captures folded together (a passage in two captures
     of one article is listed once, naming both)."""
     outlets: dict[str, dict[str, Any]] = {}
-    for source, runs in zip(sources, model.unique, strict=True):
+    for source, runs in zip(sources, unique, strict=True):
         entry = outlets.setdefault(outlet_key(source), {"id": source.id, "outlet": source.outlet or None,
                                                         "ids": [], "passages": [], "_seen": {}})
         entry["ids"].append(source.id)
@@ -231,7 +231,7 @@ def story_data(story: str) -> dict[str, Any]:
             "export": url_for("stories.story_export", story=found.slug, base=base_id),
             "matrix": _matrix(sources, computed.model, chosen),
             "coverage": _coverage(sources, computed),
-            "unique": _unique(sources, computed.model),
+            "unique": _unique(sources, computed.unique),
             "quotes": _quotes(computed),
             "limits": computed.limits}
     return data
