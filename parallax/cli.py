@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from cachelib import NullCache
 
-from parallax import __version__, languages, model, pipeline
+from parallax import __version__, export, languages, model, pipeline
 from parallax.config import SettingError, load_settings
 from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_source
-from parallax.engine.compare import Comparison, compare
+from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS, Ignorable
 from parallax.sources.ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 from parallax.store.commands import export_command, migrate_command
@@ -117,33 +117,11 @@ def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Inp
     return Input(f"{source.outlet or source.id} ({source.id})", source)
 
 
-def standalone_html(inputs: tuple[Input, Input], unit: str, ignore: frozenset[str]) -> str:
-    """The comparison as the app's standalone export file: both sides written to a scratch corpus, then exported."""
-    from parallax.app import create_app
-
-    with tempfile.TemporaryDirectory(prefix="parallax-cli-") as scratch:
-        folder = Path(scratch) / CLI_STORY
-        folder.mkdir()
-        for item, side in zip(inputs, ("left", "right"), strict=True):
-            src = item.source
-            new = NewSource(story=CLI_STORY, body=src.body, format=src.format, outlet=src.outlet or item.label,
-                            title=src.title, published=src.published, url=src.url, language=src.language,
-                            attribution=src.attribution, attribution_note=src.attribution_note, capture=src.capture,
-                            captured=src.captured)
-            suffix = ".md" if src.format == "markdown" else ".txt"
-            (folder / f"{side}{suffix}").write_text(build_file_text(side, new), encoding="utf-8")
-        app = create_app({"CORPUS_DIR": scratch, "CORPUS_RESCAN_SECONDS": 0, "CACHE_URL": "",
-                          "COMPARE_MAX_CHARS": MAX_INPUT_BYTES})
-        query = {"unit": unit, "ignore": model.ignore_value(ignore)}
-        access = logging.getLogger("parallax.access")  # the scratch request is no request to log on stderr
-        was_disabled, access.disabled = access.disabled, True
-        try:
-            response = app.test_client().get("/compare/left/right/export.html", query_string=query)
-        finally:
-            access.disabled = was_disabled
-        if response.status_code != 200:
-            _fail(f"the export failed: {response.get_data(as_text=True)[:300]}")
-        return response.get_data(as_text=True)
+def document(inputs: tuple[Input, Input], options: CompareOptions) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The comparison as the web's JSON twin gives it (without the web's links) and its display order; a side
+    whose outlet is unknown is named by its label, as the text output names it."""
+    named = [replace(item.source, outlet=item.source.outlet or item.label) for item in inputs]
+    return pipeline.comparison_document(named[0], named[1], options, NullCache())
 
 
 def _styled(text: str, op: str, colour: bool) -> str:
@@ -210,9 +188,9 @@ def _count(number: int, singular: str, plural: str = "") -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def is_same(result: Comparison) -> bool:
+def is_same(rows: Iterable[Mapping[str, Any]]) -> bool:
     """Whether two texts read the same with these options (every non-boilerplate row is 'same')."""
-    return all(row.kind == "same" for row in result.rows if not row.boilerplate)
+    return all(row["kind"] == "same" for row in rows if not row["boilerplate"])
 
 
 class _Commands(click.Group):
@@ -258,17 +236,18 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
     left_label, right_label = inputs[0].label, inputs[1].label
     options = pipeline.options({"COMPARE_TIME_BUDGET": time_budget, "COMPARE_MAX_CHARS": MAX_INPUT_BYTES},
                                model.parse_unit(unit), ignore)
-    result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
-    if fmt == "json":
-        click.echo(json.dumps({"left": left_label, "right": right_label, **result.to_dict()}, ensure_ascii=False,
-                              indent=1))
-    elif fmt == "html":
-        click.echo(standalone_html(inputs, unit, ignore))
-    else:
+    if fmt == "text":
+        result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
         use_colour = sys.stdout.isatty() if colour is None else colour
         for line in text_lines(result, (left_label, right_label), use_colour):
             click.echo(line, color=use_colour)
-    sys.exit(EXIT_SAME if is_same(result) else EXIT_DIFFERENT)
+        sys.exit(EXIT_SAME if is_same(result.to_dict()["rows"]) else EXIT_DIFFERENT)
+    found, display = document(inputs, options)
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+    else:
+        click.echo(export.standalone_html(found, display, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    sys.exit(EXIT_SAME if is_same(found["rows"]) else EXIT_DIFFERENT)
 
 
 @main.command("check")

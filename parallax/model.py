@@ -66,6 +66,15 @@ def parse_unit(raw: str | None) -> Unit:
     raise BadOption("unit", value, UNITS)
 
 
+def parse_view(raw: str | None) -> View:
+    """A ``view`` value (``side`` when not given), raising BadOption for any other."""
+    value = "side" if raw is None else raw
+    for view in VIEWS:
+        if view == value:
+            return view
+    raise BadOption("view", value, VIEWS)
+
+
 def parse_ignore(raw: str | None) -> frozenset[Ignorable]:
     """An ``ignore`` value as a set: a comma list of IGNORABLE, ``none`` (or empty) for nothing, DEFAULT_IGNORE when
     not given; BadOption names the first unknown part. The one parser of the URL's, the form's and the CLI's value."""

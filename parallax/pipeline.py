@@ -18,9 +18,9 @@ from parallax.cache import cached, comparison_key
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions, compare
 from parallax.memo import Memo
-from parallax.model import DEFAULT_IGNORE, Unit
-from parallax.story import coverage, overview, quotes
-from parallax.story.summary import summarise
+from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list
+from parallax.story import coverage, digest, overview, quotes
+from parallax.story.summary import shared_wording, summarise
 
 
 def options(settings: Mapping[str, Any], unit: Unit = "word", ignore: frozenset[str] = DEFAULT_IGNORE
@@ -50,6 +50,29 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
     data: dict[str, Any] = cached(cache, key, build,
                                   keep=lambda model: not model["limits"])  # a result cut short is not kept for others
     return Comparison(data)
+
+
+def comparison_document(left: Source, right: Source, options: CompareOptions, cache: BaseCache, view: View = "side",
+                        sides: tuple[dict[str, Any], dict[str, Any]] | None = None
+                        ) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The comparison as one document, the JSON twin's without its links (the web adds those, the command line
+    prints it as it is): both sides (``sides``, else each source's metadata), the options, stats, limits, rows, the
+    summary and the digest (what changed at a glance, names, the change list); and the rows' display order.
+
+    Shared wording counts the words a reworded pair shares too (the engine's figure counts word diffs only)."""
+    result = compare_sources(left, right, options, cache).data
+    first, second = sides if sides is not None else (left.metadata(), right.metadata())
+    rows, display = result["rows"], result["display"]
+    document: dict[str, Any] = {
+        "left": first, "right": second,
+        "options": {"view": view, "unit": options.unit, "ignore": ignore_list(options.ignore)},
+        **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
+    document["stats"] = {**document["stats"], "similarity": round(
+        shared_wording(rows, "boilerplate" in options.ignore), 4)}
+    names = digest.side_names(first, second)
+    document["digest"] = {**digest.summary(result, names), "names": list(names),
+                          "changes": digest.changes(rows, display, names)}
+    return document, display
 
 
 #: Rows (display entries) one comparison page shows at most; the JSON twin always has every row.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 
 from parallax.cli import main
 from tests.conftest import ROOT, STORY, front_matter
@@ -55,9 +58,37 @@ def test_source_ids_and_json_format() -> None:
     status, out, _ = run("compare", "press-tv", "the-national", "--format", "json", "--corpus", str(ROOT / "corpus"))
     assert status == 1
     data = json.loads(out)
-    assert data["left"] == "Press TV (press-tv)" and data["right"] == "The National (the-national)"
+    assert (data["left"]["outlet"], data["left"]["id"]) == ("Press TV", "press-tv")
+    assert (data["right"]["outlet"], data["right"]["id"]) == ("The National", "the-national")
     assert {row["kind"] for row in data["rows"]} >= {"left_only", "right_only"}
     assert data["stats"]["similarity"] < 1
+    assert "Press TV and The National share" in data["summary"]["text"] and data["digest"]["changes"]
+
+
+def _within(part: Any, whole: Any, where: str = "") -> None:
+    """Every key of ``part`` is in ``whole`` with the same value (dicts compared key by key, the rest equal)."""
+    if isinstance(part, dict):
+        assert isinstance(whole, dict), where
+        for key, value in part.items():
+            assert key in whole, f"{where}.{key} missing on the web"
+            _within(value, whole[key], f"{where}.{key}")
+    else:
+        assert part == whole, where
+
+
+@pytest.mark.parametrize("query", [{}, {"unit": "char", "ignore": "none"}])
+def test_json_format_is_the_web_twin(corpus_dir: Path, client: FlaskClient, query: dict[str, str]) -> None:
+    """``--format json`` prints the comparison page's JSON twin without the web's links and editors' marks."""
+    args = [f"--{k}={v}" for k, v in query.items()]
+    status, out, _ = run("compare", "rt", "the-national", "--format", "json", "--corpus", str(corpus_dir), *args)
+    cli = json.loads(out)
+    response = client.get("/compare/rt/the-national.json", query_string=query)
+    assert status == 1 and response.status_code == 200
+    web = response.get_json()
+    _within(cli, web)
+    assert set(web) - set(cli) == {"permalink", "swap", "notes"}  # the web's own: links and editors' marks
+    assert set(web["digest"]) - set(cli["digest"]) == {"focus", "kind", "exports"}
+    assert cli["rows"] and cli["summary"]["text"] and cli["digest"]["changes"] and cli["stats"]["similarity"] > 0
 
 
 def test_seed_captures_of_one_article_differ_only_in_headline_and_date() -> None:
@@ -186,12 +217,17 @@ def test_add_to_a_missing_corpus_folder_exits_two_without_a_traceback(tmp_path: 
     assert not missing.exists()
 
 
-def test_html_format_logs_no_access_line(caplog: pytest.LogCaptureFixture) -> None:
-    """The export is rendered by an in-process request, which must not print an access log line on stderr."""
-    with caplog.at_level("INFO", logger="parallax.access"):
-        status, out, _ = run("compare", "rt", "press-tv", "--format", "html", "--corpus", str(ROOT / "corpus"))
+def test_html_format_is_the_web_export_without_its_link(corpus_dir: Path, client: FlaskClient) -> None:
+    """The command line's HTML file and the web's download are one document: the same passages, summary and
+    styles; only the web's names its URL."""
+    status, out, _ = run("compare", "rt", "press-tv", "--format", "html", "--corpus", str(corpus_dir))
+    web = client.get("/compare/rt/press-tv/export.html").get_data(as_text=True)
     assert status == 1 and out.startswith("<!doctype html>")
-    assert [r for r in caplog.records if r.name == "parallax.access"] == []
+    assert "Permalink" in web and "Permalink" not in out
+    body = re.compile(r'<main class="px-main px-main--wide">.*</main>', re.S)
+    meta = re.compile(r'<dl class="px-doc-meta">.*?</dl>', re.S)
+    assert meta.sub("", body.search(out)[0]) == meta.sub("", body.search(web)[0])
+    assert re.search(r"<style>.*</style>", out, re.S)[0] == re.search(r"<style>.*</style>", web, re.S)[0]
 
 
 def test_a_bad_setting_is_one_line_and_exit_two(monkeypatch: pytest.MonkeyPatch) -> None:

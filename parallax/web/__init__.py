@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from parallax import languages
+from parallax import export
 from parallax.web import add, alerts, manage, notes, ops, outlets, pages, render, search, stories, timeline, watches
 
 
 def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
-    app.add_template_filter(languages.name, "language_name")
+    app.jinja_env.filters.update(export.FILTERS)  # the same filters as the standalone export's templates
     for module in (pages, stories, add, ops, watches, timeline, manage, search, outlets, notes, alerts):
         app.register_blueprint(module.bp)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from parallax import model, pipeline, text
+from parallax import export, model, pipeline, text
 from parallax.corpus import Corpus, Source
 from parallax.engine.compare import CompareOptions
-from parallax.model import UNITS, VIEWS, BadOption
+from parallax.model import UNITS, VIEWS, BadOption, View
 from parallax.story import digest
 from parallax.web import notes
 from parallax.web.outlets import kind_choices, kind_filter, outlet_info
@@ -63,12 +58,6 @@ def get_source(corpus_: Corpus, source_id: str) -> Source:
     if source is None:
         abort(404, description=f"No source with id '{source_id}'.")
     return source
-
-
-@bp.app_template_filter("pieces")
-def pieces_filter(row: dict[str, Any], side: str) -> list[tuple[str, str]]:
-    """A reworded row's side as (text, mark) pieces, for the template."""
-    return digest.pieces(row, side)
 
 
 @page(bp, "/")
@@ -123,11 +112,9 @@ def source(source_id: str) -> Any:
     return respond("source.html", data)
 
 
-def compare_options() -> tuple[str, CompareOptions]:
+def compare_options() -> tuple[View, CompareOptions]:
     """Parse ``view``, ``unit`` and ``ignore`` from the query string, raising BadOption on bad values."""
-    view = request.args.get("view", "side")
-    if view not in VIEWS:
-        raise BadOption("view", view, VIEWS)
+    view = model.parse_view(request.args.get("view"))
     unit, ignore = model.parse_unit(request.args.get("unit")), model.parse_ignore(request.args.get("ignore"))
     return view, pipeline.options(current_app.config, unit, ignore)
 
@@ -173,26 +160,26 @@ def row_paging(result: dict[str, Any], number: int, query: dict[str, Any], left:
 
 
 def comparison(left: str, right: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The shared part of a comparison's page, twin and exports: (page data, engine result, query)."""
+    """The shared part of a comparison's page, twin and exports: (page data, rows and display order, query).
+
+    The data is the pipeline's comparison document (what ``parallax compare --format json`` prints) with the
+    web's links, reading options and editors' marks added."""
     current = corpus()
     src_left, src_right = get_source(current, left), get_source(current, right)
     view, options = compare_options()
-    result = pipeline.compare_sources(src_left, src_right, options, current_app.extensions["parallax.cache"]).data
-    focus, kind = reading_options(result["display"])
+    document, display = pipeline.comparison_document(
+        src_left, src_right, options, current_app.extensions["parallax.cache"], view,
+        (source_summary(src_left, current), source_summary(src_right, current)))
+    focus, kind = reading_options(display)
     query = {"view": view, "unit": options.unit, "ignore": model.ignore_value(options.ignore)}
-    data: dict[str, Any] = {"left": source_summary(src_left, current), "right": source_summary(src_right, current),
-                            "options": {**query, "ignore": model.ignore_list(options.ignore)},
+    data: dict[str, Any] = {**document,
                             "permalink": link("pages.compare_view", {"left": left, "right": right, **query}),
-                            "swap": link("pages.compare_view", {"left": right, "right": left, **query}),
-                            **{k: result[k] for k in ("stats", "limits", "rows", "summary") if k in result}}
-    names = digest.side_names(data["left"], data["right"])
-    found = digest.changes(result["rows"], result["display"], names)
-    data["digest"] = {**digest.summary(result, names), "names": list(names),
-                      "focus": focus, "kind": kind, "changes": found,
+                            "swap": link("pages.compare_view", {"left": right, "right": left, **query})}
+    data["digest"] = {**document["digest"], "focus": focus, "kind": kind,
                       "exports": {fmt: link("pages.compare_export", {"left": left, "right": right, "fmt": fmt,
                                                                       **query}) for fmt in ("html", "csv")}}
-    notes.annotate(data, result["rows"], src_left, src_right)  # editors' marks; story rules make rows cosmetic
-    return data, result, query
+    notes.annotate(data, document["rows"], src_left, src_right)  # editors' marks; story rules make rows cosmetic
+    return data, {"rows": document["rows"], "display": display}, query
 
 
 @page(bp, "/compare/<slug:left>/<slug:right>")
@@ -246,37 +233,20 @@ def compare_export(left: str, right: str, fmt: str) -> Any:
     if fmt not in EXPORT_FORMATS:
         abort(404, description=f"No export as '{fmt}'; formats: {', '.join(EXPORT_FORMATS)}.")
     data, result, _ = comparison(left, right)
-    names = tuple(data["digest"]["names"])
     filename = f"parallax-{left}-vs-{right}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(digest.comparison_csv_rows(result, (names[0], names[1]))
-                                                             + notes.csv_rows(data["notes"]))
-        response = Response(buffer.getvalue(), mimetype="text/csv")
+        response = Response(export.csv_text(data, result["display"], notes.csv_rows(data["notes"])),
+                            mimetype="text/csv")
     else:
-        data["display"] = result["display"]
-        data["blocks"] = digest.blocks(result["rows"], result["display"], False,
-                                       "boilerplate" in data["options"]["ignore"])
-        data["numbers"] = digest.change_numbers(result["rows"], result["display"])
-        data["exported"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        data["permalink_full"] = request.host_url.rstrip("/") + data["permalink"]
-        style = export_style()
-        html = render_template("export.html", data=data, style=style)
+        style = export.style()
+        html = export.standalone_html(data, result["display"], datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                                      request.host_url.rstrip("/") + data["permalink"], style)
         response = Response(html, mimetype="text/html")
-        digest_ = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
-        response.headers["Content-Security-Policy"] = (
-            f"default-src 'none'; style-src 'sha256-{digest_}'; img-src data:; base-uri 'none'; "
-            "form-action 'none'; frame-ancestors 'none'")
+        response.headers["Content-Security-Policy"] = export.content_security_policy(style)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     if data["limits"]:
         response.cache_control.no_store = True
     return response
-
-
-def export_style() -> str:
-    """The stylesheet a standalone export inlines: the site's styles, then the export's own."""
-    folder = Path(current_app.static_folder or "static")
-    return "\n".join((folder / name).read_text(encoding="utf-8") for name in ("parallax.css", "export.css"))
 
 
 @bp.route("/compare")
