@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["git", "worktree", "add", "--detach", str(checkout), args.before], cwd=ROOT, check=True,
                            capture_output=True)
             try:  # alternated, best of each: the machine's other load falls on both alike
-                before, after = min(timed(texts, checkout), timed(texts, checkout)), timed(texts, ROOT)
-                after = min(after, timed(texts, ROOT))
+                runs = [timed(texts, where) for where in (checkout, ROOT, checkout, ROOT)]
+                before, after = min(runs[0::2]), min(runs[1::2])
             finally:
                 subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
         print(f"\nEnglish-only comparisons ({len(texts)} real pairs, best of 3): {after:.2f} s now, {before:.2f} s at "
