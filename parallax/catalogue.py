@@ -22,12 +22,13 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from parallax import corpus as corpus_module
-from parallax.corpus import STORY_FILE, CorpusStore, is_candidate_name, read_generation
+from parallax.corpus import STORY_FILE, CorpusStore, Story, is_candidate_name, read_generation
+from parallax.corpus_update import Change, update_corpus
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
 
 __all__ = ["CATALOGUE_FILE", "Catalogue", "CataloguedStore", "Figures", "Stamp"]
@@ -119,22 +120,41 @@ class CataloguedStore(CorpusStore):
         else:
             self._full_rescan()
 
-    def _save(self) -> None:
-        """Write what changed since the last save to the catalogue (a failure is logged: the corpus still serves)."""
-        upserts = [(self._relative(p), stamp, item) for p, (stamp, item) in self._parsed.items()
-                   if self._saved.get(p) != stamp]
-        removed = [self._relative(p) for p in self._saved if p not in self._parsed]
-        owners_set = {i: p for i, p in self._owners.items() if self._saved_owners.get(i) != p}
-        owners_gone = [i for i in self._saved_owners if i not in self._owners]
+    def _save(self, changes: Mapping[Path, Change] | None = None) -> None:
+        """Write what changed since the last save to the catalogue (a failure is logged: the corpus still serves);
+        with ``changes``, only those files and the ids they concern are looked at."""
+        if changes is None:
+            paths: Iterable[Path] = self._parsed.keys() | self._saved.keys()
+            ids: Iterable[str] = self._owners.keys() | self._saved_owners.keys()
+        else:
+            paths = changes.keys()
+            ids = {item.id for change in changes.values() for item in (change.old, change.new)
+                   if isinstance(item, corpus_module.Source)}
+        upserts, removed = [], []
+        for path in paths:
+            now, saved = self._parsed.get(path), self._saved.get(path)
+            if now is None and saved is not None:
+                removed.append((path, self._relative(path)))
+            elif now is not None and now[0] != saved:
+                upserts.append((path, self._relative(path), now[0], now[1]))
+        owners_set = {i: self._owners[i] for i in ids if i in self._owners and self._saved_owners.get(i) !=
+                      self._owners[i]}
+        owners_gone = [i for i in ids if i in self._saved_owners and i not in self._owners]
         if not (upserts or removed or owners_set or owners_gone):
             return
         try:
-            self.catalogue.write(upserts, removed, owners_set, owners_gone)
+            self.catalogue.write([(rel, stamp, item) for _, rel, stamp, item in upserts], [rel for _, rel in removed],
+                                 owners_set, owners_gone)
         except sqlite3.Error as error:
             log.warning("corpus catalogue %s not updated: %s", self.catalogue.path, error)
             return
-        self._saved = {p: stamp for p, (stamp, _) in self._parsed.items()}
-        self._saved_owners = dict(self._owners)
+        for path, _, stamp, _ in upserts:
+            self._saved[path] = stamp
+        for path, _ in removed:
+            del self._saved[path]
+        self._saved_owners.update(owners_set)
+        for i in owners_gone:
+            del self._saved_owners[i]
 
     def _background_rescan(self) -> None:
         """The safety net's pass: stat every file without holding the store (requests, writes and the watcher go
@@ -214,8 +234,9 @@ class CataloguedStore(CorpusStore):
         return found
 
     def _apply(self, paths: Iterable[Path]) -> None:
-        """Re-read the given files only (gone ones dropped), then rebuild the corpus and save if anything changed."""
-        changed = False
+        """Re-read the given files only (gone ones dropped), then bring the corpus and the catalogue in step: only
+        what the changed files touch is built again (``update_corpus``), the whole corpus when that cannot be."""
+        changes: dict[Path, Change] = {}
         for path in paths:
             if not _wanted(self.root, path):
                 continue
@@ -225,18 +246,35 @@ class CataloguedStore(CorpusStore):
                 try:
                     st = os.lstat(path)  # a broken link or a loop: still named as a problem
                 except OSError:
-                    changed |= self._parsed.pop(path, None) is not None
+                    gone = self._parsed.pop(path, None)
+                    if gone is not None:
+                        changes[path] = Change(self._relative(path), gone[1], None)
                     continue
             if not (path.name == STORY_FILE or is_candidate_name(path.name)):
                 continue
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             previous = self._parsed.get(path)
             if previous is None or previous[0] != stamp:
-                self._parsed[path] = (stamp, self._last_good(path, self._load(path, self._relative(path))))
-                changed = True
-        if changed:
+                rel = self._relative(path)
+                self._parsed[path] = (stamp, self._last_good(path, self._load(path, rel)))
+                changes[path] = Change(rel, previous[1] if previous else None, self._parsed[path][1])
+        if not changes:
+            return
+        updated = update_corpus(self._corpus, list(changes.values()), self._owners, self._declared)
+        if updated is None:
             self._rebuild()
             self._save()
+            return
+        for path, change in changes.items():
+            if change.new is None:
+                self._good.pop(path, None)
+        self._corpus = updated
+        self._save(changes)
+
+    def _declared(self, slug: str) -> Story | None:
+        """The story.yaml of a story folder as last read (None when it has none, or it does not load)."""
+        item = self._parsed.get(self.root / slug / STORY_FILE)
+        return item[1] if item is not None and isinstance(item[1], Story) else None
 
     def _start_threads(self) -> None:
         """Start this process's watcher and safety-net rescan (after a fork, the child starts its own)."""
