@@ -284,7 +284,9 @@ def index_command(corpus: str | None) -> None:
 
 
 @main.command("add")
-@click.argument("what")
+@click.argument("what", nargs=-1)
+@click.option("--urls", "urls_file", type=click.File("r", encoding="utf-8"),
+              help="A file of URLs to fetch and add, one a line ('-': standard input).")
 @click.option("--story", required=True, help="Story slug (a new story is created when it does not exist).")
 @click.option("--outlet", default=None, help="Outlet name (else what the page says).")
 @click.option("--title", default=None, help="Headline (else what the page or markdown heading says).")
@@ -294,14 +296,19 @@ def index_command(corpus: str | None) -> None:
 @click.option("--version-of", "version_of", default=None, help="Id or URL of the article this is a new version of.")
 @click.option("--story-title", "story_title", default=None, help="Title of a new story.")
 @click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder (default: PARALLAX_CORPUS_DIR).")
-def add_command(what: str, story: str, outlet: str | None, title: str | None, published: str | None,
-                url: str | None, language: str | None, version_of: str | None, story_title: str | None,
-                corpus: str | None) -> None:
-    """Add WHAT (a .txt, .md or .html file, or an http(s) URL to fetch) to a story, as the JSON API does.
+def add_command(what: tuple[str, ...], urls_file: Any, story: str, outlet: str | None, title: str | None,
+                published: str | None, url: str | None, language: str | None, version_of: str | None,
+                story_title: str | None, corpus: str | None) -> None:
+    """Add WHAT (.txt, .md or .html files, folders of them, or http(s) URLs to fetch) to a story, as the JSON API
+    does; --urls adds a list of URLs. Many items answer a line each (saved, duplicate or error) with a progress
+    bar on a terminal.
 
-    Exit status: 0 when saved, 1 when the text is already in the story, 2 on error.
+    Exit status: 0 when saved, 1 when the text is already in the story, 2 on error (with many items: 1 when any
+    was a duplicate, 2 when any failed).
     """
+    from parallax.cli_add import add_many
     from parallax.corpus import is_web_url
+    from parallax.sources import batch
     from parallax.sources.adding import AddLimits, add_source
     from parallax.sources.fetch import FetchError
     from parallax.sources.ingest import DuplicateError, IngestError
@@ -314,13 +321,19 @@ def add_command(what: str, story: str, outlet: str | None, title: str | None, pu
     values = {k: v for k, v in {"story": story, "outlet": outlet, "title": title, "published": published,
                                 "url": url, "language": language, "version_of": version_of,
                                 "story_title": story_title}.items() if v is not None}
+    urls = batch.read_url_list(urls_file.read()) if urls_file is not None else []
+    if not what and not urls:
+        _fail("give the files, folders or URLs to add (or --urls FILE)")
+    if len(what) != 1 or urls or Path(what[0]).is_dir():
+        sys.exit(add_many(what, urls, values, root, limits, progress_bar))
+    item = what[0]  # one item: answered as before
     capture = ""
-    if is_web_url(what):
-        values["url"] = what
+    if is_web_url(item):
+        values["url"] = item
     else:
-        path = Path(what)
+        path = Path(item)
         if not path.is_file():
-            _fail(f"{what}: neither a readable file nor an http(s) URL")
+            _fail(f"{item}: neither a readable file nor an http(s) URL")
         size = path.stat().st_size
         if size > limits.max_upload_bytes:
             _fail(f"{path}: {size:,} bytes is over the MAX_UPLOAD_BYTES limit of {limits.max_upload_bytes:,}")

@@ -39,6 +39,8 @@ from parallax.sources.storage import storage_cause, storage_message, write_lock
 
 log = logging.getLogger("parallax.sources.ingest")
 
+#: Ids never given to a new source: words that name an action in the API's paths (``/api/sources/batch``).
+RESERVED_IDS = ("batch",)
 MAX_ID_LENGTH = 48  # ids derived from a headline are cut at a word boundary to stay readable in URLs
 ID_WORDS = 8  # without a headline, the id is made of the text's first words
 UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
@@ -342,7 +344,7 @@ def build_file_text(source_id: str, new: NewSource) -> str:
 def taken_ids(root: Path, corpus: Corpus) -> set[str]:
     """Ids in use: those loaded, plus every source file name on disk (in case the corpus was not reloaded)."""
     on_disk = {p.stem for suffix in ("txt", "md", "markdown") for p in root.glob(f"*/*.{suffix}")}
-    return set(corpus.sources) | on_disk
+    return set(corpus.sources) | on_disk | set(RESERVED_IDS)
 
 
 def _candidate_ids(base: str) -> list[str]:

@@ -5,12 +5,26 @@ from __future__ import annotations
 from flask import Flask
 
 from parallax import export
-from parallax.web import add, alerts, manage, notes, ops, outlets, pages, render, search, stories, timeline, watches
+from parallax.web import (
+    add,
+    alerts,
+    batch,
+    manage,
+    notes,
+    ops,
+    outlets,
+    pages,
+    render,
+    search,
+    stories,
+    timeline,
+    watches,
+)
 
 
 def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
     app.jinja_env.filters.update(export.FILTERS)  # the same filters as the standalone export's templates
-    for module in (pages, stories, add, ops, watches, timeline, manage, search, outlets, notes, alerts):
+    for module in (pages, stories, add, batch, ops, watches, timeline, manage, search, outlets, notes, alerts):
         app.register_blueprint(module.bp)

@@ -210,7 +210,9 @@ def _add_page(status: int = 200, error: str = "", values: dict[str, str] | None 
     story = values.get("story") or request.args.get("story", "")
     return _page("add.html", {"error": error, "form": values, "story": story,
                               "story_title": current.stories[story].title if story in current.stories else "",
-                              "formats": FORMATS,
+                              "formats": FORMATS, "new_story": adding.NEW_STORY,
+                              "stories": [{"slug": s.slug, "title": s.title or s.slug}
+                                          for s in current.stories.values()],
                               "duplicate": {"id": duplicate.id, "href": url_for("pages.source", source_id=duplicate.id)}
                               if duplicate else None}, status)
 

@@ -164,7 +164,7 @@ def restore(trash_id: str) -> BaseResponse:
 
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
-@bp.patch("/api/sources/<slug:source_id>")
+@bp.patch("/api/sources/<source_id:source_id>")
 @editor_write(api=True)
 def api_edit(source_id: str) -> Response:
     """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
@@ -189,7 +189,7 @@ def api_edit(source_id: str) -> Response:
                     "href": url_for("pages.source", source_id=source.id)})
 
 
-@bp.delete("/api/sources/<slug:source_id>")
+@bp.delete("/api/sources/<source_id:source_id>")
 @editor_write(api=True)
 def api_remove(source_id: str) -> Response:
     """Move a source to the trash; the answer names the trash entry to restore it from."""

@@ -20,7 +20,7 @@ MODEL_TYPES = (Row, Segment, Stats)
 
 EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
                  "parallax.web.manage", "parallax.web.search", "parallax.web.outlets", "parallax.web.notes",
-                 "parallax.web.alerts")
+                 "parallax.web.alerts", "parallax.web.batch")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}

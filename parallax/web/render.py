@@ -14,7 +14,7 @@ from werkzeug.routing import BaseConverter
 from parallax.corpus import SLUG_PATTERN, Corpus
 from parallax.model import BadOption
 from parallax.sources.fetch import FetchError
-from parallax.sources.ingest import IngestError
+from parallax.sources.ingest import RESERVED_IDS, IngestError
 
 log = logging.getLogger("parallax.web")
 
@@ -26,6 +26,14 @@ class SlugConverter(BaseConverter):
     """URL part that is a corpus slug, so ``<id>.json`` never matches the HTML rule."""
 
     regex = SLUG_PATTERN
+
+
+
+
+class SourceIdConverter(BaseConverter):
+    """A source id in an API path: a slug other than the reserved words, so ``/api/sources/batch`` is one route."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_IDS) + ")(?![a-z0-9-]))" + SLUG_PATTERN  # ingest.RESERVED_IDS
 
 
 def corpus() -> Corpus:
@@ -160,6 +168,7 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Install the slug converter, error handlers and header hook."""
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["source_id"] = SourceIdConverter
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(BadOption, _handle_bad_option)
     app.register_error_handler(IngestError, domain_error_response)
