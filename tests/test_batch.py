@@ -17,6 +17,8 @@ from flask.testing import FlaskClient
 from parallax.cli import main
 from tests.test_add_routes import STORY, csrf_of
 
+TOKEN = "a-long-enough-editor-token-1234"  # noqa: S105 - a test value
+
 
 def article(n: int) -> str:
     """A distinct short article."""
@@ -88,12 +90,12 @@ def test_bad_batches_are_refused_whole(web: FlaskClient, body: str, content_type
 
 def test_batch_needs_the_editor_token_beyond_loopback(make_app: Callable[..., Flask], tmp_path: Path) -> None:
     """The batch API is a write like every other: refused without the token when the server is public."""
-    public = make_app(HOST="0.0.0.0", EDITOR_TOKEN="a-long-enough-editor-token-1234", DRAFT_DIR=str(tmp_path / "d"))
+    public = make_app(HOST="0.0.0.0", EDITOR_TOKEN=TOKEN, DRAFT_DIR=str(tmp_path / "d"))  # noqa: S104 - token rules
     client = public.test_client()
     item = [{"story": "bridges", "outlet": "Gazette", "text": article(1)}]
     assert client.post("/api/sources/batch", json=item).status_code == 403
     ok = client.post("/api/sources/batch", json=item,
-                     headers={"Authorization": "Bearer a-long-enough-editor-token-1234"})
+                     headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.get_json()["counts"]["saved"] == 1
 
 

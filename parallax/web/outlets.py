@@ -6,15 +6,17 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.model import BadOption
-from parallax.sources import outlets
+from parallax.sources import outlet_edit, outlets
 from parallax.story import digest
+from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
 from parallax.web.openapi import KIND_CHOICES, OUTLET, json_response
 from parallax.web.ops import PAGE_TOKENS
-from parallax.web.render import page, respond
+from parallax.web.render import CAUSE_STATUS, error_response, page, respond
 
 bp = Blueprint("outlets", __name__)
 KIND_PARAM = "outlet_kind"  # the filter's query parameter on the index and search pages
@@ -58,6 +60,48 @@ def outlets_view() -> Any:
     found = registry()
     return respond("outlets.html", {"outlets": [o.to_dict() for o in found.outlets], "problems": list(found.problems),
                                     "kinds": kind_choices(), "file": outlets.REGISTRY_FILE})
+
+
+def _edit_page(original: str, values: dict[str, str], status: int = 200, error: str = "") -> Response:
+    """The outlet form (no JSON twin), with the values to show and why a save was refused."""
+    data = {"original": original, "form": values, "error": error, "kinds": kind_choices(),
+            "file": outlets.REGISTRY_FILE, "csrf_token": csrf_token(), "token_required": token_required(),
+            "signed_in": signed_in(), "token_configured": bool(current_app.config.get("EDITOR_TOKEN"))}
+    response = Response(render_template("outlet_edit.html", data=data, alternate=None), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/outlets/edit")
+def outlet_form() -> Response:
+    """The form to add an outlet, or to edit the one named ``?name=`` (404 when there is none)."""
+    name = request.args.get("name", "").strip()
+    found = registry().lookup(name) if name else None
+    if name and found is None:
+        return error_response(404, f"No outlet named {name[:200]!r} in the registry.")
+    return _edit_page(found.name if found else "", outlet_edit.form_values(found))
+
+
+@bp.post("/outlets/edit")
+@editor_write(refused=lambda status, message: _edit_page(request.form.get("original", ""),
+                                                         {k: request.form.get(k, "") for k in outlet_edit.FIELDS},
+                                                         status, message))
+def outlet_save() -> BaseResponse:
+    """Save an outlet into the registry file (under the corpus's write lock) and go back to the registry."""
+    original = request.form.get("original", "").strip()
+    values = {k: request.form.get(k, "") for k in outlet_edit.FIELDS}
+    try:
+        saved = outlet_edit.save_outlet(current_app.config["CORPUS_DIR"], original, values)
+    except outlet_edit.OutletError as error:
+        status = {"missing": 404, **{k: CAUSE_STATUS[k] for k in ("disk_full", "read_only", "storage")}}.get(
+            error.cause, 400)
+        return _edit_page(original, values, status, str(error))
+    from parallax.web.manage import audit  # manage's pages show outlet facts: imported here, not at the top
+
+    audit("outlet", saved.name, f"{'changed' if original else 'added'} in {outlets.REGISTRY_FILE}: "
+                                f"kind={saved.kind}")
+    flash(f"Saved the outlet {saved.name}.")
+    return redirect(url_for("outlets.outlets_view") + "#outlet-" + "-".join(saved.name.lower().split()), 303)
 
 
 @bp.route("/outlets.csv")
