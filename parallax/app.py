@@ -36,9 +36,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["TRUSTED_HOSTS"] = trusted_hosts(settings)  # refuse other Host names (DNS rebinding) when local
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.debug = False  # never the debugger or tracebacks, whatever FLASK_DEBUG says
-    app.extensions["parallax.corpus"] = CataloguedStore(
-        settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"], settings["CORPUS_RESCAN_SECONDS"],
-        settings["CORPUS_FULL_RESCAN_SECONDS"], settings["CORPUS_WATCH"])
+    if settings["DATABASE_URL"]:  # the shared PostgreSQL store; derived files stay in the local corpus folder
+        from parallax.store.serving import DatabaseCorpus
+        app.extensions["parallax.corpus"] = DatabaseCorpus(settings["DATABASE_URL"], settings["CORPUS_DIR"],
+                                                           settings["MAX_SOURCE_BYTES"])
+    else:
+        app.extensions["parallax.corpus"] = CataloguedStore(
+            settings["CORPUS_DIR"], settings["MAX_SOURCE_BYTES"], settings["CORPUS_RESCAN_SECONDS"],
+            settings["CORPUS_FULL_RESCAN_SECONDS"], settings["CORPUS_WATCH"])
     app.extensions["parallax.cache"] = make_cache(settings["CACHE_URL"], settings["CACHE_SIZE"],
                                                    settings["CACHE_TTL"])
     app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app

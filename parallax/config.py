@@ -114,6 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
             "'<corpus>/.parallax/search.db'. Kept in step with the corpus on each request that reads it."),
     Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the server "
             "starts."),
+    Setting("DATABASE_URL", "", "PostgreSQL store (postgresql://…) the app reads its corpus from, so app servers on "
+            "many hosts serve one corpus (a change is served within a second); while set, changes through the web are "
+            "refused. Empty: the corpus folder. Also what parallax migrate, export, the watchers on PostgreSQL and "
+            "the reuse job use."),
 )
 
 

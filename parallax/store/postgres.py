@@ -122,6 +122,7 @@ class PostgresStore:
             if source is not None:
                 with self.conn.cursor() as cursor:
                     self._put_source(source, cursor)
+            bump_generation(self.conn)
         return source
 
     def put_files(self, files: Sequence[StoredFile], sources: Sequence[Source]) -> None:
@@ -132,6 +133,7 @@ class PostgresStore:
                     copy.write_row((item.path, item.raw, item.mtime_ns))
             for source in sources:
                 self._put_source(source, cursor)
+            bump_generation(cursor)
 
     def _put_source(self, source: Source, cursor: psycopg.Cursor[Any]) -> None:
         """The source's row and its reading sentences (replacing any row with its id or path)."""
@@ -257,7 +259,9 @@ class PostgresStore:
         """Empty every table (a fresh migration into a used database)."""
         tables = ["files", "sources", "sentences", "vectors", "sketches", "shared", "lineage", "host_schedule",
                   "versions", *state_columns()]
-        self.conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        with self.conn.transaction():
+            self.conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+            bump_generation(self.conn)
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -265,6 +269,13 @@ class PostgresStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def bump_generation(conn: Any) -> None:
+    """Count one more change to the corpus's files: app servers reading the store re-read what changed when it
+    moves (``parallax.store.serving``)."""
+    conn.execute("INSERT INTO px_meta(k, v) VALUES ('generation', '1') ON CONFLICT (k) "
+                 "DO UPDATE SET v = (px_meta.v::bigint + 1)::text")
 
 
 def _columns(table: str) -> list[tuple[str, str, bool, str]]:

@@ -155,6 +155,9 @@ def signed_in() -> bool:
 
 def write_refusal(api: bool) -> str | None:
     """Why this request may not write (answered with 403), or None when it may."""
+    if current_app.config.get("DATABASE_URL"):  # the corpus is read from PostgreSQL (psycopg: imported only then)
+        from parallax.store.serving import refusal
+        return refusal()
     if not token_required():
         return None
     if not current_app.config.get("EDITOR_TOKEN"):

@@ -1,0 +1,131 @@
+"""The app's corpus read from PostgreSQL (``PARALLAX_DATABASE_URL``), so app servers on many hosts serve one corpus.
+
+Every store write bumps a generation number in the database (``px_meta``). Each app process looks at that number
+at most every ``REFRESH`` seconds when a request reads the corpus; when it moved, the process re-reads only the
+files whose bytes changed (``md5`` of each file, computed by the database) and rebuilds its corpus with the file
+loader's own rules (ids, stories, versions, problems). A write made anywhere — a watcher on another host, a migration,
+another app server's store — is therefore served by every app server within ``REFRESH`` seconds plus one re-read.
+
+The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
+(``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. Writes through the web (adding,
+editing, removing sources, watches) are not made against the database yet: the app refuses them while it reads
+PostgreSQL (``refusal``), rather than write a file no other server would see.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from parallax import corpus as files
+from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
+from parallax.store.postgres import PostgresStore
+
+#: Seconds between two looks at the database's generation number (per process).
+REFRESH = 0.25
+
+
+def refusal() -> str:
+    """Why a server reading PostgreSQL does not take writes through the web."""
+    return ("This server reads its corpus from the shared PostgreSQL store, which does not take changes through "
+            "the web yet: sources arrive through the watchers and parallax migrate.")
+
+
+class DatabaseCorpus:
+    """A corpus store over PostgreSQL with the interface the app uses (``get``, ``current``, ``find``,
+    ``invalidate``, ``reload``, ``root``)."""
+
+    def __init__(self, url: str, root: Path | str, max_bytes: int, refresh: float = REFRESH) -> None:
+        self.store = PostgresStore(url, max_bytes)
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.refresh = refresh
+        self._lock = threading.Lock()
+        self._corpus = Corpus()
+        self._generation: str | None = None
+        self._checked = 0.0
+        self._files: dict[str, tuple[str, Source | Story | Problem]] = {}  # path -> (md5 of its bytes, its item)
+        self._mtimes: dict[str, int] = {}
+
+    def get(self) -> Corpus:
+        """The corpus, re-read when the database changed since the last look (looks are ``refresh`` s apart)."""
+        if time.monotonic() - self._checked < self.refresh:
+            return self._corpus
+        with self._lock:
+            if time.monotonic() - self._checked >= self.refresh:
+                self._refresh()
+        return self._corpus
+
+    def current(self) -> Corpus:
+        """The corpus as the database holds it now."""
+        self.invalidate()
+        return self.get()
+
+    def find(self, source_id: str) -> Source | None:
+        """A source by id in the corpus as it stands."""
+        return self.get().get(source_id)
+
+    def invalidate(self) -> None:
+        """Look at the database on the next read."""
+        self._checked = 0.0
+
+    def reload(self, progress: Any = None) -> Corpus:
+        """Re-read every file."""
+        with self._lock:
+            self._files.clear()
+            self._generation = None
+            self._refresh()
+        return self._corpus
+
+    def generation(self) -> str:
+        """The database's generation number ('' before the first write)."""
+        row = self.store.conn.execute("SELECT v FROM px_meta WHERE k = 'generation'").fetchone()
+        return str(row["v"]) if row else ""
+
+    def _refresh(self) -> None:
+        """Re-read the files that changed, when the generation moved (holding the lock)."""
+        self._checked = time.monotonic()
+        generation = self.generation()
+        if generation == self._generation:
+            return
+        conn = self.store.conn
+        rows = [r for r in conn.execute("SELECT path, md5(raw) AS h, mtime_ns FROM files") if _wanted(r["path"])]
+        hashes = {r["path"]: r["h"] for r in rows}
+        self._mtimes = {r["path"]: int(r["mtime_ns"]) for r in rows}
+        changed = [path for path, digest in hashes.items() if self._files.get(path, ("",))[0] != digest]
+        for path in list(self._files):
+            if path not in hashes:
+                del self._files[path]
+        for start in range(0, len(changed), 500):
+            for row in conn.execute("SELECT path, raw FROM files WHERE path = ANY(%s)", (changed[start:start + 500],)):
+                self._files[row["path"]] = (hashes[row["path"]], self._parse(row["path"], bytes(row["raw"])))
+        self._corpus = build_corpus([item for _, item in self._files.values()], mtimes=self._mtimes)
+        self._generation = generation
+
+    def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
+        """What one stored file gives, by the file loader's rules (a story file, else a source in its folder)."""
+        folder, _, name = path.rpartition("/")
+        try:
+            if name == files.STORY_FILE:
+                return parse_story(raw, folder)
+            source = parse_source(raw, path, self.max_bytes)
+            if not folder:
+                raise CorpusError(f"the file is not in a story folder: move it to {source.story}/")
+            if source.story != folder:
+                raise CorpusError(f"its story '{source.story}' does not match its folder '{folder}'")
+            return source
+        except CorpusError as error:
+            return Problem(path, str(error))
+
+    def close(self) -> None:
+        """Close this thread's database connection."""
+        self.store.close()
+
+
+def _wanted(path: str) -> bool:
+    """Whether the file loader reads a stored path: story files and source files outside hidden folders."""
+    parts = path.split("/")
+    named = parts[-1] == files.STORY_FILE or files.is_candidate_name(parts[-1])
+    return named and not any(part.startswith(".") for part in parts[:-1])
