@@ -52,7 +52,8 @@ def session(master: str = "local[2]", memory: str = "2g") -> Any:
     return (SparkSession.builder.master(master).appName("parallax-reuse")
             .config("spark.ui.enabled", "false").config("spark.driver.memory", memory)
             .config("spark.pyspark.python", sys.executable).config("spark.pyspark.driver.python", sys.executable)
-            .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+            .config("spark.sql.shuffle.partitions", "8").config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate())
 
 
 def sentence_rows(sources: Iterable[Source]) -> Iterator[dict[str, Any]]:
