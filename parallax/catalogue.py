@@ -62,6 +62,7 @@ class CataloguedStore(CorpusStore):
         self._saved: dict[Path, Stamp] = {}
         self._saved_owners: dict[str, str] = {}
         self._folders: dict[str, int] = {}
+        self._in_folder: dict[str, set[Path]] | None = None  # see _folder_index
         self._look = False
         self._threads_pid = 0
         self._stop = threading.Event()
@@ -224,7 +225,11 @@ class CataloguedStore(CorpusStore):
 
     def _folder_files(self, folder: Path) -> set[Path]:
         """The candidate files of one folder now, plus the files the corpus knew there (to notice removals)."""
-        found = {p for p in self._parsed if p.parent == folder}
+        try:
+            name = folder.relative_to(self.root).as_posix()
+        except ValueError:
+            return set()
+        found = set(self._folder_index().get("" if name == "." else name, ()))
         try:
             with os.scandir(folder) as entries:
                 found |= {Path(entry.path) for entry in entries
@@ -232,6 +237,21 @@ class CataloguedStore(CorpusStore):
         except OSError:
             pass
         return found
+
+    def _folder_index(self) -> dict[str, set[Path]]:
+        """The files known in each folder (by its name relative to the corpus), made once after a full build and
+        kept in step by each change: a look at one folder never goes over every file."""
+        if self._in_folder is None:
+            index: dict[str, set[Path]] = {}
+            for path in self._parsed:
+                index.setdefault(self._relative(path).rpartition("/")[0], set()).add(path)
+            self._in_folder = index
+        return self._in_folder
+
+    def _rebuild(self) -> None:
+        """The whole corpus built again (``CorpusStore._rebuild``); the folder index is made again on its next use."""
+        super()._rebuild()
+        self._in_folder = None
 
     def _apply(self, paths: Iterable[Path]) -> None:
         """Re-read the given files only (gone ones dropped), then bring the corpus and the catalogue in step: only
@@ -268,6 +288,9 @@ class CataloguedStore(CorpusStore):
         for path, change in changes.items():
             if change.new is None:
                 self._good.pop(path, None)
+            if self._in_folder is not None:
+                known = self._in_folder.setdefault(change.rel.rpartition("/")[0], set())
+                (known.add if path in self._parsed else known.discard)(path)
         self._corpus = updated
         self._save(changes)
 
