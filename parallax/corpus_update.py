@@ -89,7 +89,7 @@ def update_corpus(corpus: Corpus, changes: Sequence[Change], owners: MutableMapp
         if members or base is not None:
             base = base or Story(slug=slug)
             stories[slug] = Story(base.slug, base.title, base.date, base.summary, members)
-    if list(stories) != sorted(stories):
+    if any(slug in stories and slug not in corpus.stories for slug in slugs):  # a new story: slug order kept
         stories = dict(sorted(stories.items()))
     for source_id in dropped - ids:  # a file that is gone holds no id (one still there keeps its claim)
         if owners.get(source_id) in gone:
