@@ -85,10 +85,11 @@ def update_corpus(corpus: Corpus, changes: Sequence[Change], owners: MutableMapp
     for slug in slugs:  # as build_corpus: a story with sources or a story.yaml, its metadata from that file
         members = _story_members(slug, sources, corpus.stories.get(slug), dropped, added)
         base = declared(slug)
-        stories.pop(slug, None)
-        if members or base is not None:
+        if members or base is not None:  # set in place: a story already there keeps its position
             base = base or Story(slug=slug)
             stories[slug] = Story(base.slug, base.title, base.date, base.summary, members)
+        else:
+            stories.pop(slug, None)
     if any(slug in stories and slug not in corpus.stories for slug in slugs):  # a new story: slug order kept
         stories = dict(sorted(stories.items()))
     for source_id in dropped - ids:  # a file that is gone holds no id (one still there keeps its claim)
