@@ -14,7 +14,7 @@ from parallax.engine.align import Aligner, Pair, exact_anchors, mark_moved
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.engine.diffing import Segment, left_side, right_side, token_segments
 from parallax.engine.similarity import dice
-from parallax.model import DEFAULT_IGNORE
+from parallax.model import DEFAULT_IGNORE, ignore_list
 from parallax.text import Document, Passage, cut_sentences, plain_document
 
 NONE: frozenset[str] = frozenset()
@@ -189,7 +189,7 @@ def test_to_dict_is_json_and_rejects_bad_options() -> None:
     """to_dict gives plain JSON; unknown units or ignore options raise ValueError."""
     data = json.loads(json.dumps(_compare(PARAS[0], PARAS[1]).to_dict()))
     assert set(data) == {"rows", "display", "stats", "limits", "options"}
-    assert data["options"]["ignore"] == sorted(DEFAULT_IGNORE) and data["rows"][0]["segments"]
+    assert data["options"]["ignore"] == ignore_list(DEFAULT_IGNORE) and data["rows"][0]["segments"]
     with pytest.raises(ValueError):
         _compare("a", "b", unit="line")
     with pytest.raises(ValueError):

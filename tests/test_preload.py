@@ -9,16 +9,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from parallax.engine import encoders
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, threading
 from parallax.config import load_settings
-from parallax.engine import similarity
+from parallax.engine import encoders, similarity
 from parallax.serve import ParallaxServer, gunicorn_options
 server = ParallaxServer(gunicorn_options(load_settings()))
 app = server.wsgi()  # what gunicorn's master runs once with preload_app
 print(json.dumps({"preload": server.cfg.preload_app, "threads": [t.name for t in threading.enumerate()],
-                  "models": [similarity._zipf.cache_info().currsize, similarity._embedder.cache_info().currsize]}))
+                  "models": [similarity._zipf.cache_info().currsize,
+                             sorted(name for name, model in encoders._MODELS.items() if model is not None)]}))
 """
 
 
@@ -31,4 +34,4 @@ def test_master_loads_app_and_models_once_and_starts_no_thread(corpus_dir: Path)
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["preload"] is True
     assert found["threads"] == ["MainThread"]
-    assert found["models"] == [1, 1]
+    assert found["models"] == [1, sorted(encoders.LOADERS)]

@@ -83,6 +83,8 @@ class Row:
         """Numbers, dates, names, quoted words and attribution that differ between the sides. A fact one side alone
         states is reported, under its outlet, only when the other whole text states it nowhere; a passage one side
         alone carries lists such facts of its own."""
+        if self.boilerplate:
+            return []  # page furniture (an update stamp, a byline, a promotion) reports no fact
         reader = self.reader
         if reader is None:
             return [] if self.left is None or self.right is None else fact_differences(self.left, self.right)
