@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from parallax import __version__, languages
-from parallax.story import digest
+from parallax.story import digest, edit_kinds
 
 PACKAGE = Path(__file__).parent
 #: Filters the comparison's templates use; the app registers the same ones for its pages.
@@ -57,7 +57,8 @@ def standalone_html(document: Mapping[str, Any], display: Sequence[Sequence[Any]
     was ``exported`` and (from the web) the comparison's full URL."""
     data = {**document, "display": display, "exported": exported, "permalink_full": permalink,
             "blocks": digest.blocks(document["rows"], display, False, "boilerplate" in document["options"]["ignore"]),
-            "numbers": digest.change_numbers(document["rows"], display)}
+            "numbers": digest.change_numbers(document["rows"], display),
+            "edits": edit_kinds.by_row(document.get("summary"))}
     return environment().get_template("export.html").render(data=data, style=style() if inlined is None else inlined)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from parallax.engine.facts import FactDiff, fact_differences, name_mentions
 from parallax.engine.lexicon import ALIASES, SPEAKER_NAME, SPEECH_VERBS
 from parallax.languages import name as language_name
+from parallax.story import edit_kinds
 from parallax.story.quotes import named_speakers, speaker_key
 from parallax.text import WORD_RE
 
@@ -114,10 +115,15 @@ class Summary:
     left_speakers: tuple[Speaker, ...]
     right_speakers: tuple[Speaker, ...]
     text: str
+    #: Each edited row's edit kind (parallax.story.edit_kinds), in row order.
+    edits: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
-        return {"left_outlet": self.left_outlet, "right_outlet": self.right_outlet, "counts": dict(self.counts),
+        found = edit_kinds.counts(kind for _, kind in self.edits)
+        return {"edits": {"counts": found, "text": edit_kinds.describe(found),
+                          "rows": [{"row": row, "kind": kind} for row, kind in self.edits]},
+                "left_outlet": self.left_outlet, "right_outlet": self.right_outlet, "counts": dict(self.counts),
                 "boilerplate": self.boilerplate, "facts": [f.to_dict() for f in self.facts],
                 "one_sided": [p.to_dict() for p in self.one_sided],
                 "speakers": {"left": [s.to_dict() for s in self.left_speakers],
@@ -154,8 +160,12 @@ def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> S
         text = (f"{left_outlet} is in {language_name(languages[0])} and {right_outlet} in "
                 f"{language_name(languages[1])}: their wording differs as a translation's does, so facts are "
                 f"compared, not words. {text}")
+    with_facts = {f.row for f in facts}
+    edits = tuple((row.index, kind) for row in read if (kind := edit_kinds.edit_kind(
+        row.kind, row.boilerplate, row.index in with_facts and row.kind in PAIRED,
+        row.right if row.kind == "right_only" else row.left)) is not None)
     return Summary(left_outlet, right_outlet, tuple(counts.items()), sum(1 for r in rows if r.boilerplate), facts,
-                   one_sided, left_speakers, right_speakers, text)
+                   one_sided, left_speakers, right_speakers, text, edits)
 
 
 def row_languages(rows: Sequence[RowLike]) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from parallax import model
 from parallax.engine.compare import Row, Stats
 from parallax.engine.diffing import Segment
 from parallax.model import ATTRIBUTIONS, FACT_KINDS, FORMATS, KINDS, UNITS, VIEWS
-from parallax.story import digest
+from parallax.story import digest, edit_kinds
 
 #: Result types whose JSON schemas are derived from their definitions rather than written by hand.
 MODEL_TYPES = (Row, Segment, Stats)
@@ -209,6 +209,13 @@ def digest_schema() -> dict[str, Any]:
         "exports": obj({"html": {"type": "string"}, "csv": {"type": "string"}})})
 
 
+#: Edit kinds of a comparison's changes (parallax.story.edit_kinds): counts, the counts in words, each edited row.
+EDITS = obj({"counts": obj({kind: {"type": "integer", "minimum": 0} for kind in edit_kinds.EDIT_KINDS}),
+             "text": {"type": "string", "description": "The counts in words: \"3 factual changes, 11 style edits\"."},
+             "rows": {"type": "array", "items": obj({"row": {"type": "integer", "minimum": 0},
+                                                     "kind": {"enum": list(edit_kinds.EDIT_KINDS)}})}})
+
+
 def summary_schemas() -> dict[str, Any]:
     """Schemas of a row's fact differences and of a comparison's summary."""
     span = {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
@@ -230,7 +237,8 @@ def summary_schemas() -> dict[str, Any]:
         "one_sided": {"type": "array", "items": one_sided},
         "speakers": obj({"left": {"type": "array", "items": speaker},
                             "right": {"type": "array", "items": speaker}}),
-        "text": {"type": "string", "description": "The summary as one plain-language paragraph."}})
+        "text": {"type": "string", "description": "The summary as one plain-language paragraph."},
+        "edits": EDITS})
     return {"FactDiff": obj(fact), "Summary": summary}
 
 

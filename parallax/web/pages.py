@@ -11,7 +11,7 @@ from parallax import export, model, pipeline, text
 from parallax.corpus import Corpus, Source
 from parallax.engine.compare import CompareOptions
 from parallax.model import UNITS, VIEWS, BadOption, View
-from parallax.story import digest
+from parallax.story import digest, edit_kinds
 from parallax.web import notes
 from parallax.web.outlets import kind_choices, kind_filter, outlet_info
 from parallax.web.render import corpus, link, page, respond, wants_json
@@ -204,6 +204,7 @@ def compare_view(left: str, right: str) -> Any:
         data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],
                                        "boilerplate" in data["options"]["ignore"])
         data["numbers"] = digest.change_numbers(result["rows"], result["display"])
+        data["edits"] = edit_kinds.by_row(data.get("summary"))
         data["focus_links"] = {v: link("pages.compare_view", {"left": left, "right": right, **query, "focus": v})
                                for v in FOCUS_VALUES}
         data["kind_links"] = {k: link("pages.compare_view", {"left": left, "right": right, **query,

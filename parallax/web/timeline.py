@@ -13,7 +13,7 @@ from parallax import pipeline
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions
 from parallax.sources import state
-from parallax.story import timeline
+from parallax.story import edit_kinds, timeline
 from parallax.web import notes
 from parallax.web.openapi import NOTE
 from parallax.web.pages import get_source
@@ -79,12 +79,13 @@ def source_timeline(source_id: str) -> Response:
                         facts=facts, fact_labels=[timeline.fact_label(f) for f in facts],
                         title_changed=previous.title != version.title, limits=model.get("limits", []),
                         summary=summary.get("text") if isinstance(summary, dict) else None,
+                        edits=edit_kinds.step_edits(summary),
                         compare=url_for("pages.compare_view", left=previous.id, right=version.id))
         else:
             before = versions[number - 1] if number else None
             step.update(previous=before.id if before else None, counts=None, similarity=None, facts=[],
                         fact_labels=[], title_changed=before is not None and before.title != version.title,
-                        limits=[], summary=None,
+                        limits=[], summary=None, edits=None,
                         compare=url_for("pages.compare_view", left=before.id, right=version.id) if before else None)
         steps.append(step)
     marks = notes.step_marks([(s["previous"], s["id"]) for s in steps if s["previous"]])
@@ -130,6 +131,12 @@ _ERROR: dict[str, Any] = {"description": "No such source or story.", "content": 
 _NULL_STR = {"type": ["string", "null"]}
 _COUNTS = {"type": ["object", "null"], "properties": {k: {"type": "integer"} for k in
                                                       ("added", "removed", "changed", "moved", "same")}}
+#: A step's edits by kind (parallax.story.edit_kinds.step_edits).
+EDIT_SUMMARY = {"type": "object", "properties": {
+    "counts": {"type": "object", "properties": {k: {"type": "integer"} for k in edit_kinds.EDIT_KINDS}},
+    "text": {"type": "string"},
+    "labels": {"type": "array", "items": {"type": "object", "properties": {
+        "kind": {"enum": list(edit_kinds.EDIT_KINDS)}, "label": {"type": "string"}, "count": {"type": "integer"}}}}}}
 _STEP = {"type": "object", "properties": {
     "number": {"type": "integer"}, "id": {"type": "string"}, "captured": _NULL_STR, "title": _NULL_STR,
     "outlet": _NULL_STR, "words": {"type": "integer"},
@@ -140,7 +147,9 @@ _STEP = {"type": "object", "properties": {
     "limits": {"type": "array", "items": {"type": "string"}},
     "title_changed": {"type": "boolean"}, "compare": _NULL_STR, "href": {"type": "string"},
     "notes": {"type": "array", "items": NOTE}, "mark_href": _NULL_STR,
-    "summary": {"type": ["string", "null"], "description": "What changed, in plain language."}},
+    "summary": {"type": ["string", "null"], "description": "What changed, in plain language."},
+    "edits": {"anyOf": [EDIT_SUMMARY, {"type": "null"}], "description": "The step's edits by kind: fact, "
+              "addition or removal of a claim, style, structure (null when the step was not compared)."}},
     "required": ["number", "id", "counts", "compare"]}
 _SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 
