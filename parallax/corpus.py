@@ -362,6 +362,8 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
 
 def is_web_url(value: str) -> bool:
     """Whether the value is an http(s) URL with a host (False for text ``urlsplit`` cannot even split)."""
+    if any(char.isspace() or ord(char) < 32 or 0xD800 <= ord(char) < 0xE000 for char in value):
+        return False  # whitespace, control characters or lone surrogates inside: no URL a browser would send
     try:
         parts = urlsplit(value)
     except ValueError:

@@ -711,3 +711,13 @@ def test_confirm_suggests_the_story_that_already_carries_the_text(web: FlaskClie
     html = web.get(unrelated.headers["Location"]).get_data(as_text=True)
     assert "Suggested:" not in html and " selected>" in html  # no story preselected for unrelated text
     assert f'<option value="{STORY}" selected>' not in html
+
+
+def test_add_page_has_a_json_twin(client: FlaskClient) -> None:
+    """/add.json, as the README's "append .json to any page URL" promises: what the form takes and where to post."""
+    response = client.get("/add.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["api"]["url"] == "/api/sources" and data["api"]["method"] == "POST"
+    assert "kim-putin-2023" in [s["slug"] for s in data["stories"]]
+    assert data["limits"]["max_upload_bytes"] > 0 and "text" in data["formats"]

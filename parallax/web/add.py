@@ -58,6 +58,20 @@ def given(field: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 OPENAPI_PATHS: dict[str, Any] = {
+    "/add.json": {"get": {
+        "summary": "What a source can be added with: kinds, fields, formats, stories, limits and the API to post to",
+        "operationId": "add_form",
+        "responses": {"200": {"description": "The add page's description.", "content": {"application/json": {
+            "schema": {"type": "object", "additionalProperties": False,
+                       "required": ["api", "kinds", "fields", "formats", "attributions", "new_story", "stories",
+                                    "limits"],
+                       "properties": {
+                           "api": {"type": "object"}, "kinds": {"type": "array", "items": {"type": "string"}},
+                           "fields": {"type": "array", "items": {"type": "string"}},
+                           "formats": {"type": "array", "items": {"type": "string"}},
+                           "attributions": {"type": "array", "items": {"type": "string"}},
+                           "new_story": {"type": "string"}, "stories": {"type": "array"},
+                           "limits": {"type": "object"}}}}}}}}},
     "/api/sources": {
         "post": {
             "summary": "Add a source",
@@ -255,6 +269,25 @@ def _first_step_duplicate(current: Corpus, extracted: ingest.Extracted, story: s
 def add_form() -> Response:
     """Step 1: paste text, upload a file or give a URL (``?story=<slug>`` preselects the story)."""
     return _add_page()
+
+
+@bp.get("/add.json")
+def add_form_json() -> Response:
+    """The add page's JSON twin: what a source can be added with, the stories it can join, the limits, and where a
+    script sends it (``POST /api/sources``, the same checks as the form)."""
+    current = corpus()
+    return jsonify({
+        "api": {"method": "POST", "url": url_for("add.api_add"), "content_type": "application/json",
+                "token_required": token_required()},
+        "kinds": ["paste", "upload", "fetch"],
+        "fields": ["kind", "format", "url", "story", "text", "outlet", "title", "published", "language",
+                   "attribution"],
+        "formats": list(FORMATS),
+        "attributions": list(ATTRIBUTIONS),
+        "new_story": adding.NEW_STORY,
+        "stories": [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()],
+        "limits": {"max_upload_bytes": int(current_app.config["MAX_UPLOAD_BYTES"])},
+    })
 
 
 @bp.post("/add")
