@@ -157,9 +157,9 @@ def foreseen(case: Any, response: Any) -> bool:
 
     Each is a documented 400/422 naming its cause: the search query language (which strings hold a word to look for,
     closed quotes, prefixes of two letters: the parser decides), the overview's ``base`` (one of that story's
-    sources, listed in ``allowed``), an HTML page in which no article text is found, a note's fields that must name
-    what exists (sources of one story, a changed row) or compile (a rule's regular expression), and an alert URL
-    that apprise cannot send to.
+    sources, listed in ``allowed``), an HTML page in which no article text is found, fields that must name what
+    exists (a note's sources of one story and changed row, the source a new version follows) or compile (a rule's
+    regular expression), and an alert URL that apprise cannot send to.
     """
     from parallax.index.search import QueryError, parse_query
 
@@ -180,7 +180,8 @@ def foreseen(case: Any, response: Any) -> bool:
 
 
 #: Fields of writes whose values must name something that exists, or compile.
-FORESEEN_FIELDS = {"/api/notes": ("left", "right", "row", "rule"), "/api/stories/{story}/rules": ("pattern",)}
+FORESEEN_FIELDS = {"/api/notes": ("left", "right", "row", "rule"), "/api/stories/{story}/rules": ("pattern",),
+                   "/api/sources": ("version_of",)}
 
 
 def accepts_valid_requests(ctx: Any, response: Any, case: Any) -> bool | None:
