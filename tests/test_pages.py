@@ -93,7 +93,8 @@ def test_unknown_ids_are_404(client: FlaskClient, path: str) -> None:
 @pytest.mark.parametrize(("query", "option", "allowed"), [
     ("view=table", "view", "side, inline"),
     ("unit=line", "unit", "word, char, sentence"),
-    ("ignore=quotes,commas", "ignore", "quotes, dashes, whitespace, case, punctuation, markup, boilerplate, stamps, none"),
+    ("ignore=quotes,commas", "ignore",
+     "quotes, dashes, whitespace, case, punctuation, markup, boilerplate, stamps, none"),
 ])
 def test_bad_option_is_400_naming_option_and_values(client: FlaskClient, query: str, option: str,
                                                      allowed: str) -> None:
