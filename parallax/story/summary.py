@@ -34,6 +34,9 @@ _SPEECH_WORDS = frozenset(SPEECH_VERBS) | {"according", "quoted", "saying"}
 #: Places of a passage's first three words on the other side checked for the whole passage (a text repeating one
 #: phrase thousands of times stays linear; a passage found at none of them counts as carried alone).
 _ELSEWHERE_CANDIDATES = 64
+#: Words of one side past which passages carried elsewhere are not looked for: the trigram look-up costs about
+#: 1 s per 100,000 words on this machine, and a summary must stay inside the comparison's budget (a 1 MB pair).
+_ELSEWHERE_MAX_WORDS = 60_000
 _LETTERS_RE = re.compile(r"[a-z]+")
 _PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
 #: Alias keys (parallax.engine.lexicon.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
@@ -193,6 +196,8 @@ def _carried_elsewhere(rows: Sequence[RowLike]) -> frozenset[int]:
     found: set[int] = set()
     for side, kind in (("left", "right_only"), ("right", "left_only")):
         words = [w for row in rows for w in _folded_words((row.left if side == "left" else row.right) or "")]
+        if len(words) > _ELSEWHERE_MAX_WORDS:
+            continue  # past this size the look-up would cost more than the comparison's budget: not looked for
         starts: dict[tuple[str, ...], list[int]] = {}
         for at in range(len(words) - 2):
             starts.setdefault(tuple(words[at:at + 3]), []).append(at)
