@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -106,7 +107,8 @@ class PostgresStore:
 
     def put_file(self, path: str, raw: bytes, mtime_ns: int = 0) -> Source | None:
         """Add or replace one file; a source file also gets its source row and sentences (in one transaction). A
-        source file that does not load is kept as a file, as the file corpus keeps it (a problem, no source)."""
+        source file that does not load is kept as a file, as the file corpus keeps it (a problem, no source). The
+        file's modification time is now unless given (app servers re-read the files whose time moved)."""
         if path.startswith("/") or ".." in path.split("/") or not path.strip("/"):
             raise ValueError(f"not a path inside the corpus: {path!r}")
         source = None
@@ -115,6 +117,7 @@ class PostgresStore:
                 source = self._parse(path, raw)
             except CorpusError:
                 source = None
+        mtime_ns = mtime_ns or time.time_ns()
         with self.conn.transaction():
             self.conn.execute(
                 "INSERT INTO files(path, raw, mtime_ns) VALUES (%s, %s, %s) ON CONFLICT (path) DO UPDATE "

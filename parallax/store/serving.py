@@ -1,10 +1,11 @@
 """The app's corpus read from PostgreSQL (``PARALLAX_DATABASE_URL``), so app servers on many hosts serve one corpus.
 
-Every store write bumps a generation number in the database (``px_meta``). Each app process looks at that number
-at most every ``REFRESH`` seconds when a request reads the corpus; when it moved, the process re-reads only the
-files whose bytes changed (``md5`` of each file, computed by the database) and rebuilds its corpus with the file
-loader's own rules (ids, stories, versions, problems). A write made anywhere — a watcher on another host, a migration,
-another app server's store — is therefore served by every app server within ``REFRESH`` seconds plus one re-read.
+Every store write bumps a generation number in the database (``px_meta``) and gives the file its write time. Each
+app process looks at that number at most every ``REFRESH`` seconds when a request reads the corpus; when it moved,
+the process lists every file's path and time (not their bytes), re-reads only the files whose time changed and
+rebuilds its corpus with the file loader's own rules (ids, stories, versions, problems). A write made anywhere — a
+watcher on another host, a migration, another app server's store — is therefore served by every app server within
+``REFRESH`` seconds plus one re-read.
 
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
 (``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. Writes through the web (adding,
@@ -46,8 +47,7 @@ class DatabaseCorpus:
         self._corpus = Corpus()
         self._generation: str | None = None
         self._checked = 0.0
-        self._files: dict[str, tuple[str, Source | Story | Problem]] = {}  # path -> (md5 of its bytes, its item)
-        self._mtimes: dict[str, int] = {}
+        self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
 
     def get(self) -> Corpus:
         """The corpus, re-read when the database changed since the last look (looks are ``refresh`` s apart)."""
@@ -91,17 +91,17 @@ class DatabaseCorpus:
         if generation == self._generation:
             return
         conn = self.store.conn
-        rows = [r for r in conn.execute("SELECT path, md5(raw) AS h, mtime_ns FROM files") if _wanted(r["path"])]
-        hashes = {r["path"]: r["h"] for r in rows}
-        self._mtimes = {r["path"]: int(r["mtime_ns"]) for r in rows}
-        changed = [path for path, digest in hashes.items() if self._files.get(path, ("",))[0] != digest]
+        times = {r["path"]: int(r["mtime_ns"]) for r in conn.execute("SELECT path, mtime_ns FROM files")
+                 if _wanted(r["path"])}
+        changed = [path for path, stamp in times.items() if self._files.get(path, (None,))[0] != stamp]
         for path in list(self._files):
-            if path not in hashes:
+            if path not in times:
                 del self._files[path]
         for start in range(0, len(changed), 500):
-            for row in conn.execute("SELECT path, raw FROM files WHERE path = ANY(%s)", (changed[start:start + 500],)):
-                self._files[row["path"]] = (hashes[row["path"]], self._parse(row["path"], bytes(row["raw"])))
-        self._corpus = build_corpus([item for _, item in self._files.values()], mtimes=self._mtimes)
+            for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
+                                    (changed[start:start + 500],)):
+                self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
+        self._corpus = build_corpus([item for _, item in self._files.values()], mtimes=times)
         self._generation = generation
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
