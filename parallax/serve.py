@@ -31,6 +31,7 @@ from gunicorn.app.base import BaseApplication
 
 from parallax import __version__
 from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
+from parallax.corpus import CorpusMissing, require_folder
 
 FRONTS = ("nginx", "none")
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -369,6 +370,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = load_settings()
     except SettingError as error:
+        raise SystemExit(f"parallax.serve: {error}") from None
+    try:
+        require_folder(settings["CORPUS_DIR"])  # refused before any worker starts, with the command to make one
+    except CorpusMissing as error:
         raise SystemExit(f"parallax.serve: {error}") from None
     front = str(settings["FRONT"]).strip().lower()
     if front not in FRONTS:

@@ -222,3 +222,17 @@ def test_corpus_removed_while_serving_is_not_made_again(app: Flask, corpus_dir: 
     assert client.get("/-/health.json").status_code == 503
     client.get("/search.json?q=Putin")
     assert not corpus_dir.exists()
+
+
+def test_team_server_refuses_a_missing_corpus_folder_without_a_traceback(tmp_path: Path) -> None:
+    """``make serve`` on a missing corpus says how to make one and exits 1 before any worker starts."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PARALLAX_CORPUS_DIR": str(tmp_path / "nowhere"), "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-m", "parallax.serve"], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "mkdir -p" in done.stderr and not (tmp_path / "nowhere").exists()
