@@ -73,12 +73,12 @@ def _clean(value: Any, name: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise NoteError(f"'{name}' must be text", name)
-    value = value.strip()
-    if len(value) > limit:
+    text = str(value).strip()
+    if len(text) > limit:
         raise NoteError(f"'{name}' is longer than {limit} characters", name)
-    if any(not c.isprintable() and c not in "\n\t" for c in value):
+    if any(not c.isprintable() and c not in "\n\t" for c in text):
         raise NoteError(f"'{name}' contains control characters", name)
-    return value
+    return text
 
 
 def check_pattern(pattern: Any, regex: bool) -> str:
