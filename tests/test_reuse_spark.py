@@ -168,3 +168,13 @@ def test_job_reads_from_and_writes_back_to_postgres(job: tuple[Path, Any], corpu
         assert lineage == [e for e in edges if edited not in e[:2]]
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_job_reads_parquet_as_it_reads_json_lines(spark: Any, job: tuple[Path, Any], tmp_path: Path) -> None:
+    folder, (_, pairs, _) = job
+    seeds = spark.read.json(str(folder / exchange.SENTENCES)).where("doc NOT LIKE 'a-%'")
+    seeds.write.parquet(str(tmp_path / "sentences.parquet"))
+    assert exchange.sentences_path(tmp_path) == tmp_path / "sentences.parquet"
+    found = reuse_spark.shared_pairs(spark, exchange.sentences_path(tmp_path))
+    assert found and found == [p for p in pairs if not p[0].startswith("a-") and not p[2].startswith("a-")]
