@@ -38,7 +38,7 @@ def test_summary_comes_first_and_links_each_difference_to_its_row(client: FlaskC
     assert f"The National alone carries {stats['right_only']} passages" in text
     assert "Press TV" in text  # the engine's summary text when it gives one
     summary = html[html.index('id="summary-h"'):html.index('id="stats-h"')]
-    assert f'<p class="px-summary-text">{escape(text)}</p>' in summary
+    assert f'<p class="px-summary-text">{escape(text)}' in summary
     anchors = re.findall(r'href="#(r[\w-]+)"', summary)
     assert anchors and all(f'id="{a}"' in html for a in anchors)
     assert 'href="#r9">' in summary  # the one edited passage: "…Peskov told Russian media" → "Mr Peskov said"

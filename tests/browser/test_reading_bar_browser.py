@@ -107,7 +107,7 @@ def test_kind_filter_in_place_narrows_passages(page: Page, live_url: str, consol
     page.get_by_role("link", name=f"moved ({len(moved)})").click()
     visible = page.locator("#passages .px-srow:not(.px-srow--head)").locator("visible=true")
     expect(visible).to_have_count(2 * len(moved))  # a moved passage shows at both its places
-    expect(page.locator(".px-counter-text")).to_have_text(f"{len(moved)} change, moved")
+    expect(page.locator(".px-counter-text")).to_have_text(f"{len(moved)} change{'' if len(moved) == 1 else 's'}, moved")
     page.keyboard.press("j")
     expect(page.locator(".px-counter-text")).to_have_text(f"Change 1 of {len(moved)} moved")
     assert page.evaluate("window.notReloaded") is True
