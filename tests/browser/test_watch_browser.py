@@ -66,7 +66,7 @@ def test_edit_remove_restore(page: Page, live_url: str, corpus_dir: Path, consol
     body = (corpus_dir / STORY / "rt.txt").read_bytes().split(b"\n---\n", 1)[1]
     page.goto(f"{live_url}/sources/rt")
     page.get_by_role("link", name="Edit details or remove").click()
-    page.get_by_label("Outlet").fill("RT, edited in the browser")
+    page.get_by_label("Outlet", exact=True).fill("RT, edited in the browser")
     page.get_by_role("button", name="Save details").click()
     expect(page.locator(".px-flash")).to_contain_text("Saved the details of 'rt'")
     expect(page.get_by_role("heading", level=1)).to_contain_text("RT, edited in the browser")
