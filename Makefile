@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help run serve test test-fast lint bench clean watch
+.PHONY: help run serve test test-fast lint bench clean watch lock
 
 help:  ## this list of targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | expand -t 12
@@ -12,13 +12,18 @@ help:  ## this list of targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# requirements.lock pins every package of the tree (transitive ones too) as constraints: the versions tested.
+$(VENV)/.runtime: requirements.txt requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -c requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c requirements.lock
 	touch $(VENV)/.runtime $@
+
+lock: $(VENV)/.dev  ## write requirements.lock from the development venv (after changing a requirement)
+	{ sed -n '1,3p' requirements.lock; $(BIN)/pip freeze --exclude-editable | grep -v '@ file'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 run: $(VENV)/.runtime  ## the app on the bundled corpus at http://127.0.0.1:5000/
 	$(BIN)/python app.py
