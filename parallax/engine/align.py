@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import time
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -152,8 +153,14 @@ class Aligner:
         pairs: list[Pair] = []
         # The first pass finds the longest common run in order; each further pass pairs, in order, identical
         # sentences the passes before left over (a moved block, a repeated byline inside it), until none is left.
-        for _ in range(self.config.anchor_passes):
-            found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights], seconds)
+        # The passes share the anchoring's seconds; the first always runs, the others only while time is left.
+        ends = time.perf_counter() + seconds
+        for number in range(self.config.anchor_passes):
+            left_over = ends - time.perf_counter()
+            if number and left_over <= 0:
+                break
+            found = exact_anchors([self.left[i].key for i in lefts], [self.right[j].key for j in rights],
+                                  max(left_over, self.config.small_diff_seconds))
             if not found:
                 break
             pairs.extend(Pair(lefts[i], lefts[i] + 1, rights[j], rights[j] + 1, 1.0) for i, j in found)
