@@ -17,7 +17,6 @@ MIN_TOKEN_LENGTH = 16
 MIN_TOKEN_BITS = 36  # estimated from the token's own characters (a random 16-character hex token has ~55)
 
 
-
 class SettingError(ValueError):
     """A PARALLAX_* variable whose value cannot be read; the message names it (commands print it in one line)."""
 
@@ -158,7 +157,6 @@ def token_weakness(token: str) -> str | None:
     if bits < MIN_TOKEN_BITS:
         return f"its characters carry about {bits:.0f} bits, fewer than {MIN_TOKEN_BITS}"
     return None
-
 
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
