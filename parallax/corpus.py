@@ -360,6 +360,15 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
                   **values)
 
 
+def in_its_folder(source: Source, folder: str) -> Source:
+    """The source, if it stands in the folder of its story; else a CorpusError saying where it belongs."""
+    if not folder:
+        raise CorpusError(f"the file is not in a story folder: move it to {source.story}/")
+    if source.story != folder:
+        raise CorpusError(f"its story '{source.story}' does not match its folder '{folder}'")
+    return source
+
+
 def is_web_url(value: str) -> bool:
     """Whether the value is an http(s) URL with a host (False for text ``urlsplit`` cannot even split)."""
     if any(char.isspace() or ord(char) < 32 or 0xD800 <= ord(char) < 0xE000 for char in value):
@@ -595,13 +604,7 @@ class CorpusStore:
             raw = path.read_bytes()
             if path.name == STORY_FILE:
                 return parse_story(raw, path.parent.name)
-            source = parse_source(raw, rel, self.max_bytes)
-            folder = rel.split("/", 1)[0] if "/" in rel else ""
-            if not folder:
-                raise CorpusError(f"the file is not in a story folder: move it to {source.story}/")
-            if source.story != folder:
-                raise CorpusError(f"its story '{source.story}' does not match its folder '{folder}'")
-            return source
+            return in_its_folder(parse_source(raw, rel, self.max_bytes), rel.split("/", 1)[0] if "/" in rel else "")
         except CorpusError as error:
             return Problem(rel, str(error))
         except OSError as error:

@@ -110,12 +110,7 @@ class DatabaseCorpus:
         try:
             if name == files.STORY_FILE:
                 return parse_story(raw, folder)
-            source = parse_source(raw, path, self.max_bytes)
-            if not folder:
-                raise CorpusError(f"the file is not in a story folder: move it to {source.story}/")
-            if source.story != folder:
-                raise CorpusError(f"its story '{source.story}' does not match its folder '{folder}'")
-            return source
+            return files.in_its_folder(parse_source(raw, path, self.max_bytes), folder)
         except CorpusError as error:
             return Problem(path, str(error))
 
