@@ -21,8 +21,10 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,24 @@ def _wanted(root: Path, path: Path) -> bool:
     return bool(parts) and not any(part.startswith(".") for part in parts)
 
 
+#: A folder's modification time moves in ticks of the kernel's clock (a few milliseconds): a file created in the
+#: same tick as the time was noted leaves it unchanged. A folder whose time was this close to when it was noted is
+#: listed again at the next look (as git treats "racily clean" files).
+RACY_NS = 50_000_000
+
+
+@dataclass(frozen=True)
+class FolderTimes:
+    """The story folders' modification times (by name; '' is the corpus folder) and when they were noted."""
+
+    taken: int
+    times: dict[str, int]
+
+    def racy(self) -> set[str]:
+        """Folders that may have changed within the clock tick their time was noted in."""
+        return {name for name, mtime in self.times.items() if mtime >= self.taken - RACY_NS}
+
+
 class CataloguedStore(CorpusStore):
     """The corpus store of a server: starts from the catalogue, follows changes without walking the corpus.
 
@@ -61,7 +81,7 @@ class CataloguedStore(CorpusStore):
         self._walked: dict[str, Path] = {}  # the background rescan's own paths (the walk reuses them)
         self._saved: dict[Path, Stamp] = {}
         self._saved_owners: dict[str, str] = {}
-        self._folders: dict[str, int] = {}
+        self._folders = FolderTimes(0, {})
         self._in_folder: dict[str, set[Path]] | None = None  # see _folder_index
         self._look = False
         self._threads_pid = 0
@@ -83,8 +103,9 @@ class CataloguedStore(CorpusStore):
             with self._lock:
                 generation = read_generation(self.root)  # read before the look: a change during it is seen next
                 if self._look or generation != self._generation:
-                    self._look, self._generation = False, generation
+                    self._look = False
                     self._apply(self._changed_folders())
+                    self._generation = generation  # only now: a thread looking meanwhile waits for this update
         return self._corpus
 
     def current(self) -> corpus_module.Corpus:
@@ -194,8 +215,9 @@ class CataloguedStore(CorpusStore):
         """Note each story folder's modification time, so a later look lists only the folders that changed."""
         self._folders = self._folder_times()
 
-    def _folder_times(self) -> dict[str, int]:
-        """Each story folder's modification time ('' for the corpus folder itself)."""
+    def _folder_times(self) -> FolderTimes:
+        """Each story folder's modification time ('' for the corpus folder itself), and when they were taken."""
+        taken = time.time_ns()
         folders = {}
         try:
             with os.scandir(self.root) as entries:
@@ -205,7 +227,7 @@ class CataloguedStore(CorpusStore):
         except OSError:
             pass
         folders[""] = self._mtime(self.root)
-        return folders
+        return FolderTimes(taken, folders)
 
     @staticmethod
     def _mtime(path: Path | str) -> int:
@@ -218,8 +240,9 @@ class CataloguedStore(CorpusStore):
         """Files to look at again: every file in, or known to be in, a folder whose modification time moved."""
         before, paths = self._folders, set()
         self._remember_folders()
-        for name in self._folders.keys() | before.keys():
-            if before.get(name) != self._folders.get(name):
+        now, racy = self._folders.times, before.racy()
+        for name in now.keys() | before.times.keys():
+            if before.times.get(name) != now.get(name) or name in racy:
                 paths |= self._folder_files(self.root / name if name else self.root)
         return paths
 

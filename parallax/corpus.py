@@ -548,8 +548,12 @@ class CorpusStore:
         found = self.get().get(source_id)
         if found is None and SLUG_RE.match(source_id):
             found = self.current().get(source_id)
-            if found is None and self.file_named(source_id):
-                found = self.reload().get(source_id)
+            if found is None:
+                with self._lock:  # not midway through another thread's reading in of the files
+                    found = self._corpus.get(source_id)
+                    named = found is None and self.file_named(source_id)
+                if named:
+                    found = self.reload().get(source_id)
         return found
 
     def file_named(self, source_id: str) -> bool:

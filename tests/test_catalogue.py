@@ -194,3 +194,49 @@ def test_a_write_by_another_process_is_seen_on_the_next_look(story: Path,
     corpus.mark_changed(story.parent)
     assert other.get().sources["from-elsewhere"].title == "Saved by another worker"
     assert "MainThread" not in counted["walks"]
+
+
+def test_a_look_during_another_threads_update_waits_for_it(story: Path, stores: Callable[..., CataloguedStore],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one request thread reads in another worker's change, a second thread asking for the new source waits
+    for that update instead of answering from the corpus as it was (the team server once answered 404 right after
+    a 201 this way)."""
+    store = stores(story.parent, first_rescan=3600.0)  # no background pass: the request threads alone
+    store.get()
+    time.sleep(0.05)  # past the file system's clock tick, so the folder's time moves
+    write_source(story, "fresh.txt", "fresh", "Saved by another worker")
+    corpus.mark_changed(story.parent)
+    inside, go_on = threading.Event(), threading.Event()
+    update = catalogue.update_corpus
+
+    def slow_update(*args: object) -> object:
+        inside.set()
+        go_on.wait(WAIT)
+        return update(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalogue, "update_corpus", slow_update)
+    first = threading.Thread(target=store.get)
+    first.start()
+    assert inside.wait(WAIT)
+    found: list[object] = []
+    second = threading.Thread(target=lambda: found.append(store.find("fresh")))
+    second.start()
+    second.join(0.3)
+    go_on.set()
+    first.join(WAIT)
+    second.join(WAIT)
+    assert found and getattr(found[0], "title", None) == "Saved by another worker"
+
+
+def test_a_file_added_within_the_clock_tick_of_the_last_look_is_seen(story: Path,
+                                                                    stores: Callable[..., CataloguedStore]) -> None:
+    """Folder times move in ticks of the kernel's clock (milliseconds, coarser on some file systems): a source saved
+    right after a look, in the same tick, leaves its folder's time where the look noted it, and must still be read
+    in at the next look. The tick is made certain by setting the folder's time back to what the look saw."""
+    store = stores(story.parent, first_rescan=3600.0)
+    store.get()
+    noted = os.stat(story).st_mtime_ns
+    write_source(story, "quick.txt", "quick", "Saved at once")
+    os.utime(story, ns=(noted, noted))
+    corpus.mark_changed(story.parent)
+    assert store.get().sources["quick"].title == "Saved at once"
