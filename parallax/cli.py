@@ -141,10 +141,23 @@ def _styled(text: str, op: str, colour: bool) -> str:
     return lead + marked + trail
 
 
-def text_lines(result: Comparison, labels: tuple[str, str], colour: bool) -> Iterator[str]:
-    """The comparison as reading text: unchanged passages plain, changes marked inside, one row per line."""
+def across_header(left: str, right: str) -> str | None:
+    """The header line of two texts in different languages (tags): sentences are paired by meaning, not words."""
+    from parallax import languages
+
+    if not languages.differ(left, right):
+        return None
+    return f"{languages.name(left)} ↔ {languages.name(right)}: compared by meaning, across languages"
+
+
+def text_lines(result: Comparison, labels: tuple[str, str], colour: bool,
+               header: str | None = None) -> Iterator[str]:
+    """The comparison as reading text: unchanged passages plain, changes marked inside, one row per line; after
+    the two labels, ``header`` (the texts' languages when they differ)."""
     yield f"--- {labels[0]}"
     yield f"+++ {labels[1]}"
+    if header:
+        yield header
     for row in result.rows:
         if row.boilerplate:
             continue
@@ -239,7 +252,8 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
     if fmt == "text":
         result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
         use_colour = sys.stdout.isatty() if colour is None else colour
-        for line in text_lines(result, (left_label, right_label), use_colour):
+        header = across_header(inputs[0].source.language, inputs[1].source.language)
+        for line in text_lines(result, (left_label, right_label), use_colour, header):
             click.echo(line, color=use_colour)
         sys.exit(EXIT_SAME if is_same(result.to_dict()["rows"]) else EXIT_DIFFERENT)
     found, display = document(inputs, options)

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from parallax.cli import main
 from tests.conftest import ROOT, STORY, front_matter
+from tests.fixtures import xlang
 
 SEEDS = ROOT / "corpus" / STORY
 
@@ -96,6 +97,28 @@ def test_seed_captures_of_one_article_differ_only_in_headline_and_date() -> None
     assert status == 1
     changes = [line for line in out.splitlines()[2:] if not line.startswith("  ")]
     assert changes == ["+ {+N. Korea's Kim Arrives in Russia for Putin Talks+}", "+ {+September 12, 2023+}"]
+
+
+@pytest.mark.parametrize(("first", "second", "header"), [
+    ("ru", "en", "Russian ↔ English: compared by meaning, across languages"),
+    ("en", "ru", "English ↔ Russian: compared by meaning, across languages")])
+def test_files_in_two_languages_say_so_in_the_header(tmp_path: Path, first: str, second: str, header: str) -> None:
+    """Kommersant's report and its English translation (plain files, languages detected): the header names both
+    languages and the rows pair each sentence with its translation."""
+    texts = {"ru": xlang.RUSSIAN, "en": xlang.ENGLISH}
+    for tag in (first, second):
+        (tmp_path / f"{tag}.txt").write_text(texts[tag], encoding="utf-8")
+    status, out, _ = run("compare", str(tmp_path / f"{first}.txt"), str(tmp_path / f"{second}.txt"))
+    lines = out.splitlines()
+    assert status == 1 and lines[:3] == [f"--- {first}.txt", f"+++ {second}.txt", header]
+    paired = [line for line in lines if line.startswith("≈ ")]
+    assert len(paired) >= len(xlang.LINKS) // 2, out
+
+
+def test_files_in_one_language_do_not_claim_a_translation(tmp_path: Path) -> None:
+    (tmp_path / "en.txt").write_text(xlang.ENGLISH, encoding="utf-8")
+    status, out, _ = run("compare", str(SEEDS / "rt.txt"), str(tmp_path / "en.txt"))
+    assert status == 1 and out.startswith("--- ") and "across languages" not in out and " ↔ " not in out
 
 
 def test_unit_option_and_bad_ignore(tmp_path: Path) -> None:
