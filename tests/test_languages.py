@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from parallax import languages
 from parallax.corpus import load_corpus
+from tests.fixtures import xlang
 from tests.test_manage import edit
 from tests.test_search import hit_sources
 
@@ -84,3 +86,41 @@ def test_search_filters_by_detected_language(client: FlaskClient, corpus_dir: Pa
     found = json.loads(client.get("/search.json?q=G7+lang:ru").get_data(as_text=True))
     assert hit_sources(found) == {"kommersant-g7"}
     assert "kommersant-g7" not in hit_sources(json.loads(client.get("/search.json?q=G7+lang:en").get_data()))
+
+
+def test_story_overview_says_which_passages_are_carried_in_translation(make_app: Callable[..., Flask],
+                                                                       corpus_dir: Path) -> None:
+    """A Russian report and its English translation as one story: each source's language is named, the Russian
+    passages the translation carries are carried (not "only here"), marked as carried in translation on the page
+    and in its twin, and a quotation is grouped with its translation, marked as one."""
+    russian, english = xlang.add_pair(corpus_dir)
+    client = make_app(OVERVIEW_TIME_BUDGET=60).test_client()
+    data = json.loads(client.get(f"/stories/{xlang.STORY}.json").get_data(as_text=True))
+    assert data["limits"] == []
+    assert [(item["name"], item["sources"]) for item in data["languages"]] == [("Russian", [russian]),
+                                                                                 ("English", [english])]
+    assert {s["id"]: s["language_name"] for s in data["sources"]} == {russian: "Russian", english: "English"}
+    passages = data["coverage"]["passages"]
+    assert data["coverage"]["base"] == russian
+    carried = [p for p in passages if [(c["id"], c["language"], c["translation"]) for c in p["carriers"]]
+               == [(english, "en", True)]]
+    # Every labelled translation of a base passage is carried by the English source.
+    labelled = [p for p in passages if any(xlang.folded(ru) in xlang.folded(p["text"]) for ru, _ in xlang.LINKS)]
+    assert labelled and all(p in carried for p in labelled)
+    assert data["coverage"]["translated"] == len(carried) and not any(p["only_here"] for p in carried)
+    unique = {u["id"]: u["passages"] for u in data["unique"]}
+    assert len(unique[russian]) <= len(passages) - len(carried)
+    translated = [g for g in data["quotes"]["groups"] if g["languages"] == ["ru", "en"]]
+    assert translated, data["quotes"]
+    for group in translated:
+        assert [(v["language"], v["translation"]) for v in group["variants"]] == [("ru", False), ("en", True)]
+        assert group["outlets"] == [xlang.RU_OUTLET, xlang.EN_OUTLET]
+    page = client.get(f"/stories/{xlang.STORY}").get_data(as_text=True)
+    assert page.count("(in English translation)") == sum(len(p["carriers"]) for p in carried)
+    assert "in Russian, English" in page and "Sources in 2 languages" in page
+    quotes = page[page.index('id="quotes-h"'):]
+    for group in translated:
+        first, second = (v["text"] for v in group["variants"])
+        assert f'<blockquote lang="ru">{escape(first)}</blockquote>' in quotes
+        version = quotes[quotes.index(f'<blockquote lang="en">{escape(second)}</blockquote>'):]
+        assert version.index("Translation into English") < version.index("</figure>")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from parallax.corpus import Source
 from parallax.engine.similarity import Profile, dice, judge, profile
+from parallax.languages import differ, primary
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import cut_sentences, words_of
@@ -63,6 +64,8 @@ class Prepared:
     sentences: tuple[Sent, ...]
     shingles: frozenset[int]
     rough: bool = False  # the time budget ran out while cutting its sentences (such a one is not memoised)
+    #: The source's language (primary subtag): a passage carried by a source of another language is a translation.
+    language: str = "en"
 
     def weight(self) -> int:
         """Its weight in the memo: characters of its sentences (at least 1), so memory stays bounded by size."""
@@ -94,9 +97,9 @@ def shingles(words: Sequence[str], size: int = SHINGLE) -> frozenset[int]:
     return frozenset(hash(tuple(words[i:i + size])) for i in range(len(words) - size + 1))
 
 
-def _prepared_key(source: Source) -> tuple[str, str, str, str]:
+def _prepared_key(source: Source) -> tuple[str, str, str, str, str]:
     """What a prepared source depends on: its text (``content_key``) and the metadata it carries."""
-    return (source.id, source.content_key, source.outlet, source.published)
+    return (source.id, source.content_key, source.outlet, source.published, source.language)
 
 
 def prepare(source: Source, memo: Memo | None = None, deadline: float | None = None) -> Prepared:
@@ -121,7 +124,8 @@ def prepare(source: Source, memo: Memo | None = None, deadline: float | None = N
         if not sentence.boilerplate:
             body_words.extend(found)
     rough = deadline is not None and time.monotonic() > deadline
-    return Prepared(source.id, source.outlet or source.id, source.published, tuple(sents), shingles(body_words), rough)
+    return Prepared(source.id, source.outlet or source.id, source.published, tuple(sents), shingles(body_words), rough,
+                    primary(source.language))
 
 
 def similarity_matrix(prepared: Sequence[Prepared]) -> list[list[float]]:
@@ -367,6 +371,11 @@ class StoryModel:
     limits: tuple[str, ...] = ()  # parts cut short by the time budget (such a model is not cached)
     _coverage: dict[int, list[Coverage]] = field(default_factory=dict, repr=False, compare=False)
 
+    def in_translation(self, source: int, other: int) -> bool:
+        """Whether ``other`` carries ``source``'s passages in translation (the two are in different languages):
+        such a passage is carried all the same, in other words of another language."""
+        return differ(self.prepared[source].language, self.prepared[other].language)
+
     def coverage(self, base: int) -> list[Coverage]:
         """Coverage of one base source (memoised per model)."""
         return self.coverage_within(base)[0]
@@ -383,7 +392,7 @@ class StoryModel:
         return found, whole
 
 
-def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, str, str, str], ...]:
+def _memo_key(sources: Sequence[Source]) -> tuple[tuple[str, str, str, str, str], ...]:
     """What the overview depends on: each source's text (``content_key``) and the metadata it shows."""
     return tuple(_prepared_key(s) for s in sources)
 

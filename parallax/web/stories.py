@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from parallax import model, pipeline
+from parallax import languages, model, pipeline
 from parallax.corpus import Source, Story
 from parallax.model import PAIRED_KINDS, BadOption
 from parallax.story import digest, overview, quotes
@@ -36,7 +36,8 @@ def _source_brief(source: Source, short: str = "", version: tuple[int, int] = (1
     return {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
             "published": source.published or None, "capture": capture_label(source), "short": short or source.id,
             "article": source.article_key, "version": version[0], "versions": version[1],
-            "href": url_for("pages.source", source_id=source.id), "outlet_info": outlet_info(source.outlet)}
+            "href": url_for("pages.source", source_id=source.id), "outlet_info": outlet_info(source.outlet),
+            "language": source.language, "language_name": languages.name(source.language)}
 
 
 def _matrix(sources: list[Source], model: overview.StoryModel, order: list[int]) -> dict[str, Any]:
@@ -72,13 +73,16 @@ def _coverage(sources: list[Source], story: pipeline.StoryOverview) -> dict[str,
                         href = url_for("pages.compare_view", left=sources[base].id, right=other.id, page=pages[at])
                     href += "#" + names[at]
             links.append({"id": other.id, "outlet": other.outlet or None, "kind": carrier.kind,
-                          "score": carrier.score, "href": href})
+                          "score": carrier.score, "href": href, "language": other.language,
+                          "translation": story.model.in_translation(base, carrier.source)})
         count = len(links) + 1
         outlets = len({outlet_key(sources[base]), *(outlet_key(sources[c.source]) for c in item.carriers)})
         passages.append({"pos": item.sent.pos, "para": item.sent.para, "text": item.sent.text,
                          "sources": count, "of": total, "outlets": outlets, "outlets_of": outlet_total,
-                         "only_here": not links, "heat": heat(outlets / outlet_total), "carriers": links})
-    return {"base": sources[base].id, "passages": passages}
+                         "only_here": not links, "heat": heat(outlets / outlet_total), "carriers": links,
+                         "in_translation": sum(1 for link in links if link["translation"])})
+    return {"base": sources[base].id, "passages": passages,
+            "translated": sum(1 for p in passages if p["in_translation"])}
 
 
 def outlet_key(source: Source) -> str:
@@ -147,11 +151,22 @@ def _quotes(story: pipeline.StoryOverview) -> dict[str, Any]:
     return {
         "min_words": quotes.MIN_QUOTE_WORDS,
         "groups": [{"speaker": g.speaker, "outlets": g.outlets, "outlet_count": len(g.outlets), "sources": g.sources,
+                    "languages": list(dict.fromkeys(languages.primary(v.language) for v in g.variants)),
                     "variants": [{"text": v.text, "sources": list(v.sources), "outlets": list(v.outlets),
-                                  "segments": [s.to_dict() for s in v.segments]} for v in g.variants]}
+                                  "segments": [s.to_dict() for s in v.segments], "language": v.language,
+                                  "translation": v.translation} for v in g.variants]}
                    for g in groups],
         "phrases": [{"text": p.text, "sources": list(p.sources), "outlets": list(p.outlets)} for p in phrases],
     }
+
+
+def _languages(sources: list[Source]) -> list[dict[str, Any]]:
+    """The story's languages, first seen first, each with its name and sources (more than one: it is read across
+    languages, and a passage another language carries is carried in translation)."""
+    found: dict[str, list[str]] = {}
+    for source in sources:
+        found.setdefault(languages.primary(source.language), []).append(source.id)
+    return [{"language": tag, "name": languages.name(tag), "sources": ids} for tag, ids in found.items()]
 
 
 def get_story(slug: str) -> tuple[Story, list[Source]]:
@@ -228,6 +243,7 @@ def story_data(story: str) -> dict[str, Any]:
             "sources": [_source_brief(sources[i], labels[sources[i].id], versions[sources[i].id])
                         for i in chosen],
             "outlets": len({outlet_key(s) for s in sources}),
+            "languages": _languages(sources),
             "export": url_for("stories.story_export", story=found.slug, base=base_id),
             "matrix": _matrix(sources, computed.model, chosen),
             "coverage": _coverage(sources, computed),
@@ -243,7 +259,8 @@ _SOURCE_REF = {"type": "object", "properties": {"id": {"type": "string"}, "outle
                                                 "capture": {"type": "string", "description": "Short capture name."},
                                                 "short": {"type": "string", "description": "Matrix column label."},
                                                 "article": {"type": "string"}, "version": {"type": "integer"},
-                                                "versions": {"type": "integer"}, "outlet_info": OUTLET_INFO}}
+                                                "versions": {"type": "integer"}, "outlet_info": OUTLET_INFO,
+                                                "language": {"type": "string"}, "language_name": {"type": "string"}}}
 _STORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -277,8 +294,14 @@ _STORY_SCHEMA: dict[str, Any] = {
                 "carriers": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "outlet": _NULLABLE,
                     "kind": {"type": "string", "enum": sorted(PAIRED_KINDS)},
-                    "score": {"type": "number"},
-                    "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}}}}}}},
+                    "score": {"type": "number"}, "language": {"type": "string"},
+                    "translation": {"type": "boolean", "description": "Carried in another language (translated)."},
+                    "href": {"type": "string", "description": "/compare/<base>/<other>#r<row index>"}}}},
+                "in_translation": {"type": "integer", "description": "Carriers in another language."}}}},
+            "translated": {"type": "integer", "description": "Passages carried in another language."}}},
+        "languages": {"type": "array", "items": {"type": "object", "properties": {
+            "language": {"type": "string"}, "name": {"type": "string"},
+            "sources": {"type": "array", "items": {"type": "string"}}}}},
         "outlets": {"type": "integer", "description": "Distinct outlets among the story's sources."},
         "export": {"type": "string", "description": "CSV download of the overview."},
         "unique": {"type": "array", "description": "Per outlet, its captures folded together.",
@@ -293,9 +316,11 @@ _STORY_SCHEMA: dict[str, Any] = {
                 "speaker": {"type": ["string", "null"]}, "outlet_count": {"type": "integer"},
                 "outlets": {"type": "array", "items": {"type": "string"}},
                 "sources": {"type": "array", "items": {"type": "string"}},
+                "languages": {"type": "array", "items": {"type": "string"}},
                 "variants": {"type": "array", "items": {"type": "object", "properties": {
                     "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
-                    "outlets": {"type": "array", "items": {"type": "string"}},
+                    "outlets": {"type": "array", "items": {"type": "string"}}, "language": {"type": "string"},
+                    "translation": {"type": "boolean", "description": "Another language than the first wording's."},
                     "segments": {"type": "array", "items": {"$ref": "#/components/schemas/Segment"}}}}}}}},
             "phrases": {"type": "array", "items": {"type": "object", "properties": {
                 "text": {"type": "string"}, "sources": {"type": "array", "items": {"type": "string"}},
