@@ -9,18 +9,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from cachelib import NullCache
 
-from parallax import __version__, export, languages, model, pipeline
+from parallax import __version__, model
 from parallax.config import SettingError, load_settings
-from parallax.corpus import Corpus, CorpusError, Source, load_corpus, parse_source
-from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.model import DEFAULT_IGNORE, IGNORABLE, UNITS, Ignorable
-from parallax.sources.ingest import IngestError, NewSource, build_file_text, decode_html, from_html, from_upload
 from parallax.store.commands import export_command, migrate_command
+
+if TYPE_CHECKING:  # the reading engine, the corpus and ingest load only in the commands that use them
+    from parallax.corpus import Corpus, Source
+    from parallax.engine.compare import CompareOptions, Comparison
+    from parallax.sources.ingest import NewSource
 
 #: Exit statuses of ``parallax compare``, as ``diff`` and ``git diff --exit-code`` use them.
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
@@ -68,6 +69,9 @@ class Input:
 
 def _as_source(new: NewSource, side: str) -> Source:
     """A source made from a file's text and what is known of it, as the corpus would load it."""
+    from parallax.corpus import CorpusError, parse_source
+    from parallax.sources.ingest import build_file_text
+
     raw = build_file_text(side, new).encode("utf-8")
     suffix = ".md" if new.format == "markdown" else ".txt"
     try:
@@ -78,6 +82,10 @@ def _as_source(new: NewSource, side: str) -> Source:
 
 def _input_from_file(path: Path, side: str) -> Input:
     """A text, markdown, HTML or corpus file as a source (HTML through the same extraction as adding one)."""
+    from parallax import languages
+    from parallax.corpus import CorpusError, parse_source
+    from parallax.sources.ingest import IngestError, NewSource, decode_html, from_html, from_upload
+
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
@@ -106,6 +114,8 @@ def _input_from_file(path: Path, side: str) -> Input:
 
 def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Input:
     """The input named: a file path, or else a source id in the corpus."""
+    from parallax.corpus import load_corpus
+
     path = Path(name)
     if path.is_file():
         return _input_from_file(path, side)
@@ -120,6 +130,10 @@ def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Inp
 def document(inputs: tuple[Input, Input], options: CompareOptions) -> tuple[dict[str, Any], list[list[Any]]]:
     """The comparison as the web's JSON twin gives it (without the web's links) and its display order; a side
     whose outlet is unknown is named by its label, as the text output names it."""
+    from cachelib import NullCache
+
+    from parallax import pipeline
+
     named = [replace(item.source, outlet=item.source.outlet or item.label) for item in inputs]
     return pipeline.comparison_document(named[0], named[1], options, NullCache())
 
@@ -247,15 +261,21 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
     loaded: list[Corpus] = []
     inputs = (resolve(left, "left", corpus_dir, loaded), resolve(right, "right", corpus_dir, loaded))
     left_label, right_label = inputs[0].label, inputs[1].label
-    options = pipeline.options({"COMPARE_TIME_BUDGET": time_budget, "COMPARE_MAX_CHARS": MAX_INPUT_BYTES},
-                               model.parse_unit(unit), ignore)
+    from parallax.engine.compare import CompareOptions, compare
+
+    options = CompareOptions(unit=model.parse_unit(unit), ignore=ignore, time_budget=time_budget,
+                             max_chars=MAX_INPUT_BYTES)
     if fmt == "text":
         result = compare(inputs[0].source.document(ignore), inputs[1].source.document(ignore), options)
         use_colour = sys.stdout.isatty() if colour is None else colour
         header = across_header(inputs[0].source.language, inputs[1].source.language)
         for line in text_lines(result, (left_label, right_label), use_colour, header):
             click.echo(line, color=use_colour)
-        sys.exit(EXIT_SAME if is_same(result.to_dict()["rows"]) else EXIT_DIFFERENT)
+        # Kinds only: the rows' facts (read lazily) are not printed, so they are not read.
+        sys.exit(EXIT_SAME if is_same({"kind": r.kind, "boilerplate": r.boilerplate} for r in result.rows)
+                 else EXIT_DIFFERENT)
+    from parallax import export
+
     found, display = document(inputs, options)
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
@@ -271,6 +291,8 @@ def check_command(corpus: str | None) -> None:
     root = _corpus_dir(corpus)
     if not root.is_dir():
         _fail(f"{root}: no such folder")
+    from parallax.corpus import load_corpus
+
     with progress_bar("Checking files") as tick:
         found = load_corpus(root, progress=tick)
     problems = [(p.path, p.reason) for p in found.problems]
@@ -368,6 +390,8 @@ def add_command(what: tuple[str, ...], urls_file: Any, story: str, outlet: str |
         if "html" not in values and not values.get("outlet", "").strip():  # a text file does not name its outlet
             values["outlet"] = _ask_outlet(path)
         capture = f"file {path.name} added from the command line"
+    from parallax.corpus import load_corpus
+
     try:
         saved = add_source(values, load_corpus(root, limits.max_source_bytes), limits, capture)
     except DuplicateError as duplicate:
