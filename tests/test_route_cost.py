@@ -142,3 +142,37 @@ def test_story_figures_are_computed_once_then_read_by_every_worker(serve: Callab
     app.extensions["parallax.corpus"].invalidate()
     again = touched(app, "/", monkeypatch)  # only the changed story is measured again (the edited file's text was
     assert again and {Path(name).parent.name for name in again} == {"story-0000"}  # read when it was re-parsed)
+
+
+def indexed(app: Flask) -> set[str]:
+    """The ids of the sources the app's search index holds (as committed)."""
+    idx = app.extensions["parallax.index.search"].get()
+    with idx.lock:
+        return {row[0] for row in idx.db.execute("SELECT id FROM docs")}
+
+
+@pytest.mark.parametrize("url", ["/sources/story-0001-a0", "/stories/story-0001/lineage"])
+def test_a_reading_page_never_builds_the_whole_index(tmp_path: Path, url: str) -> None:
+    """On a corpus whose index was never built, a source page and a lineage answer without indexing the corpus
+    (that is the start-up build's, ``parallax index``'s or a search's work); once the index is built, a source
+    added later is brought in by its own page."""
+    root = make_corpus(tmp_path / "corpus", 30)
+    app = create_app({"CORPUS_DIR": str(root), "CORPUS_RESCAN_SECONDS": 60, "CORPUS_WATCH": False,
+                      "SEARCH_BUILD_ON_START": False, "PAGE_CACHE_SIZE": 0})
+    store = app.extensions["parallax.corpus"]
+    try:
+        response = app.test_client().get(url)
+        assert response.status_code == 200 and "story-0001" in response.get_data(as_text=True)
+        idx = app.extensions["parallax.index.search"].get()
+        assert not idx.updating and indexed(app) == set()
+        idx.sync(store.get())
+        added = root / "story-0001" / "story-0001-a9.txt"
+        added.write_text(f"---\nid: story-0001-a9\nstory: story-0001\noutlet: Outlet 9\n---\n"
+                         f"{(root / 'story-0001' / 'story-0001-a0.txt').read_text().split('---')[-1]}",
+                         encoding="utf-8")
+        store.invalidate()
+        page = app.test_client().get("/sources/story-0001-a9")
+        assert page.status_code == 200 and "story-0001-a0" in page.get_data(as_text=True)  # shares its passages
+        assert len(indexed(app)) == 30 * SOURCES_PER_STORY + 1
+    finally:
+        store._stop.set()

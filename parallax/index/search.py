@@ -374,6 +374,7 @@ class CorpusIndex:
         # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
+        self._lag: tuple[Corpus, int] | None = None  # the last corpus measured by ``lag`` and its figure
         self._behind: tuple[threading.Thread, list[Any]] | None = None  # a sync started by a search, its outcome
         self._behind_lock = threading.Lock()
         #: Why the last sync failed ('' when it did not): the index then lags the corpus and searches would miss
@@ -424,6 +425,19 @@ class CorpusIndex:
     def updating(self) -> bool:
         """Whether a sync is running in this process (searches then see the index as last committed)."""
         return self._write.locked()
+
+    def lag(self, corpus: Corpus) -> int:
+        """How many sources the committed index lacks, holds out of date or holds no more (0 when in step); measured
+        once per corpus, so a page asking again before the corpus changes costs nothing."""
+        if corpus is self._synced:
+            return 0
+        known = self._lag
+        if known is None or known[0] is not corpus:
+            wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
+            with self._lock:
+                stored = dict(self._db.execute("SELECT id, key FROM docs").fetchall())
+            known = self._lag = (corpus, len(wanted.items() ^ stored.items()))
+        return known[1]
 
     def sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None = None,
              wait: bool = True) -> SyncStats:

@@ -28,6 +28,8 @@ bp = Blueprint("search", __name__)
 QUOTE_STORIES = 10
 #: Longest text /api/suggest-story reads, in characters.
 MAX_SUGGEST_CHARS = 200_000
+#: Sources a reading page (a source, a lineage) brings into the index itself: one just added, not a corpus's worth.
+PAGE_SYNC_MOST = 20
 #: Stories listed by /api/suggest-story.
 MAX_SUGGESTIONS = 5
 #: Lineage drawing: height of one source's row and the width of its label box, in SVG units.
@@ -80,15 +82,18 @@ def _warm(app: Flask) -> None:
         log.exception("building the search index at start failed")
 
 
-def index() -> CorpusIndex:
-    """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed).
+def index(most: int | None = None) -> CorpusIndex:
+    """The app's index, in step with the corpus as it stands now (only changed sources are re-indexed); with
+    ``most`` (a reading page) only when at most that many sources differ, else as last committed: a page view never
+    starts a corpus-wide build (the start-up build, ``parallax index`` and a search do).
 
     While another thread is updating it (the start-up build) and when it cannot be updated (disk full, locked past
     the timeout; logged), the index is used as last committed: a stale search is better than no page.
     """
     found: CorpusIndex = current_app.extensions["parallax.index.search"].get()
     try:
-        found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
+        if most is None or found.lag(corpus()) <= most:
+            found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
     except sqlite3.Error:
         log.exception("the search index could not be brought up to date; serving it as it stands")
     return found
@@ -209,7 +214,7 @@ def search_view() -> Any:
 
 def shared_summary(source: Source) -> list[dict[str, Any]]:
     """What a source shares with other sources of any story: passages, sentences, and who had it first."""
-    idx = index()
+    idx = index(PAGE_SYNC_MOST)
     with idx.lock:
         found = reuse.shared_of(idx.db, source.id)
     this_time = source.captured or source.published
@@ -255,7 +260,7 @@ def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
 def lineage_view(story: str) -> Any:
     """Who carried a story's shared text first, who carried it later, and with what attribution."""
     found, sources = get_story(story)
-    idx = index()
+    idx = index(PAGE_SYNC_MOST)
     with idx.lock:
         pairs = reuse.story_pairs(idx.db, story)
     nodes = [lineage.source_node(s, current_app.extensions.get("parallax.memo")) for s in sources]
