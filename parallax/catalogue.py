@@ -9,7 +9,10 @@
 - after a write by this process (``invalidate``) the next look lists only the story folders whose modification time
   moved, which any create, rename or unlink in them does, so the writer sees its own change at once;
 - a full rescan (stat every file) runs in the background every ``full_rescan`` seconds as a safety net, and once
-  at start, for changes made while no server ran.
+  at start, for changes made while no server ran. While watchers run, one process of a server does it: the one
+  holding ``.parallax/rescan.lock`` (another takes it over within ``full_rescan`` seconds when that one ends). When
+  its pass finds a change the watchers missed it replaces ``.parallax/rescan-found``, and every other process's
+  watcher, seeing that, runs a pass of its own. A process without a watcher rescans for itself, as before.
 
 The catalogue's database, and sources that read their text from their file on demand, are in
 ``parallax.index.catalogue``.
@@ -17,8 +20,10 @@ The catalogue's database, and sources that read their text from their file on de
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -29,13 +34,18 @@ from pathlib import Path
 from typing import Any
 
 from parallax import corpus as corpus_module
-from parallax.corpus import STORY_FILE, CorpusStore, Story, is_candidate_name, read_generation
+from parallax.corpus import STATE_FOLDER, STORY_FILE, CorpusStore, Story, is_candidate_name, read_generation
 from parallax.corpus_update import Change, update_corpus
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
 
 __all__ = ["CATALOGUE_FILE", "Catalogue", "CataloguedStore", "Figures", "Stamp"]
 
 log = logging.getLogger("parallax.catalogue")
+
+#: Held (flock) by the one process of a server that runs the safety-net rescan while watchers run.
+RESCAN_LOCK = Path(STATE_FOLDER) / "rescan.lock"
+#: Replaced when that process's rescan found a change: the other processes' watchers then rescan too.
+RESCAN_FOUND = Path(STATE_FOLDER) / "rescan-found"
 
 
 def _wanted(root: Path, path: Path) -> bool:
@@ -87,6 +97,7 @@ class CataloguedStore(CorpusStore):
         self._threads_pid = 0
         self._stop = threading.Event()
         self.watching = False  # whether the file-system watcher runs in this process
+        self._rescan_lock: int | None = None  # the rescan lock's descriptor, in the process that holds it
         weakref.finalize(self, self._stop.set)
 
     def get(self) -> corpus_module.Corpus:
@@ -200,8 +211,45 @@ class CataloguedStore(CorpusStore):
                 changed.add(path)
         changed.update(known)  # files the corpus had that are gone
         with self._lock:
+            before = self._corpus
             self._apply(changed)
             self._folders = folders
+            found = self._corpus is not before
+        if found and self.watching and self._rescan_lock is not None:
+            self._tell_rescan_found()
+
+    def leads_rescan(self) -> bool:
+        """Whether this process runs the safety-net rescan: always while no watcher runs here, else only when it
+        holds the rescan lock (taken here if free: the lock lasts as long as the process)."""
+        if not self.watching:
+            return True
+        if self._rescan_lock is None:
+            path = self.root / RESCAN_LOCK
+            try:
+                path.parent.mkdir(exist_ok=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as error:  # a read-only corpus: each process keeps its own safety net
+                log.info("rescan lock %s cannot be opened (%s): this process rescans for itself", path, error)
+                return True
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            self._rescan_lock = fd
+        return True
+
+    def _tell_rescan_found(self) -> None:
+        """Have every other process's watcher rescan: this process's pass found what the watchers missed."""
+        path = self.root / RESCAN_FOUND
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            temp.write_text(secrets.token_hex(8), encoding="ascii")
+            os.replace(temp, path)
+        except OSError as error:
+            log.warning("cannot tell the other processes that the rescan found changes: %s", error)
+        finally:
+            temp.unlink(missing_ok=True)
 
     def _full_rescan(self, progress: Any = None) -> None:
         """Stat every file, re-read the changed ones, save. Folder times are taken first: a file written during the
@@ -358,6 +406,8 @@ def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event)
             if store is None:
                 return
             paths = {Path(name) for _, name in changes}
+            if root / RESCAN_FOUND in paths and store._rescan_lock is None:  # the rescanning process found changes
+                store._background_rescan()
             if paths:
                 with store._lock:
                     expanded = set()
@@ -375,7 +425,8 @@ def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event)
 
 def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
     """The safety net: a full rescan ``first_rescan`` seconds after start (not competing with the first pages), then
-    every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher runs), until the store is gone."""
+    every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher runs), until the store is gone; while
+    a watcher runs, by the one process holding the rescan lock (``leads_rescan``)."""
     store = ref()
     wait = store.first_rescan if store is not None else 0.0
     del store
@@ -384,7 +435,8 @@ def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
         if store is None:
             return
         try:
-            store._background_rescan()
+            if store.leads_rescan():
+                store._background_rescan()
         except Exception:  # the safety net must not die with one bad pass
             log.exception("corpus rescan failed")
         wait = store.full_rescan if store.watching else max(store.rescan, 0.5)
