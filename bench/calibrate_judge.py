@@ -24,7 +24,7 @@ import numpy as np
 from bench.real import REAL, CrossPair, Score, lines_in, load_cross, score_rows
 from parallax.engine.align import Aligner, align
 from parallax.engine.config import ENGINE, EngineConfig
-from parallax.engine.meaning import ACROSS_FEATURES, FEATURES, across_features, features
+from parallax.engine.meaning import ACROSS_FEATURES, FEATURES, across_features, features, is_heading
 from parallax.engine.translation import substantive
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import cut_sentences, plain_document
@@ -38,8 +38,10 @@ def pair_features(pair: CrossPair) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     aligner = Aligner(left, right, range(len(left)), range(len(right)))
     anchors = aligner.anchors(10.0)
-    free_left = aligner.substantive(0, sorted(set(range(len(left))) - {p.left for p in anchors}))
-    free_right = aligner.substantive(1, sorted(set(range(len(right))) - {p.right for p in anchors}))
+    free_left = [i for i in aligner.substantive(0, sorted(set(range(len(left))) - {p.left for p in anchors}))
+                 if not is_heading(left[i].text)]
+    free_right = [j for j in aligner.substantive(1, sorted(set(range(len(right))) - {p.right for p in anchors}))
+                  if not is_heading(right[j].text)]
     if not free_left or not free_right:
         return None
     values = features([aligner.profile(0, i) for i in free_left], [aligner.profile(1, j) for j in free_right],

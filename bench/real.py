@@ -7,7 +7,9 @@ URL with what was rewritten, added, removed and moved. Each pair carries its spl
 
 A method is scored by the rows it draws: ``(left text, right text)`` pairs. A row links every labelled sentence
 found in (or holding) its left text with every one found in its right text; a row that matches no labelled
-sentence on a side counts as a wrong link.
+sentence on a side counts as a wrong link. Recall is given over all links and over the links that state one whole
+fact (kinds same, edited, reworded); a "partial" link joins two sentences that share only part of a fact (one
+side lists five cities, the other says "California cities ranked worst"), which sentence pairing reaches least.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class CrossPair:
     negatives: list[tuple[str, str]]
     #: The languages of the two texts (bench/data/real/xlang pairs a language with English).
     languages: tuple[str, str] = ("en", "en")
+    #: Links that carry only part of a fact (one side tells more, or one detail of it): kind "partial" in pair.json.
+    partial: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ def load_cross(root: Path = REAL / "cross") -> list[CrossPair]:
             meta["left"]["outlet"], meta["right"]["outlet"],
             [(link["left"], link["right"]) for link in meta["links"]],
             [(neg["left"], neg["right"]) for neg in meta.get("hard_negatives", [])],
-            (meta["left"].get("language", "en"), meta["right"].get("language", "en"))))
+            (meta["left"].get("language", "en"), meta["right"].get("language", "en")),
+            frozenset((link["left"], link["right"]) for link in meta["links"] if link.get("kind") == "partial")))
     return pairs
 
 
@@ -109,10 +114,12 @@ class Score:
     links: int = 0
     hard: int = 0
     hard_total: int = 0
+    whole_found: int = 0
+    whole: int = 0
 
     def add(self, other: Score) -> None:
         """Add another score's counts."""
-        for name in ("right_rows", "wrong_rows", "found", "links", "hard", "hard_total"):
+        for name in ("right_rows", "wrong_rows", "found", "links", "hard", "hard_total", "whole_found", "whole"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -137,10 +144,15 @@ class Score:
         """Share of hard negatives linked."""
         return self.hard / self.hard_total if self.hard_total else 0.0
 
+    @property
+    def whole_recall(self) -> float:
+        """Share of the links stating one whole fact (same, edited, reworded: not partial) drawn."""
+        return self.whole_found / self.whole if self.whole else 0.0
+
     def line(self) -> str:
         """One line of figures."""
-        return (f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f}  "
-                f"hard negatives linked {self.hard}/{self.hard_total} ({self.hard_rate:.1%})")
+        return (f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} (whole facts R={self.whole_recall:.3f})"
+                f"  hard negatives linked {self.hard}/{self.hard_total} ({self.hard_rate:.1%})")
 
 
 def score_rows(pair: CrossPair, rows: list[tuple[str, str]]) -> Score:
@@ -160,7 +172,8 @@ def score_rows(pair: CrossPair, rows: list[tuple[str, str]]) -> Score:
         else:
             wrong += 1
             hard |= linked & negatives
-    return Score(right, wrong, len(found), len(truth), len(hard), len(negatives))
+    whole = truth - pair.partial
+    return Score(right, wrong, len(found), len(truth), len(hard), len(negatives), len(found & whole), len(whole))
 
 
 def score_method(pairs: Iterable[CrossPair], method: Method) -> Score:

@@ -280,6 +280,8 @@ class Aligner:
     def same_fact(self, free_left: Sequence[int], free_right: Sequence[int]) -> dict[tuple[int, int], float] | None:
         """Pairs the calibrated judge finds state the same fact, with its probability; None when it cannot judge
         (no encoders, more free sentences than ``judge_max_sentences`` a side, or no time left)."""
+        free_left = [i for i in free_left if not meaning.is_heading(self.left[i].text)]
+        free_right = [j for j in free_right if not meaning.is_heading(self.right[j].text)]
         if not free_left or not free_right:
             return {}
         if max(len(free_left), len(free_right)) > self.config.judge_max_sentences or self.remaining() <= 0:
