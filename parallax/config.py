@@ -114,9 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_BUILD_ON_START", True, "Build or update the search index in the background when the server "
             "starts."),
     Setting("DATABASE_URL", "", "PostgreSQL store (postgresql://…) the app reads its corpus from, so app servers on "
-            "many hosts serve one corpus (a change is served within a second); while set, changes through the web are "
-            "refused. Empty: the corpus folder. Also what parallax migrate, export, the watchers on PostgreSQL and "
-            "the reuse job use."),
+            "many hosts serve one corpus (a change is served within a second) and writes sources added, edited, moved, "
+            "removed or restored through the web to; while set, changes kept in a server's own state (watches, notes, "
+            "alerts, outlets) are refused. Empty: the corpus folder. Also what parallax migrate, export, the watchers "
+            "on PostgreSQL and the reuse job use."),
 )
 
 

@@ -2,7 +2,8 @@
 ``store`` fixture that runs a test once on the embedded store and once on PostgreSQL.
 
 Import the fixtures a module uses (``from tests.stores import pg_server_fixture, pg_url_fixture``; they are
-named ``pg_server``, ``pg_url`` and ``store``). PostgreSQL comes from the OS's packages
+named ``pg_server``, ``pg_url``, ``store`` and ``db_apps``: two app servers on one database holding the bundled
+corpus). PostgreSQL comes from the OS's packages
 (``parallax.store.localpg``); when it cannot start here the PostgreSQL cases skip, saying why — unless
 ``PARALLAX_REQUIRE_POSTGRES=1`` (set by CI), where that is a failure. ``PARALLAX_TEST_DATABASE_URL`` points the
 tests at a server of your own instead.
@@ -20,10 +21,14 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from flask import Flask
 
+from parallax.app import create_app
 from parallax.store import localpg
 from parallax.store.embedded import EmbeddedStore
 from parallax.store.postgres import PostgresStore
+from parallax.store.transfer import migrate
+from tests.conftest import BUNDLED
 
 
 @pytest.fixture(scope="session", name="pg_server")
@@ -75,3 +80,26 @@ def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Em
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture(name="db_apps")
+def db_apps_fixture(pg_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask]]:
+    """Two app servers on one PostgreSQL store holding the bundled corpus, each with its own local folder (index,
+    drafts) and open to writing from loopback."""
+    corpus = tmp_path / "bundled"
+    shutil.copytree(BUNDLED, corpus, ignore=shutil.ignore_patterns(".*"))
+    store = PostgresStore(pg_url)
+    try:
+        migrate(corpus, store)
+    finally:
+        store.close()
+    made = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        app = create_app({"CORPUS_DIR": str(tmp_path / name), "DATABASE_URL": pg_url,
+                          "DRAFT_DIR": str(tmp_path / "drafts")})  # one shared drafts folder, as the README says
+        app.config["TESTING"] = True
+        made.append(app)
+    yield made[0], made[1]
+    for app in made:
+        app.extensions["parallax.corpus"].close()

@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 
 from parallax.corpus import load_corpus
 from parallax.sources import ingest, manage
+from parallax.sources.storage import FolderPlace
 from tests.conftest import STORY
 
 WAIT = 0.5  # seconds the held request gives the racing one
@@ -110,7 +111,7 @@ def test_removing_twice_at_once_removes_once_and_leaves_nothing_half_made(worker
                                                                           corpus_dir: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = workers
-    race = Race(monkeypatch, ingest, "write_exclusive", lambda: delete(second, "rt"))
+    race = Race(monkeypatch, FolderPlace, "write_new", lambda: delete(second, "rt"))
     answer = delete(first, "rt")
     other = race.other()
     assert sorted([answer.status_code, other.status_code]) == [200, 404]
@@ -134,7 +135,7 @@ def test_edit_racing_delete_never_writes_the_file_back(workers: tuple[Flask, Fla
 def test_delete_racing_edit_refuses_the_edit(workers: tuple[Flask, Flask], corpus_dir: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     first, second = workers
-    race = Race(monkeypatch, ingest, "write_exclusive", lambda: patch(second, "rt", outlet="Too late"))
+    race = Race(monkeypatch, FolderPlace, "write_new", lambda: patch(second, "rt", outlet="Too late"))
     removed = delete(first, "rt")
     edited = race.other()
     assert (removed.status_code, edited.status_code) == (200, 404)

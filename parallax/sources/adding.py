@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from parallax import languages
 from parallax.corpus import Corpus, Source, is_web_url
 from parallax.sources import fetch, ingest
+from parallax.sources.storage import Place
 
 log = logging.getLogger("parallax.add")
 
@@ -30,7 +31,8 @@ API_FIELDS = ("text", "html", "url", "format", "outlet", "title", "published", "
 
 @dataclass(frozen=True)
 class AddLimits:
-    """The size, fetch and corpus settings adding a source obeys."""
+    """The size, fetch and corpus settings adding a source obeys, and where the source is written (``place``; the
+    folder ``corpus_dir`` when None)."""
 
     corpus_dir: Path
     max_upload_bytes: int
@@ -38,13 +40,14 @@ class AddLimits:
     fetch_timeout: float
     fetch_max_redirects: int
     fetch_allow_private: bool
+    place: Place | None = None
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> AddLimits:
+    def from_settings(cls, settings: Mapping[str, Any], place: Place | None = None) -> AddLimits:
         """The limits from the app's settings (PARALLAX_* names without the prefix)."""
         return cls(Path(settings["CORPUS_DIR"]).resolve(), int(settings["MAX_UPLOAD_BYTES"]),
                    int(settings["MAX_SOURCE_BYTES"]), float(settings["FETCH_TIMEOUT"]),
-                   int(settings["FETCH_MAX_REDIRECTS"]), bool(settings["FETCH_ALLOW_PRIVATE"]))
+                   int(settings["FETCH_MAX_REDIRECTS"]), bool(settings["FETCH_ALLOW_PRIVATE"]), place)
 
 
 def check_size(text: str, limit: int, name: str = "text") -> None:
@@ -203,4 +206,4 @@ def add_source(values: dict[str, str], current: Corpus, limits: AddLimits, captu
     merged: dict[str, str] = {"story": values.get("story", ""), "story_title": values.get("story_title", ""),
               "version_of": values.get("version_of", ""), **overrides}
     new, story_title = build_new_source(current, merged, extracted, limits.corpus_dir)
-    return ingest.save_source(limits.corpus_dir, current, new, limits.max_source_bytes, story_title)
+    return ingest.save_source(limits.place or limits.corpus_dir, current, new, limits.max_source_bytes, story_title)

@@ -25,17 +25,22 @@ from cachetools import LRUCache
 from parallax.corpus import (
     MAX_SLUG_LENGTH,
     SLUG_RE,
-    SOURCE_SUFFIXES,
     STORY_FILE,
     Corpus,
     CorpusError,
     Source,
-    is_candidate,
+    is_candidate_name,
     parse_source,
 )
 from parallax.model import FORMATS
 from parallax.sources import shaping
-from parallax.sources.storage import storage_cause, storage_message, write_lock
+from parallax.sources.storage import (
+    Place,
+    place_of,
+    storage_cause,
+    storage_message,
+    write_exclusive,
+)
 
 log = logging.getLogger("parallax.sources.ingest")
 
@@ -341,10 +346,10 @@ def build_file_text(source_id: str, new: NewSource) -> str:
     return f"---\n{front}---\n{new.body}"
 
 
-def taken_ids(root: Path, corpus: Corpus) -> set[str]:
-    """Ids in use: those loaded, plus every source file name on disk (in case the corpus was not reloaded)."""
-    on_disk = {p.stem for suffix in ("txt", "md", "markdown") for p in root.glob(f"*/*.{suffix}")}
-    return set(corpus.sources) | on_disk | set(RESERVED_IDS)
+def taken_ids(place: Place, corpus: Corpus) -> set[str]:
+    """Ids in use: those loaded, plus every source file name where the corpus is written (in case the corpus was not
+    read again)."""
+    return set(corpus.sources) | place.source_names() | set(RESERVED_IDS)
 
 
 def _candidate_ids(base: str) -> list[str]:
@@ -366,129 +371,92 @@ def base_id(new: NewSource) -> str:
             slugify(first_words(new.body)) or slugify(new.outlet) or "source")
 
 
-def story_folder(root: Path, story: str) -> Path:
-    """The folder of a story, refusing slugs that are not safe folder names."""
+def check_story(story: str) -> str:
+    """The story's slug, refused when it is not a safe folder name."""
     if not SLUG_RE.match(story) or len(story) > MAX_SLUG_LENGTH:
         raise IngestError(f"story must be a slug of a-z, 0-9 and '-' (at most {MAX_SLUG_LENGTH} characters), "
                           f"not {story!r}", "bad_input", "story")
+    return story
+
+
+def story_folder(root: Path, story: str) -> Path:
+    """The folder of a story, refusing slugs that are not safe folder names."""
+    check_story(story)
     folder = (root / story).resolve()
     if folder.parent != root.resolve():
         raise IngestError(f"story {story!r} is not a folder of the corpus", "bad_input", "story")
     return folder
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries to disk (where the platform allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_exclusive(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically, never replacing a file; False when ``path`` already exists.
-
-    The bytes go to a hidden temporary file in the same folder (the loader skips names starting with '.'),
-    are flushed to disk, and are then hard-linked to the final name, which fails if it exists.
-    """
-    temp = write_temp(path, data)
-    try:
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            return False
-        _fsync_dir(path.parent)
-        return True
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def write_temp(path: Path, data: bytes) -> Path:
-    """``data`` in a new hidden temporary file beside ``path``, flushed to disk; removed again if writing fails."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as file:  # a buffered file writes everything (os.write may write less)
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
-def ensure_story(root: Path, story: str, title: str) -> bool:
+def ensure_story(place: Place | Path, story: str, title: str) -> bool:
     """Create the story folder with its story.yaml when it does not exist; True when it was created."""
-    folder = story_folder(root, story)
-    created = not folder.exists()
-    folder.mkdir(exist_ok=True)
-    if not (folder / STORY_FILE).exists():
+    place = place_of(place)
+    check_story(story)
+    created = not place.exists(story)
+    if place.read(f"{story}/{STORY_FILE}") is None:
         text = yaml.safe_dump({"slug": story, "title": one_line(title) or story}, sort_keys=False,
                               allow_unicode=True)
-        write_exclusive(folder / STORY_FILE, text.encode("utf-8"))
+        place.write_new(f"{story}/{STORY_FILE}", text.encode("utf-8"))
     return created
 
 
-#: Body hashes of files already read, by path and stat (modification time, size, inode): a save re-reads only
-#: files new or changed since, so storing many versions in one story stays linear. Holds short strings only.
-_BODY_HASHES: LRUCache[tuple[str, int, int, int], str] = LRUCache(maxsize=50_000)
+#: Body hashes of files already read, by place, path and stamp (modification time, size, inode in a folder): a save
+#: re-reads only files new or changed since, so storing many versions in one story stays linear. Short strings only.
+_BODY_HASHES: LRUCache[tuple[str, str, Any], str] = LRUCache(maxsize=50_000)
 _BODY_HASHES_LOCK = threading.Lock()
 
 
-def _file_body_hash(path: Path, rel: str, max_bytes: int) -> tuple[str, Source | None]:
+def _file_body_hash(place: Place, rel: str, stamp: Any, max_bytes: int) -> tuple[str, Source | None]:
     """The body hash of a source file, from the memo when the file is unchanged; with the source when it was read."""
-    st = path.stat()
-    key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+    key = (place.name, rel, stamp)
     with _BODY_HASHES_LOCK:
         known = _BODY_HASHES.get(key)
     if known is not None:
         return known, None
-    source = parse_source(path.read_bytes(), rel, max_bytes)
+    raw = place.read(rel)
+    if raw is None:
+        raise FileNotFoundError(rel)
+    source = parse_source(raw, rel, max_bytes)
     digest = body_hash(source.body)
     with _BODY_HASHES_LOCK:
         _BODY_HASHES[key] = digest
     return digest, source
 
 
-def _remember_body_hash(path: Path, source: Source) -> None:
+def _remember_body_hash(place: Place, rel: str, source: Source) -> None:
     """Note the body hash of a file just written, so the next save's duplicate check does not read it again."""
+    folder, _, name = rel.rpartition("/")
     with contextlib.suppress(OSError):
-        st = path.stat()
-        with _BODY_HASHES_LOCK:
-            _BODY_HASHES[(str(path), st.st_mtime_ns, st.st_size, st.st_ino)] = body_hash(source.body)
+        stamp = place.listing(folder).get(name)
+        if stamp is not None:
+            with _BODY_HASHES_LOCK:
+                _BODY_HASHES[(place.name, rel, stamp)] = body_hash(source.body)
 
 
-def duplicate_on_disk(folder: Path, story: str, body: str, max_bytes: int) -> Source | None:
-    """A source file in the story's folder with the same text as ``body``, read from disk (the loaded corpus may
-    not show a file another process wrote a moment ago); unchanged files are not parsed again."""
+def duplicate_on_disk(place: Place, story: str, body: str, max_bytes: int) -> Source | None:
+    """A source file in the story's folder with the same text as ``body``, read from where the corpus is written
+    (the loaded corpus may not show a file another process wrote a moment ago); unchanged files are not parsed
+    again."""
     digest = body_hash(body)
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.iterdir()):
-        if not is_candidate(path) or path.suffix.lower() not in SOURCE_SUFFIXES or not path.is_file():
+    for name, stamp in sorted(place.listing(story).items()):
+        if not is_candidate_name(name):
             continue
-        rel = f"{story}/{path.name}"
+        rel = f"{story}/{name}"
         try:
-            found, source = _file_body_hash(path, rel, max_bytes)
+            found, source = _file_body_hash(place, rel, stamp, max_bytes)
             if found == digest:
-                return source or parse_source(path.read_bytes(), rel, max_bytes)
+                return source or parse_source(place.read(rel) or b"", rel, max_bytes)
         except (OSError, CorpusError):
             continue
     return None
 
 
-def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, story_title: str = "") -> Source:
+def save_source(root: Path | Place, corpus: Corpus, new: NewSource, max_bytes: int, story_title: str = "") -> Source:
     """Validate and write a new source under a fresh id, never overwriting a file and never storing the same text
-    twice in a story (checked under the corpus's write lock); return it as loaded."""
-    root = Path(root).resolve()
-    folder = story_folder(root, new.story)
+    twice in a story (checked under the corpus's write lock); return it as loaded. ``root`` is the corpus folder,
+    or the place the corpus is written to."""
+    place = place_of(root)
+    check_story(new.story)
     bad = surrogate_field({f.name: getattr(new, f.name) for f in fields(new)})
     if bad:
         raise IngestError(f"field '{bad}' contains a lone surrogate (half of a UTF-16 pair, not a character)",
@@ -501,11 +469,11 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
     suffix = ".md" if new.format == "markdown" else ".txt"
     created = False
     try:
-        with write_lock(root):
-            duplicate = duplicate_on_disk(folder, new.story, new.body, max_bytes)
+        with place.lock():
+            duplicate = duplicate_on_disk(place, new.story, new.body, max_bytes)
             if duplicate is not None:
                 raise DuplicateError(duplicate)
-            taken = taken_ids(root, corpus)
+            taken = taken_ids(place, corpus)
             for candidate in _candidate_ids(base_id(new)):
                 if candidate in taken:
                     continue
@@ -517,25 +485,26 @@ def save_source(root: Path, corpus: Corpus, new: NewSource, max_bytes: int, stor
                     named = re.search(r"field '(\w+)'", str(error))
                     raise IngestError(f"the source would not load: {error}", "bad_input",
                                       named.group(1) if named else "") from None
-                if not folder.exists():
+                if not place.exists(new.story):
                     created = True
-                    ensure_story(root, new.story, story_title)
-                if write_exclusive(folder / f"{candidate}{suffix}", data):
-                    _remember_body_hash(folder / f"{candidate}{suffix}", source)
+                    ensure_story(place, new.story, story_title)
+                if place.write_new(rel, data):
+                    _remember_body_hash(place, rel, source)
                     return source
                 taken.add(candidate)
     except OSError as error:
         if created:  # a story folder made for this source goes with it
-            remove_empty_story(folder)
+            remove_empty_story(place, new.story)
         raise IngestError(storage_message(error, "saving the source"), storage_cause(error)) from None
     raise IngestError("no free id left for this title", "no_free_id", "title")
 
 
-def remove_empty_story(folder: Path) -> None:
+def remove_empty_story(place: Place | Path, story: str) -> None:
     """Remove a story folder that holds nothing but its story.yaml (made for a source that could not be saved)."""
+    place = place_of(place)
     with contextlib.suppress(OSError):
-        (folder / STORY_FILE).unlink(missing_ok=True)
-        folder.rmdir()
+        place.remove(f"{story}/{STORY_FILE}")
+    place.prune(story)
 
 
 # Drafts: the text between the input step and the confirm step is kept server-side, in a private folder

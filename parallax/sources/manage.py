@@ -2,9 +2,10 @@
 
 The trash is ``.trash/`` inside the corpus (hidden, so the loader skips it): each removed source gets its own
 folder ``.trash/<stamp>-<id>/`` holding the file, the fetched page kept beside it if any, and ``entry.json``
-saying where it came from. Every write is atomic: a new front matter goes to a temporary file that is flushed and
-renamed over the old one; moves are renames within the corpus' file system. Each change holds the corpus's write
-lock and acts on the corpus as it stands under it, so changes by several editors at once apply one after the other.
+saying where it came from. Changes are written to the place the corpus is kept (``storage.Place``: the corpus
+folder, or the PostgreSQL store app servers share), each write in one step. Each change holds that place's write
+lock and acts on the corpus as it stands under it, so changes by several editors at once, through any app server,
+apply one after the other.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import secrets
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from parallax.corpus import (
 )
 from parallax.model import ATTRIBUTIONS
 from parallax.sources import adding, ingest
-from parallax.sources.storage import storage_cause, storage_message, write_lock
+from parallax.sources.storage import Place, place_of, storage_cause, storage_message
 
 TRASH = ".trash"
 ENTRY_FILE = "entry.json"
@@ -59,10 +58,10 @@ class ManageError(ValueError):
 def read_for_edit(store: CorpusStore, source: Source) -> tuple[Source, str] | None:
     """The source as its file holds it now and the sha256 of the file's bytes (what an edit form is built from, to
     refuse edits of a file changed since); None when it is gone. A file moved meanwhile is followed."""
+    place = place_of(store)
     for _ in range(3):
-        try:
-            raw = (store.root / source.path).read_bytes()
-        except FileNotFoundError:
+        raw = place.read(source.path)
+        if raw is None:
             found = _fresh(store, source.id)
             if found is None:
                 return None
@@ -127,28 +126,17 @@ def rewrite_front_matter(raw: bytes, changes: dict[str, Any]) -> bytes:
     return f"{bom}---\n{front}---\n".encode() + body.encode("utf-8")
 
 
-def _replace_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` over ``path`` in one step: a flushed temporary file in the same folder, then a rename."""
-    temp = ingest.write_temp(path, data)
-    try:
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-        ingest._fsync_dir(path.parent)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
 def _storage_error(error: OSError, doing: str) -> ManageError:
     """A failed write as a ManageError whose kind says why (disk full, read-only, other)."""
     return ManageError(storage_message(error, doing), storage_cause(error))
 
 
 @contextlib.contextmanager
-def _changing(root: Path, doing: str) -> Iterator[None]:
-    """Hold the corpus's write lock; an OSError taking it or while holding it becomes a ManageError naming the
-    cause (a full disk, a read-only corpus)."""
+def _changing(place: Place, doing: str) -> Iterator[None]:
+    """Hold the write lock of the place the corpus is kept; an OSError taking it or while holding it becomes a
+    ManageError naming the cause (a full disk, a read-only corpus)."""
     try:
-        with write_lock(root):
+        with place.lock():
             yield
     except OSError as error:
         raise _storage_error(error, doing) from None
@@ -162,7 +150,7 @@ def _fresh(store: CorpusStore, source_id: str) -> Source | None:
     source = store.current().get(source_id)
     if source is None and not store.file_named(source_id):
         return None
-    if source is None or not (store.root / source.path).is_file():
+    if source is None or place_of(store).read(source.path) is None:
         source = store.reload().get(source_id)
     return source
 
@@ -183,13 +171,12 @@ def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], exp
     when the editor saw it: a file changed since is not overwritten (conflict); None edits the file as it stands.
     A new story moves the file (and its kept page) to that story's folder, creating it if needed.
     """
-    root = store.root
-    with _changing(root, "saving the edit"):
+    place = place_of(store)
+    with _changing(place, "saving the edit"):
         source = _current(store, source_id)
-        try:
-            raw = (root / source.path).read_bytes()
-        except FileNotFoundError:
-            raise ManageError(f"the file of '{source.id}' is gone", "missing") from None
+        raw = place.read(source.path)
+        if raw is None:
+            raise ManageError(f"the file of '{source.id}' is gone", "missing")
         if expected_digest is not None and hashlib.sha256(raw).hexdigest() != expected_digest:
             raise ManageError(f"'{source.id}' was changed by someone else since the form was opened; reload it and "
                               "edit again", "conflict")
@@ -200,7 +187,7 @@ def edit_source(store: CorpusStore, source_id: str, changes: dict[str, Any], exp
             parse_source(data, source.path, max_bytes)
         except (CorpusError, UnicodeDecodeError) as error:
             raise ManageError(f"the edited file would not load: {error}") from None
-        return source, _write_edit(root, source, str(changes.get("story") or source.story), data)
+        return source, _write_edit(place, source, str(changes.get("story") or source.story), data)
 
 
 def _article_key(store: CorpusStore, source: Source, value: Any) -> str:
@@ -219,36 +206,42 @@ def _article_key(store: CorpusStore, source: Source, value: Any) -> str:
         raise ManageError(str(error)) from None
 
 
-def _write_edit(root: Path, source: Source, story: str, data: bytes) -> str:
+def _kept_page(folder: str, source_id: str) -> str:
+    """The path of the fetched page kept for a source, in a story folder or a trash folder."""
+    return f"{folder}/{ORIGINALS}/{source_id}.html.gz" if not folder.startswith(TRASH) else \
+        f"{folder}/{source_id}.html.gz"
+
+
+def _write_edit(place: Place, source: Source, story: str, data: bytes) -> str:
     """Write an edited file in place, or in another story's folder (moving its kept page); its path."""
-    path = root / source.path
     if story == source.story:
-        _replace_atomically(path, data)
+        place.replace(source.path, data)
         return source.path
     try:
-        target_folder = ingest.story_folder(root, story)
+        ingest.check_story(story)
     except ingest.IngestError as error:
         raise ManageError(str(error)) from None
-    created = not target_folder.exists()
-    target = target_folder / path.name
+    created = not place.exists(story)
+    name = source.path.rsplit("/", 1)[-1]
+    target = f"{story}/{name}"
     try:
-        ingest.ensure_story(root, story, story)
-        if not ingest.write_exclusive(target, data):
-            raise ManageError(f"story '{story}' already has a file named {path.name}", "conflict")
+        ingest.ensure_story(place, story, story)
+        if not place.write_new(target, data):
+            raise ManageError(f"story '{story}' already has a file named {name}", "conflict")
         try:
-            kept = root / source.story / ORIGINALS / f"{source.id}.html.gz"
-            if kept.exists():
-                (target_folder / ORIGINALS).mkdir(exist_ok=True)
-                os.replace(kept, target_folder / ORIGINALS / kept.name)
-            path.unlink()
+            kept = _kept_page(source.story, source.id)
+            if place.read(kept) is not None:
+                place.move(kept, _kept_page(story, source.id), replace=True)
+            place.remove(source.path)
         except OSError:
-            target.unlink(missing_ok=True)  # the source stays where it was
+            with contextlib.suppress(OSError):
+                place.remove(target)  # the source stays where it was
             raise
     except (OSError, ManageError):
         if created:
-            ingest.remove_empty_story(target_folder)
+            ingest.remove_empty_story(place, story)
         raise
-    return target.relative_to(root).as_posix()
+    return target
 
 
 @dataclass(frozen=True)
@@ -271,101 +264,90 @@ class TrashEntry:
 def remove_source(store: CorpusStore, source_id: str) -> TrashEntry:
     """Move a source's file (and its kept page) into its own trash folder, under the corpus's write lock; the entry
     to restore it from. A failure leaves the source where it was and no trash folder behind."""
-    root = store.root
-    with _changing(root, "moving the source to the trash"):
+    place = place_of(store)
+    with _changing(place, "moving the source to the trash"):
         source = _current(store, source_id)
-        path = root / source.path
-        if not path.is_file():
+        if place.read(source.path) is None:
             raise ManageError(f"the file of '{source.id}' is gone", "missing")
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         entry = TrashEntry(trash_id=f"{now:%Y%m%dT%H%M%SZ}-{source.id}-{secrets.token_hex(2)}", source_id=source.id,
                            path=source.path, story=source.story, outlet=source.outlet, title=source.title,
                            removed=now.isoformat())
-        folder = root / TRASH / entry.trash_id
+        folder = f"{TRASH}/{entry.trash_id}"
+        name = source.path.rsplit("/", 1)[-1]
         moved = False
         try:
-            folder.mkdir(parents=True)
-            ingest.write_exclusive(folder / ENTRY_FILE, json.dumps(entry.to_dict(), indent=1).encode("utf-8"))
-            os.rename(path, folder / path.name)
+            if place.exists(folder) or not place.write_new(f"{folder}/{ENTRY_FILE}",
+                                                           json.dumps(entry.to_dict(), indent=1).encode("utf-8")):
+                raise ManageError("another removal took the same trash entry name; try again", "conflict")
+            place.move(source.path, f"{folder}/{name}", replace=True)
             moved = True
-            kept = path.parent / ORIGINALS / f"{source.id}.html.gz"
-            if kept.exists():
-                os.rename(kept, folder / kept.name)
+            kept = _kept_page(source.story, source.id)
+            if place.read(kept) is not None:
+                place.move(kept, _kept_page(folder, source.id), replace=True)
         except OSError:
             if moved:
                 with contextlib.suppress(OSError):
-                    os.rename(folder / path.name, path)
-            shutil.rmtree(folder, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                folder.parent.rmdir()  # the trash itself, when this removal made it
+                    place.move(f"{folder}/{name}", source.path, replace=True)
+            place.remove_folder(folder)
+            place.prune(TRASH)  # the trash itself, when this removal made it
             raise
-        ingest._fsync_dir(path.parent)
-        ingest._fsync_dir(folder)
         return entry
 
 
-def _entry(folder: Path) -> TrashEntry | None:
-    """The trash entry in a folder, or None when it is incomplete or malformed."""
+def _entry(place: Place, trash_id: str) -> TrashEntry | None:
+    """The trash entry in a trash folder, or None when it is incomplete or malformed."""
     try:
-        payload = json.loads((folder / ENTRY_FILE).read_text("utf-8"))
+        payload = json.loads(place.read(f"{TRASH}/{trash_id}/{ENTRY_FILE}") or b"")
         entry = TrashEntry(**{k: str(payload[k]) for k in TrashEntry.__dataclass_fields__})
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if entry.trash_id != folder.name or not (folder / Path(entry.path).name).is_file():
+    if entry.trash_id != trash_id or Path(entry.path).name not in place.listing(f"{TRASH}/{trash_id}"):
         return None
     return entry
 
 
-def list_trash(root: Path) -> list[TrashEntry]:
-    """Removed sources, most recently removed first."""
-    folder = Path(root) / TRASH
-    entries = [_entry(f) for f in folder.iterdir() if f.is_dir()] if folder.is_dir() else []
+def list_trash(where: Any) -> list[TrashEntry]:
+    """Removed sources, most recently removed first (``where``: the corpus folder, a corpus store or a place)."""
+    place = place_of(where)
+    entries = [_entry(place, name) for name in place.folders(TRASH)]
     return sorted((e for e in entries if e is not None), key=lambda e: (e.removed, e.trash_id), reverse=True)
 
 
 def restore_source(store: CorpusStore, trash_id: str) -> TrashEntry:
     """Put a removed source back where it was, under the corpus's write lock; refused when its id or file name has
     been taken since. A failure leaves it in the trash."""
-    root = store.root
+    place = place_of(store)
     if not _TRASH_ID_RE.match(trash_id):
         raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
-    with _changing(root, "restoring the source"):
-        folder = root / TRASH / trash_id
-        entry = _entry(folder)
+    with _changing(place, "restoring the source"):
+        entry = _entry(place, trash_id)
         if entry is None:
             raise ManageError(f"no removed source {trash_id!r} in the trash", "missing")
         if _fresh(store, entry.source_id) is not None:
             raise ManageError(f"a source with id '{entry.source_id}' exists again; remove or rename it first",
                               "conflict")
         try:
-            target_folder = ingest.story_folder(root, entry.story)
+            ingest.check_story(entry.story)
         except ingest.IngestError as error:
             raise ManageError(str(error)) from None
-        created = not target_folder.exists()
-        target = target_folder / Path(entry.path).name
+        created = not place.exists(entry.story)
+        target = f"{entry.story}/{Path(entry.path).name}"
         try:
-            ingest.ensure_story(root, entry.story, entry.story)
-            _restore_files(folder, target, entry)
-        except FileExistsError:
-            raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict") from None
-        except OSError:
+            ingest.ensure_story(place, entry.story, entry.story)
+            if not place.move(f"{TRASH}/{trash_id}/{Path(entry.path).name}", target):
+                raise ManageError(f"{entry.path} exists again; remove or rename it first", "conflict")
+            try:
+                kept = _kept_page(f"{TRASH}/{trash_id}", entry.source_id)
+                if place.read(kept) is not None:
+                    place.move(kept, _kept_page(entry.story, entry.source_id), replace=True)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    place.move(target, f"{TRASH}/{trash_id}/{Path(entry.path).name}")
+                raise
+        except (OSError, ManageError):
             if created:
-                ingest.remove_empty_story(target_folder)
+                ingest.remove_empty_story(place, entry.story)
             raise
-        shutil.rmtree(folder, ignore_errors=True)
+        place.remove_folder(f"{TRASH}/{trash_id}")
         return entry
-
-
-def _restore_files(folder: Path, target: Path, entry: TrashEntry) -> None:
-    """Link the trashed file back to ``target`` and move its kept page; the trash keeps it until both are done."""
-    os.link(folder / target.name, target)
-    try:
-        kept = folder / f"{entry.source_id}.html.gz"
-        if kept.exists():
-            (target.parent / ORIGINALS).mkdir(exist_ok=True)
-            os.replace(kept, target.parent / ORIGINALS / kept.name)
-        os.unlink(folder / target.name)  # from here on the entry is gone: the source is back
-    except OSError:
-        target.unlink(missing_ok=True)
-        raise
-    ingest._fsync_dir(target.parent)

@@ -14,6 +14,7 @@ from pathlib import Path
 from parallax.corpus import Corpus, Source
 from parallax.sources import ingest
 from parallax.sources.manage import ORIGINALS  # per story folder, hidden from the loader
+from parallax.sources.storage import write_exclusive
 
 PENDING = ".pending-"  # a page whose version is being saved: .pending-<body hash>-<random>.html.gz
 
@@ -27,7 +28,7 @@ def keep_original(root: Path, source: Source, raw: bytes) -> None:
     """Keep the fetched bytes, compressed, for provenance (never overwriting)."""
     path = original_path(root, source)
     path.parent.mkdir(exist_ok=True)
-    ingest.write_exclusive(path, gzip.compress(raw, mtime=0))
+    write_exclusive(path, gzip.compress(raw, mtime=0))
 
 
 def keep_pending(root: Path, story: str, digest: str, raw: bytes) -> Path:
@@ -36,7 +37,7 @@ def keep_pending(root: Path, story: str, digest: str, raw: bytes) -> Path:
     folder = root / story / ORIGINALS
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{PENDING}{digest}-{os.urandom(4).hex()}.html.gz"
-    ingest.write_exclusive(path, gzip.compress(raw, mtime=0))
+    write_exclusive(path, gzip.compress(raw, mtime=0))
     return path
 
 

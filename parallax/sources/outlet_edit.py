@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from parallax.corpus import CorpusError, load_yaml
-from parallax.sources import ingest, outlets
-from parallax.sources.storage import storage_cause, storage_message, write_lock
+from parallax.sources import outlets
+from parallax.sources.storage import storage_cause, storage_message, write_lock, write_temp
 
 #: Form fields: the outlet's facts, its aliases (comma separated) and each fact's source (``<fact>_source``).
 FIELDS = ("name", "aliases", *outlets.FACTS, *(f"{fact}_source" for fact in outlets.FACTS))
@@ -122,7 +122,7 @@ def save_outlet(corpus_dir: Path | str, original: str, values: dict[str, str]) -
             data = ("\n".join(header) + "\n" if header else "") + body
             if len(data.encode("utf-8")) > outlets.MAX_BYTES:
                 raise OutletError(f"the registry would grow past {outlets.MAX_BYTES // 1024} KB")
-            temp = ingest.write_temp(path, data.encode("utf-8"))
+            temp = write_temp(path, data.encode("utf-8"))
             try:
                 os.chmod(temp, 0o644)
                 os.replace(temp, path)

@@ -1,10 +1,17 @@
-"""The corpus as a place to write: one write lock for every change, and what a failed write means.
+"""The corpus as a place to write: one write lock for every change, the file operations changes are made of, and
+what a failed write means.
 
-Every change the app makes to the corpus (adding, editing, moving, removing and restoring sources) holds
-``write_lock``: a lock of this process (so threads queue without opening files) together with an exclusive
-``flock`` on ``.parallax/write.lock`` in the corpus (so worker processes and watchers queue too). A change reads
-the corpus as it stands under the lock and acts on that, so no change is built on a state another one replaced.
-Leaving the lock marks the corpus changed (``corpus.mark_changed``): every process re-reads it on its next look.
+Adding, editing, moving, removing and restoring sources are written once (``ingest``, ``manage``) against ``Place``:
+a write lock held for each change's read-check-write, and a few operations on files named by their path inside the
+corpus (read, write a new file exclusively, replace, move, remove, list). ``FolderPlace`` is the corpus folder;
+``parallax.store.writing.PostgresPlace`` is the PostgreSQL store that many app servers share.
+
+In the folder, ``write_lock`` is a lock of this process (so threads queue without opening files) together with an
+exclusive ``flock`` on ``.parallax/write.lock`` in the corpus (so worker processes and watchers queue too). A change
+reads the corpus as it stands under the lock and acts on that, so no change is built on a state another one
+replaced. Leaving the lock marks the corpus changed (``corpus.mark_changed``): every process re-reads it on its next
+look. Files are written to a flushed temporary file and then linked or renamed into place, so none is seen half
+written.
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ import errno
 import fcntl
 import logging
 import os
+import secrets
+import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from parallax.corpus import STATE_FOLDER, mark_changed
 
@@ -137,3 +147,217 @@ def writable(root: Path) -> tuple[bool, str]:
         with contextlib.suppress(OSError):
             probe.unlink()
     return True, ""
+
+
+# ---- the corpus as a place to write -----------------------------------------------------------------------------
+
+class Place(Protocol):
+    """Where changes to the corpus are written. Paths are relative to the corpus (``story/name.txt``,
+    ``.trash/<entry>/entry.json``); every write is made while ``lock()`` is held."""
+
+    kind: str
+    name: str  # what the place is (a folder path, a database URL): keys memos of files read from it
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold the write lock every writer shares, for one change; leaving it makes the change seen everywhere."""
+
+    def read(self, path: str) -> bytes | None:
+        """A file's bytes, or None when there is no such file."""
+
+    def exists(self, path: str) -> bool:
+        """Whether a file or a folder is at ``path``."""
+
+    def listing(self, folder: str) -> dict[str, Any]:
+        """The files directly in a folder ('' for the top): name -> a stamp that changes when the file does."""
+
+    def folders(self, folder: str) -> list[str]:
+        """The names of the folders directly in a folder."""
+
+    def source_names(self) -> set[str]:
+        """The names (without suffix) of the source files in every story folder: the ids files are named after."""
+
+    def write_new(self, path: str, data: bytes) -> bool:
+        """Write a new file (its folders made as needed), never replacing one; False when ``path`` is taken."""
+
+    def replace(self, path: str, data: bytes) -> None:
+        """Write a file over the one at ``path`` in one step."""
+
+    def move(self, path: str, to: str, replace: bool = False) -> bool:
+        """Move a file (its new folders made as needed); False when ``to`` is taken, unless ``replace``."""
+
+    def remove(self, path: str) -> None:
+        """Remove a file (nothing when it is not there)."""
+
+    def remove_folder(self, folder: str) -> None:
+        """Remove a folder with everything in it, as far as it can be (a clean-up: never fails)."""
+
+    def prune(self, folder: str) -> None:
+        """Remove a folder when it is empty (a clean-up: never fails)."""
+
+
+def place_of(where: Any) -> Place:
+    """Where changes go: a folder given by its path, the place a corpus store writes to (its ``place``, else the
+    folder at its ``root``), or a place given as it is."""
+    if isinstance(where, (str, os.PathLike)):
+        return FolderPlace(Path(where))
+    place = getattr(where, "place", None)
+    if place is not None:
+        return place  # type: ignore[no-any-return]
+    if hasattr(where, "write_new"):
+        return where  # type: ignore[no-any-return]
+    return FolderPlace(Path(where.root))
+
+
+class FolderPlace:
+    """The corpus folder as a place to write."""
+
+    kind = "folder"
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        self.name = str(self.root)
+
+    def _at(self, path: str) -> Path:
+        """The file system path of a corpus path (refusing one that leaves the corpus)."""
+        if path.startswith("/") or ".." in path.split("/"):
+            raise ValueError(f"not a path inside the corpus: {path!r}")
+        return self.root / path if path else self.root
+
+    def lock(self) -> AbstractContextManager[None]:
+        """The corpus's write lock (``write_lock``)."""
+        return write_lock(self.root)
+
+    def read(self, path: str) -> bytes | None:
+        """A file's bytes, or None."""
+        try:
+            return self._at(path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def exists(self, path: str) -> bool:
+        """Whether a file or folder is there."""
+        return self._at(path).exists()
+
+    def listing(self, folder: str) -> dict[str, Any]:
+        """Files in a folder with their (modification time, size, inode)."""
+        found: dict[str, Any] = {}
+        try:
+            with os.scandir(self._at(folder)) as entries:
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False):
+                        info = entry.stat(follow_symlinks=False)
+                        found[entry.name] = (info.st_mtime_ns, info.st_size, info.st_ino)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        return found
+
+    def folders(self, folder: str) -> list[str]:
+        """Folders in a folder."""
+        try:
+            with os.scandir(self._at(folder)) as entries:
+                return sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def source_names(self) -> set[str]:
+        """Source file names in every story folder."""
+        return {p.stem for suffix in ("txt", "md", "markdown") for p in self.root.glob(f"*/*.{suffix}")}
+
+    def write_new(self, path: str, data: bytes) -> bool:
+        """A flushed temporary file hard-linked to its name (which fails when the name is taken)."""
+        target = self._at(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_exclusive(target, data)
+
+    def replace(self, path: str, data: bytes) -> None:
+        """A flushed temporary file in the same folder, renamed over the file."""
+        target = self._at(path)
+        temp = write_temp(target, data)
+        try:
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)
+            fsync_dir(target.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def move(self, path: str, to: str, replace: bool = False) -> bool:
+        """A rename (replacing), or a hard link and an unlink (never replacing)."""
+        source, target = self._at(path), self._at(to)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if replace:
+            os.replace(source, target)
+        else:
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                return False
+            try:
+                os.unlink(source)
+            except OSError:
+                target.unlink(missing_ok=True)
+                raise
+        fsync_dir(source.parent)
+        fsync_dir(target.parent)
+        return True
+
+    def remove(self, path: str) -> None:
+        """Unlink the file."""
+        target = self._at(path)
+        target.unlink(missing_ok=True)
+        fsync_dir(target.parent)
+
+    def remove_folder(self, folder: str) -> None:
+        """Remove the folder's tree."""
+        shutil.rmtree(self._at(folder), ignore_errors=True)
+
+    def prune(self, folder: str) -> None:
+        """rmdir, when the folder is empty."""
+        with contextlib.suppress(OSError):
+            self._at(folder).rmdir()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (where the platform allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_exclusive(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically, never replacing a file; False when ``path`` already exists.
+
+    The bytes go to a hidden temporary file in the same folder (the loader skips names starting with '.'),
+    are flushed to disk, and are then hard-linked to the final name, which fails if it exists.
+    """
+    temp = write_temp(path, data)
+    try:
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        fsync_dir(path.parent)
+        return True
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_temp(path: Path, data: bytes) -> Path:
+    """``data`` in a new hidden temporary file beside ``path``, flushed to disk; removed again if writing fails."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as file:  # a buffered file writes everything (os.write may write less)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp

@@ -109,24 +109,47 @@ class PostgresStore:
         """Add or replace one file; a source file also gets its source row and sentences (in one transaction). A
         source file that does not load is kept as a file, as the file corpus keeps it (a problem, no source). The
         file's modification time is now unless given (app servers re-read the files whose time moved)."""
+        return self._store_file(path, raw, mtime_ns, replace=True)[1]
+
+    def add_file(self, path: str, raw: bytes) -> bool:
+        """Add one file unless its path is taken (then nothing is written): whether it was added."""
+        return self._store_file(path, raw, 0, replace=False)[0]
+
+    def _store_file(self, path: str, raw: bytes, mtime_ns: int, replace: bool) -> tuple[bool, Source | None]:
+        """Write one file (replacing one at its path, or not) with its source row; (written, its source)."""
         if path.startswith("/") or ".." in path.split("/") or not path.strip("/"):
             raise ValueError(f"not a path inside the corpus: {path!r}")
         source = None
-        if is_candidate_name(path.rsplit("/", 1)[-1]):
+        if served(path):
             try:
                 source = self._parse(path, raw)
             except CorpusError:
                 source = None
         mtime_ns = mtime_ns or time.time_ns()
+        sql = ("INSERT INTO files(path, raw, mtime_ns) VALUES (%s, %s, %s) ON CONFLICT (path) DO UPDATE SET "
+               "raw = excluded.raw, mtime_ns = excluded.mtime_ns RETURNING path" if replace else
+               "INSERT INTO files(path, raw, mtime_ns) VALUES (%s, %s, %s) ON CONFLICT (path) DO NOTHING "
+               "RETURNING path")
         with self.conn.transaction():
-            self.conn.execute(
-                "INSERT INTO files(path, raw, mtime_ns) VALUES (%s, %s, %s) ON CONFLICT (path) DO UPDATE "
-                "SET raw = excluded.raw, mtime_ns = excluded.mtime_ns", (path, raw, mtime_ns))
+            written = self.conn.execute(sql, (path, raw, mtime_ns)).fetchone() is not None
+            if not written:
+                return False, None
             if source is not None:
                 with self.conn.cursor() as cursor:
                     self._put_source(source, cursor)
             bump_generation(self.conn)
-        return source
+        return True, source
+
+    def remove_files(self, path: str, folder: bool = False) -> int:
+        """Remove one file (with its source row and sentences), or every file under a folder; how many."""
+        with self.conn.transaction():
+            if folder:
+                gone = self.conn.execute("DELETE FROM files WHERE starts_with(path, %s)", (path.rstrip("/") + "/",))
+            else:
+                gone = self.conn.execute("DELETE FROM files WHERE path = %s", (path,))
+            if gone.rowcount:
+                bump_generation(self.conn)
+        return gone.rowcount
 
     def put_files(self, files: Sequence[StoredFile], sources: Sequence[Source]) -> None:
         """Store many files and the sources the corpus loader chose from them, in one transaction (a migration)."""
@@ -279,6 +302,13 @@ def bump_generation(conn: Any) -> None:
     moves (``parallax.store.serving``)."""
     conn.execute("INSERT INTO px_meta(k, v) VALUES ('generation', '1') ON CONFLICT (k) "
                  "DO UPDATE SET v = (px_meta.v::bigint + 1)::text")
+
+
+def served(path: str) -> bool:
+    """Whether the file loader reads a stored path as a source: a source file name outside hidden folders (the trash
+    and kept pages are stored, never served)."""
+    parts = path.split("/")
+    return is_candidate_name(parts[-1]) and not any(part.startswith(".") for part in parts[:-1])
 
 
 def _columns(table: str) -> list[tuple[str, str, bool, str]]:

@@ -7,10 +7,18 @@ rebuilds its corpus with the file loader's own rules (ids, stories, versions, pr
 watcher on another host, a migration, another app server's store — is therefore served by every app server within
 ``REFRESH`` seconds plus one re-read.
 
+Adding a source (the add form, the JSON API, a batch), editing its metadata, moving it to another story, removing
+it to the trash and restoring it through the web are written to the database (``place``, a
+``parallax.store.writing.PostgresPlace``): each change holds one advisory lock every app server shares for its
+read-check-write, in one transaction that moves the generation, so editors on several servers at once never lose an
+acknowledged change and every server serves it within ``REFRESH`` seconds. Changes still kept in each server's own
+state database (watch lists, notes, alert rules, the outlet registry) are refused while the app reads PostgreSQL
+(``refusal``), rather than written where no other server would see them.
+
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
-(``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. Writes through the web (adding,
-editing, removing sources, watches) are not made against the database yet: the app refuses them while it reads
-PostgreSQL (``refusal``), rather than write a file no other server would see.
+(``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. The add form's draft between its two
+steps is one of them: a deployment behind a load balancer shares ``PARALLAX_DRAFT_DIR`` or keeps an editor's
+requests on one server.
 """
 
 from __future__ import annotations
@@ -23,20 +31,22 @@ from typing import Any
 from parallax import corpus as files
 from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
 from parallax.store.postgres import PostgresStore
+from parallax.store.writing import PostgresPlace
 
 #: Seconds between two looks at the database's generation number (per process).
 REFRESH = 0.25
 
 
 def refusal() -> str:
-    """Why a server reading PostgreSQL does not take writes through the web."""
-    return ("This server reads its corpus from the shared PostgreSQL store, which does not take changes through "
-            "the web yet: sources arrive through the watchers and parallax migrate.")
+    """Why a server reading PostgreSQL does not take this change through the web."""
+    return ("This server reads its corpus from the shared PostgreSQL store; this change would be kept in this "
+            "server's own state database, where no other server sees it, so it is not taken here. Sources can be "
+            "added, edited, moved, removed and restored.")
 
 
 class DatabaseCorpus:
     """A corpus store over PostgreSQL with the interface the app uses (``get``, ``current``, ``find``,
-    ``invalidate``, ``reload``, ``root``)."""
+    ``invalidate``, ``reload``, ``root``) and the place changes are written to (``place``)."""
 
     def __init__(self, url: str, root: Path | str, max_bytes: int, refresh: float = REFRESH) -> None:
         self.store = PostgresStore(url, max_bytes)
@@ -48,6 +58,7 @@ class DatabaseCorpus:
         self._generation: str | None = None
         self._checked = 0.0
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
+        self.place = PostgresPlace(self.store, self.forget)
 
     def get(self) -> Corpus:
         """The corpus, re-read when the database changed since the last look (looks are ``refresh`` s apart)."""
@@ -59,13 +70,26 @@ class DatabaseCorpus:
         return self._corpus
 
     def current(self) -> Corpus:
-        """The corpus as the database holds it now."""
-        self.invalidate()
-        return self.get()
+        """The corpus as the database holds it now (what a change holding the write lock acts on): looked at again
+        whatever another thread read a moment ago."""
+        with self._lock:
+            self._refresh()
+        return self._corpus
+
+    def file_named(self, source_id: str) -> bool:
+        """Never a file the corpus has not read: ``current`` reads every change in the database."""
+        return False
+
+    def forget(self) -> None:
+        """Compare every file's write time on the next look (a change was rolled back after a read inside it)."""
+        with self._lock:
+            self._generation = None
+            self._checked = 0.0
 
     def find(self, source_id: str) -> Source | None:
-        """A source by id in the corpus as it stands."""
-        return self.get().get(source_id)
+        """A source by id; a miss looks at the database first (a source another server added or restored a moment
+        ago is found at once)."""
+        return self.get().get(source_id) or self.current().get(source_id)
 
     def invalidate(self) -> None:
         """Look at the database on the next read."""

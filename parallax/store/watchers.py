@@ -4,8 +4,9 @@ schedule and the corpus through the database (``parallax.store.claims``).
 Each process claims due watches (one per site whose turn has come), fetches them on a small thread pool with the
 same address checks and conditional requests as the embedded watcher, extracts the article, and stores a new version
 only when the article's cosmetic text changed (``parallax.cosmetic``, as the embedded watcher decides). The version
-check and the write happen in one transaction holding the watch's row, and ``versions`` is keyed by (watch, text
-hash): no version is ever stored twice, whichever watcher fetched it.
+check and the write happen in one transaction holding the watch's row and the corpus's write lock (the one editors'
+changes through the web hold), and ``versions`` is keyed by (watch, text hash): no version is ever stored twice,
+whichever watcher fetched it.
 
     PARALLAX_DATABASE_URL=postgresql://… python -m parallax.store.watchers [--once] [--for SECONDS]
 """
@@ -28,6 +29,7 @@ from parallax.sources.refetch import fetch_conditional
 from parallax.sources.watch import CAPTURE_PREFIX, cosmetic_hash
 from parallax.store import claims
 from parallax.store.postgres import PostgresStore
+from parallax.store.writing import WRITE_KEY
 
 log = logging.getLogger("parallax.store.watchers")
 
@@ -121,6 +123,7 @@ class StoreWatcher:
     def _store_version(self, watch: state.Watch, extracted: ingest.Extracted, digest: str) -> str:
         """Write the version as a source file of the watch's story and note it; its id."""
         conn = self.store.conn
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_KEY,))  # the lock editors' changes hold too
         row = conn.execute("SELECT count(*) AS n FROM versions WHERE watch_id = %s", (watch.id,)).fetchone()
         number = (int(row["n"]) if row else 0) + 1
         source_id = f"w{watch.id}-v{number}"

@@ -29,6 +29,7 @@ from parallax import languages
 from parallax.corpus import Corpus, Source
 from parallax.model import ATTRIBUTIONS, FORMATS
 from parallax.sources import adding, ingest
+from parallax.sources.storage import place_of
 from parallax.web import search
 from parallax.web.editors import (
     EditorSessionInterface,
@@ -197,14 +198,14 @@ def corpus_root() -> Path:
 
 
 def limits() -> adding.AddLimits:
-    """The size, fetch and corpus settings of this app."""
-    return adding.AddLimits.from_settings(current_app.config)
+    """The size, fetch and corpus settings of this app, and the place its corpus is written to."""
+    return adding.AddLimits.from_settings(current_app.config, place_of(current_app.extensions["parallax.corpus"]))
 
 
 def save(new: ingest.NewSource, story_title: str) -> tuple[Source, str]:
     """Write the source, reload the corpus, and return it with the page to go to next."""
-    source = ingest.save_source(corpus_root(), corpus(), new, int(current_app.config["MAX_SOURCE_BYTES"]),
-                                story_title)
+    source = ingest.save_source(limits().place or corpus_root(), corpus(), new,
+                                int(current_app.config["MAX_SOURCE_BYTES"]), story_title)
     current_app.extensions["parallax.corpus"].invalidate()
     current = corpus()
     saved = current.get(source.id) or source
@@ -291,7 +292,7 @@ def add_form_json() -> Response:
 
 
 @bp.post("/add")
-@editor_write(refused=lambda status, message: _add_page(status, message, _typed()))
+@editor_write(shared=True, refused=lambda status, message: _add_page(status, message, _typed()))
 def add_input() -> BaseResponse:
     """Step 1 submitted: extract the text, refuse it if the story already has it, keep it as a draft, and go to
     the confirm step. Any failure gives the form back with what was typed."""
@@ -389,7 +390,7 @@ def _confirm_refused(status: int, message: str, token: str) -> Response:
 
 
 @bp.post("/add/confirm/<token>")
-@editor_write(refused=_confirm_refused)
+@editor_write(shared=True, refused=_confirm_refused)
 def confirm_save(token: str) -> BaseResponse:
     """Step 2 submitted: save the source and go to it (or to the comparison with its previous version)."""
     draft = ingest.load_draft(drafts(), token)
@@ -467,7 +468,7 @@ def sign_out() -> BaseResponse:
 
 
 @bp.post("/api/sources")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_add() -> Response:
     """Add a source from JSON; 201 with its id and URLs, 409 when the text is already in the story."""
     payload = json_object("the source")

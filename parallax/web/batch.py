@@ -66,7 +66,7 @@ def _api_items() -> list[batch.Item]:
 
 
 @bp.post("/api/sources/batch")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_batch() -> Response:
     """Add many sources; each item answers saved, duplicate or error. NDJSON in, NDJSON out (one line an item as
     it is done, then a summary line); a JSON list in, one JSON object out."""
@@ -125,7 +125,7 @@ def _story_values() -> dict[str, str]:
 
 
 @bp.post("/add/batch")
-@editor_write()
+@editor_write(shared=True)
 def add_batch() -> Response:
     """Several files uploaded at once: each is saved, a duplicate, or an error with its reason. A script on the page
     sends the files one request each (``Accept: application/json``) to draw its progress bar; without it the page

@@ -153,9 +153,10 @@ def signed_in() -> bool:
     return row is not None and row["expires"] > time.time() and hmac.compare_digest(row["token"], _token_tag())
 
 
-def write_refusal(api: bool) -> str | None:
-    """Why this request may not write (answered with 403), or None when it may."""
-    if current_app.config.get("DATABASE_URL"):  # the corpus is read from PostgreSQL (psycopg: imported only then)
+def write_refusal(api: bool, shared: bool = False) -> str | None:
+    """Why this request may not write (answered with 403), or None when it may. ``shared``: the change is made in the
+    PostgreSQL store when the app reads one (adding and managing sources); any other change is refused there."""
+    if current_app.config.get("DATABASE_URL") and not shared:  # psycopg is imported only with a database
         from parallax.store.serving import refusal
         return refusal()
     if not token_required():
@@ -208,12 +209,14 @@ def csrf_refusal() -> str | None:
 
 # ---- one gate for every view that writes -----------------------------------------------------------------------
 
-def editor_write(*, api: bool = False, write: bool = True,
+def editor_write(*, api: bool = False, write: bool = True, shared: bool = False,
                  refused: Callable[..., Any] | None = None) -> Callable[[View], View]:
     """Decorate a view that changes something: a form post must carry this session's CSRF token (else 400), and,
     when ``write``, the request must be allowed to write (else 403, through ``refused(status, message,
     **view_args)`` when the view wants to show its own page, else the error page). API views (``api``) are
-    checked for the editor token instead of CSRF. GET and HEAD pass through unchecked."""
+    checked for the editor token instead of CSRF. ``shared`` views write where every app server sees the change
+    (the corpus's place: a folder, or the PostgreSQL store), so a server reading PostgreSQL takes them too. GET and
+    HEAD pass through unchecked."""
     def decorate(view: View) -> View:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
@@ -224,12 +227,12 @@ def editor_write(*, api: bool = False, write: bool = True,
                 if reason:
                     return error_response(400, reason)
             if write:
-                reason = write_refusal(api)
+                reason = write_refusal(api, shared)
                 if reason:
                     return refused(403, reason, **kwargs) if refused else error_response(403, reason)
             return view(*args, **kwargs)
 
-        checked.editor_write = {"api": api, "write": write}  # type: ignore[attr-defined]
+        checked.editor_write = {"api": api, "write": write, "shared": shared}  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
     return decorate
 

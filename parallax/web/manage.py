@@ -34,7 +34,7 @@ def _database_error(error: Exception) -> Response:
 
 
 def root() -> Path:
-    """The corpus folder."""
+    """The corpus folder (this server's own: kept pages, derived files)."""
     return Path(current_app.config["CORPUS_DIR"]).resolve()
 
 
@@ -87,7 +87,7 @@ def edit_form(source_id: str) -> Response:
 
 
 @bp.post("/sources/<slug:source_id>/edit")
-@editor_write()
+@editor_write(shared=True)
 def edit_save(source_id: str) -> BaseResponse:
     """Rewrite the front matter of the source's file; the body stays byte for byte."""
     source = get_source(corpus(), source_id)
@@ -126,7 +126,7 @@ def _trash(source_id: str, via: str = "") -> manage.TrashEntry | Response:
 
 
 @bp.post("/sources/<slug:source_id>/remove")
-@editor_write()
+@editor_write(shared=True)
 def remove(source_id: str) -> BaseResponse:
     """Move the source's file to the trash (it can be restored from /trash)."""
     removed = _trash(source_id)
@@ -140,7 +140,7 @@ def remove(source_id: str) -> BaseResponse:
 def trash() -> Response:
     """Removed sources, each with a restore button, and the latest editor changes."""
     entries = [{**e.to_dict(), "restore": url_for("manage.restore", trash_id=e.trash_id)}
-               for e in manage.list_trash(root())]
+               for e in manage.list_trash(store())]
     recent: list[dict[str, str]] = []
     if state_db().exists():
         with state.opened(state_db()) as conn:
@@ -149,7 +149,7 @@ def trash() -> Response:
 
 
 @bp.post("/trash/<trash_id>/restore")
-@editor_write()
+@editor_write(shared=True)
 def restore(trash_id: str) -> BaseResponse:
     """Put a removed source back in its story."""
     try:
@@ -165,7 +165,7 @@ def restore(trash_id: str) -> BaseResponse:
 # ---- JSON API ---------------------------------------------------------------------------------------------------
 
 @bp.patch("/api/sources/<source_id:source_id>")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_edit(source_id: str) -> Response:
     """Change a source's metadata; give ``digest`` (from /sources/<id>/edit.json) to refuse a changed file."""
     payload = json_object("the changes")
@@ -190,7 +190,7 @@ def api_edit(source_id: str) -> Response:
 
 
 @bp.delete("/api/sources/<source_id:source_id>")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_remove(source_id: str) -> Response:
     """Move a source to the trash; the answer names the trash entry to restore it from."""
     entry = _trash(source_id, " (API)")
@@ -201,7 +201,7 @@ def api_remove(source_id: str) -> Response:
 
 
 @bp.post("/api/trash/<trash_id>/restore")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_restore(trash_id: str) -> Response:
     """Put a removed source back (JSON body ``{}``)."""
     json_object("an empty object")
