@@ -146,3 +146,13 @@ def test_the_form_views_write_to_the_store(db_apps: tuple[Flask, Flask]) -> None
     assert [e["source_id"] for e in trash] == ["press-tv"]
     assert client.post(trash[0]["restore"], data={"csrf_token": token}).status_code == 303
     serves(two, "press-tv", "outlet", "Press TV (form)")
+
+
+def test_a_batch_added_on_one_server_is_served_by_the_other(db_apps: tuple[Flask, Flask]) -> None:
+    one, two = db_apps
+    items = [{"text": f"Report {n}: {TEXT}", "story": STORY, "outlet": "Gazette", "title": f"Bridge report {n}"}
+             for n in (1, 2)]
+    answer = one.test_client().post("/api/sources/batch", json=items)
+    assert answer.status_code == 200 and answer.get_json()["counts"]["saved"] == 2, answer.get_json()
+    for item in answer.get_json()["items"]:
+        assert served(two, item["id"])["outlet"] == "Gazette"
