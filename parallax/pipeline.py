@@ -215,6 +215,8 @@ class StoryOverview:
     limits: list[str] = field(default_factory=list)  # parts cut short by the time budget
     #: Per source, runs of passages no other outlet carries, as the comparisons pair them.
     unique: list[list[list[overview.Sent]]] = field(default_factory=list)
+    #: For each compared pair of sources (i < j), the share of their passages the comparison pairs.
+    paired: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 def story_overview(sources: list[Source], base: int, options: CompareOptions, cache: BaseCache,
@@ -246,7 +248,8 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
     if unread:
         limits.append(f"time budget of {budget:g} s reached: quotes of {unread} of {len(sources)} sources were not "
                       "all read")
-    return StoryOverview(model, base, found, anchors, groups, phrases, limits, reading.unique)
+    return StoryOverview(model, base, found, anchors, groups, phrases, limits, reading.unique,
+                         reading.paired_shares(model))
 
 
 def similarity(sources: list[Source], memo: Memo | None = None) -> list[list[float]]:

@@ -124,3 +124,18 @@ def test_story_overview_says_which_passages_are_carried_in_translation(make_app:
         assert f'<blockquote lang="ru">{escape(first)}</blockquote>' in quotes
         version = quotes[quotes.index(f'<blockquote lang="en">{escape(second)}</blockquote>'):]
         assert version.index("Translation into English") < version.index("</figure>")
+
+
+def test_story_matrix_counts_a_translation_as_shared(make_app: Callable[..., Flask], corpus_dir: Path) -> None:
+    """The story's matrix gives each pair the share of passages their comparison pairs: a Russian report and its
+    English translation share no phrasing, yet almost every passage of each is paired, and the matrix says so
+    (it once showed 0, disagreeing with the comparison page)."""
+    russian, english = xlang.add_pair(corpus_dir)
+    client = make_app(OVERVIEW_TIME_BUDGET=60).test_client()
+    data = client.get(f"/stories/{xlang.STORY}.json").get_json()
+    cell = next(c for row in data["matrix"]["rows"] if row["id"] == russian for c in row["cells"] if c["id"] == english)
+    assert cell["measure"] == "paired" and cell["similarity"] >= 0.7
+    compared = client.get(f"/compare/{russian}/{english}.json").get_json()
+    assert any(r["kind"] != "left_only" and r["left"] and r["right"] for r in compared["rows"])
+    page = client.get(f"/stories/{xlang.STORY}").get_data(as_text=True)
+    assert f"{round(cell['similarity'] * 100)}</a>" in page

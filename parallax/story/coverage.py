@@ -1,10 +1,12 @@
-"""Coverage and unique passages as the comparison pages read them.
+"""Coverage, unique passages and the similarity matrix as the comparison pages read them.
 
 The overview's pairs are the comparison engine's: a base sentence is carried by another source when the comparison
 of the two pairs it (same, changed, reworded or moved), and a passage is unique to an outlet when no comparison with
 a source of another outlet pairs it. Comparisons come through the pipeline (``rows_of``, cached), the base's first,
-then every other pair of outlets, until the deadline; a source left uncompared keeps the shared-phrase index's
-verdict (``parallax.story.overview``), and the limits say so.
+then every other pair of outlets, then the versions of one outlet, until the deadline; a source left uncompared
+keeps the shared-phrase index's verdict (``parallax.story.overview``), and the limits say so. The matrix gives, for
+each compared pair, the share of both sources' passages their comparison pairs, so it agrees with the comparison
+page, across languages too.
 """
 
 from __future__ import annotations
@@ -61,6 +63,17 @@ class Reading:
     compared: dict[tuple[int, int], Pairing] = field(default_factory=dict)
     limits: list[str] = field(default_factory=list)
 
+    def paired_shares(self, model: StoryModel) -> dict[tuple[int, int], float]:
+        """For each compared pair (i < j), the share of the two sources' matchable passages their comparison pairs:
+        what the comparison page shows of them, in other words and across languages alike."""
+        matchable_at = [{s.pos for s in p.sentences if not s.boilerplate and s.words} for p in model.prepared]
+        shares = {}
+        for (i, j), pairs in self.compared.items():
+            total = len(matchable_at[i]) + len(matchable_at[j])
+            paired = len(matchable_at[i] & pairs.left.keys()) + len(matchable_at[j] & pairs.right.keys())
+            shares[(min(i, j), max(i, j))] = paired / total if total else 0.0
+        return shares
+
 
 def read(model: StoryModel, base: int, rows_of: RowsOf, deadline: float, budget: float,
          max_sources: int) -> Reading:
@@ -71,9 +84,9 @@ def read(model: StoryModel, base: int, rows_of: RowsOf, deadline: float, budget:
     names: dict[str, int] = {}
     outlet_of = [names.setdefault(p.outlet, len(names)) for p in prepared]
     order = [(base, k) for k in range(count) if k != base] if count <= max_sources else []
-    if count <= MAX_PAIRED_SOURCES:
-        order += [(i, j) for i in range(count) for j in range(i + 1, count)
-                  if base not in (i, j) and outlet_of[i] != outlet_of[j]]
+    if count <= MAX_PAIRED_SOURCES:  # other outlets first (unique passages need them), then one outlet's versions
+        others = [(i, j) for i in range(count) for j in range(i + 1, count) if base not in (i, j)]
+        order += sorted(others, key=lambda ij: outlet_of[ij[0]] == outlet_of[ij[1]])
     reading = Reading([], [])
     base_pairs = count - 1 if count <= max_sources else 0
     for n, (i, j) in enumerate(order):

@@ -40,16 +40,20 @@ def _source_brief(source: Source, short: str = "", version: tuple[int, int] = (1
             "language": source.language, "language_name": languages.name(source.language)}
 
 
-def _matrix(sources: list[Source], model: overview.StoryModel, order: list[int]) -> dict[str, Any]:
-    """The similarity matrix in the chosen order, each cell linking to that pair's comparison."""
+def _matrix(sources: list[Source], story: pipeline.StoryOverview, order: list[int]) -> dict[str, Any]:
+    """The similarity matrix in the chosen order, each cell linking to that pair's comparison: the share of the two
+    sources' passages their comparison pairs (as that page shows them), or their shared phrasing where the time
+    budget left the pair uncompared (``measure`` says which)."""
     rows = []
     for i in order:
         cells = []
         for j in order:
-            value = round(model.matrix[i][j], 3)
+            paired = story.paired.get((min(i, j), max(i, j))) if i != j else 1.0
+            value = round(story.model.matrix[i][j] if paired is None else paired, 3)
             href = (url_for("pages.source", source_id=sources[i].id) if i == j else
                     url_for("pages.compare_view", left=sources[i].id, right=sources[j].id))
-            cells.append({"id": sources[j].id, "similarity": value, "heat": heat(value), "href": href})
+            cells.append({"id": sources[j].id, "similarity": value, "heat": heat(value), "href": href,
+                          "measure": "phrasing" if paired is None else "paired"})
         rows.append({"id": sources[i].id, "cells": cells})
     return {"order": [sources[i].id for i in order], "rows": rows}
 
@@ -245,7 +249,7 @@ def story_data(story: str) -> dict[str, Any]:
             "outlets": len({outlet_key(s) for s in sources}),
             "languages": _languages(sources),
             "export": url_for("stories.story_export", story=found.slug, base=base_id),
-            "matrix": _matrix(sources, computed.model, chosen),
+            "matrix": _matrix(sources, computed, chosen),
             "coverage": _coverage(sources, computed),
             "unique": _unique(sources, computed.unique),
             "quotes": _quotes(computed),
@@ -271,15 +275,18 @@ _STORY_SCHEMA: dict[str, Any] = {
         "choices": {"type": "object", "properties": {"order": {"type": "array", "items": {"type": "string"}},
                                                      "base": {"type": "array", "items": {"type": "string"}}}},
         "sources": {"type": "array", "items": _SOURCE_REF},
-        "matrix": {"type": "object", "description": "Dice similarity of word 3-shingle sets, rows and columns in "
-                                                    "the chosen order; 1.0 on the diagonal. Shared phrasing, "
-                                                    "not a comparison's stats.similarity (words the sentences it "
-                                                    "pairs share, in order).",
+        "matrix": {"type": "object", "description": "For every pair of sources, the share of their passages "
+                                                    "their comparison pairs (identical, edited, reworded or "
+                                                    "translated; measure 'paired'), or, for a pair the time budget "
+                                                    "left uncompared, the Dice similarity of their word 3-shingle "
+                                                    "sets (measure 'phrasing'); rows and columns in the chosen "
+                                                    "order, 1.0 on the diagonal.",
                    "properties": {"order": {"type": "array", "items": {"type": "string"}},
                                   "rows": {"type": "array", "items": {"type": "object", "properties": {
                                       "id": {"type": "string"},
                                       "cells": {"type": "array", "items": {"type": "object", "properties": {
                                           "id": {"type": "string"}, "similarity": {"type": "number"},
+                                          "measure": {"type": "string", "enum": ["paired", "phrasing"]},
                                           "heat": {"type": "integer", "minimum": 0, "maximum": 10},
                                           "href": {"type": "string"}}}}}}}}},
         "coverage": {"type": "object", "properties": {

@@ -14,7 +14,7 @@ def test_overview_from_index_to_comparison(page: Page, live_url: str, console_er
     page.get_by_role("link", name="Story overview").first.click()
     expect(page).to_have_url(f"{live_url}/stories/{STORY}")
     expect(page.get_by_role("heading", name="Similarity matrix")).to_be_visible()
-    table = page.get_by_role("table", name="Similarity (%) of every pair of sources")
+    table = page.get_by_role("table", name="Passages paired (%) for every pair of sources")
     expect(table).to_be_visible()
     expect(table.locator("tbody tr")).to_have_count(5)
     cell = table.locator('a[href="/compare/press-tv/rt"]')

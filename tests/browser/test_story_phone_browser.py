@@ -19,7 +19,7 @@ def test_overview_fits_a_phone(browser: Browser, live_url: str, width: int) -> N
     context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
     page.goto(f"{live_url}/stories/{STORY}")
-    expect(page.get_by_role("table", name="Similarity (%) of every pair of sources")).to_be_visible()
+    expect(page.get_by_role("table", name="Passages paired (%) for every pair of sources")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate(_WIDER) == []
     box = page.locator(".px-table-wrap").first
