@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from parallax.engine.compare import compare
 from parallax.engine.facts import FactDiff, fact_differences
+from parallax.engine.facts.whole import FactReader
 from parallax.text import plain_document
 from tests.engine_seeds import seed_text
 
@@ -370,3 +371,77 @@ def test_speaker_the_other_side_does_not_name_stays_one_sided() -> None:
         "according to KCNA: only in left"]
     assert labels("The visit is long, Peskov said.", "The visit is long, Putin thinks.", "attribution") == [
         "Peskov said: only in left"]
+
+
+# ------------------------------------------------------------------------------------- noise in real news sentences
+
+#: The National (bundled corpus, kim-putin-2023) calls North Korea "the North".
+THE_NORTH = ("Washington and its allies have expressed concern at recent signs of closer military cooperation between "
+             "Russia and the nuclear-armed North.")
+#: The Week (bench/data/real/versions/theweek-ukraine-war-update) names North Korea in full.
+NORTH_KOREA = ('On the other hand, Russia "makes most of its own weapons" and is "buying drones from Iran and '
+               'ammunition from North Korea" with no limitations on how they are used.')
+
+
+def test_part_of_a_longer_name_the_other_side_carries_is_no_fact() -> None:
+    """"The North" is part of the other side's "North Korea" (an alias-keyed name): neither is a fact one side alone
+    states, in a pair of sentences or against a whole text."""
+    assert labels(THE_NORTH, NORTH_KOREA, "name") == ["Washington: only in left", "Iran: only in right"]
+    read = FactReader([THE_NORTH], [NORTH_KOREA], ("The National", "The Week"))
+    assert [d.label for d in read.one_sided(THE_NORTH, 0) if d.kind == "name"] == ["Washington: only in The National"]
+    assert [d.label for d in read.one_sided(NORTH_KOREA, 1) if d.kind == "name"] == ["Iran: only in The Week"]
+
+
+def test_name_joined_by_and_the_is_two_names() -> None:
+    """The National's "North Korea and the UN Security Council" is two names: only the council is missing from The
+    Week's sentence naming North Korea."""
+    left = ("Discussions could also include humanitarian aid to North Korea and the UN Security Council resolutions "
+            "imposed against Pyongyang, Russian officials said.")
+    assert labels(left, NORTH_KOREA, "name") == ["UN Security Council: only in left", "Iran: only in right"]
+
+
+#: CNN and USA Today on Putin ordering troops into eastern Ukraine (bench/data/real/cross/e00-…-n15).
+CNN_DECREES = ("US President Joe Biden then signed an executive order prohibiting new investment, trade and financing "
+               "by US persons to, from, and in the “so-called Donetsk People’s Republic or Luhansk People’s Republic "
+               "regions.”")
+USA_TODAY_ORDER = ("It came as President Joe Biden signed an executive order to sanction any Americans who invest in "
+                   "the eastern Ukraine regions of Donetsk and Luhansk, the two breakaway areas that Putin recognized "
+                   "as independent.")
+
+
+def test_peoples_republic_is_one_name_not_republic() -> None:
+    """"Donetsk People’s Republic" is not cut at its possessive into a name "Republic" the other side lacks, and
+    "Americans" is a nationality, not a name."""
+    found = labels(CNN_DECREES, USA_TODAY_ORDER, "name")
+    assert found == ["Ukraine: only in right", "Putin: only in right"]
+
+
+def test_adjective_made_of_a_name_is_no_name() -> None:
+    """CNN's "Moscow-backed regions" against USA Today's "Russian-backed areas" (e00-…-n15): no name differs."""
+    left = ("Russian President Vladimir Putin has ordered troops into separatist-held parts of eastern Ukraine in what "
+            "the Kremlin called a “peacekeeping” mission, just hours after he signed decrees recognizing the "
+            "independence of the Moscow-backed regions.")
+    right = ("Russian President Vladimir Putin ordered troops Monday to \"maintain peace\" in two separatist "
+             "territories in eastern Ukraine shortly after recognizing the Russian-backed areas as independent, "
+             "stoking fears that a Russian invasion could be coming soon.")
+    assert labels(left, right, "name") == []
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    # Reuters/CNN and USA Today on the Great Barrier Reef (e11-…-n01): "around one third" is a share, not "one".
+    ("An AIMS survey of 87 reefs found that between August 2021 and May 2022, average hard coral cover in the upper "
+     "region and central areas of the reef increased by around one third.",
+     "Among the 87 reefs surveyed for the latest report, average hard coral cover in the north increased to 36%, up "
+     "from 27% in 2021, and to 33% in the central reef from 26% last year.",
+     ["36%: only in right", "27%: only in right", "33%: only in right", "26%: only in right"]),
+    # CNN and USA Today on the air-quality report (e16-…-n06): "at least one form" is no count.
+    ("They were 61% more likely than White people to live in a county with a failing grade for at least one form of "
+     "pollution and 3.6 times more likely to live in a county that fails for all three forms measured: year-round "
+     "particle pollution, short-term particle pollution and ozone.",
+     "The rankings are based on three categories: ozone pollution, year-round particle pollution and short-term "
+     "exposure particle pollution over 24 hours.",
+     ["61% → over 24 hours", "3.6 times: only in left"]),
+])
+def test_vague_one_is_no_number(left: str, right: str, expected: list[str]) -> None:
+    """"around one third", "at least one": vague quantities are not read as the number one."""
+    assert labels(left, right, "number") == expected

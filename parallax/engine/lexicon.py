@@ -75,8 +75,9 @@ SOURCE_WORDS = frozenset({"according", "cited"})
 UPPER = "A-ZÀ-ÖØ-Þ"
 #: A capitalised word or initials ("Kim", "U.S.", "J. R."): the unit of a name.
 CAP_WORD = rf"(?:(?:[{UPPER}]\.){{1,4}}(?=\s+[{UPPER}])|(?:[{UPPER}]\.){{2,4}}|[{UPPER}][\w’'\-]*)"
-#: Lower-case words inside names ("Bank of England", "Ursula von der Leyen").
-NAME_CONNECTORS = r"(?:of|de|da|del|van|von|bin|al|el|du|der|la|le|and\s+the|of\s+the)"
+#: Lower-case words inside names ("Bank of England", "Ursula von der Leyen"); "and the" joins two names ("North
+#: Korea and the UN Security Council"), not the words of one.
+NAME_CONNECTORS = r"(?:of|de|da|del|van|von|bin|al|el|du|der|la|le|of\s+the)"
 #: A speaker's name: a capitalised word and at most four more name words. The bound keeps matching linear:
 #: unbounded, a run of n capitalised words with no speech verb after it was re-tried from every word start, O(n²).
 #: Each word is at most 40 characters for the same reason: tried from every capital of one 32 KB word ("AAAA…",

@@ -31,6 +31,9 @@ _DEMONYM_RE = re.compile(r"(?:ian|ean|ese|ish|ern)$")
 _DIRECTIONS = frozenset({"north", "south", "east", "west", "far", "middle", "central", "western", "eastern",
                          "northern", "southern"})
 _POSSESSIVE_RE = re.compile(r"[’']s?$")
+#: A capitalised word made an adjective by its tail ("Moscow-backed", "US-led"): never a name by itself.
+_COMPOUND_RE = re.compile(r"-(?:backed|based|led|held|born|made|owned|run|funded|controlled|occupied|allied|aligned|"
+                          r"friendly|speaking|style|linked|sponsored|armed)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -51,7 +54,31 @@ def name_key(name: str) -> frozenset[str]:
     alias = ALIASES.get(folded) or ALIASES.get(folded.replace(".", ""))
     if alias:
         return frozenset({alias})
+    return word_key(name)
+
+
+@lru_cache(maxsize=8192)
+def word_key(name: str) -> frozenset[str]:
+    """Folded words of a name as written, aliases not mapped ("North Korea": north, korea): what a shorter name
+    that is only a part of it ("the North") is matched by."""
+    folded = " ".join(_POSSESSIVE_RE.sub("", w) for w in name.casefold().split())
     return frozenset(w for w in re.split(r"[\s\-.]+", folded) if w and w not in ("of", "the", "and"))
+
+
+def with_alias_words(key: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """A name key's parts and, for a key of an alias, the parts of its canonical words ("@north korea": north,
+    korea): the shorter names a longer one holds."""
+    if not any(part.startswith("@") for part in key):
+        return subsets(key)
+    return subsets(key) + subsets(frozenset(w for part in key for w in part.lstrip("@").split()))
+
+
+def name_wholes(mention: Mention) -> tuple[frozenset[str], ...]:
+    """The keys a name of the other side is matched by as a part: its key's parts and, for a name keyed by an
+    alias or a nationality adjective ("North Korea", "North Korean"), the parts of its words as written."""
+    if mention.group != "quiet" and not any(part.startswith("@") for part in mention.key):
+        return subsets(mention.key)
+    return subsets(mention.key) + subsets(word_key(mention.text))
 
 
 @lru_cache(maxsize=8192)
@@ -76,10 +103,27 @@ def _run_name(run: str, at_start: bool) -> tuple[int, int, bool] | None:
     plain = [word.casefold() for _, word in words]
     if all(word.rstrip(".") in _CALENDAR for word in plain):
         return None  # "September", "Sept.", "Monday": dates, not names
-    demonym = bool(_DEMONYM_RE.search(_POSSESSIVE_RE.sub("", plain[-1])) and (
-        len(plain) == 1 or (len(plain) == 2 and plain[0] in _DIRECTIONS)) and " ".join(plain) not in ALIASES)
-    end = words[-1][0] + len(_POSSESSIVE_RE.sub("", last))
-    return words[0][0], end, demonym
+    if len(words) > 1 and _COMPOUND_RE.search(first):
+        words, plain = words[1:], plain[1:]  # "Washington-based Stimson Center": the name is the centre
+    return words[0][0], words[-1][0] + len(_POSSESSIVE_RE.sub("", last)), _adjective(plain)
+
+
+def _adjective(plain: list[str]) -> bool:
+    """Whether the folded words of a name are only adjectives of nationality or the people of a country ("North
+    Korean", "Russian-North Korean", "Americans") or a name made an adjective ("Moscow-backed")."""
+    adjective = " ".join(_POSSESSIVE_RE.sub("", word) for word in plain)
+    if adjective in ALIASES:
+        return False
+    if len(plain) == 1 and _COMPOUND_RE.search(adjective):
+        return True
+    if _DEMONYM_RE.search(adjective) and (len(plain) == 1 or (len(plain) == 2 and plain[0] in _DIRECTIONS)):
+        return True
+    pieces = [piece[:-1] if piece.endswith("s") and piece[:-1] in DEMONYMS else piece
+              for piece in re.split(r"[\s\-]+", adjective)]
+    if " ".join(pieces) in DEMONYMS:
+        return True
+    return "-" in adjective and any(piece not in _DIRECTIONS for piece in pieces) and all(
+        piece in _DIRECTIONS or piece in DEMONYMS or _DEMONYM_RE.search(piece) for piece in pieces)
 
 
 _WORD_IN_RUN_RE = re.compile(r"[^\s]+")
@@ -98,13 +142,18 @@ def name_mentions(text: str) -> list[Mention]:
 
 
 _POSSESSIVE_END_RE = re.compile(r"[’']s(?=\s)")
+#: Plurals whose possessive is part of a name ("People’s Liberation Army"), not its owner.
+_COLLECTIVE_OWNERS = frozenset({"people", "women", "men", "children"})
 
 
 def _possessive_parts(run: str) -> list[tuple[int, str]]:
-    """A capitalised run cut after each possessive: "Russia’s Vladimir Putin" is Russia and Vladimir Putin."""
+    """A capitalised run cut after each possessive of a name: "Russia’s Vladimir Putin" is Russia and Vladimir Putin,
+    "Donetsk People’s Republic" is one name (the possessive of people, women, men or children does not cut)."""
     parts: list[tuple[int, str]] = []
     start = 0
     for mark in _POSSESSIVE_END_RE.finditer(run):
+        if run[:mark.start()].rsplit(None, 1)[-1].casefold() in _COLLECTIVE_OWNERS:
+            continue  # "Donetsk People’s Republic", "Women’s World Cup": one name
         parts.append((start, run[start:mark.end()]))
         start = mark.end()
         while start < len(run) and run[start].isspace():
@@ -119,7 +168,8 @@ def _add_name(text: str, base: int, cleaned: tuple[int, int, bool], found: list[
     name = text[start:end]
     if cleaned[2]:
         folded = " ".join(name.casefold().split())
-        found.append(Mention(start, end, name, frozenset({DEMONYMS.get(folded, folded)}), "quiet"))
+        singular = folded[:-1] if folded.endswith("s") and folded[:-1] in DEMONYMS else folded
+        found.append(Mention(start, end, name, frozenset({DEMONYMS.get(singular, folded)}), "quiet"))
     else:
         found.append(Mention(start, end, name, name_key(name)))
 
@@ -136,13 +186,13 @@ def subsets(key: frozenset[str]) -> tuple[frozenset[str], ...]:
 def unmatched_names(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
     """Names of one side that the other side does not name: not the same, nor a part or a whole of one there."""
     their_keys = {m.key for m in theirs}
-    their_parts = {part for key in their_keys for part in subsets(key)}
+    their_parts = {part for m in theirs for part in name_wholes(m)}
     missing: list[Mention] = []
     seen: set[frozenset[str]] = set()
     for mention in mine:
         key = mention.key
         if mention.group == "quiet" or key in seen or key in their_parts or any(
-                part in their_keys for part in subsets(key)):
+                part in their_keys for part in with_alias_words(key)):
             continue
         seen.add(key)
         missing.append(mention)

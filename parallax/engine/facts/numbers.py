@@ -53,6 +53,9 @@ _NUMBER_RE = re.compile(
     rf"(?:\s?(?P<pct>%|percent\b|per\s+cent\b))?"
     rf"(?:[-\s](?P<unit>{_UNIT}|{_CURRENCY_WORD}))?(?![\w])", re.IGNORECASE)
 _HYPHEN_SPACE_RE = re.compile(r"[-\s]+")
+#: The denominator of a fraction written in words, just after its numerator ("one third", "two-fifths").
+_FRACTION_RE = re.compile(r"[-\s]+(?:halves|half|thirds?|quarters?|(?:four|fif|six|seven|eigh|nin|ten)ths?)(?![\w])",
+                          re.IGNORECASE)
 
 
 def _word_value(spelled: str) -> float | None:
@@ -121,8 +124,10 @@ def number_mentions(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Men
             if word is None:
                 continue
             value = word
-            if raw.casefold() == "one" and not (match["qual"] or match["unit"] or match["scale"]):
-                continue  # "one of", "one-on-one": not a count
+            if raw.casefold() == "one" and not (match["unit"] or match["scale"] or match["cur"]):
+                continue  # "one of", "one-on-one", "about one", "at least one": not a count
+            if _FRACTION_RE.match(text, match.end("num")):
+                continue  # "around one third", "two-thirds": a share, not the count it starts with
         for scale in re.findall(r"hundred|thousand|million|billion|trillion|bn|mn|\b[mk]\b", match.group(0)[
                 match.end("num") - match.start():], re.IGNORECASE):
             value *= _SCALES.get(scale.casefold(), 1)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from parallax.engine.facts.attribution import attribution_mentions, same_speaker
 from parallax.engine.facts.dates import date_mentions, dates_agree
 from parallax.engine.facts.mention import FactDiff, Mention, fact_diff
-from parallax.engine.facts.names import name_mentions, subsets
+from parallax.engine.facts.names import name_mentions, name_wholes, with_alias_words
 from parallax.engine.facts.numbers import number_mentions
 from parallax.engine.facts.pairing import fact_differences
 from parallax.engine.lexicon import quote_spans
@@ -89,7 +89,9 @@ class WholeText:
     @cached_property
     def _names(self) -> tuple[frozenset[frozenset[str]], frozenset[frozenset[str]]]:
         keys = frozenset(m.key for s in self.sentences for m in mentions(s).names)
-        return keys, frozenset(part for key in keys for part in subsets(key))
+        # Nationality adjectives too: "the North" is part of "North Korean" as much as of "North Korea".
+        return keys, frozenset(part for s in self.sentences for m in name_mentions(unicodedata.normalize("NFC", s))
+                               for part in name_wholes(m))
 
     @cached_property
     def _attributions(self) -> list[tuple[frozenset[str], str]]:
@@ -109,7 +111,7 @@ class WholeText:
             return bool(units) and (key[2] in units or not key[2] or "" in units)
         if kind == "name":
             keys, parts = self._names
-            return key in keys or key in parts or any(part in keys for part in subsets(key))
+            return key in keys or key in parts or any(part in keys for part in with_alias_words(key))
         if kind == "attribution":
             speaker, verb = key
             return bool(speaker) and any(same_speaker(speaker, other) and other and (verb is None or verb == how)
