@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from parallax import corpus as corpus_module
+from parallax.web.ops import CORPUS_GONE
 from tests.conftest import STORY, front_matter
 
 PAGES = ("/", "/index.json", "/sources/press-tv", "/sources/press-tv.json", "/compare/press-tv/rt",
@@ -132,12 +134,27 @@ def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Pat
     assert "rt" not in listed(client)
 
 
-def test_missing_corpus_folder_never_500(client: FlaskClient, corpus_dir: Path) -> None:
+def test_corpus_folder_removed_while_serving_is_503_naming_it(client: FlaskClient, corpus_dir: Path) -> None:
+    """A server refuses to start without its corpus folder; one whose folder is removed while serving answers every
+    reading page 503 saying so (not an empty index, not 'no such source'), and serves them again once it is back."""
     import shutil
 
+    kept = corpus_dir.with_name("kept")
+    shutil.copytree(corpus_dir, kept)
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
     shutil.rmtree(corpus_dir)
     for path in PAGES:
-        assert client.get(path).status_code in (200, 404, 503), path
+        response = client.get(path)
+        assert response.status_code == 503, path
+        if path == "/-/health.json":
+            assert response.get_json()["corpus"]["readable"] is False
+        elif path.endswith(".json"):
+            assert response.get_json() == {"ok": False, "status": 503, "error": CORPUS_GONE}, path
+        else:
+            assert escape(CORPUS_GONE) in response.get_data(as_text=True), path
+    kept.rename(corpus_dir)
+    assert "press-tv" in listed(client) and client.get("/compare/press-tv/rt.json").status_code == 200
 
 
 def large_body(words: int, seed: int, source: str) -> str:

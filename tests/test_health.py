@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from parallax import __version__
+from parallax.web.ops import CORPUS_GONE
 
 
 def test_health_json_reports_corpus_and_cache(app: Flask) -> None:
@@ -56,7 +57,14 @@ def test_unreadable_corpus_folder_is_503(app: Flask, corpus_dir: Path) -> None:
     corpus_dir.write_text("not a folder\n", encoding="utf-8")
     response = client.get("/-/health.json")
     assert response.status_code == 503
-    assert response.get_json()["ok"] is False
+    corpus = response.get_json()["corpus"]
+    assert response.get_json()["ok"] is False and corpus["readable"] is False
+    assert corpus["write_problem"] == "the corpus folder cannot be read"
+    page = client.get("/-/health")
+    assert page.status_code == 503
+    assert "Unavailable" in page.get_data(as_text=True) and "missing or unreadable" in page.get_data(as_text=True)
+    reading = client.get("/index.json")  # the reading pages say the same, not 'no stories'
+    assert reading.status_code == 503 and reading.get_json()["error"] == CORPUS_GONE
 
 
 def test_unreadable_corpus_folder_is_503_by_access_check(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

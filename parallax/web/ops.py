@@ -84,6 +84,20 @@ def _start() -> None:
     g.parallax_started = time.perf_counter()
     if request.environ.get(OUTSIDE_PREFIX) and request.path not in ("/-/health", "/-/health.json"):
         abort(404, description=f"Parallax is served under {current_app.config['URL_PREFIX'].rstrip('/')}/.")
+    if corpus_gone() and request.endpoint != "static" and not (request.endpoint or "").startswith("ops."):
+        abort(503, description=CORPUS_GONE)  # not "no such source": every source is still there, the folder is not
+
+
+CORPUS_GONE = "The corpus folder is missing or cannot be read; pages are served again once it is back."
+
+
+def corpus_gone() -> bool:
+    """Whether the corpus folder this server reads (no database) stopped being a readable folder while serving: a
+    server refuses to start without it, and one serving answers 503 rather than an empty corpus or 'no such source'."""
+    if current_app.config["DATABASE_URL"]:
+        return False
+    root = current_app.extensions["parallax.corpus"].root
+    return not (root.is_dir() and os.access(root, os.R_OK | os.X_OK))
 
 
 @bp.after_app_request
