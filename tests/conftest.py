@@ -36,6 +36,20 @@ def front_matter(**fields: Any) -> str:
     return "\n".join(lines)
 
 
+#: Three sentences an agency's report and its carriers share word for word.
+WIRE = ("Kim Jong Un's armoured train crossed the border into Russia's Far East early on Tuesday morning. "
+        "The North Korean leader is expected to meet Vladimir Putin at the Vostochny space launch centre. "
+        "Western officials fear the two leaders will agree a deal on artillery shells for the war in Ukraine.")
+
+
+def write_source(folder: Path, story: str, source_id: str, body: str, **fields: str) -> Path:
+    """Write a source file into a story folder of a test corpus (the folder made when missing)."""
+    (folder / story).mkdir(exist_ok=True)
+    path = folder / story / f"{source_id}.txt"
+    path.write_text(front_matter(id=source_id, story=story, **fields) + body + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture()
 def corpus_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled corpus that a test may change."""

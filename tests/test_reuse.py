@@ -1,4 +1,5 @@
-"""Shared passages across sources, lineage of shared text, attributions and story suggestions."""
+"""Shared passages across sources (the reuse index): what sources share, the source page saying so, and story
+suggestions from overlap."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from flask.testing import FlaskClient
 from parallax.corpus import load_corpus
 from parallax.index import reuse
 from parallax.index.search import CorpusIndex, reading_document, sentence_spans
-from parallax.story import lineage
-from tests.conftest import BUNDLED, STORY, front_matter
+from tests.conftest import BUNDLED, STORY, WIRE, write_source
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +55,31 @@ def test_press_tv_and_the_moscow_times_share_the_peskov_paragraph(seeds: CorpusI
     assert len(found["moscow-times-plain"].sentences) <= 3  # the quotes only, not the reporting around them
 
 
-def test_rt_shares_little(seeds: CorpusIndex, corpus_dir: Path) -> None:
-    """RT's report has passages of its own and at most one of them is found elsewhere in the seeds; the same
-    index finds RT's paragraphs once another outlet carries them word for word."""
+def sentence_of(source_id: str, words: str) -> int:
+    """Position of the seed source's one sentence holding these words."""
+    document = reading_document(load_corpus(BUNDLED).sources[source_id])
+    found = [s.pos for s in sentence_spans(document) if words in document.text[s.start:s.end]]
+    assert len(found) == 1, (source_id, words, found)
+    return found[0]
+
+
+def test_rt_shares_nothing_but_what_others_copy_word_for_word(seeds: CorpusIndex, corpus_dir: Path) -> None:
+    """RT words everything its own way: of its passages (at least five) none is shared with any seed, in either
+    direction, while the same index pairs the delegations quote Press TV and The National both carry; RT's report
+    of that fact, reworded, is not shared. The index finds RT's paragraphs once another outlet copies them."""
     assert len(eligible("rt")) >= 5
-    assert sum(len(s.sentences) for s in shared(seeds, "rt").values()) <= 1
+    assert shared(seeds, "rt") == {}
+    assert all("rt" not in shared(seeds, other) for other in ("press-tv", "the-national", "moscow-times-plain"))
+    quote = "There will be negotiations between two delegations"
+    assert {s.pos for s in shared(seeds, "press-tv")["the-national"].sentences} == {sentence_of("press-tv", quote)}
+    assert {s.pos for s in shared(seeds, "the-national")["press-tv"].sentences} == {
+        sentence_of("the-national", quote)}
+    assert sentence_of("rt", "both with Russian and North Korean delegations present") in eligible("rt")
     rt = load_corpus(corpus_dir).sources["rt"]
     document = reading_document(rt)
     spans = [s for s in sentence_spans(document) if s.pos in set(eligible("rt")) - {0}][:4]  # 0: the headline
     copied = " ".join(document.text[s.start:s.end] for s in spans)
-    (corpus_dir / STORY / "copier.txt").write_text(
-        front_matter(id="copier", story=STORY, outlet="Copier") + copied + "\n", encoding="utf-8")
+    write_source(corpus_dir, STORY, "copier", copied, outlet="Copier")
     index = CorpusIndex(None)
     index.sync(load_corpus(corpus_dir))
     assert {s.pos for s in shared(index, "rt")["copier"].sentences} == {s.pos for s in spans}
@@ -88,54 +102,9 @@ def test_boilerplate_declared_in_front_matter_is_not_a_passage(seeds: CorpusInde
     assert rows[0] == 0
 
 
-def test_attribution_rules() -> None:
-    found = lineage.attributions("Text.\nAFP contributed reporting.\nSource: The National\n"
-                                 "MOSCOW (Reuters) - more, according to KCNA.")
-    assert {(a.kind, a.name) for a in found} >= {("contributed", "AFP"), ("source", "National"),
-                                                 ("dateline", "Reuters"), ("according to", "KCNA")}
-    assert lineage.credits(found, "Some Outlet")  # agencies count as credit
-    assert not lineage.credits(lineage.attributions("He said it was fine."), "The Moscow Times")
-
-
-def test_time_gap_in_words() -> None:
-    assert lineage.time_gap("2023-09-12T08:00:00", "2023-09-12T10:00:00") == "2 h earlier"
-    assert lineage.time_gap("2023-09-12", "2023-09-12") == "the same day"
-    assert lineage.time_gap("2023-09-13", "2023-09-12") == "1 day later"
-    assert lineage.time_gap("", "2023-09-12") == ""
-
-
-WIRE = ("Kim Jong Un's armoured train crossed the border into Russia's Far East early on Tuesday morning. "
-        "The North Korean leader is expected to meet Vladimir Putin at the Vostochny space launch centre. "
-        "Western officials fear the two leaders will agree a deal on artillery shells for the war in Ukraine.")
-
-
-def write(folder: Path, source_id: str, outlet: str, captured: str, body: str, story: str = "wire-story") -> None:
-    """A source file in a test story."""
-    (folder / story).mkdir(exist_ok=True)
-    (folder / story / f"{source_id}.txt").write_text(
-        front_matter(id=source_id, story=story, outlet=outlet, captured=captured) + body + "\n", encoding="utf-8")
-
-
-def test_lineage_runs_from_the_earliest_carrier(client: FlaskClient, corpus_dir: Path) -> None:
-    write(corpus_dir, "agency", "Agency Wire", "2023-09-12T06:00:00", WIRE)
-    write(corpus_dir, "paper", "Daily Paper", "2023-09-12T08:30:00", WIRE + "\nAgency Wire contributed reporting.")
-    write(corpus_dir, "blog", "Copy Blog", "2023-09-12T11:00:00", "Our take.\n" + WIRE.replace("Tuesday", "Tue"))
-    response = client.get("/stories/wire-story/lineage.json")
-    assert response.status_code == 200
-    data = response.get_json()
-    assert [n["id"] for n in data["nodes"]] == ["agency", "paper", "blog"]
-    edges = {(e["origin"], e["carrier"]): e for e in data["edges"]}
-    assert set(edges) == {("agency", "paper"), ("agency", "blog")}
-    assert edges[("agency", "paper")]["attributed"] and not edges[("agency", "paper")]["flagged"]
-    assert edges[("agency", "blog")]["flagged"] and edges[("agency", "blog")]["gap"] == "5 h earlier"
-    assert edges[("agency", "paper")]["sentences"] == 3 and edges[("agency", "paper")]["passages"] == 1
-    html = client.get("/stories/wire-story/lineage").get_data(as_text=True)
-    assert "<svg" in html and "no credit found" in html and "<table" in html
-
-
 def test_source_page_says_what_it_shares_and_with_whom(client: FlaskClient, corpus_dir: Path) -> None:
-    write(corpus_dir, "agency", "Agency Wire", "2023-09-12T06:00:00", WIRE)
-    write(corpus_dir, "paper", "Daily Paper", "2023-09-12T08:30:00", WIRE)
+    write_source(corpus_dir, "wire-story", "agency", WIRE, outlet="Agency Wire", captured="2023-09-12T06:00:00")
+    write_source(corpus_dir, "wire-story", "paper", WIRE, outlet="Daily Paper", captured="2023-09-12T08:30:00")
     data = client.get("/sources/paper.json").get_json()
     assert [(s["id"], len(s["passages"]), s["gap"]) for s in data["shared"]] == [("agency", 1, "2 h earlier")]
     assert data["shared"][0]["passages"][0]["href"] == "/sources/agency#s0"
@@ -145,23 +114,8 @@ def test_source_page_says_what_it_shares_and_with_whom(client: FlaskClient, corp
     assert 'id="s0"' in html and 'id="s2"' in html
 
 
-def test_story_overview_links_to_the_lineage(client: FlaskClient) -> None:
-    html = client.get(f"/stories/{STORY}").get_data(as_text=True)
-    assert f'href="/stories/{STORY}/lineage"' in html
-    assert client.get("/stories/no-such-story/lineage").status_code == 404
-    assert client.get("/stories/no-such-story/lineage.json").get_json()["status"] == 404
-
-
-def test_seed_lineage_has_no_order_between_same_day_sources(client: FlaskClient) -> None:
-    data = client.get(f"/stories/{STORY}/lineage.json").get_json()
-    pairs = {(e["origin"], e["carrier"]) for e in data["edges"]}
-    assert ("moscow-times-markdown", "moscow-times-plain") in pairs
-    assert not any(e["ordered"] for e in data["edges"])  # every seed is dated 2023-09-12 or undated
-    assert all("rt" not in (e["origin"], e["carrier"]) for e in data["edges"])
-
-
 def test_suggest_story_from_overlap(client: FlaskClient, corpus_dir: Path) -> None:
-    write(corpus_dir, "agency", "Agency Wire", "2023-09-12T06:00:00", WIRE)
+    write_source(corpus_dir, "wire-story", "agency", WIRE, outlet="Agency Wire", captured="2023-09-12T06:00:00")
     text = load_corpus(BUNDLED).sources["moscow-times-plain"].body
     response = client.get("/api/suggest-story", query_string={"text": text[:3000]})
     assert response.status_code == 200
