@@ -129,13 +129,15 @@ def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Inp
 
 def document(inputs: tuple[Input, Input], options: CompareOptions) -> tuple[dict[str, Any], list[list[Any]]]:
     """The comparison as the web's JSON twin gives it (without the web's links) and its display order; a side
-    whose outlet is unknown is named by its label, as the text output names it."""
+    whose outlet is unknown is named by its label, as the text output names it, and so are both sides in the
+    summary and the facts when they share an outlet (its name and each file's)."""
     from cachelib import NullCache
 
     from parallax import pipeline
 
     named = [replace(item.source, outlet=item.source.outlet or item.label) for item in inputs]
-    return pipeline.comparison_document(named[0], named[1], options, NullCache())
+    names = (inputs[0].label, inputs[1].label) if named[0].outlet == named[1].outlet else None
+    return pipeline.comparison_document(named[0], named[1], options, NullCache(), names=names)
 
 
 def _styled(text: str, op: str, colour: bool) -> str:

@@ -38,9 +38,11 @@ class Comparison:
     data: dict[str, Any]
 
 
-def compare_sources(left: Source, right: Source, options: CompareOptions, cache: BaseCache) -> Comparison:
-    """Two sources compared with these options, with the summary of what differs, from the cache when it has them."""
-    outlets = (left.outlet or left.id, right.outlet or right.id)  # the summary's text names them
+def compare_sources(left: Source, right: Source, options: CompareOptions, cache: BaseCache,
+                    names: tuple[str, str] | None = None) -> Comparison:
+    """Two sources compared with these options, with the summary of what differs, from the cache when it has them;
+    the summary and the facts one side alone states name each side by ``names``, else by its outlet."""
+    outlets = names or (left.outlet or left.id, right.outlet or right.id)  # the summary's text names them
     key = comparison_key(left.content_key, right.content_key, options.unit, options.ignore, extra=outlets)
 
     def build() -> dict[str, Any]:
@@ -53,14 +55,15 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
 
 
 def comparison_document(left: Source, right: Source, options: CompareOptions, cache: BaseCache, view: View = "side",
-                        sides: tuple[dict[str, Any], dict[str, Any]] | None = None
-                        ) -> tuple[dict[str, Any], list[list[Any]]]:
+                        sides: tuple[dict[str, Any], dict[str, Any]] | None = None,
+                        names: tuple[str, str] | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
     """The comparison as one document, the JSON twin's without its links (the web adds those, the command line
     prints it as it is): both sides (``sides``, else each source's metadata), the options, stats, limits, rows, the
     summary and the digest (what changed at a glance, names, the change list); and the rows' display order.
 
-    Shared wording counts the words a reworded pair shares too (the engine's figure counts word diffs only)."""
-    result = compare_sources(left, right, options, cache).data
+    Shared wording counts the words a reworded pair shares too (the engine's figure counts word diffs only);
+    ``names`` name the sides in the summary and the facts (see ``compare_sources``)."""
+    result = compare_sources(left, right, options, cache, names).data
     first, second = sides if sides is not None else (left.metadata(), right.metadata())
     rows, display = result["rows"], result["display"]
     document: dict[str, Any] = {

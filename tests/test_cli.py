@@ -115,6 +115,19 @@ def test_files_in_two_languages_say_so_in_the_header(tmp_path: Path, first: str,
     assert len(paired) >= len(xlang.LINKS) // 2, out
 
 
+def test_facts_name_two_captures_of_one_outlet_by_file() -> None:
+    """Two captures of one Moscow Times article: the date only the markdown capture states is named by its file,
+    not as "the right version", and so is each side in the summary."""
+    status, out, _ = run("compare", str(SEEDS / "moscow-times-plain.txt"), str(SEEDS / "moscow-times-markdown.md"),
+                         "--format", "json")
+    data = json.loads(out)
+    labels = [fact["label"] for row in data["rows"] for fact in row["facts"]]
+    assert status == 1 and labels == ["September 12, 2023: only in The Moscow Times (moscow-times-markdown.md)"]
+    assert data["summary"]["text"].startswith("The Moscow Times (moscow-times-plain.txt) and The Moscow Times "
+                                              "(moscow-times-markdown.md) share")
+    assert "left version" not in out and "right version" not in out
+
+
 def test_files_in_one_language_do_not_claim_a_translation(tmp_path: Path) -> None:
     (tmp_path / "en.txt").write_text(xlang.ENGLISH, encoding="utf-8")
     status, out, _ = run("compare", str(SEEDS / "rt.txt"), str(tmp_path / "en.txt"))
