@@ -21,6 +21,7 @@ The catalogue's database, and sources that read their text from their file on de
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 import secrets
@@ -137,7 +138,14 @@ class CataloguedStore(CorpusStore):
         return self._corpus
 
     def _start(self) -> None:
-        """Build the corpus from the catalogue, or parse every file when it is empty (the first start)."""
+        """Build the corpus from the catalogue, or parse every file when it is empty (the first start); what was
+        built is then kept out of the cycle collector's reach (``gc.freeze``): it lives as long as the server."""
+        with corpus_module.building_many():
+            self._build_at_start()
+        gc.freeze()
+
+    def _build_at_start(self) -> None:
+        """``_start``'s work (see there)."""
         self._generation = read_generation(self.root)
         try:
             parsed, owners = self.catalogue.read(self.root, self._relatives)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
+import gc
 import hashlib
 import logging
 import os
@@ -13,7 +15,7 @@ import secrets
 import stat
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -489,6 +491,20 @@ def read_generation(root: Path) -> str:
         return ""
 
 
+@contextlib.contextmanager
+def building_many() -> Iterator[None]:
+    """Pause the cycle collector while the corpus is read or built: the objects made are long-lived and hold no
+    cycles, yet each hundred thousand of them set off full collections that look at every one (half of a start on
+    100,000 catalogued files). Reference counting still frees what is dropped meanwhile."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 class CorpusStore:
     """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds, and at once when
     any process of the app changed it (``mark_changed``).
@@ -632,6 +648,11 @@ class CorpusStore:
 
         ``progress(done, total)`` is told of each file looked at (the command line shows it on a terminal).
         """
+        with building_many():
+            self._read_changed(progress)
+
+    def _read_changed(self, progress: Callable[[int, int], None] | None) -> None:
+        """``_refresh``'s work (see there)."""
         seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
         changed = False
         try:
