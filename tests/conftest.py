@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -28,6 +29,13 @@ def stop_process(process: subprocess.Popen[Any], grace: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=5)
+
+
+def csrf_of(html: bytes) -> str:
+    """The CSRF token in a page's form."""
+    match = re.search(rb'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1).decode()
 
 
 def front_matter(**fields: Any) -> str:

@@ -1,16 +1,21 @@
-"""Domain errors carry causes, the web layer maps them to statuses once; one write-check decorator; one
-``is_loopback``."""
+"""Domain errors carry causes, the web layer maps them to statuses once; every write route refuses without the
+editor token, in one shape; one ``is_loopback``."""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import get_args
 
 import pytest
+from flask import Flask
+from werkzeug.routing import BuildError
 
 from parallax import config
 from parallax.sources import fetch, ingest
-from parallax.web import add, editors, render
+from parallax.web import editors, render
+from tests.conftest import STORY, WIRE, csrf_of
+from tests.test_add_routes import paste
 
 
 def test_domain_errors_carry_causes_not_statuses() -> None:
@@ -36,12 +41,66 @@ def test_every_cause_has_one_status_in_the_web_layer() -> None:
     assert render.status_of(ingest.IngestError("x", "too_large")) == 413
 
 
-def test_add_views_use_one_write_decorator() -> None:
-    """No CSRF or write check is pasted into the add views: they are all behind ``editor_write``."""
-    source = inspect.getsource(add)
-    assert "csrf_refusal(" not in source and "write_refusal(" not in source
-    for view in (add.add_input, add.confirm_save, add.sign_out, add.api_add, add.sign_in):
-        assert getattr(view, "editor_write", None) is not None, view.__name__
+TOKEN = "k3J9-qL2vX8mZ4pR7tW1yB6n"  # noqa: S105 - a test token
+#: The POST routes that write nothing and so need no editor token: signing in and out, and story suggestions.
+OPEN_POSTS = {"add.sign_in", "add.sign_out", "search.suggest_story_api"}
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+#: A value for each kind of path argument (the first that builds is used for ``any(...)`` arguments).
+ARGUMENTS = {"source_id": ["press-tv"], "story": [STORY], "trash_id": ["gone"],
+             "watch_id": ["1"], "channel_id": ["1"], "item_id": ["1"], "what": ["notes"],
+             "action": ["pause", "mute", "remove"]}
+
+
+def write_requests(app: Flask, draft: str) -> list[tuple[str, str, str]]:
+    """(endpoint, method, path) of every route that takes a write method, with its arguments filled in (``draft``:
+    the token of a draft that exists, so that its confirmation is refused for the token, not for a missing draft)."""
+    arguments = {**ARGUMENTS, "token": [draft]}
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(set(rule.methods or ()) & set(WRITE_METHODS)):
+            paths = []
+            for action in ARGUMENTS["action"]:
+                values = {name: (action if name == "action" else arguments[name][0]) for name in rule.arguments}
+                try:
+                    paths.append(adapter.build(rule.endpoint, values, method=method))
+                except (BuildError, ValueError):  # an any(...) argument that does not take this value
+                    continue
+            assert paths, rule.rule
+            found.append((rule.endpoint, method, paths[0]))
+    return found
+
+
+def test_every_write_route_refuses_without_the_editor_token(add_app: Callable[..., Flask]) -> None:
+    """On a server beyond loopback with an editor token set, every route that takes POST, PUT, PATCH or DELETE
+    (found in the app's URL map, so a new one is covered) answers 403 without the token, in one shape: an API route
+    the JSON error asking for the bearer token, a form (with a valid CSRF token) a page asking to sign in. With the
+    token (or signed in) the same requests pass the gate. Only signing in and out and suggestions write nothing."""
+    draft = paste(add_app().test_client(), WIRE).headers["Location"].rsplit("/", 1)[1]  # made on loopback
+    client = add_app(HOST="0.0.0.0", EDITOR_TOKEN=TOKEN).test_client()  # noqa: S104 - beyond loopback
+    requests = write_requests(client.application, draft)
+    assert {endpoint for endpoint, _, _ in requests} >= OPEN_POSTS and len(requests) > len(OPEN_POSTS) + 20
+    csrf = csrf_of(client.get("/add/sign-in").data)
+    gated = [(endpoint, method, path) for endpoint, method, path in requests if endpoint not in OPEN_POSTS]
+    for endpoint, method, path in gated:
+        if path.startswith("/api/"):
+            response = client.open(path, method=method, json={})
+            assert response.status_code == 403, endpoint
+            assert response.get_json() == {"ok": False, "status": 403, "error": "Adding sources needs the editor "
+                                           "token: send 'Authorization: Bearer <token>'."}, endpoint
+            passed = client.open(path, method=method, json={}, headers={"Authorization": f"Bearer {TOKEN}"})
+        else:
+            response = client.open(path, method=method, data={"csrf_token": csrf})
+            assert response.status_code == 403, endpoint
+            assert "Adding sources needs the editor token: sign in as an editor first." in response.get_data(
+                as_text=True), endpoint
+            passed = None
+        assert passed is None or passed.status_code != 403, endpoint
+    signed = client.post("/add/sign-in", data={"csrf_token": csrf, "token": TOKEN, "next": "/add"})
+    assert signed.status_code in (302, 303)
+    for endpoint, method, path in gated:
+        if not path.startswith("/api/"):
+            assert client.open(path, method=method, data={"csrf_token": csrf}).status_code != 403, endpoint
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
