@@ -94,3 +94,22 @@ def test_embedded_store_writes_leave_the_corpus_loadable(tmp_path: Path) -> None
     target = EmbeddedStore(tmp_path)
     _load_bundled(target)
     assert sorted(load_corpus(tmp_path).sources) == sorted(SOURCE_IDS)
+
+
+def test_search_for_the_commonest_words_skips_ranking(pg_url: str) -> None:
+    """A word most sentences hold is found without ranking (at a million articles ranking it reads hundreds of
+    thousands of matches); a search with a rarer word is ranked; both find what they should."""
+    store = PostgresStore(pg_url)
+    lines = "".join(f"The harbour crane number {n} lifted the containers of the ship.\n" if n == 7 else
+                    f"The council met on day {n} and the vote on the budget was put off again.\n" for n in range(400))
+    store.put_file("port/minutes.txt", ("---\nid: minutes\nstory: port\noutlet: Port Gazette\n---\n" + lines).encode())
+    assert store.common_words() == frozenset()  # no statistics yet: everything is ranked
+    store.conn.execute("ANALYZE sentences")
+    store._common = None  # read the statistics now rather than in five minutes
+    assert {"the", "council", "vote"} <= store.common_words() and "harbour" not in store.common_words()
+    assert not store.worth_ranking("the") and not store.worth_ranking("The council")
+    assert store.worth_ranking("the harbour") and store.worth_ranking("crane")
+    found = store.search("the council")
+    assert len(found) == 50 and all("council" in f.text.lower() for f in found)
+    assert {f.text.split(" number ")[0] for f in store.search("harbour crane")} == {"The harbour crane"}
+    store.close()

@@ -25,11 +25,17 @@ from parallax.index.search import reading_document, source_spans
 from parallax.sources import state
 from parallax.sources.notes import MARKS
 from parallax.store.base import Found, StoredFile
+from parallax.store.claims import add_watch, sync_hosts, watch_of
 from parallax.store.schema import SCHEMA_VERSION, full_ddl, state_columns
 
 MAX_BYTES = 2_000_000
 #: Seconds a search may spend ranking (``ts_rank``) before it answers unranked, as the embedded index does.
 RANK_MS = 60
+#: A word in at least this share of sentences is not ranked: ranking reads every match, and at a million articles
+#: a word this common matches hundreds of thousands of sentences (the share comes from the planner's statistics).
+COMMON_SHARE = 0.01
+#: Seconds a process keeps the commonest words before reading the statistics again.
+COMMON_REFRESH = 300.0
 _MIGRATE_KEY = 727_021  # advisory lock held while a database is brought to the current schema
 
 
@@ -67,6 +73,7 @@ class PostgresStore:
         self.url = url
         self.max_bytes = max_bytes
         self._local = threading.local()
+        self._common: tuple[float, frozenset[str]] | None = None  # see common_words
         ensure_schema(self.conn)
 
     @property
@@ -196,7 +203,6 @@ class PostgresStore:
 
     def add_watch(self, story: str, kind: str, url: str, interval: int, now: float | None = None) -> state.Watch:
         """Add a watch, due at once (its host joins the shared politeness schedule)."""
-        from parallax.store.claims import add_watch
         return add_watch(self.conn, story, kind, url, interval, now)
 
     def add_note(self, story: str, left_id: str, right_id: str, mark: str, note: str = "",
@@ -234,7 +240,6 @@ class PostgresStore:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
                            f"(SELECT max(id) FROM {table}))")
             if table == "watches":
-                from parallax.store.claims import sync_hosts
                 sync_hosts(cursor)
 
     # -- search and vectors ----------------------------------------------------------------------------------------
@@ -247,6 +252,9 @@ class PostgresStore:
             return []
         sql = ("SELECT s.source_id, r.story, s.pos, s.text FROM sentences s JOIN sources r ON r.id = s.source_id "
                "WHERE s.tsv @@ to_tsquery('simple', %(q)s) AND NOT s.boilerplate ")
+        if not self.worth_ranking(words):
+            rows = self.conn.execute(sql + "LIMIT %(n)s", {"q": query, "n": limit}).fetchall()
+            return [Found(r["source_id"], r["story"], r["pos"], r["text"]) for r in rows]
         try:
             with self.conn.transaction():
                 self.conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
@@ -255,6 +263,27 @@ class PostgresStore:
         except psycopg.errors.QueryCanceled:
             rows = self.conn.execute(sql + "LIMIT %(n)s", {"q": query, "n": limit}).fetchall()
         return [Found(r["source_id"], r["story"], r["pos"], r["text"]) for r in rows]
+
+    def worth_ranking(self, words: str) -> bool:
+        """Whether a search for these words is ranked: not when every word is among the commonest (each in
+        ``COMMON_SHARE`` of sentences or more, as ANALYZE's statistics of the search column say), where ranking
+        would read hundreds of thousands of matches only to run out of its time budget."""
+        lexemes = {row["w"] for row in self.conn.execute(
+            "SELECT lexeme AS w FROM unnest(to_tsvector('simple', %s))", (words,))}
+        return not lexemes or not lexemes <= self.common_words()
+
+    def common_words(self) -> frozenset[str]:
+        """The words in at least ``COMMON_SHARE`` of sentences, from the planner's statistics (kept for
+        ``COMMON_REFRESH`` seconds; empty before the first ANALYZE)."""
+        now = time.monotonic()
+        if self._common is None or now - self._common[0] > COMMON_REFRESH:
+            row = self.conn.execute(
+                "SELECT most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares FROM pg_stats "
+                "WHERE tablename = 'sentences' AND attname = 'tsv' AND schemaname = current_schema()").fetchone()
+            found = frozenset(word for word, share in zip(row["words"] or [], row["shares"] or [], strict=False)
+                              if share >= COMMON_SHARE) if row else frozenset()
+            self._common = (now, found)
+        return self._common[1]
 
     def get_many(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored sentence vectors of those texts that have one (the encoders' persistent store)."""
@@ -327,11 +356,3 @@ def _now() -> float:
     import time
     return time.time()
 
-
-def watch_of(row: dict[str, Any]) -> state.Watch:
-    """A Watch from a PostgreSQL row."""
-    return state.Watch(id=row["id"], story=row["story"], kind=row["kind"], url=row["url"], interval=row["interval"],
-                       paused=bool(row["paused"]), next_due=row["next_due"], etag=row["etag"],
-                       last_modified=row["last_modified"], failures=row["failures"], last_error=row["last_error"],
-                       last_checked=row["last_checked"], last_changed=row["last_changed"], created=row["created"],
-                       parent_id=row["parent_id"], item_limit=row["item_limit"], title=row["title"])
