@@ -7,7 +7,7 @@ import sys
 
 BENCHMARKS = ("bench.bench_engine", "bench.bench_overview", "bench.bench_load", "bench.lighthouse",
               "bench.bench_quality", "bench.bench_facts", "bench.bench_watch", "bench.bench_reuse",
-              "bench.bench_corpus")
+              "bench.bench_corpus", "bench.bench_slow_clients")
 QUICK = {"bench.bench_engine", "bench.bench_watch"}
 
 
