@@ -29,11 +29,18 @@ def host_of(url: str) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
+def watch_of(row: dict[str, Any]) -> state.Watch:
+    """A Watch from a PostgreSQL row."""
+    return state.Watch(id=row["id"], story=row["story"], kind=row["kind"], url=row["url"], interval=row["interval"],
+                       paused=bool(row["paused"]), next_due=row["next_due"], etag=row["etag"],
+                       last_modified=row["last_modified"], failures=row["failures"], last_error=row["last_error"],
+                       last_checked=row["last_checked"], last_changed=row["last_changed"], created=row["created"],
+                       parent_id=row["parent_id"], item_limit=row["item_limit"], title=row["title"])
+
+
 def add_watch(conn: psycopg.Connection[Any], story: str, kind: str, url: str, interval: int,
               now: float | None = None) -> state.Watch:
     """Add a watch, due at once; StateError when the story already watches this URL."""
-    from parallax.store.postgres import watch_of
-
     if kind not in state.KINDS:
         raise state.StateError(f"kind must be one of {', '.join(state.KINDS)}, not {kind!r}")
     now = time.time() if now is None else now
@@ -77,8 +84,6 @@ def sync_hosts(cursor: psycopg.Cursor[Any]) -> None:
 def claim(conn: psycopg.Connection[Any], owner: str, lease: float, limit: int,
           now: float | None = None) -> list[state.Watch]:
     """Take up to ``limit`` due watches, each of a different site whose turn has come, for ``lease`` seconds."""
-    from parallax.store.postgres import watch_of
-
     now = time.time() if now is None else now
     claimed: list[state.Watch] = []
     with conn.transaction():

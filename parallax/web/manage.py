@@ -14,7 +14,7 @@ from parallax.corpus import CorpusStore
 from parallax.model import ATTRIBUTIONS
 from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write
-from parallax.web.pages import get_source
+from parallax.web.lookup import get_source
 from parallax.web.render import CAUSE_STATUS, corpus, error_response, json_object, page, respond
 from parallax.web.watches import form_data, no_store, state_db
 

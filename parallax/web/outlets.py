@@ -10,16 +10,16 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
-from parallax.model import BadOption
 from parallax.sources import outlet_edit, outlets
 from parallax.story import digest
 from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
+from parallax.web.lookup import kind_choices, registry
+from parallax.web.manage import audit
 from parallax.web.openapi import KIND_CHOICES, OUTLET, json_response
 from parallax.web.ops import PAGE_TOKENS
 from parallax.web.render import CAUSE_STATUS, error_response, page, respond
 
 bp = Blueprint("outlets", __name__)
-KIND_PARAM = "outlet_kind"  # the filter's query parameter on the index and search pages
 
 
 @bp.record_once
@@ -29,29 +29,6 @@ def _setup(state: BlueprintSetupState) -> None:
         state.app.config["CORPUS_DIR"], min(outlets.CHECK_SECONDS, float(state.app.config["CORPUS_RESCAN_SECONDS"])))
     state.app.extensions["parallax.outlets"] = store
     state.app.extensions.setdefault(PAGE_TOKENS, []).append(store.token)
-
-
-def registry() -> outlets.Registry:
-    """The current outlet registry (read again when the file changed)."""
-    return current_app.extensions["parallax.outlets"].get()  # type: ignore[no-any-return]
-
-
-def outlet_info(name: str) -> dict[str, Any] | None:
-    """What the registry says about the outlet of this name, or None when it says nothing."""
-    return registry().describe(name)
-
-
-def kind_filter() -> str | None:
-    """The ``outlet_kind`` query value (a registry kind), None when absent; BadOption on another value."""
-    raw = request.args.get(KIND_PARAM) or None
-    if raw is not None and raw not in outlets.KINDS:
-        raise BadOption(KIND_PARAM, raw, outlets.KINDS)
-    return raw
-
-
-def kind_choices() -> list[dict[str, str]]:
-    """The kinds a reader can filter by, with their labels."""
-    return [{"value": kind, "label": outlets.KIND_LABELS[kind]} for kind in outlets.KINDS]
 
 
 @page(bp, "/outlets")
@@ -96,8 +73,6 @@ def outlet_save() -> BaseResponse:
         status = {"missing": 404, **{k: CAUSE_STATUS[k] for k in ("disk_full", "read_only", "storage")}}.get(
             error.cause, 400)
         return _edit_page(original, values, status, str(error))
-    from parallax.web.manage import audit  # manage's pages show outlet facts: imported here, not at the top
-
     audit("outlet", saved.name, f"{'changed' if original else 'added'} in {outlets.REGISTRY_FILE}: "
                                 f"kind={saved.kind}")
     flash(f"Saved the outlet {saved.name}.")

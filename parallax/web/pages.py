@@ -13,7 +13,7 @@ from parallax.engine.compare import CompareOptions
 from parallax.model import UNITS, VIEWS, BadOption, View
 from parallax.story import digest, edit_kinds
 from parallax.web import notes
-from parallax.web.outlets import kind_choices, kind_filter, outlet_info
+from parallax.web.lookup import get_source, kind_choices, kind_filter, outlet_info
 from parallax.web.render import corpus, link, page, respond, wants_json
 from parallax.web.search import add_reading_extras
 
@@ -50,14 +50,6 @@ def closeness(sources: list[Source], corpus_: Corpus) -> list[dict[str, Any]]:
             "id": sources[j].id, "outlet": sources[j].outlet, "similarity": round(value, 3),
             "href": url_for("pages.compare_view", left=sources[i].id, right=sources[j].id)}
     return summaries
-
-
-def get_source(corpus_: Corpus, source_id: str) -> Source:
-    """The source with this id, or a 404 naming it (after re-checking the corpus for changes other workers made)."""
-    source = corpus_.get(source_id) or current_app.extensions["parallax.corpus"].find(source_id)
-    if source is None:
-        abort(404, description=f"No source with id '{source_id}'.")
-    return source
 
 
 @page(bp, "/")

@@ -16,10 +16,9 @@ from parallax.index import search as engine
 from parallax.index.search import CorpusIndex, Query, QueryError
 from parallax.story import drawing, lineage, quotes
 from parallax.text import Document
+from parallax.web.lookup import get_story, kind_choices, kind_filter, outlet_info, registry
 from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
-from parallax.web.outlets import kind_choices, kind_filter, outlet_info, registry
 from parallax.web.render import corpus, error_response, page, respond, wants_json
-from parallax.web.stories import get_story
 
 log = logging.getLogger("parallax.web")
 bp = Blueprint("search", __name__)

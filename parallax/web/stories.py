@@ -8,15 +8,15 @@ import time
 from bisect import bisect_right
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from parallax import languages, model, pipeline
-from parallax.corpus import Source, Story
+from parallax.corpus import Source
 from parallax.model import PAIRED_KINDS, BadOption
 from parallax.story import digest, overview, quotes
+from parallax.web.lookup import get_story, outlet_info
 from parallax.web.openapi import OUTLET_INFO
-from parallax.web.outlets import outlet_info
-from parallax.web.render import corpus, page, respond
+from parallax.web.render import page, respond
 
 bp = Blueprint("stories", __name__)
 
@@ -171,16 +171,6 @@ def _languages(sources: list[Source]) -> list[dict[str, Any]]:
     for source in sources:
         found.setdefault(languages.primary(source.language), []).append(source.id)
     return [{"language": tag, "name": languages.name(tag), "sources": ids} for tag, ids in found.items()]
-
-
-def get_story(slug: str) -> tuple[Story, list[Source]]:
-    """The story with this slug and its sources, or a 404 naming it."""
-    current = corpus()
-    found = current.stories.get(slug)
-    sources = current.story_sources(slug)
-    if found is None or not sources:
-        abort(404, description=f"No story with slug '{slug}'.")
-    return found, sources
 
 
 @page(bp, "/stories/<slug:story>")

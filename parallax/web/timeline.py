@@ -15,10 +15,9 @@ from parallax.engine.compare import CompareOptions
 from parallax.sources import state
 from parallax.story import edit_kinds, timeline
 from parallax.web import notes
+from parallax.web.lookup import get_source, get_story
 from parallax.web.openapi import NOTE
-from parallax.web.pages import get_source
 from parallax.web.render import corpus, page, respond
-from parallax.web.stories import get_story
 from parallax.web.watches import state_db
 
 bp = Blueprint("timeline", __name__)
