@@ -24,11 +24,11 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from cachetools import LRUCache
 
 from parallax.engine.similarity import dice
+from parallax.story.lineage import StoryPair
 from parallax.text import words_of
 
 #: Words a sentence needs before it counts as a passage: datelines, bylines and short quotes everyone carries
@@ -260,18 +260,6 @@ def shared_of(db: sqlite3.Connection, source_id: str) -> list[Sharing]:
     found = [Sharing(k[0], k[1], k[2], k[3], k[4], tuple(sorted(v.values(), key=lambda s: s.pos)))
              for k, v in grouped.items()]
     return sorted(found, key=lambda s: (-len(s.sentences), s.other))
-
-
-class StoryPair(NamedTuple):
-    """A sentence two sources of one story share: both places, the similarity and both sentences' text."""
-
-    source: str
-    pos: int
-    other: str
-    other_pos: int
-    score: float
-    text: str
-    other_text: str
 
 
 def story_pairs(db: sqlite3.Connection, story: str) -> list[StoryPair]:

@@ -16,11 +16,10 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from parallax.corpus import Source
 from parallax.engine.lexicon import NAME_WORD, QUOTE_MARKS, WHOLE_NAME, name_parts
-from parallax.index.reuse import StoryPair
 from parallax.memo import Memo
 from parallax.story.quotes import Quote, source_quotes
 
@@ -142,6 +141,18 @@ def appeared(published: str, captured: str) -> tuple[str, TimeBasis]:
     if parse_time(captured):
         return captured, "captured"
     return "", ""
+
+
+class StoryPair(NamedTuple):
+    """A sentence two sources of one story share: both places, the similarity and both sentences' text."""
+
+    source: str
+    pos: int
+    other: str
+    other_pos: int
+    score: float
+    text: str
+    other_text: str
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from parallax.corpus import Source
 from parallax.index import reuse
 from parallax.index.jobs import exchange
 from parallax.index.search import reading_document, source_spans
-from parallax.story.lineage import Node, appeared, build
+from parallax.story.lineage import Node, StoryPair, appeared, build
 
 Pair = tuple[str, int, str, int, float]  # (source, position, other source, other position, score), source < other
 
@@ -111,8 +111,6 @@ def shared_pairs(spark: Any, input_path: Path | str) -> list[Pair]:
 
 def lineage_edges(sources: Iterable[Source | exchange.SourceRow], pairs: Iterable[Pair]) -> list[tuple[str, str, int]]:
     """Lineage edges (origin, later carrier, sentences) from the verified pairs, as the story pages build them."""
-    from parallax.index.reuse import StoryPair
-
     nodes = []
     for source in sources:
         time, basis = appeared(source.published, source.captured)
@@ -142,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="parallax-reuse-"))
     started = time.perf_counter()
     if args.database:
-        from parallax.store.postgres import connect
-        conn = connect(args.database)
+        import psycopg  # the store's own connection settings: rows as dicts, autocommit
+        from psycopg.rows import dict_row
+        conn = psycopg.connect(args.database, autocommit=True, row_factory=dict_row)
         exported = exchange.export_postgres(conn, work)
     else:
         from parallax.corpus import load_corpus
