@@ -62,10 +62,23 @@ def test_create_app_is_never_in_debug_mode(monkeypatch: pytest.MonkeyPatch, corp
     assert not app.config.get("PROPAGATE_EXCEPTIONS")
 
 
-def test_wsgi_entry_point_app_is_not_debug() -> None:
-    from parallax import wsgi
+def test_wsgi_entry_point_app_is_not_debug(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app ``gunicorn parallax.wsgi:app`` serves is never in debug mode, whatever FLASK_DEBUG says; it is built
+    here on the test's copy of the corpus, where its start-up index build writes (never the checkout's corpus/)."""
+    import importlib
+    import sys
+    import threading
 
+    monkeypatch.setenv("PARALLAX_CORPUS_DIR", str(corpus_dir))
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.delitem(sys.modules, "parallax.wsgi", raising=False)
+    wsgi = importlib.import_module("parallax.wsgi")
+    for thread in threading.enumerate():
+        if thread.name == "parallax-search-build":
+            thread.join(timeout=60)
     assert isinstance(wsgi.app, Flask) and wsgi.app.debug is False
+    assert wsgi.app.config["CORPUS_DIR"] == str(corpus_dir) and (corpus_dir / ".parallax").is_dir()
+    assert wsgi.app.test_client().get("/-/health.json").get_json()["corpus"]["sources"] == 5
 
 
 def test_bandit_is_clean() -> None:
