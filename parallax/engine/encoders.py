@@ -13,10 +13,6 @@ one (``set_store``: the index database keeps them, so comparing stored sources n
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -42,6 +38,9 @@ class VectorStore(Protocol):
         """Keep vectors for later processes."""
 
 
+#: Texts wordllama tokenizes and pools at a time (its ``embed``'s default batch size).
+WORDLLAMA_BATCH = 64
+
 _LOCK = threading.Lock()
 _MODELS: dict[str, Any] = {}
 _STORE: list[VectorStore] = []
@@ -54,18 +53,41 @@ def set_store(store: VectorStore | None) -> None:
 
 
 def _load_wordllama() -> Any:
-    """wordllama's model, offline. wordllama 0.4 looks for its tokenizer in ``<cache_dir>/tokenizers/``, not in
-    the wheel where it ships: a fresh private folder (mkdtemp, mode 700) gets a link to the wheel's file."""
-    import wordllama
-    from wordllama import WordLlama
+    """wordllama's 256-d l2_supercat model read from its wheel without importing the package (its import brings
+    pydantic and an HTTP client: a fifth of a second of every comparing process's start). Texts are embedded as
+    wordllama 0.4's ``WordLlamaInference.embed(texts, norm=True)`` does, step for step: 64 texts at a time padded
+    to the longest, ids clamped to the table, the mean over the attention mask, L2-normalised; the vectors are the
+    package's to the bit (tests/test_encoders_load.py compares them)."""
+    import importlib.util
 
-    shipped = Path(wordllama.__file__).parent / "tokenizers" / "l2_supercat_tokenizer_config.json"
-    folder = Path(tempfile.mkdtemp(prefix="parallax-wordllama-")) / "tokenizers"
-    atexit.register(shutil.rmtree, folder.parent, True)
-    folder.mkdir()
-    os.symlink(shipped, folder / shipped.name)
-    model = WordLlama.load(cache_dir=folder.parent, disable_download=True)
-    return lambda texts: np.asarray(model.embed(list(texts), norm=True), dtype=np.float32)
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("wordllama is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizers" / "l2_supercat_tokenizer_config.json"))
+    tokenizer.enable_padding()
+    tokenizer.no_truncation()
+    with safe_open(str(folder / "weights" / "l2_supercat_256.safetensors"), framework="np", device="cpu") as file:
+        table = np.ascontiguousarray(file.get_tensor("embedding.weight").astype(np.float32))
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        out: Vectors = np.empty((len(texts), table.shape[1]), dtype=np.float32)
+        for start in range(0, len(texts), WORDLLAMA_BATCH):
+            encoded = tokenizer.encode_batch(list(texts[start:start + WORDLLAMA_BATCH]), is_pretokenized=False,
+                                             add_special_tokens=False)
+            ids = np.array([item.ids for item in encoded], dtype=np.int32)
+            mask = np.array([item.attention_mask for item in encoded], dtype=np.float32)
+            np.clip(ids, 0, table.shape[0] - 1, out=ids)
+            pooled = (np.sum(table[ids] * mask[..., np.newaxis], axis=1, dtype=np.float32)
+                      / np.maximum(mask.sum(axis=1, keepdims=True), 1.0).astype(np.float32))
+            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[start:start + len(pooled)] = pooled
+        return out
+
+    return embed
 
 
 def _load_use() -> Any:
