@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.corpus import load_corpus
-from parallax.sources import ingest
+from parallax.sources import extract, ingest
 from tests.test_add_routes import FIXTURES, STORY, confirm, csrf_of, no_problems, paste, start, upload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,7 +300,7 @@ def test_markdown_upload_heading_is_the_headline(web: FlaskClient) -> None:
     assert b'value="Kim arrives in Russia"' in web.get(first.headers["Location"]).data
     saved = confirm(web, first.headers["Location"])
     assert saved.headers["Location"] == "/sources/kim-arrives-in-russia"
-    assert ingest.markdown_title("Intro\n\nTitle line\n=====\n\n# Later\n") == "Title line"
+    assert extract.markdown_title("Intro\n\nTitle line\n=====\n\n# Later\n") == "Title line"
 
 
 def test_loopback_refusal_names_the_real_variable(add_app: Callable[..., Flask]) -> None:

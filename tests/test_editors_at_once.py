@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 
 from parallax.corpus import load_corpus
 from parallax.sources import ingest, manage
-from parallax.sources.storage import FolderPlace
+from parallax.sources.storage import FolderPlace, write_exclusive
 from tests.conftest import STORY
 
 WAIT = 0.5  # seconds the held request gives the racing one
@@ -226,7 +226,7 @@ def test_a_file_that_fails_to_load_does_not_make_each_miss_read_the_corpus(make_
         assert client.get("/sources/broken.json").status_code == 404
     assert client.get("/sources/never-there.json").status_code == 404
     assert reloads == []
-    added = manage.ingest.write_exclusive(corpus_dir / STORY / "late.txt",
+    added = write_exclusive(corpus_dir / STORY / "late.txt",
                                           f"---\nid: late\nstory: {STORY}\noutlet: X\n---\nLate text.\n".encode())
     assert added and client.get("/sources/late.json").status_code == 200  # not seen yet: read again, found
     assert reloads == [1]

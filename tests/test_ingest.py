@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from parallax.corpus import load_corpus, parse_source
-from parallax.sources import ingest
+from parallax.sources import drafts, extract, ingest, storage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = "kim-putin-2023"
@@ -47,33 +47,33 @@ def test_slugify_caps_length_at_a_word_boundary() -> None:
 
 def test_decode_text_utf8_bom_and_cp1252() -> None:
     """UTF-8 (with or without BOM) decodes as is; a confident legacy guess is accepted."""
-    assert ingest.decode_text("naïve".encode()) == "naïve"
-    assert ingest.decode_text(b"\xef\xbb\xbfhello") == "hello"
+    assert extract.decode_text("naïve".encode()) == "naïve"
+    assert extract.decode_text(b"\xef\xbb\xbfhello") == "hello"
     text = ("Le maire a déclaré mardi que la réforme serait « inévitable », malgré l’opposition. "
             "Les négociations reprendront à la rentrée.\n") * 3
-    assert ingest.decode_text(text.encode("cp1252")) == text
+    assert extract.decode_text(text.encode("cp1252")) == text
 
 
 def test_decode_text_refuses_bytes_no_encoding_fits() -> None:
     """Invalid UTF-8 that charset-normalizer cannot place is refused with a clear message."""
     garbage = bytes([0xC0, 0xC1, 0xF5, 0xFF, 0x80, 0x00, 0x01, 0x02]) * 100
     with pytest.raises(ingest.IngestError, match=r"not UTF-8 .* could not be recognised"):
-        ingest.decode_text(garbage)
+        extract.decode_text(garbage)
 
 
 @pytest.mark.parametrize("raw", ["Kim arrived in Russia.".encode("utf-16-le"), b"\x00" * 100])
 def test_decode_text_refuses_nul_bytes_that_are_valid_utf8(raw: bytes) -> None:
     """UTF-16 without a byte-order mark (or zeros) decodes as UTF-8 with NULs: refused, not stored as an article."""
     with pytest.raises(ingest.IngestError, match=r"NUL bytes .* UTF-16 without a byte-order mark") as info:
-        ingest.decode_text(raw)
+        extract.decode_text(raw)
     assert info.value.cause == "bad_encoding"
     with pytest.raises(ingest.IngestError, match="NUL bytes"):
-        ingest.from_upload("article.txt", raw, 10_000)
+        extract.from_upload("article.txt", raw, 10_000)
 
 
 def test_extract_html_drops_navigation_ads_and_comments() -> None:
     """The fixture page yields the article paragraphs and its metadata, without the clutter around it."""
-    extracted = ingest.extract_html((FIXTURES / "news_article.html").read_text("utf-8"), "http://127.0.0.1/a")
+    extracted = extract.extract_html((FIXTURES / "news_article.html").read_text("utf-8"), "http://127.0.0.1/a")
     assert "six weeks of repairs" in extracted.body and "4.2 million crowns" in extracted.body
     for clutter in ("Subscribe for £1", "Win a cruise", "mortgage rates", "ferryfan88", "squeaking", "Cookie"):
         assert clutter not in extracted.body
@@ -87,16 +87,16 @@ def test_extract_html_drops_navigation_ads_and_comments() -> None:
 def test_extract_html_empty_page() -> None:
     """A page with no article says so (422)."""
     with pytest.raises(ingest.IngestError, match="no article text found in this page") as info:
-        ingest.extract_html((FIXTURES / "empty_page.html").read_text("utf-8"))
+        extract.extract_html((FIXTURES / "empty_page.html").read_text("utf-8"))
     assert info.value.cause == "extraction_empty"
 
 
 def test_upload_kind_refuses_other_types() -> None:
     """Only .txt, .md and .html/.htm are accepted (415 otherwise)."""
-    assert ingest.upload_kind("A.TXT") == "text" and ingest.upload_kind("a.htm") == "html"
+    assert extract.upload_kind("A.TXT") == "text" and extract.upload_kind("a.htm") == "html"
     for name in ("a.pdf", "a.docx", "noext", "a.txt.exe"):
         with pytest.raises(ingest.IngestError) as info:
-            ingest.upload_kind(name)
+            extract.upload_kind(name)
         assert info.value.cause == "unsupported_type"
 
 
@@ -187,9 +187,9 @@ def test_write_exclusive_never_overwrites(tmp_path: Path) -> None:
     """An existing file is left untouched and no temp file remains."""
     target = tmp_path / "a.txt"
     target.write_bytes(b"original")
-    assert ingest.write_exclusive(target, b"new") is False
+    assert storage.write_exclusive(target, b"new") is False
     assert target.read_bytes() == b"original"
-    assert ingest.write_exclusive(tmp_path / "b.txt", b"new") is True
+    assert storage.write_exclusive(tmp_path / "b.txt", b"new") is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
@@ -198,7 +198,7 @@ def test_write_exclusive_completes_short_writes(tmp_path: Path, monkeypatch: pyt
     real_write = os.write
     monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data)[:3]))
     data = b"every byte of this text must arrive\n" * 100
-    assert ingest.write_exclusive(tmp_path / "whole.txt", data) is True
+    assert storage.write_exclusive(tmp_path / "whole.txt", data) is True
     assert (tmp_path / "whole.txt").read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["whole.txt"]
 
@@ -255,27 +255,27 @@ def test_concurrent_saves_with_the_same_title_keep_both(corpus_dir: Path) -> Non
 
 def test_drafts_round_trip_and_reject_bad_tokens(tmp_path: Path) -> None:
     """A draft comes back exactly; malformed or unknown tokens give None."""
-    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    folder = drafts.draft_dir(str(tmp_path / "drafts"))
     extracted = ingest.Extracted(body="Body\r\nwith CRLF kept\n", title="T", capture="pasted")
-    token = ingest.save_draft(folder, extracted, {"story": STORY})
-    loaded = ingest.load_draft(folder, token)
+    token = drafts.save_draft(folder, extracted, {"story": STORY})
+    loaded = drafts.load_draft(folder, token)
     assert loaded is not None and loaded[0] == extracted and loaded[1] == {"story": STORY}
-    assert ingest.load_draft(folder, "../../etc/passwd") is None
-    assert ingest.load_draft(folder, "A" * 32) is None
-    ingest.delete_draft(folder, token)
-    assert ingest.load_draft(folder, token) is None
+    assert drafts.load_draft(folder, "../../etc/passwd") is None
+    assert drafts.load_draft(folder, "A" * 32) is None
+    drafts.delete_draft(folder, token)
+    assert drafts.load_draft(folder, token) is None
 
 
 def test_unify_newlines_is_shared_by_paste_and_duplicate_check() -> None:
     """CRLF and lone CR become LF the same way for pasted text and for the duplicate comparison."""
     assert ingest.unify_newlines("a\r\nb\rc\n\r\n") == "a\nb\nc\n\n"
-    assert ingest.from_text("one\r\ntwo\rthree", "text").body == "one\ntwo\nthree"
+    assert extract.from_text("one\r\ntwo\rthree", "text").body == "one\ntwo\nthree"
     assert ingest.normalise_body("  one\r\ntwo\r ") == "one\ntwo"
 
 
 def draft_file(folder: Path, **changes: object) -> str:
     """Save a draft, then rewrite its file with keys changed (None removes a key); return its token."""
-    token = ingest.save_draft(folder, ingest.Extracted(body="Draft body.\n", title="T", capture="pasted"),
+    token = drafts.save_draft(folder, ingest.Extracted(body="Draft body.\n", title="T", capture="pasted"),
                               {"story": STORY})
     path = folder / f"{token}.json"
     payload = json.loads(path.read_text("utf-8"))
@@ -290,9 +290,9 @@ def draft_file(folder: Path, **changes: object) -> str:
 
 def test_draft_from_another_version_loads_known_fields(tmp_path: Path) -> None:
     """A draft with keys this version does not know (or without optional ones) loads what it knows."""
-    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    folder = drafts.draft_dir(str(tmp_path / "drafts"))
     token = draft_file(folder, summary="a field from a newer version", capture=None, title=None)
-    loaded = ingest.load_draft(folder, token)
+    loaded = drafts.load_draft(folder, token)
     assert loaded is not None
     assert loaded[0] == ingest.Extracted(body="Draft body.\n") and loaded[1] == {"story": STORY}
 
@@ -301,25 +301,25 @@ def test_draft_from_another_version_loads_known_fields(tmp_path: Path) -> None:
                                      {"created": "yesterday"}, {"created": None, "body": None}])
 def test_malformed_draft_is_missing(tmp_path: Path, changes: dict[str, object]) -> None:
     """A draft without a body, with fields of the wrong type or a bad time is treated as missing (None)."""
-    folder = ingest.draft_dir(str(tmp_path / "drafts"))
-    assert ingest.load_draft(folder, draft_file(folder, **changes)) is None
+    folder = drafts.draft_dir(str(tmp_path / "drafts"))
+    assert drafts.load_draft(folder, draft_file(folder, **changes)) is None
 
 
 def test_malformed_draft_json_is_missing(tmp_path: Path) -> None:
     """A draft file that is JSON but not an object is treated as missing."""
-    folder = ingest.draft_dir(str(tmp_path / "drafts"))
+    folder = drafts.draft_dir(str(tmp_path / "drafts"))
     token = draft_file(folder)
     (folder / f"{token}.json").write_text("[1, 2]", "utf-8")
-    assert ingest.load_draft(folder, token) is None
+    assert drafts.load_draft(folder, token) is None
 
 
 def test_default_draft_dir_is_per_user_and_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without DRAFT_DIR the drafts go to parallax-drafts-<uid> in the temp folder, mode 700."""
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
-    folder = ingest.draft_dir("")
+    folder = drafts.draft_dir("")
     assert folder == tmp_path / f"parallax-drafts-{os.geteuid()}"
     assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert ingest.draft_dir("") == folder  # an existing private folder is used again
+    assert drafts.draft_dir("") == folder  # an existing private folder is used again
 
 
 @pytest.mark.parametrize("mode", [0o755, 0o770, 0o701])
@@ -330,12 +330,12 @@ def test_draft_dir_open_to_others_is_refused(tmp_path: Path, monkeypatch: pytest
     folder.mkdir()
     folder.chmod(mode)
     with pytest.raises(ingest.IngestError, match=rf"drafts folder .* is open to group or others \(mode {mode:o}"):
-        ingest.draft_dir("")
+        drafts.draft_dir("")
     configured = tmp_path / "configured"
     configured.mkdir()
     configured.chmod(mode)
     with pytest.raises(ingest.IngestError, match="is open to group or others"):
-        ingest.draft_dir(str(configured))
+        drafts.draft_dir(str(configured))
 
 
 def test_draft_dir_symlink_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -345,7 +345,7 @@ def test_draft_dir_symlink_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     target.mkdir(mode=0o700)
     (tmp_path / f"parallax-drafts-{os.geteuid()}").symlink_to(target)
     with pytest.raises(ingest.IngestError, match="is not a folder"):
-        ingest.draft_dir("")
+        drafts.draft_dir("")
 
 
 def test_draft_dir_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -354,7 +354,7 @@ def test_draft_dir_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(os, "geteuid", lambda: 4242)
     (tmp_path / "parallax-drafts-4242").mkdir(mode=0o700)
     with pytest.raises(ingest.IngestError, match=r"belongs to user \d+, not to this user \(4242\)"):
-        ingest.draft_dir("")
+        drafts.draft_dir("")
 
 
 def test_saving_many_versions_reads_only_new_files(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

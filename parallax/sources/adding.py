@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from parallax import languages
 from parallax.corpus import Corpus, Source, is_web_url
-from parallax.sources import fetch, ingest
+from parallax.sources import extract, fetch, ingest
 from parallax.sources.storage import Place
 
 log = logging.getLogger("parallax.add")
@@ -129,7 +129,7 @@ def build_new_source(current: Corpus, values: dict[str, str], extracted: ingest.
         raise ingest.IngestError("choose a story (or give a slug for a new one)", "bad_input", "story")
     outlet = values.get("outlet", extracted.outlet).strip()
     published = values.get("published", extracted.published).strip()
-    if published and not ingest._is_iso_date(published):
+    if published and not extract.is_iso_date(published):
         raise ingest.IngestError(f"published must be a date such as 2023-09-12, not {published[:100]!r}", "bad_input",
                                  "published")
     attribution = values.get("attribution", "").strip() or ("stated" if outlet else "unknown")
@@ -168,8 +168,8 @@ def fetch_page(url: str, limits: AddLimits) -> ingest.Extracted:
     """Fetch a URL (SSRF-checked) and extract its article."""
     page = fetch.fetch(url, timeout=limits.fetch_timeout, max_redirects=limits.fetch_max_redirects,
                        max_bytes=limits.max_upload_bytes, allow_private=limits.fetch_allow_private)
-    html = ingest.decode_html(page.body, page.charset)
-    return ingest.from_html(html, page.url, capture=f"fetched from {page.url}; article text extracted by trafilatura")
+    html = extract.decode_html(page.body, page.charset)
+    return extract.from_html(html, page.url, capture=f"fetched from {page.url}; article text extracted by trafilatura")
 
 
 
@@ -181,9 +181,9 @@ def extract_given(values: dict[str, str], limits: AddLimits) -> ingest.Extracted
     if given:
         check_size(values[given[0]], limits.max_upload_bytes, given[0])
     if given == ["text"]:
-        return ingest.from_text(values["text"], values.get("format") or "text")
+        return extract.from_text(values["text"], values.get("format") or "text")
     if given == ["html"]:
-        return ingest.from_html(values["html"], values.get("url", ""), capture="HTML sent to the API; article "
+        return extract.from_html(values["html"], values.get("url", ""), capture="HTML sent to the API; article "
                                                                                "text extracted by trafilatura")
     if values.get("url"):
         return fetch_page(values["url"], limits)

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from parallax.corpus import Corpus
-from parallax.sources import adding, ingest
+from parallax.sources import adding, extract, ingest
 
 log = logging.getLogger("parallax.sources.batch")
 
 #: Most items one batch request may hold (a larger import is sent as several batches).
 MAX_ITEMS = 1000
 #: File types a folder given to the command line contributes (the add page's and the API's types).
-FILE_TYPES = tuple(ingest.UPLOAD_TYPES)
+FILE_TYPES = tuple(extract.UPLOAD_TYPES)
 Status = Literal["saved", "duplicate", "error"]
 
 
@@ -162,9 +162,9 @@ def file_item(path: Path, values: dict[str, str], max_bytes: int) -> Item:
                                      "too_large", "file")
         raw = path.read_bytes()
         if path.suffix.lower() in (".html", ".htm"):
-            fields["html"] = ingest.decode_html(raw)
+            fields["html"] = extract.decode_html(raw)
         else:
-            extracted = ingest.from_upload(path.name, raw, max_bytes)
+            extracted = extract.from_upload(path.name, raw, max_bytes)
             fields["text"] = extracted.body
             fields.setdefault("format", extracted.format)
             if extracted.title:

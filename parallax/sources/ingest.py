@@ -5,18 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import logging
-import os
 import re
-import secrets
-import stat
 import threading
-import time
 import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from anyascii import anyascii
@@ -33,14 +28,25 @@ from parallax.corpus import (
     parse_source,
 )
 from parallax.model import FORMATS
-from parallax.sources import shaping
+from parallax.sources import extract, shaping
 from parallax.sources.storage import (
     Place,
     place_of,
     storage_cause,
     storage_message,
-    write_exclusive,
 )
+
+# What reading an editor's input gives, read here by the modules that write sources and by the command line.
+CONTROL_RE = extract.CONTROL_RE
+Cause = extract.Cause
+Extracted = extract.Extracted
+IngestError = extract.IngestError
+one_line = extract.one_line
+surrogate_field = extract.surrogate_field
+unify_newlines = extract.unify_newlines
+decode_html = extract.decode_html
+from_html = extract.from_html
+from_upload = extract.from_upload
 
 log = logging.getLogger("parallax.sources.ingest")
 
@@ -48,43 +54,6 @@ log = logging.getLogger("parallax.sources.ingest")
 RESERVED_IDS = ("batch",)
 MAX_ID_LENGTH = 48  # ids derived from a headline are cut at a word boundary to stay readable in URLs
 ID_WORDS = 8  # without a headline, the id is made of the text's first words
-UPLOAD_TYPES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-PREFERRED_ENCODINGS = frozenset({"cp1252", "iso8859_15", "latin_1", "utf_16", "utf_32"})
-MAX_CHAOS = 0.1  # charset-normalizer "mess" ratio above which its guess is not trusted
-DRAFT_TTL_SECONDS = 24 * 3600
-MIN_ARTICLE_WORDS = 8  # fewer extracted words than this is a menu or an ad label, not an article
-_DRAFT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
-_SETEXT_H1_RE = re.compile(r"^ {0,3}(\S.*?)[ \t]*\n {0,3}=+[ \t]*$", re.MULTILINE)
-
-
-Cause = Literal[
-    "bad_input",          # a value that is malformed or missing (``field`` names it when it is one field)
-    "empty",              # no text at all
-    "bad_encoding",       # bytes that are not text in an encoding we can recognise
-    "too_large",          # over MAX_UPLOAD_BYTES
-    "unsupported_type",   # a file type that cannot be added
-    "extraction_empty",   # HTML with no article text in it
-    "extraction_failed",  # the extractor failed on this page
-    "extractor_missing",  # the extractor cannot run on this server (a missing library)
-    "duplicate",          # the text is already in the story
-    "no_free_id",         # every id derived from the title is taken
-    "storage",            # the server could not store a draft or a file
-    "disk_full",          # the corpus disk (or quota) is full
-    "read_only",          # the corpus cannot be written (a read-only disk or folder)
-]
-
-
-class IngestError(ValueError):
-    """Input that cannot become a source: the message says why, ``cause`` names the kind of failure (the web
-    layer decides how to answer it) and ``field`` the input field at fault, when there is one."""
-
-    def __init__(self, message: str, cause: Cause = "bad_input", field: str = "") -> None:
-        super().__init__(message)
-        self.cause: Cause = cause
-        self.field = field
 
 
 class DuplicateError(IngestError):
@@ -93,26 +62,6 @@ class DuplicateError(IngestError):
     def __init__(self, existing: Source) -> None:
         super().__init__(f"this text is already in the story as '{existing.id}'", "duplicate")
         self.existing = existing
-
-
-@dataclass
-class Extracted:
-    """Article text with the metadata found alongside it (empty strings when unknown)."""
-
-    body: str
-    format: str = "text"
-    title: str = ""
-    outlet: str = ""
-    author: str = ""
-    published: str = ""
-    url: str = ""
-    language: str = ""
-    capture: str = ""
-    original_file: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        """Plain data, for drafts and JSON."""
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -154,16 +103,6 @@ def slugify(value: str, max_length: int = MAX_ID_LENGTH) -> str:
     return slug.strip("-")
 
 
-def one_line(value: str) -> str:
-    """Metadata text on one line: whitespace runs collapsed, control characters dropped."""
-    return " ".join(_CONTROL_RE.sub("", value).split())
-
-
-def unify_newlines(text: str) -> str:
-    """Text with every CRLF and lone CR turned into LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def normalise_body(body: str) -> str:
     """The body as compared for duplicates: newlines unified, outer whitespace stripped."""
     return unify_newlines(body).strip()
@@ -178,161 +117,6 @@ def find_duplicate(corpus: Corpus, story: str, body: str) -> Source | None:
     """A source of the story whose text is the same as ``body`` (after normalisation), if any."""
     digest = body_hash(body)
     return next((s for s in corpus.story_sources(story) if body_hash(s.body) == digest), None)
-
-
-def decode_text(raw: bytes) -> str:
-    """Bytes as text: UTF-8 first, then charset-normalizer's best guess if it is confident; else IngestError."""
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        first_bad = error.start
-    else:
-        if "\x00" in text:  # valid UTF-8, but no text file holds NUL: UTF-16 without a byte-order mark, or binary
-            raise IngestError(f"the file holds NUL bytes (the first at offset {raw.index(0)}), so it is not text: "
-                              "is it UTF-16 without a byte-order mark, or a binary file? Save it as UTF-8 and try "
-                              "again", "bad_encoding")
-        return text
-    from charset_normalizer import from_bytes
-
-    matches = [m for m in from_bytes(raw) if m.chaos <= MAX_CHAOS]
-    best = None
-    if matches:
-        # Guesses that are about as clean as the cleanest tie often (cp1250 vs cp1252 on French text);
-        # prefer the encoding most used by legacy Western web pages, then the most coherent guess.
-        least = min(m.chaos for m in matches)
-        tied = [m for m in matches if m.chaos <= least + 0.02]
-        best = max(tied, key=lambda m: (m.encoding in PREFERRED_ENCODINGS, m.coherence))
-    if best is None:
-        raise IngestError(f"the text is not UTF-8 (bad byte 0x{raw[first_bad]:02x} at offset {first_bad}) and its "
-                          "encoding could not be recognised; save it as UTF-8 and try again", "bad_encoding")
-    decoded = str(best)
-    if _CONTROL_RE.search(decoded):
-        raise IngestError("the text could not be decoded: it contains control characters (is it a binary file?)",
-                          "bad_encoding")
-    return decoded.removeprefix("\ufeff")
-
-
-def decode_html(raw: bytes, declared_charset: str = "") -> str:
-    """HTML bytes as text: the declared charset when it works, else the same rules as plain text."""
-    if declared_charset:
-        try:
-            return raw.decode(declared_charset)
-        except (LookupError, ValueError):  # unknown charset names; codecs raising UnicodeError subclasses
-            pass
-    return decode_text(raw)
-
-
-def extract_html(html: str, url: str = "") -> Extracted:
-    """The article text and metadata (title, date, author, site name) of an HTML page, via trafilatura."""
-    try:
-        import trafilatura
-
-        document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
-                                               include_tables=True, favor_precision=True)
-    except ImportError as error:
-        log.exception("the HTML extractor cannot be imported")
-        raise IngestError(f"the HTML extractor cannot run on this server ({error}); its administrator must install "
-                          "the pinned requirements (lxml_html_clean among them)", "extractor_missing") from None
-    except RecursionError:
-        raise IngestError("the page is nested too deeply to extract its article", "extraction_failed") from None
-    except Exception as error:  # the extractor is a library boundary: whatever it raises is this page's failure
-        log.exception("extracting an article from HTML failed")
-        raise IngestError(f"the article could not be extracted from this page ({type(error).__name__}: "
-                          f"{str(error)[:200]})", "extraction_failed") from None
-    text = (getattr(document, "text", None) or "") if document is not None else ""
-    if len(text.split()) < MIN_ARTICLE_WORDS:
-        raise IngestError("no article text found in this page", "extraction_empty")
-
-    def meta(name: str) -> str:
-        """One metadata field as a single-line string."""
-        return one_line(str(getattr(document, name, None) or ""))
-
-    published = meta("date")
-    if not _is_iso_date(published):
-        published = ""
-    page_url = meta("url") or url
-    if not page_url.startswith(("http://", "https://")):
-        page_url = url
-    return Extracted(body=shaping.article_body(text, meta("title")), format="text", title=meta("title"),
-                     outlet=meta("sitename") or meta("hostname"), author=meta("author"), published=published,
-                     url=page_url, language=meta("language"))
-
-
-def _is_iso_date(value: str) -> bool:
-    """Whether the value is an ISO date (YYYY-MM-DD)."""
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def upload_kind(filename: str) -> str:
-    """'text', 'markdown' or 'html' from an upload's file name; IngestError (415) for other types."""
-    suffix = Path(filename).suffix.lower()
-    if suffix not in UPLOAD_TYPES:
-        raise IngestError(f"files of type '{suffix or filename}' cannot be added; use .txt, .md, .html or .htm",
-                          "unsupported_type", "file")
-    return UPLOAD_TYPES[suffix]
-
-
-def safe_file_name(filename: str) -> str:
-    """An uploaded file's base name, reduced to safe characters, for the ``original_file`` field."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", one_line(base))[:120].lstrip(".") or "upload"
-
-
-def from_upload(filename: str, raw: bytes, max_bytes: int) -> Extracted:
-    """An uploaded file as article text: HTML through trafilatura, text and markdown as they are."""
-    kind = upload_kind(filename)
-    if len(raw) > max_bytes:
-        raise IngestError(f"the file is {len(raw):,} bytes, over the MAX_UPLOAD_BYTES limit of {max_bytes:,}",
-                          "too_large", "file")
-    name = safe_file_name(filename)
-    if kind == "html":
-        extracted = extract_html(decode_html(raw))
-        extracted.capture = f"uploaded HTML file {name}; article text extracted by trafilatura"
-    else:
-        body = decode_text(raw)
-        if not body.strip():
-            raise IngestError("the file has no text", "empty", "file")
-        extracted = Extracted(body=body, format=kind, capture=f"uploaded {kind} file {name}",
-                              title=markdown_title(body) if kind == "markdown" else "")
-    extracted.original_file = name
-    return extracted
-
-
-def from_text(text: str, fmt: str) -> Extracted:
-    """Pasted text (newlines as the browser sends them are unified to '\\n')."""
-    if fmt not in FORMATS:
-        raise IngestError(f"format must be 'text' or 'markdown', not {fmt!r}", "bad_input", "format")
-    body = unify_newlines(text)
-    if not body.strip():
-        raise IngestError("the text is empty: paste the article text", "empty", "text")
-    return Extracted(body=body, format=fmt, capture=f"pasted {'markdown' if fmt == 'markdown' else 'plain text'}",
-                     title=markdown_title(body) if fmt == "markdown" else "")
-
-
-def markdown_title(body: str) -> str:
-    """The first level-1 heading of a markdown text (``# Title`` or a line underlined with '='), as plain text;
-    '' when there is none."""
-    matches = [m for m in (_ATX_H1_RE.search(body), _SETEXT_H1_RE.search(body)) if m]
-    if not matches:
-        return ""
-    first = min(matches, key=lambda m: m.start())
-    return one_line(re.sub(r"[*_`]+", "", first.group(1)))
-
-
-def surrogate_field(values: dict[str, str]) -> str | None:
-    """The first field whose text holds a lone surrogate (a UTF-16 half that is not a character), or None."""
-    return next((name for name, value in values.items() if _SURROGATE_RE.search(value)), None)
-
-
-def from_html(html: str, url: str = "", capture: str = "HTML; article text extracted by trafilatura") -> Extracted:
-    """An HTML document (given as text) as article text and metadata."""
-    extracted = extract_html(html, url)
-    extracted.capture = capture
-    return extracted
 
 
 def build_file_text(source_id: str, new: NewSource) -> str:
@@ -505,83 +289,3 @@ def remove_empty_story(place: Place | Path, story: str) -> None:
     with contextlib.suppress(OSError):
         place.remove(f"{story}/{STORY_FILE}")
     place.prune(story)
-
-
-# Drafts: the text between the input step and the confirm step is kept server-side, in a private folder
-# outside the corpus, keyed by a random token. A hidden form field would pass the body through the browser,
-# which rewrites newlines in form fields (so the body would not stay byte for byte) and would send megabytes
-# back and forth; a draft keeps the body exact and the confirm page small. Drafts expire after a day.
-
-def draft_dir(configured: str) -> Path:
-    """The drafts folder, created private to this user: DRAFT_DIR, else ``parallax-drafts-<uid>`` in the temp folder.
-
-    A folder that already exists is used only if it is a real folder (not a symlink) owned by this user with no
-    access for group or others: in a shared temp folder another user could have created it first.
-    """
-    import tempfile
-
-    uid = os.geteuid()
-    folder = Path(configured) if configured else Path(tempfile.gettempdir()) / f"parallax-drafts-{uid}"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = folder.lstat()
-    if not stat.S_ISDIR(info.st_mode):
-        problem = "is not a folder (a symlink or a file)"
-    elif info.st_uid != uid:
-        problem = f"belongs to user {info.st_uid}, not to this user ({uid})"
-    elif info.st_mode & 0o077:
-        problem = f"is open to group or others (mode {stat.S_IMODE(info.st_mode):o}, not 700)"
-    else:
-        return folder
-    raise IngestError(f"the drafts folder {folder} {problem}; remove it or make it private to this user "
-                      "(chmod 700), or set PARALLAX_DRAFT_DIR to another folder", "storage")
-
-
-def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
-    """Store extracted text and metadata as a draft; return its token."""
-    _sweep_drafts(folder)
-    token = secrets.token_urlsafe(24)
-    payload = {**extracted.to_dict(), "extra": extra or {}, "created": time.time()}
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    if not write_exclusive(folder / f"{token}.json", data):
-        raise IngestError("could not store the draft", "storage")
-    return token
-
-
-def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | None:
-    """The draft with this token, or None when it does not exist, expired or the token is malformed."""
-    if not _DRAFT_TOKEN_RE.match(token):
-        return None
-    path = folder / f"{token}.json"
-    try:
-        payload = json.loads(path.read_text("utf-8"))
-        created = float(payload.get("created", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
-        return None
-    if time.time() - created > DRAFT_TTL_SECONDS:
-        return None
-    known = {f.name: payload[f.name] for f in fields(Extracted) if f.name in payload}  # from any version
-    extra = payload.get("extra", {})
-    if not isinstance(known.get("body"), str) or not all(isinstance(v, str) for v in known.values()):
-        return None
-    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-        return None
-    if surrogate_field({**known, **extra}):  # text that could never be shown or stored
-        return None
-    return Extracted(**known), extra
-
-
-def delete_draft(folder: Path, token: str) -> None:
-    """Remove a draft once it is saved."""
-    if _DRAFT_TOKEN_RE.match(token):
-        (folder / f"{token}.json").unlink(missing_ok=True)
-
-
-def _sweep_drafts(folder: Path) -> None:
-    """Delete drafts older than the time they are kept."""
-    limit = time.time() - DRAFT_TTL_SECONDS
-    for path in folder.glob("*.json"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue

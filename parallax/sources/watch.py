@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from parallax.config import SettingError, load_settings
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus, CorpusStore, Source
 from parallax.cosmetic import cosmetic_text
-from parallax.sources import alerts, change_report, feeds, ingest, notes, originals, state
+from parallax.sources import alerts, change_report, extract, feeds, ingest, notes, originals, state
 from parallax.sources.fetch import METADATA_HOSTS, FetchError, check_url, host_address, resolve
 from parallax.sources.originals import keep_original, keep_pending, original_path, read_original
 from parallax.sources.refetch import Fetched, fetch_conditional
@@ -326,8 +326,8 @@ class Watcher:
 
     def _store_version(self, watch: state.Watch, fetched: Fetched) -> tuple[str, str, str]:
         """Extract the article and store it when its text changed: ('stored' | 'headline' | 'unchanged', id, note)."""
-        html = ingest.decode_html(fetched.body, fetched.charset)
-        extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
+        html = extract.decode_html(fetched.body, fetched.charset)
+        extracted = extract.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}; "
                                                                   "article text extracted by trafilatura")
         with self._saving():
             current = self.current_corpus()

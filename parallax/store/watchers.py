@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallax.config import load_settings
-from parallax.sources import ingest, state
+from parallax.sources import extract, ingest, state
 from parallax.sources.fetch import FetchError
 from parallax.sources.refetch import fetch_conditional
 from parallax.sources.watch import CAPTURE_PREFIX, cosmetic_hash
@@ -105,8 +105,8 @@ class StoreWatcher:
                               outcome="not modified" if fetched.http_status == 304 else "feed",
                               etag=fetched.etag, last_modified=fetched.last_modified)
             return
-        html = ingest.decode_html(fetched.body, fetched.charset)
-        extracted = ingest.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}")
+        html = extract.decode_html(fetched.body, fetched.charset)
+        extracted = extract.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}")
         digest = cosmetic_hash(extracted.body, extracted.title)
         with conn.transaction():
             if not claims.holds(conn, watch.id, self.owner):

@@ -28,7 +28,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from parallax import languages
 from parallax.corpus import Corpus, Source
 from parallax.model import ATTRIBUTIONS, FORMATS
-from parallax.sources import adding, ingest
+from parallax.sources import adding, extract, ingest
+from parallax.sources.drafts import delete_draft, draft_dir, load_draft, save_draft
 from parallax.sources.storage import place_of
 from parallax.web import search
 from parallax.web.editors import (
@@ -189,7 +190,7 @@ def _page(template: str, data: dict[str, Any], status: int = 200) -> Response:
 
 def drafts() -> Path:
     """The drafts folder."""
-    return ingest.draft_dir(str(current_app.config.get("DRAFT_DIR") or ""))
+    return draft_dir(str(current_app.config.get("DRAFT_DIR") or ""))
 
 
 def corpus_root() -> Path:
@@ -242,13 +243,13 @@ def _extract(values: dict[str, str]) -> ingest.Extracted:
     kind = values["kind"]
     if kind == "paste":
         adding.check_size(values["text"], limits().max_upload_bytes)
-        return ingest.from_text(values["text"], values["format"] or "text")
+        return extract.from_text(values["text"], values["format"] or "text")
     if kind == "upload":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ingest.IngestError("choose a file to upload", "empty", "file")
         limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-        return ingest.from_upload(upload.filename, upload.stream.read(limit + 1), limit)
+        return extract.from_upload(upload.filename, upload.stream.read(limit + 1), limit)
     if kind == "fetch":
         url = values["url"].strip()
         if not url:
@@ -311,7 +312,7 @@ def add_input() -> BaseResponse:
     if duplicate is not None:
         return _add_page(409, f"This text is already in the story as '{duplicate.id}'; nothing was added.", values,
                          duplicate)
-    token = ingest.save_draft(drafts(), extracted, {"story": values["story"]})
+    token = save_draft(drafts(), extracted, {"story": values["story"]})
     return redirect(url_for("add.confirm_form", token=token), 303)
 
 
@@ -374,7 +375,7 @@ def _confirm_page(token: str, extracted: ingest.Extracted, values: dict[str, str
 @bp.get("/add/confirm/<token>")
 def confirm_form(token: str) -> Response:
     """Step 2: confirm what was extracted."""
-    draft = ingest.load_draft(drafts(), token)
+    draft = load_draft(drafts(), token)
     if draft is None:
         return error_response(404, "This draft does not exist or has expired; add the source again.")
     extracted, extra = draft
@@ -383,7 +384,7 @@ def confirm_form(token: str) -> Response:
 
 def _confirm_refused(status: int, message: str, token: str) -> Response:
     """The confirm step shown again with the values submitted and why they were not saved."""
-    draft = ingest.load_draft(drafts(), token)
+    draft = load_draft(drafts(), token)
     if draft is None:
         return error_response(404, "This draft does not exist or has expired; add the source again.")
     return _confirm_page(token, draft[0], {name: request.form.get(name, "") for name in FIELDS}, status, message)
@@ -393,7 +394,7 @@ def _confirm_refused(status: int, message: str, token: str) -> Response:
 @editor_write(shared=True, refused=_confirm_refused)
 def confirm_save(token: str) -> BaseResponse:
     """Step 2 submitted: save the source and go to it (or to the comparison with its previous version)."""
-    draft = ingest.load_draft(drafts(), token)
+    draft = load_draft(drafts(), token)
     if draft is None:
         return error_response(404, "This draft does not exist or has expired; add the source again.")
     extracted, _extra = draft
@@ -406,12 +407,12 @@ def confirm_save(token: str) -> BaseResponse:
         new, story_title = adding.build_new_source(corpus(), values, extracted, corpus_root())
         saved, target = save(new, story_title)
     except ingest.DuplicateError as duplicate:
-        ingest.delete_draft(drafts(), token)
+        delete_draft(drafts(), token)
         flash(f"This text is already in the story as '{duplicate.existing.id}'; nothing was added.")
         return redirect(url_for("pages.source", source_id=duplicate.existing.id), 303)
     except ingest.IngestError as error:
         return _confirm_page(token, extracted, values, status_of(error), str(error))
-    ingest.delete_draft(drafts(), token)
+    delete_draft(drafts(), token)
     flash(f"Added '{saved.id}'.")
     return redirect(target, 303)
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context, url_for
 from werkzeug.datastructures import FileStorage
 
-from parallax.sources import adding, batch, ingest
+from parallax.sources import adding, batch, extract, ingest
 from parallax.web.add import limits
 from parallax.web.editors import csrf_token, editor_write
 from parallax.web.render import corpus, error_response
@@ -97,11 +97,11 @@ def _upload_items(files: list[FileStorage], values: dict[str, str], max_bytes: i
     """The uploaded files as batch items (HTML extracted on adding; text and markdown need the outlet given)."""
     items = []
     for upload in files:
-        name = ingest.safe_file_name(upload.filename or "upload")
+        name = extract.safe_file_name(upload.filename or "upload")
         fields = dict(values)
         capture = f"uploaded file {name} (one of several)"
         try:
-            extracted = ingest.from_upload(upload.filename or name, upload.stream.read(max_bytes + 1), max_bytes)
+            extracted = extract.from_upload(upload.filename or name, upload.stream.read(max_bytes + 1), max_bytes)
             fields.update(text=extracted.body, format=extracted.format)
             for key in ("title", "outlet", "published", "url", "language"):
                 if getattr(extracted, key) and not fields.get(key):
