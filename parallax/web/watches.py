@@ -206,6 +206,9 @@ def api_add_watch() -> Response:
     bad = [k for k in ("story", "kind", "url") if k in payload and not isinstance(payload[k], str)]
     if bad:
         return error_response(400, f"Field '{bad[0]}' must be a string.")
+    for name in ("interval", "item_limit"):
+        if isinstance(payload.get(name), float) and payload[name].is_integer():
+            payload[name] = int(payload[name])  # JSON's 530.0 is the number 530: a whole number, as described
     numbers = [k for k in ("interval", "item_limit")
                if k in payload and (isinstance(payload[k], bool) or not isinstance(payload[k], int))]
     if numbers:  # null too: leave a field out for its default
