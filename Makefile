@@ -37,8 +37,8 @@ watch: $(VENV)/.runtime  ## the watcher: fetches watched articles and feeds, kee
 test: $(VENV)/.dev  ## system packages, lint, types and the whole test suite
 	bash scripts/test.sh
 
-test-fast: $(VENV)/.dev  ## every test but the browser ones, on all cores (no lint, no system packages)
-	$(BIN)/python -m pytest -q -n auto -m "not browser"
+test-fast: $(VENV)/.dev  ## every test but the browser and slow ones, on all cores (no lint, no system packages)
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not slow"
 
 lint: $(VENV)/.dev  ## ruff, mypy and bandit
 	$(BIN)/ruff check .
