@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from bench.synth import synthetic_pair
-from parallax.engine.align import Aligner, Pair, exact_anchors, mark_moved
+from parallax.engine.align import Aligner, exact_anchors
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.engine.diffing import Segment, left_side, right_side, token_segments
+from parallax.engine.moves import Pair, mark_moved
 from parallax.engine.similarity import dice
 from parallax.model import DEFAULT_IGNORE, ignore_list
 from parallax.text import Document, Passage, cut_sentences, plain_document

@@ -1,14 +1,14 @@
-"""Sentence alignment: exact anchors, similarity pairing in three tiers (same, changed, reworded), moved detection.
+"""Sentence alignment: exact anchors, similarity pairing in three tiers (same, changed, reworded), gap filling.
 
 Every step is computed in one canonical orientation of the two documents (``canonical_order``) and mirrored
 back, so comparing B with A gives exactly the pairs, tiers and moved flags of A with B. How alike two sentences
-are is the similarity module's business; this one decides which sentences pair.
+are is the similarity module's business, and which pairs moved is ``parallax.engine.moves``; this one decides which
+sentences pair.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 import time
 from bisect import bisect_left
@@ -22,6 +22,7 @@ import numpy as np
 from parallax.engine import encoders, meaning
 from parallax.engine.config import ENGINE, EngineConfig
 from parallax.engine.diffing import Encoder, diff_codes
+from parallax.engine.moves import Pair, leftover_identical, mark_moved, moved_blocks
 from parallax.engine.similarity import (
     Profile,
     dice,
@@ -38,27 +39,6 @@ from parallax.engine.translation import translated_pairs
 from parallax.text import Sentence
 
 _TIERS = ("same", "changed", "reworded")
-
-
-@dataclass(frozen=True)
-class Pair:
-    """Sentences [left, left_end) matched with [right, right_end); score is the similarity that paired them."""
-
-    left: int
-    left_end: int
-    right: int
-    right_end: int
-    score: float
-    moved: bool = False
-    tier: str = "same"
-    #: Paired by the calibrated same-fact judge (score is its probability), not by word and term overlap.
-    judged: bool = False
-
-    def mirrored(self) -> Pair:
-        """The same pair seen from the other side."""
-        return Pair(self.right, self.right_end, self.left, self.left_end, self.score, self.moved, self.tier,
-                    self.judged)
-
 
 
 # --- alignment --------------------------------------------------------------------------------------------------
@@ -418,27 +398,6 @@ class Aligner:
                 b += length
         return out
 
-
-    def leftover_identical(self, pairs: Sequence[Pair]) -> list[Pair]:
-        """Moved pairs for identical sentences still unpaired on both sides (too short to anchor, and in another
-        gap): a sentence found verbatim on both sides is never shown as one-sided. Paired in reading order."""
-        used = ({n for p in pairs for n in range(p.left, p.left_end)},
-                {n for p in pairs for n in range(p.right, p.right_end)})
-        waiting: defaultdict[str, list[int]] = defaultdict(list)
-        for j in self.active_right:
-            sentence = self.right[j]
-            # A lone word ("Updated.") or a photo credit repeated elsewhere says nothing moved.
-            if (j not in used[1] and len(sentence.key.split()) >= self.config.min_moved_words
-                    and not is_credit(sentence.text, self.config)):
-                waiting[sentence.key].append(j)
-        found: list[Pair] = []
-        for i in self.active_left:
-            key = self.left[i].key
-            if i not in used[0] and waiting.get(key):
-                j = waiting[key].pop(0)
-                found.append(Pair(i, i + 1, j, j + 1, 1.0, moved=True))
-        return found
-
     def _filler(self, side: int, index: int) -> bool:
         """Whether a sentence may pair by position alone: no substance (a list number), and not a credit line."""
         sentence = (self.left, self.right)[side][index]
@@ -457,52 +416,6 @@ def _neighbours(pair: Pair, free_left: set[int], free_right: set[int]) -> list[t
     if pair.right_end in free_right:
         options.append((replace(pair, right_end=pair.right_end + 1), 1, pair.right_end))
     return options
-
-
-def _identical(pair: Pair, left: Sequence[Sentence], right: Sequence[Sentence]) -> bool:
-    """Whether a pair's sentences are the same keys one for one."""
-    return (pair.left_end - pair.left == pair.right_end - pair.right
-            and all(left[pair.left + k].key == right[pair.right + k].key for k in range(pair.left_end - pair.left)))
-
-
-def mark_moved(pairs: list[Pair]) -> list[Pair]:
-    """Pairs sorted by left index, those outside the heaviest in-order chain flagged as moved.
-
-    A pair weighs its sentence count times (1 + score), so long identical runs outweigh a short reworded pair.
-    """
-    ordered = sorted(pairs, key=lambda p: p.left)
-    weights = [(p.left_end - p.left + p.right_end - p.right) * (1 + p.score) for p in ordered]
-    keep = set(heaviest_increasing([p.right for p in ordered], weights))
-    return [p if n in keep else replace(p, moved=True) for n, p in enumerate(ordered)]
-
-
-def heaviest_increasing(values: Sequence[int], weights: Sequence[float]) -> list[int]:
-    """Positions of a heaviest strictly increasing subsequence (Fenwick tree of prefix maxima, O(n log n))."""
-    if all(a < b for a, b in itertools.pairwise(values)):
-        return list(range(len(values)))
-    ranks = {v: r + 1 for r, v in enumerate(sorted(set(values)))}
-    size = len(ranks)
-    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
-    best: list[float] = [0.0] * len(values)
-    previous = [-1] * len(values)
-    for position, value in enumerate(values):
-        rank = ranks[value] - 1
-        found: tuple[float, int] = (0.0, -1)
-        while rank > 0:
-            found = max(found, tree[rank])
-            rank -= rank & -rank
-        best[position] = found[0] + weights[position]
-        previous[position] = found[1]
-        rank = ranks[value]
-        while rank <= size:
-            tree[rank] = max(tree[rank], (best[position], position))
-            rank += rank & -rank
-    position = max(range(len(values)), key=lambda p: (best[p], p))
-    chain: list[int] = []
-    while position >= 0:
-        chain.append(position)
-        position = previous[position]
-    return chain[::-1]
 
 
 def gap_numbers(count: int, anchors: Sequence[int]) -> dict[int, int]:
@@ -530,20 +443,5 @@ def align(left: Sequence[Sentence], right: Sequence[Sentence], active_left: Sequ
         pairs = pairs + (aligner.translated(pairs, languages) if languages else aligner.similar(pairs))
         done = "partial" if aligner.cut_short else "complete"
     pairs = aligner.fill_gaps(mark_moved(pairs))
-    return moved_blocks(pairs + aligner.leftover_identical(pairs), left, right), done
-
-
-def moved_blocks(pairs: list[Pair], left: Sequence[Sentence], right: Sequence[Sentence]) -> list[Pair]:
-    """Pairs sorted by left index, each run of identical moved sentences that follow each other on both sides
-    joined into one moved block (a block moved in a live page reads as one move, not one move per sentence)."""
-    out: list[Pair] = []
-    joinable = False  # whether out[-1] is a moved block of identical sentences
-    for pair in sorted(pairs, key=lambda p: p.left):
-        identical = pair.moved and _identical(pair, left, right)
-        last = out[-1] if out else None
-        if last is not None and joinable and identical and pair.left == last.left_end and pair.right == last.right_end:
-            out[-1] = replace(last, left_end=pair.left_end, right_end=pair.right_end, tier="same", score=1.0)
-        else:
-            out.append(pair)
-            joinable = identical
-    return out
+    leftover = leftover_identical(pairs, left, right, active_left, active_right, config)
+    return moved_blocks(pairs + leftover, left, right), done

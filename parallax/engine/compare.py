@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar
 
-from parallax.engine.align import Pair, align
+from parallax.engine.align import align
 from parallax.engine.config import ENGINE
 from parallax.engine.diffing import (
     Segment,
@@ -21,6 +21,7 @@ from parallax.engine.diffing import (
 from parallax.engine.facts import FactDiff, fact_differences
 from parallax.engine.facts.across import AcrossReader
 from parallax.engine.facts.whole import FactReader
+from parallax.engine.moves import Pair
 from parallax.engine.similarity import load_models
 from parallax.languages import differ, primary
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind, Unit, ignore_list
