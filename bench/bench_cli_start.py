@@ -68,9 +68,11 @@ def run_once(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
     """Wall and CPU seconds of one run of a command (its output discarded)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT,
-                   env=env)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, cwd=ROOT,
+                          env=env)
     wall = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: the two texts differ
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-1000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
