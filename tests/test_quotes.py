@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from parallax.corpus import Corpus, Source, load_corpus
-from parallax.story import quotes
+from parallax.story import quotes, speakers
 from tests.conftest import BUNDLED, STORY
 
 
@@ -125,7 +125,7 @@ def test_unrelated_quotes_not_grouped(seed: Corpus) -> None:
         texts = " ".join(v.text for v in group.variants)
         assert not ("Obviously" in texts and "In building" in texts)
         assert not ("Jo Chun Ryong" in texts and "international pariah" in texts)
-        assert len({quotes.speaker_key(q.speaker) for q in group.quotes if q.speaker}) <= 1
+        assert len({speakers.speaker_key(q.speaker) for q in group.quotes if q.speaker}) <= 1
     madden = next(g for g in groups if any("Jo Chun Ryong" in v.text for v in g.variants))
     assert madden.sources == ["the-national"]
     assert "pay a price" in [p.text for p in phrases]
@@ -173,11 +173,11 @@ def test_run_of_capitalised_words_is_linear() -> None:
 
 def test_bounded_names_still_attribute() -> None:
     """Multi-word names still match; a name at the end of a long capitalised run keeps its surname."""
-    assert quotes.named_speakers("Kremlin spokesman Dmitry Sergeyevich Peskov said on Tuesday") == [
+    assert speakers.named_speakers("Kremlin spokesman Dmitry Sergeyevich Peskov said on Tuesday") == [
         (18, "Dmitry Sergeyevich Peskov")]
     long_run = " ".join(f"Alpha{n}" for n in range(50)) + " Maria Lopez said on Monday."
-    assert [quotes.speaker_key(n) for _, n in quotes.named_speakers(long_run)] == ["lopez"]
-    assert [quotes.speaker_key(n) for _, n in quotes.named_speakers("said Kim Jong Un.")] == ["un"]
+    assert [speakers.speaker_key(n) for _, n in speakers.named_speakers(long_run)] == ["lopez"]
+    assert [speakers.speaker_key(n) for _, n in speakers.named_speakers("said Kim Jong Un.")] == ["un"]
 
 
 def test_quotes_without_content_words_are_not_one_quote() -> None:
@@ -190,10 +190,10 @@ def test_quotes_without_content_words_are_not_one_quote() -> None:
 def test_name_words_are_bounded_so_one_huge_capitalised_word_is_cheap() -> None:
     """A 32 KB word of capitals ("AAAA…", "U.S.U.S.…") took a minute, tried from every capital; names are at
     most 41 characters a word, and ordinary names are still found."""
-    assert quotes.named_speakers("Z" + "a" * 60 + " said it.") == []
+    assert speakers.named_speakers("Z" + "a" * 60 + " said it.") == []
     for unit in ("A", "U.S."):
         text = "\u201cWe will win,\u201d " + unit * (32_000 // len(unit)) + " smiled, Dmitry Peskov said."
-        assert [name for _, name in quotes.named_speakers(text)] == ["Dmitry Peskov"]
+        assert [name for _, name in speakers.named_speakers(text)] == ["Dmitry Peskov"]
 
 
 def test_attribution_looks_a_bounded_way_back_so_many_quotes_cost_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,5 @@
-"""Quote tracker: quoted speech extracted from each source, attributed to a speaker and grouped across sources.
+"""Quote tracker: quoted speech extracted from each source, attributed to a speaker (``parallax.story.speakers``)
+and grouped across sources.
 
 Quotes of at least ``MIN_QUOTE_WORDS`` words are tracked and grouped; shorter quoted fragments (scare quotes
 such as “sensitive” or “pay a price”) are kept apart as *phrases* and never grouped with quotes.
@@ -16,20 +17,13 @@ from itertools import pairwise
 
 from parallax.corpus import Source
 from parallax.engine.diffing import Segment, token_segments
-from parallax.engine.lexicon import (
-    ADDRESS_TITLES,
-    NOT_SPEAKER_NAMES,
-    SPEECH_VERB_PATTERN,
-    WHOLE_NAME,
-    QuoteSpan,
-    name_parts,
-    quote_spans,
-)
+from parallax.engine.lexicon import QuoteSpan, quote_spans
 from parallax.engine.similarity import dice
 from parallax.engine.stems import stem_word
 from parallax.languages import primary
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
+from parallax.story.speakers import attribute, clause_after, is_glue, named_speakers, speaker_key
 from parallax.story.translations import join_translations
 from parallax.text import WORD_RE, fold, word_count
 
@@ -48,34 +42,10 @@ RARE_WORDS = 4
 #: Seconds a variant's word diff may take.
 DIFF_SECONDS = 0.2
 
-_PRONOUNS = {"he", "she"}
-#: Capitalised words a pattern may take for a name that never say who spoke ("said Tuesday").
-_NOT_SPEAKERS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-                           "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                           "november", "december", "today", "tonight", "yesterday"})
-#: A speaker's name kept whole ("the Department of Homeland Security", "the Group of Seven", not "Homeland
-#: Security" or "Seven"), with a role after it ("a White House spokesperson").
-_SPEAKER = rf"{WHOLE_NAME}(?:\s+(?:spokesman|spokeswoman|spokesperson|official|officials))?"
-_NAME_VERB = re.compile(rf"({_SPEAKER})(?:,[^,“”\"]{{1,60}},)?\s+(?:has\s+|had\s+|also\s+)?"
-                        rf"(?:was quoted as saying|{SPEECH_VERB_PATTERN})\b")
-#: Verbs that take the speaker after them ("said Madden"); "told" and "asked" take the one spoken to.
-_VERBS_BEFORE_NAME = SPEECH_VERB_PATTERN.replace('told|tells|', '').replace('asked|asks|', '')
-#: "said Madden", "said EU foreign policy chief Josep Borrell in Brussels": a few lower-case role words (or an
-#: acronym) may stand between the verb and the name.
-_VERB_NAME = re.compile(rf"\b(?:{_VERBS_BEFORE_NAME})\s+(?:(?:[a-z][\w’'\-]{{0,30}}|[A-Z]{{2,6}})\s+){{0,5}}?"
-                        rf"({WHOLE_NAME})(?=[,.;]|\s+(?:in|on|at|from|during|after)\b|$)")
-_PRONOUN_VERB = re.compile(rf"\b([Hh]e|[Ss]he)\s+(?:also\s+)?(?:{SPEECH_VERB_PATTERN})\b")
-_ACCORDING = re.compile(rf"\baccording to\s+(?:[\w’'-]+\s+){{0,4}}?({WHOLE_NAME})(?=[,.;]|$)")
-_SAYING_END = re.compile(r"\b(?:saying|adding|warning|noting|telling \w+|insisting|stressing)\s*[,:]?\s*$")
-_VERB_END = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN})\s*(?:that\s*)?[,:]?\s*$")
-_VERB_ANY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN}|according to|saying|adding|quoted)\b", re.IGNORECASE)
 #: Characters before a quote searched for who said it ('Peskov told reporters on Tuesday: “…'). Bounded so that a
 #: paragraph of n quotes costs O(n), not O(n²): the whole paragraph before each quote was searched, and a 200 KB
 #: paragraph of 2,000 short quotes took 17 s of the story overview (which has no time budget for quotes).
 ATTRIBUTION_REACH = 2000
-#: A sentence's end: not the full stop of a title before a name ("said Dr. Daniel Kuritzkes").
-_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bGov)(?<!\bSen)(?<!\bRep)"
-                           r"(?<!\bGen)(?<!\bProf)[.!?][\"”’)]?\s+(?=[A-Z“\"])")
 _ISE_RE = re.compile(r"is(?:e|ed|es|ing|ation|ations)$")
 _TRAIL_PUNCT = ",.;:!?…—–-"
 
@@ -162,95 +132,6 @@ class Phrase:
     outlets: tuple[str, ...]
 
 
-def clean_name(name: str) -> str | None:
-    """A speaker name without leading titles or sentence words ("The National Air and Space Museum" → "National
-    Air and Space Museum", "But Peskov" → "Peskov"), the first of names joined by "and"; None for pronouns, days,
-    months and other non-names."""
-    parts = name_parts(name.replace("’s", "").replace("'s", ""))[0].split()
-    while len(parts) > 1 and (parts[0].casefold() in ADDRESS_TITLES or parts[0].casefold() in NOT_SPEAKER_NAMES):
-        parts.pop(0)
-    if not parts or parts[0].casefold() in NOT_SPEAKER_NAMES or " ".join(parts).casefold() in _NOT_SPEAKERS:
-        return None
-    return " ".join(parts)
-
-
-def speaker_key(name: str | None) -> str | None:
-    """Surname key of a speaker name."""
-    return name.split()[-1].casefold().strip(".") if name else None
-
-
-def _clause_after(text: str) -> str:
-    """The first sentence of the text after a quote."""
-    match = _SENTENCE_END.search(text)
-    return text[:match.start() + 1] if match else text
-
-
-def _clause_before(text: str) -> str:
-    """The last (unfinished) sentence of the text before a quote."""
-    ends = list(_SENTENCE_END.finditer(text))
-    return text[ends[-1].end():] if ends else text
-
-
-def _name_or_pronoun(match: re.Match[str] | None) -> tuple[str | None, bool]:
-    """(name, is_pronoun) for a regex match whose group 1 is a name."""
-    if not match:
-        return None, False
-    raw = match.group(1)
-    if raw.casefold() in _PRONOUNS:
-        return None, True
-    return clean_name(raw), False
-
-
-def attribute(before: str, after: str, glue: Sequence[str]) -> tuple[str | None, bool]:
-    """Who a quote is attributed to from the text around it: (name, pronoun?) with glue (between parts) first."""
-    for text in [*glue, _clause_after(after)]:
-        for pattern in (_PRONOUN_VERB, _NAME_VERB, _VERB_NAME, _ACCORDING):
-            name, pronoun = _name_or_pronoun(pattern.search(text))
-            if name or pronoun:
-                return name, pronoun
-    clause = _clause_before(before)
-    if _SAYING_END.search(clause):
-        first = re.search(f"({WHOLE_NAME})", clause)
-        if first:
-            name, pronoun = _name_or_pronoun(first)
-            return name, pronoun or (first.group(0).casefold() in _PRONOUNS)
-    if _VERB_END.search(clause):
-        for pattern in (_NAME_VERB, _PRONOUN_VERB):
-            found = [m for m in pattern.finditer(clause) if not clause[m.end():].strip(" ,:").split()[1:]]
-            if found:
-                return _name_or_pronoun(found[-1])
-    name, pronoun = _name_or_pronoun(_ACCORDING.search(clause))
-    if name or pronoun:
-        return name, pronoun
-    # The quote's own sentence names who spoke earlier on ("Biden said last month that “…", "Peskov told Russian
-    # media: “…"): the last speaker it names before the quote.
-    for match in reversed(list(_NAME_VERB.finditer(clause))):
-        if clean_name(match.group(1)):
-            return clean_name(match.group(1)), False
-    return None, False
-
-
-def named_speakers(text: str) -> list[tuple[int, str]]:
-    """Positions and names of speakers named by a speech verb in running text ('Peskov said', 'said Madden')."""
-    found: list[tuple[int, str]] = []
-    for pattern in (_NAME_VERB, _VERB_NAME, _ACCORDING):
-        for match in pattern.finditer(text):
-            name = clean_name(match.group(1))
-            if name:
-                found.append((match.start(), name))
-    return sorted(found)
-
-
-def _is_glue(between: str, first_part: str) -> bool:
-    """Whether text between two quoted spans only attributes one quotation cut in two ('," he said, "').
-
-    An attribution that ends its sentence ('," Peskov told reporters. "') closes the quotation: what follows is a
-    separate quote (of the same speaker), never stitched to the first.
-    """
-    return (first_part.rstrip().endswith(tuple(",.!?…—–-")) and len(between.split()) <= 14
-            and bool(_VERB_ANY.search(between)) and not between.rstrip().endswith(tuple(".!?…")))
-
-
 def _bare(text: str) -> bool:
     """Whether text outside the quotes is only punctuation and spacing."""
     return not WORD_RE.search(text)
@@ -282,7 +163,7 @@ def extract(source: Source, deadline: float = math.inf) -> list[Quote]:
         spans = quote_spans(paragraph)
         groups: list[list[QuoteSpan]] = []
         for span in spans:
-            if groups and _is_glue(paragraph[groups[-1][-1].end + 1:span.start - 1],
+            if groups and is_glue(paragraph[groups[-1][-1].end + 1:span.start - 1],
                                    paragraph[groups[-1][-1].start:groups[-1][-1].end]):
                 groups[-1].append(span)
             else:
@@ -319,7 +200,7 @@ def extract(source: Source, deadline: float = math.inf) -> list[Quote]:
             if speaker:
                 last_speaker = speaker
             cursor = min(last.end + 1, len(paragraph))
-            for _, found in named_speakers(_clause_after(after)):
+            for _, found in named_speakers(clause_after(after)):
                 last_speaker = found
         for _, named in named_speakers(paragraph[cursor:]):
             last_speaker = named

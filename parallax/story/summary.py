@@ -16,7 +16,7 @@ from parallax.engine.facts import FactDiff, fact_differences, name_mentions
 from parallax.engine.lexicon import ALIASES, SPEAKER_NAME, SPEECH_VERBS
 from parallax.languages import name as language_name
 from parallax.story import edit_kinds
-from parallax.story.quotes import named_speakers, speaker_key
+from parallax.story.speakers import named_speakers, speaker_key
 from parallax.text import WORD_RE
 
 Side = Literal["left", "right"]
@@ -302,7 +302,7 @@ def _speaker_id(name: str) -> str:
 
 def _person(raw: str) -> str | None:
     """A cited name without titles ('Kremlin Press Secretary Dmitry Peskov' → 'Dmitry Peskov'); None for words
-    quotes.py takes for names that are not ('Experts say', 'reported Tuesday')."""
+    the speaker patterns (speakers.py) take for names that are not ('Experts say', 'reported Tuesday')."""
     found = name_mentions(raw.strip(" .,;:"))
     return found[-1].text if found and found[-1].group != "quiet" else None
 
