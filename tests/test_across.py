@@ -157,3 +157,32 @@ def test_a_quotation_is_grouped_with_its_translation_and_keeps_its_speaker() -> 
     # The governor's remark about the weather is no translation of anything Press TV quotes.
     weather = next(g for g in groups if any("Погода" in v.text for v in g.variants))
     assert weather.outlets == ["RIA Novosti"]
+
+
+#: Kommersant on the G7 ministers (WMT22): Russia named by an adjective, the United Kingdom as Великобритания /
+#: "British", NATO as the North Atlantic alliance, Normandy by the adjective of the "нормандском формате".
+NATO = ("За диалог по Украине в \"нормандском формате\" выступил и Североатлантический альянс.",
+        "The North Atlantic Alliance also spoke in favor of the \"Normandy format\" dialog on Ukraine.")
+BUILD_UP = ("Министры стран G7 и верховный представитель ЕС отметили, что \"едины в своем осуждении российского "
+            "вооруженного усиления и агрессивной риторики в адрес Украины\".", "The G7 ministers and the EU High "
+            "Representative noted that they were \"united in their condemnation of Russia's military build-up and "
+            "aggressive rhetoric towards Ukraine.\"")
+TRUSS = ("Глава МИД Великобритании Элизабет Трасс заявила, что Россия должна отказаться от агрессии.",
+         "British Foreign Secretary Elizabeth Truss said that Russia must renounce aggression.")
+
+
+@pytest.mark.parametrize("pair", [NATO, BUILD_UP, TRUSS], ids=["nato-normandy", "russian-adjective", "british"])
+def test_names_a_translation_gives_as_adjectives_or_other_words_are_no_difference(pair: tuple[str, str]) -> None:
+    assert [d.label for d in across_differences(*pair, RU_EN)] == []
+
+
+def test_translated_ordinary_words_are_no_names_yet_a_missing_name_still_is() -> None:
+    """"Запад" and "the West" are translated, not spelt: neither is a name one side alone states; a person one
+    side alone names still is; a weekday's stem inside another word ("Средиземного": среда) is no date."""
+    west = ("Запад обвиняет Россию в наращивании войск.", "The West accuses Russia of a military build-up.")
+    assert across_differences(*west, RU_EN) == []
+    sea = ("Мигранты пересекают Средиземное море.", "Migrants cross the Mediterranean Sea.")
+    assert "date" not in [d.kind for d in across_differences(*sea, RU_EN)]
+    named = ("Это заявила Мария Захарова.", "This was stated by the ministry.")
+    assert [d.label for d in across_differences(*named, RU_EN, ("RIA", "RIA English"))] == [
+        "Мария Захарова: only in RIA"]

@@ -20,10 +20,21 @@ import simplemma
 from anyascii import anyascii
 
 from parallax.engine.facts.dates import date_mentions, dates_agree
+from parallax.engine.facts.foreign import (
+    ARABIC_MONTHS,
+    ENGLISH_EXONYMS,
+    ENGLISH_PHRASES,
+    EXONYMS,
+    MONTH_STEMS,
+    NUMBER_WORDS,
+    RELATIVE_DAYS,
+    SCALE_WORDS,
+    WEEKDAYS,
+)
 from parallax.engine.facts.mention import FactDiff, Mention
 from parallax.engine.facts.names import name_mentions
 from parallax.engine.facts.numbers import number_mentions
-from parallax.engine.facts.pairing import _pair_leftovers
+from parallax.engine.facts.pairing import pair_leftovers
 from parallax.languages import primary
 from parallax.model import FactKind
 
@@ -34,84 +45,29 @@ NAME_KEY_LETTERS = 4
 DECIMAL_COMMA = frozenset({"ru", "uk", "be", "bg", "de", "fr", "es", "it", "pt", "pl", "nl", "tr", "cs", "sk", "ro",
                            "sv", "da", "no", "fi", "hu", "id", "vi", "el", "sr", "hr", "fa", "az", "kk"})
 
-_SCALE_WORDS = {"тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тысячу": 1e3, "млн": 1e6, "миллион": 1e6,
-                "миллиона": 1e6, "миллионов": 1e6, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9,
-                "миллиардов": 1e9, "трлн": 1e12, "триллион": 1e12, "триллиона": 1e12, "триллионов": 1e12,
-                "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12,
-                "هزار": 1e3, "میلیون": 1e6, "میلیارد": 1e9, "ألف": 1e3, "مليون": 1e6, "مليار": 1e9}
-_RU_NUMBER_WORDS = {
-    2: "два две двух двум двумя двое двоих", 3: "три трех трёх трем трём тремя трое троих",
-    4: "четыре четырех четырёх четырем четырьмя четверо", 5: "пять пяти пятью пятеро", 6: "шесть шести шестью шестеро",
-    7: "семь семи семью", 8: "восемь восьми восемью", 9: "девять девяти девятью", 10: "десять десяти десятью",
-    11: "одиннадцать одиннадцати", 12: "двенадцать двенадцати", 15: "пятнадцать пятнадцати", 20: "двадцать двадцати",
-    30: "тридцать тридцати", 40: "сорок сорока", 50: "пятьдесят пятидесяти", 100: "сто ста сотни",
-    1000: "тысяча тысячи тысячу"}
-#: Number words of the languages read here, folded, with their values.
-NUMBER_WORDS = {form: float(value) for value, forms in _RU_NUMBER_WORDS.items() for form in forms.split()}
 _NUMBER_RE = re.compile(
     r"(?<![\dA-Za-z.,٫])(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])(?:[.,٫]\d+)?|\d+(?:[.,٫٬]\d+)*)"
-    r"(?:[ \u00a0]?(?P<scale>(?:" + "|".join(sorted((w for w in _SCALE_WORDS if len(w) > 1), key=len, reverse=True))
-    + r")(?![^\W\d_])\.?|[" + "".join(w for w in _SCALE_WORDS if len(w) == 1) + "]))?"
+    r"(?:[ \u00a0]?(?P<scale>(?:" + "|".join(sorted((w for w in SCALE_WORDS if len(w) > 1), key=len, reverse=True))
+    + r")(?![^\W\d_])\.?|[" + "".join(w for w in SCALE_WORDS if len(w) == 1) + "]))?"
     r"(?:[ \u00a0]?(?P<pct>[%％٪]|процент\w*|퍼센트|درصد))?")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
-#: Month names by the stem their forms start with (Russian, Arabic), with their numbers.
-_MONTH_STEMS = {"январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
-                "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12}
 _RU_MONTH = r"(?P<month>январ[ьяе]|феврал[ьяе]|март[аеу]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[аеу]?" \
             r"|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
-_AR_MONTHS = {"يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "مايو": 5, "يونيو": 6, "يوليو": 7, "أغسطس": 8,
-              "سبتمبر": 9, "أكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12}
 _YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
 _DATE_RES = (
     re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?{_RU_MONTH}(?![\w])"
                rf"(?:[ \u00a0]+{_YEAR}(?:[ \u00a0]?(?:г\.|года?|году))?)?", re.IGNORECASE),
-    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?(?P<month>{'|'.join(_AR_MONTHS)})"
+    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?(?P<month>{'|'.join(ARABIC_MONTHS)})"
                rf"(?:[ \u00a0]+{_YEAR})?"),
     re.compile(rf"(?:{_YEAR}[ \u00a0]?[年년][ \u00a0]?)?(?:(?P<month>1[0-2]|0?[1-9])[ \u00a0]?[月월]"
                r"(?:[ \u00a0]?(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일])?)?"),
     re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％])"),
 )
-_WEEKDAYS = {"понедельник": "monday", "вторник": "tuesday", "сред": "wednesday", "четверг": "thursday",
-             "пятниц": "friday", "суббот": "saturday", "воскресень": "sunday", "월요일": "monday",
-             "화요일": "tuesday", "수요일": "wednesday", "목요일": "thursday", "금요일": "friday", "토요일": "saturday",
-             "일요일": "sunday", "星期一": "monday", "星期二": "tuesday", "星期三": "wednesday", "星期四": "thursday",
-             "星期五": "friday", "星期六": "saturday", "星期日": "sunday", "星期天": "sunday", "周一": "monday",
-             "周二": "tuesday", "周三": "wednesday", "周四": "thursday", "周五": "friday", "周六": "saturday",
-             "周日": "sunday", "الاثنين": "monday", "الثلاثاء": "tuesday", "الأربعاء": "wednesday",
-             "الخميس": "thursday", "الجمعة": "friday", "السبت": "saturday", "الأحد": "sunday"}
-_RELATIVE = {"вчера": "yesterday", "сегодня": "today", "завтра": "tomorrow", "昨天": "yesterday", "今天": "today",
-             "明天": "tomorrow", "어제": "yesterday", "오늘": "today", "내일": "tomorrow", "أمس": "yesterday",
-             "اليوم": "today", "غدا": "tomorrow", "دیروز": "yesterday", "امروز": "today", "فردا": "tomorrow"}
 _DAY_WORD_RE = re.compile("(?<![\\w])(?P<word>" + "|".join(
-    sorted([*(re.escape(w) + ("\\w*" if w[-1] in "кцтьд" else "") for w in _WEEKDAYS), *_RELATIVE],
+    sorted([*(re.escape(w) + ("\\w{0,3}(?!\\w)" if w[-1] in "кцтьд" else "") for w in WEEKDAYS), *RELATIVE_DAYS],
            key=len, reverse=True)) + ")", re.IGNORECASE)
 
-#: Names of countries and capitals in other languages whose transliteration does not meet the English name.
-EXONYMS = {"росси": "@russia", "рф": "@russia", "кремл": "@russia", "москв": "@russia", "сша": "@united states",
-           "америк": "@united states", "вашингтон": "@united states", "кита": "@china", "пекин": "@china",
-           "кнр": "@china", "япони": "@japan", "токи": "@japan", "германи": "@germany", "берлин": "@germany",
-           "кндр": "@north korea", "пхеньян": "@north korea", "сеул": "@south korea",
-           "великобритани": "@united kingdom", "британи": "@united kingdom",
-           "лондон": "@united kingdom", "украин": "@ukraine", "киев": "@ukraine",
-           "евросоюз": "@european union", "ес": "@european union", "оон": "@united nations", "нато": "@nato",
-           "франци": "@france", "париж": "@france", "польш": "@poland", "варшав": "@poland", "чехи": "@czechia",
-           "прага": "@czechia", "грузи": "@georgia", "швеци": "@sweden", "финлянди": "@finland", "турци": "@turkey",
-           "израил": "@israel", "египт": "@egypt", "инди": "@india", "иран": "@iran", "сири": "@syria",
-           "белорус": "@belarus", "беларус": "@belarus", "европ": "@europe", "герман": "@germany"}
-_ENGLISH_EXONYMS = {"russia": "@russia", "russian": "@russia", "kremlin": "@russia", "moscow": "@russia",
-                    "us": "@united states", "u.s.": "@united states", "america": "@united states",
-                    "american": "@united states", "washington": "@united states", "china": "@china",
-                    "chinese": "@china", "beijing": "@china", "japan": "@japan", "tokyo": "@japan",
-                    "germany": "@germany", "berlin": "@germany", "dprk": "@north korea", "pyongyang": "@north korea",
-                    "seoul": "@south korea", "britain": "@united kingdom", "uk": "@united kingdom",
-                    "london": "@united kingdom", "ukraine": "@ukraine", "kyiv": "@ukraine", "kiev": "@ukraine",
-                    "eu": "@european union", "un": "@united nations", "nato": "@nato", "france": "@france",
-                    "paris": "@france", "belarus": "@belarus", "poland": "@poland", "polish": "@poland",
-                    "warsaw": "@poland", "czech": "@czechia", "czechia": "@czechia", "prague": "@czechia",
-                    "georgia": "@georgia", "sweden": "@sweden", "finland": "@finland", "turkey": "@turkey",
-                    "türkiye": "@turkey", "israel": "@israel", "egypt": "@egypt", "india": "@india", "iran": "@iran",
-                    "syria": "@syria", "german": "@germany", "europe": "@europe", "european": "@europe"}
 _FOLD = (("dzh", "j"), ("zh", "j"), ("sch", "sh"), ("ts", "z"), ("kh", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"),
          ("c", "k"), ("q", "k"),
          ("w", "v"), ("b", "v"), ("x", "ks"))
@@ -120,7 +76,7 @@ _CASELESS = frozenset({"zh", "ja", "ko", "ar", "fa", "he", "hi", "th", "ur", "ps
 _ADJECTIVE_ENDINGS = ("an", "ch", "sh", "ese", "ic", "ern", "i")
 #: Endings of Russian adjectives: an organisation's name capitalises its first word only ("Высшего совета").
 _ADJECTIVE_FORMS = ("ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие", "ого", "его", "ому", "ему", "ых", "их",
-                    "ую", "юю", "ым", "им")
+                    "ую", "юю", "ым", "им", "ом", "ем")
 _WORD_RUN_RE = re.compile(r"[^\W\d_][\w.’'\-]*")
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?…:;»”\"]\s+|[\n\r]\s*)[«„“\"'(\[—–-]*\s*$")
 
@@ -172,7 +128,7 @@ def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ())
         if value is None:
             continue
         if match["scale"]:
-            value *= _SCALE_WORDS[match["scale"].casefold().rstrip(".")]
+            value *= SCALE_WORDS[match["scale"].casefold().rstrip(".")]
         found.append(Mention(match.start(), match.end(), match.group(0).rstrip(), (float(f"{value:.9g}"),
                                                                                    bool(match["pct"]))))
     for match in _WORD_RE.finditer(text):
@@ -187,9 +143,9 @@ def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ())
 
 def _month_number(word: str) -> int:
     folded = word.casefold()
-    if folded in _AR_MONTHS:
-        return _AR_MONTHS[folded]
-    return next(n for stem, n in sorted(_MONTH_STEMS.items(), key=lambda item: -len(item[0]))
+    if folded in ARABIC_MONTHS:
+        return ARABIC_MONTHS[folded]
+    return next(n for stem, n in sorted(MONTH_STEMS.items(), key=lambda item: -len(item[0]))
                 if folded.startswith(stem))
 
 
@@ -216,10 +172,10 @@ def date_marks(text: str, language: str) -> list[Mention]:
             found.append(Mention(match.start(), match.end(), match.group(0).strip(), key, "date"))
     for match in _DAY_WORD_RE.finditer(text):
         word = match["word"].casefold()
-        if word in _RELATIVE:
-            key = ("relative", _RELATIVE[word])
+        if word in RELATIVE_DAYS:
+            key = ("relative", RELATIVE_DAYS[word])
         else:
-            key = ("weekday", next(day for stem, day in _WEEKDAYS.items() if word.startswith(stem)))
+            key = ("weekday", next(day for stem, day in WEEKDAYS.items() if word.startswith(stem)))
         found.append(Mention(match.start(), match.end(), match.group(0), key, key[0]))
     return sorted(found)
 
@@ -249,10 +205,17 @@ def _exonym(word: str) -> str | None:
 def _name_key(words: Sequence[str], english: bool) -> frozenset[str]:
     """The keys of a name's words (a country or capital by its one key)."""
     keys: set[str] = set()
+    if english:
+        phrase = " ".join(w.casefold().removesuffix("’s").removesuffix("'s") for w in words)
+        found = [key for name, key in ENGLISH_PHRASES.items() if name in phrase]
+        if found:
+            keys.update(found)
+            words = [w for w in words if not any(w.casefold().strip(".,’'s") in name.split()
+                                                 for name in ENGLISH_PHRASES if ENGLISH_PHRASES[name] in found)]
     for word in words:
         folded = word.casefold().removesuffix("’s").removesuffix("'s")
         if english:
-            alias = _ENGLISH_EXONYMS.get(folded) if len(folded) > 2 or word.isupper() else None
+            alias = ENGLISH_EXONYMS.get(folded) if len(folded) > 2 or word.isupper() else None
         else:
             alias = _exonym(word)
         if alias:
@@ -320,6 +283,8 @@ def _reportable(name: str, language: str) -> bool:
     if len(words) == 1 and ( (language == "en" and _adjective(name)) or (
             language != "en" and words[0].casefold().endswith(_ADJECTIVE_FORMS) and _ordinary(words[0], language))):
         return False
+    if len(words) == 1 and _ordinary(words[0].strip(".,’'"), language):  # "West" / "Запад": translated, not spelt
+        return False
     return len(words) == 1 or not all(_ordinary(word.strip(".,’'"), language) for word in words)
 
 
@@ -347,9 +312,28 @@ def _shares_word(key: frozenset[str], words: frozenset[str] | set[str]) -> bool:
     return bool(key & words) or any(_near(a, b) for a in key for b in words)
 
 
-def _unmatched(mine: Sequence[Mention], theirs: Sequence[Mention]) -> list[Mention]:
-    """Names of one side none of whose words the other side's names share."""
-    their_words = {word for mention in theirs for word in mention.key}
+def word_keys(text: str, language: str) -> frozenset[str]:
+    """Name keys a text carries in words that are not names: a country named by a lower-case adjective
+    ("российских" for Russia, "британского"), and in an inflected language any adjective made from a name
+    ("в нормандском формате": Normandy). A name the other language states only so is no fact difference."""
+    english = _english(language)
+    keys = set()
+    for match in _WORD_RUN_RE.finditer(text):
+        word = match.group(0).rstrip(".,;:!?»”\"')").casefold()
+        alias = ENGLISH_EXONYMS.get(word) if english else _exonym(word)
+        if alias:
+            keys.add(alias)
+        elif not english and primary(language) not in _CASELESS and word.endswith(_ADJECTIVE_FORMS):
+            key = fold_name_word(word)
+            if len(key) >= 3:
+                keys.add(key)
+    return frozenset(keys)
+
+
+def _unmatched(mine: Sequence[Mention], theirs: Sequence[Mention],
+               their_words: frozenset[str] = frozenset()) -> list[Mention]:
+    """Names of one side none of whose words the other side's names (or its other words: ``word_keys``) share."""
+    their_words = their_words | {word for mention in theirs for word in mention.key}
     seen: set[frozenset[str]] = set()
     out = []
     for mention in mine:
@@ -383,10 +367,12 @@ def across_differences(left: str, right: str, languages: tuple[str, str],
     left_dates, right_dates = date_marks(left, languages[0]), date_marks(right, languages[1])
     left_numbers = number_marks(left, languages[0], [(m.start, m.end) for m in left_dates])
     right_numbers = number_marks(right, languages[1], [(m.start, m.end) for m in right_dates])
-    diffs = [*_pair_leftovers("number", left, right, left_numbers, right_numbers, _numbers_agree),
-             *_pair_leftovers("date", left, right, left_dates, right_dates, dates_agree)]
+    diffs = [*pair_leftovers("number", left, right, left_numbers, right_numbers, _numbers_agree),
+             *pair_leftovers("date", left, right, left_dates, right_dates, dates_agree)]
     left_names, right_names = name_marks(left, languages[0]), name_marks(right, languages[1])
-    for side, missing in enumerate((_unmatched(left_names, right_names), _unmatched(right_names, left_names))):
+    missing_sides = (_unmatched(left_names, right_names, word_keys(right, languages[1])),
+                     _unmatched(right_names, left_names, word_keys(left, languages[0])))
+    for side, missing in enumerate(missing_sides):
         if primary(languages[1 - side]) in _CASELESS:
             continue  # the other script has no capitals: its names cannot be told from its other words
         for mention in missing:
@@ -428,7 +414,7 @@ class AcrossReader:
             dates = date_marks(text, language)
             numbers = frozenset(m.key for m in number_marks(text, language, [(m.start, m.end) for m in dates]))
             found = self._stated[side] = (numbers, dates, frozenset(w for m in name_marks(text, language)
-                                                                    for w in m.key))
+                                                                    for w in m.key) | word_keys(text, language))
         return found
 
     def one_sided(self, text: str, side: int) -> list[FactDiff]:

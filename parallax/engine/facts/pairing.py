@@ -24,7 +24,7 @@ from parallax.model import FactKind
 REPORT_ORDER: tuple[FactKind, ...] = ("number", "date", "attribution", "name", "quote")
 
 
-def _pair_leftovers(kind: FactKind, left: str, right: str, lefts: list[Mention], rights: list[Mention],
+def pair_leftovers(kind: FactKind, left: str, right: str, lefts: list[Mention], rights: list[Mention],
                     agree: Callable[[Any, Any], bool]) -> list[FactDiff]:
     """Cancel mentions with equal or agreeing keys, pair the rest by group then reading order, report the rest."""
     by_key: dict[Any, list[int]] = defaultdict(list)
@@ -167,10 +167,10 @@ def _fact_differences(left: str, right: str) -> list[FactDiff]:
     gates = [a or b for a, b in zip(_gates(left), _gates(right), strict=True)]
     left_dates, right_dates = (date_mentions(left), date_mentions(right)) if gates[1] else ([], [])
     attributions, same_left, same_right = attribution_diffs(left, right) if gates[2] else ([], [], [])
-    numbers = _pair_leftovers("number", left, right, number_mentions(left, [(m.start, m.end) for m in left_dates]),
+    numbers = pair_leftovers("number", left, right, number_mentions(left, [(m.start, m.end) for m in left_dates]),
                               number_mentions(right, [(m.start, m.end) for m in right_dates]),
                               numbers_agree) if gates[0] else []
-    diffs = [*numbers, *_pair_leftovers("date", left, right, left_dates, right_dates, dates_agree), *attributions]
+    diffs = [*numbers, *pair_leftovers("date", left, right, left_dates, right_dates, dates_agree), *attributions]
     # A name inside an attribution both sides share ("Kremlin spokesman Dmitry Peskov" / "Mr Peskov") is the
     # wording of one speaker, not a fact: such names match but are never reported.
     left_names = _quieten(name_mentions(left), same_left)
