@@ -14,6 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.app import create_app
+from parallax.corpus import Corpus, load_corpus
+from parallax.engine.compare import CompareOptions, Comparison, compare
+from parallax.text import plain_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
@@ -56,6 +59,17 @@ def write_source(folder: Path, story: str, source_id: str, body: str, **fields: 
     path = folder / story / f"{source_id}.txt"
     path.write_text(front_matter(id=source_id, story=story, **fields) + body + "\n", encoding="utf-8")
     return path
+
+
+def compare_texts(left: str, right: str, **options: Any) -> Comparison:
+    """Compare two bare strings with these comparison options."""
+    return compare(plain_document(left), plain_document(right), CompareOptions(**options))
+
+
+@pytest.fixture(scope="module")
+def seed() -> Corpus:
+    """The bundled corpus, loaded once per test module (read it, never change it)."""
+    return load_corpus(BUNDLED)
 
 
 @pytest.fixture()

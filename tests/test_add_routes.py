@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from parallax.sources import adding, ingest
 from parallax.web import add
 from parallax.web.render import corpus
+from tests.conftest import csrf_of
 from tests.fixtures.pageserver import serve_pages
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -41,13 +42,6 @@ def site() -> Iterator[str]:
     """The fixture pages on loopback."""
     with serve_pages() as (base, _requests):
         yield base
-
-
-def csrf_of(html: bytes) -> str:
-    """The CSRF token in a page's form."""
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1).decode()
 
 
 def start(client: FlaskClient, data: dict[str, Any], content_type: str | None = None) -> Any:

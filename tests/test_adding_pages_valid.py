@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.test_add_routes import csrf_of
+from tests.conftest import csrf_of
 from tests.test_html_valid import check
 
 

@@ -18,10 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.sources import alerts, state, watch
-from tests.conftest import STORY
+from tests.conftest import STORY, csrf_of
 from tests.fixtures.alertsinks import smtp_sink, webhook
 from tests.fixtures.watchserver import serve_watched
-from tests.test_add_routes import csrf_of
 from tests.test_watch import make_due, make_watcher, settings_for
 
 ATOM = "{http://www.w3.org/2005/Atom}"

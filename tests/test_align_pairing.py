@@ -14,6 +14,7 @@ from parallax.engine import diffing
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.engine.similarity import judge_pair
 from parallax.text import plain_document, word_count
+from tests.conftest import compare_texts
 from tests.engine_seeds import seed_text
 
 SEEDS = ("000", "001", "002", "003", "004")
@@ -33,11 +34,6 @@ UNRELATED = [
     "Tennis fans queued overnight for tickets to the final match.",
     "The railway operator promised faster trains between the two ports.",
 ]
-
-
-def _compare(left: str, right: str, **options: object) -> Comparison:
-    """Compare two bare strings."""
-    return compare(plain_document(left), plain_document(right), CompareOptions(**options))  # type: ignore[arg-type]
 
 
 def _paired(result: Comparison) -> list[tuple[int | None, int | None, str, float]]:
@@ -65,7 +61,7 @@ def test_reworded_sentence_is_found_among_unrelated_ones(rng: random.Random, cou
     spot = rng.randrange(count + 1)
     left = " ".join([*others[:spot], left_sentence])
     right = " ".join([*others[count // 2:], right_sentence, *others[:count // 2]])
-    result = _compare(left, right)
+    result = compare_texts(left, right)
     row = next(r for r in result.rows if r.left and left_sentence in r.left)
     assert row.right is not None and right_sentence in row.right and row.kind in ("changed", "moved")
 
@@ -88,7 +84,8 @@ def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
 def _assert_symmetric(left: str, right: str) -> None:
     """Comparing right with left mirrors left with right: pairs, kinds, moved, similarity, added/removed (both
     complete: no limit reached)."""
-    forward, backward = _compare(left, right, time_budget=UNHURRIED), _compare(right, left, time_budget=UNHURRIED)
+    forward = compare_texts(left, right, time_budget=UNHURRIED)
+    backward = compare_texts(right, left, time_budget=UNHURRIED)
     assert forward.limits == [] and backward.limits == []
     assert _paired(backward) == _mirrored(forward)
     assert sorted(r.left_pos for r in forward.rows if r.kind == "left_only") == sorted(
@@ -128,15 +125,15 @@ def test_random_documents_are_swap_symmetric(left: list[str], right: list[str], 
 
 def test_decomposed_accents_and_typed_dashes_are_same() -> None:
     """NFD "Galápagos" equals NFC, "--" equals an em dash, full-width letters equal plain ones: all same rows."""
-    result = _compare("The Gala\u0301pagos tour -- a long trip -- sold out at ＡＢＣ Travel.",
-                      "The Galápagos tour \u2014 a long trip \u2014 sold out at ABC Travel.")
+    result = compare_texts("The Gala\u0301pagos tour -- a long trip -- sold out at ＡＢＣ Travel.",
+                           "The Galápagos tour \u2014 a long trip \u2014 sold out at ABC Travel.")
     assert [r.kind for r in result.rows] == ["same"] and result.rows[0].similarity == 1.0
 
 
 def test_decomposed_accents_count_as_the_same_words() -> None:
     """All rows same between NFC and NFD text: the shared wording is 100%, no word added or removed."""
     nfc = "Le président Müller a déclaré à Genève que l’accord était signé. Café crème coûte 3 €."
-    result = _compare(nfc, unicodedata.normalize("NFD", nfc))
+    result = compare_texts(nfc, unicodedata.normalize("NFD", nfc))
     assert {r.kind for r in result.rows} == {"same"}
     stats = result.stats
     assert (stats.similarity, stats.words_added, stats.words_removed, stats.words_changed) == (1.0, 0, 0, 0)
@@ -145,8 +142,8 @@ def test_decomposed_accents_count_as_the_same_words() -> None:
 
 def test_paired_row_shows_the_score_that_paired_it() -> None:
     """A pair found by word overlap but with little in order shows that overlap, never 0.00."""
-    result = _compare("Kim Jong Un met Putin at the cosmodrome on Wednesday to discuss weapons.",
-                      "Weapons to discuss, Wednesday on cosmodrome the at Putin met Un Jong Kim.")
+    result = compare_texts("Kim Jong Un met Putin at the cosmodrome on Wednesday to discuss weapons.",
+                           "Weapons to discuss, Wednesday on cosmodrome the at Putin met Un Jong Kim.")
     row = result.rows[0]
     assert row.kind in ("changed", "reworded") and row.similarity >= 0.5 and row.whole
 
@@ -166,7 +163,7 @@ def _ranked(items: list[str]) -> str:
 
 def test_ranked_list_with_an_item_added_on_top_reads_as_changed_numbers() -> None:
     """Every rank +1: the entries stay same rows in order, the numbers pair as changed, nothing is moved."""
-    result = _compare(_ranked(COMPANIES), _ranked(["Intel designs processors in California", *COMPANIES]))
+    result = compare_texts(_ranked(COMPANIES), _ranked(["Intel designs processors in California", *COMPANIES]))
     kinds = [r.kind for r in result.rows]
     assert "moved" not in kinds
     assert sum(1 for r in result.rows if r.kind == "same" and "sells" in (r.left or "") + "") >= 2
@@ -184,14 +181,14 @@ def test_lone_word_and_credit_lines_do_not_anchor_or_move() -> None:
             "Drivers should expect delays on the eastern bypass until June."]
     left = "\n".join([*body, "Chris Marion/NBAE/Getty Images", "Updated."])
     right = "\n".join(["Updated.", "Chris Marion/NBAE/Getty Images", *body])
-    result = _compare(left, right)
+    result = compare_texts(left, right)
     assert result.stats.moved == 0 and result.stats.same == 2
     assert sorted(r.kind for r in result.rows if "Getty" in (r.left or r.right or "")) == ["left_only", "right_only"]
 
 
 def test_credit_lines_do_not_pair_by_similarity() -> None:
     """Two different photo credits are not a changed pair."""
-    result = _compare("Chris Marion/NBAE/Getty Images", "Jesse D. Garrabrant/NBAE/Getty Images")
+    result = compare_texts("Chris Marion/NBAE/Getty Images", "Jesse D. Garrabrant/NBAE/Getty Images")
     assert sorted(r.kind for r in result.rows) == ["left_only", "right_only"]
 
 
@@ -203,7 +200,7 @@ def test_unrelated_next_sentence_does_not_ride_along() -> None:
             "strong demand for its cloud services in the region.")
     right = ("Alphabet said its quarterly profit rose in the third quarter, helped by demand for cloud services. "
              "Meta Platforms Inc. reported its revenue declined in the quarter for the first time.")
-    result = _compare(left, right)
+    result = compare_texts(left, right)
     meta = [r for r in result.rows if "Meta Platforms" in (r.right or "")]
     assert len(meta) == 1 and meta[0].kind == "right_only"
     assert any(r.kind == "changed" and "Alphabet" in (r.right or "") for r in result.rows)
@@ -250,14 +247,14 @@ def test_judge_pair_same_and_changed() -> None:
 
 def test_split_sentence_pairs_with_both_halves_as_reworded() -> None:
     """The Moscow Times' one sentence on what Moscow seeks pairs with The National's two."""
-    result = _compare(seed_text("000"), seed_text("004"))
+    result = compare_texts(seed_text("000"), seed_text("004"))
     row = next(r for r in result.rows if "antitank" in (r.left or ""))
     assert row.kind == "reworded" and "anti-tank" in (row.right or "") and "submarines" in (row.right or "")
 
 
 def test_moscow_times_and_rt_pair_the_train_and_the_forum() -> None:
     """RT vs The Moscow Times: the train crossing and Putin at the Vladivostok forum pair; 2019 stays apart."""
-    result = _compare(seed_text("000"), seed_text("003"))
+    result = compare_texts(seed_text("000"), seed_text("003"))
     paired = [r for r in result.rows if r.kind not in ("left_only", "right_only")]
     texts = [(r.left or "") + (r.right or "") for r in paired]
     assert any("armored train" in t for t in texts) and any("Eastern Economic Forum" in t for t in texts)

@@ -13,16 +13,9 @@ from flask.testing import FlaskClient
 
 from parallax.corpus import CorpusStore, load_corpus
 from parallax.sources import manage, state, watch
-from tests.conftest import STORY
+from tests.conftest import STORY, csrf_of
 
 TOKEN = "editor-secret-token"  # noqa: S105 - a test value
-
-
-def csrf_of(html: bytes) -> str:
-    """The CSRF token in a page's form."""
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF field on the page"
-    return match.group(1).decode()
 
 
 def digest_of(html: bytes) -> str:

@@ -13,9 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.sources import notes, state
-from tests.conftest import STORY
+from tests.conftest import STORY, csrf_of
 from tests.fixtures.watchserver import serve_watched
-from tests.test_add_routes import csrf_of
 from tests.test_watch import make_due, make_watcher, versions_of
 
 TOKEN = "notes-test-token-0123456789"  # noqa: S105 - a test token

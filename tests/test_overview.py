@@ -14,17 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax.corpus import Corpus, Source, load_corpus
+from parallax.corpus import Corpus, Source
 from parallax.engine.similarity import dice
 from parallax.memo import Memo
 from parallax.story import overview, quotes
-from tests.conftest import BUNDLED, STORY
-
-
-@pytest.fixture(scope="module")
-def seed() -> Corpus:
-    """The bundled corpus, loaded once."""
-    return load_corpus(BUNDLED)
+from tests.conftest import STORY
 
 
 @pytest.fixture(scope="module")

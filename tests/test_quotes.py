@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from parallax.corpus import Corpus, Source, load_corpus
+from parallax.corpus import Corpus, Source
 from parallax.story import quotes, speakers
-from tests.conftest import BUNDLED, STORY
-
-
-@pytest.fixture(scope="module")
-def seed() -> Corpus:
-    """The bundled corpus, loaded once."""
-    return load_corpus(BUNDLED)
+from tests.conftest import STORY
 
 
 def _find(found: list[quotes.Quote], start: str) -> quotes.Quote:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,18 +17,11 @@ from flask.testing import FlaskClient
 
 from parallax.config import SettingError, token_weakness
 from parallax.web import throttle
-from tests.conftest import ROOT, STORY
+from tests.conftest import ROOT, STORY, csrf_of
 
 TOKEN = "s3cret-editor-token"  # noqa: S105 - a test token
 SECRET = "a-secret-key-shared-by-the-workers"  # noqa: S105 - a test value
 PUBLIC = {"HOST": "0.0.0.0", "EDITOR_TOKEN": TOKEN, "SECRET_KEY": SECRET}  # noqa: S104 - token rules apply
-
-
-def csrf_of(html: bytes) -> str:
-    """The CSRF token in a page's form."""
-    found = re.search(rb'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1).decode()
 
 
 def sign_in(client: FlaskClient, token: str = TOKEN) -> Any:
