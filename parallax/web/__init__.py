@@ -7,6 +7,7 @@ from flask import Flask
 from parallax import export
 from parallax.web import (
     add,
+    add_api,
     alerts,
     batch,
     manage,
@@ -26,5 +27,5 @@ def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
     app.jinja_env.filters.update(export.FILTERS)  # the same filters as the standalone export's templates
-    for module in (pages, stories, add, batch, ops, watches, timeline, manage, search, outlets, notes, alerts):
+    for module in (pages, stories, add, add_api, batch, ops, watches, timeline, manage, search, outlets, notes, alerts):
         app.register_blueprint(module.bp)

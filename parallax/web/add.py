@@ -1,4 +1,5 @@
-"""Adding sources: paste, upload or fetch, confirm, save; and the JSON API for scripts."""
+"""Adding sources: paste, upload or fetch, confirm, save; editor sign-in. Scripts add through
+``parallax.web.add_api``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -42,7 +42,7 @@ from parallax.web.editors import (
     token_matches,
     token_required,
 )
-from parallax.web.render import corpus, domain_error_response, error_response, json_object, status_of
+from parallax.web.render import corpus, error_response, status_of
 
 bp = Blueprint("add", __name__)
 log = logging.getLogger("parallax.add")
@@ -53,79 +53,6 @@ SUGGEST_SHARE = 0.3
 URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the wire (%XX)
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
-
-def given(field: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """A JSON Schema saying ``field`` is a string that is there and not blank (other fields are free)."""
-    return {"required": [field], "properties": {field: {"type": "string", **schema}}, "additionalProperties": True}
-
-
-OPENAPI_PATHS: dict[str, Any] = {
-    "/add.json": {"get": {
-        "summary": "What a source can be added with: kinds, fields, formats, stories, limits and the API to post to",
-        "operationId": "add_form",
-        "responses": {"200": {"description": "The add page's description.", "content": {"application/json": {
-            "schema": {"type": "object", "additionalProperties": False,
-                       "required": ["api", "kinds", "fields", "formats", "attributions", "new_story", "stories",
-                                    "limits"],
-                       "properties": {
-                           "api": {"type": "object"}, "kinds": {"type": "array", "items": {"type": "string"}},
-                           "fields": {"type": "array", "items": {"type": "string"}},
-                           "formats": {"type": "array", "items": {"type": "string"}},
-                           "attributions": {"type": "array", "items": {"type": "string"}},
-                           "new_story": {"type": "string"}, "stories": {"type": "array"},
-                           "limits": {"type": "object"}}}}}}}}},
-    "/api/sources": {
-        "post": {
-            "summary": "Add a source",
-            "description": (
-                "Adds one version of an article to a story. Give exactly one of `text` (plain text or markdown), "
-                "`html` (article text and metadata are extracted with trafilatura) or `url` alone (the page is "
-                "fetched, then extracted). Metadata fields override what was extracted. When the server is reachable "
-                "beyond loopback (HOST not loopback, or behind a reverse proxy), send "
-                "`Authorization: Bearer <EDITOR_TOKEN>`."),
-            "security": [{"editorToken": []}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["story"], "description": "A field that is null is left out.",
-                "properties": {
-                    "text": {"type": ["string", "null"], "description": "Article text, stored exactly."},
-                    "html": {"type": ["string", "null"], "description": "An HTML page to extract the article from."},
-                    "url": {"type": ["string", "null"], "pattern": r"^\s*(https?://[^/?#\s\[\]][^\s]*)?\s*$",
-                            "description": "The article's http(s) URL; fetched when neither text nor html is given."},
-                    "format": {"enum": [*FORMATS, None], "default": "text"},
-                    "outlet": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
-                    "published": {"type": ["string", "null"], "format": "date"},
-                    "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                              "description": "Story slug; a new story is created when it does not exist."},
-                    "story_title": {"type": ["string", "null"], "description": "Title of a new story."},
-                    "language": {"type": ["string", "null"], "default": "en",
-                                 "pattern": "^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*)?$"},
-                    "version_of": {"type": ["string", "null"],
-                                   "description": "Id of an existing source (or its article URL) this is a new "
-                                                  "version of."}},
-                "anyOf": [given("text", {"pattern": r"\S"}), given("html", {"minLength": 1}),
-                          given("url", {"pattern": r"\S"})],
-                "not": {"required": ["text", "html"], "additionalProperties": True, "description": "Not both.",
-                        "properties": {"text": {"type": "string", "minLength": 1},
-                                       "html": {"type": "string", "minLength": 1}}}}}}},
-            "responses": {
-                "201": {"description": "Saved", "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {"ok": {"type": "boolean"}, "id": {"type": "string"},
-                                                     "href": {"type": "string"}, "json": {"type": "string"}}}}}},
-                "400": {"description": "Bad input (a malformed field, a lone surrogate, a URL that cannot be read, "
-                                       "JSON nested too deeply), or a fetch refused (private or metadata address); "
-                                       "`field` names the field at fault and `cause` the kind of failure"},
-                "403": {"description": "Editor token missing or wrong, or writing is turned off"},
-                "409": {"description": "The same text is already in the story (`id` and `href` name it); of "
-                                       "identical adds sent at once exactly one is saved"},
-                "413": {"description": "Over MAX_UPLOAD_BYTES"},
-                "415": {"description": "Not JSON, or the fetched URL is not an HTML page"},
-                "422": {"description": "No article text found in the page, or the extractor failed on it"},
-                "502": {"description": "The fetch failed (HTTP error, too many redirects, connection), or the HTML "
-                                       "extractor cannot run on this server"},
-                "503": {"description": "The corpus is read-only (`cause`: read_only); nothing was saved"},
-                "504": {"description": "The fetch timed out"},
-                "507": {"description": "The corpus disk is full (`cause`: disk_full); nothing was saved"}}}}}
-
 
 @bp.record_once
 def _set_limits(state: BlueprintSetupState) -> None:
@@ -142,7 +69,7 @@ def _set_limits(state: BlueprintSetupState) -> None:
 def _too_large(_error: RequestEntityTooLarge) -> Response:
     """413 that names the limit; a pasted text too large to even read is given back cut at the limit."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    message = f"The upload is too large: the limit is {limit:,} bytes (MAX_UPLOAD_BYTES)."
+    message = too_large_message()
     if request.method != "POST" or request.path != "/add":
         return error_response(413, message)
     values = _oversize_form_values() if request.mimetype == "application/x-www-form-urlencoded" else {}
@@ -150,6 +77,12 @@ def _too_large(_error: RequestEntityTooLarge) -> Response:
         return _add_page(413, _cut_message(len(values.get("text", "").encode("utf-8")), limit, cut=True),
                          {**values, "text": cut_text(values.get("text", ""), limit)})
     return _add_page(413, message, values)
+
+
+def too_large_message() -> str:
+    """What a 413 says: the upload limit, and the setting that sets it."""
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    return f"The upload is too large: the limit is {limit:,} bytes (MAX_UPLOAD_BYTES)."
 
 
 def _oversize_form_values() -> dict[str, str]:
@@ -271,25 +204,6 @@ def _first_step_duplicate(current: Corpus, extracted: ingest.Extracted, story: s
 def add_form() -> Response:
     """Step 1: paste text, upload a file or give a URL (``?story=<slug>`` preselects the story)."""
     return _add_page()
-
-
-@bp.get("/add.json")
-def add_form_json() -> Response:
-    """The add page's JSON twin: what a source can be added with, the stories it can join, the limits, and where a
-    script sends it (``POST /api/sources``, the same checks as the form)."""
-    current = corpus()
-    return jsonify({
-        "api": {"method": "POST", "url": url_for("add.api_add"), "content_type": "application/json",
-                "token_required": token_required()},
-        "kinds": ["paste", "upload", "fetch"],
-        "fields": ["kind", "format", "url", "story", "text", "outlet", "title", "published", "language",
-                   "attribution"],
-        "formats": list(FORMATS),
-        "attributions": list(ATTRIBUTIONS),
-        "new_story": adding.NEW_STORY,
-        "stories": [{"slug": s.slug, "title": s.title or s.slug} for s in current.stories.values()],
-        "limits": {"max_upload_bytes": int(current_app.config["MAX_UPLOAD_BYTES"])},
-    })
 
 
 @bp.post("/add")
@@ -462,38 +376,3 @@ def sign_out() -> BaseResponse:
     """End the editor sign-in, in every copy of this session's cookie."""
     end_session()
     return redirect(url_for("pages.index"), 303)
-
-
-# ---- JSON API ---------------------------------------------------------------------------------------------------
-
-
-
-@bp.post("/api/sources")
-@editor_write(api=True, shared=True)
-def api_add() -> Response:
-    """Add a source from JSON; 201 with its id and URLs, 409 when the text is already in the story."""
-    payload = json_object("the source")
-    unknown = sorted(set(payload) - set(adding.API_FIELDS))
-    bad = [k for k in adding.API_FIELDS if k in payload and payload[k] is not None and not isinstance(payload[k], str)]
-    if unknown or bad:
-        return error_response(400, f"Unknown field(s): {', '.join(unknown)[:500]}" if unknown
-                              else f"Field '{bad[0]}' must be a string.", {"field": (unknown or bad)[0][:100]})
-    values = {k: str(v) for k, v in payload.items() if v is not None}
-    try:
-        saved = adding.add_source(values, corpus(), limits())
-        current_app.extensions["parallax.corpus"].invalidate()
-    except ingest.DuplicateError as duplicate:
-        existing = duplicate.existing
-        return domain_error_response(duplicate, {
-            "id": existing.id, "href": url_for("pages.source", source_id=existing.id),
-            "json": url_for("pages.source_json", source_id=existing.id)})
-    except adding.DomainError as error:
-        return domain_error_response(error)
-    href = url_for("pages.source", source_id=saved.id)
-    response = jsonify({"ok": True, "id": saved.id, "href": href,
-                        "json": url_for("pages.source_json", source_id=saved.id)})
-    response.status_code = 201
-    response.headers["Location"] = href
-    return response
-
-

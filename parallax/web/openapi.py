@@ -18,7 +18,7 @@ from parallax.story import digest, edit_kinds
 #: Result types whose JSON schemas are derived from their definitions rather than written by hand.
 MODEL_TYPES = (Row, Segment, Stats)
 
-EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add", "parallax.web.watches", "parallax.web.timeline",
+EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add_api", "parallax.web.watches", "parallax.web.timeline",
                  "parallax.web.manage", "parallax.web.search", "parallax.web.outlets", "parallax.web.notes",
                  "parallax.web.alerts", "parallax.web.batch")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
