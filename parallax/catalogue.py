@@ -30,12 +30,12 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from parallax import corpus as corpus_module
-from parallax.corpus import STATE_FOLDER, STORY_FILE, CorpusStore, Story, is_candidate_name, read_generation
+from parallax.changes import STATE_FOLDER, FolderTimes, changed_since, folder_time, read_generation
+from parallax.corpus import STORY_FILE, CorpusStore, Story, is_candidate_name
 from parallax.corpus_update import Change, update_corpus
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
 
@@ -56,24 +56,6 @@ def _wanted(root: Path, path: Path) -> bool:
     except ValueError:
         return False
     return bool(parts) and not any(part.startswith(".") for part in parts)
-
-
-#: A folder's modification time moves in ticks of the kernel's clock (a few milliseconds): a file created in the
-#: same tick as the time was noted leaves it unchanged. A folder whose time was this close to when it was noted is
-#: listed again at the next look (as git treats "racily clean" files).
-RACY_NS = 50_000_000
-
-
-@dataclass(frozen=True)
-class FolderTimes:
-    """The story folders' modification times (by name; '' is the corpus folder) and when they were noted."""
-
-    taken: int
-    times: dict[str, int]
-
-    def racy(self) -> set[str]:
-        """Folders that may have changed within the clock tick their time was noted in."""
-        return {name for name, mtime in self.times.items() if mtime >= self.taken - RACY_NS}
 
 
 class CataloguedStore(CorpusStore):
@@ -116,7 +98,8 @@ class CataloguedStore(CorpusStore):
                 generation = read_generation(self.root)  # read before the look: a change during it is seen next
                 if self._look or generation != self._generation:
                     self._look = False
-                    self._apply(self._changed_folders())
+                    moved = generation != self._generation and bool(self._generation)
+                    self._apply(self._changed_folders(changed_since(self.root, self._generation) if moved else None))
                     self._generation = generation  # only now: a thread looking meanwhile waits for this update
         return self._corpus
 
@@ -282,24 +265,26 @@ class CataloguedStore(CorpusStore):
                         folders[entry.name] = entry.stat(follow_symlinks=False).st_mtime_ns
         except OSError:
             pass
-        folders[""] = self._mtime(self.root)
+        folders[""] = folder_time(self.root)
         return FolderTimes(taken, folders)
 
-    @staticmethod
-    def _mtime(path: Path | str) -> int:
-        try:
-            return os.stat(path, follow_symlinks=False).st_mtime_ns
-        except OSError:
-            return -1
-
-    def _changed_folders(self) -> set[Path]:
-        """Files to look at again: every file in, or known to be in, a folder whose modification time moved."""
+    def _changed_folders(self, touched: set[str] | None = None) -> set[Path]:
+        """Files to look at again: every file in, or known to be in, a folder the app's changes since the last look
+        ``touched`` (as their log says: see ``parallax.changes``), or, when that is not known, every folder whose
+        modification time moved; and the folders noted within a clock tick of a change."""
         before, paths = self._folders, set()
-        self._remember_folders()
-        now, racy = self._folders.times, before.racy()
-        for name in now.keys() | before.times.keys():
-            if before.times.get(name) != now.get(name) or name in racy:
-                paths |= self._folder_files(self.root / name if name else self.root)
+        racy = before.racy()
+        if touched is None:
+            self._remember_folders()
+            now = self._folders.times
+            names = {name for name in now.keys() | before.times.keys()
+                     if before.times.get(name) != now.get(name) or name in racy}
+        else:  # a few stats, however many story folders the corpus holds
+            names = {name for name in touched if not name.startswith(".") and "/" not in name}
+            self._folders = before.updated(self.root, names | racy)
+            names |= racy
+        for name in names:
+            paths |= self._folder_files(self.root / name if name else self.root)
         return paths
 
     def _folder_files(self, folder: Path) -> set[Path]:

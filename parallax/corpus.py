@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import reprlib
-import secrets
 import stat
 import threading
 import time
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from parallax import languages, text
+from parallax.changes import read_generation
 from parallax.model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
@@ -34,8 +34,6 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
-STATE_FOLDER = ".parallax"  # the app's own files in the corpus (hidden: the loader never reads hidden folders)
-GENERATION_FILE = Path(STATE_FOLDER) / "generation"  # replaced after every change the app makes to the corpus
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")
@@ -468,27 +466,6 @@ def require_folder(root: Path | str) -> Path:
         raise CorpusMissing(f"no corpus folder at {folder}: create one with `mkdir -p {folder}` and add a story "
                             "folder of sources to it, or set PARALLAX_CORPUS_DIR to an existing corpus folder")
     return folder
-
-
-def mark_changed(root: Path) -> None:
-    """Tell every process serving this corpus that the app changed it: ``GENERATION_FILE`` gets a new value (written
-    beside it, then renamed over it), and each ``CorpusStore`` re-reads the folder at its next look."""
-    path = Path(root) / GENERATION_FILE
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        temp.write_text(secrets.token_hex(8), encoding="ascii")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def read_generation(root: Path) -> str:
-    """The corpus's change marker ('' when the app never changed it or it cannot be read)."""
-    try:
-        with open(Path(root) / GENERATION_FILE, "rb") as file:
-            return file.read(64).decode("ascii", "replace")
-    except OSError:
-        return ""
 
 
 @contextlib.contextmanager

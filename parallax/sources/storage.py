@@ -9,9 +9,9 @@ corpus (read, write a new file exclusively, replace, move, remove, list). ``Fold
 In the folder, ``write_lock`` is a lock of this process (so threads queue without opening files) together with an
 exclusive ``flock`` on ``.parallax/write.lock`` in the corpus (so worker processes and watchers queue too). A change
 reads the corpus as it stands under the lock and acts on that, so no change is built on a state another one
-replaced. Leaving the lock marks the corpus changed (``corpus.mark_changed``): every process re-reads it on its next
-look. Files are written to a flushed temporary file and then linked or renamed into place, so none is seen half
-written.
+replaced. Leaving the lock marks the corpus changed (``changes.mark_changed``, naming the story folders the change
+touched): every process reads those folders again at its next look. Files are written to a flushed temporary file
+and then linked or renamed into place, so none is seen half written.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from parallax.corpus import STATE_FOLDER, mark_changed
+from parallax.changes import STATE_FOLDER, mark_changed
 
 log = logging.getLogger("parallax.sources.storage")
 
@@ -46,6 +46,7 @@ class _Held(threading.local):
 
     def __init__(self) -> None:
         self.depth: dict[Path, int] = {}
+        self.touched: dict[Path, set[str]] = {}  # story folders written in during the outermost hold
 
 
 _HELD = _Held()
@@ -94,12 +95,14 @@ def write_lock(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             _HELD.depth[root] = 1
+            _HELD.touched[root] = set()
             try:
                 yield
             finally:
                 _HELD.depth.pop(root, None)
-                try:
-                    mark_changed(root)
+                touched = _HELD.touched.pop(root, set())
+                try:  # a hold that named no folder (a writer not going through a Place) may have changed any
+                    mark_changed(root, touched or None)
                 except OSError as error:  # the other processes still see the change at their next rescan
                     log.warning("could not mark the corpus %s changed: %s", root, error)
         finally:
@@ -208,6 +211,17 @@ def place_of(where: Any) -> Place:
     return FolderPlace(Path(where.root))
 
 
+def touched(root: Path, path: str) -> None:
+    """Note, for the other processes, that the write-lock holder of this thread changes ``path`` (a corpus path):
+    its story folder, and the corpus folder itself when a story folder comes or goes."""
+    found = _HELD.touched.get(root)
+    if found is not None:
+        top, _, rest = path.partition("/")
+        found.add(top)
+        if not rest:
+            found.add("")
+
+
 class FolderPlace:
     """The corpus folder as a place to write."""
 
@@ -266,12 +280,16 @@ class FolderPlace:
     def write_new(self, path: str, data: bytes) -> bool:
         """A flushed temporary file hard-linked to its name (which fails when the name is taken)."""
         target = self._at(path)
+        touched(self.root, path)
+        if not target.parent.exists():
+            touched(self.root, path.partition("/")[0])  # a new story folder: the corpus folder changes too
         target.parent.mkdir(parents=True, exist_ok=True)
         return write_exclusive(target, data)
 
     def replace(self, path: str, data: bytes) -> None:
         """A flushed temporary file in the same folder, renamed over the file."""
         target = self._at(path)
+        touched(self.root, path)
         temp = write_temp(target, data)
         try:
             os.chmod(temp, 0o644)
@@ -283,6 +301,10 @@ class FolderPlace:
     def move(self, path: str, to: str, replace: bool = False) -> bool:
         """A rename (replacing), or a hard link and an unlink (never replacing)."""
         source, target = self._at(path), self._at(to)
+        touched(self.root, path)
+        touched(self.root, to)
+        if not target.parent.exists():
+            touched(self.root, to.partition("/")[0])
         target.parent.mkdir(parents=True, exist_ok=True)
         if replace:
             os.replace(source, target)
@@ -303,15 +325,18 @@ class FolderPlace:
     def remove(self, path: str) -> None:
         """Unlink the file."""
         target = self._at(path)
+        touched(self.root, path)
         target.unlink(missing_ok=True)
         fsync_dir(target.parent)
 
     def remove_folder(self, folder: str) -> None:
         """Remove the folder's tree."""
+        touched(self.root, folder)
         shutil.rmtree(self._at(folder), ignore_errors=True)
 
     def prune(self, folder: str) -> None:
         """rmdir, when the folder is empty."""
+        touched(self.root, folder)
         with contextlib.suppress(OSError):
             self._at(folder).rmdir()
 
