@@ -25,6 +25,7 @@ import yaml
 
 from parallax import languages, text
 from parallax.changes import read_generation
+from parallax.errors import ParallaxError
 from parallax.model import ATTRIBUTIONS, FORMATS
 
 log = logging.getLogger("parallax.corpus")
@@ -132,7 +133,7 @@ def _nesting(node: yaml.Node) -> int:
     return deepest
 
 
-class CorpusError(ValueError):
+class CorpusError(ParallaxError, ValueError):
     """A source file that cannot be loaded; the message says why."""
 
 

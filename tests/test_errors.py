@@ -41,6 +41,26 @@ def test_every_cause_has_one_status_in_the_web_layer() -> None:
     assert render.status_of(ingest.IngestError("x", "too_large")) == 413
 
 
+def test_every_domain_error_is_a_parallax_error_answered_from_the_one_table() -> None:
+    """Adding, changing, fetching, watching, noting, alerting, searching and loading fail with one base error, its
+    cause and field; the web layer answers each through CAUSE_STATUS alone (a refused change's 'missing' is 404,
+    its 'conflict' 409, whichever module raised it)."""
+    from parallax import corpus
+    from parallax.errors import ParallaxError
+    from parallax.index.search import QueryError
+    from parallax.sources import alerts, feeds, manage, notes, outlet_edit, state
+
+    errors = [ingest.IngestError("x", "too_large", "text"), fetch.FetchError("x", "timeout"),
+              manage.ManageError("x", "missing"), manage.ManageError("x", "conflict"), manage.ManageError("x"),
+              outlet_edit.OutletError("x", "name", "missing"), notes.NoteError("x", "note"), state.StateError("x"),
+              alerts.AlertError("x"), feeds.FeedError("x"), QueryError("x"), corpus.CorpusError("x")]
+    assert all(isinstance(error, ParallaxError) for error in errors)
+    assert [render.status_of(error) for error in errors] == [413, 504, 404, 409, 400, 404, 400, 400, 400, 400, 400,
+                                                             400]
+    assert (errors[0].field, errors[5].field, errors[6].field) == ("text", "name", "note")
+    assert all(isinstance(error, ValueError) for error in errors if not isinstance(error, fetch.FetchError))
+
+
 TOKEN = "k3J9-qL2vX8mZ4pR7tW1yB6n"  # noqa: S105 - a test token
 #: The POST routes that write nothing and so need no editor token: signing in and out, and story suggestions.
 OPEN_POSTS = {"add.sign_in", "add.sign_out", "search.suggest_story_api"}

@@ -24,6 +24,7 @@ from typing import Any
 from cachetools import LRUCache, cached
 
 from parallax.corpus import Corpus, Source, load_corpus, require_folder
+from parallax.errors import ParallaxError
 from parallax.index import reuse
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import Document, cut_sentences, plain_document
@@ -78,7 +79,7 @@ CREATE INDEX IF NOT EXISTS shared_db ON shared(db);
 """
 
 
-class QueryError(ValueError):
+class QueryError(ParallaxError, ValueError):
     """A search query that cannot be run; the message says why, in words a reader understands."""
 
 

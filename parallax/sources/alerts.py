@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import apprise
 
+from parallax.errors import ParallaxError
 from parallax.sources import state
 
 log = logging.getLogger("parallax.sources.alerts")
@@ -42,7 +43,7 @@ MAX_URL = 2000
 Sender = Callable[[str, str, str], None]
 
 
-class AlertError(ValueError):
+class AlertError(ParallaxError, ValueError):
     """A channel that cannot be used, or a message a service did not accept; the message says why."""
 
 

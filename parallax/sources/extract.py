@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from parallax.errors import ParallaxError
 from parallax.model import FORMATS
 from parallax.sources import shaping
 
@@ -42,14 +43,13 @@ Cause = Literal[
 ]
 
 
-class IngestError(ValueError):
+class IngestError(ParallaxError, ValueError):
     """Input that cannot become a source: the message says why, ``cause`` names the kind of failure (the web
     layer decides how to answer it) and ``field`` the input field at fault, when there is one."""
 
     def __init__(self, message: str, cause: Cause = "bad_input", field: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, cause, field)
         self.cause: Cause = cause
-        self.field = field
 
 
 @dataclass

@@ -7,8 +7,10 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from parallax.errors import ParallaxError
 
-class FeedError(ValueError):
+
+class FeedError(ParallaxError, ValueError):
     """Bytes that are not a readable feed."""
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urljoin, urlsplit
 
+from parallax.errors import ParallaxError
+
 USER_AGENT = "Parallax/0.1 (adding a source for side-by-side reading)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9"
@@ -52,12 +54,12 @@ FetchCause = Literal[
 ]
 
 
-class FetchError(Exception):
+class FetchError(ParallaxError):
     """A URL that could not be fetched: the message says why, ``cause`` names the kind of failure (the web layer
     decides how to answer it)."""
 
     def __init__(self, message: str, cause: FetchCause = "bad_url") -> None:
-        super().__init__(message)
+        super().__init__(message, cause)
         self.cause: FetchCause = cause
 
 

@@ -34,6 +34,7 @@ from parallax.corpus import (
     parse_source,
     split_front_matter,
 )
+from parallax.errors import ParallaxError
 from parallax.model import ATTRIBUTIONS
 from parallax.sources import adding, ingest
 from parallax.sources.storage import Place, place_of, storage_cause, storage_message
@@ -46,13 +47,11 @@ EDITABLE = ("outlet", "title", "published", "captured", "story", "language", "ur
 _TRASH_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{4}\Z")
 
 
-class ManageError(ValueError):
-    """A change that cannot be made; ``kind`` is 'invalid', 'missing', 'conflict', or why storing it failed:
+class ManageError(ParallaxError, ValueError):
+    """A change that cannot be made; ``cause`` is 'invalid', 'missing', 'conflict', or why storing it failed:
     'disk_full', 'read_only' or 'storage'."""
 
-    def __init__(self, message: str, kind: str = "invalid") -> None:
-        super().__init__(message)
-        self.kind = kind
+    default_cause = "invalid"
 
 
 def read_for_edit(store: CorpusStore, source: Source) -> tuple[Source, str] | None:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from parallax.errors import ParallaxError
 from parallax.sources import state
 
 MARKS = ("significant", "minor", "cosmetic")
@@ -29,12 +30,11 @@ MAX_PATTERN = 200
 MAX_EXCERPT = 300
 
 
-class NoteError(ValueError):
+class NoteError(ParallaxError, ValueError):
     """A mark, note or rule that cannot be kept; the message says why and ``field`` names the field at fault."""
 
     def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, None, field)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from parallax.corpus import CorpusError, load_yaml
+from parallax.errors import ParallaxError
 from parallax.sources import outlets
 from parallax.sources.storage import storage_cause, storage_message, write_lock, write_temp
 
@@ -21,14 +22,12 @@ from parallax.sources.storage import storage_cause, storage_message, write_lock,
 FIELDS = ("name", "aliases", *outlets.FACTS, *(f"{fact}_source" for fact in outlets.FACTS))
 
 
-class OutletError(ValueError):
+class OutletError(ParallaxError, ValueError):
     """A change to the registry that cannot be made: ``field`` names the form field at fault, ``cause`` why a write
     failed ('bad_input', 'missing', 'disk_full', 'read_only', 'storage')."""
 
     def __init__(self, message: str, field: str = "", cause: str = "bad_input") -> None:
-        super().__init__(message)
-        self.field = field
-        self.cause = cause
+        super().__init__(message, cause, field)
 
 
 def form_values(outlet: outlets.Outlet | None) -> dict[str, str]:

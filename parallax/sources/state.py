@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from parallax.errors import ParallaxError
+
 STATE_FOLDER = ".parallax"  # hidden, so the corpus loader skips it
 STATE_FILE = "state.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -158,7 +160,7 @@ _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 
 
-class StateError(ValueError):
+class StateError(ParallaxError, ValueError):
     """A request about watches that cannot be done; the message says why."""
 
 

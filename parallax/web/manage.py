@@ -15,14 +15,14 @@ from parallax.model import ATTRIBUTIONS
 from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write
 from parallax.web.lookup import get_source
-from parallax.web.render import CAUSE_STATUS, corpus, error_response, json_object, page, respond
+from parallax.web.render import corpus, error_response, json_object, page, respond, status_of
 from parallax.web.watches import form_data, no_store, state_db
 
 bp = Blueprint("manage", __name__)
 log = logging.getLogger("parallax.sources.manage")
 
-STATUS = {"invalid": 400, "missing": 404, "conflict": 409,
-          **{kind: CAUSE_STATUS[kind] for kind in ("disk_full", "read_only", "storage")}}
+#: Causes of a refused change whose name the error body carries (a storage failure the editor may act on).
+STORAGE_CAUSES = ("disk_full", "read_only", "storage")
 
 
 @bp.errorhandler(sqlite3.Error)
@@ -46,8 +46,8 @@ def store() -> CorpusStore:
 
 def refused(error: manage.ManageError) -> Response:
     """A change that was not made, in the error shape (storage failures name their cause)."""
-    extra = {"cause": error.kind} if error.kind in ("disk_full", "read_only", "storage") else None
-    return error_response(STATUS[error.kind], str(error), extra)
+    extra = {"cause": error.cause} if error.cause in STORAGE_CAUSES else None
+    return error_response(status_of(error), str(error), extra)
 
 
 def audit(action: str, subject: str, detail: str) -> None:
@@ -98,8 +98,8 @@ def edit_save(source_id: str) -> BaseResponse:
                                               int(current_app.config["MAX_SOURCE_BYTES"]))
     except manage.ManageError as error:
         shown = {name: str(values.get(name, _edit_value(source, name))) for name in manage.EDITABLE}
-        data = _edit_data(source_id, shown, str(error), digest if error.kind != "conflict" else None)
-        page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), STATUS[error.kind])
+        data = _edit_data(source_id, shown, str(error), digest if error.cause != "conflict" else None)
+        page_ = Response(render_template("edit.html", data=form_data(data), alternate=None), status_of(error))
         return no_store(page_)
     store().invalidate()
     changed = [f"{k}={v!r}" for k, v in values.items() if v != _edit_value(source, k)]

@@ -17,7 +17,7 @@ from parallax.web.lookup import kind_choices, registry
 from parallax.web.manage import audit
 from parallax.web.openapi import KIND_CHOICES, OUTLET, json_response
 from parallax.web.ops import PAGE_TOKENS
-from parallax.web.render import CAUSE_STATUS, error_response, page, respond
+from parallax.web.render import error_response, page, respond, status_of
 
 bp = Blueprint("outlets", __name__)
 
@@ -70,9 +70,7 @@ def outlet_save() -> BaseResponse:
     try:
         saved = outlet_edit.save_outlet(current_app.config["CORPUS_DIR"], original, values)
     except outlet_edit.OutletError as error:
-        status = {"missing": 404, **{k: CAUSE_STATUS[k] for k in ("disk_full", "read_only", "storage")}}.get(
-            error.cause, 400)
-        return _edit_page(original, values, status, str(error))
+        return _edit_page(original, values, status_of(error), str(error))
     audit("outlet", saved.name, f"{'changed' if original else 'added'} in {outlets.REGISTRY_FILE}: "
                                 f"kind={saved.kind}")
     flash(f"Saved the outlet {saved.name}.")

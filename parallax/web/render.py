@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import BaseConverter
 
 from parallax.corpus import SLUG_PATTERN, Corpus
+from parallax.errors import ParallaxError
 from parallax.model import BadOption
 from parallax.sources.fetch import FetchError
 from parallax.sources.ingest import RESERVED_IDS, IngestError
@@ -111,8 +112,11 @@ def error_response(status: int, message: str, extra: dict[str, Any] | None = Non
     return response
 
 
-# The one place where a domain failure becomes an HTTP status (parallax/*.py outside web/ only name causes).
+# The one place where a domain failure (parallax.errors.ParallaxError) becomes an HTTP status: parallax/*.py outside
+# web/ only name causes.
 CAUSE_STATUS: dict[str, int] = {
+    # ManageError, OutletError: a change that cannot be made
+    "invalid": 400, "missing": 404, "conflict": 409,
     # IngestError
     "bad_input": 400, "empty": 400, "bad_encoding": 400, "too_large": 413, "unsupported_type": 415,
     "extraction_empty": 422, "extraction_failed": 422, "extractor_missing": 502, "duplicate": 409,
@@ -123,15 +127,14 @@ CAUSE_STATUS: dict[str, int] = {
 }
 
 
-def status_of(error: IngestError | FetchError) -> int:
+def status_of(error: ParallaxError) -> int:
     """The HTTP status that answers a domain error (400 for a cause this table does not know)."""
     return CAUSE_STATUS.get(error.cause, 400)
 
 
-def domain_error_response(error: IngestError | FetchError, extra: dict[str, Any] | None = None) -> Response:
+def domain_error_response(error: ParallaxError, extra: dict[str, Any] | None = None) -> Response:
     """A domain error in the error shape, with its cause (and the field at fault, when there is one)."""
-    field = getattr(error, "field", "")
-    details = {"cause": error.cause, **({"field": field} if field else {}), **(extra or {})}
+    details = {"cause": error.cause, **({"field": error.field} if error.field else {}), **(extra or {})}
     return error_response(status_of(error), str(error), details)
 
 
