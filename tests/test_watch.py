@@ -18,7 +18,7 @@ import pytest
 from parallax import cosmetic
 from parallax.config import load_settings
 from parallax.corpus import load_corpus
-from parallax.sources import ingest, state, watch
+from parallax.sources import ingest, state, watch, watchlist
 from tests.conftest import ROOT, STORY
 from tests.fixtures.watchserver import State, serve_watched
 
@@ -40,7 +40,7 @@ def make_watcher(corpus_dir: Path, urls: list[tuple[str, str]], **extra: Any) ->
     """A watcher with these (kind, url) watches in the test story."""
     watcher = watch.Watcher(settings_for(corpus_dir, **extra))
     for kind, url in urls:
-        watch.new_watch(watcher.conn(), watcher.settings, STORY, kind, url, interval=60)
+        watchlist.new_watch(watcher.conn(), watcher.settings, STORY, kind, url, interval=60)
     return watcher
 
 
@@ -188,7 +188,7 @@ def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Pa
     served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com",
                           "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"]
     watcher = make_watcher(corpus_dir, [])
-    feed = watch.new_watch(watcher.conn(), watcher.settings, STORY, "feed", f"{base}/feed", interval=60,
+    feed = watchlist.new_watch(watcher.conn(), watcher.settings, STORY, "feed", f"{base}/feed", interval=60,
                            item_limit=3)
     watcher.run_cycle()
     children = [w for w in state.list_watches(watcher.conn()) if w.parent_id == feed.id]
@@ -304,7 +304,7 @@ def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) 
 def test_bad_watches_are_refused_with_a_reason(corpus_dir: Path, args: tuple[Any, ...], message: str) -> None:
     settings = load_settings({}, {"CORPUS_DIR": str(corpus_dir)})
     with state.opened(state.db_path(corpus_dir)) as conn, pytest.raises(state.StateError, match=message):
-        watch.new_watch(conn, settings, *args)
+        watchlist.new_watch(conn, settings, *args)
 
 
 def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, site: tuple[str, State]) -> None:

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE, Corpus
-from parallax.sources import alerts, state, watch
+from parallax.sources import alerts, state, watchlist
 from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
 from parallax.web.render import corpus, error_response, json_object, page, respond, wants_json
 
@@ -144,7 +144,7 @@ def _create(values: dict[str, Any]) -> state.Watch:
     kind = str(values.get("kind") or "article").strip()
     url = str(values.get("url") or "")
     with state.opened(state_db()) as conn:
-        created = watch.new_watch(conn, current_app.config, story, kind, url, _int_field(values, "interval"),
+        created = watchlist.new_watch(conn, current_app.config, story, kind, url, _int_field(values, "interval"),
                                   _int_field(values, "item_limit"))
         state.log_event(conn, "watch-added", f"watch {created.id}", f"{created.kind} {created.url} in {story}")
     log.info("watch %s added: %s %s in %s", created.id, created.kind, created.url, story)
@@ -311,13 +311,13 @@ OPENAPI_PATHS: dict[str, Any] = {
             "type": "object", "required": ["story", "url"], "properties": {
                 "story": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80},
                 "kind": {"enum": list(state.KINDS), "default": "article"}, "url": {"type": "string", "format": "uri"},
-                "interval": {"type": "integer", "minimum": 60, "maximum": watch.MAX_INTERVAL,
+                "interval": {"type": "integer", "minimum": 60, "maximum": watchlist.MAX_INTERVAL,
                              "description": "Seconds between fetches (default WATCH_INTERVAL, at least "
                                             "WATCH_MIN_INTERVAL); leave it out for the default (null is refused)."},
                 "item_limit": {"type": "integer",
                                "description": "Feeds: items to watch (WATCH_FEED_LIMIT); not read for an article."}},
             "if": {"required": ["kind"], "properties": {"kind": {"const": "feed"}}, "additionalProperties": True},
-            "then": {"properties": {"item_limit": {"minimum": 1, "maximum": watch.MAX_FEED_LIMIT}},
+            "then": {"properties": {"item_limit": {"minimum": 1, "maximum": watchlist.MAX_FEED_LIMIT}},
                      "additionalProperties": True}}}}},
         "responses": {"201": _json("Watching.", {"type": "object", "properties": {
             "ok": {"type": "boolean"}, "watch": _WATCH_SCHEMA}}),
