@@ -21,8 +21,8 @@ from parallax.engine import encoders
 from parallax.index.vectors import SentenceVectors
 from parallax.memo import Memo
 from parallax.web import editors, register
+from parallax.web.app_index import start_index_build
 from parallax.web.ops import PrefixMiddleware
-from parallax.web.search import start_index_build
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -157,7 +157,7 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
 
 def start_worker(worker: Any) -> None:
     """Gunicorn hook in each worker once it has the app: bring the search index up to date in the background."""
-    from parallax.web.search import start_index_build
+    from parallax.web.app_index import start_index_build
 
     start_index_build(worker.wsgi)
 
