@@ -32,14 +32,14 @@ def options(settings: Mapping[str, Any], unit: Unit = "word", ignore: frozenset[
 
 
 @dataclass(frozen=True)
-class Comparison:
+class SourceComparison:
     """A comparison of two sources as plain data: rows, stats, display, summary, and the limits that cut it short."""
 
     data: dict[str, Any]
 
 
 def compare_sources(left: Source, right: Source, options: CompareOptions, cache: BaseCache,
-                    names: tuple[str, str] | None = None) -> Comparison:
+                    names: tuple[str, str] | None = None) -> SourceComparison:
     """Two sources compared with these options, with the summary of what differs, from the cache when it has them;
     the summary and the facts one side alone states name each side by ``names``, else by its outlet."""
     outlets = names or (left.outlet or left.id, right.outlet or right.id)  # the summary's text names them
@@ -51,7 +51,7 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
 
     data: dict[str, Any] = cached(cache, key, build,
                                   keep=lambda model: not model["limits"])  # a result cut short is not kept for others
-    return Comparison(data)
+    return SourceComparison(data)
 
 
 def comparison_document(left: Source, right: Source, options: CompareOptions, cache: BaseCache, view: View = "side",

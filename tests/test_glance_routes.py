@@ -220,7 +220,7 @@ def test_reworded_rows_show_both_sentences_whole_with_facts_marked(client: Flask
     """A reworded row (from the engine's new kind) is two whole sentences, shared words and facts marked."""
     real = pipeline.compare_sources
 
-    def with_reworded(*args: Any) -> pipeline.Comparison:
+    def with_reworded(*args: Any) -> pipeline.SourceComparison:
         data = dict(real(*args).data)
         rows = [dict(r) for r in data["rows"]]
         rows[0] = {**rows[0], "kind": "reworded", "left": "He left on Tuesday.", "right": "On Monday he departed.",
@@ -230,7 +230,7 @@ def test_reworded_rows_show_both_sentences_whole_with_facts_marked(client: Flask
                    "facts": [{"kind": "date", "left": "Tuesday", "right": "Monday", "label": "Tuesday → Monday",
                               "left_span": [11, 18], "right_span": [3, 9]}]}
         data.pop("summary", None)  # the engine's summary speaks of the real rows: build one from these
-        return pipeline.Comparison({**data, "rows": rows})
+        return pipeline.SourceComparison({**data, "rows": rows})
 
     monkeypatch.setattr(pipeline, "compare_sources", with_reworded)
     html = page(client, "/compare/rt/press-tv")

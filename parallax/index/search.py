@@ -155,7 +155,7 @@ def _chunks(raw: str) -> list[tuple[str, str, str, bool]]:
     return out
 
 
-def printable(text: str) -> str:
+def echo_safe(text: str) -> str:
     """Text safe to echo back: control characters (NUL included) and lone surrogates dropped, at most 500 chars."""
     return "".join(c for c in text[:MAX_QUERY_CHARS]
                    if not (unicodedata.category(c) in ("Cc", "Cs") and c not in "\t"))
