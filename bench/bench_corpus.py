@@ -151,7 +151,8 @@ def run_one(size: int) -> dict[str, Any]:
     """Generate, index and measure one size (run in its own process)."""
     from parallax.corpus import CorpusStore
     from parallax.index import reuse
-    from parallax.index.search import CorpusIndex, parse_query
+    from parallax.index.query import parse_query
+    from parallax.index.search import CorpusIndex
 
     work = Path(tempfile.mkdtemp(prefix=f"parallax-bench-{size}-"))
     try:

@@ -47,7 +47,7 @@ def test_every_domain_error_is_a_parallax_error_answered_from_the_one_table() ->
     its 'conflict' 409, whichever module raised it)."""
     from parallax import corpus
     from parallax.errors import ParallaxError
-    from parallax.index.search import QueryError
+    from parallax.index.query import QueryError
     from parallax.sources import alerts, feeds, manage, notes, outlet_edit, state
 
     errors = [ingest.IngestError("x", "too_large", "text"), fetch.FetchError("x", "timeout"),

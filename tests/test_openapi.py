@@ -159,7 +159,7 @@ def foreseen(case: Any, response: Any) -> bool:
     regular expression), an alert URL that apprise cannot send to, and a URL to fetch or watch that is no URI at all
     (JSON Schema names the "uri" format but does not check it).
     """
-    from parallax.index.search import QueryError, parse_query
+    from parallax.index.query import QueryError, parse_query
 
     body = response.json() if response.headers.get("content-type", [""])[0].startswith("application/json") else {}
     path = case.operation.path

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from parallax.corpus import load_corpus
 from parallax.index import reuse
-from parallax.index.search import CorpusIndex, reading_document, sentence_spans
+from parallax.index.search import CorpusIndex
+from parallax.index.spans import reading_document, sentence_spans
 from tests.conftest import BUNDLED, STORY, WIRE, write_source
 
 

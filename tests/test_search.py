@@ -10,15 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from parallax.index.search import (
-    MAX_QUERY_CHARS,
-    CorpusIndex,
-    QueryError,
-    build_index,
-    default_path,
-    mark_segments,
-    parse_query,
-)
+from parallax.index.query import MAX_QUERY_CHARS, QueryError, mark_segments, parse_query
+from parallax.index.search import CorpusIndex, build_index, default_path
 from tests.conftest import STORY, front_matter
 
 

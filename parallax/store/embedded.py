@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from parallax.corpus import Corpus, CorpusStore, Source, is_candidate_name
-from parallax.index.search import open_index, parse_query
+from parallax.index.query import parse_query
+from parallax.index.search import open_index
 from parallax.sources import notes, state
 from parallax.sources.storage import write_lock
 from parallax.store.base import Found, StoredFile

@@ -21,7 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from parallax.corpus import Corpus, CorpusError, Source, build_corpus, capture_order, is_candidate_name, parse_source
-from parallax.index.search import reading_document, source_spans
+from parallax.index.spans import reading_document, source_spans
 from parallax.sources import state
 from parallax.sources.notes import MARKS
 from parallax.store.base import Found, StoredFile

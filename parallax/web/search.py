@@ -8,9 +8,12 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from parallax.corpus import Source
+from parallax.index import query as search_query
 from parallax.index import reuse
 from parallax.index import search as search_index
-from parallax.index.search import CorpusIndex, Query, QueryError
+from parallax.index.query import Query, QueryError
+from parallax.index.search import CorpusIndex
+from parallax.index.spans import paragraph_sentences, source_spans
 from parallax.story import drawing, lineage, quotes
 from parallax.text import Document
 from parallax.web import app_index
@@ -53,7 +56,7 @@ def _quote_groups(query: Query, stories: list[str]) -> list[dict[str, Any]]:
     for slug in stories[:QUOTE_STORIES]:
         groups, _ = quotes.story_quotes(current.story_sources(slug), current_app.extensions["parallax.memo"])
         for group in groups:
-            matched = [search_index.text_matches(v.text, query) and _variant_in_filters(v, query)
+            matched = [search_query.text_matches(v.text, query) and _variant_in_filters(v, query)
                        for v in group.variants]
             if any(matched) and (len(group.variants) > 1 or len(group.outlets) > 1):
                 found.append({"story": slug, "speaker": group.speaker, "outlets": group.outlets,
@@ -92,17 +95,17 @@ def _by_article(story_hits: list[Any]) -> list[list[Any]]:
 
 def _segments(text: str, query: Query) -> list[dict[str, Any]]:
     """A text as plain pieces and marked pieces (escaped by the template, never marked safe)."""
-    return [{"text": piece, "mark": marked} for piece, marked in search_index.mark_segments(text, query)]
+    return [{"text": piece, "mark": marked} for piece, marked in search_query.mark_segments(text, query)]
 
 
 @page(bp, "/search")
 def search_view() -> Any:
     """Search every sentence of the corpus: words, "phrases", prefix*, -excluded, and filters."""
     raw = request.args.get("q")
-    fields = {name: request.args.get(name, "") for name in search_index.FILTERS}
+    fields = {name: request.args.get(name, "") for name in search_query.FILTERS}
     idx = index()
-    shown = {k: search_index.echo_safe(v) for k, v in fields.items()}
-    data: dict[str, Any] = {"q": search_index.echo_safe(raw or ""), "fields": shown, "query": None, "results": [],
+    shown = {k: search_query.echo_safe(v) for k, v in fields.items()}
+    data: dict[str, Any] = {"q": search_query.echo_safe(raw or ""), "fields": shown, "query": None, "results": [],
                             "quotes": [],
                             "count": 0, "limit": search_index.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
@@ -117,7 +120,7 @@ def search_view() -> Any:
         data["choices"] = _choices(idx)
         return respond("search.html", data)
     try:
-        query = search_index.parse_query(raw or "", **fields)
+        query = search_query.parse_query(raw or "", **fields)
         hits = idx.search(query)
         if chosen := kind_filter():  # "only state media": hits from outlets the registry gives that kind
             kinds = registry()
@@ -145,7 +148,7 @@ def search_view() -> Any:
                                                 "href": url_for("pages.source", source_id=c.source) + f"#s{c.pos}"}
                                                for c in group]}
                                  for group in _by_article(story_hits) for h in group[:1]]})
-    data.update({"query": {"understood": search_index.describe(query), "filters": query.filters()}, "results": results,
+    data.update({"query": {"understood": search_query.describe(query), "filters": query.filters()}, "results": results,
                  "count": sum(len(r["hits"]) for r in results),  # captures of one article's sentence: one hit
                  "truncated": len(hits) >= search_index.RESULT_LIMIT, "ranked": hits.ranked,
                  "quotes": _quote_groups(query, list(grouped)), "choices": _choices(idx)})
@@ -178,7 +181,7 @@ def shared_summary(source: Source) -> list[dict[str, Any]]:
 
 def add_reading_extras(data: dict[str, Any], source: Source, document: Document) -> None:
     """Give a source page's paragraphs their sentences (``s<N>`` anchors) and list the passages it shares."""
-    pieces_of = search_index.paragraph_sentences(document, search_index.source_spans(source))
+    pieces_of = paragraph_sentences(document, source_spans(source))
     for paragraph, pieces in zip(data["paragraphs"], pieces_of, strict=False):
         paragraph["sentences"] = [{"pos": pos, "text": piece} for pos, piece in pieces]
     data["shared"] = shared_summary(source)
@@ -314,7 +317,7 @@ _SEARCH_PARAMS: list[dict[str, Any]] = [
     *({"name": name, "in": "query", "required": False,
        "schema": ({"type": "string", "pattern": _DATE} if name in ("from", "to") else
                   {"type": "string", "maxLength": 500, "pattern": _NO_NUL}),
-       "description": f"Filter '{name}' (overrides the same filter in q)."} for name in search_index.FILTERS),
+       "description": f"Filter '{name}' (overrides the same filter in q)."} for name in search_query.FILTERS),
     {"name": "outlet_kind", "in": "query", "required": False, "schema": {"enum": list(OUTLET_KINDS)},
      "description": "Only hits from outlets the outlet registry gives this kind (state-affiliated: state media)."}]
 _LINEAGE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {

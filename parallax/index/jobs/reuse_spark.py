@@ -37,7 +37,7 @@ from typing import Any
 from parallax.corpus import Source
 from parallax.index import reuse
 from parallax.index.jobs import exchange
-from parallax.index.search import reading_document, source_spans
+from parallax.index.spans import reading_document, source_spans
 from parallax.story.lineage import Node, StoryPair, appeared, build
 
 Pair = tuple[str, int, str, int, float]  # (source, position, other source, other position, score), source < other
