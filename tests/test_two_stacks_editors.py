@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -71,15 +72,16 @@ def test_editors_on_two_stacks_sharing_one_database_lose_nothing(pg_url: str, tm
         store.close()
     front = "nginx" if nginx_binary() is not None else "none"
     with ExitStack() as stacks:
-        bases, logs = [], []
-        for name in ("host-a", "host-b"):
-            home = tmp_path / name
+        def stack(home: Path) -> tuple[str, Path]:
+            """One stack started (its base URL and log), stopped when the test leaves ``stacks``."""
             (home / "corpus").mkdir(parents=True)  # this stack's derived files only: the corpus is the database's
-            base, log = stacks.enter_context(team_server(
+            return stacks.enter_context(team_server(
                 home / "corpus", home, front, PARALLAX_DATABASE_URL=pg_url, PARALLAX_EDITOR_TOKEN=TOKEN,
                 PARALLAX_SEARCH_BUILD_ON_START="false"))
-            bases.append(base)
-            logs.append(log)
+
+        with ThreadPoolExecutor(2) as starting:  # both at once: each waits seconds for its workers
+            started = list(starting.map(stack, [tmp_path / "host-a", tmp_path / "host-b"]))
+        bases, logs = [base for base, _ in started], [log for _, log in started]
         editors = Editors(*bases)
         editors.drive(SECONDS)
         quiet = quiet_edits(editors)
