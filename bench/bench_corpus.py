@@ -149,7 +149,7 @@ def latency(index: Any, queries: list[Any]) -> dict[str, float]:
 
 def run_one(size: int) -> dict[str, Any]:
     """Generate, index and measure one size (run in its own process)."""
-    from parallax.corpus import CorpusStore
+    from parallax.corpus_store import CorpusStore
     from parallax.index import reuse
     from parallax.index.query import parse_query
     from parallax.index.search import CorpusIndex

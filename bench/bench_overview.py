@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bench.story_synth import ROOT, synthetic_story
-from parallax.corpus import Source, load_corpus
+from parallax.corpus import Source
+from parallax.corpus_store import load_corpus
 from parallax.story import overview, quotes
 
 SIZES = (25, 50, 100, 200)

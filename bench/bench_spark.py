@@ -130,7 +130,7 @@ def _index_pairs(path: Path) -> set[tuple[str, int, str, int]]:
 
 def step_embedded(work: Path) -> dict[str, Any]:
     """Load the corpus and build the embedded index."""
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
     from parallax.index.search import CorpusIndex
 
     with PeakMemory() as memory:

@@ -7,7 +7,8 @@ import random
 import re
 from pathlib import Path
 
-from parallax.corpus import Source, load_corpus
+from parallax.corpus import Source
+from parallax.corpus_store import load_corpus
 from parallax.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

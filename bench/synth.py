@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from parallax import __version__
 from parallax.cache import make_cache
 from parallax.catalogue import CataloguedStore
 from parallax.config import load_settings, trusted_hosts
-from parallax.corpus import CorpusMissing, require_folder
+from parallax.corpus_store import CorpusMissing, require_folder
 from parallax.engine import encoders
 from parallax.index.vectors import SentenceVectors
 from parallax.memo import Memo

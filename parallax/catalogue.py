@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from parallax import corpus as corpus_module
+from parallax import corpus_store
 from parallax.changes import STATE_FOLDER, FolderTimes, changed_since, folder_time, read_generation
-from parallax.corpus import STORY_FILE, CorpusStore, Story, is_candidate_name
+from parallax.corpus import STORY_FILE, Story, is_candidate_name
+from parallax.corpus_store import CorpusStore
 from parallax.corpus_update import Change, update_corpus
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
 
@@ -123,7 +125,7 @@ class CataloguedStore(CorpusStore):
     def _start(self) -> None:
         """Build the corpus from the catalogue, or parse every file when it is empty (the first start); what was
         built is then kept out of the cycle collector's reach (``gc.freeze``): it lives as long as the server."""
-        with corpus_module.building_many():
+        with corpus_store.building_many():
             self._build_at_start()
         gc.freeze()
 
@@ -187,7 +189,7 @@ class CataloguedStore(CorpusStore):
             known = {path: stamp for path, (stamp, _) in self._parsed.items()}
         folders = self._folder_times()
         try:
-            paths = corpus_module._walk(self.root, self._walked) if self.root.is_dir() else []
+            paths = corpus_store._walk(self.root, self._walked) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             return

@@ -114,7 +114,7 @@ def _input_from_file(path: Path, side: str) -> Input:
 
 def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Input:
     """The input named: a file path, or else a source id in the corpus."""
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     path = Path(name)
     if path.is_file():
@@ -293,7 +293,7 @@ def check_command(corpus: str | None) -> None:
     root = _corpus_dir(corpus)
     if not root.is_dir():
         _fail(f"{root}: no such folder")
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     with progress_bar("Checking files") as tick:
         found = load_corpus(root, progress=tick)
@@ -392,7 +392,7 @@ def add_command(what: tuple[str, ...], urls_file: Any, story: str, outlet: str |
         if "html" not in values and not values.get("outlet", "").strip():  # a text file does not name its outlet
             values["outlet"] = _ask_outlet(path)
         capture = f"file {path.name} added from the command line"
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     try:
         saved = add_source(values, load_corpus(root, limits.max_source_bytes), limits, capture)

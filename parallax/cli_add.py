@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from parallax.corpus import is_web_url, load_corpus
+from parallax.corpus import is_web_url
+from parallax.corpus_store import load_corpus
 from parallax.sources import adding, batch, ingest
 
 Progress = Callable[[str], AbstractContextManager[Callable[[int, int], None]]]

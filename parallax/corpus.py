@@ -1,20 +1,14 @@
-"""The corpus: source files with front matter, validated, grouped into stories, reloaded when they change."""
+"""The corpus: source files with front matter, validated, grouped into stories (``build_corpus``); the store that
+keeps it in step with its folder is ``parallax.corpus_store``."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import errno
-import gc
 import hashlib
-import logging
 import os
 import re
 import reprlib
-import stat
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,11 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from parallax import languages, text
-from parallax.changes import read_generation
 from parallax.errors import ParallaxError
 from parallax.model import ATTRIBUTIONS, FORMATS
-
-log = logging.getLogger("parallax.corpus")
 
 SLUG_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
@@ -43,7 +34,7 @@ _FENCE_RE = re.compile(r"^---[ \t]*\r?\n", re.MULTILINE)
 MAX_FRONT_MATTER_BYTES = 65_536  # front matter (or a story.yaml) larger than this is refused before YAML parses it
 MAX_YAML_DEPTH = 64  # lists or mappings nested deeper than this in front matter are refused
 MAX_REASON_CHARS = 500  # a problem's reason is cut to this length
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -276,7 +267,7 @@ def _text_field(meta: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise CorpusError(f"field '{name}' must be text, not {type(value).__name__}")
-    if _SURROGATE_RE.search(value):
+    if SURROGATE_RE.search(value):
         raise CorpusError(f"field '{name}' contains a lone surrogate (an escape such as \\uD800 that is not a "
                           "character)")
     return value.strip()
@@ -351,7 +342,7 @@ def parse_source(raw_bytes: bytes, path: str, max_bytes: int) -> Source:
     boilerplate = meta.get("boilerplate") or []
     if not isinstance(boilerplate, list) or not all(isinstance(b, str) and b.strip() for b in boilerplate):
         raise CorpusError("field 'boilerplate' must be a list of non-empty texts")
-    if any(_SURROGATE_RE.search(b) for b in boilerplate):
+    if any(SURROGATE_RE.search(b) for b in boilerplate):
         raise CorpusError("field 'boilerplate' contains a lone surrogate (an escape such as \\uD800 that is not a "
                           "character)")
     return Source(id=_slug_field(meta, "id"), story=_slug_field(meta, "story"), format=fmt, body=body, path=path,
@@ -416,268 +407,6 @@ def is_candidate_name(name: str) -> bool:
             and not name.endswith("~"))
 
 
-def _walk(root: Path, known: dict[str, Path] | None = None) -> list[Path]:
-    """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
-    stable order, never following links to folders nor entering hidden folders.
-
-    ``known`` keeps the Path made for each name, so a rescan of a large corpus does not build them again.
-    """
-    known = {} if known is None else known
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found.extend(os.path.join(folder, name) for name in (*dirs, *files)
-                     if name == STORY_FILE or is_candidate_name(name))
-    found.sort(key=lambda name: name.split(os.sep))  # the order sorted() gives the Paths
-    paths = []
-    for name in found:
-        path = known.get(name)
-        if path is None:
-            path = known[name] = Path(name)
-        paths.append(path)
-    return paths
-
-
-def _file_refusal(path: Path) -> str | None:
-    """Why this name cannot be read as a file (a folder, a broken link or link loop, a device or pipe), or None."""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "is a symbolic link loop (a link that leads back to itself)"
-        if error.errno == errno.ENOENT and path.is_symlink():
-            return "is a broken symbolic link (its target does not exist)"
-        return f"cannot be read: {error.strerror or error}"
-    if stat.S_ISDIR(info.st_mode):
-        return "is a folder, not a file"
-    if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file (a pipe, socket or device)"
-    return None
-
-
-class CorpusMissing(FileNotFoundError):
-    """The corpus folder does not exist: nothing starts on it (and nothing creates it), the message says how to."""
-
-
-def require_folder(root: Path | str) -> Path:
-    """The corpus folder, or CorpusMissing giving the command that creates one (a mistyped path must not become an
-    empty corpus that serves nothing)."""
-    folder = Path(root)
-    if not folder.is_dir():
-        raise CorpusMissing(f"no corpus folder at {folder}: create one with `mkdir -p {folder}` and add a story "
-                            "folder of sources to it, or set PARALLAX_CORPUS_DIR to an existing corpus folder")
-    return folder
-
-
-@contextlib.contextmanager
-def building_many() -> Iterator[None]:
-    """Pause the cycle collector while the corpus is read or built: the objects made are long-lived and hold no
-    cycles, yet each hundred thousand of them set off full collections that look at every one (half of a start on
-    100,000 catalogued files). Reference counting still frees what is dropped meanwhile."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
-class CorpusStore:
-    """Holds the current corpus and reloads what changed on disk, at most every ``rescan`` seconds, and at once when
-    any process of the app changed it (``mark_changed``).
-
-    Ids are stable: the file that held an id keeps it as long as that file exists, even while it fails to load;
-    see ``build_corpus`` for who gets an id first. A file that loaded once and then fails (an editor's tool
-    rewriting it in place, truncated and not yet written) keeps serving its last good version, named as a
-    problem, until it loads again.
-    """
-
-    def __init__(self, root: Path | str, max_bytes: int, rescan: float = 1.0) -> None:
-        self.root = Path(root).resolve()
-        self.max_bytes = max_bytes
-        self.rescan = rescan
-        self._lock = threading.Lock()
-        self._parsed: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
-        self._corpus = Corpus()
-        self._checked = float("-inf")
-        self._reported: set[Problem] = set()
-        self._relatives: dict[Path, str] = {}
-        self._paths: dict[str, Path] = {}
-        self._loaded = False
-        self._owners: dict[str, str] = {}
-        self._good: dict[Path, Source] = {}  # the last version of each file that loaded
-        self._generation = ""
-
-    def get(self) -> Corpus:
-        """The corpus as it stands on disk now (re-checked at most every ``rescan`` seconds, and at once after any
-        process of the app changed it)."""
-        generation = read_generation(self.root)
-        if time.monotonic() - self._checked < self.rescan and generation == self._generation:
-            return self._corpus
-        with self._lock:
-            generation = read_generation(self.root)  # read before the scan: a change during it is seen next time
-            if time.monotonic() - self._checked >= self.rescan or generation != self._generation:
-                self._refresh()
-                self._checked = time.monotonic()
-                self._generation = generation
-        return self._corpus
-
-    def current(self) -> Corpus:
-        """The corpus with every change the app made in any process read in (``mark_changed``), whatever the rescan
-        interval: what a writer holding the write lock acts on, and what is asked before an id is said not to exist."""
-        self.get()  # loaded at least once
-        with self._lock:
-            generation = read_generation(self.root)
-            if generation != self._generation:
-                self._refresh()
-                self._checked = time.monotonic()
-                self._generation = generation
-        return self._corpus
-
-    def find(self, source_id: str) -> Source | None:
-        """The source with this id; a miss re-checks the corpus for changes made by other processes first (a source
-        added through another worker is found right after it was saved), and reads the whole folder again when a
-        story folder holds a file named after the id that this store has not seen."""
-        found = self.get().get(source_id)
-        if found is None and SLUG_RE.match(source_id):
-            found = self.current().get(source_id)
-            if found is None:
-                with self._lock:  # not midway through another thread's reading in of the files
-                    found = self._corpus.get(source_id)
-                    named = found is None and self.file_named(source_id)
-                if named:
-                    found = self.reload().get(source_id)
-        return found
-
-    def file_named(self, source_id: str) -> bool:
-        """Whether some story folder holds a source file named after this id (as the app names the files it writes)
-        that this store has not read as it is now: a few stats per story, no walk (a file that fails to load, already
-        read, does not make every look for its id read the whole folder)."""
-        try:
-            with os.scandir(self.root) as entries:
-                folders = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
-        except OSError:
-            return False
-        for name in (os.path.join(folder, source_id + suffix) for folder in folders for suffix in SOURCE_SUFFIXES):
-            try:
-                st = os.stat(name)
-            except OSError:
-                continue
-            known = self._parsed.get(Path(name))
-            if known is None or known[0] != (st.st_mtime_ns, st.st_size, st.st_ino):
-                return True
-        return False
-
-    def _relative(self, path: Path) -> str:
-        """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""
-        found = self._relatives.get(path)
-        if found is None:
-            found = self._relatives[path] = path.relative_to(self.root).as_posix()
-        return found
-
-    def reload(self, progress: Callable[[int, int], None] | None = None) -> Corpus:
-        """Re-check the folder now, whatever the rescan interval, telling ``progress(done, total)`` of each file."""
-        with self._lock:
-            generation = read_generation(self.root)
-            self._refresh(progress)
-            self._checked = time.monotonic()
-            self._generation = generation
-        return self._corpus
-
-    def invalidate(self) -> None:
-        """Make the next ``get`` re-check the folder (after the app itself wrote a file)."""
-        self._checked = float("-inf")
-
-    def _load(self, path: Path, rel: str) -> Source | Story | Problem:
-        """Parse one file, turning any failure into a Problem: whatever one file raises must not stop the others."""
-        try:
-            if _SURROGATE_RE.search(rel):
-                raise CorpusError("the file name is not valid UTF-8; rename it")
-            refusal = _file_refusal(path)
-            if refusal:
-                raise CorpusError(refusal)
-            if not path.resolve().is_relative_to(self.root):
-                raise CorpusError("links outside the corpus folder are not followed")
-            raw = path.read_bytes()
-            if path.name == STORY_FILE:
-                return parse_story(raw, path.parent.name)
-            return in_its_folder(parse_source(raw, rel, self.max_bytes), rel.split("/", 1)[0] if "/" in rel else "")
-        except CorpusError as error:
-            return Problem(rel, str(error))
-        except OSError as error:
-            return Problem(rel, f"cannot be read: {error.strerror or error}")
-        except RecursionError:
-            return Problem(rel, "is nested too deeply to read")
-        except Exception as error:  # the per-file boundary: one file never takes the corpus down
-            log.exception("corpus file %s failed to load", printable(rel))
-            return Problem(rel, f"could not be loaded ({type(error).__name__}: {error})")
-
-    def _last_good(self, path: Path, item: Source | Story | Problem) -> Source | Story | Problem:
-        """Remember a source that loaded; a failure of a file that loaded before names the version still served."""
-        if isinstance(item, Source):
-            self._good[path] = item
-        elif isinstance(item, Problem) and path in self._good:
-            return Problem(item.path, f"{item.reason} (the version that last loaded is shown until it loads again)")
-        return item
-
-    def _refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Stat every file, re-parse changed ones, and rebuild the corpus if anything changed.
-
-        ``progress(done, total)`` is told of each file looked at (the command line shows it on a terminal).
-        """
-        with building_many():
-            self._read_changed(progress)
-
-    def _read_changed(self, progress: Callable[[int, int], None] | None) -> None:
-        """``_refresh``'s work (see there)."""
-        seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
-        changed = False
-        try:
-            paths = _walk(self.root, self._paths) if self.root.is_dir() else []
-        except OSError as error:
-            log.warning("corpus folder %s cannot be listed: %s", self.root, error)
-            paths = []
-        for done, path in enumerate(paths, 1):
-            if progress is not None:
-                progress(done, len(paths))
-            try:
-                st = path.stat()
-            except OSError:
-                try:
-                    st = path.lstat()  # a broken link or a link loop: still named as a problem
-                except OSError:
-                    continue  # vanished since it was listed
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-            previous = self._parsed.get(path)
-            if previous and previous[0] == stamp:
-                seen[path] = previous
-            else:
-                seen[path] = (stamp, self._last_good(path, self._load(path, self._relative(path))))
-                changed = True
-        changed = changed or len(seen) != len(self._parsed) or not self._loaded  # a file gone, or the first look
-        self._parsed = seen
-        if changed:
-            self._rebuild()
-
-    def _rebuild(self) -> None:
-        """Assemble the corpus from the parsed files (``_parsed``), keeping ids with the files that held them."""
-        seen = self._parsed
-        self._loaded = True
-        self._good = {p: s for p, s in self._good.items() if p in seen}
-        rels = {p: self._relative(p) for p in seen}
-        present = {printable(rel) for rel in rels.values()}
-        owners = {i: owner for i, owner in self._owners.items() if owner in present}
-        mtimes = {rels[p]: stamp[0] for p, (stamp, _) in seen.items()}
-        items = [item for _, item in seen.values()]
-        items += [self._good[p] for p, (_, item) in seen.items() if isinstance(item, Problem) and p in self._good]
-        self._corpus = build_corpus(items, owners, mtimes)
-        self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
-        for problem in set(self._corpus.problems) - self._reported:
-            log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
-        self._reported = set(self._corpus.problems)
-
-
 def _claim_order(source: Source, owners: Mapping[str, str], mtimes: Mapping[str, int]) -> tuple[Any, ...]:
     """Who gets an id claimed by several files, first to last: the file that held it before (``owners``), then a
     file named after the id, then the oldest file (modification time), then the alphabetically first path."""
@@ -716,9 +445,3 @@ def build_corpus(items: list[Source | Story | Problem], owners: Mapping[str, str
         base = declared.get(slug, Story(slug=slug))
         stories[slug] = Story(base.slug, base.title, base.date, base.summary, tuple(s.id for s in members))
     return Corpus(sources, stories, tuple(sorted(problems, key=lambda p: p.path)))
-
-
-def load_corpus(root: Path | str, max_bytes: int = 2_000_000,
-                progress: Callable[[int, int], None] | None = None) -> Corpus:
-    """Load a corpus folder once; ``progress(done, total)`` is told of each file read."""
-    return CorpusStore(root, max_bytes, rescan=0).reload(progress)

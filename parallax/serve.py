@@ -31,7 +31,7 @@ from gunicorn.app.base import BaseApplication
 
 from parallax import __version__
 from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
-from parallax.corpus import CorpusMissing, require_folder
+from parallax.corpus_store import CorpusMissing, require_folder
 
 FRONTS = ("nginx", "none")
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"

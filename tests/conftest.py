@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.app import create_app
-from parallax.corpus import Corpus, load_corpus
+from parallax.corpus import Corpus
+from parallax.corpus_store import load_corpus
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.text import plain_document
 

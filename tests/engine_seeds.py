@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from parallax.corpus import Source, load_corpus
+from parallax.corpus import Source
+from parallax.corpus_store import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.sources import extract, ingest
 from tests.conftest import csrf_of
 from tests.test_add_routes import FIXTURES, STORY, confirm, no_problems, paste, start, upload

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax import catalogue, changes, corpus
+from parallax import catalogue, changes, corpus_store
 from parallax.catalogue import CataloguedStore
 from tests.conftest import STORY, front_matter
 
@@ -58,9 +58,9 @@ def stores() -> Iterator[Callable[..., CataloguedStore]]:
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Record each file parsed and each walk of the corpus, with the thread that did it."""
     calls: dict[str, list[str]] = {"parsed": [], "walks": []}
-    load, walk = corpus.CorpusStore._load, corpus._walk
+    load, walk = corpus_store.CorpusStore._load, corpus_store._walk
 
-    def counting_load(self: corpus.CorpusStore, path: Path, rel: str) -> object:
+    def counting_load(self: corpus_store.CorpusStore, path: Path, rel: str) -> object:
         calls["parsed"].append(rel)
         return load(self, path, rel)
 
@@ -68,8 +68,8 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         calls["walks"].append(threading.current_thread().name)
         return walk(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(corpus.CorpusStore, "_load", counting_load)
-    monkeypatch.setattr(corpus, "_walk", counting_walk)
+    monkeypatch.setattr(corpus_store.CorpusStore, "_load", counting_load)
+    monkeypatch.setattr(corpus_store, "_walk", counting_walk)
     return calls
 
 

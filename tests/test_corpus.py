@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parallax.corpus import CorpusStore, load_corpus, parse_source
+from parallax.corpus import parse_source
+from parallax.corpus_store import CorpusStore, load_corpus
 from tests.conftest import BUNDLED, SOURCE_IDS, STORY, front_matter
 
 SEEDS = BUNDLED.parent.parent / "shared" / "seeds"
@@ -146,7 +147,7 @@ def test_parse_source_keeps_leading_blank_lines_and_bom_free_body() -> None:
 
 def test_versions_are_in_time_order_whatever_their_utc_offsets(corpus_dir: Path) -> None:
     """10:00+05:00 is 05:00 UTC, before 06:00Z, though it sorts after it as text."""
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     for name, captured in (("late", "2023-09-12T06:00:00Z"), ("early", "2023-09-12T10:00:00+05:00"),
                            ("unknown", "")):

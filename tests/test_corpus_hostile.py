@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from parallax.corpus import CorpusStore
+from parallax.corpus_store import CorpusStore
 from tests.conftest import SOURCE_IDS, STORY, front_matter
 
 
@@ -222,16 +222,16 @@ def test_first_load_prefers_the_file_named_after_the_id(corpus_dir: Path) -> Non
 def test_unexpected_error_in_one_file_is_contained_and_logged(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch,
                                                               caplog: pytest.LogCaptureFixture) -> None:
     """Whatever one file raises, that file is skipped and named (with the error logged), the rest loads."""
-    import parallax.corpus as corpus_module
+    import parallax.corpus_store as store_module
 
-    real = corpus_module.parse_source
+    real = store_module.parse_source
 
     def explode(raw: bytes, path: str, max_bytes: int) -> object:
         if path.endswith("rt.txt"):
             raise KeyError("something nobody expected")
         return real(raw, path, max_bytes)
 
-    monkeypatch.setattr(corpus_module, "parse_source", explode)
+    monkeypatch.setattr(store_module, "parse_source", explode)
     with caplog.at_level(logging.WARNING, logger="parallax.corpus"):
         corpus = CorpusStore(corpus_dir, 2_000_000, rescan=0).get()
     assert "rt" not in corpus.sources and len(corpus.sources) == len(SOURCE_IDS) - 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax import catalogue, corpus
+from parallax import catalogue, corpus, corpus_store
 from parallax.catalogue import CataloguedStore
 from tests.conftest import front_matter
 
@@ -64,7 +64,7 @@ def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def loaded(root: Path) -> corpus.Corpus:
     """The corpus a full load of the folder gives."""
-    return corpus.load_corpus(root, 100_000)
+    return corpus_store.load_corpus(root, 100_000)
 
 
 def same(served: corpus.Corpus, root: Path) -> None:

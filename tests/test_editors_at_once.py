@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.sources import ingest, manage
 from parallax.sources.storage import FolderPlace, write_exclusive
 from tests.conftest import STORY

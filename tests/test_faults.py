@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from parallax import corpus as corpus_module
+from parallax import corpus_store
 from parallax.web.ops import CORPUS_GONE
 from tests.conftest import STORY, front_matter
 
@@ -102,14 +102,14 @@ def test_file_deleted_between_listing_and_reading(app: Flask, corpus_dir: Path,
     client = app.test_client()
     victim = corpus_dir / STORY / "the-national.txt"
     victim.write_text(victim.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")  # force a re-read
-    original_load = corpus_module.CorpusStore._load
+    original_load = corpus_store.CorpusStore._load
 
     def vanish_then_load(self: Any, path: Path, rel: str) -> Any:
         if path == victim and victim.exists():
             victim.unlink()  # another process deletes it after the folder was listed and stat-ed
         return original_load(self, path, rel)
 
-    monkeypatch.setattr(corpus_module.CorpusStore, "_load", vanish_then_load)
+    monkeypatch.setattr(corpus_store.CorpusStore, "_load", vanish_then_load)
     reasons = {p.path: p.reason for p in app.extensions["parallax.corpus"].get().problems}
     assert "cannot be read" in reasons[f"{STORY}/the-national.txt"]  # reported, not raised
     assert_no_500(client)
@@ -121,7 +121,7 @@ def test_file_deleted_between_listing_and_reading(app: Flask, corpus_dir: Path,
 
 def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    original_walk = corpus_module._walk
+    original_walk = corpus_store._walk
 
     def walk_then_delete(root: Path, *known: Any) -> Iterator[Path]:
         for path in original_walk(root, *known):
@@ -129,7 +129,7 @@ def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Pat
                 path.unlink()
             yield path
 
-    monkeypatch.setattr(corpus_module, "_walk", walk_then_delete)
+    monkeypatch.setattr(corpus_store, "_walk", walk_then_delete)
     assert_no_500(client)
     assert "rt" not in listed(client)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from parallax.corpus import load_corpus, parse_source
+from parallax.corpus import parse_source
+from parallax.corpus_store import load_corpus
 from parallax.sources import drafts, extract, ingest, storage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from parallax import languages
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from tests.fixtures import xlang
 from tests.test_manage import edit
 from tests.test_search import hit_sources

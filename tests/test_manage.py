@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from parallax.corpus import CorpusStore, load_corpus
+from parallax.corpus_store import CorpusStore, load_corpus
 from parallax.sources import manage, state, watch
 from tests.conftest import STORY, csrf_of
 

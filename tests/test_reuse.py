@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.index import reuse
 from parallax.index.search import CorpusIndex
 from parallax.index.spans import reading_document, sentence_spans

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bench.copies import generate, truth_edges
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.index.search import default_path, open_index
 from tests.conftest import BUNDLED
 from tests.stores import pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)

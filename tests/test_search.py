@@ -92,7 +92,7 @@ def test_build_index_reports_progress(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def test_sync_reindexes_only_what_changed(corpus_dir: Path) -> None:
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     index = CorpusIndex(None)
     assert index.sync(load_corpus(corpus_dir)).added == 5
@@ -212,7 +212,7 @@ def test_matched_text_is_escaped(client: FlaskClient, corpus_dir: Path) -> None:
 
 
 def test_two_workers_sharing_one_index_file_index_each_source_once(corpus_dir: Path, tmp_path: Path) -> None:
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     first, second = CorpusIndex(tmp_path / "shared.db"), CorpusIndex(tmp_path / "shared.db")
     corpus = load_corpus(corpus_dir)
@@ -225,7 +225,7 @@ def test_two_workers_sharing_one_index_file_index_each_source_once(corpus_dir: P
 
 
 def test_schema_change_rebuilds_the_index(tmp_path: Path, corpus_dir: Path) -> None:
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     path = tmp_path / "old.db"
     CorpusIndex(path).sync(load_corpus(corpus_dir))
@@ -236,7 +236,7 @@ def test_schema_change_rebuilds_the_index(tmp_path: Path, corpus_dir: Path) -> N
 
 
 def test_ranking_out_of_time_falls_back_to_index_order(corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
     from parallax.index import search as search_module
 
     index = CorpusIndex(None)
@@ -264,7 +264,7 @@ def test_search_and_lineage_pages_are_valid_html(client: FlaskClient, tmp_path: 
 def test_searches_read_committed_state_while_a_sync_runs(corpus_dir: Path, tmp_path: Path) -> None:
     import threading
 
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     index = CorpusIndex(tmp_path / "live.db")
     started, release = threading.Event(), threading.Event()

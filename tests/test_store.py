@@ -89,7 +89,7 @@ def test_a_database_of_another_schema_is_refused(pg_url: str) -> None:
 
 
 def test_embedded_store_writes_leave_the_corpus_loadable(tmp_path: Path) -> None:
-    from parallax.corpus import load_corpus
+    from parallax.corpus_store import load_corpus
 
     target = EmbeddedStore(tmp_path)
     _load_bundled(target)

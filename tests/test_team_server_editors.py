@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.serve import nginx_binary
 from parallax.sources import manage
 from tests.test_slow_clients import team_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parallax import text
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.engine.compare import CompareOptions, compare
 from tests.conftest import BUNDLED
 

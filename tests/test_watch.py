@@ -17,7 +17,7 @@ import pytest
 
 from parallax import cosmetic
 from parallax.config import load_settings
-from parallax.corpus import load_corpus
+from parallax.corpus_store import load_corpus
 from parallax.sources import ingest, state, watch, watchlist
 from tests.conftest import ROOT, STORY
 from tests.fixtures.watchserver import State, serve_watched

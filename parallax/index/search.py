@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parallax.corpus import Corpus, Source, load_corpus, require_folder
+from parallax.corpus import Corpus, Source
+from parallax.corpus_store import load_corpus, require_folder
 from parallax.index import reuse
 from parallax.index.query import Query, QueryError
 from parallax.index.spans import reading_document, sentence_spans, source_spans

@@ -28,12 +28,12 @@ from parallax.corpus import (
     MAX_SLUG_LENGTH,
     SLUG_RE,
     CorpusError,
-    CorpusStore,
     Source,
     is_web_url,
     parse_source,
     split_front_matter,
 )
+from parallax.corpus_store import CorpusStore
 from parallax.errors import ParallaxError
 from parallax.model import ATTRIBUTIONS
 from parallax.sources import adding, ingest

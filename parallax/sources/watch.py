@@ -38,7 +38,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from parallax.config import SettingError, load_settings
-from parallax.corpus import Corpus, CorpusStore, Source
+from parallax.corpus import Corpus, Source
+from parallax.corpus_store import CorpusStore
 from parallax.cosmetic import cosmetic_text
 from parallax.sources import alerts, change_report, extract, feeds, ingest, notes, originals, state
 from parallax.sources.fetch import FetchError

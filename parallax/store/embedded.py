@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from parallax.corpus import Corpus, CorpusStore, Source, is_candidate_name
+from parallax.corpus import Corpus, Source, is_candidate_name
+from parallax.corpus_store import CorpusStore
 from parallax.index.query import parse_query
 from parallax.index.search import open_index
 from parallax.sources import notes, state

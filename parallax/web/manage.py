@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from parallax.corpus import CorpusStore
+from parallax.corpus_store import CorpusStore
 from parallax.model import ATTRIBUTIONS
 from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write

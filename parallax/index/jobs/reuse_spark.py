@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         conn = psycopg.connect(args.database, autocommit=True, row_factory=dict_row)
         exported = exchange.export_postgres(conn, work)
     else:
-        from parallax.corpus import load_corpus
+        from parallax.corpus_store import load_corpus
         from parallax.index.search import open_index
         index = open_index(args.corpus)
         try:
