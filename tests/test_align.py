@@ -216,8 +216,9 @@ def test_tiny_budget_on_big_input_returns_quickly() -> None:
 
 
 def test_edited_synthetic_pair_finds_each_kind_of_row() -> None:
-    """A 100 KB pair with ~5% edits is mostly same rows, with some changed, moved and one-sided ones."""
-    result = _compare(*synthetic_pair(100_000, seed=1))
+    """A 100 KB pair with ~5% edits is mostly same rows, with some changed, moved and one-sided ones (a budget a
+    loaded machine does not exhaust: what is read here is the rows, not the speed)."""
+    result = _compare(*synthetic_pair(100_000, seed=1), time_budget=120.0)
     stats = result.stats
     assert stats.same > 500 and stats.changed > 0 and stats.moved > 0 and stats.left_only and stats.right_only
     assert 0.9 < stats.similarity < 1.0 and result.limits == []

@@ -231,13 +231,15 @@ def test_a_look_during_another_threads_update_waits_for_it(story: Path, stores: 
 def test_a_file_added_within_the_clock_tick_of_the_last_look_is_seen(story: Path,
                                                                     stores: Callable[..., CataloguedStore]) -> None:
     """Folder times move in ticks of the kernel's clock (milliseconds, coarser on some file systems): a source saved
-    right after a look, in the same tick, leaves its folder's time where the look noted it, and must still be read
-    in at the next look. The tick is made certain by setting the folder's time back to what the look saw."""
+    in the same tick as the look that noted its folder's time leaves that time unchanged, and must still be read in
+    at the next look. The tick is made certain, whatever the machine's load, by giving the folder a time the look
+    cannot tell from its own (a moment ahead of it), and giving it that same time again after the file is saved."""
+    ahead = time.time_ns() + 5_000_000_000
+    os.utime(story, ns=(ahead, ahead))
     store = stores(story.parent, first_rescan=3600.0)
     store.get()
-    noted = os.stat(story).st_mtime_ns
     write_source(story, "quick.txt", "quick", "Saved at once")
-    os.utime(story, ns=(noted, noted))
+    os.utime(story, ns=(ahead, ahead))
     changes.mark_changed(story.parent)
     assert store.get().sources["quick"].title == "Saved at once"
 
