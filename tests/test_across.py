@@ -186,3 +186,24 @@ def test_translated_ordinary_words_are_no_names_yet_a_missing_name_still_is() ->
     named = ("Это заявила Мария Захарова.", "This was stated by the ministry.")
     assert [d.label for d in across_differences(*named, RU_EN, ("RIA", "RIA English"))] == [
         "Мария Захарова: only in RIA"]
+
+
+KO_EN = ("ko", "en")
+#: Korean news and its English (bench/data/real/xlang): Korean numbers in parts ("27만5000", "1억1천만"), a day of
+#: the month where the English gives the weekday.
+EVACUATED = ("신화통신은 푸젠성 당국이 태풍이 접근하자 주민 27만5000명을 대피시켰다고 27일 보도했다.",
+             "Fujian authorities evacuated about 275,000 people on Sunday as the storm approached, Xinhua reported.")
+MISSING = ("필리핀 뉴스통신은 28일 태풍의 영향으로 2명이 실종됐다고 보도했다.",
+           "Two people were reported missing by authorities, the Philippines News Agency reported Monday.")
+WONDER = ("정부의 연구학자들이 이 1억1천만 달러 짜리 경이로운 설비를 공개했다.",
+          "Government researchers showed off the $110 million wonder.")
+
+
+@pytest.mark.parametrize("pair", [EVACUATED, MISSING, WONDER], ids=["275000-sunday", "monday", "110-million"])
+def test_korean_numbers_in_parts_and_days_of_the_month_read_as_the_english_says(pair: tuple[str, str]) -> None:
+    assert [d.label for d in across_differences(*pair, KO_EN)] == []
+
+
+def test_a_korean_number_that_differs_is_still_named() -> None:
+    changed = (EVACUATED[0].replace("27만5000", "17만5000"), EVACUATED[1])
+    assert [d.label for d in across_differences(*changed, KO_EN)] == ["17만5000 → about 275,000 people"]

@@ -62,7 +62,8 @@ _DATE_RES = (
                rf"(?:[ \u00a0]+{_YEAR})?"),
     re.compile(rf"(?:{_YEAR}[ \u00a0]?[年년][ \u00a0]?)?(?:(?P<month>1[0-2]|0?[1-9])[ \u00a0]?[月월]"
                r"(?:[ \u00a0]?(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일])?)?"),
-    re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％])"),
+    re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％]|(?!년)[가-힣])"),
+    re.compile(r"(?<![\d.,])(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일](?!본|요일)"),  # "27일": the 27th
 )
 _DAY_WORD_RE = re.compile("(?<![\\w])(?P<word>" + "|".join(
     sorted([*(re.escape(w) + ("\\w{0,3}(?!\\w)" if w[-1] in "кцтьд" else "") for w in WEEKDAYS), *RELATIVE_DAYS],
@@ -115,6 +116,10 @@ def _value(raw: str, language: str) -> float | None:
         return None
 
 
+#: The scale characters of Korean and Chinese numbers, whose parts follow each other ("1억 1천만": 110 million).
+_CJK_SCALE_CHARS = frozenset("千万萬亿億천만억조")
+
+
 def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Numbers of a text in any language, keyed by their value (a percentage keyed apart)."""
     if _english(language):
@@ -129,6 +134,14 @@ def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ())
             continue
         if match["scale"]:
             value *= SCALE_WORDS[match["scale"].casefold().rstrip(".")]
+        previous = found[-1] if found else None
+        if (previous is not None and previous.text[-1:] in _CJK_SCALE_CHARS
+                and not text[previous.end:match.start()].strip()
+                and previous.key[0] > value and not previous.key[1]):  # "12조 3천억": one number, 12.3 trillion
+            value += previous.key[0]
+            found[-1] = Mention(previous.start, match.end(), text[previous.start:match.end()].rstrip(),
+                                (float(f"{value:.9g}"), bool(match["pct"])))
+            continue
         found.append(Mention(match.start(), match.end(), match.group(0).rstrip(), (float(f"{value:.9g}"),
                                                                                    bool(match["pct"]))))
     for match in _WORD_RE.finditer(text):

@@ -64,7 +64,11 @@ def date_mentions(text: str) -> list[Mention]:
 
 
 def dates_agree(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    """Whether two date keys can name the same day: 'Sept. 12' and 'September 12, 2023' can."""
+    """Whether two date keys can name the same day: 'Sept. 12' and 'September 12, 2023' can, and so can a weekday
+    and a day of the month given alone ('Sunday' and '27일', the 27th: which weekday that is cannot be told)."""
+    if {a[0], b[0]} == {"date", "weekday"}:
+        day = a if a[0] == "date" else b
+        return day[1] is None and day[3] is None and day[2] is not None
     if a[0] != "date" or b[0] != "date":
         return a == b
     return all(x is None or y is None or x == y for x, y in zip(a[1:], b[1:], strict=True))
