@@ -22,6 +22,7 @@ from anyascii import anyascii
 from parallax.engine.facts.dates import date_mentions, dates_agree
 from parallax.engine.facts.foreign import (
     ARABIC_MONTHS,
+    CJK_SCALE_CHARS,
     ENGLISH_EXONYMS,
     ENGLISH_PHRASES,
     EXONYMS,
@@ -116,10 +117,6 @@ def _value(raw: str, language: str) -> float | None:
         return None
 
 
-#: The scale characters of Korean and Chinese numbers, whose parts follow each other ("1억 1천만": 110 million).
-_CJK_SCALE_CHARS = frozenset("千万萬亿億천만억조")
-
-
 def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Numbers of a text in any language, keyed by their value (a percentage keyed apart)."""
     if _english(language):
@@ -135,7 +132,7 @@ def number_marks(text: str, language: str, skip: Sequence[tuple[int, int]] = ())
         if match["scale"]:
             value *= SCALE_WORDS[match["scale"].casefold().rstrip(".")]
         previous = found[-1] if found else None
-        if (previous is not None and previous.text[-1:] in _CJK_SCALE_CHARS
+        if (previous is not None and previous.text[-1:] in CJK_SCALE_CHARS
                 and not text[previous.end:match.start()].strip()
                 and previous.key[0] > value and not previous.key[1]):  # "12조 3천억": one number, 12.3 trillion
             value += previous.key[0]
