@@ -132,6 +132,18 @@ def test_job_writes_pairs_and_lineage_back_to_the_embedded_index(job: tuple[Path
     assert written.pairs == len(fresh) and written.skipped_pairs == len(pairs) - len(fresh) > 0
     assert exchange.embedded_lineage(default_path(root)) == [e for e in edges if edited not in e[:2]]
     assert written.skipped_edges > 0
+    # A source edited after the write-back: indexing it again drops the edges that described its old text.
+    again = next(c for _, c, _ in exchange.embedded_lineage(default_path(root)) if c.startswith("a-"))
+    path = next(root.glob(f"*/{again}.txt"))
+    path.write_text(path.read_text(encoding="utf-8").rsplit("---\n", 1)[0] + "---\nAnother text altogether.\n",
+                    encoding="utf-8")
+    index = open_index(root)
+    try:
+        index.sync(load_corpus(root))
+    finally:
+        index.close()
+    left = exchange.embedded_lineage(default_path(root))
+    assert left and not any(again in edge[:2] for edge in left)
 
 
 @pytest.mark.slow

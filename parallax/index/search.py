@@ -297,7 +297,8 @@ class CorpusIndex:
             return reuse.suggest_story(self._db, sentences)
 
     def _remove(self, source_id: str) -> None:
-        """Delete one source, its sentences, sketches and shared pairs."""
+        """Delete one source, its sentences, sketches, shared pairs and the lineage edges a reuse job wrote for it
+        (they described the text it had)."""
         row = self._writer.execute("SELECT n FROM docs WHERE id = ?", (source_id,)).fetchone()
         if row is None:
             return
@@ -308,6 +309,8 @@ class CorpusIndex:
         self._writer.execute("DELETE FROM sketch WHERE doc = ?", (n,))
         self._writer.execute("DELETE FROM shared WHERE da = ?", (n,))
         self._writer.execute("DELETE FROM shared WHERE db = ?", (n,))
+        if self._writer.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lineage'").fetchone():
+            self._writer.execute("DELETE FROM lineage WHERE origin = ? OR carrier = ?", (source_id, source_id))
         self._writer.execute("DELETE FROM docs WHERE n = ?", (n,))
 
     def _add(self, source: Source) -> int:
