@@ -3,7 +3,9 @@
 A mark says how much a change matters — significant, minor or cosmetic — with a short note, who gave it and when.
 It is given to one changed row of a comparison (named by ``row_key``, a digest of the row's two texts, so it holds
 whatever page or options the comparison is opened with) or to a whole step of an article's timeline (``row_key``
-empty: the comparison of a capture with the one before). Marks live in the state database, never in the corpus.
+empty: the comparison of a capture with the one before). Marks live in the state database, never in the corpus: this
+server's SQLite database, or the PostgreSQL store's state tables when the app reads one (the statements here are
+those both dialects take).
 
 A story rule ("ignore changes like this in this story") is a phrase (matched without regard to case) or a regular
 expression: text it matches is taken out before the watcher decides whether a page changed, and a changed row of a
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def check_pattern(pattern: Any, regex: bool) -> str:
     return text
 
 
-def add_note(conn: sqlite3.Connection, story: str, left_id: str, right_id: str, mark: str, note: Any = "",
+def add_note(conn: state.Connection, story: str, left_id: str, right_id: str, mark: str, note: Any = "",
              author: Any = "", key: str = "", excerpt: str = "") -> dict[str, Any]:
     """Keep a mark (and note) on a row of the comparison ``left_id`` → ``right_id`` (or the whole step)."""
     if mark not in MARKS:
@@ -111,35 +112,35 @@ def add_note(conn: sqlite3.Connection, story: str, left_id: str, right_id: str, 
     return get_note(conn, int(cursor.lastrowid or 0)) or {}
 
 
-def _note(row: sqlite3.Row) -> dict[str, Any]:
+def _note(row: Any) -> dict[str, Any]:
     """A note as plain data."""
     return {"id": row["id"], "story": row["story"], "left": row["left_id"], "right": row["right_id"],
             "row": row["row_key"] or None, "excerpt": row["excerpt"] or None, "mark": row["mark"],
             "note": row["note"], "by": row["author"] or None, "at": row["at"]}
 
 
-def get_note(conn: sqlite3.Connection, note_id: int) -> dict[str, Any] | None:
+def get_note(conn: state.Connection, note_id: int) -> dict[str, Any] | None:
     """The note with this id, or None."""
     row = conn.execute("SELECT * FROM notes WHERE id = ?", (note_id,)).fetchone()
     return _note(row) if row else None
 
 
-def remove_note(conn: sqlite3.Connection, note_id: int) -> bool:
+def remove_note(conn: state.Connection, note_id: int) -> bool:
     """Delete a note; False when there is none with this id."""
     return bool(conn.execute("DELETE FROM notes WHERE id = ?", (note_id,)).rowcount)
 
 
-def story_notes(conn: sqlite3.Connection, story: str, mark: str | None = None) -> list[dict[str, Any]]:
+def story_notes(conn: state.Connection, story: str, mark: str | None = None) -> list[dict[str, Any]]:
     """A story's notes, newest first (only those with this mark, when given)."""
-    rows = conn.execute("SELECT * FROM notes WHERE story = ? AND (? IS NULL OR mark = ?) ORDER BY id DESC",
-                        (story, mark, mark))
+    rows = conn.execute("SELECT * FROM notes WHERE story = ? AND (CAST(? AS TEXT) IS NULL OR mark = ?) "
+                        "ORDER BY id DESC", (story, mark, mark))
     return [_note(r) for r in rows]
 
 
 Pair = tuple[str, str]  # a comparison: (left id, right id)
 
 
-def pair_notes(conn: sqlite3.Connection, pairs: Iterable[Pair]) -> dict[Pair, list[dict[str, Any]]]:
+def pair_notes(conn: state.Connection, pairs: Iterable[Pair]) -> dict[Pair, list[dict[str, Any]]]:
     """Notes on each of these comparisons (left, right), oldest first."""
     found: dict[Pair, list[dict[str, Any]]] = {}
     for left, right in set(pairs):
@@ -148,7 +149,7 @@ def pair_notes(conn: sqlite3.Connection, pairs: Iterable[Pair]) -> dict[Pair, li
     return found
 
 
-def revision(conn: sqlite3.Connection) -> tuple[int, ...]:
+def revision(conn: state.Connection) -> tuple[int, ...]:
     """Changes whenever a note or rule is added or removed (for caches of pages that show them)."""
     row = conn.execute("SELECT (SELECT COALESCE(MAX(id), 0) FROM notes), (SELECT COUNT(*) FROM notes), "
                        "(SELECT COALESCE(MAX(id), 0) FROM rules), (SELECT COUNT(*) FROM rules)").fetchone()
@@ -157,13 +158,13 @@ def revision(conn: sqlite3.Connection) -> tuple[int, ...]:
 
 # ---- rules -------------------------------------------------------------------------------------------------------
 
-def _rule(row: sqlite3.Row) -> Rule:
+def _rule(row: Any) -> Rule:
     """A Rule from its database row."""
     return Rule(id=row["id"], story=row["story"], pattern=row["pattern"], regex=bool(row["regex"]),
                 note_id=row["note_id"], author=row["author"], at=row["at"])
 
 
-def add_rule(conn: sqlite3.Connection, story: str, pattern: Any, regex: bool = False, note_id: int | None = None,
+def add_rule(conn: state.Connection, story: str, pattern: Any, regex: bool = False, note_id: int | None = None,
              author: Any = "") -> Rule:
     """Keep a story rule (NoteError when its pattern cannot be used)."""
     text = check_pattern(pattern, regex)
@@ -174,12 +175,12 @@ def add_rule(conn: sqlite3.Connection, story: str, pattern: Any, regex: bool = F
     return _rule(row)
 
 
-def story_rules(conn: sqlite3.Connection, story: str) -> list[Rule]:
+def story_rules(conn: state.Connection, story: str) -> list[Rule]:
     """A story's rules, oldest first."""
     return [_rule(r) for r in conn.execute("SELECT * FROM rules WHERE story = ? ORDER BY id", (story,))]
 
 
-def remove_rule(conn: sqlite3.Connection, rule_id: int) -> bool:
+def remove_rule(conn: state.Connection, rule_id: int) -> bool:
     """Delete a rule; False when there is none with this id."""
     return bool(conn.execute("DELETE FROM rules WHERE id = ?", (rule_id,)).rowcount)
 

@@ -13,11 +13,11 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from parallax.errors import ParallaxError
 
@@ -158,6 +158,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+
+
+class Connection(Protocol):
+    """What the state functions that also run on the PostgreSQL store need of a connection: ``execute`` with ``?``
+    placeholders (a ``sqlite3.Connection``, or ``parallax.store.state_sql.StateConnection``)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any:
+        """Run one statement with its values bound."""
 
 
 class StateError(ParallaxError, ValueError):
@@ -397,7 +405,7 @@ def headlines(conn: sqlite3.Connection, article: str) -> list[dict[str, str]]:
     return [{"at": r["at"], "title": r["title"], "source_id": r["source_id"]} for r in rows]
 
 
-def log_event(conn: sqlite3.Connection, action: str, subject: str, detail: str = "") -> None:
+def log_event(conn: Connection, action: str, subject: str, detail: str = "") -> None:
     """Keep an audit record of an editor's change (edit, remove, restore, watch added or removed)."""
     conn.execute("INSERT INTO events (at, action, subject, detail) VALUES (?, ?, ?, ?)",
                  (iso(time.time()), action, subject, detail[:2000]))

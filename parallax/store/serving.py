@@ -11,8 +11,10 @@ Adding a source (the add form, the JSON API, a batch), editing its metadata, mov
 it to the trash and restoring it through the web are written to the database (``place``, a
 ``parallax.store.writing.PostgresPlace``): each change holds one advisory lock every app server shares for its
 read-check-write, in one transaction that moves the generation, so editors on several servers at once never lose an
-acknowledged change and every server serves it within ``REFRESH`` seconds. Changes still kept in each server's own
-state database (watch lists, notes, alert rules, the outlet registry) are refused while the app reads PostgreSQL
+acknowledged change and every server serves it within ``REFRESH`` seconds. Editors' marks and notes on comparison
+rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
+statements there), so every server lists them as soon as they are written. Changes still kept in each server's own
+state database (watch lists, alert channels, the outlet registry) are refused while the app reads PostgreSQL
 (``refusal``), rather than written where no other server would see them.
 
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
@@ -41,7 +43,7 @@ def refusal() -> str:
     """Why a server reading PostgreSQL does not take this change through the web."""
     return ("This server reads its corpus from the shared PostgreSQL store; this change would be kept in this "
             "server's own state database, where no other server sees it, so it is not taken here. Sources can be "
-            "added, edited, moved, removed and restored.")
+            "added, edited, moved, removed and restored, and changes marked and noted.")
 
 
 class DatabaseCorpus:

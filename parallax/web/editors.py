@@ -155,7 +155,8 @@ def signed_in() -> bool:
 
 def write_refusal(api: bool, shared: bool = False) -> str | None:
     """Why this request may not write (answered with 403), or None when it may. ``shared``: the change is made in the
-    PostgreSQL store when the app reads one (adding and managing sources); any other change is refused there."""
+    PostgreSQL store when the app reads one (adding and managing sources, marks, notes and story rules); any other
+    change is refused there."""
     if current_app.config.get("DATABASE_URL") and not shared:  # psycopg is imported only with a database
         from parallax.store.serving import refusal
         return refusal()

@@ -2,15 +2,18 @@
 
 Reading pages only show marks (and stay cacheable for readers without cookies); marking happens on
 ``/stories/<story>/notes`` (``?left=&right=`` opens the form on one comparison) or through ``/api/notes``.
+Marks, notes and rules are kept in this server's state database, or, when the app reads the PostgreSQL store, in
+that database's state tables, so every app server shows a mark given on any of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, session, url_for
@@ -42,7 +45,7 @@ def _setup(setup: BlueprintSetupState) -> None:
 
 def _revision() -> tuple[int, ...]:
     """The notes' revision (empty when there is no state database yet)."""
-    return read(notes.revision, ())
+    return read_notes(notes.revision, ())
 
 
 def read(reader: Callable[[sqlite3.Connection], T], default: T) -> T:
@@ -58,9 +61,34 @@ def read(reader: Callable[[sqlite3.Connection], T], default: T) -> T:
         return default
 
 
+def read_notes(reader: Callable[[state.Connection], T], default: T) -> T:
+    """Run a reader on the database marks, notes and rules are kept in: the PostgreSQL store's when the app reads
+    one, else this server's state database (``read``); ``default`` when it cannot be read (logged)."""
+    if not current_app.config.get("DATABASE_URL"):
+        return read(reader, default)
+    from parallax.store.state_sql import DatabaseError, StateConnection  # psycopg is imported only with a database
+    try:
+        return reader(StateConnection(current_app.extensions["parallax.corpus"].store.conn))
+    except DatabaseError as error:
+        log.error("state tables: %s", error)
+        return default
+
+
+@contextlib.contextmanager
+def notes_db() -> Iterator[state.Connection]:
+    """A write transaction on the database marks, notes and rules are kept in (see ``read_notes``)."""
+    if current_app.config.get("DATABASE_URL"):
+        from parallax.store.state_sql import StateConnection
+        with StateConnection(current_app.extensions["parallax.corpus"].store.conn).transaction() as shared:
+            yield shared
+    else:
+        with state.opened(state_db()) as conn, state.transaction(conn):
+            yield conn
+
+
 def story_rules(story: str) -> list[notes.Rule]:
     """The story's rules."""
-    return read(lambda conn: notes.story_rules(conn, story), [])
+    return read_notes(lambda conn: notes.story_rules(conn, story), [])
 
 
 def mark_filter() -> str | None:
@@ -82,7 +110,7 @@ def annotate(data: dict[str, Any], rows: list[Mapping[str, Any]], left: Source, 
     chosen = mark_filter()
     rules = story_rules(left.story) if left.story == right.story else []
     empty: dict[notes.Pair, list[dict[str, Any]]] = {}
-    found = read(lambda conn: notes.pair_notes(conn, [(left.id, right.id)]), empty).get((left.id, right.id), [])
+    found = read_notes(lambda conn: notes.pair_notes(conn, [(left.id, right.id)]), empty).get((left.id, right.id), [])
     keys = row_keys(list(rows))
     index_of = {key: index for index, key in keys.items()}
     latest = notes.latest_marks(found)
@@ -111,7 +139,7 @@ def csv_rows(found: Mapping[str, Any]) -> list[list[str]]:
 
 def step_marks(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Notes on each timeline step (previous capture → capture)."""
-    return read(lambda conn: notes.pair_notes(conn, pairs), {})
+    return read_notes(lambda conn: notes.pair_notes(conn, pairs), {})
 
 
 def _pair(story: str, left_id: str, right_id: str) -> tuple[Source, Source]:
@@ -157,7 +185,7 @@ def save_note(story: str, values: Mapping[str, Any]) -> dict[str, Any]:
         raise notes.NoteError("only a cosmetic mark can become a rule", "rule")
     if pattern not in (None, ""):
         notes.check_pattern(pattern, regex)
-    with state.opened(state_db()) as conn, state.transaction(conn):
+    with notes_db() as conn:
         saved = notes.add_note(conn, story, left.id, right.id, str(values.get("mark") or ""), values.get("note"),
                                by, key, rows[key]["excerpt"] if key else "")
         if pattern not in (None, ""):
@@ -174,7 +202,7 @@ def story_notes_data(story: str) -> dict[str, Any]:
     mark = request.args.get("mark") or None
     if mark is not None and mark not in notes.MARKS:
         raise BadOption("mark", mark, notes.MARKS)
-    found: list[dict[str, Any]] = read(lambda conn: notes.story_notes(conn, story, mark), [])
+    found: list[dict[str, Any]] = read_notes(lambda conn: notes.story_notes(conn, story, mark), [])
     for item in found:
         item["compare"] = url_for("pages.compare_view", left=item["left"], right=item["right"])
         item["timeline"] = url_for("timeline.source_timeline", source_id=item["right"]) \
@@ -227,7 +255,7 @@ def _back(story: str) -> str:
 
 
 @bp.post("/stories/<slug:story>/notes")
-@editor_write()
+@editor_write(shared=True)
 def add_note_form(story: str) -> BaseResponse:
     """The marking form submitted."""
     if story not in corpus().stories:
@@ -244,7 +272,7 @@ def add_note_form(story: str) -> BaseResponse:
 
 
 @bp.post("/stories/<slug:story>/<any(notes, rules):what>/<int:item_id>/delete")
-@editor_write()
+@editor_write(shared=True)
 def remove_form(story: str, what: str, item_id: int) -> BaseResponse:
     """Remove a note or a rule from a form."""
     if not _remove(what, item_id, story):
@@ -256,7 +284,7 @@ def remove_form(story: str, what: str, item_id: int) -> BaseResponse:
 def _remove(what: str, item_id: int, story: str | None = None) -> bool:
     """Delete a note or rule (of ``story``, when given), logged; False when there is none."""
     table = {"notes": "notes", "rules": "rules"}[what]
-    with state.opened(state_db()) as conn, state.transaction(conn):
+    with notes_db() as conn:
         row = conn.execute(f"SELECT story FROM {table} WHERE id = ?", (item_id,)).fetchone()  # noqa: S608  # nosec B608
         if row is None or (story is not None and row[0] != story):
             return False
@@ -275,7 +303,7 @@ def _note_error(error: notes.NoteError) -> Response:
 
 
 @bp.post("/api/notes")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_add_note() -> Response:
     """Mark a change from JSON: ``{"left", "right", "mark", "row"?, "note"?, "by"?, "rule"?, "regex"?}``; 201."""
     payload = json_object("the note")
@@ -294,14 +322,14 @@ def api_add_note() -> Response:
 
 
 @bp.post("/api/stories/<slug:story>/rules")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_add_rule(story: str) -> Response:
     """Add a story rule from JSON: ``{"pattern", "regex"?, "by"?}``; 201 with the rule."""
     payload = json_object("the rule")
     if story not in corpus().stories:
         return error_response(404, f"No story '{story}'.")
     try:
-        with state.opened(state_db()) as conn, state.transaction(conn):
+        with notes_db() as conn:
             if not isinstance(payload.get("regex", False), bool):
                 raise notes.NoteError("'regex' must be true or false", "regex")
             rule = notes.add_rule(conn, story, payload.get("pattern"), payload.get("regex") is True, None,
@@ -315,7 +343,7 @@ def api_add_rule(story: str) -> Response:
 
 
 @bp.delete("/api/<any(notes, rules):what>/<int:item_id>")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_remove(what: str, item_id: int) -> Response:
     """Delete a note or a rule."""
     if not _remove(what, item_id):
