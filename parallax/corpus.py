@@ -11,6 +11,7 @@ import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -231,8 +232,10 @@ class Corpus:
     def articles(self) -> dict[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
         grouped: dict[str, list[Source]] = {}
-        for source in sorted(self.sources.values(), key=lambda s: (capture_order(s.captured), s.id)):
+        for source in self.sources.values():
             grouped.setdefault(source.article_key, []).append(source)
+        for members in (m for m in grouped.values() if len(m) > 1):  # most have one capture: no order to find
+            members.sort(key=lambda s: (capture_order(s.captured), s.id))
         return grouped
 
     def versions(self, source: Source) -> list[Source]:
@@ -418,12 +421,12 @@ def build_corpus(items: list[Source | Story | Problem], owners: Mapping[str, str
                  mtimes: Mapping[str, int] | None = None) -> Corpus:
     """Assemble parsed files into a corpus: refuse every file reusing an id held by another (never a silent swap;
     see ``_claim_order``), group sources into stories."""
-    owners, mtimes = owners or {}, mtimes or {}
-    sources: dict[str, Source] = {}
+    owners, mtimes, sources = owners or {}, mtimes or {}, dict[str, Source]()
     problems = [item for item in items if isinstance(item, Problem)]
     failing = {p.path for p in problems}
-    candidates = sorted((item for item in items if isinstance(item, Source)),
-                        key=lambda s: _claim_order(s, owners, mtimes))
+    candidates = [item for item in items if isinstance(item, Source)]
+    twice = len({s.id for s in candidates}) < len(candidates)  # settled by claim order; else path order will do
+    candidates.sort(key=(lambda s: _claim_order(s, owners, mtimes)) if twice else attrgetter("path"))
     for source in candidates:
         holder = owners.get(source.id)
         if source.id in sources:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from parallax import corpus as corpus_module
 from parallax.corpus import Problem, Source, Story
 
@@ -96,9 +98,13 @@ def encode(item: Item) -> tuple[str, str]:
     return "problem", json.dumps({"path": item.path, "reason": item.reason}, ensure_ascii=False)
 
 
+#: Catalogue rows are JSON objects; msgspec reads them in less than half json's time (a start reads every row).
+_ROWS = msgspec.json.Decoder(dict)
+
+
 def decode(kind: str, data: str, file: Path | str) -> Item:
     """A catalogue row back as what the file parsed to; a source's body is read from ``file`` when needed."""
-    values = json.loads(data)
+    values = _ROWS.decode(data)
     if kind == "source":
         if values.keys() != _ROW_FIELDS:
             raise ValueError(f"a catalogued source has the fields {sorted(values)}")
