@@ -57,5 +57,6 @@ def test_a_change_through_one_server_is_served_by_the_other_within_a_second(
 def test_changes_kept_in_a_servers_own_state_are_refused_while_reading_the_store(
         db_apps: tuple[Flask, Flask]) -> None:
     one, _ = db_apps
-    answer = one.test_client().post("/api/watches", json={"story": "kim-putin-2023", "url": "https://example.com/a"})
+    answer = one.test_client().post("/api/stories/kim-putin-2023/channels",
+                                    json={"url": "json://127.0.0.1/hook", "threshold": "every"})
     assert answer.status_code == 403 and "PostgreSQL" in answer.get_json()["error"]

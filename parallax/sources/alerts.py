@@ -105,10 +105,10 @@ def get_channel(conn: sqlite3.Connection, channel_id: int) -> dict[str, Any] | N
     return _channel(row) if row else None
 
 
-def channels(conn: sqlite3.Connection, story: str | None = None, watch_id: int | None = None) -> list[dict[str, Any]]:
+def channels(conn: state.Connection, story: str | None = None, watch_id: int | None = None) -> list[dict[str, Any]]:
     """Channels of a story (those of the whole story and of ``watch_id`` when given), without their URLs."""
-    rows = conn.execute("SELECT * FROM channels WHERE (? IS NULL OR story = ?) AND "
-                        "(? IS NULL OR watch_id IS NULL OR watch_id = ?) ORDER BY id",
+    rows = conn.execute("SELECT * FROM channels WHERE (CAST(? AS TEXT) IS NULL OR story = ?) AND "
+                        "(CAST(? AS INTEGER) IS NULL OR watch_id IS NULL OR watch_id = ?) ORDER BY id",
                         (story, story, watch_id, watch_id))
     return [_channel(r) for r in rows]
 

@@ -264,8 +264,14 @@ def opened(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction taken at once (BEGIN IMMEDIATE), committed at the end or rolled back on error."""
+def transaction(conn: Any) -> Iterator[Any]:
+    """A write transaction taken at once (BEGIN IMMEDIATE), committed at the end or rolled back on error; on the
+    PostgreSQL store's state tables (a connection with its own ``transaction``), that one (nested: a savepoint)."""
+    own = getattr(conn, "transaction", None)
+    if own is not None:
+        with own():
+            yield conn
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
@@ -302,20 +308,20 @@ def add_watch(conn: sqlite3.Connection, story: str, kind: str, url: str, interva
     return found
 
 
-def get_watch(conn: sqlite3.Connection, watch_id: int) -> Watch | None:
+def get_watch(conn: Connection, watch_id: int) -> Watch | None:
     """The watch with this id, or None."""
     row = conn.execute("SELECT * FROM watches WHERE id = ?", (watch_id,)).fetchone()
     return _watch(row) if row else None
 
 
-def list_watches(conn: sqlite3.Connection, story: str | None = None) -> list[Watch]:
+def list_watches(conn: Connection, story: str | None = None) -> list[Watch]:
     """Every watch (of one story when given), feeds first, then by URL."""
-    rows = conn.execute("SELECT * FROM watches WHERE ? IS NULL OR story = ? ORDER BY story, kind DESC, url",
-                        (story, story))
+    rows = conn.execute("SELECT * FROM watches WHERE CAST(? AS TEXT) IS NULL OR story = ? "
+                        "ORDER BY story, kind DESC, url", (story, story))
     return [_watch(row) for row in rows]
 
 
-def set_paused(conn: sqlite3.Connection, watch_id: int, paused: bool, now: float | None = None) -> Watch | None:
+def set_paused(conn: Connection, watch_id: int, paused: bool, now: float | None = None) -> Watch | None:
     """Pause or resume a watch (a resumed watch is due at once, its back-off forgotten); None when missing."""
     now = time.time() if now is None else now
     if paused:
@@ -325,7 +331,7 @@ def set_paused(conn: sqlite3.Connection, watch_id: int, paused: bool, now: float
     return get_watch(conn, watch_id)
 
 
-def remove_watch(conn: sqlite3.Connection, watch_id: int) -> bool:
+def remove_watch(conn: Connection, watch_id: int) -> bool:
     """Delete a watch and its log (articles a feed added stay, as watches of their own); False when missing."""
     with transaction(conn):
         gone = conn.execute("DELETE FROM watches WHERE id = ?", (watch_id,)).rowcount
@@ -380,7 +386,7 @@ def finish(conn: sqlite3.Connection, watch: Watch, owner: str, *, status: int | 
     return next_due
 
 
-def fetch_log(conn: sqlite3.Connection, watch_id: int, limit: int = 20) -> list[dict[str, Any]]:
+def fetch_log(conn: Connection, watch_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """The latest fetches of a watch, newest first."""
     rows = conn.execute("SELECT * FROM fetch_log WHERE watch_id = ? ORDER BY at DESC, id DESC LIMIT ?",
                         (watch_id, limit)).fetchall()

@@ -3,7 +3,7 @@ URL the fetcher would try, a host it would not refuse) before it is added to the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from parallax.corpus import MAX_SLUG_LENGTH, SLUG_RE
@@ -44,8 +44,10 @@ def literal_refusal(url: str, allow_private: bool) -> str | None:
 
 
 def new_watch(conn: Any, settings: Mapping[str, Any], story: str, kind: str, url: str,
-              interval: int | None = None, item_limit: int | None = None) -> state.Watch:
-    """Validate and add a watch (StateError says what is wrong)."""
+              interval: int | None = None, item_limit: int | None = None,
+              add: Callable[..., state.Watch] = state.add_watch) -> state.Watch:
+    """Validate and add a watch (StateError says what is wrong); ``add`` keeps it (``state.add_watch`` in a state
+    database, ``parallax.store.claims.add_watch`` in the PostgreSQL store)."""
     if not SLUG_RE.match(story) or len(story) > MAX_SLUG_LENGTH:
         raise state.StateError(f"story must be a slug of a-z, 0-9 and '-', not {story!r}")
     if kind not in state.KINDS:
@@ -61,4 +63,4 @@ def new_watch(conn: Any, settings: Mapping[str, Any], story: str, kind: str, url
     refusal = literal_refusal(url, bool(settings.get("FETCH_ALLOW_PRIVATE")))
     if refusal:  # said now, not as an error on every fetch of a watch that can never succeed
         raise state.StateError(refusal)
-    return state.add_watch(conn, story, kind, url, chosen, limit if kind == "feed" else 0)
+    return add(conn, story, kind, url, chosen, limit if kind == "feed" else 0)

@@ -38,9 +38,10 @@ def watch_of(row: dict[str, Any]) -> state.Watch:
                        parent_id=row["parent_id"], item_limit=row["item_limit"], title=row["title"])
 
 
-def add_watch(conn: psycopg.Connection[Any], story: str, kind: str, url: str, interval: int,
+def add_watch(conn: psycopg.Connection[Any], story: str, kind: str, url: str, interval: int, item_limit: int = 0,
               now: float | None = None) -> state.Watch:
-    """Add a watch, due at once; StateError when the story already watches this URL."""
+    """Add a watch, due at once, with its site in the shared schedule (a feed watches up to ``item_limit`` of its
+    items); StateError when the story already watches this URL."""
     if kind not in state.KINDS:
         raise state.StateError(f"kind must be one of {', '.join(state.KINDS)}, not {kind!r}")
     now = time.time() if now is None else now
@@ -48,8 +49,9 @@ def add_watch(conn: psycopg.Connection[Any], story: str, kind: str, url: str, in
     try:
         with conn.transaction():
             row = conn.execute(
-                "INSERT INTO watches (story, kind, url, interval, next_due, created, host) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *", (story, kind, url, interval, now, now, host)
+                "INSERT INTO watches (story, kind, url, interval, next_due, created, host, item_limit) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *",
+                (story, kind, url, interval, now, now, host, item_limit)
             ).fetchone()
             conn.execute("INSERT INTO host_schedule(host) VALUES (%s) ON CONFLICT DO NOTHING", (host,))
     except psycopg.errors.UniqueViolation:

@@ -203,7 +203,7 @@ class PostgresStore:
 
     def add_watch(self, story: str, kind: str, url: str, interval: int, now: float | None = None) -> state.Watch:
         """Add a watch, due at once (its host joins the shared politeness schedule)."""
-        return add_watch(self.conn, story, kind, url, interval, now)
+        return add_watch(self.conn, story, kind, url, interval, now=now)
 
     def add_note(self, story: str, left_id: str, right_id: str, mark: str, note: str = "",
                  author: str = "") -> int:

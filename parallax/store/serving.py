@@ -13,9 +13,11 @@ it to the trash and restoring it through the web are written to the database (``
 read-check-write, in one transaction that moves the generation, so editors on several servers at once never lose an
 acknowledged change and every server serves it within ``REFRESH`` seconds. Editors' marks and notes on comparison
 rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
-statements there), so every server lists them as soon as they are written. Changes still kept in each server's own
-state database (watch lists, alert channels, the outlet registry) are refused while the app reads PostgreSQL
-(``refusal``), rather than written where no other server would see them.
+statements there), so every server lists them as soon as they are written; so are watch lists (added, paused,
+resumed and removed through the web, a new watch joining its site's schedule for the store's watchers,
+``parallax.store.claims``). Changes still kept in each server's own state database (alert channels and checking a
+watch now, the outlet registry) are refused while the app reads PostgreSQL (``refusal``), rather than written where
+no other server would see them.
 
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
 (``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. The add form's draft between its two
@@ -43,7 +45,8 @@ def refusal() -> str:
     """Why a server reading PostgreSQL does not take this change through the web."""
     return ("This server reads its corpus from the shared PostgreSQL store; this change would be kept in this "
             "server's own state database, where no other server sees it, so it is not taken here. Sources can be "
-            "added, edited, moved, removed and restored, and changes marked and noted.")
+            "added, edited, moved, removed and restored, changes marked and noted, and articles and feeds "
+            "watched.")
 
 
 class DatabaseCorpus:

@@ -1,11 +1,18 @@
-"""Watch lists: the articles and feeds the watcher fetches, per story and in all; forms and a JSON API."""
+"""Watch lists: the articles and feeds the watcher fetches, per story and in all; forms and a JSON API.
+
+The watches are kept in this server's state database, or, when the app reads the PostgreSQL store, in that
+database's watches table (through ``parallax.store.state_sql``), so a watch added on one app server is listed by
+every other and claimed by the store's watchers (``parallax.store.watchers``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,9 +26,17 @@ bp = Blueprint("watches", __name__)
 #: Watch ids in URLs: SQLite integers are 64-bit, so a longer number is no watch (404), never an OverflowError.
 WATCH_ID = "int(max=9223372036854775807):watch_id"
 log = logging.getLogger("parallax.watches")
+T = TypeVar("T")
+#: A watch (None when there is none), its latest fetches and the alert channels its changes go to.
+WatchDetail = tuple[state.Watch | None, list[dict[str, Any]], list[dict[str, Any]]]
+
+
+class StoreUnavailable(Exception):
+    """The PostgreSQL store's watches table cannot be read or written now."""
 
 
 @bp.errorhandler(sqlite3.Error)
+@bp.errorhandler(StoreUnavailable)
 @bp.errorhandler(state.StateError)  # the views catch a bad request's StateError; one that escapes is the database's
 def _database_error(error: Exception) -> Response:
     """The state database is locked, unreadable or of a newer schema: 503 with what to do, logged."""
@@ -35,13 +50,33 @@ def state_db() -> Path:
     return state.db_path(current_app.config["CORPUS_DIR"], str(current_app.config.get("STATE_DB") or ""))
 
 
+@contextlib.contextmanager
+def watch_db() -> Iterator[Any]:
+    """A connection to where watches are kept: this server's state database (each statement its own transaction),
+    or, when the app reads PostgreSQL, one transaction on the store's state tables."""
+    if not current_app.config.get("DATABASE_URL"):
+        with state.opened(state_db()) as conn:
+            yield conn
+        return
+    from parallax.store.state_sql import DatabaseError, StateConnection  # psycopg is imported only with a database
+    try:
+        with StateConnection(current_app.extensions["parallax.corpus"].store.conn).transaction() as shared:
+            yield shared
+    except DatabaseError as error:
+        raise StoreUnavailable(str(error)) from error
+
+
+def read_state(reader: Callable[[Any], T], default: T) -> T:
+    """Run a reader where watches are kept, without creating a state database when there is none yet."""
+    if not current_app.config.get("DATABASE_URL") and not state_db().exists():
+        return default
+    with watch_db() as conn:
+        return reader(conn)
+
+
 def read_watches(story: str | None = None) -> list[state.Watch]:
-    """The watches (of a story), without creating the database when there is none yet."""
-    path = state_db()
-    if not path.exists():
-        return []
-    with state.opened(path) as conn:
-        return state.list_watches(conn, story)
+    """The watches (of a story)."""
+    return read_state(lambda conn: state.list_watches(conn, story), [])
 
 
 def watch_summary(item: state.Watch, current: Corpus) -> dict[str, Any]:
@@ -103,13 +138,13 @@ def story_watches(story: str) -> Response:
 @page(bp, f"/watches/<{WATCH_ID}>")
 def watch_detail(watch_id: int) -> Response:
     """One watch: its schedule, last error and the latest fetches."""
-    path = state_db()
-    found, history, channels = None, [], []
-    if path.exists():
-        with state.opened(path) as conn:
-            found = state.get_watch(conn, watch_id)
-            history = state.fetch_log(conn, watch_id) if found else []
-            channels = alerts.channels(conn, found.story, watch_id) if found else []
+    def detail(conn: Any) -> WatchDetail:
+        found = state.get_watch(conn, watch_id)
+        if found is None:
+            return None, [], []
+        return found, state.fetch_log(conn, watch_id), alerts.channels(conn, found.story, watch_id)
+    nothing: WatchDetail = (None, [], [])
+    found, history, channels = read_state(detail, nothing)
     if found is None:
         abort(404, description=f"No watch with id {watch_id}.")
     data = {"watch": watch_summary(found, corpus()), "log": history, "alerts": channels,
@@ -138,21 +173,31 @@ def _int_field(values: dict[str, Any], name: str) -> int | None:
         raise state.StateError(f"'{name}' must be a whole number, not {value!r}") from None
 
 
+def _adder(conn: Any) -> Callable[..., state.Watch]:
+    """How a new watch is kept: in the state database, or in the store with its site's schedule (so the store's
+    watchers claim it)."""
+    if not current_app.config.get("DATABASE_URL"):
+        return state.add_watch
+    from parallax.store import claims
+    return lambda _conn, story, kind, url, interval, limit: claims.add_watch(conn.conn, story, kind, url, interval,
+                                                                            item_limit=limit)
+
+
 def _create(values: dict[str, Any]) -> state.Watch:
     """Add a watch from form or JSON values, logging it."""
     story = str(values.get("story") or "").strip()
     kind = str(values.get("kind") or "article").strip()
     url = str(values.get("url") or "")
-    with state.opened(state_db()) as conn:
+    with watch_db() as conn:
         created = watchlist.new_watch(conn, current_app.config, story, kind, url, _int_field(values, "interval"),
-                                  _int_field(values, "item_limit"))
+                                      _int_field(values, "item_limit"), _adder(conn))
         state.log_event(conn, "watch-added", f"watch {created.id}", f"{created.kind} {created.url} in {story}")
     log.info("watch %s added: %s %s in %s", created.id, created.kind, created.url, story)
     return created
 
 
 @bp.post("/watches")
-@editor_write()
+@editor_write(shared=True)
 def add_watch_form() -> BaseResponse:
     """The add form submitted: watch the URL, then go back to the list."""
     try:
@@ -166,7 +211,7 @@ def add_watch_form() -> BaseResponse:
 
 def _change(watch_id: int, action: str) -> state.Watch | None:
     """Pause, resume or remove a watch, logging it; the watch (None when it does not exist or was removed)."""
-    with state.opened(state_db()) as conn:
+    with watch_db() as conn:
         found = state.get_watch(conn, watch_id)
         if found is None:
             return None
@@ -180,7 +225,7 @@ def _change(watch_id: int, action: str) -> state.Watch | None:
 
 
 @bp.post(f"/watches/<{WATCH_ID}>/<any(pause, resume, remove):action>")
-@editor_write()
+@editor_write(shared=True)
 def change_watch_form(watch_id: int, action: str) -> BaseResponse:
     """Pause, resume or remove a watch from a form."""
     found = _change(watch_id, action)
@@ -196,7 +241,7 @@ API_FIELDS = ("story", "kind", "url", "interval", "item_limit")
 
 
 @bp.post("/api/watches")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_add_watch() -> Response:
     """Watch an article or feed from JSON; 201 with the watch."""
     payload = json_object("the watch")
@@ -226,7 +271,7 @@ def api_add_watch() -> Response:
 
 
 def _api_change(watch_id: int, action: str) -> Response:
-    """Pause, resume or delete through the API (the views are behind ``editor_write(api=True)``)."""
+    """Pause, resume or delete through the API (the views are behind ``editor_write(api=True, shared=True)``)."""
     found = _change(watch_id, action)
     if found is None:
         return error_response(404, f"No watch with id {watch_id}.")
@@ -236,14 +281,14 @@ def _api_change(watch_id: int, action: str) -> Response:
 
 
 @bp.delete(f"/api/watches/<{WATCH_ID}>")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_remove_watch(watch_id: int) -> Response:
     """Stop watching (articles a feed added stay watched)."""
     return _api_change(watch_id, "remove")
 
 
 @bp.post(f"/api/watches/<{WATCH_ID}>/<any(pause, resume):action>")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_pause_watch(watch_id: int, action: str) -> Response:
     """Pause or resume a watch; the body must be JSON (``{}``), so a cross-site form cannot post it."""
     if not request.is_json:

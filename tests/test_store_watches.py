@@ -1,0 +1,91 @@
+"""Watch lists on app servers reading one PostgreSQL store: kept in the store's watches table, so a watch added
+through one server (form or API) is listed by the other (page and JSON) with its detail page, pausing, resuming and
+removing on one are seen on the other, a bad watch is answered as on a single server, and the store's watchers
+claim and fetch what was added through the web."""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import Flask
+
+from parallax.store.postgres import PostgresStore
+from parallax.store.watchers import StoreWatcher, WatchSettings
+from tests.conftest import STORY, csrf_of
+from tests.fixtures.watchserver import serve_watched
+from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
+
+
+def test_a_watch_added_on_one_server_is_listed_and_changed_on_the_other(db_apps: tuple[Flask, Flask]) -> None:
+    one, two = db_apps
+    first, second = one.test_client(), two.test_client()
+    page = first.get(f"/stories/{STORY}/watches")
+    added = first.post("/watches", data={"csrf_token": csrf_of(page.data), "story": STORY, "kind": "article",
+                                         "url": "https://example.com/news/bridge", "interval": "900", "back": STORY})
+    assert added.status_code == 303
+    created = first.post("/api/watches", json={"story": "harbour-strike", "kind": "feed",
+                                               "url": "https://example.org/feed.xml", "item_limit": 7})
+    assert created.status_code == 201
+    feed = created.get_json()["watch"]
+
+    listed = second.get(f"/stories/{STORY}/watches.json").get_json()["watches"]
+    assert [(w["url"], w["interval"], w["paused"]) for w in listed] == [("https://example.com/news/bridge", 900, False)]
+    everything = second.get("/watches.json").get_json()["watches"]
+    assert {(w["story"], w["kind"], w["url"]) for w in everything} == {
+        (STORY, "article", "https://example.com/news/bridge"), ("harbour-strike", "feed", "https://example.org/feed.xml")}
+    assert "https://example.com/news/bridge" in second.get("/watches").get_data(as_text=True)
+    detail = second.get(f"/watches/{feed['id']}.json")
+    assert detail.status_code == 200
+    assert (detail.get_json()["watch"]["item_limit"], detail.get_json()["log"]) == (7, [])
+    assert "https://example.org/feed.xml" in second.get(f"/watches/{feed['id']}").get_data(as_text=True)
+
+    article_id = listed[0]["id"]
+    assert second.post(f"/api/watches/{article_id}/pause", json={}).status_code == 200
+    assert first.get(f"/watches/{article_id}.json").get_json()["watch"]["paused"] is True
+    form = first.get(f"/watches/{article_id}")
+    resumed = first.post(f"/watches/{article_id}/resume", data={"csrf_token": csrf_of(form.data)})
+    assert resumed.status_code == 303
+    assert second.get(f"/watches/{article_id}.json").get_json()["watch"]["paused"] is False
+    assert second.delete(f"/api/watches/{feed['id']}").get_json() == {"ok": True, "removed": feed["id"]}
+    assert first.get(f"/watches/{feed['id']}.json").status_code == 404
+    assert [w["id"] for w in first.get("/watches.json").get_json()["watches"]] == [article_id]
+    assert first.delete(f"/api/watches/{feed['id']}").status_code == 404
+
+
+def test_a_bad_watch_is_answered_as_on_one_server(db_apps: tuple[Flask, Flask]) -> None:
+    one, two = db_apps
+    first = one.test_client()
+    body = {"story": STORY, "url": "https://example.com/news/bridge"}
+    for bad, status in (({**body, "url": "ftp://example.com/a"}, 400), ({**body, "url": "not a url"}, 400),
+                        ({**body, "interval": 5}, 400), ({**body, "interval": "soon"}, 400),
+                        ({**body, "story": "Not A Slug"}, 400)):
+        answer = first.post("/api/watches", json=bad)
+        assert answer.status_code == status, (bad, answer.get_json())
+        assert answer.get_json()["error"]
+    assert first.post("/api/watches", json=body).status_code == 201
+    again = two.test_client().post("/api/watches", json=body)
+    assert again.status_code == 409 and "already watches" in again.get_json()["error"]
+    assert len(two.test_client().get("/watches.json").get_json()["watches"]) == 1
+
+
+def test_a_store_watcher_fetches_a_watch_added_through_the_web(db_apps: tuple[Flask, Flask], pg_url: str) -> None:
+    one, two = db_apps
+    one.config["FETCH_ALLOW_PRIVATE"] = True  # the page is on loopback
+    with serve_watched() as (base, site):
+        url = f"{base}/static/1"
+        created = one.test_client().post("/api/watches", json={"story": STORY, "url": url})
+        assert created.status_code == 201
+        watch_id = created.get_json()["watch"]["id"]
+        with contextlib.closing(PostgresStore(pg_url)) as store:
+            watcher = StoreWatcher(store, WatchSettings(delay=0, lease=30, concurrency=1, allow_private=True,
+                                                        timeout=10))
+            try:
+                assert watcher.run_once() == 1
+            finally:
+                watcher.close()
+        assert site.hits["/static/1"] == 1
+    detail = two.test_client().get(f"/watches/{watch_id}.json").get_json()
+    assert [(entry["status"], entry["outcome"]) for entry in detail["log"]] == [(200, "new version")]
+    source_id = detail["log"][0]["source_id"]
+    assert detail["watch"]["last_checked"] is not None and detail["watch"]["failures"] == 0
+    assert two.test_client().get(f"/sources/{source_id}.json").get_json()["source"]["url"] == url
