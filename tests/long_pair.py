@@ -24,7 +24,10 @@ def long_bodies() -> tuple[str, str]:
     right[200] = right[200].replace("agreed on plan", "agreed on more than plan")
     del right[250]
     right.insert(260, "Jo Chun Ryong joined the talks late in the evening, officials said.")
-    paragraphs = lambda items: "\n\n".join(" ".join(items[i:i + 4]) for i in range(0, len(items), 4))  # noqa: E731
+
+    def paragraphs(items: list[str]) -> str:
+        return "\n\n".join(" ".join(items[i:i + 4]) for i in range(0, len(items), 4))
+
     return paragraphs(left) + "\n", paragraphs(right) + "\n"
 
 

@@ -105,7 +105,7 @@ def test_moved_paragraph_is_one_moved_block_displayed_twice() -> None:
     moved = [row for row in result.rows if row.kind == "moved"]
     assert [row.left for row in moved] == ["The council met on Monday to discuss the budget. "
                                            "Members argued for hours about schools.\n\n"]
-    assert moved[0].right.endswith("Members argued for hours about schools.")
+    assert moved[0].right is not None and moved[0].right.endswith("Members argued for hours about schools.")
     assert moved[0].passages == 2 and moved[0].direction == "down"
     assert moved[0].left_pos == 0 and moved[0].right_pos == 6 and moved[0].segments[0].op == "equal"
     assert result.stats.moved == 2 and result.stats.same == 6

@@ -47,6 +47,13 @@ def _mirrored(result: Comparison) -> list[tuple[int | None, int | None, str, flo
     return sorted((right, left, kind, similarity) for left, right, kind, similarity in _paired(result))
 
 
+def _positions(result: Comparison, kind: str) -> list[int]:
+    """Sorted positions of a comparison's one-sided rows of ``kind``, on the side each stands on."""
+    positions = [row.left_pos if kind == "left_only" else row.right_pos for row in result.rows if row.kind == kind]
+    assert None not in positions, f"a {kind} row without its position"
+    return sorted(p for p in positions if p is not None)
+
+
 # --- candidate lookup ------------------------------------------------------------------------------------------
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -88,10 +95,8 @@ def _assert_symmetric(left: str, right: str) -> None:
     backward = compare_texts(right, left, time_budget=UNHURRIED)
     assert forward.limits == [] and backward.limits == []
     assert _paired(backward) == _mirrored(forward)
-    assert sorted(r.left_pos for r in forward.rows if r.kind == "left_only") == sorted(
-        r.right_pos for r in backward.rows if r.kind == "right_only")
-    assert sorted(r.right_pos for r in forward.rows if r.kind == "right_only") == sorted(
-        r.left_pos for r in backward.rows if r.kind == "left_only")
+    assert _positions(forward, "left_only") == _positions(backward, "right_only")
+    assert _positions(forward, "right_only") == _positions(backward, "left_only")
     assert (forward.stats.left_only, forward.stats.right_only) == (backward.stats.right_only, backward.stats.left_only)
     assert (forward.stats.words_added, forward.stats.words_removed) == (
         backward.stats.words_removed, backward.stats.words_added)

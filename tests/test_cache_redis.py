@@ -54,11 +54,11 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         stop_process(server, 10)
 
 
-def comparison_keys(url: str) -> list[bytes]:
+def comparison_keys(url: str) -> list[bytes | str]:
     """The comparison keys stored in Redis."""
     client = redis.Redis.from_url(url)
     try:
-        return sorted(client.keys("parallax:cmp:*"))
+        return list(client.keys("parallax:cmp:*"))
     finally:
         client.close()
 

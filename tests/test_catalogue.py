@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax import catalogue, changes, corpus_store
+from parallax import catalogue, changes, corpus_store, corpus_update
 from parallax.catalogue import CataloguedStore
 from tests.conftest import STORY, front_matter
 
@@ -207,7 +207,7 @@ def test_a_look_during_another_threads_update_waits_for_it(story: Path, stores: 
     write_source(story, "fresh.txt", "fresh", "Saved by another worker")
     changes.mark_changed(story.parent)
     inside, go_on = threading.Event(), threading.Event()
-    update = catalogue.update_corpus
+    update = corpus_update.update_corpus
 
     def slow_update(*args: object) -> object:
         inside.set()
@@ -262,10 +262,17 @@ def test_a_look_after_a_write_reads_only_the_folders_it_touched(tmp_path: Path,
     store.get()
     listed: list[str] = []
     list_folder, note_all = CataloguedStore._folder_files, CataloguedStore._folder_times
-    monkeypatch.setattr(CataloguedStore, "_folder_files",
-                        lambda self, folder: listed.append(folder.name) or list_folder(self, folder))
-    monkeypatch.setattr(CataloguedStore, "_folder_times",
-                        lambda self: listed.append("every folder's time") or note_all(self))
+
+    def list_files(self: CataloguedStore, folder: Path) -> object:
+        listed.append(folder.name)
+        return list_folder(self, folder)
+
+    def note_times(self: CataloguedStore) -> object:
+        listed.append("every folder's time")
+        return note_all(self)
+
+    monkeypatch.setattr(CataloguedStore, "_folder_files", list_files)
+    monkeypatch.setattr(CataloguedStore, "_folder_times", note_times)
     place = FolderPlace(root)
     with place.lock():
         place.write_new("story-07/b.txt", (root / "story-07" / "a.txt").read_bytes().replace(b"a-07", b"b-07"))

@@ -262,8 +262,16 @@ def test_html_format_is_the_web_export_without_its_link(corpus_dir: Path, client
     assert "Permalink" in web and "Permalink" not in out
     body = re.compile(r'<main class="px-main px-main--wide">.*</main>', re.S)
     meta = re.compile(r'<dl class="px-doc-meta">.*?</dl>', re.S)
-    assert meta.sub("", body.search(out)[0]) == meta.sub("", body.search(web)[0])
-    assert re.search(r"<style>.*</style>", out, re.S)[0] == re.search(r"<style>.*</style>", web, re.S)[0]
+    style = re.compile(r"<style>.*</style>", re.S)
+    assert meta.sub("", found(body, out)) == meta.sub("", found(body, web))
+    assert found(style, out) == found(style, web)
+
+
+def found(pattern: re.Pattern[str], html: str) -> str:
+    """The first match of a pattern in a page (the test fails when the page has none)."""
+    match = pattern.search(html)
+    assert match, f"no {pattern.pattern} in the page"
+    return match[0]
 
 
 def test_a_bad_setting_is_one_line_and_exit_two(monkeypatch: pytest.MonkeyPatch) -> None:

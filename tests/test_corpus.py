@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_metadata_researched_from_the_text() -> None:
     assert corpus.previous_version(plain) == md and corpus.previous_version(md) is None
 
 
-def load_with(tmp_path: Path, files: dict[str, bytes | str], **limits: int) -> CorpusStore:
+def load_with(tmp_path: Path, files: Mapping[str, bytes | str], **limits: int) -> CorpusStore:
     """A store on a temporary corpus made of the given files next to one good source."""
     root = tmp_path / "c"
     (root / STORY).mkdir(parents=True)
@@ -72,7 +73,7 @@ def load_with(tmp_path: Path, files: dict[str, bytes | str], **limits: int) -> C
     return CorpusStore(root, limits.get("max_bytes", 10_000), rescan=0)
 
 
-BAD_FILES = {
+BAD_FILES: dict[str, tuple[bytes | str, str]] = {
     "no-front-matter.txt": ("Just text, no front matter.\n", "no front matter"),
     "unclosed.txt": ("---\nid: unclosed\nstory: kim-putin-2023\nBody without the closing fence\n",
                      "not closed"),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from parallax.corpus import parse_source
 from parallax.corpus_store import CorpusStore
 from tests.conftest import SOURCE_IDS, STORY, front_matter
 
@@ -224,7 +225,7 @@ def test_unexpected_error_in_one_file_is_contained_and_logged(corpus_dir: Path, 
     """Whatever one file raises, that file is skipped and named (with the error logged), the rest loads."""
     import parallax.corpus_store as store_module
 
-    real = store_module.parse_source
+    real = parse_source
 
     def explode(raw: bytes, path: str, max_bytes: int) -> object:
         if path.endswith("rt.txt"):

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.test_manage import csrf_of, digest_of
+from tests.conftest import csrf_of
+from tests.test_manage import digest_of
 
 STORY = "kim-putin-2023"
 URL = "https://www.themoscowtimes.com/2023/09/12/kim-arrives-a82431"

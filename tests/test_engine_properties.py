@@ -7,10 +7,9 @@ from hypothesis import strategies as st
 
 from parallax.engine.compare import CompareOptions, Comparison, compare
 from parallax.engine.diffing import left_side, right_side
-from parallax.model import DEFAULT_IGNORE, IGNORABLE, KINDS
+from parallax.model import DEFAULT_IGNORE, IGNORABLE, KINDS, UNITS, Unit
 from parallax.text import build_document, plain_document
 
-UNITS = ("word", "char", "sentence")
 IGNORE_SETS: tuple[frozenset[str], ...] = (
     DEFAULT_IGNORE, frozenset(), frozenset(IGNORABLE), frozenset({"case", "punctuation"}))
 PIECES = ["\r\n", "\n\n", "\n", " ", "  ", ". ", "? ", "Mr. ", "U.S. ", "’", "'", "“", '"', "—", "-", ",",
@@ -63,21 +62,21 @@ def check_exact(left: str, right: str, options: CompareOptions) -> Comparison:
 
 @SETTINGS
 @given(text_pairs(), st.sampled_from(UNITS), st.sampled_from(IGNORE_SETS))
-def test_both_texts_rebuild_exactly(pair: tuple[str, str], unit: str, ignore: frozenset[str]) -> None:
+def test_both_texts_rebuild_exactly(pair: tuple[str, str], unit: Unit, ignore: frozenset[str]) -> None:
     """Segments of rows in position order give back each text, for every unit and ignore set."""
     check_exact(pair[0], pair[1], CompareOptions(unit=unit, ignore=ignore))
 
 
 @settings(max_examples=60, deadline=None)
 @given(text_pairs(), st.sampled_from(UNITS))
-def test_exact_even_when_out_of_time(pair: tuple[str, str], unit: str) -> None:
+def test_exact_even_when_out_of_time(pair: tuple[str, str], unit: Unit) -> None:
     """With no time budget at all the result stays exact."""
     check_exact(pair[0], pair[1], CompareOptions(unit=unit, time_budget=0.0))
 
 
 @SETTINGS
 @given(texts(), st.sampled_from(UNITS), st.sampled_from(IGNORE_SETS))
-def test_text_against_itself_is_all_same(text: str, unit: str, ignore: frozenset[str]) -> None:
+def test_text_against_itself_is_all_same(text: str, unit: Unit, ignore: frozenset[str]) -> None:
     """A text compared with itself has only same rows and similarity 1."""
     result = check_exact(text, text, CompareOptions(unit=unit, ignore=ignore))
     assert {row.kind for row in result.rows} <= {"same"}
@@ -87,7 +86,7 @@ def test_text_against_itself_is_all_same(text: str, unit: str, ignore: frozenset
 
 @settings(max_examples=100, deadline=None)
 @given(text_pairs(), st.sampled_from(UNITS), st.sampled_from(IGNORE_SETS), st.booleans())
-def test_exact_with_boilerplate_and_markdown(pair: tuple[str, str], unit: str, ignore: frozenset[str],
+def test_exact_with_boilerplate_and_markdown(pair: tuple[str, str], unit: Unit, ignore: frozenset[str],
                                              markdown: bool) -> None:
     """Documents with boilerplate passages (plain or markdown reading text) rebuild exactly too."""
     left, right = (build_document(text, markdown=markdown, strip_markup=markdown, boilerplate=["Dear readers", "Kim"])

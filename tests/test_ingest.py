@@ -366,7 +366,7 @@ def test_saving_many_versions_reads_only_new_files(corpus_dir: Path, monkeypatch
         ingest.save_source(corpus_dir, corpus, ingest.NewSource(story="watched", body=f"Version {n} of the text.\n",
                                                                 title=f"Article {n}"), 100_000)
     parsed: list[str] = []
-    real = ingest.parse_source
+    real = parse_source
 
     def counting(raw: bytes, path: str, max_bytes: int) -> object:
         parsed.append(path)

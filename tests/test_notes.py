@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,23 +70,23 @@ def test_a_mark_round_trips_through_the_form_pages_twins_and_exports(client: Fla
         "csrf_token": token, "left": "rt", "right": "the-national", "row": keys[1], "mark": "significant",
         "note": "Tuesday vs Monday <matters>", "by": "Ana Editor", "back": "/compare/rt/the-national"})
     assert saved.status_code == 303 and saved.headers["Location"].endswith("/compare/rt/the-national")
-    twin = client.get("/compare/rt/the-national.json").json["notes"]
+    twin = client.get("/compare/rt/the-national.json").get_json()["notes"]
     [mark] = twin["marks"]
     assert mark["mark"] == "significant" and mark["by"] == "Ana Editor" and mark["row"] == keys[1]
     row_index = mark["row_index"]
     assert {"row": row_index, "key": keys[1]} in twin["rows"]
     html = client.get("/compare/rt/the-national").get_data(as_text=True)
     assert "Tuesday vs Monday &lt;matters&gt;" in html and f'href="#r{row_index}"' in html
-    only = client.get("/compare/rt/the-national.json?marked=significant").json["digest"]["changes"]
+    only = client.get("/compare/rt/the-national.json?marked=significant").get_json()["digest"]["changes"]
     assert [c["row"] for c in only] == [row_index]
     assert client.get("/compare/rt/the-national.json?marked=loud").status_code == 400
     export = client.get("/compare/rt/the-national/export.html").get_data(as_text=True)
     assert "Tuesday vs Monday &lt;matters&gt;" in export and "Ana Editor" in export
     records = list(csv.reader(io.StringIO(client.get("/compare/rt/the-national/export.csv").get_data(as_text=True))))
     assert ["mark", str(row_index), "", "significant"] == records[-1][:4] and "Ana Editor" in records[-1][-1]
-    listed = client.get(f"/stories/{STORY}/notes.json?mark=significant").json["notes"]
+    listed = client.get(f"/stories/{STORY}/notes.json?mark=significant").get_json()["notes"]
     assert [n["id"] for n in listed] == [mark["id"]]
-    assert client.get(f"/stories/{STORY}/notes.json?mark=minor").json["notes"] == []
+    assert client.get(f"/stories/{STORY}/notes.json?mark=minor").get_json()["notes"] == []
     story_csv = list(csv.DictReader(io.StringIO(client.get(f"/stories/{STORY}/notes.csv").get_data(as_text=True))))
     assert story_csv[0]["by"] == "Ana Editor" and story_csv[0]["mark"] == "significant"
     # the name given is offered for the next note
@@ -103,13 +104,13 @@ def write_versions(corpus_dir: Path, *extras: str) -> None:
 
 def test_a_cosmetic_mark_becomes_a_rule_applied_to_comparisons(client: FlaskClient, corpus_dir: Path) -> None:
     write_versions(corpus_dir, "Page updated at 10:42 GMT.", "Page updated at 11:15 GMT.")
-    before = client.get("/compare/mt-1/mt-2.json").json
+    before = client.get("/compare/mt-1/mt-2.json").get_json()
     assert [c["kind"] for c in before["digest"]["changes"]] == ["changed"]
     token, keys = _mark_form(client, "mt-1", "mt-2")
     client.post(f"/stories/{STORY}/notes", data={"csrf_token": token, "left": "mt-1", "right": "mt-2",
                                                  "row": keys[0], "mark": "cosmetic",
                                                  "rule": r"updated at \d+:\d+", "regex": "on"})
-    after = client.get("/compare/mt-1/mt-2.json").json
+    after = client.get("/compare/mt-1/mt-2.json").get_json()
     [rule] = after["notes"]["rules"]
     assert rule["regex"] and after["notes"]["ruled_rows"]
     ruled = {r["row"] for r in after["notes"]["ruled_rows"]}
@@ -118,29 +119,29 @@ def test_a_cosmetic_mark_becomes_a_rule_applied_to_comparisons(client: FlaskClie
     listed = client.get(f"/stories/{STORY}/notes").get_data(as_text=True)
     removal = csrf_of(listed.encode())
     assert client.post(f"/stories/{STORY}/rules/{rule['id']}/delete", data={"csrf_token": removal}).status_code == 303
-    assert client.get("/compare/mt-1/mt-2.json").json["digest"]["changes"] == before["digest"]["changes"]
+    assert client.get("/compare/mt-1/mt-2.json").get_json()["digest"]["changes"] == before["digest"]["changes"]
 
 
-def test_api_marks_and_refusals(make_app: Flask) -> None:
+def test_api_marks_and_refusals(make_app: Callable[..., Flask]) -> None:
     app = make_app(REQUIRE_TOKEN="always", EDITOR_TOKEN=TOKEN)  # noqa: S106 - a test token
     client = app.test_client()
     body = {"left": "press-tv", "right": "rt", "mark": "minor", "note": "order of paragraphs"}
     assert client.post("/api/notes", json=body).status_code == 403
     auth = {"Authorization": f"Bearer {TOKEN}"}
     created = client.post("/api/notes", json=body, headers=auth)
-    assert created.status_code == 201 and created.json["note"]["mark"] == "minor"
+    assert created.status_code == 201 and created.get_json()["note"]["mark"] == "minor"
     for bad, field, status in (({**body, "mark": "huge"}, "mark", 400), ({**body, "right": "nope"}, "right", 404),
                                ({**body, "row": "0" * 20}, "row", 400), ({**body, "rule": "x"}, "rule", 400)):
         answer = client.post("/api/notes", json=bad, headers=auth)
-        assert answer.status_code == status and answer.json["field"] == field, bad
+        assert answer.status_code == status and answer.get_json()["field"] == field, bad
     rule = client.post(f"/api/stories/{STORY}/rules", json={"pattern": "Read more"}, headers=auth)
     assert rule.status_code == 201
     assert client.post(f"/api/stories/{STORY}/rules", json={"pattern": ".*", "regex": True},
                        headers=auth).status_code == 400
-    assert client.delete(f"/api/rules/{rule.json['rule']['id']}", headers=auth).status_code == 200
-    note_id = created.json["note"]["id"]
+    assert client.delete(f"/api/rules/{rule.get_json()['rule']['id']}", headers=auth).status_code == 200
+    note_id = created.get_json()["note"]["id"]
     assert client.delete(f"/api/notes/{note_id}").status_code == 403
-    assert client.delete(f"/api/notes/{note_id}", headers=auth).json == {"ok": True, "removed": note_id}
+    assert client.delete(f"/api/notes/{note_id}", headers=auth).get_json() == {"ok": True, "removed": note_id}
     assert client.delete(f"/api/notes/{note_id}", headers=auth).status_code == 404
     assert client.post(f"/stories/{STORY}/notes", data={"mark": "minor"}).status_code == 400  # no CSRF token
 
@@ -150,7 +151,7 @@ def test_timeline_steps_show_marks(client: FlaskClient, corpus_dir: Path) -> Non
     token, _keys = _mark_form(client, "mt-1", "mt-2")
     client.post(f"/stories/{STORY}/notes", data={"csrf_token": token, "left": "mt-1", "right": "mt-2",
                                                  "mark": "minor", "note": "weather only"})
-    steps = client.get("/sources/mt-2/timeline.json").json["steps"]
+    steps = client.get("/sources/mt-2/timeline.json").get_json()["steps"]
     assert steps[0]["notes"] == [] and steps[1]["notes"][0]["note"] == "weather only"
     assert "weather only" in client.get("/sources/mt-2/timeline").get_data(as_text=True)
 

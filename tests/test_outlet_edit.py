@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.test_manage import csrf_of
+from tests.conftest import csrf_of
 
 TOKEN = "a-long-enough-editor-token-1234"  # noqa: S105 - a test value
 

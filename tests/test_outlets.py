@@ -43,23 +43,23 @@ def test_pages_and_twins_name_the_kind(client: FlaskClient) -> None:
     for url in ("/sources/rt", "/compare/rt/press-tv", "/stories/kim-putin-2023", "/"):
         html = client.get(url).get_data(as_text=True)
         assert "state-affiliated media" in html, url
-    assert client.get("/sources/press-tv.json").json["source"]["outlet_info"]["state_affiliated"] is True
-    twin = client.get("/compare/rt/the-national.json").json
+    assert client.get("/sources/press-tv.json").get_json()["source"]["outlet_info"]["state_affiliated"] is True
+    twin = client.get("/compare/rt/the-national.json").get_json()
     assert twin["left"]["outlet_info"]["kind"] == "state-affiliated"
     assert twin["right"]["outlet_info"]["kind"] == "unknown"
-    story = client.get("/stories/kim-putin-2023.json").json
+    story = client.get("/stories/kim-putin-2023.json").get_json()
     assert {s["id"]: s["outlet_info"]["kind"] for s in story["sources"]}["press-tv"] == "state-affiliated"
 
 
 def test_only_state_media_filter(client: FlaskClient) -> None:
-    listed = client.get("/index.json?outlet_kind=state-affiliated").json
+    listed = client.get("/index.json?outlet_kind=state-affiliated").get_json()
     assert sorted(s["id"] for st in listed["stories"] for s in st["sources"]) == ["press-tv", "rt"]
-    hits = client.get("/search.json?q=kim&outlet_kind=state-affiliated").json
+    hits = client.get("/search.json?q=kim&outlet_kind=state-affiliated").get_json()
     outlets_hit = {h["outlet"] for r in hits["results"] for h in r["hits"]}
     assert outlets_hit and outlets_hit <= {"RT", "Press TV"}
-    assert client.get("/search.json?q=kim").json["count"] > hits["count"]
+    assert client.get("/search.json?q=kim").get_json()["count"] > hits["count"]
     bad = client.get("/index.json?outlet_kind=state")
-    assert bad.status_code == 400 and bad.json["option"] == "outlet_kind"
+    assert bad.status_code == 400 and bad.get_json()["option"] == "outlet_kind"
 
 
 def test_registry_page_csv_and_edits_picked_up(client: FlaskClient, corpus_dir: Path) -> None:
@@ -68,11 +68,11 @@ def test_registry_page_csv_and_edits_picked_up(client: FlaskClient, corpus_dir: 
     rows = list(csv.DictReader(io.StringIO(client.get("/outlets.csv").get_data(as_text=True))))
     assert {r["name"]: r["kind"] for r in rows}["RT"] == "state-affiliated"
     assert rows[0]["kind_source"]
-    assert client.get("/sources/the-national.json").json["source"]["outlet_info"]["kind"] == "unknown"
+    assert client.get("/sources/the-national.json").get_json()["source"]["outlet_info"]["kind"] == "unknown"
     path = corpus_dir / "outlets.yaml"  # an edit shows at once, even on pages kept in the page cache
     path.write_text(path.read_text(encoding="utf-8").replace("kind: unknown", "kind: private"), encoding="utf-8")
-    assert client.get("/sources/the-national.json").json["source"]["outlet_info"]["kind"] == "private"
+    assert client.get("/sources/the-national.json").get_json()["source"]["outlet_info"]["kind"] == "private"
     path.write_text("outlets: {", encoding="utf-8")
-    broken = client.get("/outlets.json").json
+    broken = client.get("/outlets.json").get_json()
     assert broken["outlets"] == [] and "not valid YAML" in broken["problems"][0]
     assert client.get("/sources/rt").status_code == 200

@@ -9,6 +9,7 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -144,13 +145,13 @@ def test_dice_of_two_empty_sets_is_the_callers_choice() -> None:
     assert dice(frozenset(), frozenset()) == 0.0
     assert dice(frozenset({"a"}), frozenset(), empty=1.0) == 0.0
     assert dice(Counter("aab"), Counter("ab")) == 0.8
-    assert quotes.dice is dice
+    assert vars(quotes)["dice"] is dice
 
 
-def _source(source_id: str, body: str, **fields: str) -> Source:
+def _source(source_id: str, body: str) -> Source:
     """A plain-text source of the test story."""
     return Source(id=source_id, story="s", format="text", body=body, path=f"{source_id}.txt",
-                  sha256=hashlib.sha256(body.encode()).hexdigest(), outlet=source_id.upper(), **fields)
+                  sha256=hashlib.sha256(body.encode()).hexdigest(), outlet=source_id.upper())
 
 
 _BODY_A = ("The council met on Monday to discuss the new harbour bridge.\n\n"
@@ -246,7 +247,8 @@ def _hit_reads(seed: Corpus, repeats: int) -> int:
     body = "\n\n".join([_REPEATED] * repeats) + "\n"
     sources = [*seed.story_sources(STORY), _source("repeated", body)]
     index = overview.SentenceIndex([overview.prepare(s) for s in sources])
-    for table in (index.by_key, index.by_gram):
+    tables: list[dict[Any, list[tuple[int, int]]]] = [index.by_key, index.by_gram]
+    for table in tables:
         for key in list(table):
             table[key] = _CountingHits(table[key])
     _CountingHits.reads = 0

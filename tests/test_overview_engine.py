@@ -18,7 +18,7 @@ IDS = ("press-tv", "moscow-times-markdown", "moscow-times-plain", "rt", "the-nat
 
 def _row_at(rows: list[dict[str, Any]], side: str, pos: int) -> dict[str, Any]:
     """The comparison row holding sentence ``pos`` of one side (a row holds its sentences up to the next row's)."""
-    placed = sorted((r[f"{side}_pos"], r["index"]) for r in rows if r[f"{side}_pos"] is not None)
+    placed: list[tuple[int, int]] = sorted((r[f"{side}_pos"], r["index"]) for r in rows if r[f"{side}_pos"] is not None)
     return rows[placed[bisect_right([p for p, _ in placed], pos) - 1][1]]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -253,5 +254,8 @@ def test_front_matter_edit_is_never_served_stale(client: FlaskClient, corpus_dir
         'original_file: 003_209e528e193db04c.txt', 'original_file: 003_209e528e193db04c.txt\n'
         'boilerplate_from: "In addition to this"'), encoding="utf-8")
     after = client.get("/compare/rt/press-tv.json").get_json()
-    boiler = lambda data: sum(row["boilerplate"] for row in data["rows"])  # noqa: E731
+
+    def boiler(data: dict[str, Any]) -> int:
+        return sum(row["boilerplate"] for row in data["rows"])
+
     assert boiler(after) > boiler(before)

@@ -194,7 +194,7 @@ def test_attribution_looks_a_bounded_way_back_so_many_quotes_cost_linear_time(mo
     """Each quote's speaker is looked for in at most ATTRIBUTION_REACH characters before it (the whole paragraph
     before every quote made 2,000 quotes in one paragraph take 17 s); attributions near a quote still work."""
     seen: list[int] = []
-    original = quotes.attribute
+    original = speakers.attribute
 
     def spy(before: str, after: str, glue: Any) -> Any:
         seen.append(len(before))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -253,7 +254,7 @@ def test_team_server_on_loopback_needs_no_token_as_the_app_alone_does(make_app: 
 def test_missing_nginx_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     from parallax import serve
 
-    monkeypatch.setattr(serve.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
     monkeypatch.setattr(serve, "NGINX_PLACES", ())
     with pytest.raises(SystemExit, match=r"nginx-light.*PARALLAX_FRONT=none"):
         serve.serve_behind_nginx(load_settings({}))

@@ -9,6 +9,7 @@ move, remove and restore the same sources at once, and what each acknowledged is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -178,9 +179,9 @@ def test_many_editors_on_two_servers_lose_nothing(db_apps: tuple[Flask, Flask], 
     ledger = Ledger()
     threads = []
     for source_id in sources:
-        threads += [_thread(db_apps, lambda s=source_id, f=field: _editor(db_apps, ledger, s, f), ledger)
+        threads += [_thread(db_apps, functools.partial(_editor, db_apps, ledger, source_id, field), ledger)
                     for field in ("outlet", "title", "story")]
-        threads += [_thread(apps, lambda s=source_id, a=apps: _trasher(a, ledger, s), ledger)
+        threads += [_thread(apps, functools.partial(_trasher, apps, ledger, source_id), ledger)
                     for apps in (db_apps, db_apps[::-1])]
     for thread in threads:
         thread.start()

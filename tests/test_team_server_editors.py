@@ -117,7 +117,7 @@ class Editors:
         """Ask another server for the source until it serves the change (or a later change overtook it)."""
         field_name = "outlet" if op.kind == "edit" else "story"
         elsewhere = self.other(op.base)
-        status, body = 0, {}
+        status, body = 0, dict[str, Any]()
         while time.monotonic() - op.ended < FOLLOW_SECONDS:
             status, body = self.call("GET", f"/sources/{op.source}.json", base=elsewhere)
             if status == 200 and body["source"][field_name] == op.value:

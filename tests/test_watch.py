@@ -88,9 +88,10 @@ def test_times_inside_lines_are_replaced_but_words_count() -> None:
 def test_counters_are_found_only_from_the_start_of_a_number() -> None:
     """A line of 40,000 digits and commas (21 s before, when the counter pattern was tried inside every run) is
     normalised at once; counts still become placeholders."""
-    assert cosmetic.COUNTER.search("x 1,204 comments").start() == 2  # the whole number, not "204 comments"
+    counter = cosmetic.COUNTER.search("x 1,204 comments")
+    assert counter is not None and counter.start() == 2  # the whole number, not "204 comments"
     assert cosmetic.COUNTER.search("v1,204 comments") is None  # never from inside a run of digits and commas
-    assert watch.cosmetic_text("1," * 20_000 + " 1,204 comments") == "1," * 20_000 + " <count>"
+    assert cosmetic.cosmetic_text("1," * 20_000 + " 1,204 comments") == "1," * 20_000 + " <count>"
 
 
 def test_headline_line_is_left_to_the_headline_history() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.conftest import axe_violations
 from tests.test_batch import article
@@ -17,7 +17,7 @@ def test_two_hundred_files_with_progress_and_report(axe_page: Page, live_url: st
     page = axe_page
     page.goto(live_url + "/add")
     assert [v["id"] for v in axe_violations(page)] == []
-    files = [{"name": f"report-{n:03}.txt", "mimeType": "text/plain", "buffer": article(n).encode()}
+    files: list[FilePayload] = [{"name": f"report-{n:03}.txt", "mimeType": "text/plain", "buffer": article(n).encode()}
              for n in range(198)]
     files.append({"name": "again.txt", "mimeType": "text/plain", "buffer": article(7).encode()})
     files.append({"name": "broken.txt", "mimeType": "text/plain", "buffer": b"\xff\xfe\x00\x00binary"})

@@ -41,7 +41,7 @@ def test_fact_chips_name_their_kind_and_outlet(page: Page, live_url: str, consol
 def test_fact_chips_have_no_accessibility_violations(axe_page: Page, live_url: str) -> None:
     """The summary with kinds and per-outlet lists passes axe in light and dark schemes."""
     for scheme in ("light", "dark"):
-        axe_page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        axe_page.emulate_media(color_scheme=scheme)
         axe_page.goto(live_url + PAIR)
         expect(axe_page.locator(".px-fact-kind").first).to_be_visible()
         assert axe_violations(axe_page) == [], scheme

@@ -6,6 +6,7 @@ import json
 import re
 import urllib.request
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -277,9 +278,10 @@ STATES = [PAIR, PAIR + "?kind=moved#changes", "/compare/moscow-times-plain/mosco
 @pytest.mark.usefixtures("long_pair")
 @pytest.mark.parametrize("path", STATES)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_new_states_have_no_accessibility_violations(axe_page: Page, live_url: str, path: str, scheme: str) -> None:
+def test_new_states_have_no_accessibility_violations(axe_page: Page, live_url: str, path: str,
+                                                     scheme: Literal["light", "dark"]) -> None:
     """axe-core finds nothing on the new page states, with the controls and a fold open, light and dark."""
-    axe_page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+    axe_page.emulate_media(color_scheme=scheme)
     axe_page.goto(live_url + path)
     for opener in (".px-controls > summary", "details.px-fold > summary"):
         shown = axe_page.locator(opener).locator("visible=true")  # a narrowed page hides its folds
@@ -295,7 +297,7 @@ def test_exported_file_has_no_accessibility_violations(axe_page: Page, live_url:
     saved = tmp_path / "export.html"
     saved.write_bytes(body)
     for scheme in ("light", "dark"):
-        axe_page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        axe_page.emulate_media(color_scheme=scheme)
         axe_page.goto(saved.as_uri())
         violations = axe_violations(axe_page)
         assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == [], scheme

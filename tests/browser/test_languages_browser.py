@@ -81,7 +81,7 @@ def test_story_quotes_group_a_quotation_with_its_translation(page: Page, across_
 
 def test_comparison_across_languages_has_no_accessibility_violations(axe_page: Page, across_url: str) -> None:
     for scheme in ("light", "dark"):
-        axe_page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        axe_page.emulate_media(color_scheme=scheme)
         axe_page.goto(f"{across_url}/compare/{xlang.RU_ID}/{xlang.EN_ID}")
         expect(axe_page.locator(".px-across")).to_be_visible()
         assert axe_violations(axe_page) == [], scheme

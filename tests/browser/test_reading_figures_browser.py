@@ -67,7 +67,7 @@ def test_passage_carried_elsewhere_is_not_counted_as_carried_alone(page: Page, l
 def test_figures_page_is_accessible(axe_page: Page, live_url: str) -> None:
     """axe-core finds no violation on the comparison with its corrected figures, light and dark."""
     for scheme in ("light", "dark"):
-        axe_page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        axe_page.emulate_media(color_scheme=scheme)
         axe_page.goto(live_url + "/compare/rt/moscow-times-plain")
         violations = axe_violations(axe_page)
         assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == [], scheme
