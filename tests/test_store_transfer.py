@@ -38,7 +38,7 @@ def _corpus(root: Path, generated: int) -> Path:
         watch = state.add_watch(conn, "kim-putin-2023", "article", "https://example.org/a", 600, now=1000.5)
         state.add_watch(conn, "kim-putin-2023", "feed", "https://example.org/feed.xml", 900, item_limit=5)
         claimed = state.claim_due(conn, "w1", 60, 5, now=2000.0)
-        state.finish(conn, claimed[0], "w1", status=200, outcome="new version", source_id="rt", changed=True,
+        state.finish(conn, claimed[0], "w1", status=200, outcome="stored", source_id="rt", changed=True,
                      etag='"x"', now=2001.25)
         state.record_headline(conn, watch.url, "2024-01-01T00:00:00+00:00", "A “headline”", "rt")
         state.log_event(conn, "edit", "rt", "title changed")

@@ -85,7 +85,7 @@ def test_a_store_watcher_fetches_a_watch_added_through_the_web(db_apps: tuple[Fl
                 watcher.close()
         assert site.hits["/static/1"] == 1
     detail = two.test_client().get(f"/watches/{watch_id}.json").get_json()
-    assert [(entry["status"], entry["outcome"]) for entry in detail["log"]] == [(200, "new version")]
+    assert [(entry["status"], entry["outcome"]) for entry in detail["log"]] == [(200, "stored")]  # the schema's word
     source_id = detail["log"][0]["source_id"]
     assert detail["watch"]["last_checked"] is not None and detail["watch"]["failures"] == 0
     assert two.test_client().get(f"/sources/{source_id}.json").get_json()["source"]["url"] == url

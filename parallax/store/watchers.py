@@ -102,7 +102,7 @@ class StoreWatcher:
         if fetched.http_status == 304 or watch.kind != "article":
             with conn.transaction():
                 claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
-                              outcome="not modified" if fetched.http_status == 304 else "feed",
+                              outcome="not-modified" if fetched.http_status == 304 else "feed",
                               etag=fetched.etag, last_modified=fetched.last_modified)
             return
         html = extract.decode_html(fetched.body, fetched.charset)
@@ -117,7 +117,7 @@ class StoreWatcher:
             if known is None:
                 source_id = self._store_version(watch, extracted, digest)
             claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
-                          outcome="new version" if source_id else "unchanged", source_id=source_id,
+                          outcome="stored" if source_id else "unchanged", source_id=source_id,
                           changed=bool(source_id), etag=fetched.etag, last_modified=fetched.last_modified)
 
     def _store_version(self, watch: state.Watch, extracted: ingest.Extracted, digest: str) -> str:
