@@ -68,7 +68,7 @@ def compare_texts(left: str, right: str, **options: Any) -> Comparison:
 
 
 @pytest.fixture(scope="module")
-def seed() -> Corpus:
+def bundled_corpus() -> Corpus:
     """The bundled corpus, loaded once per test module (read it, never change it)."""
     return load_corpus(BUNDLED)
 
@@ -107,5 +107,18 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
-    """A test client for ``app``."""
+    """A loopback client of ``app`` (writing open without a token, CSRF still required)."""
     return app.test_client()
+
+
+@pytest.fixture()
+def add_client(add_app: Callable[..., Flask]) -> FlaskClient:
+    """A loopback client of an app whose drafts live in the test's folder (writing open)."""
+    return add_app().test_client()
+
+
+@pytest.fixture()
+def fetching_client(add_app: Callable[..., Flask]) -> FlaskClient:
+    """Like ``add_client``, with fetches of private addresses allowed (for the loopback page server) and a short
+    timeout."""
+    return add_app(FETCH_ALLOW_PRIVATE=True, FETCH_TIMEOUT=2.0).test_client()

@@ -27,12 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/", "/index.json", f"/stories/{STORY}", "/sources/rt", "/compare/press-tv/rt", "/-/health.json")
 
 
-@pytest.fixture()
-def web(add_app: Callable[..., Flask]) -> FlaskClient:
-    """A client of a loopback app (writing open)."""
-    return add_app(FETCH_ALLOW_PRIVATE=True, FETCH_TIMEOUT=2.0).test_client()
-
-
 def post_raw_json(client: FlaskClient, body: str) -> Any:
     """POST a JSON text as it is (json.dumps would refuse what a hostile client can send)."""
     return client.post("/api/sources", data=body.encode("utf-8"), content_type="application/json")
@@ -54,33 +48,35 @@ def source_files(corpus_dir: Path) -> list[str]:
 
 @pytest.mark.parametrize("field", ["text", "title", "outlet", "language", "story_title", "url", "version_of",
                                    "published", "format", "story"])
-def test_lone_surrogate_in_any_field_is_refused_naming_it(web: FlaskClient, corpus_dir: Path, field: str) -> None:
+def test_lone_surrogate_in_any_field_is_refused_naming_it(fetching_client: FlaskClient, corpus_dir: Path,
+                                                          field: str) -> None:
     """A lone surrogate (\\uD800) in any JSON field: 400 naming the field, nothing stored, every page still 200."""
     payload = {"text": "A body long enough to be a body.", "story": STORY, "title": "Surrogate test",
                field: "x\\ud800y"}
     before = source_files(corpus_dir)
-    response = post_raw_json(web, json.dumps(payload).replace("\\\\ud800", "\\ud800"))
+    response = post_raw_json(fetching_client, json.dumps(payload).replace("\\\\ud800", "\\ud800"))
     assert response.status_code == 400, response.get_json()
     data = response.get_json()
     assert data["field"] == field and f"'{field}'" in data["error"] and "surrogate" in data["error"]
     assert source_files(corpus_dir) == before
     for path in PAGES:
-        assert web.get(path).status_code == 200, path
+        assert fetching_client.get(path).status_code == 200, path
 
 
-def test_surrogate_in_a_draft_is_not_shown(web: FlaskClient, tmp_path: Path) -> None:
+def test_surrogate_in_a_draft_is_not_shown(fetching_client: FlaskClient, tmp_path: Path) -> None:
     """A draft holding a lone surrogate (written by an older version) is 'not found', not a page that fails."""
-    first = paste(web, "Text waiting for its confirmation.\n")
+    first = paste(fetching_client, "Text waiting for its confirmation.\n")
     location = first.headers["Location"]
     path = tmp_path / "drafts" / f"{location.rsplit('/', 1)[1]}.json"
     path.write_text(path.read_text("utf-8").replace('"title": ""', '"title": "x\\ud800y"'), "utf-8")
     assert "ud800" in path.read_text("utf-8")
-    assert web.get(location).status_code == 404
+    assert fetching_client.get(location).status_code == 404
 
 
-def test_json_nested_too_deep_is_400(web: FlaskClient) -> None:
+def test_json_nested_too_deep_is_400(fetching_client: FlaskClient) -> None:
     """JSON nested 100,000 deep is refused with 400, not a RecursionError."""
-    response = post_raw_json(web, '{"text": ' + "[" * 100_000 + "]" * 100_000 + ', "story": "kim-putin-2023"}')
+    response = post_raw_json(fetching_client,
+                             '{"text": ' + "[" * 100_000 + "]" * 100_000 + ', "story": "kim-putin-2023"}')
     assert response.status_code == 400 and "nested too deeply" in response.get_json()["error"]
 
 
@@ -90,18 +86,18 @@ def test_json_nested_too_deep_is_400(web: FlaskClient) -> None:
     ({"text": "A body of text.", "version_of": "http://[::1/", "story": STORY}, "version_of"),
     ({"html": "<p>x</p>", "url": "https://[fe80::1%25eth0/", "story": STORY}, "url"),
 ])
-def test_url_that_cannot_be_split_is_400_naming_the_field(web: FlaskClient, payload: dict[str, str],
+def test_url_that_cannot_be_split_is_400_naming_the_field(fetching_client: FlaskClient, payload: dict[str, str],
                                                           field: str) -> None:
     """A URL urlsplit cannot even read (``http://[::1/``) is a 400 naming its field, not a 500."""
-    response = web.post("/api/sources", json=payload)
+    response = fetching_client.post("/api/sources", json=payload)
     assert response.status_code == 400, response.get_json()
     data = response.get_json()
     assert data["field"] == field and f"{field}" in data["error"]
 
 
-def test_unsplittable_url_in_the_fetch_form_keeps_it(web: FlaskClient) -> None:
+def test_unsplittable_url_in_the_fetch_form_keeps_it(fetching_client: FlaskClient) -> None:
     """The fetch form with such a URL: 400, and the URL is given back."""
-    response = start(web, {"kind": "fetch", "url": "http://[::1/", "story": STORY})
+    response = start(fetching_client, {"kind": "fetch", "url": "http://[::1/", "story": STORY})
     assert response.status_code == 400 and b"must be an http(s) URL" in response.data
     assert b'value="http://[::1/"' in response.data
 
@@ -170,10 +166,10 @@ def test_identical_adds_at_once_store_one_copy_processes(corpus_dir: Path) -> No
 
 # ---- logs and cookies --------------------------------------------------------------------------------------------
 
-def test_access_log_escapes_control_characters(web: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_escapes_control_characters(fetching_client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     """CR, ESC and NUL in a path are written escaped: one log line that cannot rewrite the terminal."""
     with caplog.at_level(logging.INFO, logger="parallax.access"):
-        web.get("/sources/x%0d%1b[2K%00fake%e2%80%a8?q=%0a%07")
+        fetching_client.get("/sources/x%0d%1b[2K%00fake%e2%80%a8?q=%0a%07")
     line = next(r.getMessage() for r in caplog.records if r.name == "parallax.access")
     assert not any(ord(c) < 32 or ord(c) == 127 or c in "\u2028\u2029" for c in line), repr(line)
     assert "\\r" in line and "\\x1b" in line and "\\x00" in line and "\\u2028" in line
@@ -195,7 +191,8 @@ def test_session_cookie_is_lax_and_secure_behind_an_https_proxy(add_app: Callabl
     (ValueError("Document is empty"), 422, "could not be extracted"),
     (RecursionError("maximum recursion depth exceeded"), 422, "nested too deeply"),
 ])
-def test_extraction_failure_is_a_clear_error_with_the_form_back(web: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+def test_extraction_failure_is_a_clear_error_with_the_form_back(fetching_client: FlaskClient,
+                                                                monkeypatch: pytest.MonkeyPatch,
                                                                 raised: Exception, status: int, words: str) -> None:
     """Whatever the extractor raises (a missing library, a parser error) is a clear 4xx/502 saying so, never a
     500; the forms come back with the story chosen, the API answers in its error shape."""
@@ -205,14 +202,14 @@ def test_extraction_failure_is_a_clear_error_with_the_form_back(web: FlaskClient
         raise raised
 
     monkeypatch.setattr(trafilatura, "bare_extraction", broken)
-    response = upload(web, "page.html", (FIXTURES / "news_article.html").read_bytes())
+    response = upload(fetching_client, "page.html", (FIXTURES / "news_article.html").read_bytes())
     assert response.status_code == status and words.encode() in response.data
     assert f'name="story" value="{STORY}"'.encode() in response.data
-    api = web.post("/api/sources", json={"html": "<p>Some page</p>", "story": STORY})
+    api = fetching_client.post("/api/sources", json={"html": "<p>Some page</p>", "story": STORY})
     assert api.status_code == status and words in api.get_json()["error"]
 
 
-def test_unexpected_fetch_failure_keeps_the_url(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_fetch_failure_keeps_the_url(fetching_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fetch that fails in an unforeseen way: a 4xx saying so, the URL given back."""
     from parallax.sources import fetch
 
@@ -220,15 +217,15 @@ def test_unexpected_fetch_failure_keeps_the_url(web: FlaskClient, monkeypatch: p
         raise RuntimeError("something nobody planned for")
 
     monkeypatch.setattr(fetch, "fetch", broken)
-    response = start(web, {"kind": "fetch", "url": "https://example.com/article", "story": STORY})
+    response = start(fetching_client, {"kind": "fetch", "url": "https://example.com/article", "story": STORY})
     assert response.status_code == 422 and b"could not be read" in response.data
     assert b'value="https://example.com/article"' in response.data
 
 
-def test_paste_error_gives_the_text_back(web: FlaskClient) -> None:
+def test_paste_error_gives_the_text_back(fetching_client: FlaskClient) -> None:
     """A refused paste (bad format) comes back with the text in the form."""
     text = "My long pasted article, which I do not want to paste again.\nSecond line.\n"
-    response = start(web, {"kind": "paste", "text": text, "format": "html", "story": STORY})
+    response = start(fetching_client, {"kind": "paste", "text": text, "format": "html", "story": STORY})
     assert response.status_code == 400 and b"format must be" in response.data
     assert textarea(response.data) == text
 
@@ -264,42 +261,45 @@ def test_paste_far_beyond_the_request_limit_is_given_back_cut(add_app: Callable[
 
 # ---- the add flow ------------------------------------------------------------------------------------------------
 
-def test_duplicate_is_reported_on_the_first_step(web: FlaskClient, corpus_dir: Path, tmp_path: Path) -> None:
+def test_duplicate_is_reported_on_the_first_step(fetching_client: FlaskClient, corpus_dir: Path,
+                                                 tmp_path: Path) -> None:
     """Text already in the story is refused when it is pasted (409, naming and linking the source, text kept), not
     after the whole confirm form is filled in."""
     body = (corpus_dir / STORY / "rt.txt").read_text("utf-8").split("---\n", 2)[2]
-    response = start(web, {"kind": "paste", "text": body.replace("\n", "\r\n"), "story": STORY})
+    response = start(fetching_client, {"kind": "paste", "text": body.replace("\n", "\r\n"), "story": STORY})
     assert response.status_code == 409
     assert b"already in the story as &#39;rt&#39;" in response.data and b'href="/sources/rt"' in response.data
     assert textarea(response.data).replace("\r\n", "\n") == body
     assert not list((tmp_path / "drafts").glob("*.json"))
-    other = start(web, {"kind": "paste", "text": body, "story": ""})  # the only story is the one confirm picks
+    other = start(fetching_client,
+                  {"kind": "paste", "text": body, "story": ""})  # the only story is the one confirm picks
     assert other.status_code == 409
 
 
-def test_blank_confirm_asks_for_the_outlet_and_derives_the_id_from_the_text(web: FlaskClient) -> None:
+def test_blank_confirm_asks_for_the_outlet_and_derives_the_id_from_the_text(fetching_client: FlaskClient) -> None:
     """Saving with every field blank is refused until the outlet is given; the id then comes from the text's first
     words, not 'source'."""
-    first = paste(web, "Kim Jong Un's armoured train crossed into Russia early on Tuesday, officials said.\n")
-    page = web.get(first.headers["Location"])
-    blank = web.post(first.headers["Location"], data={"csrf_token": csrf_of(page.data), "story": STORY,
+    first = paste(fetching_client,
+                  "Kim Jong Un's armoured train crossed into Russia early on Tuesday, officials said.\n")
+    page = fetching_client.get(first.headers["Location"])
+    blank = fetching_client.post(first.headers["Location"], data={"csrf_token": csrf_of(page.data), "story": STORY,
                                                       "outlet": "", "title": ""})
     assert blank.status_code == 400 and b"give the outlet" in blank.data
     assert b'name="outlet" value="" required' in blank.data
-    saved = confirm(web, first.headers["Location"], outlet="Wire Service", title="")
+    saved = confirm(fetching_client, first.headers["Location"], outlet="Wire Service", title="")
     assert saved.status_code == 303
     assert saved.headers["Location"] == "/sources/kim-jong-un-s-armoured-train-crossed-into"
-    source = web.get(saved.headers["Location"] + ".json").get_json()["source"]
+    source = fetching_client.get(saved.headers["Location"] + ".json").get_json()["source"]
     assert source["outlet"] == "Wire Service"
 
 
-def test_markdown_upload_heading_is_the_headline(web: FlaskClient) -> None:
+def test_markdown_upload_heading_is_the_headline(fetching_client: FlaskClient) -> None:
     """An uploaded markdown file's '# H1' is proposed as the headline (and so gives the id)."""
     raw = b"# Kim *arrives* in Russia\n\nThe train crossed the border on Tuesday.\n"
-    first = upload(web, "story.md", raw)
+    first = upload(fetching_client, "story.md", raw)
     assert first.status_code == 303
-    assert b'value="Kim arrives in Russia"' in web.get(first.headers["Location"]).data
-    saved = confirm(web, first.headers["Location"])
+    assert b'value="Kim arrives in Russia"' in fetching_client.get(first.headers["Location"]).data
+    saved = confirm(fetching_client, first.headers["Location"])
     assert saved.headers["Location"] == "/sources/kim-arrives-in-russia"
     assert extract.markdown_title("Intro\n\nTitle line\n=====\n\n# Later\n") == "Title line"
 
@@ -310,12 +310,12 @@ def test_loopback_refusal_names_the_real_variable(add_app: Callable[..., Flask])
     assert response.status_code == 400 and b"set PARALLAX_FETCH_ALLOW_PRIVATE to allow it" in response.data
 
 
-def test_long_headline_gives_a_readable_id(web: FlaskClient) -> None:
+def test_long_headline_gives_a_readable_id(fetching_client: FlaskClient) -> None:
     """An id from a long headline is at most 48 characters, cut at a word boundary."""
     html = (FIXTURES / "news_article.html").read_text("utf-8").replace(
         "Harbour bridge to close for repairs, council says",
         "Harbour bridge to close for six weeks of repairs from March, council says after a long meeting")
-    response = web.post("/api/sources", json={"html": html, "story": STORY})
+    response = fetching_client.post("/api/sources", json={"html": html, "story": STORY})
     assert response.status_code == 201, response.get_json()
     source_id = response.get_json()["id"]
     assert source_id == "harbour-bridge-to-close-for-six-weeks-of-repairs" and len(source_id) <= 48

@@ -9,7 +9,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,26 +22,13 @@ from parallax.sources import adding, ingest
 from parallax.web import add
 from parallax.web.render import corpus
 from tests.conftest import csrf_of
-from tests.fixtures.pageserver import serve_pages
+from tests.fixtures.pageserver import page_server_fixture, page_url_fixture  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY = "kim-putin-2023"
 TOKEN = "s3cret-editor-token"  # noqa: S105 - a test token
 PREFIX = "/parallax"
 PREFIX_BASE = f"http://localhost{PREFIX}"  # the test client's way of setting SCRIPT_NAME
-
-
-@pytest.fixture()
-def web(add_app: Callable[..., Flask]) -> FlaskClient:
-    """A client of a loopback app (writing open, private fetches allowed for the loopback fixture server)."""
-    return add_app(FETCH_ALLOW_PRIVATE=True, FETCH_TIMEOUT=2.0).test_client()
-
-
-@pytest.fixture()
-def site() -> Iterator[str]:
-    """The fixture pages on loopback."""
-    with serve_pages() as (base, _requests):
-        yield base
 
 
 def start(client: FlaskClient, data: dict[str, Any], content_type: str | None = None) -> Any:
@@ -89,33 +76,33 @@ def no_problems(client: FlaskClient) -> dict[str, Any]:
 
 # ---- the flow -----------------------------------------------------------------------------------------------------
 
-def test_index_links_to_add_and_story_is_preselected(web: FlaskClient) -> None:
+def test_index_links_to_add_and_story_is_preselected(fetching_client: FlaskClient) -> None:
     """The index links to /add; ?story= carries the story into the forms."""
-    assert b'href="/add"' in web.get("/").data
-    page = web.get(f"/add?story={STORY}")
+    assert b'href="/add"' in fetching_client.get("/").data
+    page = fetching_client.get(f"/add?story={STORY}")
     assert page.status_code == 200
     assert page.data.count(f'name="story" value="{STORY}"'.encode()) == 3
     assert b"Kim Jong Un&#39;s train arrives" in page.data
 
 
-def test_paste_confirm_save(web: FlaskClient) -> None:
+def test_paste_confirm_save(fetching_client: FlaskClient) -> None:
     """Pasted text goes through confirm and is saved; it is listed and readable at once."""
-    first = paste(web, "First line of a pasted report.\r\nSecond line of it.\r\n")
+    first = paste(fetching_client, "First line of a pasted report.\r\nSecond line of it.\r\n")
     assert first.headers["Location"].startswith("/add/confirm/")
-    page = web.get(first.headers["Location"])
+    page = fetching_client.get(first.headers["Location"])
     assert b"First line of a pasted report." in page.data and b'<option value="kim-putin-2023" selected' in page.data
-    saved = confirm(web, first.headers["Location"], outlet="Wire Service", title="Pasted report")
+    saved = confirm(fetching_client, first.headers["Location"], outlet="Wire Service", title="Pasted report")
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/pasted-report"
-    shown = web.get("/sources/pasted-report")
+    shown = fetching_client.get("/sources/pasted-report")
     assert b'<p class="px-flash" role="status">Added &#39;pasted-report&#39;.' in shown.data
-    source = web.get("/sources/pasted-report.json").get_json()
+    source = fetching_client.get("/sources/pasted-report.json").get_json()
     assert source["source"]["outlet"] == "Wire Service" and source["source"]["story"] == STORY
     assert source["original"] == "First line of a pasted report.\nSecond line of it.\n"
     assert source["source"]["captured"] and source["source"]["capture"] == "pasted plain text"
-    index = no_problems(web)
+    index = no_problems(fetching_client)
     assert index["source_count"] == 6
-    assert web.get(first.headers["Location"]).status_code == 404  # the draft is gone once saved
-    assert b"Added &#39;pasted-report&#39;." not in web.get("/add").data  # shown once
+    assert fetching_client.get(first.headers["Location"]).status_code == 404  # the draft is gone once saved
+    assert b"Added &#39;pasted-report&#39;." not in fetching_client.get("/add").data  # shown once
 
 
 @pytest.mark.parametrize(("name", "fmt", "expect"), [
@@ -123,121 +110,121 @@ def test_paste_confirm_save(web: FlaskClient) -> None:
     ("article.md", "markdown", "**confirmed**"),
     ("news_article.html", "text", "4.2 million crowns"),
 ])
-def test_upload_each_type(web: FlaskClient, name: str, fmt: str, expect: str) -> None:
+def test_upload_each_type(fetching_client: FlaskClient, name: str, fmt: str, expect: str) -> None:
     """.txt and .md are stored as they are; HTML has its article extracted with its metadata."""
-    first = upload(web, name, (FIXTURES / name).read_bytes())
+    first = upload(fetching_client, name, (FIXTURES / name).read_bytes())
     assert first.status_code == 303
-    page = web.get(first.headers["Location"]).data.decode()
+    page = fetching_client.get(first.headers["Location"]).data.decode()
     assert expect.replace('"', "&#34;") in page
     if name.endswith(".html"):
         assert 'value="Harbour bridge to close for repairs, council says"' in page
         assert 'value="The Coastal Herald"' in page and 'value="2024-02-13"' in page
         assert "ferryfan88" not in page and "Win a cruise" not in page
-    saved = confirm(web, first.headers["Location"], title=f"Upload {name}")
+    saved = confirm(fetching_client, first.headers["Location"], title=f"Upload {name}")
     assert saved.status_code == 303
-    source = web.get(saved.headers["Location"] + ".json").get_json()
+    source = fetching_client.get(saved.headers["Location"] + ".json").get_json()
     assert source["source"]["format"] == fmt and expect in source["original"]
     assert source["source"]["original_file"] == name
-    no_problems(web)
+    no_problems(fetching_client)
 
 
-def test_fetch_url_prefills_metadata(web: FlaskClient, site: str) -> None:
+def test_fetch_url_prefills_metadata(fetching_client: FlaskClient, page_url: str) -> None:
     """A fetched page (loopback fixture server) is extracted and its metadata prefilled."""
-    first = start(web, {"kind": "fetch", "url": site + "/article", "story": STORY})
+    first = start(fetching_client, {"kind": "fetch", "url": page_url + "/article", "story": STORY})
     assert first.status_code == 303
-    page = web.get(first.headers["Location"]).data.decode()
+    page = fetching_client.get(first.headers["Location"]).data.decode()
     assert 'value="The Coastal Herald"' in page and 'value="Mara Lindqvist' not in page
     assert "Author given by the page: Mara Lindqvist." in page
-    saved = confirm(web, first.headers["Location"])
+    saved = confirm(fetching_client, first.headers["Location"])
     assert saved.headers["Location"] == "/sources/harbour-bridge-to-close-for-repairs-council-says"
-    source = web.get(saved.headers["Location"] + ".json").get_json()["source"]
+    source = fetching_client.get(saved.headers["Location"] + ".json").get_json()["source"]
     assert source["url"] == "https://herald.example/2024/02/13/harbour-bridge-repairs"
-    assert source["capture"].startswith(f"fetched from {site}/article")
+    assert source["capture"].startswith(f"fetched from {page_url}/article")
 
 
-def test_new_story_is_created(web: FlaskClient) -> None:
+def test_new_story_is_created(fetching_client: FlaskClient) -> None:
     """Choosing a new story creates its folder and story.yaml."""
-    first = paste(web, "A report on another story entirely.\n", story="")
-    saved = confirm(web, first.headers["Location"], story="__new__", new_story="bridge-2024",
+    first = paste(fetching_client, "A report on another story entirely.\n", story="")
+    saved = confirm(fetching_client, first.headers["Location"], story="__new__", new_story="bridge-2024",
                     new_story_title="Harbour bridge closes", title="Bridge report")
     assert saved.status_code == 303
-    index = no_problems(web)
+    index = no_problems(fetching_client)
     story = next(s for s in index["stories"] if s["slug"] == "bridge-2024")
     assert story["title"] == "Harbour bridge closes" and [s["id"] for s in story["sources"]] == ["bridge-report"]
 
 
 # ---- versions over time -------------------------------------------------------------------------------------------
 
-def test_new_version_by_url_is_suggested_and_compared(web: FlaskClient, corpus_dir: Path) -> None:
+def test_new_version_by_url_is_suggested_and_compared(fetching_client: FlaskClient, corpus_dir: Path) -> None:
     """A page whose URL matches an existing source is suggested as its new version; saving leads to a comparison."""
     html = (FIXTURES / "news_article.html").read_text("utf-8")
-    first = upload(web, "v1.html", html.encode())
-    saved = confirm(web, first.headers["Location"])
+    first = upload(fetching_client, "v1.html", html.encode())
+    saved = confirm(fetching_client, first.headers["Location"])
     assert saved.headers["Location"] == "/sources/harbour-bridge-to-close-for-repairs-council-says"
     updated = html.replace("six weeks of repairs", "eight weeks of repairs").replace(
         "</div>\n    </article>", "<p>Update: the council later said the closure would last eight weeks.</p>"
                                   "</div>\n    </article>")
-    second = upload(web, "v2.html", updated.encode())
-    page = web.get(second.headers["Location"]).data.decode()
+    second = upload(fetching_client, "v2.html", updated.encode())
+    page = fetching_client.get(second.headers["Location"]).data.decode()
     assert 'value="harbour-bridge-to-close-for-repairs-council-says" selected' in page
     assert "so this is suggested as a new version of it" in page
-    saved2 = confirm(web, second.headers["Location"])
+    saved2 = confirm(fetching_client, second.headers["Location"])
     new_id = "harbour-bridge-to-close-for-repairs-council-says-2"
     assert saved2.headers["Location"] == f"/compare/harbour-bridge-to-close-for-repairs-council-says/{new_id}"
-    comparison = web.get(saved2.headers["Location"])
+    comparison = fetching_client.get(saved2.headers["Location"])
     assert comparison.status_code == 200 and b"eight weeks" in comparison.data
-    source = web.get(f"/sources/{new_id}.json").get_json()
+    source = fetching_client.get(f"/sources/{new_id}.json").get_json()
     assert [v["id"] for v in source["versions"]] == ["harbour-bridge-to-close-for-repairs-council-says", new_id]
     assert source["versions"][1]["compare_previous"] == saved2.headers["Location"]
     text = (corpus_dir / STORY / f"{new_id}.txt").read_text("utf-8")
     assert "version_of: https://herald.example/2024/02/13/harbour-bridge-repairs" in text
-    index = no_problems(web)
+    index = no_problems(fetching_client)
     row = next(s for story in index["stories"] for s in story["sources"] if s["id"] == new_id)
     assert row["versions"] == 2
 
 
-def test_explicit_version_of_existing_source(web: FlaskClient) -> None:
+def test_explicit_version_of_existing_source(fetching_client: FlaskClient) -> None:
     """Choosing 'new version of' explicitly: the source page lists three versions with compare links."""
-    first = paste(web, "Updated with Peskov's remarks. Kim's train has arrived in Russia.\n")
-    saved = confirm(web, first.headers["Location"], outlet="The Moscow Times", title="Kim arrives (updated)",
-                    version_of="moscow-times-plain", url="")
+    first = paste(fetching_client, "Updated with Peskov's remarks. Kim's train has arrived in Russia.\n")
+    saved = confirm(fetching_client, first.headers["Location"], outlet="The Moscow Times",
+                    title="Kim arrives (updated)", version_of="moscow-times-plain", url="")
     assert saved.headers["Location"] == "/compare/moscow-times-plain/kim-arrives-updated"
-    assert web.get(saved.headers["Location"]).status_code == 200
-    page = web.get("/sources/kim-arrives-updated")
+    assert fetching_client.get(saved.headers["Location"]).status_code == 200
+    page = fetching_client.get("/sources/kim-arrives-updated")
     assert page.data.count(b"compare with the previous version") == 2
     assert b"Versions of this article" in page.data
-    data = web.get("/sources/kim-arrives-updated.json").get_json()
+    data = fetching_client.get("/sources/kim-arrives-updated.json").get_json()
     assert [v["id"] for v in data["versions"]] == ["moscow-times-markdown", "moscow-times-plain",
                                                    "kim-arrives-updated"]
-    index = no_problems(web)
+    index = no_problems(fetching_client)
     assert next(s for st in index["stories"] for s in st["sources"] if s["id"] == "kim-arrives-updated")[
         "versions"] == 3
 
 
 # ---- duplicates ---------------------------------------------------------------------------------------------------
 
-def test_duplicate_html_redirects_to_existing(web: FlaskClient, corpus_dir: Path) -> None:
+def test_duplicate_html_redirects_to_existing(fetching_client: FlaskClient, corpus_dir: Path) -> None:
     """Text that became a duplicate between the two steps (added meanwhile) is not saved; the browser is sent to
     the source that has it, with a message."""
     body = "A report that someone else adds while this one waits for confirmation.\n"
-    first = paste(web, body.replace("\n", "\r\n"))
-    meanwhile = web.post("/api/sources", json={"text": body, "story": STORY, "title": "Added meanwhile"})
+    first = paste(fetching_client, body.replace("\n", "\r\n"))
+    meanwhile = fetching_client.post("/api/sources", json={"text": body, "story": STORY, "title": "Added meanwhile"})
     assert meanwhile.status_code == 201
-    saved = confirm(web, first.headers["Location"], title="Same again")
+    saved = confirm(fetching_client, first.headers["Location"], title="Same again")
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/added-meanwhile"
-    with web.session_transaction() as session:
+    with fetching_client.session_transaction() as session:
         assert any("already in the story as 'added-meanwhile'" in m for _, m in session.get("_flashes", []))
-    landing = web.get("/sources/added-meanwhile").get_data(as_text=True)
+    landing = fetching_client.get("/sources/added-meanwhile").get_data(as_text=True)
     assert '<p class="px-flash" role="status">' in landing
     assert "already in the story as &#39;added-meanwhile&#39;" in landing
     assert not (corpus_dir / STORY / "same-again.txt").exists()
-    assert no_problems(web)["source_count"] == 6
+    assert no_problems(fetching_client)["source_count"] == 6
 
 
-def test_duplicate_api_409(web: FlaskClient, corpus_dir: Path) -> None:
+def test_duplicate_api_409(fetching_client: FlaskClient, corpus_dir: Path) -> None:
     """The API answers 409 naming the existing source."""
     body = (corpus_dir / STORY / "press-tv.txt").read_text("utf-8").split("---\n", 2)[2]
-    response = web.post("/api/sources", json={"text": "\n" + body + "\n\n", "story": STORY, "title": "dup"})
+    response = fetching_client.post("/api/sources", json={"text": "\n" + body + "\n\n", "story": STORY, "title": "dup"})
     assert response.status_code == 409
     data = response.get_json()
     assert data["ok"] is False and data["id"] == "press-tv" and data["href"] == "/sources/press-tv"
@@ -246,30 +233,30 @@ def test_duplicate_api_409(web: FlaskClient, corpus_dir: Path) -> None:
 
 # ---- JSON API -----------------------------------------------------------------------------------------------------
 
-def test_api_text_201(web: FlaskClient) -> None:
+def test_api_text_201(fetching_client: FlaskClient) -> None:
     """POST /api/sources with text: 201 with id and URLs, listed at once."""
-    response = web.post("/api/sources", json={"text": "API text body.\nLine two.\n", "story": STORY,
+    response = fetching_client.post("/api/sources", json={"text": "API text body.\nLine two.\n", "story": STORY,
                                               "outlet": "Scripted", "title": "From a script",
                                               "published": "2023-09-13", "url": "https://example.com/s"})
     assert response.status_code == 201
     assert response.get_json() == {"ok": True, "id": "from-a-script", "href": "/sources/from-a-script",
                                    "json": "/sources/from-a-script.json"}
     assert response.headers["Location"] == "/sources/from-a-script"
-    source = web.get("/sources/from-a-script.json").get_json()["source"]
+    source = fetching_client.get("/sources/from-a-script.json").get_json()["source"]
     assert (source["published"], source["url"], source["outlet"]) == ("2023-09-13", "https://example.com/s",
                                                                       "Scripted")
 
 
-def test_api_html_and_url(web: FlaskClient, site: str) -> None:
+def test_api_html_and_url(fetching_client: FlaskClient, page_url: str) -> None:
     """html is extracted with trafilatura; url alone is fetched."""
     html = (FIXTURES / "news_article.html").read_text("utf-8")
-    first = web.post("/api/sources", json={"html": html, "story": "bridge-2024", "story_title": "Bridge"})
+    first = fetching_client.post("/api/sources", json={"html": html, "story": "bridge-2024", "story_title": "Bridge"})
     assert first.status_code == 201 and first.get_json()["id"] == "harbour-bridge-to-close-for-repairs-council-says"
-    second = web.post("/api/sources", json={"url": site + "/article", "story": "bridge-2024"})
+    second = fetching_client.post("/api/sources", json={"url": page_url + "/article", "story": "bridge-2024"})
     assert second.status_code == 409  # same page, same text
-    third = web.post("/api/sources", json={"url": site + "/latin1", "story": "other-story"})
+    third = fetching_client.post("/api/sources", json={"url": page_url + "/latin1", "story": "other-story"})
     assert third.status_code == 201
-    body = web.get(third.get_json()["json"]).get_json()["original"]
+    body = fetching_client.get(third.get_json()["json"]).get_json()["original"]
     assert "Sørensen" in body and "café" in body
 
 
@@ -287,11 +274,11 @@ def test_api_html_and_url(web: FlaskClient, site: str) -> None:
     ({"text": "   ", "story": STORY}, 400, "the text is empty"),
     ({"html": "<html><body><nav>Home</nav></body></html>", "story": STORY}, 422, "no article text found"),
 ])
-def test_api_bad_input(web: FlaskClient, payload: dict[str, Any], status: int, message: str,
+def test_api_bad_input(fetching_client: FlaskClient, payload: dict[str, Any], status: int, message: str,
                        corpus_dir: Path) -> None:
     """Bad JSON input: the error shape with a clear message, nothing written."""
     before = sorted(p.name for p in corpus_dir.rglob("*"))
-    response = web.post("/api/sources", json=payload)
+    response = fetching_client.post("/api/sources", json=payload)
     assert response.status_code == status
     data = response.get_json()
     assert data["ok"] is False and data["status"] == status and message in data["error"]
@@ -299,13 +286,13 @@ def test_api_bad_input(web: FlaskClient, payload: dict[str, Any], status: int, m
     assert not (corpus_dir.parent / "x").exists()
 
 
-def test_api_needs_json(web: FlaskClient) -> None:
+def test_api_needs_json(fetching_client: FlaskClient) -> None:
     """Form-encoded posts to the API are refused (415), which also keeps cross-site forms out."""
-    response = web.post("/api/sources", data={"text": "x", "story": STORY})
+    response = fetching_client.post("/api/sources", data={"text": "x", "story": STORY})
     assert response.status_code == 415 and "application/json" in response.get_json()["error"]
 
 
-def test_api_concurrent_adds_with_same_title(web: FlaskClient, add_app: Callable[..., Flask]) -> None:
+def test_api_concurrent_adds_with_same_title(fetching_client: FlaskClient, add_app: Callable[..., Flask]) -> None:
     """Two (here six) adds at once with the same title: all saved with distinct ids, none lost."""
     app = add_app()
     barrier = threading.Barrier(6)
@@ -477,21 +464,21 @@ def test_token_required_behind_a_proxy(add_app: Callable[..., Flask]) -> None:
 
 # ---- CSRF ---------------------------------------------------------------------------------------------------------
 
-def test_csrf_missing_or_wrong(web: FlaskClient) -> None:
+def test_csrf_missing_or_wrong(fetching_client: FlaskClient) -> None:
     """Form posts without a valid CSRF token for this session get 400 and write nothing."""
-    missing = web.post("/add", data={"kind": "paste", "text": "No token.", "story": STORY})
+    missing = fetching_client.post("/add", data={"kind": "paste", "text": "No token.", "story": STORY})
     assert missing.status_code == 400 and b"missing its security token (CSRF)" in missing.data
-    forged = web.post("/add", data={"csrf_token": "forged", "kind": "paste", "text": "x", "story": STORY})
+    forged = fetching_client.post("/add", data={"csrf_token": "forged", "kind": "paste", "text": "x", "story": STORY})
     assert forged.status_code == 400 and b"invalid or expired" in forged.data
-    other = web.application.test_client()  # same app and key, another browser session
+    other = fetching_client.application.test_client()  # same app and key, another browser session
     foreign = csrf_of(other.get("/add").data)
-    web.get("/add")
-    stolen = web.post("/add", data={"csrf_token": foreign, "kind": "paste", "text": "x", "story": STORY})
+    fetching_client.get("/add")
+    stolen = fetching_client.post("/add", data={"csrf_token": foreign, "kind": "paste", "text": "x", "story": STORY})
     assert stolen.status_code == 400 and b"does not belong to this session" in stolen.data
-    first = paste(web, "Text awaiting confirmation.\n")
-    no_token = web.post(first.headers["Location"], data={"story": STORY, "title": "No CSRF"})
+    first = paste(fetching_client, "Text awaiting confirmation.\n")
+    no_token = fetching_client.post(first.headers["Location"], data={"story": STORY, "title": "No CSRF"})
     assert no_token.status_code == 400
-    assert web.get("/sources/no-csrf").status_code == 404
+    assert fetching_client.get("/sources/no-csrf").status_code == 404
 
 
 # ---- bad input through the forms ----------------------------------------------------------------------------------
@@ -511,22 +498,22 @@ def test_upload_too_big_413(add_app: Callable[..., Flask]) -> None:
     assert api.status_code == 413 and api.get_json()["status"] == 413
 
 
-def test_wrong_file_type_415(web: FlaskClient) -> None:
+def test_wrong_file_type_415(fetching_client: FlaskClient) -> None:
     """A PDF upload is refused with the accepted types named."""
-    response = upload(web, "report.pdf", b"%PDF-1.4 ...")
+    response = upload(fetching_client, "report.pdf", b"%PDF-1.4 ...")
     assert response.status_code == 415 and b"use .txt, .md, .html or .htm" in response.data
 
 
-def test_undecodable_upload_400(web: FlaskClient) -> None:
+def test_undecodable_upload_400(fetching_client: FlaskClient) -> None:
     """Invalid UTF-8 that charset-normalizer cannot place: 400 with a clear message."""
-    response = upload(web, "garbled.txt", bytes([0xC0, 0xC1, 0xF5, 0xFF, 0x80, 0x00, 0x01, 0x02]) * 100)
+    response = upload(fetching_client, "garbled.txt", bytes([0xC0, 0xC1, 0xF5, 0xFF, 0x80, 0x00, 0x01, 0x02]) * 100)
     assert response.status_code == 400 and b"is not UTF-8" in response.data
     assert b"save it as UTF-8 and try again" in response.data
 
 
-def test_empty_extraction_422(web: FlaskClient) -> None:
+def test_empty_extraction_422(fetching_client: FlaskClient) -> None:
     """An HTML page with no article: 422 'no article text found in this page'."""
-    response = upload(web, "empty.html", (FIXTURES / "empty_page.html").read_bytes())
+    response = upload(fetching_client, "empty.html", (FIXTURES / "empty_page.html").read_bytes())
     assert response.status_code == 422 and b"no article text found in this page" in response.data
 
 
@@ -537,12 +524,12 @@ def test_empty_extraction_422(web: FlaskClient) -> None:
     ("/empty", 422, b"no article text found in this page"),
     ("/to-metadata", 400, b"cloud metadata address"),
 ])
-def test_fetch_failures(add_app: Callable[..., Flask], site: str, path: str, status: int, message: bytes) -> None:
+def test_fetch_failures(add_app: Callable[..., Flask], page_url: str, path: str, status: int, message: bytes) -> None:
     """Timeouts, non-HTML, redirect loops, empty pages and redirects to metadata: each with its status."""
     client = add_app(FETCH_ALLOW_PRIVATE=True, FETCH_TIMEOUT=0.5).test_client()
-    response = start(client, {"kind": "fetch", "url": site + path, "story": STORY})
+    response = start(client, {"kind": "fetch", "url": page_url + path, "story": STORY})
     assert response.status_code == status and message in response.data
-    assert (site + path).encode() in response.data  # the URL is kept in the form
+    assert (page_url + path).encode() in response.data  # the URL is kept in the form
 
 
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",
@@ -560,29 +547,29 @@ def test_ssrf_refused_before_connecting(add_app: Callable[..., Flask], monkeypat
     assert attempts == []
 
 
-def test_hostile_title_and_body_are_escaped(web: FlaskClient, corpus_dir: Path) -> None:
+def test_hostile_title_and_body_are_escaped(fetching_client: FlaskClient, corpus_dir: Path) -> None:
     """<script> in the title and body is stored as text and shown escaped everywhere."""
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    response = web.post("/api/sources", json={"text": f"Body {hostile}\n", "story": STORY, "title": f"T {hostile}",
-                                               "outlet": hostile})
+    response = fetching_client.post("/api/sources", json={"text": f"Body {hostile}\n", "story": STORY,
+                                                          "title": f"T {hostile}", "outlet": hostile})
     assert response.status_code == 201
     source_id = response.get_json()["id"]
     assert re.fullmatch(r"[a-z0-9-]+", source_id)
     stored = (corpus_dir / STORY / f"{source_id}.txt").read_text("utf-8")
     assert stored.endswith(f"Body {hostile}\n")
     for path in (f"/sources/{source_id}", "/"):
-        html = web.get(path).data
+        html = fetching_client.get(path).data
         assert b"<script>alert" not in html and b"<img src=x" not in html
         assert b"&lt;script&gt;alert" in html
-    first = paste(web, f"Pasted {hostile}\n")
-    confirm_page = web.get(first.headers["Location"]).data
+    first = paste(fetching_client, f"Pasted {hostile}\n")
+    confirm_page = fetching_client.get(first.headers["Location"]).data
     assert b"<script>alert" not in confirm_page and b"&lt;script&gt;alert" in confirm_page
 
 
-def test_bad_draft_tokens_404(web: FlaskClient) -> None:
+def test_bad_draft_tokens_404(fetching_client: FlaskClient) -> None:
     """Unknown or path-like draft tokens are not found."""
-    assert web.get("/add/confirm/" + "A" * 32).status_code == 404
-    assert web.get("/add/confirm/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert fetching_client.get("/add/confirm/" + "A" * 32).status_code == 404
+    assert fetching_client.get("/add/confirm/..%2F..%2Fetc%2Fpasswd").status_code == 404
 
 
 def rewrite_draft(folder: Path, location: str, change: Callable[[dict[str, Any]], object]) -> None:
@@ -598,33 +585,33 @@ def rewrite_draft(folder: Path, location: str, change: Callable[[dict[str, Any]]
     lambda d: d.update(extra=["story"]),
     lambda d: d.update(created="soon"),
 ])
-def test_malformed_draft_is_not_found(web: FlaskClient, tmp_path: Path,
+def test_malformed_draft_is_not_found(fetching_client: FlaskClient, tmp_path: Path,
                                       change: Callable[[dict[str, Any]], object]) -> None:
     """A draft without a body or with fields of the wrong type is 'not found', on both steps (not a 500)."""
-    first = paste(web, "A draft that will be damaged.\n")
+    first = paste(fetching_client, "A draft that will be damaged.\n")
     location = first.headers["Location"]
-    page = web.get(location)
+    page = fetching_client.get(location)
     rewrite_draft(tmp_path / "drafts", location, lambda d: (change(d), d)[1])
-    shown = web.get(location)
+    shown = fetching_client.get(location)
     assert shown.status_code == 404 and b"does not exist or has expired" in shown.data
-    posted = web.post(location, data={"csrf_token": csrf_of(page.data), "story": STORY, "title": "Damaged"})
+    posted = fetching_client.post(location, data={"csrf_token": csrf_of(page.data), "story": STORY, "title": "Damaged"})
     assert posted.status_code == 404 and b"does not exist or has expired" in posted.data
 
 
-def test_draft_with_other_fields_still_confirms(web: FlaskClient, tmp_path: Path) -> None:
+def test_draft_with_other_fields_still_confirms(fetching_client: FlaskClient, tmp_path: Path) -> None:
     """A draft written by another version (an unknown field, a known one missing) is confirmed and saved."""
-    first = paste(web, "A draft from another version.\n")
+    first = paste(fetching_client, "A draft from another version.\n")
     location = first.headers["Location"]
     rewrite_draft(tmp_path / "drafts", location, lambda d: {**{k: v for k, v in d.items() if k != "capture"},
                                                             "summary": "new in a later version"})
-    assert web.get(location).status_code == 200
-    saved = confirm(web, location, title="Other version")
+    assert fetching_client.get(location).status_code == 200
+    saved = confirm(fetching_client, location, title="Other version")
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/other-version"
 
 
-def test_confirm_page_suggests_a_version_once(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_confirm_page_suggests_a_version_once(fetching_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Opening the confirm step looks for the source it may be a new version of once, not once per use."""
-    first = paste(web, "Text to confirm.\n")
+    first = paste(fetching_client, "Text to confirm.\n")
     calls: list[str] = []
     real = adding.suggest_version_of
 
@@ -633,24 +620,24 @@ def test_confirm_page_suggests_a_version_once(web: FlaskClient, monkeypatch: pyt
         return real(current, url)
 
     monkeypatch.setattr(adding, "suggest_version_of", counting)
-    assert web.get(first.headers["Location"]).status_code == 200
+    assert fetching_client.get(first.headers["Location"]).status_code == 200
     assert len(calls) == 1
 
 
-def test_author_note_has_one_wording(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_author_note_has_one_wording(fetching_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The confirm form's prefilled note and the note saved without one (the API) come from one helper."""
     assert adding.author_note("Ann Lee") == "Author given by the page: Ann Lee."
     assert adding.author_note("") == ""
     monkeypatch.setattr(adding, "author_note", lambda author: f"By {author} (as the page says).")
     extracted = ingest.Extracted(body="Body.\n", author="Ann Lee")
-    with web.application.test_request_context("/add"):
+    with fetching_client.application.test_request_context("/add"):
         current = corpus()
         values = add._confirm_values(current, extracted, {"story": STORY}, None)
         new, _title = adding.build_new_source(current, {"story": STORY}, extracted, add.corpus_root())
     assert values["attribution_note"] == new.attribution_note == "By Ann Lee (as the page says)."
 
 
-def test_add_pages_get_no_unused_messages(web: FlaskClient) -> None:
+def test_add_pages_get_no_unused_messages(fetching_client: FlaskClient) -> None:
     """The add pages are not handed the flashed messages (base.html shows them, once)."""
     seen: list[dict[str, Any]] = []
 
@@ -658,17 +645,17 @@ def test_add_pages_get_no_unused_messages(web: FlaskClient) -> None:
         if template.name.startswith("add"):
             seen.append(context["data"])
 
-    template_rendered.connect(record, web.application)
+    template_rendered.connect(record, fetching_client.application)
     try:
-        first = paste(web, "Text for the messages check.\n")
-        web.get(first.headers["Location"])
-        web.get("/add/sign-in")
+        first = paste(fetching_client, "Text for the messages check.\n")
+        fetching_client.get(first.headers["Location"])
+        fetching_client.get("/add/sign-in")
     finally:
-        template_rendered.disconnect(record, web.application)
+        template_rendered.disconnect(record, fetching_client.application)
     assert len(seen) == 3 and all("messages" not in data for data in seen)
 
 
-def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+def test_crash_while_saving_leaves_corpus_valid(fetching_client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
                                                corpus_dir: Path) -> None:
     """If the link step fails on a full disk, the request fails (507, naming the cause), no source appears and no
     problem is listed."""
@@ -676,17 +663,18 @@ def test_crash_while_saving_leaves_corpus_valid(web: FlaskClient, monkeypatch: p
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "link", crash)
-    response = web.post("/api/sources", json={"text": "Never saved.\n", "story": STORY, "title": "Crash"})
+    response = fetching_client.post("/api/sources", json={"text": "Never saved.\n", "story": STORY, "title": "Crash"})
     assert response.status_code == 507 and response.get_json()["ok"] is False
     assert response.get_json()["cause"] == "disk_full" and "full" in response.get_json()["error"]
     monkeypatch.undo()
-    index = no_problems(web)
+    index = no_problems(fetching_client)
     assert index["source_count"] == 5
     assert [p.name for p in (corpus_dir / STORY).iterdir() if p.name.startswith(".")] == []
 
 
 
-def test_confirm_suggests_the_story_that_already_carries_the_text(web: FlaskClient, corpus_dir: Path) -> None:
+def test_confirm_suggests_the_story_that_already_carries_the_text(fetching_client: FlaskClient,
+                                                                  corpus_dir: Path) -> None:
     """Text mostly carried by one story's sources preselects that story (with a note saying why), among several."""
     other = corpus_dir / "harbour-bridge"
     other.mkdir()
@@ -695,14 +683,15 @@ def test_confirm_suggests_the_story_that_already_carries_the_text(web: FlaskClie
                                        encoding="utf-8")
     rt = (corpus_dir / STORY / "rt.txt").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     carried = " ".join(rt.split("\n\n")[:3])
-    first = paste(web, carried + "\n\nA sentence no outlet has carried before about the visit.\n", story="")
-    page = web.get(first.headers["Location"])
+    first = paste(fetching_client, carried + "\n\nA sentence no outlet has carried before about the visit.\n", story="")
+    page = fetching_client.get(first.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f'<option value="{STORY}" selected>' in html
     assert f"Suggested: <strong>{STORY}</strong> already carries" in html
-    unrelated = paste(web, "A cat sat on the mat near the old mill in the village square today.\n", story="")
-    html = web.get(unrelated.headers["Location"]).get_data(as_text=True)
+    unrelated = paste(fetching_client, "A cat sat on the mat near the old mill in the village square today.\n",
+                      story="")
+    html = fetching_client.get(unrelated.headers["Location"]).get_data(as_text=True)
     assert "Suggested:" not in html and " selected>" in html  # no story preselected for unrelated text
     assert f'<option value="{STORY}" selected>' not in html
 

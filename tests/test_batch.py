@@ -27,18 +27,12 @@ def article(n: int) -> str:
             f"officials said. Traffic was light in the first hour, according to the council.\n")
 
 
-@pytest.fixture()
-def web(add_app: Callable[..., Flask]) -> FlaskClient:
-    """A client of a loopback app (writing open)."""
-    return add_app().test_client()
-
-
 def files_in(folder: Path) -> set[str]:
     """Names of the files a story folder holds (hidden ones too: nothing half-written may stay)."""
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
-def test_json_batch_answers_each_item(web: FlaskClient, corpus_dir: Path) -> None:
+def test_json_batch_answers_each_item(add_client: FlaskClient, corpus_dir: Path) -> None:
     """Saved, duplicate (in the corpus and within the batch) and errors each answer on their own; the failing
     items leave nothing behind and the others are saved."""
     rt = (corpus_dir / STORY / "rt.txt").read_text(encoding="utf-8").split("\n---\n", 1)[1]
@@ -50,7 +44,7 @@ def test_json_batch_answers_each_item(web: FlaskClient, corpus_dir: Path) -> Non
              {"story": "bridges", "outlet": "Gazette", "text": article(4), "colour": "red"},
              {"story": "bridges", "outlet": "Gazette", "text": article(5), "version_of": "no-such-source"},
              {"story": "bridges", "outlet": "Gazette", "text": article(6)}]
-    response = web.post("/api/sources/batch", json=items)
+    response = add_client.post("/api/sources/batch", json=items)
     assert response.status_code == 200
     data = response.get_json()
     assert [i["status"] for i in data["items"]] == ["saved", "duplicate", "duplicate", "error", "error", "error",
@@ -64,14 +58,14 @@ def test_json_batch_answers_each_item(web: FlaskClient, corpus_dir: Path) -> Non
     assert not (corpus_dir / "not-a-slug").exists()
     saved = files_in(corpus_dir / "bridges")
     assert saved == {"story.yaml", f"{data['items'][0]['id']}.txt", f"{data['items'][7]['id']}.txt"}
-    assert web.get(data["items"][7]["href"]).status_code == 200
+    assert add_client.get(data["items"][7]["href"]).status_code == 200
 
 
-def test_ndjson_batch_streams_one_line_an_item_then_a_summary(web: FlaskClient) -> None:
+def test_ndjson_batch_streams_one_line_an_item_then_a_summary(add_client: FlaskClient) -> None:
     """NDJSON in, NDJSON out: a line per item as it is done (a line that is not JSON fails alone), then counts."""
     body = "\n".join([json.dumps({"story": "bridges", "outlet": "Gazette", "text": article(1)}), "{not json",
                       "", json.dumps({"story": "bridges", "outlet": "Gazette", "text": article(2)})]) + "\n"
-    response = web.post("/api/sources/batch", data=body, content_type="application/x-ndjson")
+    response = add_client.post("/api/sources/batch", data=body, content_type="application/x-ndjson")
     assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
     assert [line.get("status") for line in lines] == ["saved", "error", "saved", None]
@@ -83,9 +77,9 @@ def test_ndjson_batch_streams_one_line_an_item_then_a_summary(web: FlaskClient) 
 @pytest.mark.parametrize(("body", "content_type", "status"), [
     ("[]", "application/json", 400), ('{"story": "x"}', "application/json", 400),
     ("story=x", "application/x-www-form-urlencoded", 415)])
-def test_bad_batches_are_refused_whole(web: FlaskClient, body: str, content_type: str, status: int) -> None:
+def test_bad_batches_are_refused_whole(add_client: FlaskClient, body: str, content_type: str, status: int) -> None:
     """An empty batch, an object that is no list and a form body are refused with the error shape."""
-    response = web.post("/api/sources/batch", data=body, content_type=content_type)
+    response = add_client.post("/api/sources/batch", data=body, content_type=content_type)
     assert response.status_code == status and response.get_json()["ok"] is False
 
 
@@ -100,15 +94,15 @@ def test_batch_needs_the_editor_token_beyond_loopback(make_app: Callable[..., Fl
     assert ok.status_code == 200 and ok.get_json()["counts"]["saved"] == 1
 
 
-def test_two_hundred_files_upload_without_a_script(web: FlaskClient, corpus_dir: Path) -> None:
+def test_two_hundred_files_upload_without_a_script(add_client: FlaskClient, corpus_dir: Path) -> None:
     """200 files in one form post (the page without its script): a report row per file, in order, with the
     duplicate and the unreadable file named, everything else saved."""
     files = [(io.BytesIO(article(n).encode()), f"report-{n:03}.txt") for n in range(198)]
     files.append((io.BytesIO(article(5).encode()), "again.txt"))
     files.append((io.BytesIO(b"\xff\xfe\x00\x00binary"), "broken.txt"))
-    token = csrf_of(web.get("/add").data)
+    token = csrf_of(add_client.get("/add").data)
     started = time.perf_counter()
-    response = web.post("/add/batch", data={"csrf_token": token, "story": "__new__", "new_story": "bridges",
+    response = add_client.post("/add/batch", data={"csrf_token": token, "story": "__new__", "new_story": "bridges",
                                             "outlet": "Gazette", "files": files}, content_type="multipart/form-data")
     seconds = time.perf_counter() - started
     html = response.get_data(as_text=True)
@@ -144,12 +138,12 @@ def test_cli_adds_files_folders_and_a_list_of_urls(corpus_dir: Path, tmp_path: P
     assert listed.exit_code == 2 and "0 saved, 0 duplicates, 2 errors" in listed.stderr
 
 
-def test_batch_path_is_no_source_id(web: FlaskClient) -> None:
+def test_batch_path_is_no_source_id(add_client: FlaskClient) -> None:
     """/api/sources/batch is the batch route alone: no other method is allowed there, and no new source gets the
     id 'batch' (a headline "Batch" is named batch-2)."""
-    assert set(web.options("/api/sources/batch").headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
-    assert web.patch("/api/sources/batch", json={"outlet": "X"}).status_code == 405
-    saved = web.post("/api/sources", json={"story": "bridges", "outlet": "Gazette", "title": "Batch",
+    assert set(add_client.options("/api/sources/batch").headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert add_client.patch("/api/sources/batch", json={"outlet": "X"}).status_code == 405
+    saved = add_client.post("/api/sources", json={"story": "bridges", "outlet": "Gazette", "title": "Batch",
                                             "text": article(1)})
     assert saved.get_json()["id"] == "batch-2"
-    assert web.patch("/api/sources/rt", json={"outlet": "RT"}).status_code == 200
+    assert add_client.patch("/api/sources/rt", json={"outlet": "RT"}).status_code == 200

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_of
@@ -16,12 +15,6 @@ from tests.test_manage import digest_of
 
 STORY = "kim-putin-2023"
 URL = "https://www.themoscowtimes.com/2023/09/12/kim-arrives-a82431"
-
-
-@pytest.fixture()
-def web(app: Flask) -> FlaskClient:
-    """A loopback client (writing open without a token, CSRF still required)."""
-    return app.test_client()
 
 
 def form_values(html: str) -> dict[str, str]:
@@ -44,36 +37,36 @@ def edit(client: FlaskClient, source_id: str, **changes: str) -> Any:
                                                            "digest": digest_of(page.data)})
 
 
-def test_form_shows_and_saves_url_attribution_note_and_version(web: FlaskClient, corpus_dir: Path) -> None:
+def test_form_shows_and_saves_url_attribution_note_and_version(client: FlaskClient, corpus_dir: Path) -> None:
     """A source saved with no URL gets one; its attribution, note and version_of change; the body stays."""
     path = corpus_dir / STORY / "press-tv.txt"
     body = path.read_bytes().split(b"\n---\n", 1)[1]
-    html = web.get("/sources/press-tv/edit").get_data(as_text=True)
+    html = client.get("/sources/press-tv/edit").get_data(as_text=True)
     for field in ("url", "attribution", "attribution_note", "version_of"):
         assert f'name="{field}"' in html
-    response = edit(web, "press-tv", url="https://www.presstv.ir/Detail/2023/09/12/710691/x", attribution="inferred",
+    response = edit(client, "press-tv", url="https://www.presstv.ir/Detail/2023/09/12/710691/x", attribution="inferred",
                     attribution_note="Outlet read from the page footer.", version_of="the-national")
     assert response.status_code == 303
-    source = web.get("/sources/press-tv.json").get_json()["source"]
+    source = client.get("/sources/press-tv.json").get_json()["source"]
     assert source["url"] == "https://www.presstv.ir/Detail/2023/09/12/710691/x"
     assert source["attribution"] == "inferred" and source["attribution_note"] == "Outlet read from the page footer."
-    national = web.get("/sources/the-national/edit.json").get_json()["form"]
-    stored = web.get("/sources/press-tv/edit.json").get_json()["form"]["version_of"]
+    national = client.get("/sources/the-national/edit.json").get_json()["form"]
+    stored = client.get("/sources/press-tv/edit.json").get_json()["form"]["version_of"]
     assert stored == (national["version_of"] or national["url"] or "the-national") and stored
-    versions = web.get("/sources/press-tv.json").get_json()
+    versions = client.get("/sources/press-tv.json").get_json()
     assert "the-national" in str(versions.get("versions"))  # now listed as captures of one article
     assert path.read_bytes().split(b"\n---\n", 1)[1] == body
 
 
-def test_url_unknown_can_be_given_and_cleared(web: FlaskClient, corpus_dir: Path) -> None:
+def test_url_unknown_can_be_given_and_cleared(client: FlaskClient, corpus_dir: Path) -> None:
     """A source saved as "URL unknown" can be given its URL, and a URL can be cleared again."""
     path = corpus_dir / STORY / "rt.txt"
     path.write_text(re.sub(r"(?m)^url: .*\n", "", path.read_text("utf-8"), count=1), "utf-8")
-    assert web.get("/sources/rt.json").get_json()["source"]["url"] is None
-    assert edit(web, "rt", url=URL).status_code == 303
-    assert web.get("/sources/rt.json").get_json()["source"]["url"] == URL
-    assert edit(web, "rt", url="").status_code == 303
-    assert web.get("/sources/rt.json").get_json()["source"]["url"] is None
+    assert client.get("/sources/rt.json").get_json()["source"]["url"] is None
+    assert edit(client, "rt", url=URL).status_code == 303
+    assert client.get("/sources/rt.json").get_json()["source"]["url"] == URL
+    assert edit(client, "rt", url="").status_code == 303
+    assert client.get("/sources/rt.json").get_json()["source"]["url"] is None
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -84,23 +77,23 @@ def test_url_unknown_can_be_given_and_cleared(web: FlaskClient, corpus_dir: Path
     ({"version_of": "no-such-source"}, "version_of must be the id of an existing source or an article URL"),
     ({"version_of": "rt"}, "version_of names this source itself"),
 ])
-def test_bad_values_are_refused_as_on_add(web: FlaskClient, corpus_dir: Path, change: dict[str, str],
+def test_bad_values_are_refused_as_on_add(client: FlaskClient, corpus_dir: Path, change: dict[str, str],
                                           message: str) -> None:
     """Each bad value is refused with 400 naming the rule, the form kept, and the file unchanged."""
     path = corpus_dir / STORY / "rt.txt"
     before = path.read_bytes()
-    response = edit(web, "rt", **change)
+    response = edit(client, "rt", **change)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
     assert path.read_bytes() == before
 
 
-def test_api_edits_the_new_fields(web: FlaskClient) -> None:
+def test_api_edits_the_new_fields(client: FlaskClient) -> None:
     """PATCH /api/sources/<id> takes the same fields with the same checks."""
-    ok = web.patch("/api/sources/rt", json={"attribution": "inferred", "version_of": URL, "url": URL})
+    ok = client.patch("/api/sources/rt", json={"attribution": "inferred", "version_of": URL, "url": URL})
     assert ok.status_code == 200, ok.get_json()
-    form = web.get("/sources/rt/edit.json").get_json()["form"]
+    form = client.get("/sources/rt/edit.json").get_json()["form"]
     assert (form["attribution"], form["version_of"], form["url"]) == ("inferred", URL, URL)
-    bad = web.patch("/api/sources/rt", json={"url": "ftp://example.com/x"})
+    bad = client.patch("/api/sources/rt", json={"url": "ftp://example.com/x"})
     assert bad.status_code == 400 and "url must be an http(s) URL" in bad.get_json()["error"]
-    assert web.get("/sources/rt/edit.json").get_json()["form"]["url"] == URL
+    assert client.get("/sources/rt/edit.json").get_json()["form"]["url"] == URL

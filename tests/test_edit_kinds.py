@@ -39,18 +39,18 @@ def versions(corpus_dir: Path) -> Path:
 
 
 @pytest.fixture()
-def web(app: Flask, versions: Path) -> FlaskClient:
+def captures_client(app: Flask, versions: Path) -> FlaskClient:
     """A client of the app with the two captures."""
     return app.test_client()
 
 
-def test_summary_counts_edits_by_kind(web: FlaskClient) -> None:
+def test_summary_counts_edits_by_kind(captures_client: FlaskClient) -> None:
     """The JSON twin's summary names each edited row's kind and counts them in words."""
-    summary = web.get("/compare/herald-1/herald-2.json").get_json()["summary"]
+    summary = captures_client.get("/compare/herald-1/herald-2.json").get_json()["summary"]
     edits = summary["edits"]
     assert edits["counts"] == {"fact": 1, "addition": 1, "removal": 1, "style": 1, "structure": 0}
     assert edits["text"] == "1 factual change, 1 claim added, 1 claim removed, 1 style edit"
-    rows = web.get("/compare/herald-1/herald-2.json").get_json()["rows"]
+    rows = captures_client.get("/compare/herald-1/herald-2.json").get_json()["rows"]
     by_row = {e["row"]: e["kind"] for e in edits["rows"]}
     fact_row = next(r for r in rows if r["left"] and "40 steel" in r["left"])
     assert by_row[fact_row["index"]] == "fact" and fact_row["facts"]
@@ -58,25 +58,25 @@ def test_summary_counts_edits_by_kind(web: FlaskClient) -> None:
     assert by_row[style_row["index"]] == "style" and not style_row["facts"]
 
 
-def test_comparison_page_labels_each_change_and_counts_them(web: FlaskClient) -> None:
+def test_comparison_page_labels_each_change_and_counts_them(captures_client: FlaskClient) -> None:
     """Side by side and inline, each changed or one-sided passage carries its label; the summary counts them."""
     for view in ("side", "inline"):
-        html = web.get(f"/compare/herald-1/herald-2?view={view}").get_data(as_text=True)
+        html = captures_client.get(f"/compare/herald-1/herald-2?view={view}").get_data(as_text=True)
         assert "<strong>Edits:</strong> 1 factual change, 1 claim added, 1 claim removed, 1 style edit." in html
         labels = re.findall(r'<span class="px-edit px-edit--(\w+)">([^<]+)</span>', html)
         assert sorted(labels) == [("addition", "claim added"), ("fact", "fact changed"), ("removal", "claim removed"),
                                   ("style", "style edit")], view
-    export = web.get("/compare/herald-1/herald-2/export.html").get_data(as_text=True)
+    export = captures_client.get("/compare/herald-1/herald-2/export.html").get_data(as_text=True)
     assert 'class="px-edit px-edit--fact">fact changed' in export
 
 
-def test_timeline_step_counts_its_edits(web: FlaskClient) -> None:
+def test_timeline_step_counts_its_edits(captures_client: FlaskClient) -> None:
     """The article timeline's second step lists its edits by kind, on the page and in the twin."""
-    twin = web.get("/sources/herald-2/timeline.json").get_json()
+    twin = captures_client.get("/sources/herald-2/timeline.json").get_json()
     step = twin["steps"][1]
     assert step["edits"]["text"] == "1 factual change, 1 claim added, 1 claim removed, 1 style edit"
     assert twin["steps"][0]["edits"] is None
-    html = web.get("/sources/herald-2/timeline").get_data(as_text=True)
+    html = captures_client.get("/sources/herald-2/timeline").get_data(as_text=True)
     assert '<span class="px-edit px-edit--fact">1 fact changed</span>' in html
     assert '<span class="px-edit px-edit--style">1 style edit</span>' in html
 

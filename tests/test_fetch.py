@@ -12,16 +12,9 @@ from typing import Any
 import pytest
 
 from parallax.sources import fetch
-from tests.fixtures.pageserver import serve_pages
+from tests.fixtures.pageserver import page_server_fixture  # noqa: F401  (fixture)
 
 LIMITS: dict[str, Any] = {"timeout": 5.0, "max_redirects": 3, "max_bytes": 100_000, "allow_private": True}
-
-
-@pytest.fixture()
-def site() -> Iterator[tuple[str, list[str]]]:
-    """The fixture pages on loopback."""
-    with serve_pages() as served:
-        yield served
 
 
 @pytest.fixture()
@@ -37,32 +30,32 @@ def no_connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     return attempts
 
 
-def test_fetches_html_page(site: tuple[str, list[str]]) -> None:
+def test_fetches_html_page(page_server: tuple[str, list[str]]) -> None:
     """A page on loopback (private addresses allowed) comes back with its type and bytes."""
-    base, requests = site
+    base, requests = page_server
     page = fetch.fetch(base + "/article", **LIMITS)
     assert page.url == base + "/article" and page.content_type == "text/html" and page.charset == "utf-8"
     assert b"Harbour bridge" in page.body and requests == ["/article"]
 
 
-def test_follows_redirects_up_to_the_cap(site: tuple[str, list[str]]) -> None:
+def test_follows_redirects_up_to_the_cap(page_server: tuple[str, list[str]]) -> None:
     """Three redirects are followed; the final URL is reported."""
-    base, requests = site
+    base, requests = page_server
     page = fetch.fetch(base + "/hop/2", **LIMITS)
     assert page.url == base + "/article" and requests == ["/hop/2", "/hop/1", "/hop/0", "/article"]
 
 
-def test_redirect_loop_stops_at_the_cap(site: tuple[str, list[str]]) -> None:
+def test_redirect_loop_stops_at_the_cap(page_server: tuple[str, list[str]]) -> None:
     """A redirect loop ends with 502 after FETCH_MAX_REDIRECTS hops, not forever."""
-    base, requests = site
+    base, requests = page_server
     with pytest.raises(fetch.FetchError, match=r"too many redirects \(more than 3\)") as info:
         fetch.fetch(base + "/loop", **LIMITS)
     assert info.value.cause == "too_many_redirects" and len(requests) == 4
 
 
-def test_timeout(site: tuple[str, list[str]]) -> None:
+def test_timeout(page_server: tuple[str, list[str]]) -> None:
     """A server slower than the timeout gives 504."""
-    base, _ = site
+    base, _ = page_server
     with pytest.raises(fetch.FetchError, match=r"took longer than 0\.5 seconds") as info:
         fetch.fetch(base + "/slow", **{**LIMITS, "timeout": 0.5})
     assert info.value.cause == "timeout"
@@ -107,33 +100,33 @@ def test_timeout_while_the_body_dribbles_in(dribbling_server: str) -> None:
     assert info.value.cause == "timeout" and elapsed < 3.0, elapsed
 
 
-def test_non_html_refused(site: tuple[str, list[str]]) -> None:
+def test_non_html_refused(page_server: tuple[str, list[str]]) -> None:
     """JSON (or any non-HTML type) gives 415."""
-    base, _ = site
+    base, _ = page_server
     with pytest.raises(fetch.FetchError, match=r"not an HTML page .*application/json") as info:
         fetch.fetch(base + "/json", **LIMITS)
     assert info.value.cause == "not_html"
 
 
-def test_too_big_refused(site: tuple[str, list[str]]) -> None:
+def test_too_big_refused(page_server: tuple[str, list[str]]) -> None:
     """A page over the byte limit gives 413."""
-    base, _ = site
+    base, _ = page_server
     with pytest.raises(fetch.FetchError, match="over the limit of 100,000 bytes") as info:
         fetch.fetch(base + "/big", **LIMITS)
     assert info.value.cause == "too_large"
 
 
-def test_http_error_status(site: tuple[str, list[str]]) -> None:
+def test_http_error_status(page_server: tuple[str, list[str]]) -> None:
     """A 404 from the server gives 502 naming it."""
-    base, _ = site
+    base, _ = page_server
     with pytest.raises(fetch.FetchError, match="answered 404") as info:
         fetch.fetch(base + "/missing", **LIMITS)
     assert info.value.cause == "http_error"
 
 
-def test_redirect_to_metadata_is_refused_at_that_hop(site: tuple[str, list[str]]) -> None:
+def test_redirect_to_metadata_is_refused_at_that_hop(page_server: tuple[str, list[str]]) -> None:
     """Every hop is re-checked: a redirect to the metadata address is refused, even with private allowed."""
-    base, requests = site
+    base, requests = page_server
     with pytest.raises(fetch.FetchError, match="cloud metadata") as info:
         fetch.fetch(base + "/to-metadata", **LIMITS)
     assert info.value.cause == "forbidden_address" and requests == ["/to-metadata"]
@@ -222,9 +215,9 @@ def test_host_names_are_resolved_and_checked(monkeypatch: pytest.MonkeyPatch,
     assert no_connections == []
 
 
-def test_connects_to_the_checked_address(monkeypatch: pytest.MonkeyPatch, site: tuple[str, list[str]]) -> None:
+def test_connects_to_the_checked_address(monkeypatch: pytest.MonkeyPatch, page_server: tuple[str, list[str]]) -> None:
     """The connection goes to the address that was checked, with the original Host header (no second lookup)."""
-    base, _ = site
+    base, _ = page_server
     port = int(base.rsplit(":", 1)[1])
     answers = iter(["127.0.0.1", "10.0.0.1"])  # a rebinding resolver: a second answer would be private
     looked_up: list[str] = []
@@ -241,7 +234,7 @@ def test_connects_to_the_checked_address(monkeypatch: pytest.MonkeyPatch, site: 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     page = fetch.fetch(f"http://news.test:{port}/article", **{**LIMITS, "allow_private": True})
     assert b"Harbour bridge" in page.body and looked_up == ["news.test"]
-    assert site[1] == ["/article"]
+    assert page_server[1] == ["/article"]
 
 
 def test_bad_urls() -> None:

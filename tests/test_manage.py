@@ -25,12 +25,6 @@ def digest_of(html: bytes) -> str:
     return match.group(1).decode()
 
 
-@pytest.fixture()
-def web(app: Flask) -> FlaskClient:
-    """A loopback client (writing open without a token, CSRF still required)."""
-    return app.test_client()
-
-
 def edit(client: FlaskClient, source_id: str, **changes: str) -> Any:
     """Open the edit form and submit it with some fields changed."""
     form_page = client.get(f"/sources/{source_id}/edit")
@@ -45,11 +39,11 @@ def edit(client: FlaskClient, source_id: str, **changes: str) -> Any:
 
 # ---- edit ------------------------------------------------------------------------------------------------------
 
-def test_edit_rewrites_only_the_front_matter(web: FlaskClient, corpus_dir: Path) -> None:
+def test_edit_rewrites_only_the_front_matter(client: FlaskClient, corpus_dir: Path) -> None:
     path = corpus_dir / STORY / "rt.txt"
     before = path.read_bytes()
     body = before.split(b"\n---\n", 1)[1]
-    response = edit(web, "rt", outlet="RT (Russia Today)", title="A new headline", published="2023-09-13",
+    response = edit(client, "rt", outlet="RT (Russia Today)", title="A new headline", published="2023-09-13",
                     boilerplate="Subscribe to our newsletter\n")
     assert response.status_code == 303 and response.headers["Location"].endswith("/sources/rt")
     after = path.read_bytes()
@@ -58,44 +52,44 @@ def test_edit_rewrites_only_the_front_matter(web: FlaskClient, corpus_dir: Path)
     assert source is not None and source.outlet == "RT (Russia Today)" and source.title == "A new headline"
     assert source.published == "2023-09-13" and source.boilerplate == ("Subscribe to our newsletter",)
     assert not list(path.parent.glob(".*.tmp"))
-    events = web.get("/trash.json").get_json()["events"]
+    events = client.get("/trash.json").get_json()["events"]
     assert events[0]["action"] == "edit" and events[0]["subject"] == "rt"
 
 
-def test_edit_keeps_crlf_and_byte_exact_bodies(web: FlaskClient, corpus_dir: Path) -> None:
+def test_edit_keeps_crlf_and_byte_exact_bodies(client: FlaskClient, corpus_dir: Path) -> None:
     path = corpus_dir / STORY / "crlf.txt"
     body = b"Line one\r\nLine two  \r\n\r\n\tIndented \xc3\xa9t\xc3\xa9\r\n"
     path.write_bytes(b"---\nid: crlf\nstory: " + STORY.encode() + b"\noutlet: X\n---\n" + body)
-    assert edit(web, "crlf", outlet="Y").status_code == 303
+    assert edit(client, "crlf", outlet="Y").status_code == 303
     assert path.read_bytes().endswith(b"---\n" + body)
 
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"published": "13/09/2023"}, "published must be a date"), ({"captured": "yesterday"}, "captured must be"),
     ({"story": "Not a slug"}, "story must be a slug")])
-def test_bad_edits_are_refused_and_change_nothing(web: FlaskClient, corpus_dir: Path, change: dict[str, str],
+def test_bad_edits_are_refused_and_change_nothing(client: FlaskClient, corpus_dir: Path, change: dict[str, str],
                                                   message: str) -> None:
     before = (corpus_dir / STORY / "rt.txt").read_bytes()
-    response = edit(web, "rt", **change)
+    response = edit(client, "rt", **change)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert (corpus_dir / STORY / "rt.txt").read_bytes() == before
 
 
-def test_edit_of_a_file_changed_meanwhile_is_a_conflict(web: FlaskClient, corpus_dir: Path) -> None:
-    form_page = web.get("/sources/rt/edit")
+def test_edit_of_a_file_changed_meanwhile_is_a_conflict(client: FlaskClient, corpus_dir: Path) -> None:
+    form_page = client.get("/sources/rt/edit")
     path = corpus_dir / STORY / "rt.txt"
     changed = path.read_bytes().replace(b"outlet:", b"attribution_note: edited by hand\noutlet:", 1)
     path.write_bytes(changed)
-    response = web.post("/sources/rt/edit", data={"csrf_token": csrf_of(form_page.data), "digest":
+    response = client.post("/sources/rt/edit", data={"csrf_token": csrf_of(form_page.data), "digest":
                                                   digest_of(form_page.data), "outlet": "Z", "story": STORY})
     assert response.status_code == 409 and "changed by someone else" in response.get_data(as_text=True)
     assert path.read_bytes() == changed
 
 
-def test_fields_left_out_of_the_form_are_kept(web: FlaskClient, corpus_dir: Path) -> None:
+def test_fields_left_out_of_the_form_are_kept(client: FlaskClient, corpus_dir: Path) -> None:
     before = load_corpus(corpus_dir).get("rt")
-    page = web.get("/sources/rt/edit")
-    response = web.post("/sources/rt/edit", data={"csrf_token": csrf_of(page.data), "digest": digest_of(page.data),
+    page = client.get("/sources/rt/edit")
+    response = client.post("/sources/rt/edit", data={"csrf_token": csrf_of(page.data), "digest": digest_of(page.data),
                                                   "outlet": "Only the outlet"})
     assert response.status_code == 303
     after = load_corpus(corpus_dir).get("rt")
@@ -103,8 +97,8 @@ def test_fields_left_out_of_the_form_are_kept(web: FlaskClient, corpus_dir: Path
     assert (after.title, after.published, after.story) == (before.title, before.published, before.story)
 
 
-def test_edit_to_another_story_moves_the_file(web: FlaskClient, corpus_dir: Path) -> None:
-    assert edit(web, "rt", story="other-story").status_code == 303
+def test_edit_to_another_story_moves_the_file(client: FlaskClient, corpus_dir: Path) -> None:
+    assert edit(client, "rt", story="other-story").status_code == 303
     assert not (corpus_dir / STORY / "rt.txt").exists() and (corpus_dir / "other-story" / "rt.txt").is_file()
     source = load_corpus(corpus_dir).get("rt")
     assert source is not None and source.story == "other-story"
@@ -128,95 +122,95 @@ def test_edit_and_remove_need_csrf_and_the_token_beyond_loopback(make_app: Calla
 
 # ---- trash -----------------------------------------------------------------------------------------------------
 
-def test_remove_then_restore(web: FlaskClient, corpus_dir: Path) -> None:
+def test_remove_then_restore(client: FlaskClient, corpus_dir: Path) -> None:
     original = (corpus_dir / STORY / "rt.txt").read_bytes()
-    token = csrf_of(web.get("/sources/rt/edit").data)
-    removed = web.post("/sources/rt/remove", data={"csrf_token": token})
+    token = csrf_of(client.get("/sources/rt/edit").data)
+    removed = client.post("/sources/rt/remove", data={"csrf_token": token})
     assert removed.status_code == 303 and removed.headers["Location"].endswith("/trash")
-    assert web.get("/sources/rt").status_code == 404
+    assert client.get("/sources/rt").status_code == 404
     assert load_corpus(corpus_dir).problems == ()  # the trash is not loaded
-    trash = web.get("/trash.json").get_json()
+    trash = client.get("/trash.json").get_json()
     assert [e["source_id"] for e in trash["entries"]] == ["rt"] and trash["events"][0]["action"] == "remove"
-    page = web.get("/trash")
+    page = client.get("/trash")
     assert b"Restore" in page.data
-    restored = web.post(trash["entries"][0]["restore"], data={"csrf_token": csrf_of(page.data)})
+    restored = client.post(trash["entries"][0]["restore"], data={"csrf_token": csrf_of(page.data)})
     assert restored.status_code == 303 and restored.headers["Location"].endswith("/sources/rt")
     assert (corpus_dir / STORY / "rt.txt").read_bytes() == original
-    assert web.get("/sources/rt").status_code == 200 and web.get("/trash.json").get_json()["entries"] == []
+    assert client.get("/sources/rt").status_code == 200 and client.get("/trash.json").get_json()["entries"] == []
 
 
-def test_restore_refuses_a_taken_id_and_unknown_entries(web: FlaskClient, corpus_dir: Path) -> None:
+def test_restore_refuses_a_taken_id_and_unknown_entries(client: FlaskClient, corpus_dir: Path) -> None:
     entry = manage.remove_source(CorpusStore(corpus_dir, 2_000_000, rescan=0), "rt")
     (corpus_dir / STORY / "rt.txt").write_text(f"---\nid: rt\nstory: {STORY}\n---\nAnother text.\n", "utf-8")
-    page = web.get("/trash")
-    response = web.post(f"/trash/{entry.trash_id}/restore", data={"csrf_token": csrf_of(page.data)})
+    page = client.get("/trash")
+    response = client.post(f"/trash/{entry.trash_id}/restore", data={"csrf_token": csrf_of(page.data)})
     assert response.status_code == 409 and "exists again" in response.get_data(as_text=True)
-    missing = web.post("/trash/../../etc/restore", data={"csrf_token": csrf_of(page.data)})
+    missing = client.post("/trash/../../etc/restore", data={"csrf_token": csrf_of(page.data)})
     assert missing.status_code == 404
-    assert web.post("/trash/20240101T000000Z-nope-abcd/restore",
+    assert client.post("/trash/20240101T000000Z-nope-abcd/restore",
                     data={"csrf_token": csrf_of(page.data)}).status_code == 404
 
 
 # ---- the page as fetched -----------------------------------------------------------------------------------------
 
-def test_original_page_is_served_as_sandboxed_text(web: FlaskClient, corpus_dir: Path) -> None:
-    assert web.get("/sources/rt/original-page").status_code == 404
-    assert b"Original page as fetched" not in web.get("/sources/rt").data
+def test_original_page_is_served_as_sandboxed_text(client: FlaskClient, corpus_dir: Path) -> None:
+    assert client.get("/sources/rt/original-page").status_code == 404
+    assert b"Original page as fetched" not in client.get("/sources/rt").data
     (corpus_dir / STORY / "w.txt").write_text(f"---\nid: w\nstory: {STORY}\ncapture: 'watched: fetched from "
                                               "https://x.example/'\n---\nHi\n", "utf-8")
     source = load_corpus(corpus_dir).get("w")
     assert source is not None
-    assert web.get("/sources/w/original-page").status_code == 404  # the kept page is missing: said so, no 500
+    assert client.get("/sources/w/original-page").status_code == 404  # the kept page is missing: said so, no 500
     watch.keep_original(corpus_dir, source, b"<html><script>alert(1)</script><p>Hi</p></html>")
-    response = web.get("/sources/w/original-page")
+    response = client.get("/sources/w/original-page")
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.data == b"<html><script>alert(1)</script><p>Hi</p></html>"
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"  # one charset, said once
-    assert b'href="/sources/w/original-page"' in web.get("/sources/w").data
+    assert b'href="/sources/w/original-page"' in client.get("/sources/w").data
     watch.original_path(corpus_dir, source).unlink()
     watch.keep_original(corpus_dir, source, b"<p>caf\xe9</p>")  # Latin-1 bytes: no charset is claimed for them
-    assert web.get("/sources/w/original-page").headers["Content-Type"] == "text/plain"
+    assert client.get("/sources/w/original-page").headers["Content-Type"] == "text/plain"
 
 
 # ---- watch lists -------------------------------------------------------------------------------------------------
 
-def test_watch_form_adds_pauses_resumes_and_removes(web: FlaskClient) -> None:
-    page = web.get(f"/stories/{STORY}/watches")
+def test_watch_form_adds_pauses_resumes_and_removes(client: FlaskClient) -> None:
+    page = client.get(f"/stories/{STORY}/watches")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     token = csrf_of(page.data)
-    added = web.post("/watches", data={"csrf_token": token, "story": STORY, "kind": "feed", "back": STORY,
+    added = client.post("/watches", data={"csrf_token": token, "story": STORY, "kind": "feed", "back": STORY,
                                        "url": "https://news.example/rss", "interval": "600", "item_limit": "5"})
     assert added.status_code == 303 and added.headers["Location"].endswith(f"/stories/{STORY}/watches")
-    listed = web.get(f"/stories/{STORY}/watches.json").get_json()["watches"]
+    listed = client.get(f"/stories/{STORY}/watches.json").get_json()["watches"]
     assert [(w["kind"], w["url"], w["interval"], w["item_limit"]) for w in listed] == [
         ("feed", "https://news.example/rss", 600, 5)]
     watch_id = listed[0]["id"]
-    assert web.post(f"/watches/{watch_id}/pause", data={"csrf_token": token}).status_code == 303
-    assert web.get(f"/watches/{watch_id}.json").get_json()["watch"]["paused"] is True
-    assert b"Resume" in web.get("/watches").data
-    assert web.post(f"/watches/{watch_id}/resume", data={"csrf_token": token}).status_code == 303
-    assert web.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 303
-    assert web.get("/watches.json").get_json()["watches"] == []
-    assert web.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/watches/{watch_id}/pause", data={"csrf_token": token}).status_code == 303
+    assert client.get(f"/watches/{watch_id}.json").get_json()["watch"]["paused"] is True
+    assert b"Resume" in client.get("/watches").data
+    assert client.post(f"/watches/{watch_id}/resume", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 303
+    assert client.get("/watches.json").get_json()["watches"] == []
+    assert client.post(f"/watches/{watch_id}/remove", data={"csrf_token": token}).status_code == 404
 
 
-def test_source_page_links_to_a_prefilled_watch_form(web: FlaskClient) -> None:
-    source_page = web.get("/sources/press-tv").get_data(as_text=True)
+def test_source_page_links_to_a_prefilled_watch_form(client: FlaskClient) -> None:
+    source_page = client.get("/sources/press-tv").get_data(as_text=True)
     link = re.search(r'href="(/stories/[^"]+/watches\?url=[^"]+)"', source_page)
     assert link, "no 'watch for new versions' link"
-    form = web.get(link.group(1).replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
+    form = client.get(link.group(1).replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
     assert 'value="https://www.presstv.ir/Detail/2023/09/12/710691/North-Korea-Kim-arrives-Russia-Putin-talks"' in form
-    assert "prefill" not in web.get(f"/stories/{STORY}/watches.json?url=x").get_json()
+    assert "prefill" not in client.get(f"/stories/{STORY}/watches.json?url=x").get_json()
 
 
-def test_watch_form_errors_are_shown_not_500(web: FlaskClient) -> None:
-    token = csrf_of(web.get("/watches").data)
-    response = web.post("/watches", data={"csrf_token": token, "story": STORY, "url": "javascript:alert(1)"},
+def test_watch_form_errors_are_shown_not_500(client: FlaskClient) -> None:
+    token = csrf_of(client.get("/watches").data)
+    response = client.post("/watches", data={"csrf_token": token, "story": STORY, "url": "javascript:alert(1)"},
                         follow_redirects=True)
     assert response.status_code == 200 and "Not added: only http and https" in response.get_data(as_text=True)
-    assert web.post("/watches", data={"story": STORY, "url": "https://a.example/"}).status_code == 400  # no CSRF
+    assert client.post("/watches", data={"story": STORY, "url": "https://a.example/"}).status_code == 400  # no CSRF
 
 
 def test_watch_api(make_app: Callable[..., Flask]) -> None:
@@ -249,9 +243,9 @@ def test_watch_api(make_app: Callable[..., Flask]) -> None:
     assert client.get(f"/watches/{watch_id}.json").status_code == 404
 
 
-def test_reading_watch_pages_does_not_create_the_database(web: FlaskClient, corpus_dir: Path) -> None:
+def test_reading_watch_pages_does_not_create_the_database(client: FlaskClient, corpus_dir: Path) -> None:
     for url in ("/watches", "/watches.json", f"/stories/{STORY}/watches.json", "/trash", "/sources/rt/timeline"):
-        assert web.get(url).status_code == 200, url
+        assert client.get(url).status_code == 200, url
     assert not (corpus_dir / ".parallax" / "state.db").exists()
 
 
@@ -264,37 +258,37 @@ def add_version(corpus_dir: Path, name: str, captured: str, title: str, body: st
         f"published: 2023-09-12\ncaptured: {captured}\n---\n{body}", "utf-8")
 
 
-def test_source_timeline_lists_captures_with_changes_and_headlines(web: FlaskClient, corpus_dir: Path) -> None:
+def test_source_timeline_lists_captures_with_changes_and_headlines(client: FlaskClient, corpus_dir: Path) -> None:
     add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "Kim arrives",
                 "Kim Jong Un arrived in Russia.\n\nHe met Putin at a space port.\n")
     add_version(corpus_dir, "mt-2", "2023-09-12T12:00:00+00:00", "Kim meets Putin",
                 "Kim Jong Un arrived in Russia by train.\n\nHe met Putin at a space port.\n\nThey talked for hours.\n")
     with state.opened(state.db_path(corpus_dir)) as conn:
         state.record_headline(conn, "moscow-times", "2023-09-12T14:00:00+00:00", "Kim and Putin meet", "mt-2")
-    data = web.get("/sources/mt-2/timeline.json").get_json()
+    data = client.get("/sources/mt-2/timeline.json").get_json()
     assert [s["id"] for s in data["steps"]] == ["mt-1", "mt-2"]
     assert data["steps"][0]["counts"] is None
     counts = data["steps"][1]["counts"]
     assert counts["added"] == 1 and counts["changed"] == 1 and counts["same"] == 1
     assert data["steps"][1]["compare"] == "/compare/mt-1/mt-2" and data["first_with_latest"] == "/compare/mt-1/mt-2"
     assert [h["title"] for h in data["headlines"]] == ["Kim arrives", "Kim meets Putin", "Kim and Putin meet"]
-    page = web.get("/sources/mt-1/timeline")
+    page = client.get("/sources/mt-1/timeline")
     assert page.status_code == 200 and b"1 added" in page.data and b'href="/compare/mt-1/mt-2"' in page.data
-    assert b"/sources/mt-1/timeline" in web.get("/sources/mt-1").data
-    assert web.get("/sources/nope/timeline.json").status_code == 404
+    assert b"/sources/mt-1/timeline" in client.get("/sources/mt-1").data
+    assert client.get("/sources/nope/timeline.json").status_code == 404
 
 
-def test_timeline_counts_only_the_latest_steps(web: FlaskClient, corpus_dir: Path,
+def test_timeline_counts_only_the_latest_steps(client: FlaskClient, corpus_dir: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from parallax.web import timeline as timeline_view
 
     monkeypatch.setattr(timeline_view, "MAX_COUNTED_STEPS", 1)
     for n in range(3):
         add_version(corpus_dir, f"mt-{n}", f"2023-09-12T0{n}:00:00+00:00", "A", f"Version {n} of the text.\n")
-    steps = web.get("/sources/mt-0/timeline.json").get_json()["steps"]
+    steps = client.get("/sources/mt-0/timeline.json").get_json()["steps"]
     assert [s["counts"] is None for s in steps] == [True, True, False]
     assert steps[1]["compare"] == "/compare/mt-0/mt-1"
-    assert "Changes are counted for the latest 1 captures only" in web.get("/sources/mt-0/timeline").get_data(
+    assert "Changes are counted for the latest 1 captures only" in client.get("/sources/mt-0/timeline").get_data(
         as_text=True)
 
 
@@ -316,7 +310,7 @@ def test_timeline_stops_comparing_when_its_time_budget_is_spent(make_app: Callab
     assert relaxed["limits"] == [] and all(s["counts"] is not None for s in relaxed["steps"][1:])
 
 
-def test_timeline_shows_fact_differences_when_rows_carry_them(web: FlaskClient, corpus_dir: Path,
+def test_timeline_shows_fact_differences_when_rows_carry_them(client: FlaskClient, corpus_dir: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "A", "Ten people were hurt.\n")
     add_version(corpus_dir, "mt-2", "2023-09-12T09:00:00+00:00", "A", "Twelve people were hurt.\n")
@@ -327,34 +321,34 @@ def test_timeline_shows_fact_differences_when_rows_carry_them(web: FlaskClient, 
                 "stats": {"similarity": 0.8}, "limits": []}
 
     monkeypatch.setattr(timeline_view, "comparison_dict", with_facts)
-    data = web.get("/sources/mt-2/timeline.json").get_json()
+    data = client.get("/sources/mt-2/timeline.json").get_json()
     assert data["steps"][1]["facts"] == [{"kind": "number", "left": "10", "right": "12"}]
-    assert "number: 10 → 12" in web.get("/sources/mt-2/timeline").get_data(as_text=True)
+    assert "number: 10 → 12" in client.get("/sources/mt-2/timeline").get_data(as_text=True)
 
 
-def test_story_publication_timeline_chart_and_table(web: FlaskClient, corpus_dir: Path) -> None:
+def test_story_publication_timeline_chart_and_table(client: FlaskClient, corpus_dir: Path) -> None:
     add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "Kim arrives", "Kim Jong Un arrived.\n")
     add_version(corpus_dir, "mt-2", "2023-09-13T08:00:00+00:00", "Kim arrives", "Kim Jong Un arrived by train.\n")
-    data = web.get(f"/stories/{STORY}/timeline.json").get_json()
+    data = client.get(f"/stories/{STORY}/timeline.json").get_json()
     rows = {r["id"]: r for r in data["chart"]["rows"]}
     assert rows["mt-2"]["versions"] == ["mt-1", "mt-2"]
     xs = [m["x"] for m in rows["mt-2"]["marks"]]
     assert xs == sorted(xs) and all(data["chart"]["left"] <= x <= data["chart"]["right"] for x in xs)
-    page = web.get(f"/stories/{STORY}/timeline")
+    page = client.get(f"/stories/{STORY}/timeline")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in html and "<table" in html and "<script" not in html.split("<main")[1]
-    assert f"/stories/{STORY}/timeline" in web.get(f"/stories/{STORY}").get_data(as_text=True)
-    assert web.get("/stories/nope/timeline.json").status_code == 404
+    assert f"/stories/{STORY}/timeline" in client.get(f"/stories/{STORY}").get_data(as_text=True)
+    assert client.get("/stories/nope/timeline.json").status_code == 404
 
 
-def test_unreadable_state_database_answers_503_not_500(web: FlaskClient, corpus_dir: Path) -> None:
+def test_unreadable_state_database_answers_503_not_500(client: FlaskClient, corpus_dir: Path) -> None:
     folder = corpus_dir / ".parallax"
     folder.mkdir()
     (folder / "state.db").write_bytes(b"this is not a database" * 100)
-    response = web.get("/watches.json")
+    response = client.get("/watches.json")
     assert response.status_code == 503 and "state database" in response.get_json()["error"]
-    assert web.get("/trash").status_code == 503
-    assert web.get("/sources/rt/timeline.json").status_code == 200  # headline notes left out, the rest shown
+    assert client.get("/trash").status_code == 503
+    assert client.get("/sources/rt/timeline.json").status_code == 200  # headline notes left out, the rest shown
 
 
 def test_manage_api(make_app: Callable[..., Flask], corpus_dir: Path) -> None:

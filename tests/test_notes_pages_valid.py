@@ -17,7 +17,7 @@ PAGES = ["/outlets", f"/stories/{STORY}/notes", f"/stories/{STORY}/notes?left=mt
          "/search?q=kim&outlet_kind=state-affiliated"]
 
 
-def seed(corpus_dir: Path) -> None:
+def write_marked_captures(corpus_dir: Path) -> None:
     """Two captures of one article, a watch with a failing channel, a mark, a rule and a recorded change."""
     for name, captured, extra in (("mt-1", "01", "at 10:42 GMT"), ("mt-2", "02", "at 11:15 GMT")):
         (corpus_dir / STORY / f"{name}.txt").write_text(
@@ -35,7 +35,7 @@ def seed(corpus_dir: Path) -> None:
 
 
 def test_new_pages_are_valid_html_without_inline_code(client: FlaskClient, corpus_dir: Path, tmp_path: Path) -> None:
-    seed(corpus_dir)
+    write_marked_captures(corpus_dir)
     files = []
     for number, path in enumerate(PAGES):
         response = client.get(path)

@@ -16,12 +16,6 @@ from tests.conftest import csrf_of
 TOKEN = "a-long-enough-editor-token-1234"  # noqa: S105 - a test value
 
 
-@pytest.fixture()
-def web(app: Flask) -> FlaskClient:
-    """A loopback client (writing open without a token, CSRF still required)."""
-    return app.test_client()
-
-
 def save(client: FlaskClient, original: str = "", **values: str) -> Any:
     """Open the outlet form and submit it with these values."""
     page = client.get("/outlets/edit", query_string={"name": original} if original else {})
@@ -29,13 +23,13 @@ def save(client: FlaskClient, original: str = "", **values: str) -> Any:
     return client.post("/outlets/edit", data={"csrf_token": csrf_of(page.data), "original": original, **values})
 
 
-def test_add_an_outlet_then_it_marks_its_sources(web: FlaskClient, corpus_dir: Path) -> None:
+def test_add_an_outlet_then_it_marks_its_sources(client: FlaskClient, corpus_dir: Path) -> None:
     """A new outlet with its kind and sources is written to outlets.yaml and shown by the registry at once."""
     before = (corpus_dir / "outlets.yaml").read_text("utf-8")
-    response = save(web, name="Korean Central News Agency", aliases="KCNA, KCNA Watch Feed", kind="state-affiliated",
+    response = save(client, name="Korean Central News Agency", aliases="KCNA, KCNA Watch Feed", kind="state-affiliated",
                     kind_source="https://en.wikipedia.org/wiki/Korean_Central_News_Agency", country="North Korea")
     assert response.status_code == 303 and response.headers["Location"].startswith("/outlets#outlet-korean-central")
-    found = {o["name"]: o for o in web.get("/outlets.json").get_json()["outlets"]}
+    found = {o["name"]: o for o in client.get("/outlets.json").get_json()["outlets"]}
     kcna = found["Korean Central News Agency"]
     assert kcna["kind"] == "state-affiliated" and kcna["aliases"] == ["KCNA", "KCNA Watch Feed"]
     assert kcna["sources"] == {"kind": "https://en.wikipedia.org/wiki/Korean_Central_News_Agency"}
@@ -44,13 +38,13 @@ def test_add_an_outlet_then_it_marks_its_sources(web: FlaskClient, corpus_dir: P
     assert after.startswith(before.split("outlets:")[0])  # the heading comments are kept
 
 
-def test_change_an_outlet_by_an_alias(web: FlaskClient) -> None:
+def test_change_an_outlet_by_an_alias(client: FlaskClient) -> None:
     """The Moscow Times gets an owner and a source; it is found by its alias and stays one entry."""
-    assert web.get("/outlets/edit?name=moscow%20times").status_code == 200
-    response = save(web, "The Moscow Times", name="The Moscow Times", aliases="Moscow Times", kind="private",
+    assert client.get("/outlets/edit?name=moscow%20times").status_code == 200
+    response = save(client, "The Moscow Times", name="The Moscow Times", aliases="Moscow Times", kind="private",
                     owner="Independent, based in Amsterdam", owner_source="https://www.themoscowtimes.com/about")
     assert response.status_code == 303
-    found = [o for o in web.get("/outlets.json").get_json()["outlets"] if o["name"] == "The Moscow Times"]
+    found = [o for o in client.get("/outlets.json").get_json()["outlets"] if o["name"] == "The Moscow Times"]
     assert len(found) == 1 and found[0]["owner"] == "Independent, based in Amsterdam"
 
 
@@ -60,11 +54,11 @@ def test_change_an_outlet_by_an_alias(web: FlaskClient) -> None:
     ({"name": "New Outlet", "aliases": "Russia Today", "kind": "private"}, "already a name of RT"),
     ({"name": "PressTV", "kind": "private"}, "already a name of Press TV"),
 ])
-def test_bad_outlets_are_refused_and_the_file_unchanged(web: FlaskClient, corpus_dir: Path, values: dict[str, str],
+def test_bad_outlets_are_refused_and_the_file_unchanged(client: FlaskClient, corpus_dir: Path, values: dict[str, str],
                                                         message: str) -> None:
     """A nameless outlet, an unknown kind and a name another outlet goes by are refused with the form kept."""
     before = (corpus_dir / "outlets.yaml").read_bytes()
-    response = save(web, **values)
+    response = save(client, **values)
     assert response.status_code == 400 and message in response.get_data(as_text=True).replace("&#39;", "'")
     assert (corpus_dir / "outlets.yaml").read_bytes() == before
 

@@ -23,9 +23,9 @@ from tests.conftest import STORY
 
 
 @pytest.fixture(scope="module")
-def model(seed: Corpus) -> overview.StoryModel:
+def model(bundled_corpus: Corpus) -> overview.StoryModel:
     """The overview model of the seed story."""
-    return overview.story_model(seed.story_sources(STORY))
+    return overview.story_model(bundled_corpus.story_sources(STORY))
 
 
 def _at(model: overview.StoryModel, source_id: str) -> int:
@@ -108,9 +108,9 @@ def test_unique_content(model: overview.StoryModel) -> None:
     assert "Source: The National" not in unique["the-national"]
 
 
-def test_model_cached_per_corpus_state(seed: Corpus) -> None:
+def test_model_cached_per_corpus_state(bundled_corpus: Corpus) -> None:
     """The same sources give the same model object from one memo; an edited body gives a new one."""
-    sources = seed.story_sources(STORY)
+    sources = bundled_corpus.story_sources(STORY)
     memo = Memo()
     first = overview.story_model(sources, memo=memo)
     assert overview.story_model(list(sources), memo=memo) is first
@@ -207,9 +207,9 @@ def test_caches_do_not_keep_sources_alive() -> None:
     assert [r() for r in refs] == [None, None]
 
 
-def test_similarity_is_the_models_matrix_cached_per_content(seed: Corpus) -> None:
+def test_similarity_is_the_models_matrix_cached_per_content(bundled_corpus: Corpus) -> None:
     """overview.similarity: the story model's matrix without building the model, cached per content keys."""
-    sources = seed.story_sources(STORY)
+    sources = bundled_corpus.story_sources(STORY)
     memo = Memo()
     matrix = overview.similarity(sources, memo)
     assert matrix == overview.build_model(sources).matrix
@@ -242,10 +242,10 @@ class _CountingHits(list[tuple[int, int]]):
         return super().__getitem__(at)
 
 
-def _hit_reads(seed: Corpus, repeats: int) -> int:
+def _hit_reads(bundled_corpus: Corpus, repeats: int) -> int:
     """Index hits read by unique passages and the coverage of a source repeating one sentence ``repeats`` times."""
     body = "\n\n".join([_REPEATED] * repeats) + "\n"
-    sources = [*seed.story_sources(STORY), _source("repeated", body)]
+    sources = [*bundled_corpus.story_sources(STORY), _source("repeated", body)]
     index = overview.SentenceIndex([overview.prepare(s) for s in sources])
     tables: list[dict[Any, list[tuple[int, int]]]] = [index.by_key, index.by_gram]
     for table in tables:
@@ -260,15 +260,15 @@ def _hit_reads(seed: Corpus, repeats: int) -> int:
     return _CountingHits.reads
 
 
-def test_repeated_sentences_cost_linear_index_reads(seed: Corpus) -> None:
+def test_repeated_sentences_cost_linear_index_reads(bundled_corpus: Corpus) -> None:
     """Doubling the repeats about doubles the work: a source's own hits are skipped as a block, not one by one."""
-    small, large = _hit_reads(seed, 300), _hit_reads(seed, 600)
+    small, large = _hit_reads(bundled_corpus, 300), _hit_reads(bundled_corpus, 600)
     assert large / small < 2.6, (small, large)  # quadratic walking read 4x as many
     assert large < 400 * 600, large  # about 230 reads per sentence (log n per skipped block)
 
 
-def test_overview_past_its_deadline_says_so_and_is_not_cached(seed: Corpus) -> None:
-    sources = seed.story_sources(STORY)
+def test_overview_past_its_deadline_says_so_and_is_not_cached(bundled_corpus: Corpus) -> None:
+    sources = bundled_corpus.story_sources(STORY)
     memo = Memo()
     cut = overview.story_model(sources, 0.5, deadline=time.monotonic() - 1, memo=memo)
     total = overview.matchable(cut.prepared)

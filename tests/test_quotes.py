@@ -26,31 +26,31 @@ def _source(body: str, source_id: str = "t") -> Source:
                   sha256=hashlib.sha256(body.encode()).hexdigest(), outlet=source_id.upper())
 
 
-def test_pronoun_resolves_to_last_named_speaker(seed: Corpus) -> None:
+def test_pronoun_resolves_to_last_named_speaker(bundled_corpus: Corpus) -> None:
     """Moscow Times: 'Kremlin spokesman Dmitry Peskov told…' then '"Obviously…," he said' is Peskov's."""
-    quote = _find(quotes.extract(seed.sources["moscow-times-plain"]), "Obviously, as neighbors")
+    quote = _find(quotes.extract(bundled_corpus.sources["moscow-times-plain"]), "Obviously, as neighbors")
     assert quote.speaker == "Dmitry Peskov"
     assert quote.speaker_key == "peskov"
 
 
-def test_speaker_before_the_quote(seed: Corpus) -> None:
+def test_speaker_before_the_quote(bundled_corpus: Corpus) -> None:
     """Press TV: 'US State Department spokesperson Matthew Miller said, “I will remind…”'."""
-    quote = _find(quotes.extract(seed.sources["press-tv"]), "I will remind both countries")
+    quote = _find(quotes.extract(bundled_corpus.sources["press-tv"]), "I will remind both countries")
     assert quote.speaker == "Matthew Miller"
 
 
-def test_speaker_after_said(seed: Corpus) -> None:
+def test_speaker_after_said(bundled_corpus: Corpus) -> None:
     """The National: '“The presence of Jo Chun Ryong…,” said Michael Madden, a …' is Madden's."""
-    quote = _find(quotes.extract(seed.sources["the-national"]), "The presence of Jo Chun Ryong")
+    quote = _find(quotes.extract(bundled_corpus.sources["the-national"]), "The presence of Jo Chun Ryong")
     assert quote.speaker == "Michael Madden"
 
 
-def test_quotation_then_attribution_sentence_then_quotation_is_two_quotes(seed: Corpus) -> None:
+def test_quotation_then_attribution_sentence_then_quotation_is_two_quotes(bundled_corpus: Corpus) -> None:
     """Press TV: '“It will be a full-fledged visit,” Peskov told Russian media. “There will be…”' is two quotes.
 
     The attribution ends a sentence, so the second quotation is a quote of its own (same speaker), never stitched.
     """
-    found = quotes.extract(seed.sources["press-tv"])
+    found = quotes.extract(bundled_corpus.sources["press-tv"])
     first = _find(found, "It will be a full-fledged visit")
     second = _find(found, "There will be negotiations")
     assert first.parts == ("It will be a full-fledged visit,",)
@@ -64,10 +64,10 @@ def test_quote_interrupted_mid_sentence_stays_one_quote() -> None:
     assert found[0].speaker == "Jane Doe"
 
 
-def test_closed_quote_paragraph_after_an_attributed_quote_is_a_new_quote(seed: Corpus) -> None:
+def test_closed_quote_paragraph_after_an_attributed_quote_is_a_new_quote(bundled_corpus: Corpus) -> None:
     """The National: Miller's '…him begging for assistance' and the next paragraph's closed quotation
     '“President Putin launched this war…”' are two quotes (the second keeps Miller as its speaker)."""
-    found = quotes.extract(seed.sources["the-national"])
+    found = quotes.extract(bundled_corpus.sources["the-national"])
     begging = _find(found, "Having to travel across")
     war = _find(found, "President Putin launched this war")
     assert begging.parts[-1].endswith("him begging for assistance,")
@@ -97,9 +97,9 @@ def test_straight_quotes_and_short_phrases() -> None:
     assert [g.variants[0].text for g in quotes.group_quotes(found)] == ["This plan will change the city,"]
 
 
-def test_translation_variants_grouped(seed: Corpus) -> None:
+def test_translation_variants_grouped(bundled_corpus: Corpus) -> None:
     """The two translations of Peskov's 'not Washington's warnings' are one group carried by three outlets."""
-    groups, _ = quotes.story_quotes(seed.story_sources(STORY))
+    groups, _ = quotes.story_quotes(bundled_corpus.story_sources(STORY))
     group = next(g for g in groups if any("not warnings from Washington" in v.text for v in g.variants))
     assert any(v.text.startswith("In building our relations") for v in group.variants)
     assert set(group.sources) == {"press-tv", "moscow-times-plain", "moscow-times-markdown", "the-national"}
@@ -112,9 +112,9 @@ def test_translation_variants_grouped(seed: Corpus) -> None:
     assert any(s.op == "equal" and "North Korea" in s.text for s in other.segments)
 
 
-def test_unrelated_quotes_not_grouped(seed: Corpus) -> None:
+def test_unrelated_quotes_not_grouped(bundled_corpus: Corpus) -> None:
     """Peskov's 'Obviously, as neighbors…' and his 'In building…' stay apart; so do Miller's and Madden's."""
-    groups, phrases = quotes.story_quotes(seed.story_sources(STORY))
+    groups, phrases = quotes.story_quotes(bundled_corpus.story_sources(STORY))
     for group in groups:
         texts = " ".join(v.text for v in group.variants)
         assert not ("Obviously" in texts and "In building" in texts)

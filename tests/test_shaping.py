@@ -3,12 +3,10 @@ the headline or the first line of the article, never from page furniture."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.cli import main
@@ -26,20 +24,14 @@ FURNITURE = ("Recommendations are independently chosen by Reviewed's editors. Pu
              "may earn us a commission.\n\nBy Jane Doe and John Roe, Reuters\nUpdated 3 minutes ago\n\n")
 
 
-@pytest.fixture()
-def web(add_app: Callable[..., Flask]) -> FlaskClient:
-    """A client of a loopback app."""
-    return add_app().test_client()
-
-
-def test_uploaded_page_keeps_paragraphs_and_drops_the_headline_line(web: FlaskClient) -> None:
+def test_uploaded_page_keeps_paragraphs_and_drops_the_headline_line(add_client: FlaskClient) -> None:
     """Each paragraph of the page is a paragraph of the stored text (blank lines between), and the headline,
     kept as the title, is not repeated as the first body line."""
-    first = upload(web, "grounds.html", PAGE.encode())
+    first = upload(add_client, "grounds.html", PAGE.encode())
     assert first.status_code == 303
-    saved = confirm(web, first.headers["Location"], outlet="Stuff", story=STORY)
+    saved = confirm(add_client, first.headers["Location"], outlet="Stuff", story=STORY)
     assert saved.status_code == 303 and saved.headers["Location"] == "/sources/air-new-zealand-grounds-787s"
-    data = web.get("/sources/air-new-zealand-grounds-787s.json").get_json()
+    data = add_client.get("/sources/air-new-zealand-grounds-787s.json").get_json()
     assert data["source"]["title"] == "Air New Zealand grounds 787s"
     body = data["original"]
     assert body.startswith("Air New Zealand grounded three") and "grounds 787s" not in body
@@ -60,12 +52,12 @@ def test_a_text_file_added_by_the_command_line_is_named_after_its_first_real_lin
     assert (corpus_dir / "planes" / "air-new-zealand-grounds-787s-after-engine-checks.txt").is_file()
 
 
-def test_pasted_text_without_headline_is_named_after_its_first_sentence(web: FlaskClient) -> None:
+def test_pasted_text_without_headline_is_named_after_its_first_sentence(add_client: FlaskClient) -> None:
     """The same rule on the web: no headline, so the first sentence of the article names the source."""
     from tests.test_add_routes import paste
 
-    first = paste(web, FURNITURE + "Air New Zealand grounded three of its Boeing 787 aircraft on Monday.\n")
-    saved = confirm(web, first.headers["Location"], outlet="USA Today", title="")
+    first = paste(add_client, FURNITURE + "Air New Zealand grounded three of its Boeing 787 aircraft on Monday.\n")
+    saved = confirm(add_client, first.headers["Location"], outlet="USA Today", title="")
     assert saved.headers["Location"] == "/sources/air-new-zealand-grounded-three-of-its-boeing"
 
 

@@ -83,65 +83,59 @@ def assert_refused(response: Any, status: int, cause: str) -> None:
     assert ("full" if cause == "disk_full" else "read-only") in data["error"]
 
 
-@pytest.fixture()
-def web(app: Flask) -> FlaskClient:
-    """A loopback client (writing open without a token)."""
-    return app.test_client()
-
-
 @pytest.mark.parametrize("cause", ["disk_full", "read_only"])
 @pytest.mark.parametrize("story", [STORY, "a-new-story"])
-def test_adding_on_a_failing_disk_names_the_cause_and_leaves_nothing(web: FlaskClient, corpus_dir: Path,
+def test_adding_on_a_failing_disk_names_the_cause_and_leaves_nothing(client: FlaskClient, corpus_dir: Path,
                                                                     monkeypatch: pytest.MonkeyPatch, cause: str,
                                                                     story: str) -> None:
-    assert web.get("/index.json").status_code == 200
+    assert client.get("/index.json").status_code == 200
     before, shape = files(corpus_dir), folders(corpus_dir)
     status = fail(cause, monkeypatch, corpus_dir)
-    response = web.post("/api/sources", json={"text": TEXT, "story": story, "outlet": "Gazette",
+    response = client.post("/api/sources", json={"text": TEXT, "story": story, "outlet": "Gazette",
                                               "title": "Harbour bridge opens"})
     assert_refused(response, status, cause)
     monkeypatch.undo()
     assert files(corpus_dir) == before and folders(corpus_dir) == shape
-    assert web.get("/sources/harbour-bridge-opens.json").status_code == 404
+    assert client.get("/sources/harbour-bridge-opens.json").status_code == 404
 
 
 @pytest.mark.parametrize("cause", ["disk_full", "read_only"])
-def test_removing_on_a_failing_disk_names_the_cause_and_leaves_nothing(web: FlaskClient, corpus_dir: Path,
+def test_removing_on_a_failing_disk_names_the_cause_and_leaves_nothing(client: FlaskClient, corpus_dir: Path,
                                                                       monkeypatch: pytest.MonkeyPatch,
                                                                       cause: str) -> None:
-    assert web.get("/index.json").status_code == 200
+    assert client.get("/index.json").status_code == 200
     before, shape = files(corpus_dir), folders(corpus_dir)
     status = fail(cause, monkeypatch, corpus_dir)
-    assert_refused(web.delete("/api/sources/rt"), status, cause)
+    assert_refused(client.delete("/api/sources/rt"), status, cause)
     monkeypatch.undo()
     assert files(corpus_dir) == before and folders(corpus_dir) == shape  # no empty trash folder
-    assert web.get("/sources/rt.json").status_code == 200
+    assert client.get("/sources/rt.json").status_code == 200
 
 
 @pytest.mark.parametrize("cause", ["disk_full", "read_only"])
 @pytest.mark.parametrize("changes", [{"outlet": "RT edited"}, {"story": "adv-moved"}])
-def test_editing_on_a_failing_disk_names_the_cause_not_404(web: FlaskClient, corpus_dir: Path,
+def test_editing_on_a_failing_disk_names_the_cause_not_404(client: FlaskClient, corpus_dir: Path,
                                                            monkeypatch: pytest.MonkeyPatch, cause: str,
                                                            changes: dict[str, str]) -> None:
-    assert web.get("/index.json").status_code == 200
+    assert client.get("/index.json").status_code == 200
     before, shape = files(corpus_dir), folders(corpus_dir)
     status = fail(cause, monkeypatch, corpus_dir)
-    assert_refused(web.patch("/api/sources/rt", json=changes), status, cause)
+    assert_refused(client.patch("/api/sources/rt", json=changes), status, cause)
     monkeypatch.undo()
     assert files(corpus_dir) == before and folders(corpus_dir) == shape
 
 
 @pytest.mark.parametrize("cause", ["disk_full", "read_only"])
-def test_restoring_on_a_failing_disk_keeps_the_entry(web: FlaskClient, corpus_dir: Path,
+def test_restoring_on_a_failing_disk_keeps_the_entry(client: FlaskClient, corpus_dir: Path,
                                                     monkeypatch: pytest.MonkeyPatch, cause: str) -> None:
-    restore = web.delete("/api/sources/rt").get_json()["restore"]
+    restore = client.delete("/api/sources/rt").get_json()["restore"]
     before = files(corpus_dir)
     if cause == "disk_full":  # linking the file back needs a directory block the full disk does not have
         monkeypatch.setattr(os, "link", _raise(errno.ENOSPC))
         status = 507
     else:
         status = fail(cause, monkeypatch, corpus_dir)
-    assert_refused(web.post(restore, json={}), status, cause)
+    assert_refused(client.post(restore, json={}), status, cause)
     monkeypatch.undo()
     assert files(corpus_dir) == before and [e.source_id for e in manage.list_trash(corpus_dir)] == ["rt"]
 
@@ -153,41 +147,41 @@ def _raise(code: int) -> Callable[..., Any]:
     return failing
 
 
-def test_form_edit_on_a_full_disk_answers_507(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_form_edit_on_a_full_disk_answers_507(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_manage import edit
 
     disk_full(monkeypatch)
-    response = edit(web, "rt", outlet="RT edited")
+    response = edit(client, "rt", outlet="RT edited")
     assert response.status_code == 507 and b"disk is full" in response.data
 
 
-def test_search_says_its_index_cannot_be_used(web: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_says_its_index_cannot_be_used(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     def full(*_args: Any) -> int:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(CorpusIndex, "_add", full)
-    response = web.get("/search.json?q=Vladivostok")
+    response = client.get("/search.json?q=Vladivostok")
     assert response.status_code == 503
     data = response.get_json()
     assert data["ok"] is False and "index" in data["error"] and "database or disk is full" in data["error"]
-    page = web.get("/search?q=Vladivostok")
+    page = client.get("/search?q=Vladivostok")
     assert page.status_code == 503 and b"database or disk is full" in page.data
     monkeypatch.undo()
-    found = web.get("/search.json?q=Vladivostok")
+    found = client.get("/search.json?q=Vladivostok")
     assert found.status_code == 200 and found.get_json()["count"] > 0
 
 
 @pytest.mark.parametrize(("cause", "said"), [("disk_full", "disk is full"), ("read_only", "read-only")])
-def test_health_reports_a_corpus_it_cannot_write(web: FlaskClient, corpus_dir: Path,
+def test_health_reports_a_corpus_it_cannot_write(client: FlaskClient, corpus_dir: Path,
                                                  monkeypatch: pytest.MonkeyPatch, cause: str, said: str) -> None:
-    assert web.get("/-/health.json").get_json()["corpus"]["writable"] is True
+    assert client.get("/-/health.json").get_json()["corpus"]["writable"] is True
     fail(cause, monkeypatch, corpus_dir)
-    data = web.get("/-/health.json").get_json()
+    data = client.get("/-/health.json").get_json()
     assert data["ok"] is False and data["corpus"]["readable"] is True and data["corpus"]["writable"] is False
     assert said in data["corpus"]["write_problem"]
-    assert said in web.get("/-/health").get_data(as_text=True)
+    assert said in client.get("/-/health").get_data(as_text=True)
     monkeypatch.undo()
-    assert web.get("/-/health.json").get_json()["ok"] is True
+    assert client.get("/-/health.json").get_json()["ok"] is True
 
 
 def test_app_refuses_a_missing_corpus_folder(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ class Editors:
             thread.join(seconds + 120)
 
 
-def seed(corpus_dir: Path) -> None:
+def write_desk_sources(corpus_dir: Path) -> None:
     """Twenty small sources in the first story, the other stories present."""
     for story in STORIES:
         (corpus_dir / story).mkdir()
@@ -293,7 +293,7 @@ def check_final_state(editors: Editors, corpus_dir: Path, answers: dict[str, lis
 
 @pytest.mark.slow
 def test_editors_at_once_on_the_team_server_lose_nothing(corpus_dir: Path, tmp_path: Path) -> None:
-    seed(corpus_dir)
+    write_desk_sources(corpus_dir)
     front = "nginx" if nginx_binary() is not None else "none"
     with team_server(corpus_dir, tmp_path, front, PARALLAX_EDITOR_TOKEN=TOKEN,
                      PARALLAX_SEARCH_BUILD_ON_START="false") as (base, log):

@@ -34,7 +34,7 @@ from tests.test_team_server_editors import (
     Op,
     check_final_state,
     final_answers,
-    seed,
+    write_desk_sources,
 )
 
 #: Edits made one at a time after the editors stop, each on one stack and followed on the other.
@@ -64,7 +64,7 @@ def quiet_edits(editors: Editors) -> list[float]:
 def test_editors_on_two_stacks_sharing_one_database_lose_nothing(pg_url: str, tmp_path: Path) -> None:
     seeded = tmp_path / "seed"
     seeded.mkdir()
-    seed(seeded)
+    write_desk_sources(seeded)
     store = PostgresStore(pg_url)
     try:
         assert migrate(seeded, store).complete

@@ -24,7 +24,7 @@ from tests.fixtures.watchserver import State, serve_watched
 
 
 @pytest.fixture()
-def site() -> Iterator[tuple[str, State]]:
+def watch_server() -> Iterator[tuple[str, State]]:
     """The changing pages on loopback."""
     with serve_watched() as served:
         yield served
@@ -126,8 +126,8 @@ def test_a_feed_item_with_an_unreadable_link_is_skipped_not_the_feed() -> None:
 # ---- the watcher on the fixture server ----------------------------------------------------------------------------
 
 def test_changing_page_stores_a_version_per_change_with_capture_time_and_kept_page(
-        corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, served = site
+        corpus_dir: Path, watch_server: tuple[str, State]) -> None:
+    base, served = watch_server
     url = f"{base}/changing/1"
     watcher = make_watcher(corpus_dir, [("article", url)])
     first = watcher.run_cycle()
@@ -144,8 +144,9 @@ def test_changing_page_stores_a_version_per_change_with_capture_time_and_kept_pa
     assert all(agent.startswith("Parallax-Watcher/") for agent in served.agents)
 
 
-def test_page_whose_only_change_is_a_time_stamp_stores_nothing(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, served = site
+def test_page_whose_only_change_is_a_time_stamp_stores_nothing(corpus_dir: Path,
+                                                               watch_server: tuple[str, State]) -> None:
+    base, served = watch_server
     url = f"{base}/stamp/1"
     watcher = make_watcher(corpus_dir, [("article", url)])
     watcher.run_cycle()
@@ -156,8 +157,8 @@ def test_page_whose_only_change_is_a_time_stamp_stores_nothing(corpus_dir: Path,
     assert len(versions_of(corpus_dir, url)) == 1
 
 
-def test_headline_change_without_text_change_is_recorded(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, _served = site
+def test_headline_change_without_text_change_is_recorded(corpus_dir: Path, watch_server: tuple[str, State]) -> None:
+    base, _served = watch_server
     url = f"{base}/headline/1"
     watcher = make_watcher(corpus_dir, [("article", url)])
     watcher.run_cycle()
@@ -169,8 +170,8 @@ def test_headline_change_without_text_change_is_recorded(corpus_dir: Path, site:
     assert [h["title"] for h in state.headlines(watcher.conn(), url)] == ["Headline 1 take 2"]
 
 
-def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, served = site
+def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, watch_server: tuple[str, State]) -> None:
+    base, served = watch_server
     url = f"{base}/etag/1"
     watcher = make_watcher(corpus_dir, [("article", url)])
     watcher.run_cycle()
@@ -184,8 +185,9 @@ def test_304_stores_nothing_and_validators_are_sent(corpus_dir: Path, site: tupl
     assert [entry["status"] for entry in log] == [304, 200]
 
 
-def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, served = site
+def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Path,
+                                                                  watch_server: tuple[str, State]) -> None:
+    base, served = watch_server
     served.extra_links = ["javascript:alert(1)", f"{base}/item/<odd>", "mailto:desk@example.com",
                           "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x"]
     watcher = make_watcher(corpus_dir, [])
@@ -206,9 +208,9 @@ def test_feed_gaining_items_adds_watched_articles_up_to_its_limit(corpus_dir: Pa
 
 @pytest.mark.parametrize(("path", "message"), [
     ("/error", "500"), ("/slow", "took longer"), ("/to-metadata", "metadata"), ("/nowhere", "404")])
-def test_errors_are_recorded_with_exponential_back_off(corpus_dir: Path, site: tuple[str, State], path: str,
+def test_errors_are_recorded_with_exponential_back_off(corpus_dir: Path, watch_server: tuple[str, State], path: str,
                                                         message: str) -> None:
-    base, _served = site
+    base, _served = watch_server
     watcher = make_watcher(corpus_dir, [("article", f"{base}{path}")])
     started = time.time()
     watcher.run_cycle()
@@ -260,8 +262,8 @@ def test_two_watchers_never_claim_the_same_watch(corpus_dir: Path) -> None:
     assert {w.id for w in again} >= {w.id for w in mine}
 
 
-def test_two_watchers_at_once_store_each_version_once(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, _served = site
+def test_two_watchers_at_once_store_each_version_once(corpus_dir: Path, watch_server: tuple[str, State]) -> None:
+    base, _served = watch_server
     urls = [("article", f"{base}/static/{n}") for n in range(8)]
     first = make_watcher(corpus_dir, urls)
     second = watch.Watcher(settings_for(corpus_dir))
@@ -276,8 +278,8 @@ def test_two_watchers_at_once_store_each_version_once(corpus_dir: Path, site: tu
         assert len(versions_of(corpus_dir, url)) == 1
 
 
-def test_paused_watch_is_not_fetched(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, served = site
+def test_paused_watch_is_not_fetched(corpus_dir: Path, watch_server: tuple[str, State]) -> None:
+    base, served = watch_server
     watcher = make_watcher(corpus_dir, [("article", f"{base}/static/1")])
     state.set_paused(watcher.conn(), one_watch(watcher).id, True)
     assert watcher.run_cycle().requests == 0 and served.hits["/static/1"] == 0
@@ -308,9 +310,9 @@ def test_bad_watches_are_refused_with_a_reason(corpus_dir: Path, args: tuple[Any
         watchlist.new_watch(conn, settings, *args)
 
 
-def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, site: tuple[str, State]) -> None:
+def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, watch_server: tuple[str, State]) -> None:
     """kill -9 of a watcher mid-cycle: after its leases expire, a second run stores each article exactly once."""
-    base, _served = site
+    base, _served = watch_server
     urls = [f"{base}/sleepy/{n}" for n in range(12)]
     watcher = make_watcher(corpus_dir, [("article", u) for u in urls])
     watcher.conn().close()
@@ -343,10 +345,10 @@ def test_killed_watcher_loses_nothing_and_duplicates_nothing(corpus_dir: Path, s
 
 @pytest.mark.parametrize("dies", ["before", "after"])
 def test_watcher_killed_while_saving_leaves_no_version_without_its_page(
-        corpus_dir: Path, site: tuple[str, State], monkeypatch: pytest.MonkeyPatch, dies: str) -> None:
+        corpus_dir: Path, watch_server: tuple[str, State], monkeypatch: pytest.MonkeyPatch, dies: str) -> None:
     """The process dies just before or just after a version's file is written; the next start tidies up: the
     version has its page, or there is no version and no page, and no temporary file is left."""
-    base, _served = site
+    base, _served = watch_server
     url = f"{base}/static/3"
     watcher = make_watcher(corpus_dir, [("article", url)])
     real_save = ingest.save_source
@@ -375,8 +377,9 @@ def test_watcher_killed_while_saving_leaves_no_version_without_its_page(
     assert len(list(kept.iterdir())) == len(versions)
 
 
-def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path, site: tuple[str, State]) -> None:
-    base, _served = site
+def test_continuous_watcher_keeps_running_and_stops_on_sigterm(corpus_dir: Path,
+                                                               watch_server: tuple[str, State]) -> None:
+    base, _served = watch_server
     watcher = make_watcher(corpus_dir, [("article", f"{base}/static/7")])
     watcher.conn().close()
     env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus_dir), "PARALLAX_FETCH_ALLOW_PRIVATE": "1",

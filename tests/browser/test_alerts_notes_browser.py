@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
-from tests.test_notes_pages_valid import seed
+from tests.test_notes_pages_valid import write_marked_captures
 
 STORY = "kim-putin-2023"
 
@@ -55,7 +55,7 @@ def test_state_media_are_flagged_wherever_they_are_named(page: Page, live_url: s
                                   f"/stories/{STORY}/alerts", "/compare/mt-1/mt-2", "/sources/mt-2/timeline",
                                   "/watches/1", "/?outlet_kind=state-affiliated"])
 def test_new_pages_have_no_axe_violations(axe_page: Page, live_url: str, corpus_dir: Path, path: str) -> None:
-    seed(corpus_dir)
+    write_marked_captures(corpus_dir)
     axe_page.goto(live_url + path)
     assert [v["id"] for v in axe_violations(axe_page)] == []
 
