@@ -189,7 +189,7 @@ class CataloguedStore(CorpusStore):
             known = {path: stamp for path, (stamp, _) in self._parsed.items()}
         folders = self._folder_times()
         try:
-            paths = corpus_store._walk(self.root, self._walked) if self.root.is_dir() else []
+            paths = corpus_store.walk_files(self.root, self._walked) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             return

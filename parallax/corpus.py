@@ -31,7 +31,7 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")
 KNOWN_FIELDS = {"id", "story", "format", "published", "captured", "attribution", "boilerplate", *_STRING_FIELDS}
-_FENCE_RE = re.compile(r"^---[ \t]*\r?\n", re.MULTILINE)
+FENCE_RE = re.compile(r"^---[ \t]*\r?\n", re.MULTILINE)
 MAX_FRONT_MATTER_BYTES = 65_536  # front matter (or a story.yaml) larger than this is refused before YAML parses it
 MAX_YAML_DEPTH = 64  # lists or mappings nested deeper than this in front matter are refused
 MAX_REASON_CHARS = 500  # a problem's reason is cut to this length
@@ -302,8 +302,8 @@ def _slug_field(meta: dict[str, Any], name: str) -> str:
 
 def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
     """Split a file into its YAML front matter and the body, keeping the body byte for byte."""
-    opening = _FENCE_RE.match(raw)
-    closing = _FENCE_RE.search(raw, opening.end()) if opening else None
+    opening = FENCE_RE.match(raw)
+    closing = FENCE_RE.search(raw, opening.end()) if opening else None
     if not opening:
         raise CorpusError("no front matter: the file must start with a '---' line")
     if not closing:

@@ -36,7 +36,7 @@ from parallax.corpus import (
 log = logging.getLogger("parallax.corpus")  # the corpus's log, whichever module reads the files
 
 
-def _walk(root: Path, known: dict[str, Path] | None = None) -> list[Path]:
+def walk_files(root: Path, known: dict[str, Path] | None = None) -> list[Path]:
     """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
     stable order, never following links to folders nor entering hidden folders.
 
@@ -254,7 +254,7 @@ class CorpusStore:
         seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
         changed = False
         try:
-            paths = _walk(self.root, self._paths) if self.root.is_dir() else []
+            paths = walk_files(self.root, self._paths) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             paths = []

@@ -58,7 +58,7 @@ def stores() -> Iterator[Callable[..., CataloguedStore]]:
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Record each file parsed and each walk of the corpus, with the thread that did it."""
     calls: dict[str, list[str]] = {"parsed": [], "walks": []}
-    load, walk = corpus_store.CorpusStore._load, corpus_store._walk
+    load, walk = corpus_store.CorpusStore._load, corpus_store.walk_files
 
     def counting_load(self: corpus_store.CorpusStore, path: Path, rel: str) -> object:
         calls["parsed"].append(rel)
@@ -69,7 +69,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         return walk(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(corpus_store.CorpusStore, "_load", counting_load)
-    monkeypatch.setattr(corpus_store, "_walk", counting_walk)
+    monkeypatch.setattr(corpus_store, "walk_files", counting_walk)
     return calls
 
 

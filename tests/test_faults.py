@@ -121,7 +121,7 @@ def test_file_deleted_between_listing_and_reading(app: Flask, corpus_dir: Path,
 
 def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    original_walk = corpus_store._walk
+    original_walk = corpus_store.walk_files
 
     def walk_then_delete(root: Path, *known: Any) -> Iterator[Path]:
         for path in original_walk(root, *known):
@@ -129,7 +129,7 @@ def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Pat
                 path.unlink()
             yield path
 
-    monkeypatch.setattr(corpus_store, "_walk", walk_then_delete)
+    monkeypatch.setattr(corpus_store, "walk_files", walk_then_delete)
     assert_no_500(client)
     assert "rt" not in listed(client)
 

@@ -82,8 +82,8 @@ def _read_body(path: str, sha256: str) -> str:
     except (OSError, corpus_module.CorpusError) as error:
         log.warning("source file %s cannot be read: %s", corpus_module.printable(path), error)
         return ""
-    opening = corpus_module._FENCE_RE.match(raw)
-    closing = corpus_module._FENCE_RE.search(raw, opening.end()) if opening else None
+    opening = corpus_module.FENCE_RE.match(raw)
+    closing = corpus_module.FENCE_RE.search(raw, opening.end()) if opening else None
     return raw[closing.end():] if closing else ""
 
 
