@@ -25,7 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.real import ROOT, earlier_checkout
+
 PAIR = ROOT / "bench" / "data" / "real" / "cross" / "e11-parts-of-great-barrier--n01"
 BEFORE = "a7e8706"
 
@@ -123,13 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         for path, text in zip(files, synthetic_pair(100_000), strict=True):
             path.write_text(text, encoding="utf-8")
         now = hundred_kb(ROOT, files)
-        checkout = Path(folder) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(checkout), args.before], cwd=ROOT, check=True,
-                       capture_output=True)
-        try:
+        with earlier_checkout(args.before) as checkout:
             before = hundred_kb(checkout, files)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
     print(f"100 KB edited pair, warm, best of 3: this engine {now:.2f} s, engine at {args.before} {before:.2f} s, "
           f"ratio {now / before:.2f}")
     return 0

@@ -20,15 +20,24 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from bench.real import SPLITS, CrossPair, Score, VersionPair, load_cross, load_versions, norm, score_method
+from bench.real import (
+    ROOT,
+    SPLITS,
+    CrossPair,
+    Score,
+    VersionPair,
+    earlier_checkout,
+    load_cross,
+    load_versions,
+    norm,
+    score_method,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 LINKED = ("same", "changed", "reworded", "moved")
 #: The engine as this round found it.
 BEFORE = "a7e8706"
@@ -148,14 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = {p.id: (p.left, p.right) for p in [*cross, *versions]}
     engines = {"engine (this checkout)": engine_rows(texts)}
     if not args.no_before:
-        with tempfile.TemporaryDirectory() as folder:
-            checkout = Path(folder) / "before"
-            subprocess.run(["git", "worktree", "add", "--detach", str(checkout), args.before], cwd=ROOT, check=True,
-                           capture_output=True)
-            try:
-                engines[f"engine at {args.before}"] = engine_rows(texts, checkout)
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
+        with earlier_checkout(args.before) as checkout:
+            engines[f"engine at {args.before}"] = engine_rows(texts, checkout)
     print(f"cross-outlet same-fact links: {len(dev)} dev / {len(test)} test article pairs, "
           f"{sum(len(p.links) for p in test)} labelled links and {sum(len(p.negatives) for p in test)} hard "
           "negatives in the test half")

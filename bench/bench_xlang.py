@@ -20,14 +20,12 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from bench.calibrate_judge import mismatched
-from bench.real import REAL, CrossPair, Score, load_cross, load_versions, score_rows
+from bench.real import REAL, ROOT, CrossPair, Score, earlier_checkout, load_cross, load_versions, score_rows
 
-ROOT = Path(__file__).resolve().parent.parent
 #: The engine before comparisons across languages.
 BEFORE = "4386759"
 #: Target of the Russian-English pair on the test half.
@@ -96,15 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<8} {len(pairs):>8}  {score.line():<69} {shown:>14}  {facts} on {paired}")
     if not args.no_before:
         texts = [(p.left, p.right) for p in load_cross()] + [(v.left, v.right) for v in load_versions()]
-        with tempfile.TemporaryDirectory() as folder:
-            checkout = Path(folder) / "before"
-            subprocess.run(["git", "worktree", "add", "--detach", str(checkout), args.before], cwd=ROOT, check=True,
-                           capture_output=True)
-            try:  # alternated, best of each: the machine's other load falls on both alike
-                runs = [timed(texts, where) for where in (checkout, ROOT, checkout, ROOT)]
-                before, after = min(runs[0::2]), min(runs[1::2])
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
+        with earlier_checkout(args.before) as checkout:  # alternated, best of each: other load falls on both alike
+            runs = [timed(texts, where) for where in (checkout, ROOT, checkout, ROOT)]
+            before, after = min(runs[0::2]), min(runs[1::2])
         print(f"\nEnglish-only comparisons ({len(texts)} real pairs, best of 3): {after:.2f} s now, {before:.2f} s at "
               f"{args.before}: ratio {after / before:.2f}")
     return 0

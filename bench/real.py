@@ -14,14 +14,18 @@ side lists five cities, the other says "California cities ranked worst"), which 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
-from collections.abc import Callable, Iterable
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REAL = Path(__file__).parent / "data" / "real"
+ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ("dev", "test")
 
 #: A method: two texts in, the rows it links out.
@@ -182,3 +186,17 @@ def score_method(pairs: Iterable[CrossPair], method: Method) -> Score:
     for pair in pairs:
         total.add(score_rows(pair, method(pair.left, pair.right)))
     return total
+
+
+@contextlib.contextmanager
+def earlier_checkout(revision: str) -> Iterator[Path]:
+    """A temporary git worktree of this repository at ``revision`` (an earlier engine to measure against in the
+    same run), removed afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        checkout = Path(folder) / "before"
+        subprocess.run(["git", "worktree", "add", "--detach", str(checkout), revision], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            yield checkout
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=ROOT, check=True)
