@@ -20,7 +20,7 @@ from parallax.corpus_store import CorpusMissing, require_folder
 from parallax.engine import encoders
 from parallax.index.vectors import SentenceVectors
 from parallax.memo import Memo
-from parallax.web import editors, register
+from parallax.web import app_index, editors, register
 from parallax.web.app_index import start_index_build
 from parallax.web.ops import PrefixMiddleware
 
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["parallax.memo"] = Memo()  # derived data (story models, quotes), dropped with the app
     # Sentence vectors are kept beside the index: comparing stored sources embeds each sentence once, ever.
     encoders.set_store(SentenceVectors(Path(settings["CORPUS_DIR"]) / ".parallax" / "vectors.db"))
+    app_index.attach(app)  # the search index, opened beside the corpus by the first use that needs it
     register(app)
     editors.init_app(app)
     if settings["URL_PREFIX"].strip("/"):  # served under a sub-path with no proxy to set SCRIPT_NAME

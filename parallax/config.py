@@ -160,6 +160,18 @@ def token_weakness(token: str) -> str | None:
     return None
 
 
+#: Room for a form's other fields beside its text, in bytes.
+FORM_OVERHEAD = 65_536
+#: A form-encoded byte of text can take three bytes on the wire (%XX).
+URLENCODED_GROWTH = 3
+
+
+def max_body_bytes(settings: Mapping[str, Any]) -> int:
+    """The largest request body the app reads (its MAX_CONTENT_LENGTH, nginx's client_max_body_size): the upload
+    limit, grown by form encoding, plus the other form fields."""
+    return int(settings["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
+
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 

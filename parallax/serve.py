@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gc
 import ipaddress
-import logging
 import os
 import secrets
 import shutil
@@ -30,8 +29,9 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from parallax import __version__
-from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings
+from parallax.config import LOOPBACK_NAMES, ROOT, SettingError, is_loopback, load_settings, max_body_bytes
 from parallax.corpus_store import CorpusMissing, require_folder
+from parallax.logs import logging_config
 
 FRONTS = ("nginx", "none")
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -39,33 +39,6 @@ NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 NGINX_PLACES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 #: Seconds to wait for gunicorn, then nginx, to accept connections at start.
 START_TIMEOUT = 60.0
-
-
-class LogfmtFormatter(logging.Formatter):
-    """Log records as logfmt lines: ``ts=… level=… logger=… msg=…`` plus a request's own fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """One line per record; access records carry their fields in ``record.logfmt``."""
-        from parallax.web.ops import logfmt
-
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
-        head = {"ts": stamp, "level": record.levelname.lower(), "logger": record.name}
-        fields = getattr(record, "logfmt", None)
-        body = dict(fields) if isinstance(fields, dict) else {"msg": record.getMessage()}
-        if record.exc_info and not isinstance(fields, dict):
-            body["error"] = self.formatException(record.exc_info)
-        return logfmt({**head, **body})
-
-
-def logging_config(level: str) -> dict[str, Any]:
-    """``logging.config.dictConfig`` settings: gunicorn's and the app's loggers, logfmt to stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "logfmt", "stream": "ext://sys.stderr"}
-    return {"version": 1, "disable_existing_loggers": False,
-            "formatters": {"logfmt": {"()": LogfmtFormatter}},
-            "handlers": {"stderr": handler},
-            "root": {"level": level.upper(), "handlers": ["stderr"]},
-            "loggers": {"gunicorn.error": {"level": level.upper(), "handlers": [], "propagate": True},
-                        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True}}}
 
 
 def gunicorn_options(settings: Mapping[str, Any], bind: str = "") -> dict[str, Any]:
@@ -171,14 +144,6 @@ def share_secret_key(environ: MutableMapping[str, str]) -> None:
 def nginx_binary() -> str | None:
     """Path of the nginx program: on PATH, else where Debian installs it."""
     return shutil.which("nginx") or next((p for p in NGINX_PLACES if os.access(p, os.X_OK)), None)
-
-
-def max_body_bytes(settings: Mapping[str, Any]) -> int:
-    """The largest request body the app reads (its MAX_CONTENT_LENGTH): the upload limit, grown by form encoding,
-    plus the other form fields."""
-    from parallax.web.add import FORM_OVERHEAD, URLENCODED_GROWTH
-
-    return int(settings["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
 
 
 def user_line() -> str:

@@ -134,9 +134,8 @@ def test_suggest_story_refuses_bad_text(client: FlaskClient, params: dict[str, s
     assert response.status_code == 400 and response.get_json()["ok"] is False
 
 
-def test_suggest_story_domain_function(seeds: CorpusIndex) -> None:
-    from parallax.web.search import suggest_story
-
+def test_suggest_story_from_the_index(seeds: CorpusIndex) -> None:
     text = load_corpus(BUNDLED).sources["press-tv"].body
-    assert suggest_story(text, seeds)[0][0] == STORY
-    assert suggest_story("Short.", seeds) == []
+    assert seeds.suggest_story(text)[0][0] == STORY
+    assert len(seeds.suggest_story(text, most=1)) == 1
+    assert seeds.suggest_story("Short.") == []

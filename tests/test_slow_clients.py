@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from parallax.config import load_settings
-from parallax.serve import app_environ, max_body_bytes, nginx_binary, nginx_config
+from parallax.config import load_settings, max_body_bytes
+from parallax.serve import app_environ, nginx_binary, nginx_config
 from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,6 +33,8 @@ log = logging.getLogger("parallax.index.search")
 SCHEMA_VERSION = "6"
 #: Sentences returned by one search (best bm25 rank first), grouped by story afterwards.
 RESULT_LIMIT = 200
+#: Stories a suggestion lists at most (/api/suggest-story; the add flow preselects the first).
+MAX_SUGGESTIONS = 5
 #: Seconds a search may spend ranking its matches by bm25. Ranking costs time in proportion to the matches (a word
 #: in one sentence in twenty takes ~100 ms at 100k articles); past this budget the search returns the most recently
 #: indexed matches it finds within half as long again, marked unranked, so every search answers within ~50 ms
@@ -289,12 +291,13 @@ class CorpusIndex:
         gone = [i for i, k in stored.items() if wanted.get(i) != k]
         return gone, [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
 
-    def suggest_story(self, text: str) -> list[tuple[str, float]]:
-        """Stories whose sources already carry the text's sentences, best first, with the share carried (0..1)."""
+    def suggest_story(self, text: str, most: int = MAX_SUGGESTIONS) -> list[tuple[str, float]]:
+        """At most ``most`` stories whose sources already carry the text's sentences, best first, with the share
+        carried (0..1): the add flow preselects the best on its confirm page, /api/suggest-story lists them."""
         document = plain_document(text.replace("\r\n", "\n"))
         sentences = [document.text[s.start:s.end] for s in sentence_spans(document)]
         with self._lock:
-            return reuse.suggest_story(self._db, sentences)
+            return reuse.suggest_story(self._db, sentences)[:most]
 
     def _remove(self, source_id: str) -> None:
         """Delete one source, its sentences, sketches, shared pairs and the lineage edges a reuse job wrote for it

@@ -26,12 +26,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from parallax import languages
+from parallax.config import max_body_bytes
 from parallax.corpus import Corpus, Source
 from parallax.model import ATTRIBUTIONS, FORMATS
 from parallax.sources import adding, extract, ingest
 from parallax.sources.drafts import delete_draft, draft_dir, load_draft, save_draft
 from parallax.sources.storage import place_of
-from parallax.web import search
+from parallax.web.app_index import index
 from parallax.web.editors import (
     EditorSessionInterface,
     csrf_token,
@@ -47,10 +48,8 @@ from parallax.web.render import corpus, error_response, status_of
 bp = Blueprint("add", __name__)
 log = logging.getLogger("parallax.add")
 
-FORM_OVERHEAD = 65_536
 #: Share of a new text's sentences a story must already carry (verbatim or lightly edited) to be preselected.
 SUGGEST_SHARE = 0.3
-URLENCODED_GROWTH = 3  # a form-encoded byte of text can take three bytes on the wire (%XX)
 FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribution", "attribution_note",
           "version_of", "story", "new_story", "new_story_title")
 
@@ -58,7 +57,7 @@ FIELDS = ("outlet", "title", "published", "url", "format", "language", "attribut
 def _set_limits(state: BlueprintSetupState) -> None:
     """Cap request bodies at the upload limit (form-encoded, where text can grow threefold) plus room for the other
     form fields; sessions get the editors' cookie rules (SameSite=Lax, Secure over https)."""
-    limit = int(state.app.config["MAX_UPLOAD_BYTES"]) * URLENCODED_GROWTH + FORM_OVERHEAD
+    limit = max_body_bytes(state.app.config)
     state.app.config["MAX_CONTENT_LENGTH"] = limit
     state.app.config["MAX_FORM_MEMORY_SIZE"] = limit
     if isinstance(state.app, Flask):
@@ -233,7 +232,7 @@ def add_input() -> BaseResponse:
 def story_fit(extracted: ingest.Extracted) -> tuple[str, float] | None:
     """The story that already carries most of this text's sentences, when it carries at least ``SUGGEST_SHARE``."""
     try:
-        ranked = search.suggest_story(extracted.body)
+        ranked = index().suggest_story(extracted.body)
     except sqlite3.Error:  # no suggestion is better than no confirm page
         log.exception("story suggestion failed")
         return None

@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,6 +13,7 @@ from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, session
 
 from parallax.cache import answers, backend_name
+from parallax.logs import logfmt
 from parallax.sources import storage
 from parallax.web import openapi
 from parallax.web.render import corpus, page, respond
@@ -47,35 +47,6 @@ class PrefixMiddleware:
         elif not script.endswith(self.prefix):
             environ[OUTSIDE_PREFIX] = True
         return self.app(environ, start_response)
-
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(char: str) -> str:
-    """One character as written in a log value: quotes, backslashes and control characters escaped."""
-    if char in _ESCAPES:
-        return _ESCAPES[char]
-    code = ord(char)
-    if code < 0x20 or 0x7F <= code <= 0x9F:
-        return f"\\x{code:02x}"
-    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # line separators, bidi overrides, halves
-        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-    return char
-
-
-def logfmt(fields: dict[str, Any]) -> str:
-    """``key=value`` pairs, quoting values that contain spaces, quotes, equals signs or characters that must be
-    escaped; every control character (CR, NUL, ESC, line separators, bidi controls) is written as an escape, so a
-    request cannot split a log line or send commands to a terminal."""
-    parts = []
-    for key, value in fields.items():
-        raw = "" if value is None else str(value)
-        escaped = "".join(_escape(c) for c in raw)
-        if not raw or escaped != raw or any(c in raw for c in " ="):
-            escaped = f'"{escaped}"'
-        parts.append(f"{key}={escaped}")
-    return " ".join(parts)
 
 
 @bp.before_app_request

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
-from flask.blueprints import BlueprintSetupState
 
 from parallax.corpus import Source
 from parallax.index import query as search_query
@@ -16,7 +15,6 @@ from parallax.index.search import CorpusIndex
 from parallax.index.spans import paragraph_sentences, source_spans
 from parallax.story import drawing, lineage, quotes
 from parallax.text import Document
-from parallax.web import app_index
 from parallax.web.app_index import PAGE_SYNC_MOST, index
 from parallax.web.lookup import get_story, kind_choices, kind_filter, outlet_info, registry
 from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
@@ -28,18 +26,10 @@ bp = Blueprint("search", __name__)
 QUOTE_STORIES = 10
 #: Longest text /api/suggest-story reads, in characters.
 MAX_SUGGEST_CHARS = 200_000
-#: Stories listed by /api/suggest-story.
-MAX_SUGGESTIONS = 5
 #: Lineage drawing: height of one source's row and the width of its label box, in SVG units.
 ROW, BOX = 56, 300
 #: The label box's margin inside its row, and where its text starts inside the box (SVG units).
 BOX_MARGIN, LABEL_INSET = 4, 10
-
-
-@bp.record_once
-def _setup(state: BlueprintSetupState) -> None:
-    """The app's index, opened on first use (``parallax.web.app_index``)."""
-    app_index.attach(state.app)
 
 
 def _choices(idx: CorpusIndex) -> dict[str, Any]:
@@ -253,21 +243,12 @@ def _suggest_text() -> str:
     return value
 
 
-def suggest_story(text: str, idx: CorpusIndex | None = None) -> list[tuple[str, float]]:
-    """Stories the text overlaps, best first, with the share (0..1) of its sentences each already carries.
-
-    The add flow can call this with the pasted or fetched text to preselect the story on its confirm page
-    (``idx`` defaults to the current app's index, brought up to date first).
-    """
-    return (idx or index()).suggest_story(text)[:MAX_SUGGESTIONS]
-
-
 @bp.route("/api/suggest-story", methods=["GET", "POST"])
 def suggest_story_api() -> Any:
     """Stories a new article's text overlaps, for the add flow to preselect one."""
     text = _suggest_text()
     current = corpus()
-    ranked = suggest_story(text)
+    ranked = index().suggest_story(text)
     return {"ok": True, "suggestions": [
         {"story": slug, "title": (current.stories[slug].title if slug in current.stories else "") or None,
          "score": score, "href": url_for("stories.story_view", story=slug)} for slug, score in ranked]}
