@@ -17,9 +17,12 @@ from cachelib import BaseCache
 from parallax.cache import cached, comparison_key
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions, compare
+from parallax.index import reuse
+from parallax.index.search import CorpusIndex
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list
-from parallax.story import coverage, digest, overview, quotes
+from parallax.story import coverage, digest, drawing, lineage, overview, quotes
+from parallax.story.drawing import LineageDrawing
 from parallax.story.summary import shared_wording, summarise
 
 
@@ -258,3 +261,13 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
 def similarity(sources: list[Source], memo: Memo | None = None) -> list[list[float]]:
     """How alike a story's sources are (shared three-word phrases), for the index's "closest source"."""
     return overview.similarity(sources, memo)
+
+
+def story_lineage(story: str, sources: Sequence[Source], found: CorpusIndex, memo: Memo | None = None
+                  ) -> LineageDrawing:
+    """Who carried a story's shared text first and who later, with what attribution, placed for drawing: the
+    index's shared sentences within the story, read as edges from each passage's first carrier."""
+    with found.lock:
+        pairs = reuse.story_pairs(found.db, story)
+    nodes = [lineage.source_node(s, memo) for s in sources]
+    return drawing.lineage_drawing(nodes, lineage.build(nodes, pairs), {s.id: s.title for s in sources})

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, request, url_for
 
+from parallax import pipeline
 from parallax.corpus import Source
 from parallax.index import query as search_query
 from parallax.index import reuse
@@ -26,10 +27,6 @@ bp = Blueprint("search", __name__)
 QUOTE_STORIES = 10
 #: Longest text /api/suggest-story reads, in characters.
 MAX_SUGGEST_CHARS = 200_000
-#: Lineage drawing: height of one source's row and the width of its label box, in SVG units.
-ROW, BOX = 56, 300
-#: The label box's margin inside its row, and where its text starts inside the box (SVG units).
-BOX_MARGIN, LABEL_INSET = 4, 10
 
 
 def _choices(idx: CorpusIndex) -> dict[str, Any]:
@@ -177,52 +174,37 @@ def add_reading_extras(data: dict[str, Any], source: Source, document: Document)
     data["shared"] = shared_summary(source)
 
 
-def _node_dict(node: lineage.Node, row: int, source: Source) -> dict[str, Any]:
-    """A lineage node as plain data with its place in the drawing."""
+def _node_dict(placed: drawing.PlacedNode) -> dict[str, Any]:
+    """A lineage node as plain data with its place in the drawing and its links."""
+    node = placed.node
     return {"id": node.id, "outlet": node.outlet or None, "time": node.time or None, "basis": node.basis or None,
-            "row": row,
-            "y": row * ROW + ROW // 2, "href": url_for("pages.source", source_id=node.id),
-            "title": source.title or None,
-            "label": drawing.box_label([node.outlet or "Unknown outlet",
-                                        ("captured " if node.basis == "captured" else "")
-                                        + f"{node.time or 'date unknown'} · {node.id}"], BOX - 2 * BOX_MARGIN,
-                                       LABEL_INSET),
+            "row": placed.row, "y": placed.y, "href": url_for("pages.source", source_id=node.id),
+            "title": placed.title or None, "label": placed.label,
             "attributions": [{"kind": a.kind, "name": a.name, "text": a.text} for a in node.attributions]}
+
+
+def _curve_dict(curve: drawing.Curve) -> dict[str, Any]:
+    """A lineage edge as plain data with its curve and a link to the comparison of its two sources."""
+    edge = curve.edge
+    return {"origin": edge.origin, "carrier": edge.carrier, "sentences": edge.sentences, "passages": edge.passages,
+            "ordered": edge.ordered, "same_outlet": edge.same_outlet, "attributed": edge.attributed,
+            "flagged": edge.flagged, "cited": edge.cited, "citations": list(edge.citations),
+            "shared_citation": edge.shared_citation, "gap": curve.gap or None,
+            "compare": url_for("pages.compare_view", left=edge.origin, right=edge.carrier),
+            "path": curve.path, "label_x": curve.label_x, "label_y": curve.label_y}
 
 
 @page(bp, "/stories/<slug:story>/lineage")
 def lineage_view(story: str) -> Any:
     """Who carried a story's shared text first, who carried it later, and with what attribution."""
     found, sources = get_story(story)
-    idx = index(PAGE_SYNC_MOST)
-    with idx.lock:
-        pairs = reuse.story_pairs(idx.db, story)
-    nodes = [lineage.source_node(s, current_app.extensions.get("parallax.memo")) for s in sources]
-    ordered = lineage.order(nodes)
-    rows = {n.id: r for r, n in enumerate(ordered)}
-    by_id = {s.id: s for s in sources}
-    edges = lineage.build(nodes, pairs)
-    times = {n.id: n.time for n in nodes}
-    edge_data = []
-    for edge in edges:
-        y1, y2 = rows[edge.origin] * ROW + ROW // 2, rows[edge.carrier] * ROW + ROW // 2
-        bend = BOX + 40 + abs(y2 - y1) // 2
-        edge_data.append({
-            "origin": edge.origin, "carrier": edge.carrier, "sentences": edge.sentences, "passages": edge.passages,
-            "ordered": edge.ordered, "same_outlet": edge.same_outlet, "attributed": edge.attributed,
-            "flagged": edge.flagged, "cited": edge.cited, "citations": list(edge.citations),
-            "shared_citation": edge.shared_citation,
-            "gap": lineage.time_gap(times[edge.origin], times[edge.carrier]) or None,
-            "compare": url_for("pages.compare_view", left=edge.origin, right=edge.carrier),
-            "path": f"M {BOX} {y1} C {bend} {y1}, {bend} {y2}, {BOX + 6} {y2}",
-            "label_x": (BOX + 3 * bend) // 4 + 10, "label_y": (y1 + y2) // 2 + 4})  # beside the curve's far point
-    width = BOX + 80 + max((abs(rows[e.origin] - rows[e.carrier]) * ROW // 2 for e in edges), default=0)
+    drawn = pipeline.story_lineage(story, sources, index(PAGE_SYNC_MOST), current_app.extensions.get("parallax.memo"))
     data = {"story": {"slug": found.slug, "title": found.title or None, "date": found.date or None,
                       "href": url_for("stories.story_view", story=story)},
-            "nodes": [_node_dict(n, rows[n.id], by_id[n.id]) for n in ordered],
-            "edges": edge_data,
-            "drawing": {"width": width, "height": max(len(ordered), 1) * ROW, "box": BOX, "margin": BOX_MARGIN,
-                        "inset": LABEL_INSET},
+            "nodes": [_node_dict(n) for n in drawn.nodes],
+            "edges": [_curve_dict(c) for c in drawn.curves],
+            "drawing": {"width": drawn.width, "height": drawn.height, "box": drawing.BOX,
+                        "margin": drawing.BOX_MARGIN, "inset": drawing.LABEL_INSET},
             "rules": {"min_words": reuse.MIN_WORDS, "threshold": reuse.THRESHOLD,
                       "agencies": list(lineage.AGENCIES)}}
     return respond("lineage.html", data)
