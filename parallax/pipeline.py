@@ -21,7 +21,7 @@ from parallax.index import reuse
 from parallax.index.search import CorpusIndex
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list
-from parallax.story import coverage, digest, drawing, lineage, overview, quotes
+from parallax.story import coverage, digest, drawing, edit_kinds, lineage, overview, quotes, timeline
 from parallax.story.drawing import LineageDrawing
 from parallax.story.summary import shared_wording, summarise
 
@@ -271,3 +271,60 @@ def story_lineage(story: str, sources: Sequence[Source], found: CorpusIndex, mem
         pairs = reuse.story_pairs(found.db, story)
     nodes = [lineage.source_node(s, memo) for s in sources]
     return drawing.lineage_drawing(nodes, lineage.build(nodes, pairs), {s.id: s.title for s in sources})
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One capture of an article and, when it was counted, what changed since the capture before it."""
+
+    number: int
+    version: Source
+    previous: Source | None
+    #: The step's comparison, summed up (None when it was not compared: the first capture, an old or late step).
+    counts: dict[str, int] | None = None
+    similarity: float | None = None
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    fact_labels: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)
+    summary: str | None = None
+    edits: dict[str, Any] | None = None
+
+    @property
+    def title_changed(self) -> bool:
+        """Whether the headline differs from the capture before."""
+        return self.previous is not None and self.previous.title != self.version.title
+
+
+@dataclass(frozen=True)
+class ArticleTimeline:
+    """An article's captures in order, and how many steps the time budget left uncounted."""
+
+    steps: list[TimelineStep]
+    late: int
+
+
+def article_timeline(versions: Sequence[Source], options: CompareOptions, cache: BaseCache, budget: float,
+                     counted: int) -> ArticleTimeline:
+    """Every capture with what changed since the one before: the latest ``counted`` steps are compared (from the
+    cache when it has them) until ``budget`` seconds are spent; the rest keep their place without counts."""
+    deadline = time.monotonic() + budget
+    steps, late = [], 0
+    for number, version in enumerate(versions):
+        previous = versions[number - 1] if number else None
+        if previous is None or number < len(versions) - counted:
+            steps.append(TimelineStep(number + 1, version, previous))
+            continue
+        if time.monotonic() > deadline:  # the budget is spent: the step only links to its comparison
+            late += 1
+            steps.append(TimelineStep(number + 1, version, previous))
+            continue
+        model = compare_sources(previous, version, options, cache).data
+        summary = model.get("summary")
+        facts = timeline.fact_changes(model)
+        steps.append(TimelineStep(
+            number + 1, version, previous, counts=timeline.change_counts(model),
+            similarity=model.get("stats", {}).get("similarity"), facts=facts,
+            fact_labels=[timeline.fact_label(f) for f in facts], limits=model.get("limits", []),
+            summary=summary.get("text") if isinstance(summary, dict) else None,
+            edits=edit_kinds.step_edits(summary)))
+    return ArticleTimeline(steps, late)

@@ -310,20 +310,15 @@ def test_timeline_stops_comparing_when_its_time_budget_is_spent(make_app: Callab
     assert relaxed["limits"] == [] and all(s["counts"] is not None for s in relaxed["steps"][1:])
 
 
-def test_timeline_shows_fact_differences_when_rows_carry_them(client: FlaskClient, corpus_dir: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "A", "Ten people were hurt.\n")
-    add_version(corpus_dir, "mt-2", "2023-09-12T09:00:00+00:00", "A", "Twelve people were hurt.\n")
-    from parallax.web import timeline as timeline_view
-
-    def with_facts(*args: Any) -> dict[str, Any]:
-        return {"rows": [{"kind": "changed", "facts": [{"kind": "number", "left": "10", "right": "12"}]}],
-                "stats": {"similarity": 0.8}, "limits": []}
-
-    monkeypatch.setattr(timeline_view, "comparison_dict", with_facts)
+def test_timeline_shows_the_fact_differences_of_each_step(client: FlaskClient, corpus_dir: Path) -> None:
+    add_version(corpus_dir, "mt-1", "2023-09-12T08:00:00+00:00", "A", "At least 10 people were hurt in the blast.\n")
+    add_version(corpus_dir, "mt-2", "2023-09-12T09:00:00+00:00", "A", "At least 12 people were hurt in the blast.\n")
     data = client.get("/sources/mt-2/timeline.json").get_json()
-    assert data["steps"][1]["facts"] == [{"kind": "number", "left": "10", "right": "12"}]
-    assert "number: 10 → 12" in client.get("/sources/mt-2/timeline").get_data(as_text=True)
+    step = data["steps"][1]
+    assert [(f["kind"], f["left"], f["right"]) for f in step["facts"]] == [("number", "At least 10 people",
+                                                                         "At least 12 people")]
+    assert step["counts"]["changed"] == 1 and step["compare"] == "/compare/mt-1/mt-2"
+    assert "At least 10 people → At least 12 people" in client.get("/sources/mt-2/timeline").get_data(as_text=True)
 
 
 def test_story_publication_timeline_chart_and_table(client: FlaskClient, corpus_dir: Path) -> None:

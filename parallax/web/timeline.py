@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, url_for
 
 from parallax import pipeline
 from parallax.corpus import Source
-from parallax.engine.compare import CompareOptions
 from parallax.sources import state
 from parallax.story import edit_kinds, timeline
 from parallax.web import notes
@@ -24,11 +22,6 @@ bp = Blueprint("timeline", __name__)
 #: Steps whose changes are counted (each is one comparison): the latest ones; older steps keep their links only.
 MAX_COUNTED_STEPS = 40
 log = logging.getLogger("parallax.story.timeline")
-
-
-def comparison_dict(left: Source, right: Source, options: CompareOptions) -> dict[str, Any]:
-    """The comparison of two captures as plain data (cached, like the comparison page's)."""
-    return pipeline.compare_sources(left, right, options, current_app.extensions["parallax.cache"]).data
 
 
 def noted_headlines(article: str) -> list[dict[str, str]]:
@@ -44,11 +37,20 @@ def noted_headlines(article: str) -> list[dict[str, str]]:
         return []
 
 
-def _capture(version: Source, number: int) -> dict[str, Any]:
-    """One capture's identity and links."""
-    return {"number": number, "id": version.id, "captured": version.captured or None, "title": version.title or None,
-            "outlet": version.outlet or None, "words": version.words,
-            "href": url_for("pages.source", source_id=version.id)}
+def _step_dict(step: pipeline.TimelineStep, marks: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
+    """One step as plain data with its links and the editors' marks on it (and where to mark it)."""
+    version, previous = step.version, step.previous
+    pair = (previous.id, version.id) if previous else None
+    return {"number": step.number, "id": version.id, "captured": version.captured or None,
+            "title": version.title or None, "outlet": version.outlet or None, "words": version.words,
+            "href": url_for("pages.source", source_id=version.id),
+            "previous": previous.id if previous else None, "counts": step.counts, "similarity": step.similarity,
+            "facts": step.facts, "fact_labels": step.fact_labels, "title_changed": step.title_changed,
+            "limits": step.limits, "summary": step.summary, "edits": step.edits,
+            "compare": url_for("pages.compare_view", left=previous.id, right=version.id) if previous else None,
+            "notes": marks.get(pair, []) if pair else [],
+            "mark_href": (url_for("notes.story_notes", story=version.story, left=pair[0], right=pair[1])
+                          if pair else None)}
 
 
 @page(bp, "/sources/<slug:source_id>/timeline")
@@ -57,46 +59,16 @@ def source_timeline(source_id: str) -> Response:
     current = corpus()
     source = get_source(current, source_id)
     versions = current.versions(source)
-    options = pipeline.options(current_app.config)
     budget = float(current_app.config["TIMELINE_TIME_BUDGET"])
-    deadline = time.monotonic() + budget
-    steps = []
-    late = 0
-    for number, version in enumerate(versions):
-        step = _capture(version, number + 1)
-        counted = bool(number) and number >= len(versions) - MAX_COUNTED_STEPS
-        if counted and time.monotonic() > deadline:  # the page's budget is spent: the step links to its comparison
-            late += 1
-            counted = False
-        if counted:
-            previous = versions[number - 1]
-            model = comparison_dict(previous, version, options)
-            summary = model.get("summary")
-            facts = timeline.fact_changes(model)
-            step.update(previous=previous.id, counts=timeline.change_counts(model),
-                        similarity=model.get("stats", {}).get("similarity"),
-                        facts=facts, fact_labels=[timeline.fact_label(f) for f in facts],
-                        title_changed=previous.title != version.title, limits=model.get("limits", []),
-                        summary=summary.get("text") if isinstance(summary, dict) else None,
-                        edits=edit_kinds.step_edits(summary),
-                        compare=url_for("pages.compare_view", left=previous.id, right=version.id))
-        else:
-            before = versions[number - 1] if number else None
-            step.update(previous=before.id if before else None, counts=None, similarity=None, facts=[],
-                        fact_labels=[], title_changed=before is not None and before.title != version.title,
-                        limits=[], summary=None, edits=None,
-                        compare=url_for("pages.compare_view", left=before.id, right=version.id) if before else None)
-        steps.append(step)
-    marks = notes.step_marks([(s["previous"], s["id"]) for s in steps if s["previous"]])
-    for step in steps:  # editors' marks on each step, and where to mark it
-        step["notes"] = marks.get((step["previous"], step["id"]), []) if step["previous"] else []
-        step["mark_href"] = (url_for("notes.story_notes", story=source.story, left=step["previous"], right=step["id"])
-                             if step["previous"] else None)
+    built = pipeline.article_timeline(versions, pipeline.options(current_app.config),
+                                      current_app.extensions["parallax.cache"], budget, MAX_COUNTED_STEPS)
+    marks = notes.step_marks([(s.previous.id, s.version.id) for s in built.steps if s.previous])
+    late = built.late
     first, latest = versions[0], versions[-1]
     data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
                        "story": source.story, "article": source.article_key,
                        "href": url_for("pages.source", source_id=source.id)},
-            "steps": steps,
+            "steps": [_step_dict(step, marks) for step in built.steps],
             "headlines": timeline.headline_history(versions, noted_headlines(source.article_key)),
             "first_with_latest": (url_for("pages.compare_view", left=first.id, right=latest.id)
                                   if first.id != latest.id else None),
