@@ -151,10 +151,14 @@ class PostgresStore:
         """Remove one file (with its source row and sentences), or every file under a folder; how many."""
         with self.conn.transaction():
             if folder:
-                gone = self.conn.execute("DELETE FROM files WHERE starts_with(path, %s)", (path.rstrip("/") + "/",))
+                prefix = path.rstrip("/") + "/"
+                ids = self.conn.execute("SELECT id FROM sources WHERE starts_with(path, %s)", (prefix,)).fetchall()
+                gone = self.conn.execute("DELETE FROM files WHERE starts_with(path, %s)", (prefix,))
             else:
+                ids = self.conn.execute("SELECT id FROM sources WHERE path = %s", (path,)).fetchall()
                 gone = self.conn.execute("DELETE FROM files WHERE path = %s", (path,))
             if gone.rowcount:
+                forget_reuse(self.conn, [r["id"] for r in ids])
                 bump_generation(self.conn)
         return gone.rowcount
 
@@ -165,12 +169,19 @@ class PostgresStore:
                 for item in files:
                     copy.write_row((item.path, item.raw, item.mtime_ns))
             for source in sources:
-                self._put_source(source, cursor)
+                self._put_source(source, cursor, fresh=True)
             bump_generation(cursor)
 
-    def _put_source(self, source: Source, cursor: psycopg.Cursor[Any]) -> None:
-        """The source's row and its reading sentences (replacing any row with its id or path)."""
+    def _put_source(self, source: Source, cursor: psycopg.Cursor[Any], fresh: bool = False) -> None:
+        """The source's row and its reading sentences (replacing any row with its id or path). A replaced source
+        whose text or what orders it in time changed loses the shared pairs and lineage edges a reuse job wrote for
+        it: they described what it was (``fresh``: the store is filled from empty, so there are none)."""
         run = cursor
+        if not fresh:
+            now = (source.id, source.content_key, source.story, source.outlet, source.published, source.captured)
+            run.execute("SELECT id, content_key, story, outlet, published, captured FROM sources "
+                        "WHERE id = %s OR path = %s", (source.id, source.path))
+            forget_reuse(run, [r["id"] for r in run.fetchall() if tuple(r.values()) != now])
         run.execute("DELETE FROM sources WHERE id = %s OR path = %s", (source.id, source.path))
         run.execute(
             "INSERT INTO sources(id, path, story, outlet, title, published, captured, url, language, article, "
@@ -331,6 +342,14 @@ def bump_generation(conn: Any) -> None:
     moves (``parallax.store.serving``)."""
     conn.execute("INSERT INTO px_meta(k, v) VALUES ('generation', '1') ON CONFLICT (k) "
                  "DO UPDATE SET v = (px_meta.v::bigint + 1)::text")
+
+
+def forget_reuse(conn: Any, source_ids: list[str]) -> None:
+    """Drop the shared pairs and lineage edges a reuse job wrote for these sources (removed, or their text or times
+    changed): the job's next run finds them again from what the sources hold now."""
+    if source_ids:
+        conn.execute("DELETE FROM shared WHERE a = ANY(%(ids)s) OR b = ANY(%(ids)s)", {"ids": source_ids})
+        conn.execute("DELETE FROM lineage WHERE origin = ANY(%(ids)s) OR carrier = ANY(%(ids)s)", {"ids": source_ids})
 
 
 def served(path: str) -> bool:

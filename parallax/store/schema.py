@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS lineage(
     sentences integer NOT NULL,
     PRIMARY KEY (origin, carrier)
 );
+CREATE INDEX IF NOT EXISTS lineage_carrier ON lineage(carrier);
 """
 
 EXTRA = """
