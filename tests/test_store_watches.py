@@ -89,3 +89,34 @@ def test_a_store_watcher_fetches_a_watch_added_through_the_web(db_apps: tuple[Fl
     source_id = detail["log"][0]["source_id"]
     assert detail["watch"]["last_checked"] is not None and detail["watch"]["failures"] == 0
     assert two.test_client().get(f"/sources/{source_id}.json").get_json()["source"]["url"] == url
+
+
+def test_check_now_on_one_server_makes_the_store_watchers_fetch_at_once(db_apps: tuple[Flask, Flask],
+                                                                         pg_url: str) -> None:
+    one, two = db_apps
+    one.config["FETCH_ALLOW_PRIVATE"] = True  # the page is on loopback
+    with serve_watched() as (base, site), contextlib.closing(PostgresStore(pg_url)) as store:
+        url = f"{base}/static/2"
+        created = one.test_client().post("/api/watches", json={"story": STORY, "url": url, "interval": 3600})
+        assert created.status_code == 201
+        watch_id = created.get_json()["watch"]["id"]
+        watcher = StoreWatcher(store, WatchSettings(delay=0, lease=30, concurrency=1, allow_private=True, timeout=10))
+        try:
+            assert watcher.run_once() == 1
+            assert watcher.run_once() == 0  # fetched: due again in an hour
+            checked = two.test_client().post(f"/api/watches/{watch_id}/check", json={})
+            assert checked.status_code == 200 and checked.get_json()["due"] == "now"
+            assert watcher.run_once() == 1
+            editor = one.test_client()
+            form = editor.get(f"/watches/{watch_id}")
+            again = editor.post(f"/watches/{watch_id}/check", data={"csrf_token": csrf_of(form.data)})
+            assert again.status_code == 303
+            assert watcher.run_once() == 1
+        finally:
+            watcher.close()
+        assert site.hits["/static/2"] == 3
+    assert len(one.test_client().get(f"/watches/{watch_id}.json").get_json()["log"]) == 3
+    assert two.test_client().post(f"/api/watches/{watch_id}/pause", json={}).status_code == 200
+    paused = one.test_client().post(f"/api/watches/{watch_id}/check", json={})
+    assert paused.status_code == 409 and "paused" in paused.get_json()["error"]
+    assert one.test_client().post(f"/api/watches/{watch_id + 1}/check", json={}).status_code == 404

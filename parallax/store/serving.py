@@ -14,10 +14,10 @@ read-check-write, in one transaction that moves the generation, so editors on se
 acknowledged change and every server serves it within ``REFRESH`` seconds. Editors' marks and notes on comparison
 rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
 statements there), so every server lists them as soon as they are written; so are watch lists (added, paused,
-resumed and removed through the web, a new watch joining its site's schedule for the store's watchers,
-``parallax.store.claims``). Changes still kept in each server's own state database (alert channels and checking a
-watch now, the outlet registry) are refused while the app reads PostgreSQL (``refusal``), rather than written where
-no other server would see them.
+resumed, checked now and removed through the web, a new watch joining its site's schedule for the store's
+watchers, ``parallax.store.claims``). Changes still kept in each server's own state database (alert channels, the
+outlet registry) are refused while the app reads PostgreSQL (``refusal``), rather than written where no other server
+would see them.
 
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
 (``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. The add form's draft between its two

@@ -14,7 +14,7 @@ from parallax.web.editors import editor_write
 from parallax.web.notes import read
 from parallax.web.openapi import error, json_response
 from parallax.web.render import corpus, error_response, json_object, page, respond
-from parallax.web.watches import WATCH_ID, form_data, no_store, read_watches, state_db
+from parallax.web.watches import WATCH_ID, StoreUnavailable, form_data, no_store, read_watches, state_db, watch_db
 
 bp = Blueprint("alerts", __name__)
 FEED_ENTRIES = 50
@@ -178,19 +178,20 @@ def render_feed(title: str, story: str, entries: list[dict[str, Any]]) -> str:
 # ---- check now ------------------------------------------------------------------------------------------------------
 
 def _check(watch_id: int) -> str | None:
-    """Make a watch due now; why not (None when done)."""
+    """Make a watch due now where watches are kept (so the watchers of that place fetch it: this server's, or the
+    PostgreSQL store's, whichever app server was asked); why not (None when done)."""
     try:
-        with state.opened(state_db()) as conn:
+        with watch_db() as conn:
             refusal = watch.check_now(conn, watch_id)
             if refusal is None:
                 state.log_event(conn, "watch-check-now", f"watch {watch_id}")
             return refusal
-    except sqlite3.Error as error:
+    except (sqlite3.Error, StoreUnavailable) as error:
         return f"the state database cannot be used: {error}"
 
 
 @bp.post(f"/watches/<{WATCH_ID}>/check")
-@editor_write()
+@editor_write(shared=True)
 def check_now_form(watch_id: int) -> BaseResponse:
     """"Check now" from a form: the watcher fetches it on its next look for due watches."""
     refusal = _check(watch_id)
@@ -201,7 +202,7 @@ def check_now_form(watch_id: int) -> BaseResponse:
 
 
 @bp.post(f"/api/watches/<{WATCH_ID}>/check")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_check_now(watch_id: int) -> Response:
     """Make a watch due now; the body must be JSON (``{}``)."""
     if not request.is_json:
