@@ -120,3 +120,31 @@ def test_check_now_on_one_server_makes_the_store_watchers_fetch_at_once(db_apps:
     paused = one.test_client().post(f"/api/watches/{watch_id}/check", json={})
     assert paused.status_code == 409 and "paused" in paused.get_json()["error"]
     assert one.test_client().post(f"/api/watches/{watch_id + 1}/check", json={}).status_code == 404
+
+
+def test_a_story_rule_added_on_one_server_stops_the_store_watchers_storing_a_cosmetic_version(
+        db_apps: tuple[Flask, Flask], pg_url: str) -> None:
+    one, two = db_apps
+    one.config["FETCH_ALLOW_PRIVATE"] = True  # the page is on loopback
+    with serve_watched() as (base, site), contextlib.closing(PostgresStore(pg_url)) as store:
+        created = one.test_client().post("/api/watches", json={"story": STORY, "url": f"{base}/changing/1"})
+        assert created.status_code == 201
+        watch_id = created.get_json()["watch"]["id"]
+        watcher = StoreWatcher(store, WatchSettings(delay=0, lease=30, concurrency=1, allow_private=True, timeout=10))
+        try:
+            assert watcher.run_once() == 1
+            assert two.test_client().post(f"/api/watches/{watch_id}/check", json={}).status_code == 200
+            assert watcher.run_once() == 1  # the page's update line changed: a second version
+            rule = one.test_client().post(f"/api/stories/{STORY}/rules", json={
+                "pattern": r"Update number \d+: the council added \d+ more", "regex": True})
+            assert rule.status_code == 201
+            assert two.test_client().post(f"/api/watches/{watch_id}/check", json={}).status_code == 200
+            assert watcher.run_once() == 1
+        finally:
+            watcher.close()
+        assert site.hits["/changing/1"] == 3
+    log = two.test_client().get(f"/watches/{watch_id}.json").get_json()["log"]
+    assert [entry["outcome"] for entry in log] == ["unchanged", "stored", "stored"]
+    stored = [entry["source_id"] for entry in log if entry["outcome"] == "stored"]
+    assert all(two.test_client().get(f"/sources/{s}.json").status_code == 200 for s in stored)
+    assert not log[0]["source_id"]

@@ -3,7 +3,8 @@ schedule and the corpus through the database (``parallax.store.claims``).
 
 Each process claims due watches (one per site whose turn has come), fetches them on a small thread pool with the
 same address checks and conditional requests as the embedded watcher, extracts the article, and stores a new version
-only when the article's cosmetic text changed (``parallax.cosmetic``, as the embedded watcher decides). The version
+only when the article's cosmetic text changed (``parallax.cosmetic``, with what its story's rules match taken out,
+as the embedded watcher decides). The version
 check and the write happen in one transaction holding the watch's row and the corpus's write lock (the one editors'
 changes through the web hold), and ``versions`` is keyed by (watch, text hash): no version is ever stored twice,
 whichever watcher fetched it.
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallax.config import load_settings
-from parallax.sources import extract, ingest, state
+from parallax.sources import extract, ingest, notes, state
 from parallax.sources.fetch import FetchError
 from parallax.sources.refetch import fetch_conditional
 from parallax.sources.watch import CAPTURE_PREFIX, cosmetic_hash
 from parallax.store import claims
 from parallax.store.postgres import PostgresStore
+from parallax.store.state_sql import StateConnection
 from parallax.store.writing import WRITE_KEY
 
 log = logging.getLogger("parallax.store.watchers")
@@ -114,11 +116,24 @@ class StoreWatcher:
             known = conn.execute("SELECT source_id FROM versions WHERE watch_id = %s AND text_hash = %s",
                                  (watch.id, digest)).fetchone()
             source_id = ""
-            if known is None:
+            if known is None and not self._ruled_out(watch, extracted):
                 source_id = self._store_version(watch, extracted, digest)
             claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
                           outcome="stored" if source_id else "unchanged", source_id=source_id,
                           changed=bool(source_id), etag=fetched.etag, last_modified=fetched.last_modified)
+
+    def _ruled_out(self, watch: state.Watch, extracted: ingest.Extracted) -> bool:
+        """Whether the page reads as the watch's latest stored version once its story's rules (editors' "ignore
+        changes like this", read from the store's rules table as every app server keeps them) take out what they
+        match: then it is no new version, as the embedded watcher decides."""
+        rules = notes.story_rules(StateConnection(self.store.conn), watch.story)
+        if not rules:
+            return False
+        row = self.store.conn.execute("SELECT source_id FROM versions WHERE watch_id = %s ORDER BY at DESC LIMIT 1",
+                                      (watch.id,)).fetchone()
+        latest = self.store.get(row["source_id"]) if row else None
+        return latest is not None and (cosmetic_hash(latest.body, latest.title, rules)
+                                       == cosmetic_hash(extracted.body, extracted.title, rules))
 
     def _store_version(self, watch: state.Watch, extracted: ingest.Extracted, digest: str) -> str:
         """Write the version as a source file of the watch's story and note it; its id."""
