@@ -12,7 +12,7 @@ from cachelib import BaseCache, RedisCache, SimpleCache
 
 from parallax.model import ignore_list
 
-ENGINE_VERSION = "3"  # 3: rows carry their fact differences and the model a summary
+ENGINE_VERSION = "4"  # 4: names read party and group adjectives as no name, a list line word by word
 REDIS_TIMEOUT = 0.5  # seconds: a slow or unreachable shared cache is bypassed quickly instead of stalling pages
 
 

@@ -13,11 +13,18 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import combinations
 
-import simplemma
-
 from parallax.engine.facts.dates import MONTHS, WEEKDAYS
 from parallax.engine.facts.mention import Mention
-from parallax.engine.lexicon import ALIASES, CAP_WORD, DEMONYMS, NAME_CONNECTORS, SENTENCE_STARTERS, TITLES, UPPER
+from parallax.engine.lexicon import (
+    ALIASES,
+    CAP_WORD,
+    DEMONYMS,
+    NAME_CONNECTORS,
+    ORGANISATION_WORDS,
+    SENTENCE_STARTERS,
+    TITLES,
+    UPPER,
+)
 
 #: Words of a name used to match it by parts ("Putin" in "Vladimir Putin"); longer keys match only whole.
 MAX_NAME_WORDS = 6
@@ -42,6 +49,8 @@ def _ordinary(word: str) -> bool:
     folded = word.casefold()
     if folded in SENTENCE_STARTERS:
         return True
+    import simplemma  # imported when a fact is first read: its import compiles hundreds of rules
+
     if not simplemma.is_known(folded, lang="en"):
         return False
     return simplemma.lemmatize(folded, lang="en")[:1].islower()
@@ -127,18 +136,70 @@ def _adjective(plain: list[str]) -> bool:
 
 
 _WORD_IN_RUN_RE = re.compile(r"[^\s]+")
+#: A party's adjective alone ("the Democratic primary", "a Republican senator") says which side, like a nationality;
+#: the party's own name ("Democratic Party", "Republican National Committee") is a longer run and stays a name.
+_AFFILIATIONS = frozenset({"democratic", "republican", "democrat", "democrats", "republicans"})
+#: Colours capitalised as the name of a group of people ("White voters", "Black Americans"), not the surname White.
+_GROUP_COLOURS = frozenset({"white", "black", "brown"})
+#: What follows such a colour when it names a group of people.
+_GROUP_NOUNS_RE = re.compile(
+    r"\s+(?:and\s+[A-Z]\w+\s+)?(?:voters?|people|persons?|men|women|adults|children|kids|students|families|"
+    r"households|residents|workers|patients|communit(?:y|ies)|neighbou?rhoods|populations?|americans?|"
+    r"britons?|evangelicals|christians|supremacists?|nationalists?|majority|counterparts|applicants|officers|"
+    r"police|mothers|fathers|youths?|teens?|girls|boys)\b", re.IGNORECASE)
+#: A line that is only capitalised words (a table row of places, a title-case heading) holds several names run
+#: together without commas when it has at least this many words and none of an organisation's ("Korean Central
+#: News Agency" is one name).
+LIST_LINE_WORDS = 5
+_LINE_RE = re.compile(r"[^\n]+")
 
 
 def name_mentions(text: str) -> list[Mention]:
-    """Names of people, places and organisations: capitalised runs not at a sentence start, titles stripped."""
+    """Names of people, places and organisations: capitalised runs not at a sentence start, titles stripped; a
+    party's or a group's adjective is read as a nationality is (never reported), and a line made only of capitalised
+    words is read word by word."""
     found: list[Mention] = []
+    lists = _list_lines(text)
     for match in _NAME_RE.finditer(text):
+        if any(start <= match.start() < end for start, end in lists):
+            continue
         at_start = bool(SENTENCE_START_RE.search(text, max(0, match.start() - 8), match.start()))
         for offset, run in _possessive_parts(match.group(0)):
             cleaned = _run_name(run, at_start and offset == 0)
             if cleaned is not None:
-                _add_name(text, match.start() + offset, cleaned, found)
+                start = match.start() + offset
+                _add_name(text, start, _group_adjective(text, start, cleaned), found)
+    for start, end in lists:
+        for word in _WORD_IN_RUN_RE.finditer(text, start, end):
+            name = word.group(0).rstrip(".,;:")
+            if len(name) > 1 and not _ordinary(name) and _run_name(name, False) is not None:
+                _add_name(text, word.start(), (0, len(name), False), found)
     return found
+
+
+def _list_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the lines that are only capitalised words, at least LIST_LINE_WORDS of them, with no closing mark
+    and no organisation's word (a table row "New Caledonia U.S Virgin Islands Puerto Rico Cape Verde ..." or a
+    title-case heading): several names run together, not one."""
+    spans = []
+    for line in _LINE_RE.finditer(text):
+        words = line.group(0).split()
+        if (len(words) >= LIST_LINE_WORDS and all(w[:1].isupper() for w in words)
+                and not line.group(0).rstrip().endswith((".", "!", "?", ":", ";", "\"", "”"))
+                and not any(w.casefold().rstrip(".,;:") in ORGANISATION_WORDS for w in words)):
+            spans.append((line.start(), line.end()))
+    return spans
+
+
+def _group_adjective(text: str, start: int, cleaned: tuple[int, int, bool]) -> tuple[int, int, bool]:
+    """The cleaned name, made a quiet adjective when it is a party's adjective alone ("Democratic") or a colour
+    naming a group of people ("White voters")."""
+    words = text[start + cleaned[0]:start + cleaned[1]].casefold().split()
+    group = words[0] in _GROUP_COLOURS and (_GROUP_NOUNS_RE.fullmatch(" " + " ".join(words[1:])) if len(words) > 1
+                                            else _GROUP_NOUNS_RE.match(text, start + cleaned[1]))
+    if group or (len(words) == 1 and words[0] in _AFFILIATIONS):
+        return cleaned[0], cleaned[1], True
+    return cleaned
 
 
 _POSSESSIVE_END_RE = re.compile(r"[’']s(?=\s)")
