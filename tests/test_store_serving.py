@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.conftest import csrf_of
 from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
 
 NEW = """---
@@ -57,6 +58,7 @@ def test_a_change_through_one_server_is_served_by_the_other_within_a_second(
 def test_changes_kept_in_a_servers_own_state_are_refused_while_reading_the_store(
         db_apps: tuple[Flask, Flask]) -> None:
     one, _ = db_apps
-    answer = one.test_client().post("/api/stories/kim-putin-2023/channels",
-                                    json={"url": "json://127.0.0.1/hook", "threshold": "every"})
-    assert answer.status_code == 403 and "PostgreSQL" in answer.get_json()["error"]
+    client = one.test_client()
+    form = client.get("/outlets/edit")
+    answer = client.post("/outlets/edit", data={"csrf_token": csrf_of(form.data), "name": "The Wire", "kind": "wire"})
+    assert answer.status_code == 403 and "PostgreSQL" in answer.get_data(as_text=True)

@@ -8,6 +8,9 @@ and JSON show only its scheme and host. A channel's threshold says which changes
 fact differs or the headline changes; ``headline``: only headline changes; ``every``: every change); a muted
 channel gets nothing; a digest channel gets one message per hour or day with every change of that window.
 
+The statements are the part of SQLite's and PostgreSQL's dialects that agrees, so the same functions keep channels
+in a server's state database and in the PostgreSQL store's state tables (``parallax.store.state_sql``).
+
 Deliveries are sent after each watcher cycle, within a time budget, never during a fetch: a failing channel is
 retried with exponential back-off (``BACKOFF_FIRST`` doubling up to ``BACKOFF_MAX``), its last error shown on the
 story's alerts page and on its watches, and given up after ``MAX_ATTEMPTS``.
@@ -18,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -75,7 +77,7 @@ def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
     return str(value)
 
 
-def _channel(row: sqlite3.Row) -> dict[str, Any]:
+def _channel(row: Any) -> dict[str, Any]:
     """A channel as pages and JSON show it (no URL)."""
     return {"id": row["id"], "story": row["story"], "watch_id": row["watch_id"], "label": row["label"],
             "threshold": row["threshold"], "muted": bool(row["muted"]), "digest": row["digest"] or None,
@@ -83,7 +85,7 @@ def _channel(row: sqlite3.Row) -> dict[str, Any]:
             "last_sent": row["last_sent"]}
 
 
-def add_channel(conn: sqlite3.Connection, story: str, url: Any, threshold: Any = "facts", digest: Any = "",
+def add_channel(conn: state.Connection, story: str, url: Any, threshold: Any = "facts", digest: Any = "",
                 watch_id: int | None = None) -> dict[str, Any]:
     """Subscribe a channel to a story's changes (or one watch's); AlertError when a value cannot be used."""
     checked = check_channel_url(url)
@@ -99,7 +101,7 @@ def add_channel(conn: sqlite3.Connection, story: str, url: Any, threshold: Any =
     return get_channel(conn, int(cursor.lastrowid or 0)) or {}
 
 
-def get_channel(conn: sqlite3.Connection, channel_id: int) -> dict[str, Any] | None:
+def get_channel(conn: state.Connection, channel_id: int) -> dict[str, Any] | None:
     """A channel (without its URL), or None."""
     row = conn.execute("SELECT * FROM channels WHERE id = ?", (channel_id,)).fetchone()
     return _channel(row) if row else None
@@ -113,7 +115,7 @@ def channels(conn: state.Connection, story: str | None = None, watch_id: int | N
     return [_channel(r) for r in rows]
 
 
-def update_channel(conn: sqlite3.Connection, channel_id: int, changes: Mapping[str, Any]) -> dict[str, Any] | None:
+def update_channel(conn: state.Connection, channel_id: int, changes: Mapping[str, Any]) -> dict[str, Any] | None:
     """Mute or unmute a channel, or change its threshold or digest; None when it does not exist."""
     if get_channel(conn, channel_id) is None:
         return None
@@ -133,7 +135,7 @@ def update_channel(conn: sqlite3.Connection, channel_id: int, changes: Mapping[s
     return get_channel(conn, channel_id)
 
 
-def remove_channel(conn: sqlite3.Connection, channel_id: int) -> bool:
+def remove_channel(conn: state.Connection, channel_id: int) -> bool:
     """Unsubscribe a channel and drop its pending deliveries; False when there is none."""
     with state.transaction(conn):
         gone = conn.execute("DELETE FROM channels WHERE id = ?", (channel_id,)).rowcount
@@ -161,7 +163,7 @@ def window_end(digest: str, now: float) -> float:
     return start.timestamp()
 
 
-def record_change(conn: sqlite3.Connection, story: str, watch_id: int | None, kind: str, source_id: str,
+def record_change(conn: state.Connection, story: str, watch_id: int | None, kind: str, source_id: str,
                   previous_id: str, body: Mapping[str, Any], now: float | None = None) -> int:
     """Keep a change and queue a delivery to each channel that wants it; the change's id."""
     now = time.time() if now is None else now
@@ -175,19 +177,19 @@ def record_change(conn: sqlite3.Connection, story: str, watch_id: int | None, ki
                                 "(watch_id IS NULL OR watch_id = ?)", (story, watch_id)).fetchall():
             if wants(row["threshold"], kind, body):
                 due = window_end(row["digest"], now) if row["digest"] else now
-                conn.execute("INSERT OR IGNORE INTO deliveries (channel_id, change_id, state, next_try) "
-                             "VALUES (?, ?, 'pending', ?)", (row["id"], change_id, due))
+                conn.execute("INSERT INTO deliveries (channel_id, change_id, state, next_try) "
+                             "VALUES (?, ?, 'pending', ?) ON CONFLICT DO NOTHING", (row["id"], change_id, due))
     return change_id
 
 
-def _change(row: sqlite3.Row) -> dict[str, Any]:
+def _change(row: Any) -> dict[str, Any]:
     """A recorded change as plain data."""
     return {"id": row["id"], "story": row["story"], "watch_id": row["watch_id"], "at": row["at"],
             "kind": row["kind"], "source_id": row["source_id"], "previous_id": row["previous_id"] or None,
             **json.loads(row["body"])}
 
 
-def story_changes(conn: sqlite3.Connection, story: str, limit: int = 50) -> list[dict[str, Any]]:
+def story_changes(conn: state.Connection, story: str, limit: int = 50) -> list[dict[str, Any]]:
     """A story's latest recorded changes, newest first."""
     rows = conn.execute("SELECT * FROM changes WHERE story = ? ORDER BY id DESC LIMIT ?", (story, limit))
     return [_change(r) for r in rows]
@@ -239,7 +241,7 @@ def send(url: str, title: str, body: str) -> None:
                                 "accept the message", url))
 
 
-def deliver_due(conn: sqlite3.Connection, now: float | None = None, sender: Sender = send,
+def deliver_due(conn: state.Connection, now: float | None = None, sender: Sender = send,
                 budget: float = SEND_BUDGET) -> dict[str, int]:
     """Send every due delivery, one message per channel (a digest channel's whole window at once), within the
     time budget; failures are retried with back-off. Counts of 'sent', 'failed' (will retry) and 'given_up'."""
@@ -285,7 +287,7 @@ def deliver_due(conn: sqlite3.Connection, now: float | None = None, sender: Send
     return counts
 
 
-def pending(conn: sqlite3.Connection, story: str) -> list[dict[str, Any]]:
+def pending(conn: state.Connection, story: str) -> list[dict[str, Any]]:
     """Deliveries of a story's channels not sent yet (waiting for a digest window or a retry)."""
     rows = conn.execute("SELECT d.channel_id, d.change_id, d.state, d.attempts, d.next_try, d.last_error "
                         "FROM deliveries d JOIN channels ch ON ch.id = d.channel_id "

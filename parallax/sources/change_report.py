@@ -5,7 +5,6 @@ in a few lines (summary, fact differences, first changed passages, links), recor
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -65,7 +64,7 @@ def report(previous: Source | None, current: Source, kind: str, settings: Mappin
     return body
 
 
-def record_watch_change(conn: sqlite3.Connection, corpus: Corpus, settings: Mapping[str, Any], watch: state.Watch,
+def record_watch_change(conn: state.Connection, corpus: Corpus, settings: Mapping[str, Any], watch: state.Watch,
                         kind: str, source_id: str, headline: str = "") -> int | None:
     """Record what the watcher just stored (``kind`` 'stored' or 'headline') and queue its alerts; the change's id,
     None when the source is not in the corpus."""

@@ -15,7 +15,7 @@ acknowledged change and every server serves it within ``REFRESH`` seconds. Edito
 rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
 statements there), so every server lists them as soon as they are written; so are watch lists (added, paused,
 resumed, checked now and removed through the web, a new watch joining its site's schedule for the store's
-watchers, ``parallax.store.claims``). Changes still kept in each server's own state database (alert channels, the
+watchers, ``parallax.store.claims``) and alert channels. Changes still kept in each server's own corpus folder (the
 outlet registry) are refused while the app reads PostgreSQL (``refusal``), rather than written where no other server
 would see them.
 
@@ -45,8 +45,8 @@ def refusal() -> str:
     """Why a server reading PostgreSQL does not take this change through the web."""
     return ("This server reads its corpus from the shared PostgreSQL store; this change would be kept in this "
             "server's own state database, where no other server sees it, so it is not taken here. Sources can be "
-            "added, edited, moved, removed and restored, changes marked and noted, and articles and feeds "
-            "watched.")
+            "added, edited, moved, removed and restored, changes marked and noted, articles and feeds "
+            "watched, and alert channels kept.")
 
 
 class DatabaseCorpus:

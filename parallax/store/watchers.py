@@ -7,7 +7,8 @@ only when the article's cosmetic text changed (``parallax.cosmetic``, with what 
 as the embedded watcher decides). The version
 check and the write happen in one transaction holding the watch's row and the corpus's write lock (the one editors'
 changes through the web hold), and ``versions`` is keyed by (watch, text hash): no version is ever stored twice,
-whichever watcher fetched it.
+whichever watcher fetched it. Each stored version is reported to its story's alerts (the change recorded, a
+delivery queued for each channel that wants it) and the watchers send what is due, one at a time.
 
     PARALLAX_DATABASE_URL=postgresql://… python -m parallax.store.watchers [--once] [--for SECONDS]
 """
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallax.config import load_settings
-from parallax.sources import extract, ingest, notes, state
+from parallax.corpus import Problem, Source, Story, build_corpus
+from parallax.sources import alerts, change_report, extract, ingest, notes, state
 from parallax.sources.fetch import FetchError
 from parallax.sources.refetch import fetch_conditional
 from parallax.sources.watch import CAPTURE_PREFIX, cosmetic_hash
@@ -34,6 +36,10 @@ from parallax.store.state_sql import StateConnection
 from parallax.store.writing import WRITE_KEY
 
 log = logging.getLogger("parallax.store.watchers")
+#: The advisory lock a watcher holds while it sends the alerts that are due (the others skip sending meanwhile).
+ALERTS_KEY = 727_023
+#: Seconds between two looks for alerts due (retries, digest windows) when nothing new was stored.
+SEND_EVERY = 10.0
 
 
 @dataclass(frozen=True)
@@ -59,18 +65,52 @@ class WatchSettings:
 class StoreWatcher:
     """Claims due watches from PostgreSQL and keeps every real version in the store."""
 
-    def __init__(self, store: PostgresStore, settings: WatchSettings, owner: str = "") -> None:
+    def __init__(self, store: PostgresStore, settings: WatchSettings, owner: str = "",
+                 reports: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.settings = settings
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
+        self.reports = reports  # the app's settings: given, each stored version is reported to the story's alerts
         self._pool = ThreadPoolExecutor(max(1, settings.concurrency), thread_name_prefix="px-watch")
+        self._next_send = 0.0
 
     def run_once(self) -> int:
-        """Claim what is due now and process it; how many watches were processed."""
+        """Claim what is due now and process it, then send the alerts that are due (after a stored version, else
+        every ``SEND_EVERY`` seconds, for retries and digests); how many watches were processed."""
         claimed = claims.claim(self.store.conn, self.owner, self.settings.lease, self.settings.concurrency)
-        for _ in self._pool.map(self._process, claimed):
-            pass
+        stored = any(list(self._pool.map(self._process, claimed)))
+        if self.reports is not None and (stored or time.monotonic() >= self._next_send):
+            self._next_send = time.monotonic() + SEND_EVERY
+            self.send_alerts()
         return len(claimed)
+
+    def send_alerts(self) -> dict[str, int]:
+        """Send the alerts that are due, as the embedded watcher does after a cycle (``alerts.deliver_due``): one
+        watcher at a time holds ``ALERTS_KEY`` while it sends, so no delivery goes out twice; the others skip. Counts
+        of what was sent (empty when another watcher was sending); never raises."""
+        conn = self.store.conn
+        try:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (ALERTS_KEY,)).fetchone()
+            if not row or not row["got"]:
+                return {}
+            try:
+                return alerts.deliver_due(StateConnection(conn))
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (ALERTS_KEY,))
+        except Exception:  # a channel or the database failing must not stop the watcher
+            log.exception("alerts could not be sent")
+            return {}
+
+    def _report(self, watch: state.Watch, source_id: str) -> None:
+        """Record a stored version for the story's alerts and change feed, compared with the capture before it
+        (``change_report``, as the embedded watcher does); a failure is logged only, the version stays stored."""
+        try:
+            captures: list[Source | Story | Problem] = [*self.store.versions(source_id)]
+            article = build_corpus(captures)
+            change_report.record_watch_change(StateConnection(self.store.conn), article, self.reports or {}, watch,
+                                              "stored", source_id)
+        except Exception:
+            log.exception("watch %s: the change could not be recorded for alerts", watch.id)
 
     def run(self, seconds: float | None = None, idle: float = 0.02, stop: Callable[[], bool] | None = None) -> int:
         """Keep claiming until ``seconds`` have passed (for ever when None) or ``stop()`` says so; watches
@@ -88,8 +128,9 @@ class StoreWatcher:
         """Stop the thread pool."""
         self._pool.shutdown(wait=True)
 
-    def _process(self, watch: state.Watch) -> None:
-        """Fetch one watch and record what came of it (any failure is the watch's error, never the process's)."""
+    def _process(self, watch: state.Watch) -> bool:
+        """Fetch one watch and record what came of it (any failure is the watch's error, never the process's);
+        whether a new version was stored."""
         conn = self.store.conn
         settings = self.settings
         try:
@@ -100,19 +141,19 @@ class StoreWatcher:
             with conn.transaction():
                 claims.finish(conn, watch, self.owner, delay=settings.delay, status=None, outcome="error",
                               detail=str(error), error=True)
-            return
+            return False
         if fetched.http_status == 304 or watch.kind != "article":
             with conn.transaction():
                 claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
                               outcome="not-modified" if fetched.http_status == 304 else "feed",
                               etag=fetched.etag, last_modified=fetched.last_modified)
-            return
+            return False
         html = extract.decode_html(fetched.body, fetched.charset)
         extracted = extract.from_html(html, fetched.url, capture=f"{CAPTURE_PREFIX}fetched from {fetched.url}")
         digest = cosmetic_hash(extracted.body, extracted.title)
         with conn.transaction():
             if not claims.holds(conn, watch.id, self.owner):
-                return
+                return False
             known = conn.execute("SELECT source_id FROM versions WHERE watch_id = %s AND text_hash = %s",
                                  (watch.id, digest)).fetchone()
             source_id = ""
@@ -121,6 +162,9 @@ class StoreWatcher:
             claims.finish(conn, watch, self.owner, delay=settings.delay, status=fetched.http_status,
                           outcome="stored" if source_id else "unchanged", source_id=source_id,
                           changed=bool(source_id), etag=fetched.etag, last_modified=fetched.last_modified)
+        if source_id and self.reports is not None:
+            self._report(watch, source_id)
+        return bool(source_id)
 
     def _ruled_out(self, watch: state.Watch, extracted: ingest.Extracted) -> bool:
         """Whether the page reads as the watch's latest stored version once its story's rules (editors' "ignore
@@ -164,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith(("postgresql://", "postgres://")):
         parser.error("PARALLAX_DATABASE_URL must name a PostgreSQL database (postgresql://…)")
     store = PostgresStore(url)
-    watcher = StoreWatcher(store, WatchSettings.from_settings(settings))
+    watcher = StoreWatcher(store, WatchSettings.from_settings(settings), reports=settings)
     try:
         done = watcher.run_once() if args.once else watcher.run(args.seconds)
     finally:

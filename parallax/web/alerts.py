@@ -1,8 +1,14 @@
 """Alerts on the web: a story's channels (add, mute, remove; secrets never shown), its Atom feed of changes,
-and "Check now" on a watch."""
+and "Check now" on a watch.
+
+Channels, changes and deliveries are kept where watches are (``parallax.web.watches.watch_db``): this server's state
+database, or, when the app reads the PostgreSQL store, that database's state tables, so a channel added on one app
+server is listed by every other and the store's watchers send to it.
+"""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
@@ -11,13 +17,23 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from parallax.sources import alerts, state, watch
 from parallax.web.editors import editor_write
-from parallax.web.notes import read
+from parallax.web.notes import read_notes
 from parallax.web.openapi import error, json_response
 from parallax.web.render import corpus, error_response, json_object, page, respond
-from parallax.web.watches import WATCH_ID, StoreUnavailable, form_data, no_store, read_watches, state_db, watch_db
+from parallax.web.watches import WATCH_ID, StoreUnavailable, form_data, no_store, read_watches, watch_db
 
 bp = Blueprint("alerts", __name__)
 FEED_ENTRIES = 50
+log = logging.getLogger("parallax.web.alerts")
+
+
+@bp.errorhandler(sqlite3.Error)
+@bp.errorhandler(StoreUnavailable)
+def _database_error(error: Exception) -> Response:
+    """Where channels are kept cannot be read or written now: 503 with what to do, logged."""
+    log.error("alert channels: %s", error)
+    return error_response(503, "The alert channels cannot be read or written now (state database busy or "
+                               "unreadable); try again in a moment.")
 
 
 def _story_or_404(story: str) -> Response | None:
@@ -34,8 +50,8 @@ def story_alerts(story: str) -> Response:
     found = corpus().stories[story]
     none: list[dict[str, Any]] = []
     data = {"story": {"slug": story, "title": found.title or story, "href": url_for("stories.story_view", story=story)},
-            "channels": read(lambda conn: alerts.channels(conn, story), none),
-            "pending": read(lambda conn: alerts.pending(conn, story), none),
+            "channels": read_notes(lambda conn: alerts.channels(conn, story), none),
+            "pending": read_notes(lambda conn: alerts.pending(conn, story), none),
             "watches": [{"id": w.id, "url": w.url} for w in read_watches(story)],
             "thresholds": list(alerts.THRESHOLDS), "digests": [d for d in alerts.DIGESTS if d],
             "feed": url_for("alerts.changes_feed", story=story),
@@ -54,7 +70,7 @@ def _watch_id(value: Any) -> int | None:
 
 def _add(story: str, values: dict[str, Any]) -> dict[str, Any]:
     """Subscribe a channel from form or JSON values, logging it (never the URL)."""
-    with state.opened(state_db()) as conn:
+    with watch_db() as conn:
         created = alerts.add_channel(conn, story, values.get("url"), values.get("threshold", "facts"),
                                      values.get("digest", ""), _watch_id(values.get("watch")))
         state.log_event(conn, "channel-added", f"channel {created['id']}", f"{created['label']} for {story}")
@@ -62,7 +78,7 @@ def _add(story: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/stories/<slug:story>/alerts")
-@editor_write()
+@editor_write(shared=True)
 def add_channel_form(story: str) -> BaseResponse:
     """The add-channel form submitted."""
     missing = _story_or_404(story)
@@ -79,7 +95,7 @@ def add_channel_form(story: str) -> BaseResponse:
 
 def _change(channel_id: int, action: str, story: str | None = None) -> dict[str, Any] | None:
     """Mute, unmute or remove a channel (of ``story`` when given); the channel, None when there is none."""
-    with state.opened(state_db()) as conn:
+    with watch_db() as conn:
         found = alerts.get_channel(conn, channel_id)
         if found is None or (story is not None and found["story"] != story):
             return None
@@ -92,7 +108,7 @@ def _change(channel_id: int, action: str, story: str | None = None) -> dict[str,
 
 
 @bp.post("/stories/<slug:story>/alerts/<int:channel_id>/<any(mute, unmute, remove):action>")
-@editor_write()
+@editor_write(shared=True)
 def change_channel_form(story: str, channel_id: int, action: str) -> BaseResponse:
     """Mute, unmute or remove a channel from a form."""
     found = _change(channel_id, action, story)
@@ -103,7 +119,7 @@ def change_channel_form(story: str, channel_id: int, action: str) -> BaseRespons
 
 
 @bp.post("/api/stories/<slug:story>/channels")
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_add_channel(story: str) -> Response:
     """Subscribe a channel from JSON ``{"url", "threshold"?, "digest"?, "watch"?}``; 201 without the URL."""
     payload = json_object("the channel")
@@ -120,11 +136,11 @@ def api_add_channel(story: str) -> Response:
 
 
 @bp.route("/api/channels/<int:channel_id>", methods=["PATCH", "DELETE"])
-@editor_write(api=True)
+@editor_write(api=True, shared=True)
 def api_change_channel(channel_id: int) -> Response:
     """PATCH ``{"muted"?, "threshold"?, "digest"?}`` or DELETE a channel."""
     try:
-        with state.opened(state_db()) as conn:
+        with watch_db() as conn:
             if request.method == "DELETE":
                 found = alerts.get_channel(conn, channel_id)
                 if found is not None:
@@ -144,7 +160,7 @@ def api_change_channel(channel_id: int) -> Response:
 def _entries(story: str) -> list[dict[str, Any]]:
     """The story's latest changes, newest first."""
     none: list[dict[str, Any]] = []
-    return read(lambda conn: alerts.story_changes(conn, story, FEED_ENTRIES), none)
+    return read_notes(lambda conn: alerts.story_changes(conn, story, FEED_ENTRIES), none)
 
 
 @bp.route("/stories/<slug:story>/changes.atom")
