@@ -1,6 +1,6 @@
 """App servers reading one PostgreSQL store (PARALLAX_DATABASE_URL): a change made through one is served by the other
-within a second, and changes kept in a server's own state database are refused rather than written where no other
-server would see them (changes to sources through the web: tests/test_store_web_writes.py)."""
+within a second (changes through the web: tests/test_store_web_writes.py for sources, test_store_notes.py,
+test_store_watches.py, test_store_alerts.py and test_store_outlets.py for the rest)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import csrf_of
 from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
 
 NEW = """---
@@ -54,11 +53,3 @@ def test_a_change_through_one_server_is_served_by_the_other_within_a_second(
         assert time.monotonic() - started < 1.0, "the second server did not serve the edit within 1 s"
         time.sleep(0.02)
 
-
-def test_changes_kept_in_a_servers_own_state_are_refused_while_reading_the_store(
-        db_apps: tuple[Flask, Flask]) -> None:
-    one, _ = db_apps
-    client = one.test_client()
-    form = client.get("/outlets/edit")
-    answer = client.post("/outlets/edit", data={"csrf_token": csrf_of(form.data), "name": "The Wire", "kind": "wire"})
-    assert answer.status_code == 403 and "PostgreSQL" in answer.get_data(as_text=True)

@@ -1,4 +1,5 @@
-"""Editing the outlet registry (``corpus/outlets.yaml``): add an outlet or change one, under the corpus's write lock.
+"""Editing the outlet registry (``corpus/outlets.yaml``): add an outlet or change one, under the corpus's write lock
+(the folder's, or the PostgreSQL store's that every app server shares, through ``storage.Place``).
 
 The file is read as it stands under the lock, the entry replaced (or appended), the result checked by the
 registry's own reader (an entry that would not load, or a name or alias another outlet already goes by, is
@@ -7,8 +8,6 @@ refused naming the field) and written in one step; the comment lines heading the
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -16,7 +15,7 @@ import yaml
 from parallax.corpus import CorpusError, load_yaml
 from parallax.errors import ParallaxError
 from parallax.sources import outlets
-from parallax.sources.storage import storage_cause, storage_message, write_lock, write_temp
+from parallax.sources.storage import place_of, storage_cause, storage_message
 
 #: Form fields: the outlet's facts, its aliases (comma separated) and each fact's source (``<fact>_source``).
 FIELDS = ("name", "aliases", *outlets.FACTS, *(f"{fact}_source" for fact in outlets.FACTS))
@@ -54,12 +53,14 @@ def entry_of(values: dict[str, str]) -> dict[str, Any]:
     return entry
 
 
-def _read(path: Path) -> tuple[list[str], list[Any]]:
+def _read(raw: bytes | None) -> tuple[list[str], list[Any]]:
     """The file's heading comment lines and its entries (none for a file not made yet)."""
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
+    if raw is None:
         return [], []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise OutletError(f"{outlets.REGISTRY_FILE} is not valid UTF-8, so it is not rewritten") from None
     header = []
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -95,15 +96,15 @@ def _check(entry: dict[str, Any], others: list[Any]) -> outlets.Outlet:
     return outlet
 
 
-def save_outlet(corpus_dir: Path | str, original: str, values: dict[str, str]) -> outlets.Outlet:
-    """Write the outlet the values describe into the registry: replacing the one named ``original`` (its name or an
-    alias), or added when ``original`` is empty. OutletError when it cannot be."""
-    root = Path(corpus_dir)
-    path = root / outlets.REGISTRY_FILE
+def save_outlet(where: Any, original: str, values: dict[str, str]) -> outlets.Outlet:
+    """Write the outlet the values describe into the registry of ``where`` (a corpus folder, or a place to write
+    such as the PostgreSQL store app servers share: ``storage.place_of``): replacing the one named ``original`` (its
+    name or an alias), or added when ``original`` is empty. OutletError when it cannot be."""
+    target = place_of(where)
     entry = entry_of(values)
     try:
-        with write_lock(root):
-            header, entries = _read(path)
+        with target.lock():
+            header, entries = _read(target.read(outlets.REGISTRY_FILE))
             place = None
             if original:
                 place = next((i for i, e in enumerate(entries) if isinstance(e, dict)
@@ -121,12 +122,7 @@ def save_outlet(corpus_dir: Path | str, original: str, values: dict[str, str]) -
             data = ("\n".join(header) + "\n" if header else "") + body
             if len(data.encode("utf-8")) > outlets.MAX_BYTES:
                 raise OutletError(f"the registry would grow past {outlets.MAX_BYTES // 1024} KB")
-            temp = write_temp(path, data.encode("utf-8"))
-            try:
-                os.chmod(temp, 0o644)
-                os.replace(temp, path)
-            finally:
-                temp.unlink(missing_ok=True)
+            target.replace(outlets.REGISTRY_FILE, data.encode("utf-8"))
     except OSError as error:
         raise OutletError(storage_message(error, "saving the outlet registry"), "", storage_cause(error)) from None
     return outlet

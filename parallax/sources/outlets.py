@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,14 +182,43 @@ def load(corpus_dir: Path | str) -> Registry:
 
 
 class RegistryStore:
-    """Holds a corpus folder's registry, read again when the file's modification time or size changes."""
+    """Holds a corpus's registry, read again when the file's modification time or size changes: the file in the
+    corpus folder, or, given ``place`` (which returns a ``parallax.sources.storage.Place``: the PostgreSQL store app
+    servers share), the file kept there, so a change saved through any server is read by every other."""
 
-    def __init__(self, corpus_dir: Path | str, check: float = CHECK_SECONDS) -> None:
+    def __init__(self, corpus_dir: Path | str, check: float = CHECK_SECONDS,
+                 place: Callable[[], Any] | None = None) -> None:
         self.check = check
         self.path = Path(corpus_dir) / REGISTRY_FILE
+        self.place = place
         self._lock = threading.Lock()
         self._registry = build([])
         self._signature: tuple[int, int] | None = None
+        self._checked = 0.0
+
+    def _stamp(self) -> tuple[int, int]:
+        """The file's modification time and size now ((0, -1) when there is none or it cannot be looked at)."""
+        try:
+            if self.place is not None:
+                stamp = self.place().stamp(REGISTRY_FILE)
+                return (int(stamp[0]), int(stamp[1])) if stamp else (0, -1)
+            info = os.stat(self.path)
+        except OSError:
+            return (0, -1)
+        return (info.st_mtime_ns, info.st_size)
+
+    def _load(self) -> Registry:
+        """The registry as the file holds it now."""
+        if self.place is None:
+            return load(self.path.parent)
+        try:
+            raw = self.place().read(REGISTRY_FILE)
+        except OSError as error:
+            return build([], [f"{REGISTRY_FILE} cannot be read: {error.strerror or error}"])
+        return build([]) if raw is None else parse_registry(raw)
+
+    def invalidate(self) -> None:
+        """Look at the file again on the next read (this process just saved it)."""
         self._checked = 0.0
 
     def token(self) -> tuple[int, int] | None:
@@ -203,13 +232,9 @@ class RegistryStore:
         if now - self._checked < self.check and self._signature is not None:
             return self._registry
         with self._lock:
-            try:
-                info = os.stat(self.path)
-                signature = (info.st_mtime_ns, info.st_size)
-            except OSError:
-                signature = (0, -1)
+            signature = self._stamp()
             if signature != self._signature:
-                self._registry = load(self.path.parent)
+                self._registry = self._load()
                 self._signature = signature
             self._checked = now
         return self._registry

@@ -170,6 +170,9 @@ class Place(Protocol):
     def exists(self, path: str) -> bool:
         """Whether a file or a folder is at ``path``."""
 
+    def stamp(self, path: str) -> Any:
+        """What changes when the file at ``path`` does (its modification time and size), None when there is none."""
+
     def listing(self, folder: str) -> dict[str, Any]:
         """The files directly in a folder ('' for the top): name -> a stamp that changes when the file does."""
 
@@ -251,6 +254,14 @@ class FolderPlace:
     def exists(self, path: str) -> bool:
         """Whether a file or folder is there."""
         return self._at(path).exists()
+
+    def stamp(self, path: str) -> Any:
+        """The file's modification time and size, or None."""
+        try:
+            info = self._at(path).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return (info.st_mtime_ns, info.st_size)
 
     def listing(self, folder: str) -> dict[str, Any]:
         """Files in a folder with their (modification time, size, inode)."""

@@ -15,9 +15,9 @@ acknowledged change and every server serves it within ``REFRESH`` seconds. Edito
 rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
 statements there), so every server lists them as soon as they are written; so are watch lists (added, paused,
 resumed, checked now and removed through the web, a new watch joining its site's schedule for the store's
-watchers, ``parallax.store.claims``) and alert channels. Changes still kept in each server's own corpus folder (the
-outlet registry) are refused while the app reads PostgreSQL (``refusal``), rather than written where no other server
-would see them.
+watchers, ``parallax.store.claims``) and alert channels; the outlet registry is a file of the store, saved under the
+write lock. A change the web would keep in one server's own state is refused while the app reads PostgreSQL
+(``refusal``), rather than written where no other server would see it; none is left.
 
 The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
 (``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. The add form's draft between its two
@@ -46,7 +46,7 @@ def refusal() -> str:
     return ("This server reads its corpus from the shared PostgreSQL store; this change would be kept in this "
             "server's own state database, where no other server sees it, so it is not taken here. Sources can be "
             "added, edited, moved, removed and restored, changes marked and noted, articles and feeds "
-            "watched, and alert channels kept.")
+            "watched, alert channels kept and outlets edited.")
 
 
 class DatabaseCorpus:

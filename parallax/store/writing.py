@@ -117,6 +117,11 @@ class PostgresPlace:
         rows = self._query("SELECT raw FROM files WHERE path = %s", (path,))
         return bytes(rows[0]["raw"]) if rows else None
 
+    def stamp(self, path: str) -> Any:
+        """The row's write time and size, or None."""
+        rows = self._query("SELECT mtime_ns, length(raw) AS size FROM files WHERE path = %s", (path,))
+        return (int(rows[0]["mtime_ns"]), int(rows[0]["size"])) if rows else None
+
     def exists(self, path: str) -> bool:
         """Whether a file is at ``path`` or under it."""
         rows = self._query("SELECT EXISTS (SELECT 1 FROM files WHERE path = %s OR starts_with(path, %s)) AS found",

@@ -24,9 +24,12 @@ bp = Blueprint("outlets", __name__)
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    """Keep one registry store per app, beside the corpus it describes."""
+    """Keep one registry store per app, beside the corpus it describes: in the corpus folder, or in the PostgreSQL
+    store when the app reads one (every app server reads and edits the same registry)."""
+    app = state.app
+    shared = (lambda: app.extensions["parallax.corpus"].place) if app.config.get("DATABASE_URL") else None
     store = outlets.RegistryStore(
-        state.app.config["CORPUS_DIR"], min(outlets.CHECK_SECONDS, float(state.app.config["CORPUS_RESCAN_SECONDS"])))
+        app.config["CORPUS_DIR"], min(outlets.CHECK_SECONDS, float(app.config["CORPUS_RESCAN_SECONDS"])), shared)
     state.app.extensions["parallax.outlets"] = store
     state.app.extensions.setdefault(PAGE_TOKENS, []).append(store.token)
 
@@ -60,17 +63,20 @@ def outlet_form() -> Response:
 
 
 @bp.post("/outlets/edit")
-@editor_write(refused=lambda status, message: _edit_page(request.form.get("original", ""),
+@editor_write(shared=True, refused=lambda status, message: _edit_page(request.form.get("original", ""),
                                                          {k: request.form.get(k, "") for k in outlet_edit.FIELDS},
                                                          status, message))
 def outlet_save() -> BaseResponse:
-    """Save an outlet into the registry file (under the corpus's write lock) and go back to the registry."""
+    """Save an outlet into the registry file (under the corpus's write lock: the folder's, or the PostgreSQL
+    store's) and go back to the registry."""
     original = request.form.get("original", "").strip()
     values = {k: request.form.get(k, "") for k in outlet_edit.FIELDS}
+    shared = current_app.extensions["parallax.corpus"].place if current_app.config.get("DATABASE_URL") else None
     try:
-        saved = outlet_edit.save_outlet(current_app.config["CORPUS_DIR"], original, values)
+        saved = outlet_edit.save_outlet(shared or current_app.config["CORPUS_DIR"], original, values)
     except outlet_edit.OutletError as error:
         return _edit_page(original, values, status_of(error), str(error))
+    current_app.extensions["parallax.outlets"].invalidate()
     audit("outlet", saved.name, f"{'changed' if original else 'added'} in {outlets.REGISTRY_FILE}: "
                                 f"kind={saved.kind}")
     flash(f"Saved the outlet {saved.name}.")
