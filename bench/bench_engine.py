@@ -149,7 +149,7 @@ def model_load() -> str:
 
     rss = _rss_mb()
     start = time.perf_counter()
-    similarity._zipf()("the", "en")
+    similarity._zipf()("the")
     words = time.perf_counter() - start
     model = similarity._embedder()
     loaded = time.perf_counter() - start - words

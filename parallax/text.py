@@ -9,15 +9,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import nh3
 import sentencex
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
-from markdown_it.token import Token
 
 from parallax.cosmetic import is_stamp_line
 from parallax.model import IGNORABLE
+
+if TYPE_CHECKING:  # markdown_it loads with the first markdown text
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -48,16 +50,25 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 #: apostrophes or hyphens, so "Jong-un" and "Un’s" are one word each.
 WORD_RE = re.compile(rf"\w[\w{_MARKS}]*(?:['\u2019-]\w[\w{_MARKS}]*)*")
 
-_MD = MarkdownIt("commonmark", {"html": False})
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """The markdown parser, made on first use (plain text never needs it, and its import is a tenth of a start)."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.add_render_rule("image", _image_as_text)
+    return parser
 
 
 def _image_as_text(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
     """Render an image as its alt text: remote images would be blocked by the page's CSP and leak readers."""
+    from markdown_it.common.utils import escapeHtml
+
     alt = _inline_words(tokens[idx].children or []) or "image"
     return f"<span>[image: {escapeHtml(alt)}]</span>"
 
-
-_MD.add_render_rule("image", _image_as_text)
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "blockquote"}
 _ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "em", "strong",
                  "a", "code", "pre", "br", "hr", "span", "table", "thead", "tbody", "tr", "th", "td"}
@@ -264,7 +275,7 @@ def _inline_words(children: Sequence[Token]) -> str:
 def markdown_paragraphs(body: str) -> tuple[str, ...]:
     """Reading paragraphs of a markdown body: headings, paragraphs, list items and code reduced to words."""
     paragraphs: list[str] = []
-    tokens = _MD.parse(body)
+    tokens = _markdown().parse(body)
     for index, token in enumerate(tokens):
         if token.type == "inline" and index and tokens[index - 1].tag in _BLOCK_TAGS:
             words = _inline_words(token.children or []).strip()
@@ -279,7 +290,7 @@ def markdown_paragraphs(body: str) -> tuple[str, ...]:
 
 def render_markdown(body: str, heading_offset: int = 2) -> str:
     """The original markdown rendered to HTML (raw HTML escaped, headings demoted to fit the page), sanitised."""
-    html = _HEADING_RE.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + heading_offset, 6)}>", _MD.render(body))
+    html = _HEADING_RE.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + heading_offset, 6)}>", _markdown().render(body))
     return nh3.clean(html, tags=_ALLOWED_TAGS, link_rel="noopener noreferrer nofollow")
 
 

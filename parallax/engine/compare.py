@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from parallax.engine.align import align
 from parallax.engine.config import ENGINE
@@ -18,14 +18,16 @@ from parallax.engine.diffing import (
     token_segments,
     whole_segments,
 )
-from parallax.engine.facts import FactDiff, fact_differences
-from parallax.engine.facts.across import AcrossReader
-from parallax.engine.facts.whole import FactReader
 from parallax.engine.moves import Pair
 from parallax.engine.similarity import load_models
 from parallax.languages import differ, primary
 from parallax.model import DEFAULT_IGNORE, KINDS, UNITS, RowKind, Unit, ignore_list
 from parallax.text import CutMemo, Document, Sentence, check_ignore, cut_sentences, match_key, word_count
+
+if TYPE_CHECKING:  # the fact readers load with the first fact read (a plain diff prints none)
+    from parallax.engine.facts import FactDiff
+    from parallax.engine.facts.across import AcrossReader
+    from parallax.engine.facts.whole import FactReader
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ class CompareOptions:
     ignore: frozenset[str] = DEFAULT_IGNORE
     time_budget: float = 2.0
     max_chars: int = 2_000_000
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown unit or ignore option (ValueError naming it); ``ignore`` is kept as a frozenset."""
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown unit {self.unit!r}; allowed: {', '.join(UNITS)}")
+        object.__setattr__(self, "ignore", check_ignore(self.ignore))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -67,7 +75,7 @@ class Row:
     languages: str = ""
     #: Reads this row's facts against both whole texts, naming outlets (compare() sets it; a row built alone reads
     #: its own two sentences only).
-    reader: ClassVar[FactReader | AcrossReader | None] = None
+    reader: ClassVar[Facts | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form."""
@@ -86,12 +94,38 @@ class Row:
         alone carries lists such facts of its own."""
         if self.boilerplate:
             return []  # page furniture (an update stamp, a byline, a promotion) reports no fact
-        reader = self.reader
-        if reader is None:
+        if self.reader is None:
+            from parallax.engine.facts import fact_differences
+
             return [] if self.left is None or self.right is None else fact_differences(self.left, self.right)
+        reader = self.reader.get()
         if self.left is None or self.right is None:
             return reader.one_sided(self.left or self.right or "", 0 if self.right is None else 1)
         return reader.paired(self.left, self.right)
+
+
+@dataclass
+class Facts:
+    """What reads the facts of one comparison's rows, made when a row's facts are first read: a comparison shown as
+    text reads none, and the fact modules are then never imported."""
+
+    texts: tuple[list[str], list[str]]
+    names: tuple[str, str]
+    languages: tuple[str, str] | None = None
+    _reader: FactReader | AcrossReader | None = None
+
+    def get(self) -> FactReader | AcrossReader:
+        """The reader: across languages when the texts' languages differ, else against both whole texts."""
+        if self._reader is None:  # two threads may both make one: the same reader, the first one kept
+            if self.languages:  # a translation words everything otherwise: only numbers, dates and names count
+                from parallax.engine.facts.across import AcrossReader
+
+                self._reader = AcrossReader(*self.texts, self.languages, self.names)
+            else:
+                from parallax.engine.facts.whole import FactReader
+
+                self._reader = FactReader(*self.texts, self.names)
+        return self._reader
 
 
 @dataclass(frozen=True)
@@ -154,9 +188,7 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
             names: tuple[str, str] = ("left", "right")) -> Comparison:
     """Compare two documents sentence by sentence, then word by word inside changed sentences; ``names`` (the two
     outlets) name the side that alone states a fact."""
-    if options.unit not in UNITS:
-        raise ValueError(f"unknown unit {options.unit!r}; allowed: {', '.join(UNITS)}")
-    ignore = check_ignore(options.ignore)
+    ignore = options.ignore
     load_models()  # loaded once per process, before the clock starts: a first comparison is not cut short by it
     deadline = time.perf_counter() + options.time_budget
     cut_by = time.monotonic() + options.time_budget  # sentence cutting counts against the same budget
@@ -175,9 +207,8 @@ def compare(left: Document, right: Document, options: CompareOptions = CompareOp
     rows, display = _layout(run, pairs)
     texts = ([run.left[n].text for n in _active(run.left, ignore)],
              [run.right[n].text for n in _active(run.right, ignore)])
-    reader: FactReader | AcrossReader = FactReader(*texts, names)
-    if run.languages:  # a translation words everything otherwise: only numbers, dates and names are compared
-        reader = AcrossReader(*texts, run.languages, names)
+    reader = Facts(texts, names, run.languages)
+    if run.languages:
         rows = [replace(row, languages=_row_languages(row, run.languages)) for row in rows]
     for row in rows:
         object.__setattr__(row, "reader", reader)  # frozen rows; facts are read lazily, on first use

@@ -13,6 +13,7 @@ one (``set_store``: the index database keeps them, so comparing stored sources n
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -52,15 +53,36 @@ def set_store(store: VectorStore | None) -> None:
         _STORE[:] = [store] if store is not None else []
 
 
+#: numpy's types of the safetensors types a word table may be stored in.
+SAFETENSORS_TYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8"}
+
+
+def mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file mapped read-only, in its stored type: a process reads only the rows it uses
+    (a comparison, a few hundred of the word table's 32,000), where loading copied and widened all of it."""
+    with open(path, "rb") as file:
+        size = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(size))
+    info = header[name]
+    if info["dtype"] not in SAFETENSORS_TYPES:
+        raise ValueError(f"{path}: tensor {name} is {info['dtype']}, which numpy does not read")
+    start, end = info["data_offsets"]
+    dtype = np.dtype(SAFETENSORS_TYPES[info["dtype"]])
+    shape = tuple(info["shape"])
+    if end - start != dtype.itemsize * int(np.prod(shape)):
+        raise ValueError(f"{path}: tensor {name} does not have the size its shape says")
+    return np.asarray(np.memmap(path, dtype=dtype, mode="r", offset=8 + size + start, shape=shape))
+
+
 def _load_wordllama() -> Any:
     """wordllama's 256-d l2_supercat model read from its wheel without importing the package (its import brings
     pydantic and an HTTP client: a fifth of a second of every comparing process's start). Texts are embedded as
     wordllama 0.4's ``WordLlamaInference.embed(texts, norm=True)`` does, step for step: 64 texts at a time padded
     to the longest, ids clamped to the table, the mean over the attention mask, L2-normalised; the vectors are the
-    package's to the bit (tests/test_encoders_load.py compares them)."""
+    package's to the bit (tests/test_encoders_load.py compares them). The table is mapped, not loaded, and the rows
+    a batch uses are widened to float32 as the package widens the whole table."""
     import importlib.util
 
-    from safetensors import safe_open
     from tokenizers import Tokenizer
 
     spec = importlib.util.find_spec("wordllama")
@@ -70,8 +92,7 @@ def _load_wordllama() -> Any:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizers" / "l2_supercat_tokenizer_config.json"))
     tokenizer.enable_padding()
     tokenizer.no_truncation()
-    with safe_open(str(folder / "weights" / "l2_supercat_256.safetensors"), framework="np", device="cpu") as file:
-        table = np.ascontiguousarray(file.get_tensor("embedding.weight").astype(np.float32))
+    table = mapped_tensor(folder / "weights" / "l2_supercat_256.safetensors", "embedding.weight")
 
     def embed(texts: Sequence[str]) -> Vectors:
         out: Vectors = np.empty((len(texts), table.shape[1]), dtype=np.float32)
@@ -81,7 +102,7 @@ def _load_wordllama() -> Any:
             ids = np.array([item.ids for item in encoded], dtype=np.int32)
             mask = np.array([item.attention_mask for item in encoded], dtype=np.float32)
             np.clip(ids, 0, table.shape[0] - 1, out=ids)
-            pooled = (np.sum(table[ids] * mask[..., np.newaxis], axis=1, dtype=np.float32)
+            pooled = (np.sum(table[ids].astype(np.float32) * mask[..., np.newaxis], axis=1, dtype=np.float32)
                       / np.maximum(mask.sum(axis=1, keepdims=True), 1.0).astype(np.float32))
             pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
             out[start:start + len(pooled)] = pooled
@@ -165,6 +186,10 @@ class Cache:
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
         return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    def __len__(self) -> int:
+        """How many sentences' vectors are held in memory."""
+        return len(self._vectors)
 
     def clear(self) -> None:
         """Forget every vector held in memory."""

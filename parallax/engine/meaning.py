@@ -19,7 +19,6 @@ import numpy as np
 
 from parallax.engine import encoders
 from parallax.engine.config import ENGINE, EngineConfig
-from parallax.engine.facts.across import marks
 from parallax.engine.similarity import Profile
 
 #: Feature names, in the order of the calibrated weights (EngineConfig.judge_weights).
@@ -124,6 +123,8 @@ def across_features(left: Sequence[str], right: Sequence[str], languages: tuple[
                     left_place: Sequence[float], right_place: Sequence[float]) -> np.ndarray | None:
     """Features (n x m x len(ACROSS_FEATURES)) of every pair of sentences of two languages; None without the
     multilingual encoder. A sentence's length counts against its own text's median sentence (Chinese is short)."""
+    from parallax.engine.facts.across import marks
+
     n = len(left)
     vectors = encoders.CACHES["use"].vectors([*left, *right])
     if vectors is None:

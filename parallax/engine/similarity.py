@@ -72,11 +72,11 @@ class Profile:
 
 
 @lru_cache(maxsize=1)
-def _zipf() -> Callable[[str, str], float]:
-    """wordfreq's Zipf frequency lookup, imported on first use (its word list loads once per process)."""
-    from wordfreq import zipf_frequency
+def _zipf() -> Callable[[str], float]:
+    """The English Zipf frequency lookup (wordfreq's values, see ``frequencies``), loaded on first use."""
+    from parallax.engine.frequencies import zipf_lookup
 
-    return zipf_frequency
+    return zipf_lookup()
 
 
 @lru_cache(maxsize=65536)
@@ -84,7 +84,7 @@ def _word_weight(word: str, config: EngineConfig = ENGINE) -> float:
     """Rarity weight of a case-folded word: 0 for stopword-common words, up to ``max_term_weight``."""
     if word in _CREDIT_WORDS:
         return 0.1
-    zipf = _zipf()(word, "en")
+    zipf = _zipf()(word)
     if zipf <= 0:
         return config.max_term_weight
     return min(max(0.0, config.stop_zipf - zipf), config.max_term_weight)
@@ -210,7 +210,7 @@ def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, i
 def load_models() -> None:
     """Load the word frequencies and the sentence encoders now, not on the first comparison (the team server does
     it once before forking its workers, which then share the pages)."""
-    _zipf()("the", "en")
+    _zipf()("the")
     encoders.preload()
     stem_word("news")
 

@@ -25,6 +25,11 @@ def _stemmer() -> Stemmer.Stemmer:
     return stemmer
 
 
+def forget() -> None:
+    """Drop this thread's stemmer, and with it the stems it remembers (the next call makes a fresh one)."""
+    _LOCAL.__dict__.pop("english", None)
+
+
 def stem_word(word: str) -> str:
     """The Snowball English stem of one word (safe from any thread)."""
     return str(_stemmer().stemWord(word))

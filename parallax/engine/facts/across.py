@@ -16,7 +16,6 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-import simplemma
 from anyascii import anyascii
 
 from parallax.engine.facts.dates import date_mentions, dates_agree
@@ -196,6 +195,8 @@ def date_marks(text: str, language: str) -> list[Mention]:
 @lru_cache(maxsize=4096)
 def _ordinary(word: str, language: str) -> bool:
     """Whether a capitalised word at a sentence's start is an ordinary word of its language (lower-case lemma)."""
+    import simplemma  # imported when a fact is first read: its import compiles hundreds of rules
+
     folded = word.casefold()
     try:
         if not simplemma.is_known(folded, lang=language):
@@ -275,6 +276,8 @@ def name_marks(text: str, language: str) -> list[Mention]:
 
 def _proper(word: str, language: str) -> bool:
     """Whether the dictionary knows a word as a name (its lemma capitalised: "Россия", "Caledonia")."""
+    import simplemma
+
     folded = word.casefold()
     try:
         return simplemma.is_known(folded, lang=language) and simplemma.lemmatize(folded, lang=language)[:1].isupper()
@@ -300,6 +303,8 @@ def _reportable(name: str, language: str) -> bool:
 
 def _adjective(name: str) -> bool:
     """Whether an English name is one word of nationality or direction ("French", "Western", "Islamic")."""
+    import simplemma
+
     folded = name.casefold()
     return " " not in folded and folded.endswith(_ADJECTIVE_ENDINGS) and simplemma.is_known(folded, lang="en")
 

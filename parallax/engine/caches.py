@@ -1,0 +1,42 @@
+"""Every memo the reading engine keeps between comparisons, cleared at once: a "cold" comparison (a benchmark's,
+a test's) computes every derived value afresh while the loaded models stay loaded.
+
+The engine memoises per word (stems, rarity weights, terms), per sentence (embeddings, fact mentions) and per
+text (markdown paragraphs); a process that compared the same texts before reuses all of it, so timing a second run
+measures lookups, not reading.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import sys
+
+from parallax.engine import encoders, stems
+
+#: Modules whose memoised functions hold derived data (the engine's, and the text preparation it calls).
+PREFIXES = ("parallax.engine", "parallax.text", "parallax.languages", "parallax.cosmetic")
+
+
+def clear_caches() -> int:
+    """Forget every memoised result of the engine (word, sentence and text memos, sentence vectors, the stemmer's
+    own memo and the word-frequency library's); models stay loaded. The number of function memos cleared."""
+    cleared = 0
+    for obj in gc.get_objects():
+        if not isinstance(obj, functools._lru_cache_wrapper):
+            continue
+        module = getattr(obj, "__module__", "") or ""
+        if not module.startswith(PREFIXES):
+            continue
+        # A one-slot memo of a function without arguments holds a loaded model (a word list), not derived data.
+        if obj.cache_parameters()["maxsize"] == 1 and not obj.__wrapped__.__code__.co_argcount:
+            continue
+        obj.cache_clear()
+        cleared += 1
+    for cache in encoders.CACHES.values():
+        cache.clear()
+    stems.forget()
+    wordfreq = sys.modules.get("wordfreq")
+    if wordfreq is not None:
+        getattr(wordfreq, "_wf_cache", {}).clear()
+    return cleared
