@@ -21,6 +21,7 @@ from functools import partial
 
 from parallax.engine.compare import compare
 from parallax.engine.facts import fact_differences
+from parallax.story.speakers import side_speakers
 from parallax.story.summary import Summary, summarise
 from parallax.text import Document, plain_document, split_sentences
 from tests.engine_seeds import seed_sources, seed_text
@@ -91,7 +92,8 @@ def best_seconds(work: Callable[[], object], repeat: int = 3) -> float:
 
 def compared_and_summarised(documents: tuple[Document, Document], left: str, right: str) -> Summary:
     """A comparison and its summary (which reads every paired row's facts)."""
-    return summarise(compare(*documents).rows, left, right)
+    rows = compare(*documents).rows
+    return summarise(rows, left, right, side_speakers(rows))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list
 from parallax.story import coverage, digest, drawing, edit_kinds, lineage, overview, quotes, timeline
 from parallax.story.drawing import LineageDrawing
+from parallax.story.speakers import side_speakers
 from parallax.story.summary import shared_wording, summarise
 
 
@@ -50,7 +51,8 @@ def compare_sources(left: Source, right: Source, options: CompareOptions, cache:
 
     def build() -> dict[str, Any]:
         result = compare(left.document(options.ignore), right.document(options.ignore), options, outlets)
-        return {**result.to_dict(), "summary": summarise(result.rows, *outlets).to_dict()}
+        summary = summarise(result.rows, *outlets, side_speakers(result.rows))
+        return {**result.to_dict(), "summary": summary.to_dict()}
 
     data: dict[str, Any] = cached(cache, key, build,
                                   keep=lambda model: not model["limits"])  # a result cut short is not kept for others

@@ -99,6 +99,7 @@ def test_unrelated_articles_in_two_languages_pair_almost_nothing() -> None:
 
 def test_a_comparison_across_languages_reads_rows_whole_says_the_languages_and_names_the_facts() -> None:
     from parallax.engine.compare import CompareOptions, compare
+    from parallax.story.speakers import side_speakers
     from parallax.story.summary import summarise
 
     pair = next(p for p in load_cross(REAL / "xlang") if p.id == "ru-en-izvestiya-97208")
@@ -111,7 +112,7 @@ def test_a_comparison_across_languages_reads_rows_whole_says_the_languages_and_n
     assert all(row.whole and row.kind in ("reworded", "same", "changed") for row in paired)
     assert [f.label for row in paired for f in row.facts] == ["96,5% → 95.6%"]
     assert result.to_dict()["rows"][0]["languages"] == "ru → en"
-    text = summarise(result.rows, "Izvestiya", "Reuters").text
+    text = summarise(result.rows, "Izvestiya", "Reuters", side_speakers(result.rows)).text
     assert text.startswith("Izvestiya is in Russian and Reuters in English: their wording differs as a translation's")
     assert "1 fact differs: 96,5% → 95.6%." in text
     # The same texts read as one language pair nothing by words: the rows say no languages.

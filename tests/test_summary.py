@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from parallax.engine.compare import compare
-from parallax.story.summary import COUNTED, summarise
+from parallax.engine.compare import Row, compare
+from parallax.story.speakers import side_speakers
+from parallax.story.summary import COUNTED, Summary
+from parallax.story.summary import summarise as summarise_with
 from parallax.text import plain_document
 from tests.engine_seeds import seed_text
 
@@ -25,6 +28,11 @@ class FakeRow:
     boilerplate: bool = False
     para_start_left: bool = False
     para_start_right: bool = False
+
+
+def summarise(rows: Sequence[FakeRow | Row], left: str, right: str) -> Summary:
+    """The summary of these rows with the speakers each side cites, as the pipeline makes it."""
+    return summarise_with(rows, left, right, side_speakers(rows))
 
 
 def rows() -> list[FakeRow]:

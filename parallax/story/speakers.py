@@ -6,8 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from parallax.engine.lexicon import ADDRESS_TITLES, NOT_SPEAKER_NAMES, SPEECH_VERB_PATTERN, WHOLE_NAME, name_parts
+from parallax.engine.facts import name_mentions
+from parallax.engine.lexicon import (
+    ADDRESS_TITLES,
+    ALIASES,
+    NOT_SPEAKER_NAMES,
+    SPEAKER_NAME,
+    SPEECH_VERB_PATTERN,
+    SPEECH_VERBS,
+    WHOLE_NAME,
+    name_parts,
+)
 
 _PRONOUNS = {"he", "she"}
 #: Capitalised words a pattern may take for a name that never say who spoke ("said Tuesday").
@@ -33,6 +45,18 @@ _VERB_ANY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN}|according to|saying|adding|
 #: A sentence's end: not the full stop of a title before a name ("said Dr. Daniel Kuritzkes").
 _SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bGov)(?<!\bSen)(?<!\bRep)"
                            r"(?<!\bGen)(?<!\bProf)[.!?][\"”’)]?\s+(?=[A-Z“\"])")
+
+
+#: A sentence without one of these words names no speaker, so named_speakers (three full scans) is skipped.
+_SPEECH_WORDS = frozenset(SPEECH_VERBS) | {"according", "quoted", "saying"}
+_LETTERS_RE = re.compile(r"[a-z]+")
+_PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
+#: Alias keys (parallax.engine.lexicon.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
+_ORGANISATIONS = frozenset({"@kcna", "@ria novosti", "@united nations", "@european union"})
+#: A sentence that opens on its source ("According to North Korea’s official KCNA news agency, Kim left…"), which
+#: named_speakers reads only in lower case and right before a comma.
+_ACCORDING_START = re.compile(rf"^\W*According to\s+(?:[\w’'-]+\s+){{0,4}}?({SPEAKER_NAME})(?:\s+news)?(?:\s+agency)?"
+                              r"(?=[,.;])")
 
 
 def clean_name(name: str) -> str | None:
@@ -122,3 +146,82 @@ def is_glue(between: str, first_part: str) -> bool:
     """
     return (first_part.rstrip().endswith(tuple(",.!?…—–-")) and len(between.split()) <= 14
             and bool(_VERB_ANY.search(between)) and not between.rstrip().endswith(tuple(".!?…")))
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Someone one side quotes or cites, and the rows where it does."""
+
+    name: str
+    rows: tuple[int, ...]
+    #: What makes two cited names one speaker (``speaker_id``).
+    key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form."""
+        return {"name": self.name, "rows": list(self.rows)}
+
+
+def cited_speakers(rows: Sequence[tuple[int, str | None]]) -> tuple[Speaker, ...]:
+    """Who one side's sentences (each with its row) cite by name ('Peskov said', 'according to KCNA'); 'he said'
+    goes to the last one named."""
+    names: dict[str, str] = {}
+    found: dict[str, list[int]] = {}
+    last: str | None = None
+    for index, text in rows:
+        if not text:
+            continue
+        keys = []
+        speech = not _SPEECH_WORDS.isdisjoint(_LETTERS_RE.findall(text.casefold()))
+        opening = _ACCORDING_START.match(text) if speech else None
+        for _, raw in [*([(0, opening.group(1))] if opening else []), *(named_speakers(text) if speech else ())]:
+            name = _person(raw)
+            if name is None:
+                continue
+            key = speaker_id(name)
+            if len(name) > len(names.get(key, "")):
+                names[key] = name
+            keys.append(key)
+        if not keys and last and _PRONOUN_SAID.search(text):
+            keys = [last]
+        for key in dict.fromkeys(keys):
+            rows_of = found.setdefault(key, [])
+            if not rows_of or rows_of[-1] != index:
+                rows_of.append(index)
+        if keys:
+            last = keys[-1]
+    return tuple(Speaker(names[key], tuple(indices), key) for key, indices in found.items())
+
+
+def speaker_id(name: str) -> str:
+    """What makes two cited names one speaker: an organisation's alias ("KCNA", "Korean Central News Agency"),
+    else the surname ("Mr Peskov", "Dmitry Peskov"). Place aliases are left apart: "Moscow said" is not "the
+    Kremlin said"."""
+    alias = ALIASES.get(" ".join(name.casefold().split()))
+    return alias if alias in _ORGANISATIONS else speaker_key(name) or name
+
+
+def _person(raw: str) -> str | None:
+    """A cited name without titles ('Kremlin Press Secretary Dmitry Peskov' → 'Dmitry Peskov'); None for words
+    the speaker patterns (speakers.py) take for names that are not ('Experts say', 'reported Tuesday')."""
+    found = name_mentions(raw.strip(" .,;:"))
+    return found[-1].text if found and found[-1].group != "quiet" else None
+
+
+class SpeakerRow(Protocol):
+    """What speaker finding reads of a comparison row."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def left(self) -> str | None: ...
+    @property
+    def right(self) -> str | None: ...
+    @property
+    def boilerplate(self) -> bool: ...
+
+
+def side_speakers(rows: Sequence[SpeakerRow]) -> tuple[tuple[Speaker, ...], tuple[Speaker, ...]]:
+    """Who each side of a comparison cites, boilerplate rows left out."""
+    read = [row for row in rows if not row.boilerplate]
+    return cited_speakers([(r.index, r.left) for r in read]), cited_speakers([(r.index, r.right) for r in read])

@@ -6,17 +6,15 @@ one-sided passages, the speakers and the plain-language text.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from parallax.engine.facts import FactDiff, fact_differences, name_mentions
-from parallax.engine.lexicon import ALIASES, SPEAKER_NAME, SPEECH_VERBS
+from parallax.engine.facts import FactDiff, fact_differences
 from parallax.languages import name as language_name
 from parallax.story import edit_kinds
-from parallax.story.speakers import named_speakers, speaker_key
+from parallax.story.speakers import Speaker
 from parallax.text import WORD_RE
 
 Side = Literal["left", "right"]
@@ -29,22 +27,12 @@ FIRST_WORDS = 8
 TEXT_FACTS = 5
 #: Speakers spelled out in the text.
 TEXT_SPEAKERS = 4
-#: A sentence without one of these words names no speaker, so named_speakers (three full scans) is skipped.
-_SPEECH_WORDS = frozenset(SPEECH_VERBS) | {"according", "quoted", "saying"}
 #: Places of a passage's first three words on the other side checked for the whole passage (a text repeating one
 #: phrase thousands of times stays linear; a passage found at none of them counts as carried alone).
 _ELSEWHERE_CANDIDATES = 64
 #: Words of one side past which passages carried elsewhere are not looked for: the trigram look-up costs about
 #: 1 s per 100,000 words on this machine, and a summary must stay inside the comparison's budget (a 1 MB pair).
 _ELSEWHERE_MAX_WORDS = 60_000
-_LETTERS_RE = re.compile(r"[a-z]+")
-_PRONOUN_SAID = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+(?:also\s+)?(?:said|says|added|told|warned|stressed|noted)\b")
-#: Alias keys (parallax.engine.lexicon.ALIASES) of organisations that speak: their names and acronyms cite one speaker.
-_ORGANISATIONS = frozenset({"@kcna", "@ria novosti", "@united nations", "@european union"})
-#: A sentence that opens on its source ("According to North Korea’s official KCNA news agency, Kim left…"), which
-#: named_speakers reads only in lower case and right before a comma.
-_ACCORDING_START = re.compile(rf"^\W*According to\s+(?:[\w’'-]+\s+){{0,4}}?({SPEAKER_NAME})(?:\s+news)?(?:\s+agency)?"
-                              r"(?=[,.;])")
 
 
 class RowLike(Protocol):
@@ -94,18 +82,6 @@ class OneSided:
 
 
 @dataclass(frozen=True)
-class Speaker:
-    """Someone one side quotes or cites, and the rows where it does."""
-
-    name: str
-    rows: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able form."""
-        return {"name": self.name, "rows": list(self.rows)}
-
-
-@dataclass(frozen=True)
 class Summary:
     """What a comparison comes to, as data and as one plain-language paragraph."""
 
@@ -145,8 +121,9 @@ def row_facts(row: RowLike) -> list[FactDiff]:
     return fact_differences(row.left, row.right)
 
 
-def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> Summary:
-    """Summarise a comparison's rows for two outlets."""
+def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str,
+              speakers: tuple[tuple[Speaker, ...], tuple[Speaker, ...]]) -> Summary:
+    """Summarise a comparison's rows for two outlets, given who each side cites (``speakers.side_speakers``)."""
     counts = dict.fromkeys(COUNTED, 0)
     for row in rows:
         counts[row.kind] = counts.get(row.kind, 0) + 1
@@ -156,7 +133,7 @@ def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str) -> S
     one_sided = tuple(_one_sided(read, elsewhere))
     repeated = {side: sum(1 for r in read if r.index in elsewhere and r.kind == f"{side}_only")
                 for side in ("left", "right")}
-    left_speakers, right_speakers = _speakers(read, "left"), _speakers(read, "right")
+    left_speakers, right_speakers = speakers
     text = _text(read, left_outlet, right_outlet, facts, one_sided, left_speakers, right_speakers, repeated)
     languages = row_languages(rows)
     if languages:
@@ -261,52 +238,6 @@ def _one_sided(rows: Sequence[RowLike], elsewhere: frozenset[int] = frozenset())
     return groups
 
 
-def _speakers(rows: Sequence[RowLike], side: Side) -> tuple[Speaker, ...]:
-    """Who the side's sentences cite by name ('Peskov said', 'according to KCNA'); 'he said' goes to the last one."""
-    names: dict[str, str] = {}
-    found: dict[str, list[int]] = {}
-    last: str | None = None
-    for row in rows:
-        text = row.left if side == "left" else row.right
-        if not text:
-            continue
-        keys = []
-        speech = not _SPEECH_WORDS.isdisjoint(_LETTERS_RE.findall(text.casefold()))
-        opening = _ACCORDING_START.match(text) if speech else None
-        for _, raw in [*([(0, opening.group(1))] if opening else []), *(named_speakers(text) if speech else ())]:
-            name = _person(raw)
-            if name is None:
-                continue
-            key = _speaker_id(name)
-            if len(name) > len(names.get(key, "")):
-                names[key] = name
-            keys.append(key)
-        if not keys and last and _PRONOUN_SAID.search(text):
-            keys = [last]
-        for key in dict.fromkeys(keys):
-            rows_of = found.setdefault(key, [])
-            if not rows_of or rows_of[-1] != row.index:
-                rows_of.append(row.index)
-        if keys:
-            last = keys[-1]
-    return tuple(Speaker(names[key], tuple(indices)) for key, indices in found.items())
-
-
-def _speaker_id(name: str) -> str:
-    """What makes two cited names one speaker: an organisation's alias ("KCNA", "Korean Central News Agency"),
-    else the surname ("Mr Peskov", "Dmitry Peskov"). Place aliases are left apart: "Moscow said" is not "the
-    Kremlin said"."""
-    alias = ALIASES.get(" ".join(name.casefold().split()))
-    return alias if alias in _ORGANISATIONS else speaker_key(name) or name
-
-
-def _person(raw: str) -> str | None:
-    """A cited name without titles ('Kremlin Press Secretary Dmitry Peskov' → 'Dmitry Peskov'); None for words
-    the speaker patterns (speakers.py) take for names that are not ('Experts say', 'reported Tuesday')."""
-    found = name_mentions(raw.strip(" .,;:"))
-    return found[-1].text if found and found[-1].group != "quiet" else None
-
-
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     """'1 passage', '3 passages'."""
     return f"{count} {word if count == 1 else plural or word + 's'}"
@@ -382,7 +313,7 @@ def _cited(left_speakers: Sequence[Speaker], right_speakers: Sequence[Speaker], 
     sides: tuple[tuple[Side, Sequence[Speaker]], ...] = (("left", left_speakers), ("right", right_speakers))
     for side, speakers in sides:
         for speaker in speakers:
-            key = _speaker_id(speaker.name)
+            key = speaker.key
             name, count, seen = by_key.get(key, (speaker.name, 0, frozenset()))
             by_key[key] = (max(name, speaker.name, key=len), count + len(speaker.rows), seen | {side})
     ranked = sorted(by_key.values(), key=lambda item: (-item[1], item[0]))[:TEXT_SPEAKERS]
