@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from parallax.model import PAIRED_KINDS
-from parallax.story.overview import Carrier, Coverage, Sent, StoryModel, budget_note, matchable
+from parallax.story.overview import Carrier, Coverage, Sent, StoryModel, budget_note, extend_runs, matchable
 
 #: A comparison's rows (``Comparison.to_dict()["rows"]``) of source i (left) against source j (right).
 RowsOf = Callable[[int, int], Sequence[Mapping[str, Any]]]
@@ -157,10 +157,7 @@ def _unique(model: StoryModel, reading: Reading, outlet_of: Sequence[int], budge
         for sent in source.sentences:
             if sent.boilerplate or not sent.words or sent.pos in carried:
                 continue
-            if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
-                runs[-1].append(sent)
-            else:
-                runs.append([sent])
+            extend_runs(runs, previous, sent)
             previous = sent
         result.append(runs)
     if wanted and count <= MAX_PAIRED_SOURCES and left_to_index:

@@ -19,26 +19,25 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from parallax.corpus import Source
+from parallax.engine.config import ENGINE
 from parallax.engine.similarity import Profile, dice, judge, profile
 from parallax.languages import differ, primary
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE
 from parallax.text import cut_sentences, words_of
 
-#: Folding used for matching words (never for display).
 #: Words per shingle for the whole-source similarity.
 SHINGLE = 3
-#: Dice score (on word sets) at which two sentences count as the same passage reworded (as the engine's pairing).
-MATCH_THRESHOLD = 0.5
+#: Dice score (on word sets) at which two sentences count as the same passage changed: the engine's.
+MATCH_THRESHOLD = ENGINE.changed_dice
 #: Candidates a sentence is scored against per lookup: keeps one pathological sentence from costing much.
 MAX_CANDIDATES = 400
-#: Rarest pairing terms of a sentence looked up for sentences that carry it in other words (as the engine).
-REWORDED_TERMS = 6
+#: Rarest pairing terms of a sentence looked up for sentences that carry it in other words: the engine's.
+REWORDED_TERMS = ENGINE.rare_terms
 #: Sentences judged per sentence as possible rewordings (those sharing most rare terms first).
 REWORDED_CANDIDATES = 8
 #: Sentences matched between two looks at the clock when a deadline is set.
 CLOCK_EVERY = 64
-
 
 
 @dataclass(frozen=True)
@@ -314,6 +313,15 @@ def coverage(index: SentenceIndex, base: int, deadline: float = math.inf) -> lis
     return out
 
 
+
+def extend_runs(runs: list[list[Sent]], previous: Sent | None, sent: Sent) -> None:
+    """Add a sentence to the last run when it follows ``previous`` in its paragraph, else start a run with it."""
+    if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
+        runs[-1].append(sent)
+    else:
+        runs.append([sent])
+
+
 def unique_passages(index: SentenceIndex, deadline: float = math.inf) -> tuple[list[list[list[Sent]]], int]:
     """Per source, runs of consecutive sentences (within a paragraph) that no source of another outlet carries.
 
@@ -340,10 +348,7 @@ def unique_passages(index: SentenceIndex, deadline: float = math.inf) -> tuple[l
                 carried = known[memo] = index.carried_elsewhere(s, sent, outlet_of)
             if carried:
                 continue
-            if runs and previous is not None and previous.para == sent.para and previous.pos + 1 == sent.pos:
-                runs[-1].append(sent)
-            else:
-                runs.append([sent])
+            extend_runs(runs, previous, sent)
             previous = sent
     return result, checked
 
@@ -433,11 +438,9 @@ def story_model(sources: Sequence[Source], budget: float = math.inf, deadline: f
 
 
 def similarity(sources: Sequence[Source], memo: Memo | None = None) -> list[list[float]]:
-    """Just the similarity matrix of a story's sources (as ``story_model(sources).matrix``), for the index page.
-
-    Cheap: memoised per the sources' content keys (the matrix reads nothing else) and built from the memoised
-    ``prepare``, without the sentence index, unique passages or orders. The result is shared: do not mutate it.
-    """
+    """Just the similarity matrix of a story's sources (as ``story_model(sources).matrix``), for the index page:
+    memoised per the sources' content keys (the matrix reads nothing else) and built from the memoised ``prepare``
+    alone. The result is shared: do not mutate it."""
     if len(sources) < 2:
         return [[1.0] * len(sources) for _ in sources]
     if memo is None:

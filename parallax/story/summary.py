@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 from parallax.engine.facts import FactDiff, fact_differences
 from parallax.languages import name as language_name
 from parallax.story import edit_kinds
-from parallax.story.speakers import Speaker
+from parallax.story.speakers import Speaker, SpeakerRow
 from parallax.text import WORD_RE
 
 Side = Literal["left", "right"]
@@ -35,19 +35,11 @@ _ELSEWHERE_CANDIDATES = 64
 _ELSEWHERE_MAX_WORDS = 60_000
 
 
-class RowLike(Protocol):
+class RowLike(SpeakerRow, Protocol):
     """What the summary reads of a comparison row (parallax.engine.compare.Row has it all)."""
 
     @property
-    def index(self) -> int: ...
-    @property
     def kind(self) -> str: ...
-    @property
-    def left(self) -> str | None: ...
-    @property
-    def right(self) -> str | None: ...
-    @property
-    def boilerplate(self) -> bool: ...
     @property
     def para_start_left(self) -> bool: ...
     @property
