@@ -26,7 +26,7 @@ from parallax.sources import state
 from parallax.sources.notes import MARKS
 from parallax.store.base import Found, StoredFile
 from parallax.store.claims import add_watch, sync_hosts, watch_of
-from parallax.store.schema import SCHEMA_VERSION, full_ddl, state_columns
+from parallax.store.schema import LATER, SCHEMA_VERSION, full_ddl, state_columns
 
 MAX_BYTES = 2_000_000
 #: Seconds a search may spend ranking (``ts_rank``) before it answers unranked, as the embedded index does.
@@ -59,6 +59,7 @@ def ensure_schema(conn: psycopg.Connection[dict[str, Any]]) -> None:
             if version != SCHEMA_VERSION:
                 raise SchemaMismatch(f"the database has Parallax schema {version or 'none'}, this Parallax "
                                      f"needs {SCHEMA_VERSION}")
+            conn.execute(LATER.encode())
             return
         conn.execute(full_ddl().encode())
         conn.execute("INSERT INTO px_meta(k, v) VALUES ('schema', %s)", (SCHEMA_VERSION,))

@@ -4,7 +4,8 @@ shared-passage sketches and lineage, and the watcher's state tables mirrored fro
 The state tables (watches, fetch log, notes, rules, alerts, …) are not written twice: their PostgreSQL form is
 derived from the embedded SQLite migrations (``parallax.sources.state.MIGRATIONS``) column by column, so a migration
 there is a migration here and a file corpus moves across with every column. Postgres-only additions (the watch's
-host, the shared per-host politeness schedule) come after, in ``EXTRA``.
+host, the shared per-host politeness schedule) come after, in ``EXTRA``; tables added since (editors' sign-ins) in
+``LATER``, which also brings a database made before them up to date.
 """
 
 from __future__ import annotations
@@ -97,6 +98,17 @@ CREATE TABLE IF NOT EXISTS versions(
 );
 """
 
+#: Tables added after schema 1 was released: made in a fresh database and, when missing, in one made before them
+#: (``ensure_schema`` runs these on every start; each statement does nothing when its table is there).
+LATER = """
+CREATE TABLE IF NOT EXISTS editor_sessions(
+    id text PRIMARY KEY,
+    token text NOT NULL,
+    created double precision NOT NULL,
+    expires double precision NOT NULL
+);
+"""
+
 _TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "": "text"}
 
 
@@ -138,4 +150,4 @@ def state_ddl() -> str:
 
 def full_ddl() -> str:
     """Every statement that makes a fresh database current."""
-    return CORPUS + state_ddl() + EXTRA
+    return CORPUS + state_ddl() + EXTRA + LATER

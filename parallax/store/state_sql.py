@@ -70,7 +70,8 @@ class Result:
 
 
 class StateConnection:
-    """A psycopg connection taking SQLite-style statements (``?`` placeholders; an INSERT returns its row's id)."""
+    """A psycopg connection taking SQLite-style statements (``?`` placeholders; an INSERT returns its row's id when
+    the table's ``id`` is a number)."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
@@ -86,7 +87,7 @@ class StateConnection:
         lastrowid = None
         if inserting:
             row = cursor.fetchone()
-            lastrowid = int(row[0]) if row else None
+            lastrowid = row[0] if row and isinstance(row[0], int) else None  # a table keyed by text has no row id
         return Result(cursor, lastrowid)
 
     @contextmanager

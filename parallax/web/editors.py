@@ -86,11 +86,20 @@ class SessionStoreError(Exception):
 
 
 @contextlib.contextmanager
-def _sessions() -> Iterator[sqlite3.Connection]:
-    """A connection to the state database, where sign-ins are kept so every server process sees a sign-out.
-    The table holds nothing that needs upgrading (a lost sign-in only asks an editor to sign in again), so it is
-    created on first use rather than by a numbered migration."""
+def _sessions() -> Iterator[Any]:
+    """A connection to where sign-ins are kept, so every server process sees a sign-in and a sign-out: the
+    PostgreSQL store's ``editor_sessions`` table when the app reads one (every app server shares it), else this
+    server's state database. There the table holds nothing that needs upgrading (a lost sign-in only asks an editor
+    to sign in again), so it is created on first use rather than by a numbered migration. A database failure is an
+    OSError."""
     config = current_app.config
+    if config.get("DATABASE_URL"):
+        from parallax.store.state_sql import DatabaseError, StateConnection  # psycopg only with a database
+        try:
+            yield StateConnection(current_app.extensions["parallax.corpus"].store.conn)
+        except DatabaseError as error:
+            raise OSError(f"the PostgreSQL store: {error}") from error
+        return
     with state.opened(state.db_path(config["CORPUS_DIR"], str(config.get("STATE_DB") or ""))) as conn:
         conn.execute(SESSIONS_TABLE)
         yield conn
