@@ -20,8 +20,8 @@ from flask.testing import FlaskClient
 
 from parallax.corpus_store import load_corpus
 from parallax.sources import extract, ingest
+from tests.add_flow import FIXTURES, STORY, confirm, no_problems, paste, start, upload
 from tests.conftest import csrf_of
-from tests.test_add_routes import FIXTURES, STORY, confirm, no_problems, paste, start, upload
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/", "/index.json", f"/stories/{STORY}", "/sources/rt", "/compare/press-tv/rt", "/-/health.json")

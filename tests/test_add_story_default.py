@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.test_add_routes import STORY, confirm, paste
+from tests.add_flow import STORY, confirm, paste
 
 UNRELATED = ("Air New Zealand grounded three of its Boeing 787 aircraft on Monday after engine inspections found "
              "wear on turbine blades, the airline said in a statement to the stock exchange.\n")

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from parallax.cli import main
+from tests.add_flow import STORY
 from tests.conftest import csrf_of
-from tests.test_add_routes import STORY
 
 TOKEN = "a-long-enough-editor-token-1234"  # noqa: S105 - a test value
 

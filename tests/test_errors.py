@@ -14,8 +14,8 @@ from werkzeug.routing import BuildError
 from parallax import config
 from parallax.sources import fetch, ingest
 from parallax.web import editors, render
+from tests.add_flow import paste
 from tests.conftest import STORY, WIRE, csrf_of
-from tests.test_add_routes import paste
 
 
 def test_domain_errors_carry_causes_not_statuses() -> None:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from parallax.cli import main
 from parallax.sources import shaping
-from tests.test_add_routes import STORY, confirm, upload
+from tests.add_flow import STORY, confirm, upload
 
 PAGE = """<!doctype html><html lang="en"><head><title>Air New Zealand grounds 787s | Stuff</title>
 <meta property="og:title" content="Air New Zealand grounds 787s"></head><body><article>
@@ -54,7 +54,7 @@ def test_a_text_file_added_by_the_command_line_is_named_after_its_first_real_lin
 
 def test_pasted_text_without_headline_is_named_after_its_first_sentence(add_client: FlaskClient) -> None:
     """The same rule on the web: no headline, so the first sentence of the article names the source."""
-    from tests.test_add_routes import paste
+    from tests.add_flow import paste
 
     first = paste(add_client, FURNITURE + "Air New Zealand grounded three of its Boeing 787 aircraft on Monday.\n")
     saved = confirm(add_client, first.headers["Location"], outlet="USA Today", title="")

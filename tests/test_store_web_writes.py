@@ -12,9 +12,9 @@ from flask import Flask
 
 from parallax.sources import manage
 from parallax.store.writing import PostgresPlace
+from tests.add_flow import confirm, paste
 from tests.conftest import STORY, csrf_of
 from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
-from tests.test_add_routes import confirm, paste
 from tests.test_editors_at_once import Race
 from tests.test_manage import edit
 
