@@ -417,7 +417,7 @@ def log_event(conn: Connection, action: str, subject: str, detail: str = "") -> 
                  (iso(time.time()), action, subject, detail[:2000]))
 
 
-def events(conn: sqlite3.Connection, limit: int = 50) -> list[dict[str, str]]:
+def events(conn: Connection, limit: int = 50) -> list[dict[str, str]]:
     """The latest audit records, newest first."""
     rows = conn.execute("SELECT at, action, subject, detail FROM events ORDER BY id DESC LIMIT ?", (limit,))
     return [dict(r) for r in rows]

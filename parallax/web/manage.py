@@ -16,7 +16,7 @@ from parallax.sources import manage, state, watch
 from parallax.web.editors import editor_write
 from parallax.web.lookup import get_source
 from parallax.web.render import corpus, error_response, json_object, page, respond, status_of
-from parallax.web.watches import form_data, no_store, state_db
+from parallax.web.watches import StoreUnavailable, form_data, no_store, read_state, watch_db
 
 bp = Blueprint("manage", __name__)
 log = logging.getLogger("parallax.sources.manage")
@@ -26,6 +26,7 @@ STORAGE_CAUSES = ("disk_full", "read_only", "storage")
 
 
 @bp.errorhandler(sqlite3.Error)
+@bp.errorhandler(StoreUnavailable)  # the PostgreSQL store's audit table cannot be read now
 @bp.errorhandler(state.StateError)  # a newer schema than this Parallax knows (state.migrate)
 def _database_error(error: Exception) -> Response:
     """The audit log could not be written or read: 503, logged (a file change already made stays made)."""
@@ -51,13 +52,15 @@ def refused(error: manage.ManageError) -> Response:
 
 
 def audit(action: str, subject: str, detail: str) -> None:
-    """Log an editor's change to the server log and the state database's audit table."""
+    """Log an editor's change to the server log and the audit table: this server's state database, or, when the
+    app reads PostgreSQL, the store's (every app server lists it, with the marks, watches and channels logged
+    there)."""
     log.info("%s %s: %s", action, subject, detail)
     try:
-        with state.opened(state_db()) as conn:
+        with watch_db() as conn:
             state.log_event(conn, action, subject, detail)
-    except (sqlite3.Error, state.StateError, OSError) as error:  # the change is made: answering 503 would invite
-        log.error("audit record of %s %s not kept: state database: %s", action, subject, error)  # a retry
+    except (sqlite3.Error, state.StateError, StoreUnavailable, OSError) as error:  # the change is made: answering
+        log.error("audit record of %s %s not kept: state database: %s", action, subject, error)  # 503 invites a retry
 
 
 def _edit_data(source_id: str, values: dict[str, str] | None = None, error: str = "",
@@ -141,10 +144,7 @@ def trash() -> Response:
     """Removed sources, each with a restore button, and the latest editor changes."""
     entries = [{**e.to_dict(), "restore": url_for("manage.restore", trash_id=e.trash_id)}
                for e in manage.list_trash(store())]
-    recent: list[dict[str, str]] = []
-    if state_db().exists():
-        with state.opened(state_db()) as conn:
-            recent = state.events(conn, 30)
+    recent: list[dict[str, str]] = read_state(lambda conn: state.events(conn, 30), [])
     return no_store(respond("trash.html", form_data({"entries": entries, "events": recent})))
 
 
