@@ -75,8 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REQUIRE_TOKEN", "auto", "When adding sources needs EDITOR_TOKEN: 'auto' (only when HOST is not "
             "loopback), 'always' or 'never'."),
     Setting("DRAFT_DIR", "", "Folder for drafts between the add and confirm steps (outside the corpus, private to "
-            "the server's user; shared by all hosts serving one corpus); empty for 'parallax-drafts-<uid>' in the "
-            "system temporary folder."),
+            "the server's user; not used when the app reads PostgreSQL, which keeps drafts in its `drafts` table); "
+            "empty for 'parallax-drafts-<uid>' in the system temporary folder."),
     Setting("HOST", "127.0.0.1", "Address the server binds to."),
     Setting("PORT", 5000, "Port the server binds to."),
     Setting("URL_PREFIX", "", "Path prefix when served under a sub-path without a proxy setting SCRIPT_NAME."),

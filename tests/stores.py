@@ -84,8 +84,8 @@ def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Em
 
 @pytest.fixture(name="db_apps")
 def db_apps_fixture(pg_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask]]:
-    """Two app servers on one PostgreSQL store holding the bundled corpus, each with its own local folder (index,
-    drafts) and open to writing from loopback."""
+    """Two app servers on one PostgreSQL store holding the bundled corpus, each with its own local folder (derived
+    files) and open to writing from loopback."""
     corpus = tmp_path / "bundled"
     shutil.copytree(BUNDLED, corpus, ignore=shutil.ignore_patterns(".*"))
     store = PostgresStore(pg_url)
@@ -96,8 +96,7 @@ def db_apps_fixture(pg_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask]
     made = []
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
-        app = create_app({"CORPUS_DIR": str(tmp_path / name), "DATABASE_URL": pg_url,
-                          "DRAFT_DIR": str(tmp_path / "drafts")})  # one shared drafts folder, as the README says
+        app = create_app({"CORPUS_DIR": str(tmp_path / name), "DATABASE_URL": pg_url})
         app.config["TESTING"] = True
         made.append(app)
     yield made[0], made[1]

@@ -1,5 +1,6 @@
 """Drafts: the text between the add form's input step and its confirm step, kept server-side in a private folder
-outside the corpus, keyed by a random token.
+outside the corpus (or, on app servers reading PostgreSQL, in the store's drafts table: ``parallax.store.drafts``, so
+a draft saved through one server is confirmed through any other), keyed by a random token.
 
 A hidden form field would pass the body through the browser, which rewrites newlines in form fields (so the body
 would not stay byte for byte) and would send megabytes back and forth; a draft keeps the body exact and the confirm
@@ -16,6 +17,7 @@ import stat
 import time
 from dataclasses import fields
 from pathlib import Path
+from typing import Protocol
 
 from parallax.sources.extract import Extracted, IngestError, surrogate_field
 from parallax.sources.storage import write_exclusive
@@ -48,28 +50,82 @@ def draft_dir(configured: str) -> Path:
                       "(chmod 700), or set PARALLAX_DRAFT_DIR to another folder", "storage")
 
 
-def save_draft(folder: Path, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
-    """Store extracted text and metadata as a draft; return its token."""
-    _sweep_drafts(folder)
+class DraftPlace(Protocol):
+    """Where drafts are kept: each one's bytes under its token, with the time it was made."""
+
+    def write(self, token: str, data: bytes, created: float) -> bool:
+        """Keep a new draft; False when the token is taken."""
+
+    def read(self, token: str) -> bytes | None:
+        """A draft's bytes, or None."""
+
+    def remove(self, token: str) -> None:
+        """Drop a draft (nothing when there is none)."""
+
+    def sweep(self, before: float) -> None:
+        """Drop the drafts made before this time."""
+
+
+class DraftFolder:
+    """Drafts as files ``<token>.json`` in a private folder (``draft_dir``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def write(self, token: str, data: bytes, created: float) -> bool:
+        """A new file, never over another."""
+        return write_exclusive(self.folder / f"{token}.json", data)
+
+    def read(self, token: str) -> bytes | None:
+        """The file's bytes, or None when it cannot be read."""
+        try:
+            return (self.folder / f"{token}.json").read_bytes()
+        except OSError:
+            return None
+
+    def remove(self, token: str) -> None:
+        """The file deleted."""
+        (self.folder / f"{token}.json").unlink(missing_ok=True)
+
+    def sweep(self, before: float) -> None:
+        """Files last written before this time deleted."""
+        for path in self.folder.glob("*.json"):
+            try:
+                if path.stat().st_mtime < before:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
+
+
+def _place(where: Path | DraftPlace) -> DraftPlace:
+    """A folder as a place for drafts; any other place as it is."""
+    return DraftFolder(where) if isinstance(where, Path) else where
+
+
+def save_draft(where: Path | DraftPlace, extracted: Extracted, extra: dict[str, str] | None = None) -> str:
+    """Store extracted text and metadata as a draft (in a folder or another place); return its token."""
+    place = _place(where)
+    now = time.time()
+    place.sweep(now - DRAFT_TTL_SECONDS)
     token = secrets.token_urlsafe(24)
-    payload = {**extracted.to_dict(), "extra": extra or {}, "created": time.time()}
+    payload = {**extracted.to_dict(), "extra": extra or {}, "created": now}
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    if not write_exclusive(folder / f"{token}.json", data):
+    if not place.write(token, data, now):
         raise IngestError("could not store the draft", "storage")
     return token
 
 
-def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | None:
+def load_draft(where: Path | DraftPlace, token: str) -> tuple[Extracted, dict[str, str]] | None:
     """The draft with this token, or None when it does not exist, expired or the token is malformed."""
     if not _DRAFT_TOKEN_RE.match(token):
         return None
-    path = folder / f"{token}.json"
+    raw = _place(where).read(token)
     try:
-        payload = json.loads(path.read_text("utf-8"))
-        created = float(payload.get("created", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+        payload = json.loads(raw.decode("utf-8")) if raw is not None else None
+        created = float(payload.get("created", 0)) if payload is not None else 0.0
+    except (ValueError, TypeError, AttributeError):
         return None
-    if time.time() - created > DRAFT_TTL_SECONDS:
+    if payload is None or time.time() - created > DRAFT_TTL_SECONDS:
         return None
     known = {f.name: payload[f.name] for f in fields(Extracted) if f.name in payload}  # from any version
     extra = payload.get("extra", {})
@@ -82,18 +138,7 @@ def load_draft(folder: Path, token: str) -> tuple[Extracted, dict[str, str]] | N
     return Extracted(**known), extra
 
 
-def delete_draft(folder: Path, token: str) -> None:
+def delete_draft(where: Path | DraftPlace, token: str) -> None:
     """Remove a draft once it is saved."""
     if _DRAFT_TOKEN_RE.match(token):
-        (folder / f"{token}.json").unlink(missing_ok=True)
-
-
-def _sweep_drafts(folder: Path) -> None:
-    """Delete drafts older than the time they are kept."""
-    limit = time.time() - DRAFT_TTL_SECONDS
-    for path in folder.glob("*.json"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+        _place(where).remove(token)

@@ -4,8 +4,8 @@ shared-passage sketches and lineage, and the watcher's state tables mirrored fro
 The state tables (watches, fetch log, notes, rules, alerts, …) are not written twice: their PostgreSQL form is
 derived from the embedded SQLite migrations (``parallax.sources.state.MIGRATIONS``) column by column, so a migration
 there is a migration here and a file corpus moves across with every column. Postgres-only additions (the watch's
-host, the shared per-host politeness schedule) come after, in ``EXTRA``; tables added since (editors' sign-ins) in
-``LATER``, which also brings a database made before them up to date.
+host, the shared per-host politeness schedule) come after, in ``EXTRA``; tables added since (editors' sign-ins, the
+add form's drafts) in ``LATER``, which also brings a database made before them up to date.
 """
 
 from __future__ import annotations
@@ -107,6 +107,12 @@ CREATE TABLE IF NOT EXISTS editor_sessions(
     created double precision NOT NULL,
     expires double precision NOT NULL
 );
+CREATE TABLE IF NOT EXISTS drafts(
+    id text PRIMARY KEY,
+    payload text NOT NULL,
+    created double precision NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
 """
 
 _TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "": "text"}

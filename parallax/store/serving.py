@@ -19,10 +19,10 @@ watchers, ``parallax.store.claims``) and alert channels; the outlet registry is 
 write lock. A change the web would keep in one server's own state is refused while the app reads PostgreSQL
 (``refusal``), rather than written where no other server would see it; none is left.
 
-The app's derived files (search index, catalogue, sentence vectors, drafts) stay in the local corpus folder
-(``PARALLAX_CORPUS_DIR``), each host building its own from the corpus it reads. The add form's draft between its two
-steps is one of them: a deployment behind a load balancer shares ``PARALLAX_DRAFT_DIR`` or keeps an editor's
-requests on one server.
+Editors' sign-ins, their change log and the add form's draft between its two steps are kept in the database too,
+so a load balancer may send an editor's requests to any server. The app's derived files (search index, catalogue,
+sentence vectors) stay in the local corpus folder (``PARALLAX_CORPUS_DIR``), each host building its own from the
+corpus it reads.
 """
 
 from __future__ import annotations

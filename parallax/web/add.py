@@ -30,7 +30,7 @@ from parallax.config import max_body_bytes
 from parallax.corpus import Corpus, Source
 from parallax.model import ATTRIBUTIONS, FORMATS
 from parallax.sources import adding, extract, ingest
-from parallax.sources.drafts import delete_draft, draft_dir, load_draft, save_draft
+from parallax.sources.drafts import DraftPlace, delete_draft, draft_dir, load_draft, save_draft
 from parallax.sources.storage import place_of
 from parallax.web.app_index import index
 from parallax.web.editors import (
@@ -120,8 +120,12 @@ def _page(template: str, data: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
-def drafts() -> Path:
-    """The drafts folder."""
+def drafts() -> Path | DraftPlace:
+    """Where drafts are kept: the store's drafts table when the app reads PostgreSQL (every app server confirms a
+    draft any of them saved), else the drafts folder."""
+    if current_app.config.get("DATABASE_URL"):
+        from parallax.store.drafts import StoreDrafts  # psycopg is imported only with a database
+        return StoreDrafts(current_app.extensions["parallax.corpus"].store)
     return draft_dir(str(current_app.config.get("DRAFT_DIR") or ""))
 
 
