@@ -19,6 +19,8 @@ RowKind = Literal["same", "changed", "reworded", "moved", "left_only", "right_on
 KINDS: tuple[RowKind, ...] = get_args(RowKind)
 #: Kinds of rows that pair a passage of each side.
 PAIRED_KINDS: frozenset[str] = frozenset({"same", "changed", "reworded", "moved"})
+#: Kinds a reader can filter a comparison's change list by, in the order the page offers them.
+FILTER_KINDS: tuple[RowKind, ...] = ("left_only", "right_only", "reworded", "changed", "moved")
 
 #: One piece of a row's differences: text both sides share, text only the left has, text only the right has.
 SegmentOp = Literal["equal", "delete", "insert"]

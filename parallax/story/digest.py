@@ -26,8 +26,6 @@ FOCUS_ABOVE = 40
 FOLD_MIN = 4
 #: Unchanged passages kept open next to a change under focus, as context.
 FOLD_CONTEXT = 1
-#: Kinds a reader can filter the change list by, in the order the page offers them.
-FILTER_KINDS: tuple[str, ...] = ("left_only", "right_only", "reworded", "changed", "moved")
 #: Characters that make a spreadsheet read a cell as a formula (CSV injection); such cells get a leading quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,14 +13,12 @@ from typing import Any, Literal, Protocol
 
 from parallax.engine.facts import FactDiff, fact_differences
 from parallax.languages import name as language_name
+from parallax.model import KINDS, PAIRED_KINDS
 from parallax.story import edit_kinds
 from parallax.story.speakers import Speaker, SpeakerRow
 from parallax.text import WORD_RE
 
 Side = Literal["left", "right"]
-#: Row kinds counted, in display order; "reworded" is counted when the engine produces it.
-COUNTED = ("same", "changed", "reworded", "moved", "left_only", "right_only")
-PAIRED = frozenset({"same", "changed", "reworded", "moved"})
 #: Words quoted from the start of a one-sided passage.
 FIRST_WORDS = 8
 #: Fact labels spelled out in the text; the rest are counted ("and 3 more").
@@ -108,7 +106,7 @@ def row_facts(row: RowLike) -> list[FactDiff]:
     own = getattr(row, "facts", None)
     if isinstance(own, list):
         return list(own)
-    if row.kind not in PAIRED or row.left is None or row.right is None:
+    if row.kind not in PAIRED_KINDS or row.left is None or row.right is None:
         return []
     return fact_differences(row.left, row.right)
 
@@ -116,7 +114,7 @@ def row_facts(row: RowLike) -> list[FactDiff]:
 def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str,
               speakers: tuple[tuple[Speaker, ...], tuple[Speaker, ...]]) -> Summary:
     """Summarise a comparison's rows for two outlets, given who each side cites (``speakers.side_speakers``)."""
-    counts = dict.fromkeys(COUNTED, 0)
+    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     for row in rows:
         counts[row.kind] = counts.get(row.kind, 0) + 1
     read = [row for row in rows if not row.boilerplate]
@@ -134,7 +132,7 @@ def summarise(rows: Sequence[RowLike], left_outlet: str, right_outlet: str,
                 f"compared, not words. {text}")
     with_facts = {f.row for f in facts}
     edits = tuple((row.index, kind) for row in read if (kind := edit_kinds.edit_kind(
-        row.kind, row.boilerplate, row.index in with_facts and row.kind in PAIRED,
+        row.kind, row.boilerplate, row.index in with_facts and row.kind in PAIRED_KINDS,
         row.right if row.kind == "right_only" else row.left)) is not None)
     return Summary(left_outlet, right_outlet, tuple(counts.items()), sum(1 for r in rows if r.boilerplate), facts,
                    one_sided, left_speakers, right_speakers, text, edits)
@@ -191,7 +189,7 @@ def shared_wording(rows: Sequence[Mapping[str, Any]], skip_boilerplate: bool) ->
             continue
         left, right = _folded_words(str(row.get("left") or "")), _folded_words(str(row.get("right") or ""))
         total += len(left) + len(right)
-        if row.get("kind") not in PAIRED:
+        if row.get("kind") not in PAIRED_KINDS:
             continue
         segments = row.get("segments") or []
         equal = sum(len(WORD_RE.findall(str(s["text"]))) for s in segments if s["op"] == "equal")
@@ -250,10 +248,10 @@ def _text(rows: Sequence[RowLike], left: str, right: str, facts: Sequence[RowFac
         subject, left, right = f"The two versions from {left}", "The left version", "The right version"
     else:
         subject = f"{left} and {right}"
-    kinds = {kind: sum(1 for r in rows if r.kind == kind) for kind in COUNTED}
+    kinds: dict[str, int] = {kind: sum(1 for r in rows if r.kind == kind) for kind in KINDS}
     across = row_languages(rows) is not None
-    shared = sum(kinds[k] for k in PAIRED)
-    paired_rows = {r.index for r in rows if r.kind in PAIRED}
+    shared = sum(kinds[k] for k in PAIRED_KINDS)
+    paired_rows = {r.index for r in rows if r.kind in PAIRED_KINDS}
     sentences: list[str] = []
     if shared:
         present = [(kinds[k], k) for k in ("changed", "reworded", "moved") if kinds[k]]

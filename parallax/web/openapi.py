@@ -204,7 +204,7 @@ def digest_schema() -> dict[str, Any]:
                   "description": "Per outlet, facts of passages it alone carries that the other text states nowhere."},
         "names": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
         "focus": {"type": "boolean", "description": "Whether runs of unchanged passages are folded."},
-        "kind": {"enum": [*digest.FILTER_KINDS, None], "description": "The change list's filter."},
+        "kind": {"enum": [*model.FILTER_KINDS, None], "description": "The change list's filter."},
         "changes": {"type": "array", "items": change},
         "exports": obj({"html": {"type": "string"}, "csv": {"type": "string"}})})
 
@@ -257,7 +257,7 @@ def compare_parameters() -> list[dict[str, Any]]:
                         + "), or 'none'. Default: " + ",".join(sorted(model.DEFAULT_IGNORE)) + "."},
         {"name": "focus", "in": "query", "schema": {"enum": ["on", "off"]},
          "description": f"Fold runs of unchanged passages (default: on above {digest.FOCUS_ABOVE} passages)."},
-        {"name": "kind", "in": "query", "schema": {"enum": list(digest.FILTER_KINDS)},
+        {"name": "kind", "in": "query", "schema": {"enum": list(model.FILTER_KINDS)},
          "description": "Show only changes of this kind in the change list."},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
          "description": "Page of rows of the HTML page (up to 400 rows or 150,000 characters each); the JSON "

@@ -118,8 +118,8 @@ def reading_options(display: list[Any]) -> tuple[bool, str | None]:
         raise BadOption("focus", raw, FOCUS_VALUES)
     focus = digest.focus_default(display) if raw is None else raw == "on"
     kind = request.args.get("kind") or None
-    if kind is not None and kind not in digest.FILTER_KINDS:
-        raise BadOption("kind", kind, digest.FILTER_KINDS)
+    if kind is not None and kind not in model.FILTER_KINDS:
+        raise BadOption("kind", kind, model.FILTER_KINDS)
     return focus, kind
 
 
@@ -191,7 +191,7 @@ def compare_view(left: str, right: str) -> Any:
         data["rows"], data["shortened"] = pipeline.shorten_rows(data["rows"], {index for index, _side in display})
         data["twin"] = link("pages.compare_view_json", {"left": left, "right": right, **query})
         data["narrow"] = shown["kind"]  # the page shows only the passages of the kind the change list is filtered by
-        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": digest.FILTER_KINDS,
+        data["choices"] = {"view": VIEWS, "unit": UNITS, "ignore": model.IGNORABLE, "kind": model.FILTER_KINDS,
                            "sources": picker_choices(corpus(), data["left"]["story"], data["right"]["story"])}
         data["blocks"] = digest.blocks(result["rows"], display, shown["focus"],
                                        "boilerplate" in data["options"]["ignore"])
@@ -201,7 +201,7 @@ def compare_view(left: str, right: str) -> Any:
                                for v in FOCUS_VALUES}
         data["kind_links"] = {k: link("pages.compare_view", {"left": left, "right": right, **query,
                                                              **({"kind": k} if k else {})}) + "#changes"
-                              for k in ("", *digest.FILTER_KINDS)}
+                              for k in ("", *model.FILTER_KINDS)}
     response = respond("compare.html", data)
     if data["limits"]:
         response.cache_control.no_store = True  # cut short by a limit: neither browsers nor the page cache keep it
