@@ -49,3 +49,15 @@ def test_compare_still_loads_the_engine_and_reads_the_difference(tmp_path: Path)
     status, out, modules = run("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--no-color")
     assert status == 1 and "[-Monday-]{+Tuesday+}" in out
     assert "parallax.engine.compare" in modules
+
+
+def test_comparing_plain_files_as_text_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """Two plain files compared as text: no markdown parser, no fact reader or lemma lists (no fact is printed),
+    no word-frequency library (its values come from the table the first comparison unpacked)."""
+    (tmp_path / "a.txt").write_text("The minister resigned on Monday. Talks continue in Geneva.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("The minister resigned on Tuesday. Talks continue in Geneva.\n", encoding="utf-8")
+    run("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))  # a first comparison may unpack the table
+    status, out, modules = run("compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--no-color")
+    assert status == 1 and "[-Monday-]{+Tuesday+}" in out
+    unused = ("markdown_it", "simplemma", "parallax.engine.facts", "wordfreq", "safetensors")
+    assert [m for m in modules if m.startswith(unused)] == []

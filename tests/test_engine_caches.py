@@ -25,8 +25,10 @@ def test_a_cold_comparison_starts_from_nothing_and_reads_the_same() -> None:
     warm = compare(left, right)
     assert sum(memoised().values()) > 0 and any(len(cache) for cache in encoders.CACHES.values())
     clear_caches()
-    held = {name: size for name, size in memoised().items() if size}
-    assert held == {"parallax.engine.similarity._zipf": 1}  # the word list stays loaded
+    held = {name for name, size in memoised().items() if size}
+    # What stays is what loads once per process: the word list, and the markdown parser if a test made it.
+    assert "parallax.engine.similarity._zipf" in held
+    assert held <= {"parallax.engine.similarity._zipf", "parallax.text._markdown"}
     assert all(not len(cache) for cache in encoders.CACHES.values())
     cold = compare(left, right)
     assert cold.to_dict() == warm.to_dict()

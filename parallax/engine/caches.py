@@ -18,9 +18,10 @@ from parallax.engine import encoders, stems
 PREFIXES = ("parallax.engine", "parallax.text", "parallax.languages", "parallax.cosmetic")
 
 
-def clear_caches() -> int:
+def clear_caches(vectors: bool = True) -> int:
     """Forget every memoised result of the engine (word, sentence and text memos, sentence vectors, the stemmer's
-    own memo and the word-frequency library's); models stay loaded. The number of function memos cleared."""
+    own memo and the word-frequency library's); models stay loaded. ``vectors=False`` keeps the sentence vectors
+    (to tell apart what embedding costs). The number of function memos cleared."""
     cleared = 0
     for obj in gc.get_objects():
         if not isinstance(obj, functools._lru_cache_wrapper):
@@ -33,7 +34,7 @@ def clear_caches() -> int:
             continue
         obj.cache_clear()
         cleared += 1
-    for cache in encoders.CACHES.values():
+    for cache in encoders.CACHES.values() if vectors else ():
         cache.clear()
     stems.forget()
     wordfreq = sys.modules.get("wordfreq")
