@@ -81,7 +81,9 @@ Command = tuple[list[str], dict[str, str] | None, Path | None]
 
 
 def run_once(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
-    """Wall and CPU seconds of one run of a command (its output discarded)."""
+    """Wall and CPU seconds of one run of a command (its output discarded). Python may write bytecode, as an
+    installed package has it: the warm-up run compiles each checkout once, and no run times compiling."""
+    env = {name: value for name, value in (env or os.environ).items() if name != "PYTHONDONTWRITEBYTECODE"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, cwd=cwd or ROOT,
@@ -155,7 +157,8 @@ def main() -> None:
                     loads[name].append(os.getloadavg()[0])
                     figures[name].append(run_once(*make(n)))
         phases = subprocess.run([sys.executable, "-c", PHASES, *seed_pair(work, runs)], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout
+                                capture_output=True, text=True, check=True,
+                                env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}).stdout
         engine = subprocess.run([sys.executable, "-m", "bench.bench_engine", "--seeds"], cwd=ROOT,
                                 capture_output=True, text=True, check=True).stdout.strip()
     finally:

