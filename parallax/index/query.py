@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parallax.errors import ParallaxError
 
@@ -35,6 +35,8 @@ class Term:
     tokens: tuple[str, ...]
     prefix: bool = False
     exclude: bool = False
+    #: The tokens as typed, case-folded with their accents (a search that keeps accents looks for both forms).
+    typed: tuple[str, ...] = field(default=(), compare=False)
 
     def fts(self) -> str:
         """The term as an FTS5 string: its tokens quoted as one phrase, ``*`` after it for a prefix."""
@@ -142,7 +144,7 @@ def parse_query(raw: str, **fields: str) -> Query:
             continue
         if prefix and len(words[-1]) < MIN_PREFIX:
             raise QueryError(f"A prefix search needs at least {MIN_PREFIX} letters before the *: {chunk[:40]!r}.")
-        terms.append(Term(tuple(words), prefix, exclude))
+        terms.append(Term(tuple(words), prefix, exclude, tuple(t.casefold() for t in _TOKEN_RE.findall(body))))
     for name in FILTERS:
         value = fields.get(name, "").strip()
         if value:

@@ -20,9 +20,10 @@ write lock. A change the web would keep in one server's own state is refused whi
 (``refusal``), rather than written where no other server would see it; none is left.
 
 Editors' sign-ins, their change log and the add form's draft between its two steps are kept in the database too,
-so a load balancer may send an editor's requests to any server. The app's derived files (search index, catalogue,
-sentence vectors) stay in the local corpus folder (``PARALLAX_CORPUS_DIR``), each host building its own from the
-corpus it reads.
+so a load balancer may send an editor's requests to any server, and ``/search`` is answered by the database's search
+column (``parallax.store.search``). The app's derived files (the index behind shared passages, lineage and story
+suggestions, catalogue, sentence vectors) stay in the local corpus folder (``PARALLAX_CORPUS_DIR``), each host
+building its own from the corpus it reads.
 """
 
 from __future__ import annotations

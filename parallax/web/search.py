@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, current_app, request, url_for
 
@@ -21,6 +21,9 @@ from parallax.web.lookup import get_story, kind_choices, kind_filter, outlet_inf
 from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
 from parallax.web.render import corpus, error_response, page, respond, wants_json
 
+if TYPE_CHECKING:
+    from parallax.store.search import StoreSearch
+
 bp = Blueprint("search", __name__)
 
 #: Stories whose quote groups are searched for other wordings of a matching quote.
@@ -29,7 +32,16 @@ QUOTE_STORIES = 10
 MAX_SUGGEST_CHARS = 200_000
 
 
-def _choices(idx: CorpusIndex) -> dict[str, Any]:
+def searcher() -> CorpusIndex | StoreSearch:
+    """What answers /search: the store's search when the app reads PostgreSQL (one shared corpus, nothing built per
+    server), else the app's index beside its corpus."""
+    if current_app.config.get("DATABASE_URL"):
+        from parallax.store.search import StoreSearch  # psycopg is imported only with a database
+        return StoreSearch(current_app.extensions["parallax.corpus"].store, corpus())
+    return index()
+
+
+def _choices(idx: CorpusIndex | StoreSearch) -> dict[str, Any]:
     """Values the filter fields offer."""
     current = corpus()
     return {"outlets": idx.outlets(), "languages": idx.languages(),
@@ -90,13 +102,13 @@ def search_view() -> Any:
     """Search every sentence of the corpus: words, "phrases", prefix*, -excluded, and filters."""
     raw = request.args.get("q")
     fields = {name: request.args.get(name, "") for name in search_query.FILTERS}
-    idx = index()
+    idx = searcher()
     shown = {k: search_query.echo_safe(v) for k, v in fields.items()}
     data: dict[str, Any] = {"q": search_query.echo_safe(raw or ""), "fields": shown, "query": None, "results": [],
                             "quotes": [],
                             "count": 0, "limit": search_index.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
-    data["updating"] = idx.updating
+    data["updating"], data["limits"] = idx.updating, [] if isinstance(idx, CorpusIndex) else list(idx.limits)
     if idx.unusable:
         return error_response(503, f"The search index cannot be used: it could not be brought up to date with the "
                                    f"corpus ({idx.unusable}), so a search would miss sources. Try again later.")
@@ -248,6 +260,8 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
                "are the most recently indexed matches."},
     "error": {"type": ["string", "null"]},
     "updating": {"type": "boolean", "description": "The index is being brought up to date: results may be incomplete."},
+    "limits": {"type": "array", "items": {"type": "string"}, "description": "What this server's search does "
+               "differently from the embedded index (on PostgreSQL: accents count); empty when nothing."},
     "results": {"type": "array", "items": {"type": "object", "properties": {
         "story": {"type": "string"}, "title": {"type": "string"}, "href": {"type": "string"},
         "hits": {"type": "array", "items": {"type": "object", "properties": {

@@ -1,0 +1,126 @@
+"""Search on app servers reading PostgreSQL: the query language of ``/search`` (``parallax.index.query``) answered by
+the store's ``tsvector`` column under its GIN index, so every app server searches the one shared corpus instead of
+building and keeping an SQLite index of its own.
+
+A query's terms become one ``tsquery``: a phrase is its tokens in order (``<->``), a prefix ends in ``:*``, an
+excluded term is negated, and every term must match; each token is looked for as the embedded index folds it
+(accents removed) and as typed (accents kept), because the stored vectors keep accents. The filters (outlet, story,
+source, language, dates) are columns of ``sources`` and mean what they mean in the embedded index. Ranking is
+``ts_rank`` within the store's time budget (``RANK_MS``), else the first matches found, marked unranked, as the
+embedded index does with bm25. What this search does differently is said in each answer (``LIMITS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from parallax.corpus import Corpus
+from parallax.index.query import Query, QueryError, Term
+from parallax.index.search import RESULT_LIMIT, Hit, Results
+from parallax.store.postgres import RANK_MS, PostgresStore
+
+#: What a search answered by the store does differently from the embedded index, said in every answer.
+LIMITS = ("Accents count: a word typed without its accents does not find it written with them (muller does not "
+          "find Müller); typed with them, it finds both.",
+          "A web or e-mail address is read as one word: a word inside one (the site's name, a word of its path) does "
+          "not find it.")
+
+
+def _token(folded: str, typed: str, last: bool, prefix: bool) -> str:
+    """One token of a term as tsquery text: the folded form, or either form when typing kept accents. Tokens are
+    letters and digits only (``parallax.index.query.tokens_of``), so quoting them is safe."""
+    star = ":*" if last and prefix else ""
+    forms = [folded] + ([typed] if typed and typed != folded else [])
+    alternatives = " | ".join(f"'{form}'{star}" for form in forms if form)
+    return f"({alternatives})" if len(forms) > 1 else alternatives
+
+
+def _term(term: Term) -> str:
+    """One term as tsquery text (a phrase's tokens in order, negated when excluded)."""
+    typed = term.typed if len(term.typed) == len(term.tokens) else ()
+    size = len(term.tokens)
+    parts = [_token(t, typed[i] if typed else "", i == size - 1, term.prefix) for i, t in enumerate(term.tokens)
+             if t]
+    joined = " <-> ".join(parts)
+    return f"!({joined})" if term.exclude else f"({joined})"
+
+
+def tsquery(query: Query) -> str:
+    """The query's terms as ``tsquery`` text (built from tokens only, never from the user's text)."""
+    terms = [_term(t) for t in query.terms if any(t.tokens)]
+    if not any(not t.exclude for t in query.terms if any(t.tokens)):
+        raise QueryError("Nothing to search for: enter at least one word (excluded -words alone match nothing).")
+    return " & ".join(terms)
+
+
+def _where(query: Query) -> tuple[str, dict[str, Any]]:
+    """The SQL conditions and values of the query's filters (fixed clauses; every value bound)."""
+    clauses = ["s.tsv @@ to_tsquery('simple', %(q)s)"]
+    values: dict[str, Any] = {"q": tsquery(query)}
+    if query.outlet:
+        clauses.append("lower(r.outlet) = lower(%(outlet)s)")
+        values["outlet"] = query.outlet
+    for column, name, value in (("r.story", "story", query.story), ("r.id", "source", query.source),
+                                ("r.language", "lang", query.lang)):
+        if value:
+            clauses.append(f"{column} = %({name})s")
+            values[name] = value
+    day = "left(coalesce(nullif(r.published, ''), r.captured), 10)"
+    if query.date_from:
+        clauses.append(f"{day} <> '' AND {day} >= %(date_from)s")
+        values["date_from"] = query.date_from
+    if query.date_to:
+        clauses.append(f"{day} <> '' AND left({day}, %(to_len)s) <= %(date_to)s")
+        values.update(date_to=query.date_to, to_len=len(query.date_to))
+    return " AND ".join(clauses), values
+
+
+class StoreSearch:
+    """The search ``/search`` uses on an app reading PostgreSQL: what ``CorpusIndex`` offers the view (``search``,
+    ``outlets``, ``languages``, ``updating``, ``unusable``), answered by the store; choices come from the corpus the
+    app serves."""
+
+    updating = False  # nothing to build: the store's search column is written with each source
+    unusable = ""
+    limits = LIMITS
+
+    def __init__(self, store: PostgresStore, corpus: Corpus) -> None:
+        self.store = store
+        self.corpus = corpus
+
+    def search(self, query: Query, limit: int = RESULT_LIMIT) -> Results:
+        """Sentences matching the query, best ``ts_rank`` first when ranking fits its time budget, at most
+        ``limit``."""
+        where, values = _where(query)
+        values["n"] = limit
+        sql = ("SELECT r.id, r.story, r.outlet, r.title, "  # noqa: S608  # nosec B608 - fixed clauses only
+               "left(coalesce(nullif(r.published, ''), r.captured), 10) AS day, s.pos, s.text "
+               f"FROM sentences s JOIN sources r ON r.id = s.source_id WHERE {where} ")
+        conn = self.store.conn
+        words = " ".join(" ".join(t.tokens) for t in query.terms if not t.exclude)
+        if self.store.worth_ranking(words):
+            try:
+                with conn.transaction():
+                    conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
+                    rows = conn.execute(sql + "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %(q)s)) DESC, r.id, "
+                                        "s.pos LIMIT %(n)s", values).fetchall()
+                return Results(_hit(row) for row in rows)
+            except psycopg.errors.QueryCanceled:
+                pass
+        found = Results(_hit(row) for row in conn.execute(sql + "LIMIT %(n)s", values).fetchall())
+        found.ranked = False
+        return found
+
+    def outlets(self) -> list[str]:
+        """Outlet names of the corpus, for the filter's choices."""
+        return sorted({s.outlet for s in self.corpus.sources.values() if s.outlet}, key=str.casefold)
+
+    def languages(self) -> list[str]:
+        """Languages of the corpus."""
+        return sorted({s.language for s in self.corpus.sources.values()})
+
+
+def _hit(row: dict[str, Any]) -> Hit:
+    return Hit(row["id"], row["story"], row["outlet"], row["title"], row["day"], int(row["pos"]), row["text"], 0.0)
