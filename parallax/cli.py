@@ -114,13 +114,13 @@ def _input_from_file(path: Path, side: str) -> Input:
 
 
 def resolve(name: str, side: str, corpus_dir: Path, loaded: list[Corpus]) -> Input:
-    """The input named: a file path, or else a source id in the corpus."""
-    from parallax.corpus_store import load_corpus
-
+    """The input named: a file path, or else a source id in the corpus (whose loader is imported only then)."""
     path = Path(name)
     if path.is_file():
         return _input_from_file(path, side)
     if not loaded:
+        from parallax.corpus_store import load_corpus
+
         loaded.append(load_corpus(corpus_dir))
     source = loaded[0].get(name)
     if source is None:
