@@ -57,7 +57,8 @@ def mark(name):
     phases[name] = [round(now[0] - clock[-1][0], 3), round(now[1] - clock[-1][1], 3)]
     clock.append(now)
 from parallax import cli
-cli.one_blas_thread()  # as parallax compare does before numpy loads
+from parallax.engine import blas
+blas.one_thread()  # as parallax compare does before numpy loads
 mark("import the command line")
 sides = (cli.resolve(sys.argv[1], "left", Path("."), []), cli.resolve(sys.argv[2], "right", Path("."), []))
 mark("read the two files")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as parallax.cli.one_blas_thread does
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, as parallax.engine.blas.one_thread does
 
 import argparse
 import itertools

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -223,15 +222,6 @@ def is_same(rows: Iterable[Mapping[str, Any]]) -> bool:
     return all(row["kind"] == "same" for row in rows if not row["boilerplate"])
 
 
-def one_blas_thread() -> None:
-    """Run numpy's BLAS on one thread in this process, unless the environment chose otherwise: a comparison
-    multiplies small matrices, where a second thread gains nothing, while starting the thread pool costs a tenth of
-    a second of numpy's import and its idle threads spin against the comparison on a busy machine. Only in effect
-    when numpy is not imported yet (OpenBLAS reads the variable as it loads)."""
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-
 class _Commands(click.Group):
     """The command group: a PARALLAX_* variable that cannot be read is one ``parallax:`` line and exit 2."""
 
@@ -268,7 +258,8 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
 
     Exit status: 0 when they read the same, 1 when they differ, 2 on error.
     """
-    one_blas_thread()
+    from parallax.engine import blas
+    blas.one_thread()  # before numpy loads
     ignore = parse_ignore(ignore_raw)
     corpus_dir = _corpus_dir(corpus)
     loaded: list[Corpus] = []
