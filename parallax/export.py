@@ -20,11 +20,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from parallax import __version__, languages
+from parallax.model import row_anchor
 from parallax.story import digest, edit_kinds
 
 PACKAGE = Path(__file__).parent
 #: Filters the comparison's templates use; the app registers the same ones for its pages.
-FILTERS: dict[str, Callable[..., Any]] = {"pieces": digest.pieces, "language_name": languages.name}
+FILTERS: dict[str, Callable[..., Any]] = {"pieces": digest.pieces, "language_name": languages.name,
+                                          "row_anchor": row_anchor}
 #: The stylesheets an export inlines, in order: the site's, then the export's own.
 STYLESHEETS = ("parallax.css", "export.css")
 

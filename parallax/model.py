@@ -104,3 +104,9 @@ def ignore_list(ignore: Iterable[str]) -> list[str]:
 def ignore_value(ignore: Iterable[str]) -> str:
     """The ``ignore`` value that parse_ignore reads back as these options (``none`` for none)."""
     return ",".join(ignore_list(ignore)) or "none"
+
+
+def row_anchor(index: int, kind: str, place: str = "left") -> str:
+    """A comparison row's anchor on its page (``r<index>``; a moved row has one per side, ``r<index>-l`` and
+    ``r<index>-r``): the page, its change list, its facts and its paging all link by this one name."""
+    return f"r{index}-{place[0]}" if kind == "moved" else f"r{index}"

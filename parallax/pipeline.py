@@ -20,7 +20,7 @@ from parallax.engine.compare import CompareOptions, compare
 from parallax.index import reuse
 from parallax.index.search import CorpusIndex
 from parallax.memo import Memo
-from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list
+from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list, row_anchor
 from parallax.story import coverage, digest, drawing, edit_kinds, lineage, overview, quotes, timeline
 from parallax.story.drawing import LineageDrawing
 from parallax.story.speakers import side_speakers
@@ -173,11 +173,6 @@ def page_starts(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]]
         count += 1
         chars += size
     return starts
-
-
-def row_anchor(index: int, kind: str, place: str) -> str:
-    """A row's anchor on the comparison page (a moved row has one per side), as the template names it."""
-    return f"r{index}-{place[0]}" if kind == "moved" else f"r{index}"
 
 
 def row_page(display: Sequence[Sequence[Any]], rows: Sequence[dict[str, Any]], number: int,

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from parallax.model import row_anchor
+
 #: Words of unchanged text shown on each side of an edit in the change list ("…abroad in ~~more than~~ four…").
 CONTEXT_WORDS = 4
 #: Words of text around an insertion or deletion that make its fact label readable ("four years → more than…").
@@ -138,7 +140,7 @@ def change_numbers(rows: Sequence[Mapping[str, Any]], display: Sequence[Sequence
 
 def anchor(row: Mapping[str, Any]) -> str:
     """The page anchor of a row (a moved row's left place)."""
-    return f"r{row['index']}-l" if row["kind"] == "moved" else f"r{row['index']}"
+    return row_anchor(row["index"], row["kind"])
 
 
 def changes(rows: Sequence[Mapping[str, Any]], display: Sequence[Sequence[Any]],
