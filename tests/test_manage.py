@@ -280,7 +280,7 @@ def test_source_timeline_lists_captures_with_changes_and_headlines(client: Flask
 
 def test_timeline_counts_only_the_latest_steps(client: FlaskClient, corpus_dir: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from parallax.web import timeline as timeline_view
+    from parallax.web import timeline_views as timeline_view
 
     monkeypatch.setattr(timeline_view, "MAX_COUNTED_STEPS", 1)
     for n in range(3):

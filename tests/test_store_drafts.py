@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
+from tests.add_flow import confirm, paste
 from tests.conftest import STORY
 from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
-from tests.test_add_routes import confirm, paste
 
 
 def test_a_draft_saved_on_one_server_is_confirmed_on_the_other(db_apps: tuple[Flask, Flask], tmp_path: Path) -> None:

@@ -10,15 +10,15 @@ from parallax.web import (
     add_api,
     alerts,
     batch,
-    manage,
+    manage_views,
     notes,
     ops,
     outlets,
     pages,
     render,
-    search,
+    search_views,
     stories,
-    timeline,
+    timeline_views,
     watches,
 )
 
@@ -27,5 +27,6 @@ def register(app: Flask) -> None:
     """Attach converters, blueprints, error handlers and response headers to the app."""
     render.init_app(app)
     app.jinja_env.filters.update(export.FILTERS)  # the same filters as the standalone export's templates
-    for module in (pages, stories, add, add_api, batch, ops, watches, timeline, manage, search, outlets, notes, alerts):
+    for module in (pages, stories, add, add_api, batch, ops, watches, timeline_views, manage_views, search_views,
+                   outlets, notes, alerts):
         app.register_blueprint(module.bp)

@@ -18,8 +18,8 @@ from parallax.story import digest, edit_kinds
 #: Result types whose JSON schemas are derived from their definitions rather than written by hand.
 MODEL_TYPES = (Row, Segment, Stats)
 
-EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add_api", "parallax.web.watches", "parallax.web.timeline",
-                 "parallax.web.manage", "parallax.web.search", "parallax.web.outlets", "parallax.web.notes",
+EXTRA_MODULES = ("parallax.web.stories", "parallax.web.add_api", "parallax.web.watches", "parallax.web.timeline_views",
+                 "parallax.web.manage_views", "parallax.web.search_views", "parallax.web.outlets", "parallax.web.notes",
                  "parallax.web.alerts", "parallax.web.batch")
 SLUG = {"type": "string", "pattern": r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 80}
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -155,7 +155,7 @@ def schemas() -> dict[str, Any]:
                        "story": closed({"slug": SLUG, "title": NULLABLE_STRING, "href": NULLABLE_STRING}),
                        "compare_with": {"type": "array", "items": closed({"id": SLUG, "label": {"type": "string"}})},
                        "shared": {"type": "array", "description": "Passages shared with sources of any story "
-                                  "(parallax.web.search.shared_summary).", "items": {"type": "object"}}})
+                                  "(parallax.web.search_views.shared_summary).", "items": {"type": "object"}}})
     health = obj({"ok": {"type": "boolean"}, "version": {"type": "string"},
                   "corpus": obj({"readable": {"type": "boolean"}, "writable": {"type": "boolean"},
                                  "write_problem": {"type": ["string", "null"], "description": "Why a file cannot be "

@@ -14,7 +14,7 @@ from parallax.sources import outlet_edit, outlets
 from parallax.story import digest
 from parallax.web.editors import csrf_token, editor_write, signed_in, token_required
 from parallax.web.lookup import kind_choices, registry
-from parallax.web.manage import audit
+from parallax.web.manage_views import audit
 from parallax.web.openapi import KIND_CHOICES, OUTLET, json_response
 from parallax.web.ops import PAGE_TOKENS
 from parallax.web.render import error_response, page, respond, status_of

@@ -15,7 +15,7 @@ from parallax.story import digest, edit_kinds
 from parallax.web import notes
 from parallax.web.lookup import get_source, kind_choices, kind_filter, outlet_info
 from parallax.web.render import corpus, link, page, respond, wants_json
-from parallax.web.search import add_reading_extras
+from parallax.web.search_views import add_reading_extras
 
 bp = Blueprint("pages", __name__)
 STORIES_PER_PAGE = 25  # the index reads only the sources of the stories it shows, whatever the corpus size
