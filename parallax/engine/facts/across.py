@@ -22,6 +22,8 @@ from parallax.engine.facts.dates import date_mentions, dates_agree
 from parallax.engine.facts.foreign import (
     ARABIC_MONTHS,
     CJK_SCALE_CHARS,
+    DATE_PATTERNS,
+    DAY_WORD_PATTERN,
     ENGLISH_EXONYMS,
     ENGLISH_PHRASES,
     EXONYMS,
@@ -51,23 +53,6 @@ _NUMBER_RE = re.compile(
     + r")(?![^\W\d_])\.?|[" + "".join(w for w in SCALE_WORDS if len(w) == 1) + "]))?"
     r"(?:[ \u00a0]?(?P<pct>[%％٪]|процент\w*|퍼센트|درصد))?")
 _WORD_RE = re.compile(r"[^\W\d_]+")
-
-_RU_MONTH = r"(?P<month>январ[ьяе]|феврал[ьяе]|март[аеу]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[аеу]?" \
-            r"|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
-_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
-_DATE_RES = (
-    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?{_RU_MONTH}(?![\w])"
-               rf"(?:[ \u00a0]+{_YEAR}(?:[ \u00a0]?(?:г\.|года?|году))?)?", re.IGNORECASE),
-    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?(?P<month>{'|'.join(ARABIC_MONTHS)})"
-               rf"(?:[ \u00a0]+{_YEAR})?"),
-    re.compile(rf"(?:{_YEAR}[ \u00a0]?[年년][ \u00a0]?)?(?:(?P<month>1[0-2]|0?[1-9])[ \u00a0]?[月월]"
-               r"(?:[ \u00a0]?(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일])?)?"),
-    re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％]|(?!년)[가-힣])"),
-    re.compile(r"(?<![\d.,])(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일](?!본|요일)"),  # "27일": the 27th
-)
-_DAY_WORD_RE = re.compile("(?<![\\w])(?P<word>" + "|".join(
-    sorted([*(re.escape(w) + ("\\w{0,3}(?!\\w)" if w[-1] in "кцтьд" else "") for w in WEEKDAYS), *RELATIVE_DAYS],
-           key=len, reverse=True)) + ")", re.IGNORECASE)
 
 _FOLD = (("dzh", "j"), ("zh", "j"), ("sch", "sh"), ("ts", "z"), ("kh", "h"), ("ph", "f"), ("th", "t"), ("ck", "k"),
          ("c", "k"), ("q", "k"),
@@ -166,7 +151,7 @@ def date_marks(text: str, language: str) -> list[Mention]:
                 if m.key[0] != "relative" or m.key[1] in ("yesterday", "today", "tomorrow")]
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _DATE_RES:
+    for pattern in DATE_PATTERNS:
         for match in pattern.finditer(text):
             if match.end() <= match.start() or any(a < match.end() and match.start() < b for a, b in taken):
                 continue
@@ -179,7 +164,7 @@ def date_marks(text: str, language: str) -> list[Mention]:
                 continue
             taken.append(match.span())
             found.append(Mention(match.start(), match.end(), match.group(0).strip(), key, "date"))
-    for match in _DAY_WORD_RE.finditer(text):
+    for match in DAY_WORD_PATTERN.finditer(text):
         word = match["word"].casefold()
         if word in RELATIVE_DAYS:
             key = ("relative", RELATIVE_DAYS[word])

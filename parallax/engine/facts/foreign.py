@@ -8,6 +8,8 @@ the same sounds; each maps to one key ("@russia"), so the reader sees one name w
 
 from __future__ import annotations
 
+import re
+
 #: Names of countries and capitals in other languages whose transliteration does not meet the English name.
 EXONYMS = {"росси": "@russia", "рф": "@russia", "кремл": "@russia", "москв": "@russia", "сша": "@united states",
            "америк": "@united states", "вашингтон": "@united states", "кита": "@china", "пекин": "@china",
@@ -80,3 +82,22 @@ WEEKDAYS = {"понедельник": "monday", "вторник": "tuesday", "с
 RELATIVE_DAYS = {"вчера": "yesterday", "сегодня": "today", "завтра": "tomorrow", "昨天": "yesterday", "今天": "today",
                  "明天": "tomorrow", "어제": "yesterday", "오늘": "today", "내일": "tomorrow", "أمس": "yesterday",
                  "اليوم": "today", "غدا": "tomorrow", "دیروز": "yesterday", "امروز": "today", "فردا": "tomorrow"}
+
+_RU_MONTH = r"(?P<month>январ[ьяе]|феврал[ьяе]|март[аеу]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[аеу]?" \
+            r"|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе])"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+#: Dates written in other languages: Russian and Arabic month names, CJK year-month-day marks, years, "27일".
+DATE_PATTERNS = (
+    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?{_RU_MONTH}(?![\w])"
+               rf"(?:[ \u00a0]+{_YEAR}(?:[ \u00a0]?(?:г\.|года?|году))?)?", re.IGNORECASE),
+    re.compile(rf"(?<!\d)(?:(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]+)?(?P<month>{'|'.join(ARABIC_MONTHS)})"
+               rf"(?:[ \u00a0]+{_YEAR})?"),
+    re.compile(rf"(?:{_YEAR}[ \u00a0]?[年년][ \u00a0]?)?(?:(?P<month>1[0-2]|0?[1-9])[ \u00a0]?[月월]"
+               r"(?:[ \u00a0]?(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일])?)?"),
+    re.compile(rf"(?<!\d){_YEAR}(?:[ \u00a0]?(?:г\.|год\w*))?(?![\d,.٫]\d|[ \u00a0]?[%％]|(?!년)[가-힣])"),
+    re.compile(r"(?<![\d.,])(?P<day>[12]\d|3[01]|0?[1-9])[ \u00a0]?[日일](?!본|요일)"),  # "27일": the 27th
+)
+#: Weekdays and relative days (yesterday, today, tomorrow) in the languages above.
+DAY_WORD_PATTERN = re.compile("(?<![\\w])(?P<word>" + "|".join(
+    sorted([*(re.escape(w) + ("\\w{0,3}(?!\\w)" if w[-1] in "кцтьд" else "") for w in WEEKDAYS), *RELATIVE_DAYS],
+           key=len, reverse=True)) + ")", re.IGNORECASE)
