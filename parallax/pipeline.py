@@ -10,21 +10,23 @@ import time
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachelib import BaseCache
 
 from parallax.cache import cached, comparison_key
 from parallax.corpus import Source
 from parallax.engine.compare import CompareOptions, compare
-from parallax.index import reuse
-from parallax.index.search import CorpusIndex
 from parallax.memo import Memo
 from parallax.model import DEFAULT_IGNORE, Unit, View, ignore_list, row_anchor
-from parallax.story import coverage, digest, drawing, edit_kinds, lineage, overview, quotes, timeline
-from parallax.story.drawing import LineageDrawing
+from parallax.story import digest, edit_kinds, timeline
 from parallax.story.speakers import side_speakers
 from parallax.story.summary import shared_wording, summarise
+
+if TYPE_CHECKING:  # the story-wide uses import their modules when first called: a comparison needs none of them
+    from parallax.index.search import CorpusIndex
+    from parallax.story import overview, quotes
+    from parallax.story.drawing import LineageDrawing
 
 
 def options(settings: Mapping[str, Any], unit: Unit = "word", ignore: frozenset[str] = DEFAULT_IGNORE
@@ -231,6 +233,8 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
     Passage matching, coverage and row links stop ``budget`` seconds from now (or at ``deadline``, a
     ``time.monotonic()`` value); what was left out is said in ``limits``.
     """
+    from parallax.story import coverage, overview, quotes
+
     end = deadline if deadline is not None else time.monotonic() + budget
     model = overview.story_model(sources, budget, end, memo)
     limits = list(model.limits)
@@ -257,6 +261,8 @@ def story_overview(sources: list[Source], base: int, options: CompareOptions, ca
 
 def similarity(sources: list[Source], memo: Memo | None = None) -> list[list[float]]:
     """How alike a story's sources are (shared three-word phrases), for the index's "closest source"."""
+    from parallax.story import overview
+
     return overview.similarity(sources, memo)
 
 
@@ -264,6 +270,9 @@ def story_lineage(story: str, sources: Sequence[Source], found: CorpusIndex, mem
                   ) -> LineageDrawing:
     """Who carried a story's shared text first and who later, with what attribution, placed for drawing: the
     index's shared sentences within the story, read as edges from each passage's first carrier."""
+    from parallax.index import reuse
+    from parallax.story import drawing, lineage
+
     with found.lock:
         pairs = reuse.story_pairs(found.db, story)
     nodes = [lineage.source_node(s, memo) for s in sources]
