@@ -9,8 +9,9 @@ measures lookups, not reading.
 from __future__ import annotations
 
 import functools
-import gc
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 from parallax.engine import encoders, stems
 
@@ -18,17 +19,28 @@ from parallax.engine import encoders, stems
 PREFIXES = ("parallax.engine", "parallax.text", "parallax.languages", "parallax.cosmetic")
 
 
+def memos() -> Iterator[functools._lru_cache_wrapper[Any]]:
+    """Every memoised function of those modules, found through the modules and their classes (not the collector's
+    list of objects, which leaves out what a server start froze with ``gc.freeze``)."""
+    seen: set[int] = set()
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(PREFIXES):
+            continue
+        for value in list(vars(module).values()):
+            inner = list(vars(value).values()) if isinstance(value, type) else value if isinstance(value, list) else []
+            for obj in (value, *(getattr(item, "__func__", item) for item in inner)):
+                if (isinstance(obj, functools._lru_cache_wrapper) and id(obj) not in seen
+                        and (getattr(obj, "__module__", "") or "").startswith(PREFIXES)):
+                    seen.add(id(obj))
+                    yield obj
+
+
 def clear_caches(vectors: bool = True) -> int:
     """Forget every memoised result of the engine (word, sentence and text memos, sentence vectors, the stemmer's
     own memo and the word-frequency library's); models stay loaded. ``vectors=False`` keeps the sentence vectors
     (to tell apart what embedding costs). The number of function memos cleared."""
     cleared = 0
-    for obj in gc.get_objects():
-        if not isinstance(obj, functools._lru_cache_wrapper):
-            continue
-        module = getattr(obj, "__module__", "") or ""
-        if not module.startswith(PREFIXES):
-            continue
+    for obj in memos():
         # A one-slot memo of a function without arguments holds a loaded model (a word list), not derived data.
         if obj.cache_parameters()["maxsize"] == 1 and not obj.__wrapped__.__code__.co_argcount:
             continue

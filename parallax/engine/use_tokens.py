@@ -45,7 +45,7 @@ class PieceTable:
         found = self._groups.get(lead)
         if found is None:  # two threads may both read one group: the same dict, either kept
             where = self._index.get(lead)
-            found = {} if where is None else marshal.loads(self._data[where[0]:where[0] + where[1]])  # noqa: S302
+            found = {} if where is None else marshal.loads(self._data[where[0]:where[0] + where[1]])  # noqa: S302  # nosec B302 - the private folder use_cache checked
             self._groups[lead] = found
         return found
 
@@ -63,7 +63,7 @@ class LazyPieces(Sequence[str]):
 
     def _loaded(self) -> list[str]:
         if self._pieces is None:
-            self._pieces = marshal.loads(self._path.read_bytes())  # noqa: S302
+            self._pieces = marshal.loads(self._path.read_bytes())  # noqa: S302  # nosec B302 - the private folder use_cache checked
         return self._pieces
 
     def __len__(self) -> int:
@@ -92,6 +92,10 @@ def write(tokenizer: Any, folder: Path) -> tuple[dict[str, tuple[int, int]], int
             offset += len(blob)
     (folder / PIECES_FILE).write_bytes(marshal.dumps(list(tokenizer._pieces)))
     return index, offset
+
+
+#: Memos made per installed tokenizer (one word's pieces), listed so that ``caches.clear_caches`` finds them.
+MEMOS: list[Any] = []
 
 
 def install(tokenizer: Any, folder: Path, index: dict[str, tuple[int, int]], size: int) -> None:
@@ -145,6 +149,8 @@ def install(tokenizer: Any, folder: Path, index: dict[str, tuple[int, int]], siz
             p = start_of[p]
         ids.reverse()
         return tuple(ids)
+
+    MEMOS.append(segment)
 
     def viterbi(normalized: str) -> list[int]:
         """The pieces of a normalised text, word by word."""
