@@ -258,8 +258,6 @@ def compare_command(left: str, right: str, unit: str, ignore_raw: str | None, fm
 
     Exit status: 0 when they read the same, 1 when they differ, 2 on error.
     """
-    from parallax.engine import blas
-    blas.one_thread()  # before numpy loads
     ignore = parse_ignore(ignore_raw)
     corpus_dir = _corpus_dir(corpus)
     loaded: list[Corpus] = []
