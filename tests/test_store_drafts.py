@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from parallax.store.postgres import PostgresStore
 from tests.add_flow import confirm, paste
 from tests.conftest import STORY
 from tests.stores import db_apps_fixture, pg_server_fixture, pg_url_fixture  # noqa: F401  (fixtures)
@@ -30,3 +31,16 @@ def test_a_draft_saved_on_one_server_is_confirmed_on_the_other(db_apps: tuple[Fl
     assert shown.get_json()["source"]["story"] == STORY
     assert one.test_client().get(location).status_code == 404  # the draft is gone once its source is saved
     assert not [path for name in ("drafts-one", "drafts-two") for path in (tmp_path / name).glob("*.json")]
+
+
+def test_a_fresh_migration_into_the_store_leaves_no_draft(db_apps: tuple[Flask, Flask], pg_url: str) -> None:
+    """Emptying the store for a fresh migration empties its drafts too: a draft of the old corpus is not found."""
+    one, _ = db_apps
+    location = paste(one.test_client(), "A text pasted before the store was emptied.\n").headers["Location"]
+    assert one.test_client().get(location).status_code == 200
+    store = PostgresStore(pg_url)
+    try:
+        store.clear()
+    finally:
+        store.close()
+    assert one.test_client().get(location).status_code == 404

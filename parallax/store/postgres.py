@@ -325,7 +325,7 @@ class PostgresStore:
     def clear(self) -> None:
         """Empty every table (a fresh migration into a used database)."""
         tables = ["files", "sources", "sentences", "vectors", "sketches", "shared", "lineage", "host_schedule",
-                  "versions", *state_columns()]
+                  "versions", "editor_sessions", "drafts", *state_columns()]
         with self.conn.transaction():
             self.conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
             bump_generation(self.conn)
