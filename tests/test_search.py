@@ -283,3 +283,15 @@ def test_searches_read_committed_state_while_a_sync_runs(corpus_dir: Path, tmp_p
         release.set()
         builder.join(10)
     assert not index.updating and index.search(parse_query("kim"))
+
+
+def test_a_search_too_common_to_rank_says_which_matches_it_shows(client: FlaskClient,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from parallax.index import search as search_module
+
+    monkeypatch.setattr(search_module, "RANK_SECONDS", -1.0)  # every ranking is already late
+    monkeypatch.setattr(search_module, "RESULT_LIMIT", 3)  # and more sentences match than are shown
+    page = client.get("/search", query_string={"q": "kim"})
+    assert page.status_code == 200
+    text = " ".join(page.get_data(as_text=True).split())
+    assert "only the first 3 are shown (too many matches to rank in time: the most recently indexed come first)" in text

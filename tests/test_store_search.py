@@ -69,3 +69,11 @@ def test_a_source_added_on_one_server_is_found_by_the_others_search_from_the_sto
 def test_the_embedded_index_says_nothing_differs(embedded: Flask) -> None:
     answer = embedded.test_client().get("/search.json", query_string={"q": "putin"}).get_json()
     assert answer["limits"] == [] and answer["count"] > 0
+
+
+def test_each_search_says_which_matches_an_unranked_answer_shows(db_apps: tuple[Flask, Flask],
+                                                                 embedded: Flask) -> None:
+    on_store = db_apps[0].test_client().get("/search.json", query_string={"q": "putin"}).get_json()
+    assert on_store["unranked_order"] == "the first the database finds come first"
+    on_index = embedded.test_client().get("/search.json", query_string={"q": "putin"}).get_json()
+    assert on_index["unranked_order"] == "the most recently indexed come first"

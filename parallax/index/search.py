@@ -119,6 +119,9 @@ def default_path(corpus_dir: Path | str) -> Path:
 class CorpusIndex:
     """The search and reuse index of one corpus folder, kept in step with the corpus by ``sync``."""
 
+    #: Which matches an unranked search shows (too many to rank within the budget).
+    unranked_order = "the most recently indexed come first"
+
     def __init__(self, path: Path | str | None) -> None:
         self.path = str(path) if path else ":memory:"
         if path:

@@ -85,6 +85,8 @@ class StoreSearch:
     updating = False  # nothing to build: the store's search column is written with each source
     unusable = ""
     limits = LIMITS
+    #: Which matches an unranked search shows (too many to rank within the budget).
+    unranked_order = "the first the database finds come first"
 
     def __init__(self, store: PostgresStore, corpus: Corpus) -> None:
         self.store = store

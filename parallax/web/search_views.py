@@ -109,6 +109,7 @@ def search_view() -> Any:
                             "count": 0, "limit": search_index.RESULT_LIMIT, "truncated": False, "ranked": True,
                             "error": None}
     data["updating"], data["limits"] = idx.updating, [] if isinstance(idx, CorpusIndex) else list(idx.limits)
+    data["unranked_order"] = idx.unranked_order
     if idx.unusable:
         return error_response(503, f"The search index cannot be used: it could not be brought up to date with the "
                                    f"corpus ({idx.unusable}), so a search would miss sources. Try again later.")
@@ -256,8 +257,10 @@ _SEARCH_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
     "query": {"type": ["object", "null"], "properties": {"understood": {"type": "string"},
                                                           "filters": {"type": "object"}}},
     "count": {"type": "integer"}, "limit": {"type": "integer"}, "truncated": {"type": "boolean"},
-    "ranked": {"type": "boolean", "description": "False when ranking ran out of time (a common word) and the hits "
-               "are the most recently indexed matches."},
+    "ranked": {"type": "boolean", "description": "False when ranking ran out of time (a common word): the hits are "
+               "then those unranked_order says."},
+    "unranked_order": {"type": "string", "description": "Which matches an unranked search shows: the most recently "
+                       "indexed (the embedded index) or the first the database finds (PostgreSQL)."},
     "error": {"type": ["string", "null"]},
     "updating": {"type": "boolean", "description": "The index is being brought up to date: results may be incomplete."},
     "limits": {"type": "array", "items": {"type": "string"}, "description": "What this server's search does "
