@@ -399,13 +399,8 @@ def parse_story(raw_bytes: bytes, slug: str) -> Story:
                  summary=_text_field(meta, "summary"))
 
 
-def is_candidate(path: Path) -> bool:
-    """Whether a file name can be a source (editors' temporary and hidden files are not)."""
-    return is_candidate_name(path.name)
-
-
 def is_candidate_name(name: str) -> bool:
-    """``is_candidate`` on a bare file name (the corpus walk looks at many names without making paths)."""
+    """Whether a file name can be a source (editors' temporary and hidden files are not)."""
     return (os.path.splitext(name)[1].lower() in SOURCE_SUFFIXES and not name.startswith((".", "~", "#"))
             and not name.endswith("~"))
 

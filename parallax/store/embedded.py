@@ -76,11 +76,6 @@ class EmbeddedStore:
             return None
         return next((s for s in self.sources() if s.path == path), None)
 
-    def set_mtime(self, path: str, mtime_ns: int) -> None:
-        """Give a written file its original modification time (the loader orders duplicate ids by it)."""
-        if mtime_ns:
-            os.utime(self.root / path, ns=(mtime_ns, mtime_ns))
-
     def files(self) -> Iterator[StoredFile]:
         """Every file of the corpus folder but derived data, in path order."""
         found = []

@@ -46,15 +46,6 @@ def edit_kind(kind: str, boilerplate: bool, has_facts: bool, text: str | None) -
     return "fact" if has_facts else "style"
 
 
-def row_edit(row: Mapping[str, Any]) -> EditKind | None:
-    """The edit kind of a row in its JSON form (``kind``, ``boilerplate``, ``facts``, ``left``/``right``)."""
-    kind = str(row.get("kind", ""))
-    facts = row.get("facts")
-    text = row.get("right") if kind == "right_only" else row.get("left")
-    return edit_kind(kind, bool(row.get("boilerplate")), bool(facts) and kind not in ("left_only", "right_only"),
-                     text if isinstance(text, str) else None)
-
-
 def counts(kinds: Iterable[str | None]) -> dict[str, int]:
     """How many edits of each kind (every kind listed, zero included)."""
     found: dict[str, int] = dict.fromkeys(EDIT_KINDS, 0)
@@ -69,14 +60,6 @@ def describe(found: Mapping[str, int]) -> str:
     when there are none."""
     said = [f"{found[k]} {_COUNTED[k][found[k] != 1]}" for k in EDIT_KINDS if found.get(k)]
     return ", ".join(said) if said else "no edits"
-
-
-def of_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The edit kinds of a comparison's rows in their JSON form: each edited row's kind, the counts and the words."""
-    edited: list[dict[str, Any]] = [{"row": int(row.get("index", number)), "kind": kind}
-                                    for number, row in enumerate(rows) if (kind := row_edit(row)) is not None]
-    found = counts(e["kind"] for e in edited)
-    return {"counts": found, "text": describe(found), "rows": edited}
 
 
 def by_row(summary: Any) -> dict[int, dict[str, str]]:
