@@ -158,27 +158,33 @@ class CorpusStore:
     def find(self, source_id: str) -> Source | None:
         """The source with this id; a miss re-checks the corpus for changes made by other processes first (a source
         added through another worker is found right after it was saved), and reads the whole folder again when a
-        story folder holds a file named after the id that this store has not seen."""
+        story folder holds a file named after the id that this store has not seen (``read_unread``)."""
         found = self.get().get(source_id)
         if found is None and SLUG_RE.match(source_id):
             found = self.current().get(source_id)
             if found is None:
                 with self._lock:  # not midway through another thread's reading in of the files
                     found = self._corpus.get(source_id)
-                    named = found is None and self.file_named(source_id)
-                if named:
-                    found = self.reload().get(source_id)
+                    unread = self.unread_files(source_id) if found is None else []
+                if unread:
+                    found = self.read_unread(unread).get(source_id)
         return found
 
     def file_named(self, source_id: str) -> bool:
-        """Whether some story folder holds a source file named after this id (as the app names the files it writes)
-        that this store has not read as it is now: a few stats per story, no walk (a file that fails to load, already
-        read, does not make every look for its id read the whole folder)."""
+        """Whether some story folder holds a source file named after this id that this store has not read as it is
+        now (see ``unread_files``)."""
+        return bool(self.unread_files(source_id))
+
+    def unread_files(self, source_id: str) -> list[Path]:
+        """The source files named after this id (as the app names the files it writes) that this store has not read
+        as they are now: a few stats per story, no walk (a file that fails to load, already read, does not make
+        every look for its id read the folder again)."""
         try:
             with os.scandir(self.root) as entries:
                 folders = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
         except OSError:
-            return False
+            return []
+        unread = []
         for name in (os.path.join(folder, source_id + suffix) for folder in folders for suffix in SOURCE_SUFFIXES):
             try:
                 st = os.stat(name)
@@ -186,8 +192,12 @@ class CorpusStore:
                 continue
             known = self._parsed.get(Path(name))
             if known is None or known[0] != (st.st_mtime_ns, st.st_size, st.st_ino):
-                return True
-        return False
+                unread.append(Path(name))
+        return unread
+
+    def read_unread(self, paths: list[Path]) -> Corpus:
+        """The corpus with files found unread (``unread_files``) read in: this store reads the whole folder again."""
+        return self.reload()
 
     def _relative(self, path: Path) -> str:
         """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""

@@ -288,3 +288,21 @@ def _folder(root: Path, name: str) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
     return folder
+
+
+def test_a_file_asked_for_before_the_watcher_told_is_read_from_its_folder_only(
+        story: Path, stores: Callable[..., CataloguedStore], counted: dict[str, list[str]]) -> None:
+    """A source another tool wrote, asked for by its id before any watcher reported it, is found at once by reading
+    its story folder again: not every file of the corpus (a million at scale), nor the other folders."""
+    other = story.parent / "other-story"
+    other.mkdir()
+    store = stores(story.parent, first_rescan=3600.0)
+    store.get()
+    counted["parsed"].clear()
+    counted["walks"].clear()
+    write_source(story, "outside.txt", "outside", "Written by another tool")
+    write_source(other, "elsewhere.txt", "elsewhere", "Also unreported")
+    found = store.find("outside")
+    assert found is not None and found.title == "Written by another tool"
+    assert counted["parsed"] == [f"{STORY}/outside.txt"] and counted["walks"] == []
+    assert store.find("missing-id") is None and counted["walks"] == []

@@ -163,6 +163,13 @@ class Catalogue:
             raise
         return db
 
+    def close(self) -> None:
+        """Close this process's connection (the next use opens one again)."""
+        with self.lock:
+            if self._db is not None and self._pid == os.getpid():
+                self._db.close()
+            self._db = None
+
     def read(self, root: Path, relatives: dict[Path, str] | None = None
              ) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
         """Every catalogued file (path → stamp and parsed item) and which file holds each id; ``relatives`` is
