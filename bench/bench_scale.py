@@ -2,13 +2,20 @@
 
 For each checkout (this one, and ``--baseline`` built as a git worktree), on its own copy of one generated corpus
 (``bench.bench_corpus.generate``), gunicorn alone (PARALLAX_FRONT=none, 2 workers) is started and measured:
-start → first source page and first ``/`` (on the corpus's first start, then on a restart), p95 of a source page,
-a story overview, a search, a comparison and ``/``, idle CPU of all its processes over a quiet spell, one article
+start → first source page and first ``/`` (on the corpus's first start, then on a restart; with the server's CPU
+seconds), p95 of a source page, a story overview, a search, a comparison and ``/`` (after one warm-up, then again
+once every worker has answered: ``warm_p95_ms``), idle CPU of all its processes over a quiet spell, one article
 written into the corpus until 20 requests in a row find it (both workers answer), and RSS / PSS per worker
-(``/proc/<pid>/smaps_rollup``) after comparisons.
+(``/proc/<pid>/smaps_rollup``) after comparisons, and the master's.
 Then ``parallax compare`` of two seed files as a process, beside ``git diff --word-diff --no-index``.
+The load average of the machine is noted when each server starts and when its figures are taken.
 
-Run: .venv/bin/python -m bench.bench_scale [--size 10000] [--baseline COMMIT] [--skip-index]
+``--corpus DIR`` keeps the generated corpus in DIR (generated there when it holds no story folder, else reused as
+it is: a million articles take ~7 minutes to write) and measures this checkout on it in place; with
+``--skip-index`` its ``.parallax`` state is removed first, so the first start parses every file, unless
+``--keep-state`` (then only a restart on the kept catalogue is measured).
+
+Run: .venv/bin/python -m bench.bench_scale [--size 10000] [--baseline COMMIT] [--skip-index] [--corpus DIR]
 (never fails on timing; exit 1 only when a server does not start).
 """
 
@@ -51,16 +58,22 @@ def fetch(url: str, timeout: float = 600.0) -> tuple[int, int]:
 
 
 def p95(url: str, count: int) -> dict[str, float]:
-    """Median and p95 wall milliseconds of ``count`` GETs (after one warm-up), and the page size."""
+    """Median, p95 and slowest wall milliseconds of ``count`` GETs after one warm-up, and the page size; then
+    ``warm_p95_ms`` of ``count`` more, when every worker has answered the page before (the first round's slowest is
+    often a worker's first answer: what it computes once per process)."""
     fetch(url)
-    times, size = [], 0
-    for _ in range(count):
-        started = time.perf_counter()
-        _, size = fetch(url)
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1), "kb": round(size / 1024, 1)}
+    rounds, size = [], 0
+    for _ in range(2):
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            _, size = fetch(url)
+            times.append((time.perf_counter() - started) * 1000)
+        rounds.append(sorted(times))
+    first, warm = rounds
+    return {"p50_ms": round(statistics.median(first), 1),
+            "p95_ms": round(first[min(len(first) - 1, int(0.95 * len(first)))], 1), "max_ms": round(first[-1], 1),
+            "warm_p95_ms": round(warm[min(len(warm) - 1, int(0.95 * len(warm)))], 1), "kb": round(size / 1024, 1)}
 
 
 def children(pid: int) -> list[int]:
@@ -100,7 +113,7 @@ def memory(pid: int) -> dict[str, float]:
     return values
 
 
-def measure(checkout: Path, corpus: Path, size: int, search: bool = True) -> dict[str, Any]:
+def measure(checkout: Path, corpus: Path, size: int, search: bool = True, first_start: bool = True) -> dict[str, Any]:
     """Start the server of one checkout on its corpus copy and take every figure."""
     port = free_port()
     env = {**os.environ, "PARALLAX_CORPUS_DIR": str(corpus), "PARALLAX_FRONT": "none", "PARALLAX_PORT": str(port),
@@ -108,9 +121,12 @@ def measure(checkout: Path, corpus: Path, size: int, search: bool = True) -> dic
            "PARALLAX_LOG_LEVEL": "warning", "PARALLAX_TIMEOUT": "600", "PYTHONPATH": str(checkout)}
     base = f"http://127.0.0.1:{port}"
     story, first, second = "story-000003", "story-000003-a0", "story-000003-a1"
-    result: dict[str, Any] = {"checkout": str(checkout), "size": size}
+    result: dict[str, Any] = {"checkout": str(checkout), "size": size, "load_at_start": os.getloadavg()}
+    # A new id each run: a kept catalogue may still list the article an earlier run added (and then removed).
+    added = corpus / story / f"added-{os.getpid()}-{time.time_ns() // 1_000_000}.txt"
     log = corpus.parent / f"server-{checkout.name}.log"
-    for start in ("first_start", "restart"):  # the first start on this corpus, then a restart (catalogue kept)
+    # The first start on this corpus, then a restart (catalogue kept); only the restart when told the state is kept.
+    for start in ("first_start", "restart") if first_start else ("restart",):
         started = time.perf_counter()
         server = subprocess.Popen([PYTHON, "-m", "parallax.serve"], cwd=checkout, env=env,  # nosec
                                   stdout=subprocess.DEVNULL, stderr=log.open("ab"))
@@ -123,6 +139,8 @@ def measure(checkout: Path, corpus: Path, size: int, search: bool = True) -> dic
             except OSError:
                 time.sleep(0.05)
         result[f"{start}_to_source_page_s"] = round(time.perf_counter() - started, 2)
+        # CPU seconds the server spent to get there: on a loaded shared machine, steadier than the wall time.
+        result[f"{start}_cpu_s"] = round(cpu_seconds([server.pid, *children(server.pid)]), 2)
         fetch(f"{base}/")
         result[f"{start}_to_index_s"] = round(time.perf_counter() - started, 2)
         if start == "first_start":
@@ -139,21 +157,36 @@ def measure(checkout: Path, corpus: Path, size: int, search: bool = True) -> dic
             fetch(f"{base}/compare/{first}/story-000003-a{2 + n % 4}")
         workers = children(server.pid)
         result["workers"] = [memory(pid) for pid in workers]
+        result["master"] = memory(server.pid)  # what the workers share with it counts in its PSS too
         time.sleep(3)
         everyone = [server.pid, *workers]
         before = cpu_seconds(everyone)
         time.sleep(10)
         result["idle_cpu_percent"] = round((cpu_seconds(everyone) - before) / 10 * 100, 2)
-        added = corpus / story / "added-now.txt"
-        added.write_text(f"---\nid: added-now\nstory: {story}\noutlet: Outlet ZZ\n---\nA new article, added now.\n",
+        added.write_text(f"---\nid: {added.stem}\nstory: {story}\noutlet: Outlet ZZ\n---\nA new article, added now.\n",
                          encoding="utf-8")
-        started, streak = time.perf_counter(), 0
+        started, streak, answers = time.perf_counter(), 0, []
         while streak < 20 and time.perf_counter() - started < 120:
-            streak = streak + 1 if fetch(f"{base}/sources/added-now", 60)[0] == 200 else 0
+            asked = time.perf_counter()
+            try:
+                status = fetch(f"{base}/sources/{added.stem}", 60)[0]
+            except OSError:  # no answer within a minute: not visible yet
+                status = 0
+            answers.append((status, round(time.perf_counter() - asked, 3)))
+            streak = streak + 1 if status == 200 else 0
         result["add_visible_to_all_s"] = round(time.perf_counter() - started, 3)
+        result["add_visible"] = streak >= 20
+        result["add_answers"] = [*answers[:-20], max(answers[-20:], key=lambda a: a[1])]  # status, seconds
+        # Idle again a minute later: the first window can hold start-up work (the first safety-net rescan).
+        time.sleep(30)
+        before = cpu_seconds(everyone)
+        time.sleep(30)
+        result["idle_cpu_percent_later"] = round((cpu_seconds(everyone) - before) / 30 * 100, 2)
+        result["load_at_end"] = os.getloadavg()
     finally:
         server.terminate()
         server.wait(30)
+        added.unlink(missing_ok=True)  # a kept corpus stays as generated
     result["corpus_log"] = [line[:300] for line in log.read_text(errors="replace").splitlines()
                             if "corpus" in line and ("watcher" in line or "rescan" in line or "catalogue" in line)][:5]
     return result
@@ -181,13 +214,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default="", help="commit to compare with (a git worktree is made)")
     parser.add_argument("--this", default="", help="commit to measure instead of this checkout's files (a worktree)")
     parser.add_argument("--skip-index", action="store_true", help="do not build the search index (nor time search)")
+    parser.add_argument("--corpus", default="", help="keep the generated corpus here (reused when it exists)")
+    parser.add_argument("--keep-state", action="store_true",
+                        help="with --corpus: keep its .parallax (catalogue) and measure only a restart")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from bench.bench_corpus import generate
 
     work = Path(tempfile.mkdtemp(prefix="parallax-scale-"))
+    generated = Path(args.corpus).resolve() if args.corpus else work / "corpus"
     try:
-        generate(work / "corpus", args.size)
+        if not (generated.is_dir() and any(generated.glob("story-*"))):
+            started = time.perf_counter()
+            generate(generated, args.size, pairs=False)
+            print(json.dumps({"generated": args.size, "seconds": round(time.perf_counter() - started, 1)}), flush=True)
         checkouts = [("this", ROOT)]
         for name, commit in (("this", args.this), ("baseline", args.baseline)):
             if commit:
@@ -197,12 +237,18 @@ def main(argv: list[str] | None = None) -> int:
                 checkouts = [c for c in checkouts if c[0] != name] + [(name, tree)]
         results = {}
         for name, checkout in checkouts:
-            corpus = work / f"corpus-{name}"
-            shutil.copytree(work / "corpus", corpus)
+            if args.corpus and len(checkouts) == 1:  # measured in place: a large corpus is not copied
+                corpus = generated
+                if args.skip_index and not args.keep_state:
+                    shutil.rmtree(corpus / ".parallax", ignore_errors=True)
+            else:
+                corpus = work / f"corpus-{name}"
+                shutil.copytree(generated, corpus)
             if not args.skip_index:
                 subprocess.run([PYTHON, "-m", "parallax.cli", "index", str(corpus)], cwd=checkout,
                                env={**os.environ, "PYTHONPATH": str(checkout)}, capture_output=True, check=False)
-            results[name] = {**measure(checkout, corpus, args.size, not args.skip_index), **compare_cli(checkout)}
+            results[name] = {**measure(checkout, corpus, args.size, not args.skip_index,
+                                             not (args.keep_state and corpus == generated)), **compare_cli(checkout)}
             print(json.dumps({name: results[name]}), flush=True)
         if "baseline" in results:
             this, before = results["this"], results["baseline"]
