@@ -154,7 +154,7 @@ class CataloguedStore(CorpusStore):
             parsed, owners = {}, {}
         if parsed:
             self._parsed, self._owners = parsed, owners
-            self._walked = {str(path): path for path in parsed}  # the rescans' walk reuses these (1M Paths: ~17 s)
+            self._walked = {str(path): path for path in parsed}  # the rescans' walk reuses these (1M Paths: ~11 s)
             self._saved = {path: stamp for path, (stamp, _) in parsed.items()}
             self._saved_owners = dict(owners)
             self._rebuild()
