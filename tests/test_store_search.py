@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -77,3 +78,27 @@ def test_each_search_says_which_matches_an_unranked_answer_shows(db_apps: tuple[
     assert on_store["unranked_order"] == "the first the database finds come first"
     on_index = embedded.test_client().get("/search.json", query_string={"q": "putin"}).get_json()
     assert on_index["unranked_order"] == "the most recently indexed come first"
+
+
+def test_a_search_the_database_cannot_finish_in_time_answers_503(db_apps: tuple[Flask, Flask],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search slower than its budget is stopped by the database and answered 503 saying so, in both forms; it
+    holds no thread or connection past the budget."""
+    from parallax.store import search as store_search
+
+    slow = store_search._where
+
+    def sleeping(query: Any) -> tuple[str, dict[str, Any]]:
+        where, values = slow(query)
+        return where + " AND pg_sleep(0.2) IS NOT NULL", values  # every matching sentence takes 0.2 s
+
+    monkeypatch.setattr(store_search, "_where", sleeping)
+    monkeypatch.setattr(store_search, "RANK_MS", 20)
+    monkeypatch.setattr(store_search, "FALLBACK_MS", 50)
+    client = db_apps[0].test_client()
+    answer = client.get("/search.json", query_string={"q": "putin"})
+    assert answer.status_code == 503
+    assert answer.get_json()["cause"] == "unavailable" and "longer than 0.05 s" in answer.get_json()["error"]
+    page = client.get("/search", query_string={"q": "putin"})
+    assert page.status_code == 503 and "add words or filters" in page.get_data(as_text=True)
+    assert client.get("/search.json", query_string={"q": "putin"}).status_code == 503  # the connection still works

@@ -17,11 +17,24 @@ from typing import Any
 import psycopg
 
 from parallax.corpus import Corpus
+from parallax.errors import ParallaxError
 from parallax.index.query import Query, QueryError, Term
 from parallax.index.search import RESULT_LIMIT, Hit, Results
 from parallax.store.postgres import RANK_MS, PostgresStore
 
 #: What a search answered by the store does differently from the embedded index, said in every answer.
+#: Milliseconds the unranked search may take (the first matches, in no order): past it the answer is 503, not a
+#: thread and a connection held by one query.
+FALLBACK_MS = 2_000
+
+
+class SearchUnavailable(ParallaxError):
+    """The store cannot answer a search now (too slow, or the database failed); the message says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "unavailable")
+
+
 LIMITS = ("Accents count: a word typed without its accents does not find it written with them (muller does not "
           "find Müller); typed with them, it finds both.",
           "A web or e-mail address is read as one word: a word inside one (the site's name, a word of its path) does "
@@ -102,16 +115,25 @@ class StoreSearch:
                f"FROM sentences s JOIN sources r ON r.id = s.source_id WHERE {where} ")
         conn = self.store.conn
         words = " ".join(" ".join(t.tokens) for t in query.terms if not t.exclude)
-        if self.store.worth_ranking(words):
-            try:
-                with conn.transaction():
-                    conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
-                    rows = conn.execute(sql + "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %(q)s)) DESC, r.id, "
-                                        "s.pos LIMIT %(n)s", values).fetchall()
-                return Results(_hit(row) for row in rows)
-            except psycopg.errors.QueryCanceled:
-                pass
-        found = Results(_hit(row) for row in conn.execute(sql + "LIMIT %(n)s", values).fetchall())
+        try:
+            if self.store.worth_ranking(words):
+                try:
+                    with conn.transaction():
+                        conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
+                        rows = conn.execute(sql + "ORDER BY ts_rank(s.tsv, to_tsquery('simple', %(q)s)) DESC, "
+                                            "r.id, s.pos LIMIT %(n)s", values).fetchall()
+                    return Results(_hit(row) for row in rows)
+                except psycopg.errors.QueryCanceled:
+                    pass
+            with conn.transaction():
+                conn.execute(f"SET LOCAL statement_timeout = {FALLBACK_MS}")
+                found = Results(_hit(row) for row in conn.execute(sql + "LIMIT %(n)s", values).fetchall())
+        except psycopg.errors.QueryCanceled as error:
+            raise SearchUnavailable(f"The search took longer than {FALLBACK_MS / 1000:g} s and was stopped; add "
+                                    "words or filters to narrow it, or try again.") from error
+        except psycopg.Error as error:
+            raise SearchUnavailable("The search cannot be answered now: the database failed "
+                                    f"({type(error).__name__}); try again in a moment.") from error
         found.ranked = False
         return found
 

@@ -124,6 +124,8 @@ CAUSE_STATUS: dict[str, int] = {
     # FetchError (too_large and the rest shared above)
     "bad_url": 400, "forbidden_address": 400, "unresolvable": 502, "connection_failed": 502, "http_error": 502,
     "too_many_redirects": 502, "not_html": 415, "timeout": 504,
+    # SearchUnavailable: the PostgreSQL store cannot answer a search now
+    "unavailable": 503,
 }
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 
 from parallax import pipeline
 from parallax.corpus import Source
+from parallax.errors import ParallaxError
 from parallax.index import query as search_query
 from parallax.index import reuse
 from parallax.index import search as search_index
@@ -19,7 +20,7 @@ from parallax.text import Document
 from parallax.web.app_index import PAGE_SYNC_MOST, index
 from parallax.web.lookup import get_story, kind_choices, kind_filter, outlet_info, registry
 from parallax.web.openapi import KIND_CHOICES, OUTLET_INFO, OUTLET_KINDS
-from parallax.web.render import corpus, error_response, page, respond, wants_json
+from parallax.web.render import corpus, domain_error_response, error_response, page, respond, wants_json
 
 if TYPE_CHECKING:
     from parallax.store.search import StoreSearch
@@ -39,6 +40,13 @@ def searcher() -> CorpusIndex | StoreSearch:
         from parallax.store.search import StoreSearch  # psycopg is imported only with a database
         return StoreSearch(current_app.extensions["parallax.corpus"].store, corpus())
     return index()
+
+
+@bp.errorhandler(ParallaxError)
+def _domain_error(error: ParallaxError) -> Any:
+    """A failure these views do not answer themselves (the PostgreSQL store's search could not answer in time or at
+    all: 503), in the error shape with its cause."""
+    return domain_error_response(error)
 
 
 def _choices(idx: CorpusIndex | StoreSearch) -> dict[str, Any]:

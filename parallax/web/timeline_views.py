@@ -37,8 +37,10 @@ def noted_headlines(article: str) -> list[dict[str, str]]:
         return []
 
 
-def _step_dict(step: pipeline.TimelineStep, marks: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
-    """One step as plain data with its links and the editors' marks on it (and where to mark it)."""
+def _step_dict(step: pipeline.TimelineStep, marks: dict[tuple[str, str], list[dict[str, Any]]], story: str
+               ) -> dict[str, Any]:
+    """One step as plain data with its links and the editors' marks on it (and where to mark it, in ``story``: the
+    story of the page asked for)."""
     version, previous = step.version, step.previous
     pair = (previous.id, version.id) if previous else None
     return {"number": step.number, "id": version.id, "captured": version.captured or None,
@@ -49,7 +51,7 @@ def _step_dict(step: pipeline.TimelineStep, marks: dict[tuple[str, str], list[di
             "limits": step.limits, "summary": step.summary, "edits": step.edits,
             "compare": url_for("pages.compare_view", left=previous.id, right=version.id) if previous else None,
             "notes": marks.get(pair, []) if pair else [],
-            "mark_href": (url_for("notes.story_notes", story=version.story, left=pair[0], right=pair[1])
+            "mark_href": (url_for("notes.story_notes", story=story, left=pair[0], right=pair[1])
                           if pair else None)}
 
 
@@ -68,7 +70,7 @@ def source_timeline(source_id: str) -> Response:
     data = {"source": {"id": source.id, "outlet": source.outlet or None, "title": source.title or None,
                        "story": source.story, "article": source.article_key,
                        "href": url_for("pages.source", source_id=source.id)},
-            "steps": [_step_dict(step, marks) for step in built.steps],
+            "steps": [_step_dict(step, marks, source.story) for step in built.steps],
             "headlines": timeline.headline_history(versions, noted_headlines(source.article_key)),
             "first_with_latest": (url_for("pages.compare_view", left=first.id, right=latest.id)
                                   if first.id != latest.id else None),
