@@ -38,7 +38,9 @@ class SearchUnavailable(ParallaxError):
 LIMITS = ("Accents count: a word typed without its accents does not find it written with them (muller does not "
           "find Müller); typed with them, it finds both.",
           "A web or e-mail address is read as one word: a word inside one (the site's name, a word of its path) does "
-          "not find it.")
+          "not find it.",
+          "A number with a decimal point or a hyphen inside (3.5, 2023-09-12, COVID-19) is stored as the database "
+          "reads it, and searching for it as typed finds nothing: search for the words beside it.")
 
 
 def _token(folded: str, typed: str, last: bool, prefix: bool) -> str:
