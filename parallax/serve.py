@@ -128,6 +128,8 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
         store = app.extensions["parallax.corpus"]
         if isinstance(store, CataloguedStore):  # not the PostgreSQL store: its workers each read the database
             store.prepare()
+        else:  # the master's database connection (opened to set up the schema) is not carried into the workers
+            store.close()
         load_models()
         gc.freeze()  # what exists now is never touched by the collector, so forked workers keep sharing it
         return app
