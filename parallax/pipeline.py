@@ -317,11 +317,10 @@ def article_timeline(versions: Sequence[Source], options: CompareOptions, cache:
     steps, late = [], 0
     for number, version in enumerate(versions):
         previous = versions[number - 1] if number else None
-        if previous is None or number < len(versions) - counted:
-            steps.append(TimelineStep(number + 1, version, previous))
-            continue
-        if time.monotonic() > deadline:  # the budget is spent: the step only links to its comparison
-            late += 1
+        wanted = previous is not None and number >= len(versions) - counted
+        if wanted and time.monotonic() > deadline:  # the budget is spent: the step only links to its comparison
+            late, wanted = late + 1, False
+        if previous is None or not wanted:
             steps.append(TimelineStep(number + 1, version, previous))
             continue
         model = compare_sources(previous, version, options, cache).data

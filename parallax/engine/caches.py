@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from parallax.engine import encoders, stems
+from parallax.engine import encoders, stems, use_tokens
 
 #: Modules whose memoised functions hold derived data (the engine's, and the text preparation it calls).
 PREFIXES = ("parallax.engine", "parallax.text", "parallax.languages", "parallax.cosmetic")
@@ -27,12 +27,13 @@ def memos() -> Iterator[functools._lru_cache_wrapper[Any]]:
         if module is None or not name.startswith(PREFIXES):
             continue
         for value in list(vars(module).values()):
-            inner = list(vars(value).values()) if isinstance(value, type) else value if isinstance(value, list) else []
+            inner = list(vars(value).values()) if isinstance(value, type) else []
             for obj in (value, *(getattr(item, "__func__", item) for item in inner)):
                 if (isinstance(obj, functools._lru_cache_wrapper) and id(obj) not in seen
                         and (getattr(obj, "__module__", "") or "").startswith(PREFIXES)):
                     seen.add(id(obj))
                     yield obj
+    yield from use_tokens.MEMOS  # made per installed tokenizer, so in no module's namespace
 
 
 def clear_caches(vectors: bool = True) -> int:
