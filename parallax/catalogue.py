@@ -51,9 +51,10 @@ RESCAN_LOCK = Path(STATE_FOLDER) / "rescan.lock"
 RESCAN_FOUND = Path(STATE_FOLDER) / "rescan-found"
 
 
-def _wanted(root: Path, path: Path) -> bool:
-    """Whether a reported path can matter to the corpus: inside it, in no hidden folder."""
-    parts = path.relative_to(root).parts if path.is_relative_to(root) else ()
+def _wanted(prefix: str, path: str) -> bool:
+    """Whether a reported path (a full name) can matter to the corpus (whose folder's name with a trailing slash is
+    ``prefix``): inside it, in no hidden folder."""
+    parts = path[len(prefix):].split("/") if path.startswith(prefix) else ()
     return bool(parts) and not any(part.startswith(".") for part in parts)
 
 
@@ -70,11 +71,10 @@ class CataloguedStore(CorpusStore):
         self.full_rescan = full_rescan
         self.first_rescan = first_rescan  # seconds after start before the first full rescan
         self.watch = watch
-        self._walked: dict[str, Path] = {}  # the background rescan's own paths (the walk reuses them)
-        self._saved: dict[Path, Stamp] = {}
+        self._saved: dict[str, Stamp] = {}
         self._saved_owners: dict[str, str] = {}
         self._folders = FolderTimes(0, {})
-        self._in_folder: dict[str, set[Path]] | None = None  # see _folder_index
+        self._in_folder: dict[str, set[str]] | None = None  # see _folder_index
         self._look = False
         self._threads_pid = 0
         self._stop = threading.Event()
@@ -120,12 +120,12 @@ class CataloguedStore(CorpusStore):
         """After this process wrote a file: the next look lists the story folders that changed."""
         self._look = True
 
-    def read_unread(self, paths: list[Path]) -> corpus_module.Corpus:
+    def read_unread(self, paths: list[str]) -> corpus_module.Corpus:
         """Files found unread (written before the watcher told) read in: only their story folders, not every file."""
         if self.rescan <= 0:
             return super().read_unread(paths)
         with self._lock:
-            self._apply({file for path in paths for file in self._folder_files(path.parent)})
+            self._apply({file for path in paths for file in self._folder_files(os.path.dirname(path))})
         return self._corpus
 
     def reload(self, progress: Any = None) -> corpus_module.Corpus:
@@ -148,13 +148,12 @@ class CataloguedStore(CorpusStore):
         """``_start``'s work (see there)."""
         self._generation = read_generation(self.root)
         try:
-            parsed, owners = self.catalogue.read(self.root, self._relatives)
+            parsed, owners = self.catalogue.read(self.root)
         except sqlite3.Error as error:
             log.warning("corpus catalogue %s cannot be read (%s): reading every file", self.catalogue.path, error)
             parsed, owners = {}, {}
         if parsed:
             self._parsed, self._owners = parsed, owners
-            self._walked = {str(path): path for path in parsed}  # the rescans' walk reuses these (1M Paths: ~11 s)
             self._saved = {path: stamp for path, (stamp, _) in parsed.items()}
             self._saved_owners = dict(owners)
             self._rebuild()
@@ -162,11 +161,11 @@ class CataloguedStore(CorpusStore):
         else:
             self._full_rescan()
 
-    def _save(self, changes: Mapping[Path, Change] | None = None) -> None:
+    def _save(self, changes: Mapping[str, Change] | None = None) -> None:
         """Write what changed since the last save to the catalogue (a failure is logged: the corpus still serves);
         with ``changes``, only those files and the ids they concern are looked at."""
         if changes is None:
-            paths: Iterable[Path] = self._parsed.keys() | self._saved.keys()
+            paths: Iterable[str] = self._parsed.keys() | self._saved.keys()
             ids: Iterable[str] = self._owners.keys() | self._saved_owners.keys()
         else:
             paths = changes.keys()
@@ -205,7 +204,7 @@ class CataloguedStore(CorpusStore):
             known = {path: stamp for path, (stamp, _) in self._parsed.items()}
         folders = self._folder_times()
         try:
-            paths = corpus_store.walk_files(self.root, self._walked) if self.root.is_dir() else []
+            paths = corpus_store.walk_files(self.root) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             return
@@ -282,11 +281,11 @@ class CataloguedStore(CorpusStore):
         folders[""] = folder_time(self.root)
         return FolderTimes(taken, folders)
 
-    def _changed_folders(self, touched: set[str] | None = None) -> set[Path]:
+    def _changed_folders(self, touched: set[str] | None = None) -> set[str]:
         """Files to look at again: every file in, or known to be in, a folder the app's changes since the last look
         ``touched`` (as their log says: see ``parallax.changes``), or, when that is not known, every folder whose
         modification time moved; and the folders noted within a clock tick of a change."""
-        before, paths = self._folders, set()
+        before, paths = self._folders, set[str]()
         racy = before.racy()
         if touched is None:
             self._folders = self._folder_times()  # a later look lists only the folders that changed
@@ -298,29 +297,29 @@ class CataloguedStore(CorpusStore):
             self._folders = before.updated(self.root, names | racy)
             names |= racy
         for name in names:
-            paths |= self._folder_files(self.root / name if name else self.root)
+            paths |= self._folder_files(os.path.join(self.root, name) if name else str(self.root))
         return paths
 
-    def _folder_files(self, folder: Path) -> set[Path]:
-        """The candidate files of one folder now, plus the files the corpus knew there (to notice removals)."""
-        try:
-            name = folder.relative_to(self.root).as_posix()
-        except ValueError:
+    def _folder_files(self, folder: str) -> set[str]:
+        """The candidate files of one folder (a full name) now, plus the files the corpus knew there (to notice
+        removals)."""
+        folder = folder.rstrip("/")
+        if folder != str(self.root) and not folder.startswith(self._prefix):
             return set()
-        found = set(self._folder_index().get("" if name == "." else name, ()))
+        found = set(self._folder_index().get(self._relative(folder) if folder != str(self.root) else "", ()))
         try:
             with os.scandir(folder) as entries:
-                found |= {Path(entry.path) for entry in entries
+                found |= {entry.path for entry in entries
                           if entry.name == STORY_FILE or is_candidate_name(entry.name)}
         except OSError:
             pass
         return found
 
-    def _folder_index(self) -> dict[str, set[Path]]:
+    def _folder_index(self) -> dict[str, set[str]]:
         """The files known in each folder (by its name relative to the corpus), made once after a full build and
         kept in step by each change: a look at one folder never goes over every file."""
         if self._in_folder is None:
-            index: dict[str, set[Path]] = {}
+            index: dict[str, set[str]] = {}
             for path in self._parsed:
                 index.setdefault(self._relative(path).rpartition("/")[0], set()).add(path)
             self._in_folder = index
@@ -331,12 +330,12 @@ class CataloguedStore(CorpusStore):
         super()._rebuild()
         self._in_folder = None
 
-    def _apply(self, paths: Iterable[Path]) -> None:
+    def _apply(self, paths: Iterable[str]) -> None:
         """Re-read the given files only (gone ones dropped), then bring the corpus and the catalogue in step: only
         what the changed files touch is built again (``update_corpus``), the whole corpus when that cannot be."""
-        changes: dict[Path, Change] = {}
+        changes: dict[str, Change] = {}
         for path in paths:
-            if not _wanted(self.root, path):
+            if not _wanted(self._prefix, path):
                 continue
             try:
                 st = os.stat(path)
@@ -348,7 +347,8 @@ class CataloguedStore(CorpusStore):
                     if gone is not None:
                         changes[path] = Change(self._relative(path), gone[1], None)
                     continue
-            if not (path.name == STORY_FILE or is_candidate_name(path.name)):
+            name = os.path.basename(path)
+            if not (name == STORY_FILE or is_candidate_name(name)):
                 continue
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
             previous = self._parsed.get(path)
@@ -374,7 +374,7 @@ class CataloguedStore(CorpusStore):
 
     def _declared(self, slug: str) -> Story | None:
         """The story.yaml of a story folder as last read (None when it has none, or it does not load)."""
-        item = self._parsed.get(self.root / slug / STORY_FILE)
+        item = self._parsed.get(os.path.join(self.root, slug, STORY_FILE))
         return item[1] if item is not None and isinstance(item[1], Story) else None
 
     def _start_threads(self) -> None:
@@ -412,14 +412,14 @@ def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event)
             store = ref()
             if store is None:
                 return
-            paths = {Path(name) for _, name in changes}
-            if root / RESCAN_FOUND in paths and store._rescan_lock is None:  # the rescanning process found changes
+            paths = {name for _, name in changes}
+            if str(root / RESCAN_FOUND) in paths and store._rescan_lock is None:  # the rescanning process found changes
                 store._background_rescan()
             if paths:
                 with store._lock:
                     expanded = set()
                     for path in paths:
-                        expanded |= store._folder_files(path) if path.is_dir() else {path}
+                        expanded |= store._folder_files(path) if os.path.isdir(path) else {path}
                     store._apply(expanded)
             del store
     except Exception as error:  # inotify limits, a vanished folder: the safety-net rescan carries on

@@ -159,7 +159,7 @@ class Source:
         parts = [self.sha256, self.format, self.language, self.boilerplate_from, *self.boilerplate]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
-    @property
+    @cached_property
     def article_key(self) -> str:
         """What makes two sources versions of one article: an explicit ``version_of``, else the URL, else the id."""
         return self.version_of or self.url or self.id
@@ -422,6 +422,9 @@ def build_corpus(items: list[Source | Story | Problem], owners: Mapping[str, str
     candidates = [item for item in items if isinstance(item, Source)]
     twice = len({s.id for s in candidates}) < len(candidates)  # settled by claim order; else path order will do
     candidates.sort(key=(lambda s: _claim_order(s, owners, mtimes)) if twice else attrgetter("path"))
+    if not twice and not failing:  # no id claimed twice, no holder failing: every source keeps its id
+        sources = {source.id: source for source in candidates}
+        candidates = []
     for source in candidates:
         holder = owners.get(source.id)
         if source.id in sources:

@@ -11,7 +11,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from parallax.changes import read_generation
@@ -36,36 +36,28 @@ from parallax.corpus import (
 log = logging.getLogger("parallax.corpus")  # the corpus's log, whichever module reads the files
 
 
-def walk_files(root: Path, known: dict[str, Path] | None = None) -> list[Path]:
-    """Candidate and story file names under root (whatever they turn out to be: files, folders, links), in a
-    stable order, never following links to folders nor entering hidden folders.
+def walk_files(root: Path) -> list[str]:
+    """Candidate and story file names under root (whatever they turn out to be: files, folders, links), as full
+    path names in a stable order, never following links to folders nor entering hidden folders.
 
-    ``known`` keeps the Path made for each name, so a rescan of a large corpus does not build them again.
-    """
-    known = {} if known is None else known
+    Names stay text: a million ``Path`` objects cost seconds to make and to hash, and the store only needs names."""
     found: list[str] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(os.path.join(folder, name) for name in (*dirs, *files)
                      if name == STORY_FILE or is_candidate_name(name))
     found.sort(key=lambda name: name.split(os.sep))  # the order sorted() gives the Paths
-    paths = []
-    for name in found:
-        path = known.get(name)
-        if path is None:
-            path = known[name] = Path(name)
-        paths.append(path)
-    return paths
+    return found
 
 
-def _file_refusal(path: Path) -> str | None:
+def _file_refusal(path: str) -> str | None:
     """Why this name cannot be read as a file (a folder, a broken link or link loop, a device or pipe), or None."""
     try:
         info = os.stat(path)
     except OSError as error:
         if error.errno == errno.ELOOP:
             return "is a symbolic link loop (a link that leads back to itself)"
-        if error.errno == errno.ENOENT and path.is_symlink():
+        if error.errno == errno.ENOENT and os.path.islink(path):
             return "is a broken symbolic link (its target does not exist)"
         return f"cannot be read: {error.strerror or error}"
     if stat.S_ISDIR(info.st_mode):
@@ -118,15 +110,14 @@ class CorpusStore:
         self.max_bytes = max_bytes
         self.rescan = rescan
         self._lock = threading.Lock()
-        self._parsed: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
+        self._prefix = os.path.join(self.root, "")  # the corpus folder's name with a trailing slash
+        self._parsed: dict[str, tuple[tuple[int, int, int], Source | Story | Problem]] = {}  # by full path name
         self._corpus = Corpus()
         self._checked = float("-inf")
         self._reported: set[Problem] = set()
-        self._relatives: dict[Path, str] = {}
-        self._paths: dict[str, Path] = {}
         self._loaded = False
         self._owners: dict[str, str] = {}
-        self._good: dict[Path, Source] = {}  # the last version of each file that loaded
+        self._good: dict[str, Source] = {}  # the last version of each file that loaded
         self._generation = ""
 
     def get(self) -> Corpus:
@@ -175,7 +166,7 @@ class CorpusStore:
         now (see ``unread_files``)."""
         return bool(self.unread_files(source_id))
 
-    def unread_files(self, source_id: str) -> list[Path]:
+    def unread_files(self, source_id: str) -> list[str]:
         """The source files named after this id (as the app names the files it writes) that this store has not read
         as they are now: a few stats per story, no walk (a file that fails to load, already read, does not make
         every look for its id read the folder again)."""
@@ -190,21 +181,20 @@ class CorpusStore:
                 st = os.stat(name)
             except OSError:
                 continue
-            known = self._parsed.get(Path(name))
+            known = self._parsed.get(name)
             if known is None or known[0] != (st.st_mtime_ns, st.st_size, st.st_ino):
-                unread.append(Path(name))
+                unread.append(name)
         return unread
 
-    def read_unread(self, paths: list[Path]) -> Corpus:
+    def read_unread(self, paths: list[str]) -> Corpus:
         """The corpus with files found unread (``unread_files``) read in: this store reads the whole folder again."""
         return self.reload()
 
-    def _relative(self, path: Path) -> str:
-        """A path's name relative to the corpus folder, with forward slashes (remembered: pathlib is slow at it)."""
-        found = self._relatives.get(path)
-        if found is None:
-            found = self._relatives[path] = path.relative_to(self.root).as_posix()
-        return found
+    def _relative(self, path: str) -> str:
+        """A file's name relative to the corpus folder, with forward slashes."""
+        if path.startswith(self._prefix):
+            return path[len(self._prefix):]
+        return Path(os.path.relpath(path, self.root)).as_posix()
 
     def reload(self, progress: Callable[[int, int], None] | None = None) -> Corpus:
         """Re-check the folder now, whatever the rescan interval, telling ``progress(done, total)`` of each file."""
@@ -219,7 +209,7 @@ class CorpusStore:
         """Make the next ``get`` re-check the folder (after the app itself wrote a file)."""
         self._checked = float("-inf")
 
-    def _load(self, path: Path, rel: str) -> Source | Story | Problem:
+    def _load(self, path: str, rel: str) -> Source | Story | Problem:
         """Parse one file, turning any failure into a Problem: whatever one file raises must not stop the others."""
         try:
             if SURROGATE_RE.search(rel):
@@ -227,11 +217,12 @@ class CorpusStore:
             refusal = _file_refusal(path)
             if refusal:
                 raise CorpusError(refusal)
-            if not path.resolve().is_relative_to(self.root):
+            if not os.path.realpath(path).startswith(self._prefix):
                 raise CorpusError("links outside the corpus folder are not followed")
-            raw = path.read_bytes()
-            if path.name == STORY_FILE:
-                return parse_story(raw, path.parent.name)
+            with open(path, "rb") as file:
+                raw = file.read()
+            if os.path.basename(path) == STORY_FILE:
+                return parse_story(raw, os.path.basename(os.path.dirname(path)))
             return in_its_folder(parse_source(raw, rel, self.max_bytes), rel.split("/", 1)[0] if "/" in rel else "")
         except CorpusError as error:
             return Problem(rel, str(error))
@@ -243,7 +234,7 @@ class CorpusStore:
             log.exception("corpus file %s failed to load", printable(rel))
             return Problem(rel, f"could not be loaded ({type(error).__name__}: {error})")
 
-    def _last_good(self, path: Path, item: Source | Story | Problem) -> Source | Story | Problem:
+    def _last_good(self, path: str, item: Source | Story | Problem) -> Source | Story | Problem:
         """Remember a source that loaded; a failure of a file that loaded before names the version still served."""
         if isinstance(item, Source):
             self._good[path] = item
@@ -261,10 +252,10 @@ class CorpusStore:
 
     def _read_changed(self, progress: Callable[[int, int], None] | None) -> None:
         """``_refresh``'s work (see there)."""
-        seen: dict[Path, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
+        seen: dict[str, tuple[tuple[int, int, int], Source | Story | Problem]] = {}
         changed = False
         try:
-            paths = walk_files(self.root, self._paths) if self.root.is_dir() else []
+            paths = walk_files(self.root) if self.root.is_dir() else []
         except OSError as error:
             log.warning("corpus folder %s cannot be listed: %s", self.root, error)
             paths = []
@@ -272,10 +263,10 @@ class CorpusStore:
             if progress is not None:
                 progress(done, len(paths))
             try:
-                st = path.stat()
+                st = os.stat(path)
             except OSError:
                 try:
-                    st = path.lstat()  # a broken link or a link loop: still named as a problem
+                    st = os.lstat(path)  # a broken link or a link loop: still named as a problem
                 except OSError:
                     continue  # vanished since it was listed
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -292,20 +283,37 @@ class CorpusStore:
 
     def _rebuild(self) -> None:
         """Assemble the corpus from the parsed files (``_parsed``), keeping ids with the files that held them."""
-        seen = self._parsed
+        seen, prefix = self._parsed, self._prefix
         self._loaded = True
         self._good = {p: s for p, s in self._good.items() if p in seen}
-        rels = {p: self._relative(p) for p in seen}
-        present = {printable(rel) for rel in rels.values()}
-        owners = {i: owner for i, owner in self._owners.items() if owner in present}
-        mtimes = {rels[p]: stamp[0] for p, (stamp, _) in seen.items()}
+        # Ids stay with files that are still there (by their printable names, as sources and problems carry them);
+        # names that print as they are (all but a few) are looked up directly, without a million-entry set.
+        odd = {printable(self._relative(p)) for p in seen if not p.isprintable()}
+        owners = {i: owner for i, owner in self._owners.items() if prefix + owner in seen or owner in odd}
         items = [item for _, item in seen.values()]
         items += [self._good[p] for p, (_, item) in seen.items() if isinstance(item, Problem) and p in self._good]
-        self._corpus = build_corpus(items, owners, mtimes)
+        self._corpus = build_corpus(items, owners, _Mtimes(seen, prefix))
         self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
         for problem in set(self._corpus.problems) - self._reported:
             log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
         self._reported = set(self._corpus.problems)
+
+
+class _Mtimes(Mapping[str, int]):
+    """Each parsed file's modification time by its name relative to the corpus, read from the parsed files when
+    asked (``build_corpus`` asks only when two files claim one id)."""
+
+    def __init__(self, parsed: Mapping[str, tuple[tuple[int, int, int], object]], prefix: str) -> None:
+        self._parsed, self._prefix = parsed, prefix
+
+    def __getitem__(self, rel: str) -> int:
+        return self._parsed[self._prefix + rel][0][0]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name[len(self._prefix):] for name in self._parsed)
+
+    def __len__(self) -> int:
+        return len(self._parsed)
 
 
 def load_corpus(root: Path | str, max_bytes: int = 2_000_000,

@@ -60,11 +60,11 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     calls: dict[str, list[str]] = {"parsed": [], "walks": []}
     load, walk = corpus_store.CorpusStore._load, corpus_store.walk_files
 
-    def counting_load(self: corpus_store.CorpusStore, path: Path, rel: str) -> object:
+    def counting_load(self: corpus_store.CorpusStore, path: str, rel: str) -> object:
         calls["parsed"].append(rel)
         return load(self, path, rel)
 
-    def counting_walk(*args: object) -> list[Path]:
+    def counting_walk(*args: object) -> list[str]:
         calls["walks"].append(threading.current_thread().name)
         return walk(*args)  # type: ignore[arg-type]
 
@@ -263,8 +263,8 @@ def test_a_look_after_a_write_reads_only_the_folders_it_touched(tmp_path: Path,
     listed: list[str] = []
     list_folder, note_all = CataloguedStore._folder_files, CataloguedStore._folder_times
 
-    def list_files(self: CataloguedStore, folder: Path) -> object:
-        listed.append(folder.name)
+    def list_files(self: CataloguedStore, folder: str) -> object:
+        listed.append(Path(folder).name)
         return list_folder(self, folder)
 
     def note_times(self: CataloguedStore) -> object:

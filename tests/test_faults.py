@@ -104,8 +104,8 @@ def test_file_deleted_between_listing_and_reading(app: Flask, corpus_dir: Path,
     victim.write_text(victim.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")  # force a re-read
     original_load = corpus_store.CorpusStore._load
 
-    def vanish_then_load(self: Any, path: Path, rel: str) -> Any:
-        if path == victim and victim.exists():
+    def vanish_then_load(self: Any, path: str, rel: str) -> Any:
+        if path == str(victim) and victim.exists():
             victim.unlink()  # another process deletes it after the folder was listed and stat-ed
         return original_load(self, path, rel)
 
@@ -123,10 +123,10 @@ def test_file_deleted_between_walk_and_stat(client: FlaskClient, corpus_dir: Pat
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     original_walk = corpus_store.walk_files
 
-    def walk_then_delete(root: Path, *known: Any) -> Iterator[Path]:
-        for path in original_walk(root, *known):
-            if path.name == "rt.txt":
-                path.unlink()
+    def walk_then_delete(root: Path) -> Iterator[str]:
+        for path in original_walk(root):
+            if path.endswith("/rt.txt"):
+                Path(path).unlink()
             yield path
 
     monkeypatch.setattr(corpus_store, "walk_files", walk_then_delete)

@@ -28,7 +28,7 @@ print(json.dumps({"preload": server.cfg.preload_app, "threads": [t.name for t in
                   "models": [similarity._zipf.cache_info().currsize,
                              sorted(name for name, model in encoders._MODELS.items() if model is not None)],
                   "catalogued": sorted(rel for (rel,) in rows),
-                  "files": sorted(str(path.relative_to(root)) for path in walk_files(root))}))
+                  "files": sorted(os.path.relpath(path, root) for path in walk_files(root))}))
 """
 
 

@@ -109,11 +109,12 @@ def decode(kind: str, data: str, file: Path | str) -> Item:
         if values.keys() != _ROW_FIELDS:
             raise ValueError(f"a catalogued source has the fields {sorted(values)}")
         # Fields set as the frozen dataclass would set them, without its per-field __setattr__ (a restart builds
-        # every catalogued source: at 100k files this halves the time); words and content_key are its
-        # cached_property values, as if computed.
+        # every catalogued source: at 100k files this halves the time); words, content_key and article_key are
+        # its cached_property values, as if computed.
         values["boilerplate"] = tuple(values["boilerplate"])
         source = object.__new__(CataloguedSource)
-        source.__dict__.update(values, _body=None, _file=str(file))
+        source.__dict__.update(values, _body=None, _file=str(file),
+                               article_key=values["version_of"] or values["url"] or values["id"])
         return source
     if kind == "story":
         return Story(**{**values, "source_ids": tuple(values["source_ids"])})
@@ -170,18 +171,13 @@ class Catalogue:
                 self._db.close()
             self._db = None
 
-    def read(self, root: Path, relatives: dict[Path, str] | None = None
-             ) -> tuple[dict[Path, tuple[Stamp, Item]], dict[str, str]]:
-        """Every catalogued file (path → stamp and parsed item) and which file holds each id; ``relatives`` is
-        told each path's name relative to root."""
-        rows = self.db.execute("SELECT rel, mtime_ns, size, ino, kind, data FROM files").fetchall()
+    def read(self, root: Path) -> tuple[dict[str, tuple[Stamp, Item]], dict[str, str]]:
+        """Every catalogued file (its full path name → stamp and parsed item) and which file holds each id."""
         parsed = {}
-        relatives = {} if relatives is None else relatives
-        for rel, mtime_ns, size, ino, kind, data in rows:
+        for rel, mtime_ns, size, ino, kind, data in self.db.execute(
+                "SELECT rel, mtime_ns, size, ino, kind, data FROM files"):
             name = f"{root}/{rel}"
-            path = Path(name)
-            parsed[path] = ((mtime_ns, size, ino), decode(kind, data, name))
-            relatives[path] = rel
+            parsed[name] = ((mtime_ns, size, ino), decode(kind, data, name))
         return parsed, dict(self.db.execute("SELECT id, path FROM owners").fetchall())
 
     def write(self, upserts: Iterable[tuple[str, Stamp, Item]], removed: Iterable[str],
