@@ -4,15 +4,17 @@
 ``CataloguedStore`` is the app's corpus store. It never walks the corpus on a request's path:
 
 - at start it builds the corpus from the catalogue (files parsed only when the catalogue is empty);
-- a file-system watcher (watchfiles: inotify on Linux) reports files added, edited or removed by anyone, and a
-  background thread re-reads just those;
+- one process of a server leads: the one holding ``.parallax/rescan.lock`` (the others try to take it every
+  ``LEAD_POLL_SECONDS``, so one takes over soon after the leader ends). It runs the file-system watcher
+  (watchfiles: inotify on Linux), which reports files added, edited or removed by anyone, and re-reads just those;
+  and a full rescan (stat every file) in the background every ``full_rescan`` seconds as a safety net, and once
+  at start, for changes made while no server ran. What either finds it publishes in the corpus's change log
+  (``parallax.changes.mark_changed``, naming the story folders), so every other process reads those folders at its
+  next look. One watcher per server: inotify's per-user limit (often 8,192 to 200,000 folders) is not spent once
+  per worker, and a million files are not listed once per worker;
 - after a write by this process (``invalidate``) the next look lists only the story folders whose modification time
   moved, which any create, rename or unlink in them does, so the writer sees its own change at once;
-- a full rescan (stat every file) runs in the background every ``full_rescan`` seconds as a safety net, and once
-  at start, for changes made while no server ran. While watchers run, one process of a server does it: the one
-  holding ``.parallax/rescan.lock`` (another takes it over within ``full_rescan`` seconds when that one ends). When
-  its pass finds a change the watchers missed it replaces ``.parallax/rescan-found``, and every other process's
-  watcher, seeing that, runs a pass of its own. A process without a watcher rescans for itself, as before.
+- a process serving without watchers (``watch`` off) rescans for itself every ``rescan`` seconds.
 
 The catalogue's database, and sources that read their text from their file on demand, are in
 ``parallax.index.catalogue``.
@@ -35,8 +37,9 @@ from typing import Any
 
 from parallax import corpus as corpus_module
 from parallax import corpus_store
-from parallax.changes import STATE_FOLDER, FolderTimes, changed_since, folder_time, read_generation
+from parallax.changes import STATE_FOLDER, FolderTimes, changed_since, folder_time, mark_changed, read_generation
 from parallax.corpus import STORY_FILE, Story, is_candidate_name
+from parallax.corpus_follow import follow, watch
 from parallax.corpus_store import CorpusStore
 from parallax.corpus_update import Change, update_corpus
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
@@ -47,8 +50,9 @@ log = logging.getLogger("parallax.catalogue")
 
 #: Held (flock) by the one process of a server that runs the safety-net rescan while watchers run.
 RESCAN_LOCK = Path(STATE_FOLDER) / "rescan.lock"
-#: Replaced when that process's rescan found a change: the other processes' watchers then rescan too.
-RESCAN_FOUND = Path(STATE_FOLDER) / "rescan-found"
+#: The process id of the leading process while its watcher runs: a look for an unknown id elsewhere then waits for
+#: the watcher to report a new file instead of looking for it in every story folder.
+WATCHING = Path(STATE_FOLDER) / "watching"
 
 
 def _wanted(prefix: str, path: str) -> bool:
@@ -97,7 +101,7 @@ class CataloguedStore(CorpusStore):
                 generation = read_generation(self.root)  # read before the look: a change during it is seen next
                 if self._look or generation != self._generation:
                     self._look = False
-                    moved = generation != self._generation and bool(self._generation)
+                    moved = generation != self._generation
                     self._apply(self._changed_folders(changed_since(self.root, self._generation) if moved else None))
                     self._generation = generation  # only now: a thread looking meanwhile waits for this update
         return self._corpus
@@ -119,6 +123,14 @@ class CataloguedStore(CorpusStore):
     def invalidate(self) -> None:
         """After this process wrote a file: the next look lists the story folders that changed."""
         self._look = True
+
+    def unread_files(self, source_id: str) -> list[str]:
+        """As ``CorpusStore.unread_files``, but none while the server's watcher runs: it reports a new file within
+        a fraction of a second, and looking for one id in every story folder is a stat per folder (125,000 at a
+        million articles) that any request for an unknown id would cost."""
+        if self.rescan > 0 and self.server_watches():
+            return []
+        return super().unread_files(source_id)
 
     def read_unread(self, paths: list[str]) -> corpus_module.Corpus:
         """Files found unread (written before the watcher told) read in: only their story folders, not every file."""
@@ -199,7 +211,8 @@ class CataloguedStore(CorpusStore):
 
     def _background_rescan(self) -> None:
         """The safety net's pass: stat every file without holding the store (requests, writes and the watcher go
-        on meanwhile), then re-read under it only the files that appeared, changed or went."""
+        on meanwhile), then re-read under it only the files that appeared, changed or went, and publish what
+        changed to the other processes."""
         with self._lock:
             known = {path: stamp for path, (stamp, _) in self._parsed.items()}
         folders = self._folder_times()
@@ -219,17 +232,23 @@ class CataloguedStore(CorpusStore):
                 changed.add(path)
         changed.update(known)  # files the corpus had that are gone
         with self._lock:
-            before = self._corpus
-            self._apply(changed)
+            touched = self._apply(changed)
             self._folders = folders
-            found = self._corpus is not before
-        if found and self.watching and self._rescan_lock is not None:
-            self._tell_rescan_found()
+        self._publish(touched)
+
+    def _publish(self, touched: set[str]) -> None:
+        """Tell the other processes of a server which story folders changed outside the app (found by this, the
+        leading process's watcher or rescan): they read those folders at their next look."""
+        if touched and self.watch:
+            try:
+                mark_changed(self.root, touched)
+            except OSError as error:  # a read-only corpus: the others' own looks still find it in time
+                log.warning("cannot tell the other processes what changed in the corpus: %s", error)
 
     def leads_rescan(self) -> bool:
-        """Whether this process runs the safety-net rescan: always while no watcher runs here, else only when it
-        holds the rescan lock (taken here if free: the lock lasts as long as the process)."""
-        if not self.watching:
+        """Whether this process watches and rescans the corpus: always when it serves without watchers, else only
+        when it holds the rescan lock (taken here if free: the lock lasts as long as the process)."""
+        if not self.watch:
             return True
         if self._rescan_lock is None:
             path = self.root / RESCAN_LOCK
@@ -247,17 +266,18 @@ class CataloguedStore(CorpusStore):
             self._rescan_lock = fd
         return True
 
-    def _tell_rescan_found(self) -> None:
-        """Have every other process's watcher rescan: this process's pass found what the watchers missed."""
-        path = self.root / RESCAN_FOUND
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    def server_watches(self) -> bool:
+        """Whether a watcher of this corpus runs in some process of the server (``WATCHING`` names a live one)."""
+        if self.watching:
+            return True
+        if not self.watch:
+            return False
         try:
-            temp.write_text(secrets.token_hex(8), encoding="ascii")
-            os.replace(temp, path)
-        except OSError as error:
-            log.warning("cannot tell the other processes that the rescan found changes: %s", error)
-        finally:
-            temp.unlink(missing_ok=True)
+            pid = int((self.root / WATCHING).read_text(encoding="ascii").strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return False
+        return True
 
     def _full_rescan(self, progress: Any = None) -> None:
         """Stat every file, re-read the changed ones, save. Folder times are taken first: a file written during the
@@ -330,9 +350,10 @@ class CataloguedStore(CorpusStore):
         super()._rebuild()
         self._in_folder = None
 
-    def _apply(self, paths: Iterable[str]) -> None:
+    def _apply(self, paths: Iterable[str]) -> set[str]:
         """Re-read the given files only (gone ones dropped), then bring the corpus and the catalogue in step: only
-        what the changed files touch is built again (``update_corpus``), the whole corpus when that cannot be."""
+        what the changed files touch is built again (``update_corpus``), the whole corpus when that cannot be.
+        Gives the story folders ('' for the corpus folder) whose files changed."""
         changes: dict[str, Change] = {}
         for path in paths:
             if not _wanted(self._prefix, path):
@@ -357,12 +378,13 @@ class CataloguedStore(CorpusStore):
                 self._parsed[path] = (stamp, self._last_good(path, self._load(path, rel)))
                 changes[path] = Change(rel, previous[1] if previous else None, self._parsed[path][1])
         if not changes:
-            return
+            return set()
+        touched = {change.rel.rpartition("/")[0].split("/", 1)[0] for change in changes.values()}
         updated = update_corpus(self._corpus, list(changes.values()), self._owners, self._declared)
         if updated is None:
             self._rebuild()
             self._save()
-            return
+            return touched
         for path, change in changes.items():
             if change.new is None:
                 self._good.pop(path, None)
@@ -371,6 +393,7 @@ class CataloguedStore(CorpusStore):
                 (known.add if path in self._parsed else known.discard)(path)
         self._corpus = updated
         self._save(changes)
+        return touched
 
     def _declared(self, slug: str) -> Story | None:
         """The story.yaml of a story folder as last read (None when it has none, or it does not load)."""
@@ -378,73 +401,33 @@ class CataloguedStore(CorpusStore):
         return item[1] if item is not None and isinstance(item[1], Story) else None
 
     def _start_threads(self) -> None:
-        """Start this process's watcher and safety-net rescan (after a fork, the child starts its own)."""
+        """Start this process's follower thread (after a fork, the child starts its own): it takes the lead when it
+        can, and then watches and rescans (see ``_follow``)."""
         with self._lock:
             if self._threads_pid == os.getpid():
                 return
             self._threads_pid = os.getpid()
             self._stop = threading.Event()
             weakref.finalize(self, self._stop.set)
-            ref = weakref.ref(self)
-            if self.watch:
-                threading.Thread(target=_watch, args=(ref, self.root, self._stop), name="parallax-corpus-watch",
-                                 daemon=True).start()
-            threading.Thread(target=_rescan, args=(ref, self._stop), name="parallax-corpus-rescan",
+            threading.Thread(target=follow, args=(weakref.ref(self), self._stop), name="parallax-corpus-rescan",
                              daemon=True).start()
 
+    def _start_watcher(self) -> None:
+        """Start the file-system watcher in this, the leading, process."""
+        threading.Thread(target=watch, args=(weakref.ref(self), self.root, self._stop), name="parallax-corpus-watch",
+                         daemon=True).start()
 
-def _watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event) -> None:
-    """Re-read the files the file-system watcher reports, until the store is gone or stopped."""
-    try:
-        import watchfiles
-    except ImportError:
-        log.warning("watchfiles is not installed: corpus changes are noticed by the full rescan only")
-        return
-    store = ref()
-    if store is None:
-        return
-    store.watching = True
-    del store
-    try:
-        for changes in watchfiles.watch(root, watch_filter=None, debounce=400, step=20, stop_event=stop,
-                                        rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False,
-                                        ignore_permission_denied=True):
-            store = ref()
-            if store is None:
-                return
-            paths = {name for _, name in changes}
-            if str(root / RESCAN_FOUND) in paths and store._rescan_lock is None:  # the rescanning process found changes
-                store._background_rescan()
-            if paths:
-                with store._lock:
-                    expanded = set()
-                    for path in paths:
-                        expanded |= store._folder_files(path) if os.path.isdir(path) else {path}
-                    store._apply(expanded)
-            del store
-    except Exception as error:  # inotify limits, a vanished folder: the safety-net rescan carries on
-        log.warning("corpus watcher stopped (%s: %s): changes are noticed by the full rescan only",
-                    type(error).__name__, error, exc_info=True)
-        live = ref()
-        if live is not None:
-            live.watching = False
-
-
-def _rescan(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
-    """The safety net: a full rescan ``first_rescan`` seconds after start (not competing with the first pages), then
-    every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher runs), until the store is gone; while
-    a watcher runs, by the one process holding the rescan lock (``leads_rescan``)."""
-    store = ref()
-    wait = store.first_rescan if store is not None else 0.0
-    del store
-    while not stop.wait(wait):
-        store = ref()
-        if store is None:
-            return
+    def _watching(self, running: bool) -> None:
+        """Note whether this process's watcher runs, here and in ``WATCHING`` for the other processes."""
+        self.watching = running
+        path = self.root / WATCHING
         try:
-            if store.leads_rescan():
-                store._background_rescan()
-        except Exception:  # the safety net must not die with one bad pass
-            log.exception("corpus rescan failed")
-        wait = store.full_rescan if store.watching else max(store.rescan, 0.5)
-        del store
+            if running:
+                temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+                temp.write_text(str(os.getpid()), encoding="ascii")
+                os.replace(temp, path)
+            elif path.read_text(encoding="ascii").strip() == str(os.getpid()):
+                path.unlink()
+        except (OSError, ValueError):
+            pass  # without the note the others look for unknown ids in every folder, as without a watcher
+

@@ -13,6 +13,7 @@ was that close to when it was noted is looked at again next time (as git treats 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -23,6 +24,8 @@ from pathlib import Path
 
 STATE_FOLDER = ".parallax"  # the app's own files in the corpus (hidden: the loader never reads hidden folders)
 GENERATION_FILE = Path(STATE_FOLDER) / "generation"  # replaced after every change the app makes to the corpus
+#: Held while the generation file is rewritten (beside it).
+LOG_LOCK = "generation.lock"
 #: Changes the log keeps: a process that missed more looks at every folder.
 LOG_SIZE = 64
 #: How close to when it was noted a folder's time must be to be looked at again (see the module's description).
@@ -30,19 +33,26 @@ RACY_NS = 50_000_000
 
 
 def mark_changed(root: Path, folders: Collection[str] | None = None) -> None:
-    """Tell every process serving this corpus that the app changed it, in these story folders ('' is the corpus
-    folder itself; None: not known). Called by the holder of the write lock, so no two writers interleave."""
+    """Tell every process serving this corpus that it changed, in these story folders ('' is the corpus folder
+    itself; None: not known): called by the app's writers, and by the server's watcher for changes made outside it.
+    The log is rewritten under its own file lock, so no two processes' entries overwrite each other."""
     path = Path(root) / GENERATION_FILE
-    log = _log(path)[-(LOG_SIZE - 1):]
-    token = secrets.token_hex(8)
-    log.append((token, None if folders is None else sorted(set(folders))))
-    text = token + "\n" + "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in log)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    path.parent.mkdir(exist_ok=True)
+    fd = os.open(path.with_name(LOG_LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)  # readers see the old file or the new one, never half of one
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        log = _log(path)[-(LOG_SIZE - 1):]
+        token = secrets.token_hex(8)
+        log.append((token, None if folders is None else sorted(set(folders))))
+        text = token + "\n" + "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in log)
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, path)  # readers see the old file or the new one, never half of one
+        finally:
+            temp.unlink(missing_ok=True)
     finally:
-        temp.unlink(missing_ok=True)
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def read_generation(root: Path) -> str:
@@ -58,7 +68,10 @@ def changed_since(root: Path, token: str) -> set[str] | None:
     """The story folders the app changed after the change whose marker was ``token``; None when that cannot be told
     (the token is not in the log, or a change did not say what it touched): then every folder may have changed."""
     log = _log(Path(root) / GENERATION_FILE)
-    seen = next((n for n, (entry, _) in enumerate(log) if entry == token), None)
+    if token:
+        seen = next((n for n, (entry, _) in enumerate(log) if entry == token), None)
+    else:  # no change was marked when the process last looked: every change since is in the log, unless it is full
+        seen = -1 if 0 < len(log) < LOG_SIZE else None
     if seen is None:
         return None
     folders: set[str] = set()

@@ -1,17 +1,19 @@
-"""One process of a server runs the corpus's safety-net rescan while watchers run; the others rescan only when that
-process's pass found a change their watchers missed."""
+"""One process of a server leads: it alone runs the corpus's file-system watcher and safety-net rescan, and
+publishes what they find in the change log; another process takes the lead when the leader ends."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from parallax.catalogue import RESCAN_FOUND, RESCAN_LOCK, CataloguedStore
+from parallax import corpus_store
+from parallax.catalogue import RESCAN_LOCK, WATCHING, CataloguedStore
+from parallax.corpus_follow import LEAD_POLL_SECONDS
 
 #: Holds the rescan lock, as another server process would, until its standard input closes.
 HOLDER = """
@@ -42,52 +44,83 @@ def stores(corpus: Path) -> Iterator[list[CataloguedStore]]:
         store._stop.set()
 
 
-def watched_store(corpus: Path, stores: list[CataloguedStore]) -> CataloguedStore:
-    """A store whose periodic rescan is far off, so only what the test does makes it rescan."""
-    store = CataloguedStore(corpus, 2_000_000, rescan=1.0, full_rescan=3600, watch=True, first_rescan=3600)
+def watched_store(corpus: Path, stores: list[CataloguedStore], **options: float) -> CataloguedStore:
+    """A store of a server with watchers, its periodic rescan far off unless told otherwise."""
+    settings = {"full_rescan": 3600.0, "first_rescan": 3600.0, **options}
+    store = CataloguedStore(corpus, 2_000_000, rescan=1.0, watch=True, **settings)
     stores.append(store)
     return store
 
 
-def test_only_the_lock_holder_rescans_and_another_takes_over_when_it_ends(corpus: Path,
-                                                                           stores: list[CataloguedStore]) -> None:
-    """While another process holds the rescan lock this one leaves the pass to it; when that process ends, this
-    one takes the pass over. A process without a watcher always rescans for itself."""
+def eventually(check: object, seconds: float = 10.0) -> bool:
+    """Whether check() becomes true within the given seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_only_the_lock_holder_leads_and_another_takes_over_when_it_ends(corpus: Path,
+                                                                         stores: list[CataloguedStore]) -> None:
+    """While another process holds the rescan lock this one neither watches nor rescans; within a few seconds of
+    that process ending, this one takes the lead and starts the watcher. A store serving without watchers always
+    rescans for itself."""
     (corpus / RESCAN_LOCK).parent.mkdir(exist_ok=True)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(corpus / RESCAN_LOCK)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         store = watched_store(corpus, stores)
-        store.watching = True
+        store.get()
         assert not store.leads_rescan()
-        store.watching = False
-        assert store.leads_rescan()  # nothing else would notice a change here
-        store.watching = True
+        time.sleep(0.5)
+        assert not store.watching
+        unwatched = CataloguedStore(corpus, 2_000_000, rescan=1.0, watch=False)
+        stores.append(unwatched)
+        assert unwatched.leads_rescan()  # nothing else would notice a change for it
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(30)
-    assert store.leads_rescan()
+    assert eventually(lambda: store.watching, LEAD_POLL_SECONDS + 10)
+    assert (corpus / WATCHING).read_text(encoding="ascii") == str(__import__("os").getpid())
     other = watched_store(corpus, stores)
-    other.watching = True
     assert not other.leads_rescan()
 
 
-def test_the_other_processes_rescan_when_the_rescanning_one_found_a_change(corpus: Path,
-                                                                          stores: list[CataloguedStore]) -> None:
-    """When the rescanning process says its pass found a change (``rescan-found`` replaced), every other process's
-    watcher runs a pass of its own; the rescanning process does not run a second one."""
+def test_what_the_leader_finds_reaches_the_others_without_a_walk(corpus: Path, stores: list[CataloguedStore],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file another tool writes is reported by the leader's watcher and published: a process without a watcher
+    serves it at its next look, having listed only that story folder; a look for an id nobody wrote meanwhile
+    costs no stat of every story folder."""
     leader, other = watched_store(corpus, stores), watched_store(corpus, stores)
-    passes = {"leader": threading.Event(), "other": threading.Event()}
-    for name, store in (("leader", leader), ("other", other)):
-        store.get()  # starts the watcher
-        store._background_rescan = passes[name].set  # type: ignore[method-assign]
-    leader.watching = True
-    assert leader.leads_rescan()
-    marker = corpus / RESCAN_FOUND
-    for attempt in range(30):  # again until the other's watcher, starting in its own thread, reports it
-        marker.write_text(str(attempt), encoding="ascii")
-        if passes["other"].wait(1):
-            break
-    assert passes["other"].is_set() and not passes["leader"].is_set()
+    leader.get()
+    assert eventually(lambda: leader.watching)
+    other.get()
+    assert not other.watching and other.server_watches()
+    walks: list[str] = []
+    walk = corpus_store.walk_files
+    monkeypatch.setattr(corpus_store, "walk_files", lambda root: walks.append(str(root)) or walk(root))
+    (corpus / "story" / "b.txt").write_text("---\nid: b\nstory: story\noutlet: B\n---\nThe wall was rebuilt.\n",
+                                            encoding="utf-8")
+    assert eventually(lambda: other.get().get("b") is not None)
+    assert other.get().sources["b"].outlet == "B" and walks == []
+    assert other.unread_files("nobody-wrote-this") == []  # the watcher would have told
+
+
+def test_the_leaders_rescan_publishes_what_the_watcher_missed(corpus: Path,
+                                                             stores: list[CataloguedStore]) -> None:
+    """When the leader's safety-net pass finds a change (here: with no watcher running, as when inotify's limit is
+    reached), the other processes read it too."""
+    leader = CataloguedStore(corpus, 2_000_000, rescan=0.5, watch=True, full_rescan=3600.0, first_rescan=0.0)
+    leader._start_watcher = lambda: None  # type: ignore[method-assign]  # the watcher could not start
+    stores.append(leader)
+    leader.get()
+    assert eventually(lambda: leader._rescan_lock is not None)
+    other = watched_store(corpus, stores)
+    other.get()
+    (corpus / "story" / "a.txt").write_text("---\nid: a\nstory: story\noutlet: A2\n---\nRebuilt again.\n",
+                                            encoding="utf-8")
+    assert eventually(lambda: other.get().sources["a"].outlet == "A2")
