@@ -19,6 +19,9 @@ log = logging.getLogger("parallax.catalogue")
 
 #: How often a process that does not lead tries to take the lead (a free lock means the leader ended).
 LEAD_POLL_SECONDS = 2.0
+#: The most of one core the safety-net rescan may take, averaged over the time between passes: a pass that stats a
+#: million files (about 25 s of CPU) runs every 40 minutes, not every 10.
+RESCAN_SHARE = 0.01
 
 
 def watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event) -> None:
@@ -63,11 +66,11 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
     """Until the store is gone or stopped: try to take the lead every ``LEAD_POLL_SECONDS`` (``leads_rescan``);
     while leading, run the watcher and the safety net: a full rescan ``first_rescan`` seconds after start (not
     competing with the first pages), then every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher
-    runs)."""
+    runs), or less often when a pass costs more than ``RESCAN_SHARE`` of a core over that time."""
     store = ref()
     if store is None:
         return
-    started, last = time.monotonic(), None
+    started, last, spent = time.monotonic(), None, 0.0
     leading = False
     del store
     while True:
@@ -80,11 +83,12 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
                 if store.watch:
                     store._start_watcher()
             if leading:
-                interval = store.full_rescan if store.watching else max(store.rescan, 0.5)
+                interval = max(store.full_rescan if store.watching else max(store.rescan, 0.5), spent / RESCAN_SHARE)
                 due = started + store.first_rescan if last is None else last + interval
                 if time.monotonic() >= due:
+                    cpu = time.thread_time()
                     store._background_rescan()
-                    last = time.monotonic()
+                    last, spent = time.monotonic(), time.thread_time() - cpu
         except Exception:  # the safety net must not die with one bad pass
             log.exception("corpus rescan failed")
             last = time.monotonic()

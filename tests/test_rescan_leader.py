@@ -124,3 +124,24 @@ def test_the_leaders_rescan_publishes_what_the_watcher_missed(corpus: Path,
     (corpus / "story" / "a.txt").write_text("---\nid: a\nstory: story\noutlet: A2\n---\nRebuilt again.\n",
                                             encoding="utf-8")
     assert eventually(lambda: other.get().sources["a"].outlet == "A2")
+
+
+def test_a_costly_rescan_runs_less_often(corpus: Path, stores: list[CataloguedStore]) -> None:
+    """The safety net keeps to its share of a core: a pass that costs 20 ms of CPU runs at most every 2 s, however
+    short the configured interval (a million files cost about 25 s a pass)."""
+    store = CataloguedStore(corpus, 2_000_000, rescan=0.5, watch=False, full_rescan=0.5, first_rescan=0.0)
+    stores.append(store)
+    passes: list[float] = []
+
+    def costly_pass() -> None:
+        passes.append(time.monotonic())
+        spin = time.thread_time()
+        while time.thread_time() - spin < 0.02:
+            pass
+
+    store._background_rescan = costly_pass  # type: ignore[method-assign]
+    store.get()
+    time.sleep(3.5)
+    assert 1 <= len(passes) <= 2, passes  # without the budget: a pass every 0.5 s, 7 in all
+    if len(passes) == 2:
+        assert passes[1] - passes[0] >= 1.9
