@@ -215,7 +215,7 @@ class Problem:
 class Corpus:
     """Everything loaded from the corpus folder, plus the files that failed to load."""
 
-    sources: dict[str, Source] = field(default_factory=dict)
+    sources: Mapping[str, Source] = field(default_factory=dict)  # a dict, or shared with the corpus before a change
     stories: dict[str, Story] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
@@ -229,7 +229,7 @@ class Corpus:
         return [self.sources[i] for i in story.source_ids] if story else []
 
     @cached_property
-    def articles(self) -> dict[str, list[Source]]:
+    def articles(self) -> Mapping[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
         grouped: dict[str, list[Source]] = {}
         for source in self.sources.values():

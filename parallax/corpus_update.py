@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from parallax.corpus import Corpus, Problem, Source, Story, capture_order, printable
+from parallax.layered import Layered
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 Item = Source | Story | Problem
 
@@ -77,10 +82,7 @@ def update_corpus(corpus: Corpus, changes: Sequence[Change], owners: MutableMapp
         holder = owners.get(source.id)
         if (source.id in corpus.sources and source.id not in dropped) or holder not in (None, source.path, *gone):
             return None
-    sources = dict(corpus.sources)
-    for source_id in dropped - ids:
-        del sources[source_id]
-    sources.update((s.id, s) for s in added)
+    sources = _layered(corpus.sources).updated(((s.id, s) for s in added), dropped - ids)
     stories = dict(corpus.stories)
     for slug in slugs:  # as build_corpus: a story with sources or a story.yaml, its metadata from that file
         members = _story_members(slug, sources, corpus.stories.get(slug), dropped, added)
@@ -103,16 +105,21 @@ def update_corpus(corpus: Corpus, changes: Sequence[Change], owners: MutableMapp
 
 
 def _articles(corpus: Corpus, sources: Mapping[str, Source], dropped: set[str],
-              added: Sequence[Source]) -> dict[str, list[Source]]:
+              added: Sequence[Source]) -> Mapping[str, list[Source]]:
     """``Corpus.articles`` after the change, from the grouping before it: only the touched articles regrouped."""
     before = corpus.articles
     keys = {corpus.sources[i].article_key for i in dropped} | {s.article_key for s in added}
-    articles = dict(before)
+    put, drop = [], []
     for key in keys:
         members = [s for s in before.get(key, ()) if s.id not in dropped] + [s for s in added if s.article_key == key]
         members = [s for s in members if sources.get(s.id) is s]
         if members:
-            articles[key] = sorted(members, key=lambda s: (capture_order(s.captured), s.id))
+            put.append((key, sorted(members, key=lambda s: (capture_order(s.captured), s.id))))
         else:
-            articles.pop(key, None)
-    return articles
+            drop.append(key)
+    return _layered(before).updated(put, drop)
+
+
+def _layered(mapping: Mapping[K, V]) -> Layered[K, V]:
+    """A mapping as a ``Layered`` one (a plain dict becomes the base, shared, never changed)."""
+    return mapping if isinstance(mapping, Layered) else Layered(mapping)
