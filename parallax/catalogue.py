@@ -114,6 +114,7 @@ class CataloguedStore(CorpusStore):
                 if not self._loaded:
                     self._start()
                 _ = self._corpus.articles  # the grouping by article each source page reads: made once, shared too
+                self._folder_index()  # the files of each folder, which each look after a change reads
             self.catalogue.close()  # an SQLite connection must not be used on both sides of a fork
 
     def current(self) -> corpus_module.Corpus:

@@ -32,11 +32,6 @@ def watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event) 
     except ImportError:
         log.warning("watchfiles is not installed: corpus changes are noticed by the full rescan only")
         return
-    store = ref()
-    if store is None:
-        return
-    store._watching(True)
-    del store
     try:
         for changes in watchfiles.watch(root, watch_filter=None, debounce=400, step=20, stop_event=stop,
                                         rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False,
@@ -44,6 +39,8 @@ def watch(ref: weakref.ref[CataloguedStore], root: Path, stop: threading.Event) 
             store = ref()
             if store is None:
                 return
+            if not store.watching:  # the first report (or a second without one): the watches are in place
+                store._watching(True)
             paths = {name for _, name in changes}
             if paths:
                 with store._lock:
