@@ -72,3 +72,24 @@ class Layered(Mapping[K, V]):
 
     def __repr__(self) -> str:
         return f"Layered({dict(self.items())!r})"
+
+
+def changed_keys(before: Mapping[K, Any], after: Mapping[K, Any]) -> set[K] | None:
+    """The keys whose entries may differ between two mappings when one was made from the other through ``updated``
+    (they share a base: a plain dict counts as its own base); None when that cannot be told without reading both
+    whole."""
+    base_before, over_before, gone_before = _parts(before)
+    base_after, over_after, gone_after = _parts(after)
+    if base_before is not base_after:
+        return None
+    keys = {*gone_before, *gone_after}
+    keys.update(k for k, v in over_before.items() if over_after.get(k, _MISSING) is not v)
+    keys.update(k for k, v in over_after.items() if over_before.get(k, _MISSING) is not v)
+    return keys
+
+
+def _parts(mapping: Mapping[K, Any]) -> tuple[Mapping[K, Any], Mapping[K, Any], frozenset[K]]:
+    """A mapping's base, entries set and keys removed."""
+    if isinstance(mapping, Layered):
+        return mapping._base, mapping._over, mapping._gone
+    return mapping, {}, frozenset()

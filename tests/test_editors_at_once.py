@@ -227,10 +227,10 @@ def test_a_file_that_fails_to_load_does_not_make_each_miss_read_the_corpus(make_
         return original(*args, **kwargs)
 
     monkeypatch.setattr(store, "reload", counted)
-    unread: list[list[Path]] = []
+    unread: list[list[str]] = []
     read_unread = store.read_unread
 
-    def told(paths: list[Path]) -> Any:
+    def told(paths: list[str]) -> Any:
         unread.append(paths)
         return read_unread(paths)
 
@@ -242,7 +242,7 @@ def test_a_file_that_fails_to_load_does_not_make_each_miss_read_the_corpus(make_
     added = write_exclusive(corpus_dir / STORY / "late.txt",
                                           f"---\nid: late\nstory: {STORY}\noutlet: X\n---\nLate text.\n".encode())
     assert added and client.get("/sources/late.json").status_code == 200  # not seen yet: its folder read, found
-    assert unread == [[corpus_dir.resolve() / STORY / "late.txt"]] and reloads == []  # never the whole corpus
+    assert unread == [[str(corpus_dir.resolve() / STORY / "late.txt")]] and reloads == []  # never the whole corpus
 
 
 def test_edit_form_follows_a_file_moved_meanwhile(make_app: Callable[..., Flask], corpus_dir: Path) -> None:

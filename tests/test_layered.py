@@ -8,7 +8,7 @@ import random
 import pytest
 
 from parallax import layered
-from parallax.layered import Layered
+from parallax.layered import Layered, changed_keys
 
 
 def test_layered_changes_match_a_dict(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +45,14 @@ def test_a_dropped_key_is_a_key_error_and_set_again_is_back() -> None:
         raise AssertionError("a dropped key was found")
     third = second.updated([("a", 3)])
     assert third["a"] == 3 and first["a"] == 1 and len(third) == 2
+
+
+def test_changed_keys_name_what_differs_and_give_up_across_a_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {"a": 1, "b": 2, "c": 3}
+    first = Layered(base).updated([("d", 4)])
+    second = first.updated([("a", 10)], ["b"])
+    assert changed_keys(base, first) == {"d"}
+    assert changed_keys(first, second) == {"a", "b"}  # "d" is the same entry in both
+    monkeypatch.setattr(layered, "FOLD_AFTER", 1)
+    folded = second.updated([("e", 5)])
+    assert changed_keys(second, folded) is None and dict(folded) == {"a": 10, "c": 3, "d": 4, "e": 5}

@@ -102,7 +102,11 @@ def test_what_the_leader_finds_reaches_the_others_without_a_walk(corpus: Path, s
     assert not other.watching and other.server_watches()
     walks: list[str] = []
     walk = corpus_store.walk_files
-    monkeypatch.setattr(corpus_store, "walk_files", lambda root: walks.append(str(root)) or walk(root))
+    def counted_walk(root: Path) -> list[str]:
+        walks.append(str(root))
+        return walk(root)
+
+    monkeypatch.setattr(corpus_store, "walk_files", counted_walk)
     (corpus / "story" / "b.txt").write_text("---\nid: b\nstory: story\noutlet: B\n---\nThe wall was rebuilt.\n",
                                             encoding="utf-8")
     assert eventually(lambda: other.get().get("b") is not None)

@@ -10,7 +10,6 @@ parsed from ``parallax.index.query``; sentence positions from ``parallax.index.s
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sqlite3
 import threading
@@ -23,8 +22,10 @@ from typing import Any
 from parallax.corpus import Corpus, Source
 from parallax.corpus_store import load_corpus, require_folder
 from parallax.index import reuse
+from parallax.index.lag import Lag, diff, doc_key, stored_keys
 from parallax.index.query import Query, QueryError
 from parallax.index.spans import reading_document, sentence_spans, source_spans
+from parallax.layered import changed_keys
 from parallax.text import plain_document
 
 log = logging.getLogger("parallax.index.search")
@@ -66,13 +67,6 @@ CREATE INDEX IF NOT EXISTS shared_da ON shared(da, db);
 CREATE INDEX IF NOT EXISTS shared_db ON shared(db);
 """
 
-
-
-def doc_key(source: Source) -> str:
-    """What the index stores of a source: its content key and the metadata searches filter and show."""
-    parts = [source.content_key, source.story, source.outlet, source.title, source.language, source.published,
-             source.captured, source.article_key]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def source_time(source: Source) -> str:
@@ -133,7 +127,7 @@ class CorpusIndex:
         # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
-        self._lag: tuple[Corpus, int] | None = None  # the last corpus measured by ``lag`` and its figure
+        self._lag = Lag(self._db, self._lock)
         self._behind: tuple[threading.Thread, list[Any]] | None = None  # a sync started by a search, its outcome
         self._behind_lock = threading.Lock()
         #: Why the last sync failed ('' when it did not): the index then lags the corpus and searches would miss
@@ -185,18 +179,11 @@ class CorpusIndex:
         """Whether a sync is running in this process (searches then see the index as last committed)."""
         return self._write.locked()
 
-    def lag(self, corpus: Corpus) -> int:
-        """How many sources the committed index lacks, holds out of date or holds no more (0 when in step); measured
-        once per corpus, so a page asking again before the corpus changes costs nothing."""
-        if corpus is self._synced:
-            return 0
-        known = self._lag
-        if known is None or known[0] is not corpus:
-            wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
-            with self._lock:
-                stored = dict(self._db.execute("SELECT id, key FROM docs").fetchall())
-            known = self._lag = (corpus, len(wanted.items() ^ stored.items()))
-        return known[1]
+    def lag(self, corpus: Corpus) -> int | None:
+        """How many sources the committed index lacks, holds out of date or holds no more (0 when in step), or None
+        while that is not known yet (see ``parallax.index.lag``); a page asking again before the corpus changes
+        costs nothing, and after a change only the changed sources are looked at."""
+        return self._lag.of(corpus, self._synced)
 
     def sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None = None,
              wait: bool = True) -> SyncStats:
@@ -263,12 +250,13 @@ class CorpusIndex:
     def _sync(self, corpus: Corpus, progress: Callable[[int, int], None] | None) -> SyncStats:
         """The body of ``sync``, holding the write lock."""
         db = self._writer
-        wanted = {s.id: doc_key(s) for s in corpus.sources.values()}
-        gone, new = self._diff(wanted, corpus)
+        # After a change to the corpus last synced, only the sources it touched are compared.
+        ids = changed_keys(self._synced.sources, corpus.sources) if self._synced is not None else None
+        gone, new = diff(corpus, stored_keys(db, ids), ids)
         if gone or new:
             # Another process may have indexed the same change meanwhile: diff again under the write lock.
             db.execute("BEGIN IMMEDIATE")
-            gone, new = self._diff(wanted, corpus)
+            gone, new = diff(corpus, stored_keys(db, ids), ids)
         stats = SyncStats(added=len(new), removed=len(gone), ids=[s.id for s in new])
         if db.in_transaction:
             try:
@@ -287,12 +275,6 @@ class CorpusIndex:
                 raise
         self._synced = corpus
         return stats
-
-    def _diff(self, wanted: dict[str, str], corpus: Corpus) -> tuple[list[str], list[Source]]:
-        """Ids to drop from the index (gone or changed) and sources to index (new or changed)."""
-        stored = dict(self._writer.execute("SELECT id, key FROM docs").fetchall())
-        gone = [i for i, k in stored.items() if wanted.get(i) != k]
-        return gone, [corpus.sources[i] for i, k in wanted.items() if stored.get(i) != k]
 
     def suggest_story(self, text: str, most: int = MAX_SUGGESTIONS) -> list[tuple[str, float]]:
         """At most ``most`` stories whose sources already carry the text's sentences, best first, with the share

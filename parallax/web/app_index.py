@@ -72,7 +72,8 @@ def index(most: int | None = None) -> CorpusIndex:
     """
     found: CorpusIndex = current_app.extensions["parallax.index.search"].get()
     try:
-        if most is None or found.lag(corpus()) <= most:
+        lag = None if most is None else found.lag(corpus())
+        if most is None or (lag is not None and lag <= most):
             found.sync(corpus(), wait=False)  # while another thread updates it, answer from what is committed
     except sqlite3.Error:
         log.exception("the search index could not be brought up to date; serving it as it stands")

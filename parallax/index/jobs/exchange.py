@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from parallax.corpus import Corpus
-from parallax.index.search import CorpusIndex, doc_key
+from parallax.index.lag import doc_key
+from parallax.index.search import CorpusIndex
 
 Pair = tuple[str, int, str, int, float]  # (source, position, other source, other position, score), source < other
 Edge = tuple[str, str, int]  # (origin, later carrier, shared sentences)
