@@ -26,7 +26,6 @@ import fcntl
 import gc
 import logging
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -39,20 +38,18 @@ from parallax import corpus as corpus_module
 from parallax import corpus_store
 from parallax.changes import STATE_FOLDER, FolderTimes, changed_since, folder_time, mark_changed, read_generation
 from parallax.corpus import STORY_FILE, Story, is_candidate_name
-from parallax.corpus_follow import follow, watch
+from parallax.corpus_follow import follow
 from parallax.corpus_store import CorpusStore
 from parallax.corpus_update import Change, update_corpus
+from parallax.corpus_watcher import WATCHING, watching_pid
 from parallax.index.catalogue import CATALOGUE_FILE, Catalogue, Figures, Stamp
 
-__all__ = ["CATALOGUE_FILE", "Catalogue", "CataloguedStore", "Figures", "Stamp"]
+__all__ = ["CATALOGUE_FILE", "WATCHING", "Catalogue", "CataloguedStore", "Figures", "Stamp"]
 
 log = logging.getLogger("parallax.catalogue")
 
 #: Held (flock) by the one process of a server that runs the safety-net rescan while watchers run.
 RESCAN_LOCK = Path(STATE_FOLDER) / "rescan.lock"
-#: The process id of the leading process while its watcher runs: a look for an unknown id elsewhere then waits for
-#: the watcher to report a new file instead of looking for it in every story folder.
-WATCHING = Path(STATE_FOLDER) / "watching"
 
 
 def _wanted(prefix: str, path: str) -> bool:
@@ -268,17 +265,8 @@ class CataloguedStore(CorpusStore):
         return True
 
     def server_watches(self) -> bool:
-        """Whether a watcher of this corpus runs in some process of the server (``WATCHING`` names a live one)."""
-        if self.watching:
-            return True
-        if not self.watch:
-            return False
-        try:
-            pid = int((self.root / WATCHING).read_text(encoding="ascii").strip())
-            os.kill(pid, 0)
-        except (OSError, ValueError):
-            return False
-        return True
+        """Whether the server's watcher process runs with its watches in place (``WATCHING`` names a live one)."""
+        return self.watching or (self.watch and watching_pid(self.root) is not None)
 
     def _full_rescan(self, progress: Any = None) -> None:
         """Stat every file, re-read the changed ones, save. Folder times are taken first: a file written during the
@@ -314,7 +302,7 @@ class CataloguedStore(CorpusStore):
             names = {name for name in now.keys() | before.times.keys()
                      if before.times.get(name) != now.get(name) or name in racy}
         else:  # a few stats, however many story folders the corpus holds
-            names = {name for name in touched if not name.startswith(".") and "/" not in name}
+            names = {name for name in touched if not any(part.startswith(".") for part in name.split("/"))}
             self._folders = before.updated(self.root, names | racy)
             names |= racy
         for name in names:
@@ -412,23 +400,3 @@ class CataloguedStore(CorpusStore):
             weakref.finalize(self, self._stop.set)
             threading.Thread(target=follow, args=(weakref.ref(self), self._stop), name="parallax-corpus-rescan",
                              daemon=True).start()
-
-    def _start_watcher(self) -> None:
-        """Start the file-system watcher in this, the leading, process."""
-        threading.Thread(target=watch, args=(weakref.ref(self), self.root, self._stop), name="parallax-corpus-watch",
-                         daemon=True).start()
-
-    def _watching(self, running: bool) -> None:
-        """Note whether this process's watcher runs, here and in ``WATCHING`` for the other processes."""
-        self.watching = running
-        path = self.root / WATCHING
-        try:
-            if running:
-                temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-                temp.write_text(str(os.getpid()), encoding="ascii")
-                os.replace(temp, path)
-            elif path.read_text(encoding="ascii").strip() == str(os.getpid()):
-                path.unlink()
-        except (OSError, ValueError):
-            pass  # without the note the others look for unknown ids in every folder, as without a watcher
-

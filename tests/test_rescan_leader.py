@@ -3,6 +3,7 @@ publishes what they find in the change log; another process takes the lead when 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax import corpus_store
+from parallax import corpus_follow, corpus_store
 from parallax.catalogue import RESCAN_LOCK, WATCHING, CataloguedStore
 from parallax.corpus_follow import LEAD_POLL_SECONDS
 
@@ -65,8 +66,8 @@ def eventually(check: object, seconds: float = 10.0) -> bool:
 def test_only_the_lock_holder_leads_and_another_takes_over_when_it_ends(corpus: Path,
                                                                          stores: list[CataloguedStore]) -> None:
     """While another process holds the rescan lock this one neither watches nor rescans; within a few seconds of
-    that process ending, this one takes the lead and starts the watcher. A store serving without watchers always
-    rescans for itself."""
+    that process ending, this one takes the lead and starts the watcher's process. A store serving without watchers
+    always rescans for itself."""
     (corpus / RESCAN_LOCK).parent.mkdir(exist_ok=True)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(corpus / RESCAN_LOCK)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -85,7 +86,9 @@ def test_only_the_lock_holder_leads_and_another_takes_over_when_it_ends(corpus: 
         holder.stdin.close()
         holder.wait(30)
     assert eventually(lambda: store.watching, LEAD_POLL_SECONDS + 10)
-    assert (corpus / WATCHING).read_text(encoding="ascii") == str(__import__("os").getpid())
+    watcher = int((corpus / WATCHING).read_text(encoding="ascii"))  # the watcher's own process, started by this one
+    assert watcher != os.getpid() and f"parallax.corpus_watcher\0{corpus.resolve()}" in Path(
+        f"/proc/{watcher}/cmdline").read_text(encoding="utf-8", errors="replace")
     other = watched_store(corpus, stores)
     assert not other.leads_rescan()
 
@@ -114,12 +117,12 @@ def test_what_the_leader_finds_reaches_the_others_without_a_walk(corpus: Path, s
     assert other.unread_files("nobody-wrote-this") == []  # the watcher would have told
 
 
-def test_the_leaders_rescan_publishes_what_the_watcher_missed(corpus: Path,
-                                                             stores: list[CataloguedStore]) -> None:
+def test_the_leaders_rescan_publishes_what_the_watcher_missed(corpus: Path, stores: list[CataloguedStore],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """When the leader's safety-net pass finds a change (here: with no watcher running, as when inotify's limit is
     reached), the other processes read it too."""
+    monkeypatch.setattr(corpus_follow, "_keep_watching", lambda store, watcher, retry: (None, retry))  # none starts
     leader = CataloguedStore(corpus, 2_000_000, rescan=0.5, watch=True, full_rescan=3600.0, first_rescan=0.0)
-    leader._start_watcher = lambda: None  # type: ignore[method-assign]  # the watcher could not start
     stores.append(leader)
     leader.get()
     assert eventually(lambda: leader._rescan_lock is not None)
@@ -149,3 +152,33 @@ def test_a_costly_rescan_runs_less_often(corpus: Path, stores: list[CataloguedSt
     assert 1 <= len(passes) <= 2, passes  # without the budget: a pass every 0.5 s, 7 in all
     if len(passes) == 2:
         assert passes[1] - passes[0] >= 1.9
+
+
+#: Starts the watcher's process as the leader does, says its pid, then ends without stopping it.
+ORPHANING = """
+import os, subprocess, sys, time
+from pathlib import Path
+watcher = subprocess.Popen([sys.executable, "-m", "parallax.corpus_watcher", sys.argv[1], str(os.getpid())])
+while not (Path(sys.argv[1]) / ".parallax" / "watching").exists():
+    time.sleep(0.05)
+print(watcher.pid, flush=True)
+"""
+
+
+def test_the_watcher_process_ends_with_the_process_that_started_it(corpus: Path) -> None:
+    """A worker that ends (or is killed) leaves no watcher behind: it ends within seconds, taking its note away."""
+    (corpus / ".parallax").mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", ORPHANING, str(corpus.resolve())], capture_output=True, text=True,
+                          timeout=60, check=True)
+    watcher = int(done.stdout.strip())
+
+    def gone() -> bool:
+        try:
+            os.kill(watcher, 0)
+        except ProcessLookupError:
+            return True
+        status = Path(f"/proc/{watcher}/stat").read_text(encoding="ascii", errors="replace")
+        return status.rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet collected by its new parent
+
+    assert eventually(gone, 15)
+    assert not (corpus / WATCHING).exists()
