@@ -110,8 +110,6 @@ class CataloguedStore(CorpusStore):
             with self._lock:
                 if not self._loaded:
                     self._start()
-                _ = self._corpus.articles  # the grouping by article each source page reads: made once, shared too
-                self._folder_index()  # the files of each folder, which each look after a change reads
             self.catalogue.close()  # an SQLite connection must not be used on both sides of a fork
 
     def current(self) -> corpus_module.Corpus:
@@ -148,11 +146,15 @@ class CataloguedStore(CorpusStore):
         return self._corpus
 
     def _start(self) -> None:
-        """Build the corpus from the catalogue, or parse every file when it is empty (the first start); what was
-        built is then kept out of the cycle collector's reach (``gc.freeze``): it lives as long as the server."""
+        """Build the corpus from the catalogue, or parse every file when it is empty (the first start), with the
+        grouping by article each source page reads and the files of each folder each look after a change reads;
+        all of it is then kept out of the cycle collector's reach (``gc.freeze``): it lives as long as the server.
+        Frozen before the collector runs again: its first run would otherwise look at every object just made."""
         with corpus_store.building_many():
             self._build_at_start()
-        gc.freeze()
+            _ = self._corpus.articles
+            self._folder_index()
+            gc.freeze()
 
     def _build_at_start(self) -> None:
         """``_start``'s work (see there)."""

@@ -233,7 +233,12 @@ class Corpus:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
         grouped: dict[str, list[Source]] = {}
         for source in self.sources.values():
-            grouped.setdefault(source.article_key, []).append(source)
+            key = source.article_key
+            members = grouped.get(key)
+            if members is None:
+                grouped[key] = [source]
+            else:
+                members.append(source)
         for members in (m for m in grouped.values() if len(m) > 1):  # most have one capture: no order to find
             members.sort(key=lambda s: (capture_order(s.captured), s.id))
         return grouped

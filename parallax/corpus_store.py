@@ -293,7 +293,8 @@ class CorpusStore:
         items = [item for _, item in seen.values()]
         items += [self._good[p] for p, (_, item) in seen.items() if isinstance(item, Problem) and p in self._good]
         self._corpus = build_corpus(items, owners, _Mtimes(seen, prefix))
-        self._owners = {**owners, **{i: s.path for i, s in self._corpus.sources.items()}}
+        owners.update((i, s.path) for i, s in self._corpus.sources.items())
+        self._owners = owners
         for problem in set(self._corpus.problems) - self._reported:
             log.warning("corpus file skipped: %s: %s", problem.path, problem.reason)
         self._reported = set(self._corpus.problems)
