@@ -309,14 +309,21 @@ def check_command(corpus: str | None) -> None:
 @click.argument("corpus", required=False, type=click.Path(file_okay=False))
 def index_command(corpus: str | None) -> None:
     """Build or bring up to date the search and shared-passage index of a corpus folder (only what changed)."""
+    from parallax.catalogue import CataloguedStore
     from parallax.index.search import build_index
 
     root = _corpus_dir(corpus)
     if not root.is_dir():
         _fail(f"{root}: no such folder")
     settings = load_settings()
+    # The corpus from its catalogue, brought in step by a stat of every file: only new or changed files are parsed.
+    store = CataloguedStore(root, settings["MAX_SOURCE_BYTES"], rescan=1.0, watch=False)
+    store.prepare()
+    with progress_bar("Checking corpus files") as tick:
+        loaded = store.reload(tick)
     with progress_bar("Indexing sources") as tick:
-        stats = build_index(root, progress=tick, path=settings.get("SEARCH_DB") or None)
+        stats = build_index(root, progress=tick, path=settings.get("SEARCH_DB") or None,
+                            max_bytes=settings["MAX_SOURCE_BYTES"], corpus=loaded)
     click.echo(f"{_count(stats.added, 'source')} indexed, {_count(stats.removed, 'source')} removed, "
                f"{_count(stats.pairs, 'shared sentence pair')} found in {stats.seconds:.1f} s", err=True)
 

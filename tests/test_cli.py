@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -289,6 +290,14 @@ def test_index_builds_then_only_updates(corpus_dir: Path) -> None:
     (corpus_dir / STORY / "rt.txt").unlink()
     status, _, err = run("index", str(corpus_dir))
     assert status == 0 and "0 sources indexed, 1 source removed" in err
+    catalogue = sqlite3.connect(corpus_dir / ".parallax" / "catalogue.db")  # the next run starts from it
+    assert "kim-putin-2023/rt.txt" not in {rel for (rel,) in catalogue.execute("SELECT rel FROM files")}
+    catalogue.execute("UPDATE files SET data = json_set(data, '$.title', 'From the catalogue') "
+                      "WHERE rel LIKE '%press-tv.txt'")  # a file unchanged on disk is not parsed again
+    catalogue.commit()
+    catalogue.close()
+    status, _, err = run("index", str(corpus_dir))
+    assert status == 0 and "1 source indexed, 1 source removed" in err  # its title changed in what is indexed
     status, _, err = run("index", str(corpus_dir / "absent"))
     assert status == 2 and "no such folder" in err
 

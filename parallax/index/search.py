@@ -407,15 +407,17 @@ def open_index(corpus_dir: Path | str, path: Path | str | None = None) -> Corpus
 
 
 def build_index(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None,
-                path: Path | str | None = None, max_bytes: int = 2_000_000) -> SyncStats:
-    """Load a corpus folder and bring its index up to date (the ``parallax index`` command's domain call).
+                path: Path | str | None = None, max_bytes: int = 2_000_000,
+                corpus: Corpus | None = None) -> SyncStats:
+    """Bring a corpus folder's index up to date (the ``parallax index`` command's domain call), from ``corpus``
+    when given (as the folder holds it now), else loading the folder.
 
     ``progress(done, total)`` is called after each source indexed. A missing corpus folder raises CorpusMissing.
     """
     require_folder(corpus_dir)
     index = open_index(corpus_dir, path)
     try:
-        return index.sync(load_corpus(corpus_dir, max_bytes), progress)
+        return index.sync(corpus if corpus is not None else load_corpus(corpus_dir, max_bytes), progress)
     finally:
         index.close()
 
