@@ -1,7 +1,7 @@
 """The thread that keeps a server's corpus store in step with its folder: in every process, ``follow`` tries to take
-the lead (``CataloguedStore.leads_rescan``); in the leading process it keeps the file-system watcher's process
-running (``parallax.corpus_watcher``) and runs the safety-net rescan, and both publish what they found to the other
-processes (see ``parallax.catalogue``)."""
+the lead (``CataloguedStore.leads_rescan``); in the leading process it keeps the watcher's process running
+(``parallax.corpus_watcher``: the file-system watcher and the safety-net rescan), which publishes what it finds to
+every process (see ``parallax.catalogue``). A store serving without watchers rescans for itself."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING
 
-from parallax.corpus_watcher import watching_pid
+from parallax.corpus_watcher import rescan_interval, watching_pid
 
 if TYPE_CHECKING:
     from parallax.catalogue import CataloguedStore
@@ -23,19 +23,16 @@ log = logging.getLogger("parallax.catalogue")
 
 #: How often a process that does not lead tries to take the lead (a free lock means the leader ended).
 LEAD_POLL_SECONDS = 2.0
-#: The most of one core the safety-net rescan may take, averaged over the time between passes: a pass that stats a
-#: million files (about 25 s of CPU) runs every 40 minutes, not every 10.
-RESCAN_SHARE = 0.01
 #: How long after the watcher process ended the leader starts it again.
 WATCHER_RETRY_SECONDS = 30.0
 
 
 def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
-    """Until the store is gone or stopped: try to take the lead every ``LEAD_POLL_SECONDS`` (``leads_rescan``);
-    while leading, keep the watcher process running (started again ``WATCHER_RETRY_SECONDS`` after it ends) and
-    run the safety net: a full rescan ``first_rescan`` seconds after start (not competing with the first pages),
-    then every ``full_rescan`` seconds (every ``rescan`` seconds while no watcher runs), or less often when a pass
-    costs more than ``RESCAN_SHARE`` of a core over that time."""
+    """Until the store is gone or stopped: try to take the lead every ``LEAD_POLL_SECONDS`` (``leads_rescan``).
+    While leading a server with watchers, keep its watcher process running (``parallax.corpus_watcher``, started
+    again ``WATCHER_RETRY_SECONDS`` after it ends), which watches and rescans. A store serving without watchers
+    rescans for itself: ``first_rescan`` seconds after start, then every ``rescan`` seconds, or less often when a
+    pass costs more than ``RESCAN_SHARE`` of a core over that time."""
     store = ref()
     if store is None:
         return
@@ -52,9 +49,8 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
                     leading = True
                 if leading and store.watch:
                     watcher, retry = _keep_watching(store, watcher, retry)
-                if leading:
-                    interval = max(store.full_rescan if store.watching else max(store.rescan, 0.5),
-                                   spent / RESCAN_SHARE)
+                elif leading:
+                    interval = rescan_interval(max(store.rescan, 0.5), spent)
                     due = started + store.first_rescan if last is None else last + interval
                     if time.monotonic() >= due:
                         cpu = time.thread_time()
@@ -80,11 +76,12 @@ def _keep_watching(store: CataloguedStore, watcher: subprocess.Popen[bytes] | No
     """Start the watcher process when none runs (at most every ``WATCHER_RETRY_SECONDS``) and note in the store
     whether it watches; the process and when it may be started again."""
     if watcher is not None and watcher.poll() is not None:
-        log.warning("the corpus watcher ended (exit status %s): changes are noticed by the full rescan until it "
-                    "runs again", watcher.returncode)
+        log.warning("the corpus watcher ended (exit status %s): started again in %.0f s", watcher.returncode,
+                    WATCHER_RETRY_SECONDS)
         watcher, retry = None, time.monotonic() + WATCHER_RETRY_SECONDS
     if watcher is None and time.monotonic() >= retry:
-        command = [sys.executable, "-m", "parallax.corpus_watcher", str(store.root), str(os.getpid())]
+        command = [sys.executable, "-m", "parallax.corpus_watcher", str(store.root), str(os.getpid()),
+                   str(store.first_rescan), str(store.full_rescan)]
         watcher = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603  # nosec B603 - no shell, own module
     store.watching = watcher is not None and watching_pid(store.root) == watcher.pid
     return watcher, retry
