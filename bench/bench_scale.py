@@ -4,7 +4,8 @@ For each checkout (this one, and ``--baseline`` built as a git worktree), on its
 (``bench.bench_corpus.generate``), gunicorn alone (PARALLAX_FRONT=none, 2 workers) is started and measured:
 start → first source page and first ``/`` (on the corpus's first start, then on a restart; with the server's CPU
 seconds), p95 of a source page, a story overview, a search, a comparison and ``/`` (after one warm-up, then again
-once every worker has answered: ``warm_p95_ms``), idle CPU of all its processes over a quiet spell, one article
+once every worker has answered: ``warm_p95_ms``; and once more after the quiet spells: ``settled_p95_ms``), idle CPU
+of all its processes over a quiet spell, one article
 written into the corpus until 20 requests in a row find it (both workers answer), and RSS / PSS per worker
 (``/proc/<pid>/smaps_rollup``) after comparisons, and the master's.
 Then ``parallax compare`` of two seed files as a process, beside ``git diff --word-diff --no-index``.
@@ -182,6 +183,11 @@ def measure(checkout: Path, corpus: Path, size: int, search: bool = True, first_
         before = cpu_seconds(everyone)
         time.sleep(30)
         result["idle_cpu_percent_later"] = round((cpu_seconds(everyone) - before) / 30 * 100, 2)
+        # Settled: the same pages again a minute and a half after start-up's one-off work (the first safety-net pass,
+        # each worker's first measure of the search index's lag) began, which the rounds above may share the CPU with.
+        pages = {"source": f"/sources/{second}", "story": f"/stories/{story}", "compare": f"/compare/{first}/{second}",
+                 "index": "/", **({"search": "/search?q=minister"} if search else {})}
+        result["settled_p95_ms"] = {name: p95(f"{base}{path}", 20)["warm_p95_ms"] for name, path in pages.items()}
         result["load_at_end"] = os.getloadavg()
     finally:
         server.terminate()
@@ -260,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
                 if key not in this:
                     continue
                 print(f"{key} p95 ms: {before[key]['p95_ms']} → {this[key]['p95_ms']} "
-                      f"(×{this[key]['p95_ms'] / before[key]['p95_ms']:.2f}), {this[key]['kb']} KB")
+                      f"(×{this[key]['p95_ms'] / before[key]['p95_ms']:.2f}), {this[key]['kb']} KB; settled "
+                      f"{before['settled_p95_ms'].get(key)} → {this['settled_p95_ms'].get(key)}")
             print(f"workers RSS/PSS MB: {before['workers']} → {this['workers']}")
         return 0
     finally:
