@@ -47,9 +47,9 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
             try:
                 if not leading and store.leads_rescan():
                     leading = True
-                if leading and store.watch:
+                if leading and store.watch and store._rescan_lock is not None:
                     watcher, retry = _keep_watching(store, watcher, retry)
-                elif leading:
+                elif leading:  # no watchers, or a read-only corpus (no lock, no change log): each process rescans
                     interval = rescan_interval(max(store.rescan, 0.5), spent)
                     due = started + store.first_rescan if last is None else last + interval
                     if time.monotonic() >= due:
@@ -60,7 +60,7 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
                 log.exception("corpus rescan failed")
                 last = time.monotonic()
             wait = min(LEAD_POLL_SECONDS, max(store.rescan, 0.5))
-            if leading and store.watch and not store.watching:
+            if leading and store.watch and store._rescan_lock is not None and not store.watching:
                 wait = min(wait, 0.2)  # the watcher is starting: note soon that it watches
             del store
             if stop.wait(wait):
