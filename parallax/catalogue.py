@@ -209,7 +209,7 @@ class CataloguedStore(CorpusStore):
         for i in owners_gone:
             del self._saved_owners[i]
 
-    def _background_rescan(self) -> None:
+    def background_rescan(self) -> None:
         """The safety net's pass: stat every file without holding the store (requests, writes and the watcher go
         on meanwhile), then re-read under it only the files that appeared, changed or went, and publish what
         changed to the other processes."""
@@ -265,6 +265,11 @@ class CataloguedStore(CorpusStore):
                 return False
             self._rescan_lock = fd
         return True
+
+    @property
+    def holds_lead(self) -> bool:
+        """Whether this process holds the rescan lock (it can then publish to the change log the others read)."""
+        return self._rescan_lock is not None
 
     def server_watches(self) -> bool:
         """Whether the server's watcher process runs with its watches in place (``WATCHING`` names a live one)."""

@@ -12,14 +12,30 @@ import sys
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from parallax.corpus_watcher import rescan_interval, watching_pid
 
-if TYPE_CHECKING:
-    from parallax.catalogue import CataloguedStore
-
 log = logging.getLogger("parallax.catalogue")
+
+
+class Follower(Protocol):
+    """What ``follow`` keeps in step: a server's corpus store (``parallax.catalogue.CataloguedStore``)."""
+
+    root: Path
+    watch: bool
+    watching: bool
+    rescan: float
+    first_rescan: float
+    full_rescan: float
+
+    @property
+    def holds_lead(self) -> bool: ...
+
+    def leads_rescan(self) -> bool: ...
+
+    def background_rescan(self) -> None: ...
 
 #: How often a process that does not lead tries to take the lead (a free lock means the leader ended).
 LEAD_POLL_SECONDS = 2.0
@@ -27,7 +43,7 @@ LEAD_POLL_SECONDS = 2.0
 WATCHER_RETRY_SECONDS = 30.0
 
 
-def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
+def follow(ref: weakref.ref[Follower], stop: threading.Event) -> None:
     """Until the store is gone or stopped: try to take the lead every ``LEAD_POLL_SECONDS`` (``leads_rescan``).
     While leading a server with watchers, keep its watcher process running (``parallax.corpus_watcher``, started
     again ``WATCHER_RETRY_SECONDS`` after it ends), which watches and rescans. A store serving without watchers
@@ -47,20 +63,20 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
             try:
                 if not leading and store.leads_rescan():
                     leading = True
-                if leading and store.watch and store._rescan_lock is not None:
+                if leading and store.watch and store.holds_lead:
                     watcher, retry = _keep_watching(store, watcher, retry)
                 elif leading:  # no watchers, or a read-only corpus (no lock, no change log): each process rescans
                     interval = rescan_interval(max(store.rescan, 0.5), spent)
                     due = started + store.first_rescan if last is None else last + interval
                     if time.monotonic() >= due:
                         cpu = time.thread_time()
-                        store._background_rescan()
+                        store.background_rescan()
                         last, spent = time.monotonic(), time.thread_time() - cpu
             except Exception:  # the safety net must not die with one bad pass
                 log.exception("corpus rescan failed")
                 last = time.monotonic()
             wait = min(LEAD_POLL_SECONDS, max(store.rescan, 0.5))
-            if leading and store.watch and store._rescan_lock is not None and not store.watching:
+            if leading and store.watch and store.holds_lead and not store.watching:
                 wait = min(wait, 0.2)  # the watcher is starting: note soon that it watches
             del store
             if stop.wait(wait):
@@ -71,7 +87,7 @@ def follow(ref: weakref.ref[CataloguedStore], stop: threading.Event) -> None:
             watcher.wait(10)
 
 
-def _keep_watching(store: CataloguedStore, watcher: subprocess.Popen[bytes] | None,
+def _keep_watching(store: Follower, watcher: subprocess.Popen[bytes] | None,
                    retry: float) -> tuple[subprocess.Popen[bytes] | None, float]:
     """Start the watcher process when none runs (at most every ``WATCHER_RETRY_SECONDS``) and note in the store
     whether it watches; the process and when it may be started again."""

@@ -146,7 +146,7 @@ def test_a_costly_rescan_runs_less_often(corpus: Path, stores: list[CataloguedSt
         while time.thread_time() - spin < 0.02:
             pass
 
-    store._background_rescan = costly_pass  # type: ignore[method-assign]
+    store.background_rescan = costly_pass  # type: ignore[method-assign]
     store.get()
     time.sleep(3.5)
     assert 1 <= len(passes) <= 2, passes  # without the budget: a pass every 0.5 s, 7 in all
