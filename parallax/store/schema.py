@@ -18,7 +18,10 @@ from parallax.sources import state
 #: Bumped when the PostgreSQL schema changes; a database of another version is refused with a message.
 SCHEMA_VERSION = "1"
 
-CORPUS = """
+#: The sentences' full-text index (a migration drops it while it loads and builds it once at the end).
+SENTENCES_TSV = "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING GIN (tsv)"
+
+CORPUS = f"""
 CREATE TABLE IF NOT EXISTS px_meta(k text PRIMARY KEY, v text NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
     path text PRIMARY KEY,
@@ -50,7 +53,7 @@ CREATE TABLE IF NOT EXISTS sentences(
     tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED,
     PRIMARY KEY (source_id, pos)
 );
-CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING GIN (tsv);
+{SENTENCES_TSV};
 CREATE TABLE IF NOT EXISTS vectors(
     model text NOT NULL,
     text_key text NOT NULL,

@@ -55,12 +55,13 @@ def migrate(corpus_dir: Path | str, target: PostgresStore, state_db: str = "", r
         for source in corpus.sources.values():
             by_path.setdefault(source.path, []).append(source)
         files = list(origin.files())
-        for start in range(0, len(files), BATCH):
-            batch = files[start:start + BATCH]
-            sources = [s for f in batch for s in by_path.get(f.path, [])]
-            target.put_files(batch, sources)  # type: ignore[arg-type]
-            if progress:
-                progress(min(start + BATCH, len(files)), len(files))
+        with target.bulk_loading():
+            for start in range(0, len(files), BATCH):
+                batch = files[start:start + BATCH]
+                sources = [s for f in batch for s in by_path.get(f.path, [])]
+                target.put_files(batch, sources)  # type: ignore[arg-type]
+                if progress:
+                    progress(min(start + BATCH, len(files)), len(files))
         if origin.state_path.exists():
             for table in state_columns():
                 target.insert_rows(table, origin.state_rows(table))
