@@ -159,3 +159,31 @@ def test_the_parallax_command_moves_a_corpus_and_back(tmp_path: Path, pg_url: st
     back = CliRunner().invoke(main, ["export", str(tmp_path / "back")])
     assert back.exit_code == 0, back.output
     assert _files(tmp_path / "back") == _files(corpus)
+
+
+def test_a_second_migration_reads_the_corpus_from_its_catalogue(tmp_path: Path, pg_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration starts from the corpus catalogue and parses only files changed since (a million articles are not
+    all parsed again), and still moves every file and every source."""
+    from parallax import corpus_store
+
+    corpus = _corpus(tmp_path / "corpus", 20)
+    store = PostgresStore(pg_url)
+    try:
+        migrate(corpus, store, replace=True)
+        parsed: list[str] = []
+        load = corpus_store.CorpusStore._load
+
+        def counted(self: corpus_store.CorpusStore, path: str, rel: str) -> object:
+            parsed.append(rel)
+            return load(self, path, rel)
+
+        monkeypatch.setattr(corpus_store.CorpusStore, "_load", counted)
+        (corpus / "kim-putin-2023" / "rt.txt").write_text(
+            (corpus / "kim-putin-2023" / "rt.txt").read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+        moved = migrate(corpus, store, replace=True)
+        assert parsed == ["kim-putin-2023/rt.txt"]  # the one file changed since the catalogue was written
+        assert moved.complete and moved.target["sources"] == 25
+        assert "One more line." in (store.get("rt") or pytest.fail("rt not migrated")).body
+    finally:
+        store.close()

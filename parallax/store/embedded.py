@@ -32,10 +32,12 @@ class EmbeddedStore:
 
     kind = "embedded"
 
-    def __init__(self, root: Path | str, state_db: str = "", max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, root: Path | str, state_db: str = "", max_bytes: int = MAX_BYTES,
+                 corpus: CorpusStore | None = None) -> None:
         self.root = Path(root)
         self.state_path = state.db_path(self.root, state_db)
-        self._corpus = CorpusStore(self.root, max_bytes, rescan=0)
+        # Every file checked on every look, unless a store is given (a migration's, read from the catalogue).
+        self._corpus = corpus if corpus is not None else CorpusStore(self.root, max_bytes, rescan=0)
         self._conn: sqlite3.Connection | None = None
 
     @property
@@ -76,8 +78,8 @@ class EmbeddedStore:
             return None
         return next((s for s in self.sources() if s.path == path), None)
 
-    def files(self) -> Iterator[StoredFile]:
-        """Every file of the corpus folder but derived data, in path order."""
+    def file_names(self) -> list[str]:
+        """Every file of the corpus folder but derived data, by its name relative to the folder, in path order."""
         found = []
         for folder, dirs, names in os.walk(self.root):
             here = Path(folder)
@@ -86,9 +88,17 @@ class EmbeddedStore:
                 path = here / name
                 if path.is_file() and not path.is_symlink():
                     found.append(path)
-        for path in sorted(found):
-            info = path.stat()
-            yield StoredFile(path.relative_to(self.root).as_posix(), path.read_bytes(), info.st_mtime_ns)
+        return [path.relative_to(self.root).as_posix() for path in sorted(found)]
+
+    def read_file(self, name: str) -> StoredFile:
+        """One file of the corpus folder (a name ``file_names`` gave) with its bytes and modification time."""
+        path = self.root / name
+        return StoredFile(name, path.read_bytes(), path.stat().st_mtime_ns)
+
+    def files(self) -> Iterator[StoredFile]:
+        """Every file of the corpus folder but derived data, in path order (read one at a time)."""
+        for name in self.file_names():
+            yield self.read_file(name)
 
     def watches(self, story: str | None = None) -> list[state.Watch]:
         """Every watch (of one story when given)."""
@@ -137,7 +147,7 @@ class EmbeddedStore:
     def counts(self) -> dict[str, int]:
         """Files, sources, articles with more than one version, and rows of each state table."""
         corpus = self.corpus()
-        counted = {"files": sum(1 for _ in self.files()), "sources": len(corpus.sources),
+        counted = {"files": len(self.file_names()), "sources": len(corpus.sources),
                    "versioned_articles": sum(1 for v in corpus.articles.values() if len(v) > 1)}
         for table in state_columns():
             counted[table] = int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608  # nosec B608

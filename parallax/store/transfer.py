@@ -9,17 +9,20 @@ derived files in ``.parallax/`` (the search index, the catalogue, locks), which 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from parallax.catalogue import CataloguedStore
+from parallax.corpus import Source
 from parallax.store.base import StoredFile
-from parallax.store.embedded import EmbeddedStore
+from parallax.store.embedded import MAX_BYTES, EmbeddedStore
 from parallax.store.postgres import PostgresStore
 from parallax.store.schema import state_columns
 
-#: Files written to PostgreSQL per transaction (a large corpus never sits in memory twice).
+#: Files written to PostgreSQL per transaction (a large corpus never sits in memory at once).
 BATCH = 1_000
 
 
@@ -44,24 +47,28 @@ def migrate(corpus_dir: Path | str, target: PostgresStore, state_db: str = "", r
             progress: Callable[[int, int], None] | None = None) -> Moved:
     """Copy a file corpus and its state database into PostgreSQL (refusing a database that holds a corpus,
     unless ``replace``: then it is emptied first)."""
-    origin = EmbeddedStore(corpus_dir, state_db)
+    if target.counts()["files"]:
+        if not replace:
+            raise TransferError("the database already holds a corpus (use --replace to empty it first)")
+        target.clear()
+    # The corpus from its catalogue, brought in step by a stat of every file (only new or changed files parsed;
+    # texts read from their files when copied): a million articles are not all parsed and held at once.
+    loaded = CataloguedStore(corpus_dir, MAX_BYTES, rescan=3600.0, watch=False, first_rescan=math.inf)
+    loaded.prepare()
+    corpus = loaded.reload()
+    origin = EmbeddedStore(corpus_dir, state_db, corpus=loaded)
     try:
-        if target.counts()["files"]:
-            if not replace:
-                raise TransferError("the database already holds a corpus (use --replace to empty it first)")
-            target.clear()
-        corpus = origin.corpus()
-        by_path: dict[str, list[object]] = {}
+        by_path: dict[str, list[Source]] = {}
         for source in corpus.sources.values():
             by_path.setdefault(source.path, []).append(source)
-        files = list(origin.files())
+        names = origin.file_names()
         with target.bulk_loading():
-            for start in range(0, len(files), BATCH):
-                batch = files[start:start + BATCH]
+            for start in range(0, len(names), BATCH):
+                batch = [origin.read_file(name) for name in names[start:start + BATCH]]
                 sources = [s for f in batch for s in by_path.get(f.path, [])]
-                target.put_files(batch, sources)  # type: ignore[arg-type]
+                target.put_files(batch, sources)
                 if progress:
-                    progress(min(start + BATCH, len(files)), len(files))
+                    progress(min(start + BATCH, len(names)), len(names))
         if origin.state_path.exists():
             for table in state_columns():
                 target.insert_rows(table, origin.state_rows(table))
@@ -101,7 +108,7 @@ def _write(root: Path, item: StoredFile) -> None:
 def _files_only(origin: EmbeddedStore) -> dict[str, int]:
     """The counts of a corpus that has no state database yet (every state table empty)."""
     corpus = origin.corpus()
-    counted = {"files": sum(1 for _ in origin.files()), "sources": len(corpus.sources),
+    counted = {"files": len(origin.file_names()), "sources": len(corpus.sources),
                "versioned_articles": sum(1 for v in corpus.articles.values() if len(v) > 1)}
     counted.update(dict.fromkeys(state_columns(), 0))
     return counted
