@@ -295,3 +295,40 @@ def test_a_search_too_common_to_rank_says_which_matches_it_shows(client: FlaskCl
     assert page.status_code == 200
     text = " ".join(page.get_data(as_text=True).split())
     assert "only the first 3 are shown (too many matches to rank in time: the most recently indexed come first)" in text
+
+
+def test_outlet_and_language_choices_are_read_once_per_state_of_the_index(corpus_dir: Path) -> None:
+    """The filter's outlets and languages come from a scan of every indexed source: made again only after the
+    index changed, not for every search page (a million rows at scale), and then with the new outlet."""
+    from parallax.corpus_store import load_corpus
+
+    index = CorpusIndex(None)
+    index.sync(load_corpus(corpus_dir))
+    statements: list[str] = []
+    index.db.set_trace_callback(statements.append)
+    first = index.outlets()
+    assert index.outlets() == first and index.languages() and "Wire" not in first
+    assert sum("DISTINCT outlet" in s for s in statements) == 1
+    (corpus_dir / STORY / "wire.txt").write_text(front_matter(id="wire", story=STORY, outlet="Wire")
+                                                 + "The quokkafish summit opened.\n", encoding="utf-8")
+    index.sync(load_corpus(corpus_dir))
+    assert "Wire" in index.outlets() and sum("DISTINCT outlet" in s for s in statements) == 2
+
+
+def test_a_large_corpus_offers_the_stories_of_the_results(client: FlaskClient, corpus_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past STORY_CHOICES stories the form lists the stories of the results (and the one chosen), not every story
+    of the corpus, and says how to name another; a small corpus lists them all."""
+    from parallax.web import search_views
+
+    other = corpus_dir / "other-story"
+    other.mkdir()
+    (other / "wire.txt").write_text(front_matter(id="wire", story="other-story", outlet="Wire")
+                                    + "An unrelated harbour report.\n", encoding="utf-8")
+    assert {s["slug"] for s in search(client, "kim")["choices"]["stories"]} == {STORY, "other-story"}
+    monkeypatch.setattr(search_views, "STORY_CHOICES", 1)
+    data = search(client, "kim")
+    assert [s["slug"] for s in data["choices"]["stories"]] == [STORY] and not data["choices"]["every_story"]
+    assert [s["slug"] for s in search(client, "kim", story="other-story")["choices"]["stories"]] == ["other-story"]
+    page = client.get("/search", query_string={"q": "kim"}).get_data(as_text=True)
+    assert 'value="other-story"' not in page and "type <code>story:</code>" in page

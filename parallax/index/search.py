@@ -128,6 +128,8 @@ class CorpusIndex:
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
         self._lag = Lag(self._db, self._lock)
+        self._commits = 0  # syncs by this object (an in-memory index's own writes move no data_version)
+        self._facet_cache: tuple[tuple[int, int], list[str], list[str]] | None = None
         self._behind: tuple[threading.Thread, list[Any]] | None = None  # a sync started by a search, its outcome
         self._behind_lock = threading.Lock()
         #: Why the last sync failed ('' when it did not): the index then lags the corpus and searches would miss
@@ -274,6 +276,7 @@ class CorpusIndex:
                 db.execute("ROLLBACK")
                 raise
         self._synced = corpus
+        self._commits += 1
         return stats
 
     def suggest_story(self, text: str, most: int = MAX_SUGGESTIONS) -> list[tuple[str, float]]:
@@ -376,14 +379,24 @@ class CorpusIndex:
 
     def outlets(self) -> list[str]:
         """Outlet names in the index, for the filter's choices."""
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT DISTINCT outlet FROM docs WHERE outlet != '' "
-                                                   "ORDER BY outlet_fold").fetchall()]
+        return self._facets()[0]
 
     def languages(self) -> list[str]:
         """Languages in the index."""
+        return self._facets()[1]
+
+    def _facets(self) -> tuple[list[str], list[str]]:
+        """Outlets and languages in the index, read again only after the index changed (a scan of every source
+        row: a search page must not pay it each time at a million sources). ``data_version`` moves with every
+        commit of another connection, this process's writer included."""
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT DISTINCT language FROM docs ORDER BY 1").fetchall()]
+            key = (self._db.execute("PRAGMA data_version").fetchone()[0], self._commits)
+            if self._facet_cache is None or self._facet_cache[0] != key:
+                outlets = [r[0] for r in self._db.execute("SELECT DISTINCT outlet FROM docs WHERE outlet != '' "
+                                                          "ORDER BY outlet_fold").fetchall()]
+                languages = [r[0] for r in self._db.execute("SELECT DISTINCT language FROM docs ORDER BY 1")]
+                self._facet_cache = (key, outlets, languages)
+            return self._facet_cache[1], self._facet_cache[2]
 
     def count(self) -> tuple[int, int]:
         """Sources and sentences indexed."""

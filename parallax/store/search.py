@@ -12,6 +12,7 @@ embedded index does with bm25. What this search does differently is said in each
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import psycopg
@@ -141,11 +142,25 @@ class StoreSearch:
 
     def outlets(self) -> list[str]:
         """Outlet names of the corpus, for the filter's choices."""
-        return sorted({s.outlet for s in self.corpus.sources.values() if s.outlet}, key=str.casefold)
+        return _facets(self.corpus)[0]
 
     def languages(self) -> list[str]:
         """Languages of the corpus."""
-        return sorted({s.language for s in self.corpus.sources.values()})
+        return _facets(self.corpus)[1]
+
+
+#: The last corpus's outlets and languages: read once per state of the corpus, not once per search.
+_FACETS: list[tuple[Corpus, list[str], list[str]]] = []
+_FACETS_LOCK = threading.Lock()
+
+
+def _facets(corpus: Corpus) -> tuple[list[str], list[str]]:
+    """Outlets and languages of a corpus (every source looked at once per corpus)."""
+    with _FACETS_LOCK:
+        if not _FACETS or _FACETS[0][0] is not corpus:
+            outlets = sorted({s.outlet for s in corpus.sources.values() if s.outlet}, key=str.casefold)
+            _FACETS[:] = [(corpus, outlets, sorted({s.language for s in corpus.sources.values()}))]
+        return _FACETS[0][1], _FACETS[0][2]
 
 
 def _hit(row: dict[str, Any]) -> Hit:
