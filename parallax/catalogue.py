@@ -79,7 +79,8 @@ class CataloguedStore(CorpusStore):
         self._look = False
         self._threads_pid = 0
         self._stop = threading.Event()
-        self.watching = False  # whether the file-system watcher runs in this process
+        self.watching = False  # whether the server's watcher process runs with its watches in place
+        self.behind = False  # this process missed more changes than the change log keeps (see ``get``)
         self._rescan_lock: int | None = None  # the rescan lock's descriptor, in the process that holds it
         weakref.finalize(self, self._stop.set)
 
@@ -99,7 +100,10 @@ class CataloguedStore(CorpusStore):
                 if self._look or generation != self._generation:
                     self._look = False
                     moved = generation != self._generation
-                    self._apply(self._changed_folders(changed_since(self.root, self._generation) if moved else None))
+                    touched = changed_since(self.root, self._generation) if moved else None
+                    if moved and touched is None:  # more changes than the log keeps: edits in place may be missed
+                        self.behind = True  # by the folders' times; the follower thread stats every file
+                    self._apply(self._changed_folders(touched))
                     self._generation = generation  # only now: a thread looking meanwhile waits for this update
         return self._corpus
 

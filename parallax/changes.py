@@ -26,8 +26,9 @@ STATE_FOLDER = ".parallax"  # the app's own files in the corpus (hidden: the loa
 GENERATION_FILE = Path(STATE_FOLDER) / "generation"  # replaced after every change the app makes to the corpus
 #: Held while the generation file is rewritten (beside it).
 LOG_LOCK = "generation.lock"
-#: Changes the log keeps: a process that missed more looks at every folder.
-LOG_SIZE = 64
+#: Changes the log keeps: a process that missed more looks at every folder's time, and stats every file in the
+#: background (``CataloguedStore.behind``).
+LOG_SIZE = 256
 #: How close to when it was noted a folder's time must be to be looked at again (see the module's description).
 RACY_NS = 50_000_000
 
@@ -44,7 +45,8 @@ def mark_changed(root: Path, folders: Collection[str] | None = None) -> None:
         log = _log(path)[-(LOG_SIZE - 1):]
         token = secrets.token_hex(8)
         log.append((token, None if folders is None else sorted(set(folders))))
-        text = token + "\n" + "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in log)
+        # ASCII escapes: a folder name that is not valid UTF-8 (a surrogate escape) is written and read back as is.
+        text = token + "\n" + "".join(json.dumps(entry) + "\n" for entry in log)
         temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
         try:
             temp.write_text(text, encoding="utf-8")

@@ -26,6 +26,7 @@ class Follower(Protocol):
     root: Path
     watch: bool
     watching: bool
+    behind: bool
     rescan: float
     first_rescan: float
     full_rescan: float
@@ -65,7 +66,12 @@ def follow(ref: weakref.ref[Follower], stop: threading.Event) -> None:
                     leading = True
                 if leading and store.watch and store.holds_lead:
                     watcher, retry = _keep_watching(store, watcher, retry)
-                elif leading:  # no watchers, or a read-only corpus (no lock, no change log): each process rescans
+                if store.behind:  # this process missed part of the change log: one pass over every file here
+                    store.behind = False
+                    store.background_rescan()
+                # Without a watcher process (none configured, a read-only corpus, or it cannot start) the leader
+                # rescans for itself.
+                if leading and (watcher is None or not store.watch or not store.holds_lead):
                     interval = rescan_interval(max(store.rescan, 0.5), spent)
                     due = started + store.first_rescan if last is None else last + interval
                     if time.monotonic() >= due:

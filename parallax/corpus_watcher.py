@@ -122,8 +122,8 @@ def _rescans(root: Path, first: float, every: float, stop: threading.Event) -> N
             touched = rescan_pass(root)
             if touched:
                 mark_changed(root, touched)
-        except OSError as error:
-            log.warning("corpus rescan failed: %s", error)
+        except Exception:  # the safety net must not die with one bad pass
+            log.exception("corpus rescan failed")
         wait = rescan_interval(every, time.thread_time() - cpu)
 
 

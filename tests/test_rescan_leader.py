@@ -182,3 +182,42 @@ def test_the_watcher_process_ends_with_the_process_that_started_it(corpus: Path)
 
     assert eventually(gone, 15)
     assert not (corpus / WATCHING).exists()
+
+
+def test_a_process_that_missed_the_change_log_stats_every_file_in_the_background(
+        corpus: Path, stores: list[CataloguedStore]) -> None:
+    """A worker that fell behind by more changes than the log keeps cannot tell an edit in place from the folders'
+    times: its follower thread then stats every file once, and the edit is served."""
+    from parallax.changes import LOG_SIZE, mark_changed
+
+    (corpus / RESCAN_LOCK).parent.mkdir(exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(corpus / RESCAN_LOCK)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # the leader is elsewhere, and runs no watcher
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        time.sleep(0.2)  # past the clock tick of the folder's making: its time alone says nothing changed
+        worker = watched_store(corpus, stores)
+        assert worker.get().sources["a"].outlet == "A"
+        path = corpus / "story" / "a.txt"
+        with open(path, "r+", encoding="utf-8") as file:  # rewritten in place: the folder's time does not move
+            text = file.read().replace("outlet: A", "outlet: Z")
+            file.seek(0)
+            file.write(text)
+        for _ in range(LOG_SIZE + 1):
+            mark_changed(corpus, ["elsewhere"])
+        assert eventually(lambda: worker.get().sources["a"].outlet == "Z")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(30)
+
+
+def test_a_folder_name_that_is_not_utf8_goes_through_the_change_log(tmp_path: Path) -> None:
+    from parallax.changes import changed_since, mark_changed, read_generation
+
+    (tmp_path / ".parallax").mkdir()
+    mark_changed(tmp_path, ["first"])
+    token = read_generation(tmp_path)
+    odd = b"caf\xe9".decode("utf-8", "surrogateescape")
+    mark_changed(tmp_path, [odd])
+    assert changed_since(tmp_path, token) == {odd}

@@ -187,3 +187,19 @@ def test_a_second_migration_reads_the_corpus_from_its_catalogue(tmp_path: Path, 
         assert "One more line." in (store.get("rt") or pytest.fail("rt not migrated")).body
     finally:
         store.close()
+
+
+def test_the_full_text_index_comes_back_when_a_migration_did_not_finish(tmp_path: Path, pg_url: str) -> None:
+    """A migration drops the sentences' full-text index while it loads; one stopped midway (killed, connection
+    lost) would leave every search scanning every sentence: the next connection builds it again."""
+    store = PostgresStore(pg_url)
+    try:
+        store.conn.execute("DROP INDEX IF EXISTS sentences_tsv")
+    finally:
+        store.close()
+    again = PostgresStore(pg_url)
+    try:
+        found = again.conn.execute("SELECT to_regclass('sentences_tsv') IS NOT NULL AS t").fetchone()
+        assert found is not None and found["t"]
+    finally:
+        again.close()

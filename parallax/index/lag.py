@@ -96,28 +96,26 @@ class Lag:
                 with self._lock:
                     now = out_of_step(corpus, stored_keys(self._db, ids), ids)
                 if differing is None:
-                    self._keep(corpus, None, count + len(now))  # an upper bound: the lag is large anyway
-                else:
-                    self._keep(corpus, (differing - ids) | now, 0)
-                return self._measured[2] if self._measured else None
+                    return self._keep(corpus, None, count + len(now))  # an upper bound: the lag is large anyway
+                return self._keep(corpus, (differing - ids) | now, 0)
         if len(corpus.sources) <= MEASURE_AT_ONCE:
-            self._measure(corpus)
-            return self._measured[2] if self._measured else None
+            return self._measure(corpus)
         self._measure_behind(corpus)
         return None
 
-    def _keep(self, corpus: Corpus, differing: set[str] | frozenset[str] | None, count: int) -> None:
-        """Remember a corpus's measurement (its ids out of step only while few)."""
+    def _keep(self, corpus: Corpus, differing: set[str] | frozenset[str] | None, count: int) -> int:
+        """Remember a corpus's measurement (its ids out of step only while few); the lag it gives."""
         if differing is not None:
             count = len(differing)
             differing = frozenset(differing) if count <= IDS_KEPT else None
         self._measured = (corpus, differing, count)
+        return count
 
-    def _measure(self, corpus: Corpus) -> None:
+    def _measure(self, corpus: Corpus) -> int:
         """Measure the whole corpus against the whole index."""
         with self._lock:
             stored = stored_keys(self._db, None)
-        self._keep(corpus, out_of_step(corpus, stored), 0)
+        return self._keep(corpus, out_of_step(corpus, stored), 0)
 
     def _measure_behind(self, corpus: Corpus) -> None:
         """Measure the whole corpus on a thread of its own (one at a time)."""

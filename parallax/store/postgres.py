@@ -74,6 +74,7 @@ def ensure_schema(conn: psycopg.Connection[dict[str, Any]]) -> None:
                 raise SchemaMismatch(f"the database has Parallax schema {version or 'none'}, this Parallax "
                                      f"needs {SCHEMA_VERSION}")
             conn.execute(LATER.encode())
+            conn.execute(SENTENCES_TSV)  # back if a migration that dropped it to load faster did not finish
             return
         conn.execute(full_ddl().encode())
         conn.execute("INSERT INTO px_meta(k, v) VALUES ('schema', %s)", (SCHEMA_VERSION,))
