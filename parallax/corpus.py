@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import reprlib
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -231,14 +232,10 @@ class Corpus:
     @cached_property
     def articles(self) -> Mapping[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
-        grouped: dict[str, list[Source]] = {}
+        grouped: defaultdict[str, list[Source]] = defaultdict(list)
         for source in self.sources.values():
-            key = source.article_key
-            members = grouped.get(key)
-            if members is None:
-                grouped[key] = [source]
-            else:
-                members.append(source)
+            grouped[source.article_key].append(source)
+        grouped.default_factory = None  # a plain mapping from here: looking up a missing key adds nothing
         for members in (m for m in grouped.values() if len(m) > 1):  # most have one capture: no order to find
             members.sort(key=lambda s: (capture_order(s.captured), s.id))
         return grouped
