@@ -1,17 +1,18 @@
 """The app's corpus read from PostgreSQL (``PARALLAX_DATABASE_URL``), so app servers on many hosts serve one corpus.
 
 Every store write bumps a generation number in the database (``px_meta``) and gives the file its write time. Each
-app process looks at that number at most every ``REFRESH`` seconds when a request reads the corpus; when it moved,
-the process lists every file's path and time (not their bytes), re-reads only the files whose time changed and
-rebuilds its corpus with the file loader's own rules (ids, stories, versions, problems). A write made anywhere — a
-watcher on another host, a migration, another app server's store — is therefore served by every app server within
-``REFRESH`` seconds plus one re-read.
+time a request reads the corpus, its thread looks at that number (one primary-key read on its own connection, no
+lock shared with the process's other threads); when it moved, the process lists every file's path and time (not
+their bytes), re-reads only the files whose time changed and rebuilds its corpus with the file loader's own rules
+(ids, stories, versions, problems). A write made anywhere — another worker of the same server, a watcher on another
+host, a migration, another app server's store — is therefore served by every worker of every app server to any
+request that begins after the write was acknowledged: an editor who saves and reloads never sees the page as it was.
 
 Adding a source (the add form, the JSON API, a batch), editing its metadata, moving it to another story, removing
 it to the trash and restoring it through the web are written to the database (``place``, a
 ``parallax.store.writing.PostgresPlace``): each change holds one advisory lock every app server shares for its
 read-check-write, in one transaction that moves the generation, so editors on several servers at once never lose an
-acknowledged change and every server serves it within ``REFRESH`` seconds. Editors' marks and notes on comparison
+acknowledged change and every server serves it from the next request on. Editors' marks and notes on comparison
 rows and story rules are kept in the database's state tables (``parallax.store.state_sql`` runs the embedded store's
 statements there), so every server lists them as soon as they are written; so are watch lists (added, paused,
 resumed, checked now and removed through the web, a new watch joining its site's schedule for the store's
@@ -38,8 +39,10 @@ from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_c
 from parallax.store.postgres import PostgresStore
 from parallax.store.writing import PostgresPlace
 
-#: Seconds between two looks at the database's generation number (per process).
-REFRESH = 0.25
+#: Seconds a process may serve its corpus without looking at the database's generation number: 0 looks on every
+#: read, so no worker serves a change's old state after it was acknowledged (a deployment that can wait may raise it
+#: to spare the database one read per request).
+REFRESH = 0.0
 
 
 def refusal() -> str:
@@ -60,27 +63,32 @@ class DatabaseCorpus:
         self.max_bytes = max_bytes
         self.refresh = refresh
         self._lock = threading.Lock()
-        self._corpus = Corpus()
-        self._generation: str | None = None
+        # The corpus with the generation it was read at, replaced as one pair: a thread that finds the database at
+        # that generation serves that corpus, never a corpus of another generation.
+        self._read: tuple[str | None, Corpus] = (None, Corpus())
         self._checked = 0.0
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
         self.place = PostgresPlace(self.store, self.forget)
 
     def get(self) -> Corpus:
-        """The corpus, re-read when the database changed since the last look (looks are ``refresh`` s apart)."""
-        if time.monotonic() - self._checked < self.refresh:
-            return self._corpus
+        """The corpus, re-read when the database changed since it was last read. The generation is read on this
+        thread's own connection without the process's lock, so threads serving an unchanged corpus never wait on
+        each other; only a moved generation takes the lock and re-reads (at most ``refresh`` s apart, if set)."""
+        generation, corpus = self._read
+        if self.refresh and time.monotonic() - self._checked < self.refresh:
+            return corpus
+        if self.generation() == generation:
+            return corpus
         with self._lock:
-            if time.monotonic() - self._checked >= self.refresh:
-                self._refresh()
-        return self._corpus
+            self._refresh()
+            return self._read[1]
 
     def current(self) -> Corpus:
         """The corpus as the database holds it now (what a change holding the write lock acts on): looked at again
         whatever another thread read a moment ago."""
         with self._lock:
             self._refresh()
-        return self._corpus
+            return self._read[1]
 
     def file_named(self, source_id: str) -> bool:
         """Never a file the corpus has not read: ``current`` reads every change in the database."""
@@ -89,7 +97,7 @@ class DatabaseCorpus:
     def forget(self) -> None:
         """Compare every file's write time on the next look (a change was rolled back after a read inside it)."""
         with self._lock:
-            self._generation = None
+            self._read = (None, self._read[1])
             self._checked = 0.0
 
     def find(self, source_id: str) -> Source | None:
@@ -105,9 +113,9 @@ class DatabaseCorpus:
         """Re-read every file."""
         with self._lock:
             self._files.clear()
-            self._generation = None
+            self._read = (None, self._read[1])
             self._refresh()
-        return self._corpus
+            return self._read[1]
 
     def generation(self) -> str:
         """The database's generation number ('' before the first write)."""
@@ -118,7 +126,7 @@ class DatabaseCorpus:
         """Re-read the files that changed, when the generation moved (holding the lock)."""
         self._checked = time.monotonic()
         generation = self.generation()
-        if generation == self._generation:
+        if generation == self._read[0]:
             return
         conn = self.store.conn
         times = {r["path"]: int(r["mtime_ns"]) for r in conn.execute("SELECT path, mtime_ns FROM files")
@@ -131,8 +139,7 @@ class DatabaseCorpus:
             for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
                                     (changed[start:start + 500],)):
                 self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
-        self._corpus = build_corpus([item for _, item in self._files.values()], mtimes=times)
-        self._generation = generation
+        self._read = (generation, build_corpus([item for _, item in self._files.values()], mtimes=times))
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
         """What one stored file gives, by the file loader's rules (a story file, else a source in its folder)."""

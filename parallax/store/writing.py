@@ -5,8 +5,8 @@ A change holds one lock every app server and store watcher shares: a transaction
 takes a transaction-level advisory lock (``WRITE_KEY``) before it reads anything. The change reads the corpus, checks
 and writes inside that transaction, so a second server's change waits, then sees everything the first committed
 (read committed: each statement sees what was committed before it began). Each write moves the generation number in
-that transaction; on leaving, the transaction commits and every app server serves the change at its next look
-(``serving.REFRESH``). Any failure rolls the whole change back, so a change is made whole or not at all; a database
+that transaction; on leaving, the transaction commits and every app server serves the change from its next request
+on (``parallax.store.serving``). Any failure rolls the whole change back, so a change is made whole or not at all; a database
 error is answered as a storage failure ("nothing was changed").
 
 Files are rows of ``files`` keyed by their corpus path; the trash and kept pages are rows under hidden folders
