@@ -6,7 +6,8 @@ words, three-word phrases cut from stored sentences, words filtered by outlet an
 Reports p50/p95 of the store's search alone and of the whole /search.json request (grouping, captures, quote
 groups of the hit stories) through an app with ``DATABASE_URL``.
 
-Run: .venv/bin/python -m bench.bench_store_search [--size 10000]  (never fails on timing)
+Run: .venv/bin/python -m bench.bench_store_search [--size 10000] [--corpus DIR] [--keep PGDIR] [--store-only]
+(never fails on timing)
 """
 
 from __future__ import annotations
@@ -38,9 +39,14 @@ def _queries(texts: list[str]) -> dict[str, list[str]]:
             "common": vocabulary()[:QUERIES // 4]}
 
 
-def run(size: int) -> dict[str, Any]:
-    """Generate, migrate and time one size."""
+def run(size: int, corpus: Path | None = None, kept: Path | None = None, through_app: bool = True) -> dict[str, Any]:
+    """Generate (or take ``corpus``, a folder ``bench.bench_corpus`` generated), migrate and time one size.
+
+    ``kept``: the PostgreSQL folder to use and keep; a store already holding sources there is searched as it is
+    (no migration). ``through_app`` False times the store's search alone, without an app reading every source.
+    """
     from parallax.app import create_app
+    from parallax.corpus import Corpus
     from parallax.index.query import parse_query
     from parallax.store import localpg
     from parallax.store.postgres import PostgresStore
@@ -48,26 +54,36 @@ def run(size: int) -> dict[str, Any]:
     from parallax.store.transfer import migrate
 
     work = Path(tempfile.mkdtemp(prefix=f"parallax-bench-store-search-{size}-"))
-    folder = Path(tempfile.mkdtemp(prefix="parallax-bench-pg-"))
+    folder = kept or Path(tempfile.mkdtemp(prefix="parallax-bench-pg-"))
     folder.chmod(0o755)
     try:
-        generate(work / "corpus", size)
+        if corpus is None:
+            corpus = work / "corpus"
+            generate(corpus, size)
         url = localpg.start(folder)
         store = PostgresStore(url)
-        started = time.perf_counter()
-        migrate(work / "corpus", store)
-        store.conn.execute("VACUUM ANALYZE sentences")
-        migrated = time.perf_counter() - started
+        held = int((store.conn.execute("SELECT count(*) AS n FROM sources").fetchone() or {})["n"])
+        result: dict[str, Any] = {"size": size, "sources": held}
+        if not held:
+            started = time.perf_counter()
+            migrate(corpus, store)
+            store.conn.execute("VACUUM ANALYZE sentences")
+            result["migrate_s"] = round(time.perf_counter() - started, 1)
+            result["sources"] = int((store.conn.execute("SELECT count(*) AS n FROM sources").fetchone() or {})["n"])
         texts = [r["text"] for r in store.conn.execute("SELECT text FROM sentences WHERE pos % 7 = 3 LIMIT 400")]
         sets = _queries(texts)
-        (work / "local").mkdir()
-        app = create_app({"CORPUS_DIR": str(work / "local"), "DATABASE_URL": url})
-        client = app.test_client()
-        client.get("/search.json", query_string={"q": "warm"})  # the corpus read once, as a running server has it
-        searcher = StoreSearch(store, app.extensions["parallax.corpus"].get())
-        result: dict[str, Any] = {"size": size, "migrate_s": round(migrated, 1)}
+        client = None
+        searcher = StoreSearch(store, Corpus())
+        if through_app:
+            (work / "local").mkdir()
+            app = create_app({"CORPUS_DIR": str(work / "local"), "DATABASE_URL": url})
+            client = app.test_client()
+            client.get("/search.json", query_string={"q": "warm"})  # the corpus read once, as a running server has it
+            searcher = StoreSearch(store, app.extensions["parallax.corpus"].get())
         for name, typed in sets.items():
             result[name] = latency(searcher, [parse_query(q) for q in typed])
+            if client is None:
+                continue
             times, unranked = [], 0
             for query in typed:
                 begun = time.perf_counter()
@@ -78,12 +94,14 @@ def run(size: int) -> dict[str, Any]:
             result[name]["request_p95_ms"] = round(percentile(times, 0.95), 1)
             result[name]["unranked"] = unranked
         result["sentences"] = int((store.conn.execute("SELECT count(*) AS n FROM sentences").fetchone() or {})["n"])
-        app.extensions["parallax.corpus"].close()
+        if client is not None:
+            app.extensions["parallax.corpus"].close()
         store.close()
         return result
     finally:
         localpg.stop(folder)
-        shutil.rmtree(folder, ignore_errors=True)
+        if kept is None:
+            shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -91,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run one size and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--corpus", type=Path, help="a corpus bench.bench_corpus generated (default: generate one)")
+    parser.add_argument("--keep", type=Path, help="the PostgreSQL folder to use and keep (a store holding sources "
+                                                   "there is searched as it is)")
+    parser.add_argument("--store-only", action="store_true", help="time the store's search alone (no app reading "
+                                                                   "every source)")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.size), indent=1))
+    print(json.dumps(run(args.size, args.corpus, args.keep, not args.store_only), indent=1))
     return 0
 
 

@@ -8,7 +8,7 @@ import hashlib
 import os
 import re
 import reprlib
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -126,6 +126,10 @@ def _nesting(node: yaml.Node) -> int:
     return deepest
 
 
+#: What groups sources into articles (read in C for a million sources at a start).
+_ARTICLE_KEY = attrgetter("article_key")
+
+
 class CorpusError(ParallaxError, ValueError):
     """A source file that cannot be loaded; the message says why."""
 
@@ -232,12 +236,20 @@ class Corpus:
     @cached_property
     def articles(self) -> Mapping[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
-        grouped: defaultdict[str, list[Source]] = defaultdict(list)
-        for source in self.sources.values():
-            grouped[source.article_key].append(source)
-        grouped.default_factory = None  # a plain mapping from here: looking up a missing key adds nothing
-        for members in (m for m in grouped.values() if len(m) > 1):  # most have one capture: no order to find
-            members.sort(key=lambda s: (capture_order(s.captured), s.id))
+        sources = list(self.sources.values())
+        keys = list(map(_ARTICLE_KEY, sources))
+        # Most articles have one capture: each gets its own one-item list in a C-level pass; only the keys met
+        # more than once are grouped (and ordered) source by source.
+        grouped = dict(zip(keys, map(list, zip(sources)), strict=True))
+        if len(grouped) < len(keys):
+            shared = {key for key, count in Counter(keys).items() if count > 1}
+            for key in shared:
+                grouped[key] = []
+            for key, source in zip(keys, sources, strict=True):
+                if key in shared:
+                    grouped[key].append(source)
+            for key in shared:
+                grouped[key].sort(key=lambda s: (capture_order(s.captured), s.id))
         return grouped
 
     def versions(self, source: Source) -> list[Source]:

@@ -13,7 +13,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 
 from parallax.corpus import Corpus, Source
@@ -70,8 +70,13 @@ def out_of_step(corpus: Corpus, stored: dict[str, str], ids: Iterable[str] | Non
 class Lag:
     """The lag of one index (its reading connection, used under ``lock``) behind the corpora a process serves."""
 
-    def __init__(self, db: sqlite3.Connection, lock: AbstractContextManager[object]) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: AbstractContextManager[object],
+                 reader: Callable[[], sqlite3.Connection] | None = None) -> None:
         self._db, self._lock = db, lock
+        #: Opens a connection of its own for a whole measure on a thread of its own (a file index: WAL readers do
+        #: not wait for each other), so reading a million keys never holds the reading connection's lock that a
+        #: page's shared passages wait on; None (an in-memory index) measures on ``db`` under ``lock``.
+        self._reader = reader
         #: The last corpus measured, the ids out of step for it (None: more than IDS_KEPT) and how many.
         self._measured: tuple[Corpus, frozenset[str] | None, int] | None = None
         self._measuring: threading.Thread | None = None
@@ -111,10 +116,17 @@ class Lag:
         self._measured = (corpus, differing, count)
         return count
 
-    def _measure(self, corpus: Corpus) -> int:
-        """Measure the whole corpus against the whole index."""
-        with self._lock:
-            stored = stored_keys(self._db, None)
+    def _measure(self, corpus: Corpus, own: bool = False) -> int:
+        """Measure the whole corpus against the whole index (``own``: on a connection of its own, if it can)."""
+        if own and self._reader is not None:
+            db = self._reader()
+            try:
+                stored = stored_keys(db, None)
+            finally:
+                db.close()
+        else:
+            with self._lock:
+                stored = stored_keys(self._db, None)
         return self._keep(corpus, out_of_step(corpus, stored), 0)
 
     def _measure_behind(self, corpus: Corpus) -> None:
@@ -125,7 +137,7 @@ class Lag:
 
             def run() -> None:
                 try:
-                    self._measure(corpus)
+                    self._measure(corpus, own=True)
                 except sqlite3.Error as error:
                     log.warning("the search index's lag could not be measured: %s", error)
 

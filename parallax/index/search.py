@@ -127,7 +127,7 @@ class CorpusIndex:
         # long build runs (WAL); an in-memory one (tests) cannot share its data, so it uses one connection.
         self._writer = self._connect() if self.path != ":memory:" else self._db
         self._synced: Corpus | None = None
-        self._lag = Lag(self._db, self._lock)
+        self._lag = Lag(self._db, self._lock, self._connect if self.path != ":memory:" else None)
         self._commits = 0  # syncs by this object (an in-memory index's own writes move no data_version)
         self._facet_cache: tuple[tuple[int, int], list[str], list[str]] | None = None
         self._behind: tuple[threading.Thread, list[Any]] | None = None  # a sync started by a search, its outcome
