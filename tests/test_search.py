@@ -247,6 +247,31 @@ def test_ranking_out_of_time_falls_back_to_index_order(corpus_dir: Path, monkeyp
     assert late.ranked is False
 
 
+def test_a_word_with_more_matches_than_can_be_ranked_is_answered_unranked_at_once(
+        corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parallax.corpus_store import load_corpus
+    from parallax.index import search as search_module
+
+    index = CorpusIndex(None)
+    index.sync(load_corpus(corpus_dir))
+    every = index.search(parse_query("kim"))
+    assert every.ranked and len(every) > 3
+    monkeypatch.setattr(search_module, "RANK_ROWS", 3)  # "kim" now has more matches than may be ranked
+    ranked_calls: list[str] = []
+    run = CorpusIndex._run
+
+    def spy(self: CorpusIndex, sql: str, args: list[str], limit: int, partial: bool = False) -> object:
+        ranked_calls.extend([sql] if "ORDER BY fts.rank" in sql else [])
+        return run(self, sql, args, limit, partial)
+
+    monkeypatch.setattr(CorpusIndex, "_run", spy)
+    common = index.search(parse_query("kim"))
+    assert common.ranked is False and ranked_calls == []  # no time spent on a ranking that cannot finish
+    assert {(h.source, h.pos) for h in common} == {(h.source, h.pos) for h in every}  # the same matches, all of them
+    rare = index.search(parse_query("vostochny"))
+    assert 0 < len(rare) <= 3 and rare.ranked and ranked_calls  # few matches are still ranked
+
+
 def test_search_and_lineage_pages_are_valid_html(client: FlaskClient, tmp_path: Path) -> None:
     from tests.test_html_valid import check
 

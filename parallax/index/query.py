@@ -70,6 +70,8 @@ class Query:
 
 def normalise(word: str) -> str:
     """A token as the index folds it: case-folded, accents removed (as FTS5's ``remove_diacritics``)."""
+    if word.isascii():  # most words: nothing to decompose, and ASCII case-folds as it lowers
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

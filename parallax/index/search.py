@@ -41,6 +41,10 @@ MAX_SUGGESTIONS = 5
 #: indexed matches it finds within half as long again, marked unranked, so every search answers within ~50 ms
 #: (bench/bench_corpus.py).
 RANK_SECONDS = 0.03
+#: Matches a search ranks at most: bm25 costs ~30 µs a match on this 2-core machine, so more than this many cannot
+#: be ranked within RANK_SECONDS anyway. A search first counts its matches up to this many (reading no rank, ~1 ms)
+#: and, past it, takes the unranked answer at once instead of spending the whole budget to learn it is too late.
+RANK_ROWS = 2000
 #: Sources indexed per transaction in a sync: readers see progress, an interrupted build keeps what it did.
 COMMIT_EVERY = 500
 #: Seconds a search waits for the index to take in changed sources (the sync runs on a thread of its own) before
@@ -347,12 +351,16 @@ class CorpusIndex:
         sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608  # nosec B608
                "FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
                f"WHERE {' AND '.join(where)}")
-        args.append(str(limit))
+        probe = ("SELECT count(*) FROM (SELECT 1 FROM fts JOIN sent ON sent.id = fts.rowid "  # noqa: S608  # nosec B608
+                 f"JOIN docs ON docs.n = sent.doc WHERE {' AND '.join(where)} LIMIT ?)")
         with self._lock:
-            ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit)
-            if ranked is not None:
-                return Results(Hit(*row) for row in ranked)
-            # Ranking every match of a common word ran out of time: take the most recently indexed matches.
+            counted = self._run(probe, [*args, str(RANK_ROWS + 1)], 1)
+            args.append(str(limit))
+            if counted is not None and counted[0][0] <= RANK_ROWS:
+                ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit)
+                if ranked is not None:
+                    return Results(Hit(*row) for row in ranked)
+            # Too many matches to rank in time (counted, or ranking ran out of time): the most recently indexed.
             found = Results(Hit(*row) for row in (self._run(sql + " ORDER BY fts.rowid DESC LIMIT ?", args, limit,
                                                             partial=True) or []))
             found.ranked = False

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, current_app, request, url_for
 
 from parallax import pipeline
-from parallax.corpus import Source
+from parallax.corpus import Corpus, Source
 from parallax.errors import ParallaxError
 from parallax.index import query as search_query
 from parallax.index import reuse
@@ -99,9 +99,8 @@ def _selected(choices: dict[str, Any], query: Query) -> dict[str, str]:
     return {**effective, "outlet": outlet}
 
 
-def _by_article(story_hits: list[Any]) -> list[list[Any]]:
+def _by_article(story_hits: list[Any], current: Corpus) -> list[list[Any]]:
     """Hits grouped so that one sentence of one article is one hit, however many captures of it match (best first)."""
-    current = corpus()
     groups: dict[tuple[str, str], list[Any]] = {}
     for hit in story_hits:
         source = current.get(hit.source)
@@ -166,7 +165,7 @@ def search_view() -> Any:
                                   "captures": [{"source": c.source, "date": c.day or None,
                                                 "href": url_for("pages.source", source_id=c.source) + f"#s{c.pos}"}
                                                for c in group]}
-                                 for group in _by_article(story_hits) for h in group[:1]]})
+                                 for group in _by_article(story_hits, current) for h in group[:1]]})
     data.update({"query": {"understood": search_query.describe(query), "filters": query.filters()}, "results": results,
                  "count": sum(len(r["hits"]) for r in results),  # captures of one article's sentence: one hit
                  "truncated": len(hits) >= search_index.RESULT_LIMIT, "ranked": hits.ranked,
