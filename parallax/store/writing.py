@@ -6,8 +6,8 @@ takes a transaction-level advisory lock (``WRITE_KEY``) before it reads anything
 and writes inside that transaction, so a second server's change waits, then sees everything the first committed
 (read committed: each statement sees what was committed before it began). Each write moves the generation number in
 that transaction; on leaving, the transaction commits and every app server serves the change from its next request
-on (``parallax.store.serving``). Any failure rolls the whole change back, so a change is made whole or not at all; a database
-error is answered as a storage failure ("nothing was changed").
+on (``parallax.store.serving``). Any failure rolls the whole change back, so a change is made whole or not at all; a
+database error is answered as a storage failure ("nothing was changed").
 
 Files are rows of ``files`` keyed by their corpus path; the trash and kept pages are rows under hidden folders
 (``.trash/…``, ``story/.originals/…``), stored but never served. Folders exist while a file is in them.
