@@ -55,6 +55,7 @@ def run(size: int, corpus: Path | None = None, kept: Path | None = None, through
 
     work = Path(tempfile.mkdtemp(prefix=f"parallax-bench-store-search-{size}-"))
     folder = kept or Path(tempfile.mkdtemp(prefix="parallax-bench-pg-"))
+    folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
     try:
         if corpus is None:
