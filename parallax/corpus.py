@@ -126,10 +126,6 @@ def _nesting(node: yaml.Node) -> int:
     return deepest
 
 
-#: What groups sources into articles (read in C for a million sources at a start).
-_ARTICLE_KEY = attrgetter("article_key")
-
-
 class CorpusError(ParallaxError, ValueError):
     """A source file that cannot be loaded; the message says why."""
 
@@ -237,19 +233,14 @@ class Corpus:
     def articles(self) -> Mapping[str, list[Source]]:
         """Sources grouped by article (see ``Source.article_key``), each list oldest capture first."""
         sources = list(self.sources.values())
-        keys = list(map(_ARTICLE_KEY, sources))
-        # Most articles have one capture: each gets its own one-item list in a C-level pass; only the keys met
-        # more than once are grouped (and ordered) source by source.
-        grouped = dict(zip(keys, map(list, zip(sources)), strict=True))
-        if len(grouped) < len(keys):
-            shared = {key for key, count in Counter(keys).items() if count > 1}
-            for key in shared:
-                grouped[key] = []
+        keys = list(map(attrgetter("article_key"), sources))
+        grouped = dict(zip(keys, map(list, zip(sources)), strict=True))  # one capture each, made in C (most are)
+        if len(grouped) < len(keys):  # only the articles with several captures are grouped and ordered one by one
+            shared: dict[str, list[Source]] = {key: [] for key, count in Counter(keys).items() if count > 1}
             for key, source in zip(keys, sources, strict=True):
                 if key in shared:
-                    grouped[key].append(source)
-            for key in shared:
-                grouped[key].sort(key=lambda s: (capture_order(s.captured), s.id))
+                    shared[key].append(source)
+            grouped.update((k, sorted(m, key=lambda s: (capture_order(s.captured), s.id))) for k, m in shared.items())
         return grouped
 
     def versions(self, source: Source) -> list[Source]:
