@@ -48,6 +48,20 @@ def test_every_query_form_finds_what_the_embedded_index_finds(db_apps: tuple[Fla
     assert _found(one, "putin"), "the bundled corpus names Putin"
 
 
+def test_filters_find_the_same_from_the_sources_they_name_and_from_the_words_matches(
+        db_apps: tuple[Flask, Flask], embedded: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter naming few sources is answered from their sentences, one naming many from the word's matches: the
+    two ways find the same, and what the embedded index finds."""
+    from parallax.store import search as store_search
+
+    filtered = [q for q in QUERIES if ":" in q]
+    few = {query: _found(db_apps[0], query) for query in filtered}  # five sources: always "few"
+    monkeypatch.setattr(store_search, "FEW_SOURCES", 0)
+    for query in filtered:
+        assert few[query] == _found(db_apps[0], query) == _found(embedded, query), query
+    assert any(few.values())
+
+
 def test_a_source_added_on_one_server_is_found_by_the_others_search_from_the_store(
         db_apps: tuple[Flask, Flask]) -> None:
     one, two = db_apps
@@ -86,13 +100,13 @@ def test_a_search_the_database_cannot_finish_in_time_answers_503(db_apps: tuple[
     holds no thread or connection past the budget."""
     from parallax.store import search as store_search
 
-    slow = store_search._where
+    slow = store_search._filters
 
-    def sleeping(query: Any) -> tuple[str, dict[str, Any]]:
-        where, values = slow(query)
-        return where + " AND pg_sleep(0.2) IS NOT NULL", values  # every matching sentence takes 0.2 s
+    def sleeping(query: Any) -> tuple[list[str], dict[str, Any]]:
+        filters, values = slow(query)
+        return [*filters, "pg_sleep(0.2) IS NOT NULL"], values  # every source looked at takes 0.2 s
 
-    monkeypatch.setattr(store_search, "_where", sleeping)
+    monkeypatch.setattr(store_search, "_filters", sleeping)
     monkeypatch.setattr(store_search, "RANK_MS", 20)
     monkeypatch.setattr(store_search, "FALLBACK_MS", 50)
     client = db_apps[0].test_client()

@@ -35,6 +35,9 @@ RANK_MS = 60
 #: A word in at least this share of sentences is not ranked: ranking reads every match, and at a million articles
 #: a word this common matches hundreds of thousands of sentences (the share comes from the planner's statistics).
 COMMON_SHARE = 0.01
+#: Nor is a word with at least this many matches, whatever its share: ``ts_rank`` reads each match's row (~7 µs here,
+#: 5,500 matches in 39 ms at a million articles), so more cannot be ranked within RANK_MS anyway.
+RANK_ROWS = 8000
 #: Seconds a process keeps the commonest words before reading the statistics again.
 COMMON_REFRESH = 300.0
 _MIGRATE_KEY = 727_021  # advisory lock held while a database is brought to the current schema
@@ -59,7 +62,11 @@ def _sentence_rows(source: Source) -> list[tuple[str, int, str, bool]]:
 
 def connect(url: str) -> psycopg.Connection[dict[str, Any]]:
     """A connection with rows as dicts, autocommit (each block takes its own transaction)."""
-    return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+    conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+    # No JIT compilation: these are short queries whose estimated cost (a million-row table) would otherwise start
+    # LLVM, ~0.5 s of compiling for a search that runs in milliseconds.
+    conn.execute("SET jit = off")
+    return conn
 
 
 def ensure_schema(conn: psycopg.Connection[dict[str, Any]]) -> None:
@@ -318,15 +325,17 @@ class PostgresStore:
         return not lexemes or not lexemes <= self.common_words()
 
     def common_words(self) -> frozenset[str]:
-        """The words in at least ``COMMON_SHARE`` of sentences, from the planner's statistics (kept for
-        ``COMMON_REFRESH`` seconds; empty before the first ANALYZE)."""
+        """The words in at least ``COMMON_SHARE`` of sentences or in ``RANK_ROWS`` of them, from the planner's
+        statistics (kept for ``COMMON_REFRESH`` seconds; empty before the first ANALYZE)."""
         now = time.monotonic()
         if self._common is None or now - self._common[0] > COMMON_REFRESH:
             row = self.conn.execute(
-                "SELECT most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares FROM pg_stats "
+                "SELECT most_common_elems::text::text[] AS words, most_common_elem_freqs AS shares, "
+                "(SELECT reltuples FROM pg_class WHERE oid = 'sentences'::regclass) AS sentences FROM pg_stats "
                 "WHERE tablename = 'sentences' AND attname = 'tsv' AND schemaname = current_schema()").fetchone()
+            least = min(COMMON_SHARE, RANK_ROWS / max(float(row["sentences"] or 0), 1.0)) if row else 1.0
             found = frozenset(word for word, share in zip(row["words"] or [], row["shares"] or [], strict=False)
-                              if share >= COMMON_SHARE) if row else frozenset()
+                              if share >= least) if row else frozenset()
             self._common = (now, found)
         return self._common[1]
 

@@ -71,10 +71,19 @@ def tsquery(query: Query) -> str:
     return " & ".join(terms)
 
 
-def _where(query: Query) -> tuple[str, dict[str, Any]]:
-    """The SQL conditions and values of the query's filters (fixed clauses; every value bound)."""
-    clauses = ["s.tsv @@ to_tsquery('simple', %(q)s)"]
-    values: dict[str, Any] = {"q": tsquery(query)}
+#: A source's day as the embedded index keeps it, compared as the embedded index compares it (code point order), in
+#: the form the ``sources_outlet_day`` index holds.
+_DAY = "left(coalesce(nullif(r.published, ''), r.captured), 10) COLLATE \"C\""
+#: Sources a filter may name for the search to start from them (their sentences read by key, ~0.03 ms a source)
+#: rather than from the word's matches among every sentence.
+FEW_SOURCES = 2000
+
+
+def _filters(query: Query) -> tuple[list[str], dict[str, Any]]:
+    """The SQL conditions on ``sources r`` of the query's filters, and their values (fixed clauses; every value
+    bound). A date bound means what it means in the embedded index: ``to`` takes every day it is a prefix of."""
+    clauses: list[str] = []
+    values: dict[str, Any] = {}
     if query.outlet:
         clauses.append("lower(r.outlet) = lower(%(outlet)s)")
         values["outlet"] = query.outlet
@@ -83,14 +92,13 @@ def _where(query: Query) -> tuple[str, dict[str, Any]]:
         if value:
             clauses.append(f"{column} = %({name})s")
             values[name] = value
-    day = "left(coalesce(nullif(r.published, ''), r.captured), 10)"
     if query.date_from:
-        clauses.append(f"{day} <> '' AND {day} >= %(date_from)s")
+        clauses.append(f"{_DAY} <> '' AND {_DAY} >= %(date_from)s")
         values["date_from"] = query.date_from
-    if query.date_to:
-        clauses.append(f"{day} <> '' AND left({day}, %(to_len)s) <= %(date_to)s")
-        values.update(date_to=query.date_to, to_len=len(query.date_to))
-    return " AND ".join(clauses), values
+    if query.date_to:  # a day is at most `to` followed by the highest code point when `to` is its prefix or above it
+        clauses.append(f"{_DAY} <> '' AND {_DAY} <= %(date_to)s || chr(1114111)")
+        values["date_to"] = query.date_to
+    return clauses, values
 
 
 class StoreSearch:
@@ -110,15 +118,17 @@ class StoreSearch:
 
     def search(self, query: Query, limit: int = RESULT_LIMIT) -> Results:
         """Sentences matching the query, best ``ts_rank`` first when ranking fits its time budget, at most
-        ``limit``."""
-        where, values = _where(query)
-        values["n"] = limit
-        sql = ("SELECT r.id, r.story, r.outlet, r.title, "  # noqa: S608  # nosec B608 - fixed clauses only
-               "left(coalesce(nullif(r.published, ''), r.captured), 10) AS day, s.pos, s.text "
-               f"FROM sentences s JOIN sources r ON r.id = s.source_id WHERE {where} ")
+        ``limit``. A filter that names few sources (``FEW_SOURCES``) is answered from their sentences."""
+        filters, values = _filters(query)
+        values.update(q=tsquery(query), n=limit)
         conn = self.store.conn
         words = " ".join(" ".join(t.tokens) for t in query.terms if not t.exclude)
         try:
+            sql = self._from_few(filters, values) if filters else None
+            if sql is None:
+                where = " AND ".join(["s.tsv @@ to_tsquery('simple', %(q)s)", *filters])
+                sql = (f"SELECT r.id, r.story, r.outlet, r.title, {_DAY} AS day, s.pos, s.text "  # noqa: S608  # nosec B608 - fixed clauses only
+                       f"FROM sentences s JOIN sources r ON r.id = s.source_id WHERE {where} ")
             if self.store.worth_ranking(words):
                 try:
                     with conn.transaction():
@@ -139,6 +149,25 @@ class StoreSearch:
                                     f"({type(error).__name__}); try again in a moment.") from error
         found.ranked = False
         return found
+
+    def _from_few(self, filters: list[str], values: dict[str, Any]) -> str | None:
+        """The search's SQL starting from the sources the filters name, when they name at most ``FEW_SOURCES``
+        (counted through the sources' indexes); None when they name more."""
+        where, conn = " AND ".join(filters), self.store.conn
+        try:  # within the ranking's budget: a count that cannot finish in it names too many sources anyway
+            with conn.transaction():
+                conn.execute(f"SET LOCAL statement_timeout = {RANK_MS}")
+                counted = conn.execute(
+                    f"SELECT count(*) AS n FROM (SELECT 1 FROM sources r WHERE {where} LIMIT %(few)s) f",  # noqa: S608  # nosec B608
+                    {**values, "few": FEW_SOURCES + 1}).fetchone()
+        except psycopg.errors.QueryCanceled:
+            return None
+        if counted is None or counted["n"] > FEW_SOURCES:
+            return None
+        return (f"WITH chosen AS MATERIALIZED (SELECT r.id, r.story, r.outlet, r.title, {_DAY} AS day "  # noqa: S608  # nosec B608
+                f"FROM sources r WHERE {where}) SELECT r.id, r.story, r.outlet, r.title, r.day, s.pos, s.text "
+                "FROM chosen r CROSS JOIN LATERAL (SELECT s.pos, s.text, s.tsv FROM sentences s "
+                "WHERE s.source_id = r.id AND s.tsv @@ to_tsquery('simple', %(q)s) OFFSET 0) s ")
 
     def outlets(self) -> list[str]:
         """Outlet names of the corpus, for the filter's choices."""
