@@ -71,7 +71,8 @@ def run(size: int, corpus: Path | None = None, kept: Path | None = None, through
             store.conn.execute("VACUUM ANALYZE sentences")
             result["migrate_s"] = round(time.perf_counter() - started, 1)
             result["sources"] = int((store.conn.execute("SELECT count(*) AS n FROM sources").fetchone() or {})["n"])
-        texts = [r["text"] for r in store.conn.execute("SELECT text FROM sentences WHERE pos % 7 = 3 LIMIT 400")]
+        texts = [r["text"] for r in store.conn.execute(  # in key order: the same phrases for every run on a database
+            "SELECT text FROM sentences WHERE pos % 7 = 3 ORDER BY source_id, pos LIMIT 400")]
         sets = _queries(texts)
         client = None
         searcher = StoreSearch(store, Corpus())
