@@ -260,9 +260,10 @@ def test_a_word_with_more_matches_than_can_be_ranked_is_answered_unranked_at_onc
     ranked_calls: list[str] = []
     run = CorpusIndex._run
 
-    def spy(self: CorpusIndex, sql: str, args: list[str], limit: int, partial: bool = False) -> object:
+    def spy(self: CorpusIndex, sql: str, args: list[str], limit: int, partial: bool = False,
+            ends: float | None = None) -> object:
         ranked_calls.extend([sql] if "ORDER BY fts.rank" in sql else [])
-        return run(self, sql, args, limit, partial)
+        return run(self, sql, args, limit, partial, ends)
 
     monkeypatch.setattr(CorpusIndex, "_run", spy)
     common = index.search(parse_query("kim"))

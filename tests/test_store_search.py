@@ -55,10 +55,21 @@ def test_filters_find_the_same_from_the_sources_they_name_and_from_the_words_mat
     from parallax.store import search as store_search
 
     filtered = [q for q in QUERIES if ":" in q]
+    chosen: list[str | None] = []
+    from_few = store_search.StoreSearch._from_few
+
+    def spy(self: Any, *args: Any) -> str | None:
+        chosen.append(from_few(self, *args))
+        return chosen[-1]
+
+    monkeypatch.setattr(store_search.StoreSearch, "_from_few", spy)
     few = {query: _found(db_apps[0], query) for query in filtered}  # five sources: always "few"
+    assert len(chosen) == len(filtered) and all(sql and "chosen" in sql for sql in chosen)  # from the sources
     monkeypatch.setattr(store_search, "FEW_SOURCES", 0)
     for query in filtered:
         assert few[query] == _found(db_apps[0], query) == _found(embedded, query), query
+    # a filter naming any source that holds a match is now past "few": answered from the word's matches
+    assert all(sql is None for query, sql in zip(filtered, chosen[len(filtered):], strict=True) if few[query])
     assert any(few.values())
 
 

@@ -53,3 +53,36 @@ def test_a_change_through_one_server_is_served_by_the_other_within_a_second(
         assert time.monotonic() - started < 1.0, "the second server did not serve the edit within 1 s"
         time.sleep(0.02)
 
+
+
+def test_an_acknowledged_edit_is_served_by_the_other_servers_next_request(db_apps: tuple[Flask, Flask]) -> None:
+    """Read your writes across servers: once one server acknowledged an edit, the very next request to another
+    server that had the page in memory serves the edited page, with no wait."""
+    one, two = db_apps
+    assert two.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"  # read, kept in memory
+    for n in range(5):
+        edited = one.test_client().patch("/api/sources/rt", json={"outlet": f"RT edit {n}"})
+        assert edited.status_code == 200, edited.get_json()
+        assert two.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == f"RT edit {n}"
+        assert one.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == f"RT edit {n}"
+
+
+def test_a_write_not_yet_committed_is_never_served_to_another_thread(db_apps: tuple[Flask, Flask]) -> None:
+    """A writer that reads the corpus inside its own open change sees its write; another thread of the same server
+    meanwhile serves the corpus as committed, and after a rollback nobody serves the write."""
+    import threading
+
+    one, _two = db_apps
+    corpus = one.extensions["parallax.corpus"]
+    seen: list[str] = []
+    with pytest.raises(RuntimeError), corpus.place.lock():
+        corpus.place.replace("kim-putin-2023/rt.txt", corpus.place.read("kim-putin-2023/rt.txt").replace(
+            b"outlet: RT", b"outlet: Never Committed"))
+        assert corpus.current().get("rt").outlet == "Never Committed"  # the writer sees its own write
+        reader = threading.Thread(target=lambda: seen.append(corpus.get().get("rt").outlet))
+        reader.start()
+        reader.join(30)
+        raise RuntimeError("roll the change back")
+    assert seen == ["RT"]
+    assert corpus.get().get("rt").outlet == "RT"
+    assert one.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"

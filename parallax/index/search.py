@@ -354,10 +354,11 @@ class CorpusIndex:
         probe = ("SELECT count(*) FROM (SELECT 1 FROM fts JOIN sent ON sent.id = fts.rowid "  # noqa: S608  # nosec B608
                  f"JOIN docs ON docs.n = sent.doc WHERE {' AND '.join(where)} LIMIT ?)")
         with self._lock:
-            counted = self._run(probe, [*args, str(RANK_ROWS + 1)], 1)
+            ranking_ends = time.perf_counter() + RANK_SECONDS  # the count and the ranking share the budget
+            counted = self._run(probe, [*args, str(RANK_ROWS + 1)], 1, ends=ranking_ends)
             args.append(str(limit))
             if counted is not None and counted[0][0] <= RANK_ROWS:
-                ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit)
+                ranked = self._run(sql + " ORDER BY fts.rank LIMIT ?", args, limit, ends=ranking_ends)
                 if ranked is not None:
                     return Results(Hit(*row) for row in ranked)
             # Too many matches to rank in time (counted, or ranking ran out of time): the most recently indexed.
@@ -366,12 +367,13 @@ class CorpusIndex:
             found.ranked = False
             return found
 
-    def _run(self, sql: str, args: list[str], limit: int, partial: bool = False) -> list[tuple[Any, ...]] | None:
+    def _run(self, sql: str, args: list[str], limit: int, partial: bool = False,
+             ends: float | None = None) -> list[tuple[Any, ...]] | None:
         """Rows of a search query within its budget; None when it ran out of time (``partial``: the rows so far).
 
-        Ranking gets RANK_SECONDS; the unranked fallback (``partial``) half of that.
+        Ranking gets RANK_SECONDS (until ``ends``, when given); the unranked fallback (``partial``) half of that.
         """
-        deadline = time.perf_counter() + (RANK_SECONDS / 2 if partial else RANK_SECONDS)
+        deadline = ends if ends is not None else time.perf_counter() + (RANK_SECONDS / 2 if partial else RANK_SECONDS)
         self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 500)
         rows: list[tuple[Any, ...]] = []
         try:

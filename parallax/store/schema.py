@@ -121,7 +121,8 @@ CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
 CREATE INDEX IF NOT EXISTS sources_outlet_day ON sources (lower(outlet), (left(coalesce(nullif(published, ''),
     captured), 10) COLLATE "C"));
 DO $$ BEGIN
-    IF (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'sentences'::regclass AND attname = 'tsv') < 1000 THEN
+    IF (SELECT coalesce(attstattarget, -1) FROM pg_attribute
+        WHERE attrelid = 'sentences'::regclass AND attname = 'tsv') < 1000 THEN
         ALTER TABLE sentences ALTER COLUMN tsv SET STATISTICS 1000;
     END IF;
 END $$;

@@ -95,9 +95,10 @@ def _filters(query: Query) -> tuple[list[str], dict[str, Any]]:
     if query.date_from:
         clauses.append(f"{_DAY} <> '' AND {_DAY} >= %(date_from)s")
         values["date_from"] = query.date_from
-    if query.date_to:  # a day is at most `to` followed by the highest code point when `to` is its prefix or above it
-        clauses.append(f"{_DAY} <> '' AND {_DAY} <= %(date_to)s || chr(1114111)")
-        values["date_to"] = query.date_to
+    if query.date_to:  # a day's first len(to) characters are at most `to` exactly when the day sorts before `to`
+        # with its last character raised by one ("2023-09" -> "2023-0:"), a bound the index can use
+        clauses.append(f"{_DAY} <> '' AND {_DAY} < %(date_below)s")
+        values["date_below"] = query.date_to[:-1] + chr(ord(query.date_to[-1]) + 1)
     return clauses, values
 
 

@@ -78,6 +78,7 @@ class DatabaseCorpus:
         if self.refresh and time.monotonic() - self._checked < self.refresh:
             return corpus
         if self.generation() == generation:
+            self._checked = time.monotonic()
             return corpus
         with self._lock:
             self._refresh()
@@ -118,9 +119,11 @@ class DatabaseCorpus:
             return self._read[1]
 
     def generation(self) -> str:
-        """The database's generation number ('' before the first write)."""
-        row = self.store.conn.execute("SELECT v FROM px_meta WHERE k = 'generation'").fetchone()
-        return str(row["v"]) if row else ""
+        """The database's generation: its number with the transaction that wrote it ('' before the first write).
+        The number alone could name two states: a write rolled back after a reader inside it saw its number, and
+        another server's write that committed the same number; the writing transaction tells them apart."""
+        row = self.store.conn.execute("SELECT v, xmin::text AS by FROM px_meta WHERE k = 'generation'").fetchone()
+        return f"{row['v']}/{row['by']}" if row else ""
 
     def _refresh(self) -> None:
         """Re-read the files that changed, when the generation moved (holding the lock)."""
