@@ -348,11 +348,10 @@ class CorpusIndex:
             where.append("docs.day != '' AND substr(docs.day, 1, ?) <= ?")
             args.extend([str(len(query.date_to)), query.date_to])
         # Only fixed clauses are joined into the SQL; every value is bound.
-        sql = ("SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank "  # noqa: S608  # nosec B608
-               "FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
-               f"WHERE {' AND '.join(where)}")
-        probe = ("SELECT count(*) FROM (SELECT 1 FROM fts JOIN sent ON sent.id = fts.rowid "  # noqa: S608  # nosec B608
-                 f"JOIN docs ON docs.n = sent.doc WHERE {' AND '.join(where)} LIMIT ?)")
+        matches = ("FROM fts JOIN sent ON sent.id = fts.rowid JOIN docs ON docs.n = sent.doc "
+                   f"WHERE {' AND '.join(where)}")
+        sql = f"SELECT docs.id, docs.story, docs.outlet, docs.title, docs.day, sent.pos, sent.text, fts.rank {matches}"  # nosec B608
+        probe = f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT ?)"  # noqa: S608  # nosec B608
         with self._lock:
             ranking_ends = time.perf_counter() + RANK_SECONDS  # the count and the ranking share the budget
             counted = self._run(probe, [*args, str(RANK_ROWS + 1)], 1, ends=ranking_ends)

@@ -74,6 +74,8 @@ def tsquery(query: Query) -> str:
 #: A source's day as the embedded index keeps it, compared as the embedded index compares it (code point order), in
 #: the form the ``sources_outlet_day`` index holds.
 _DAY = "left(coalesce(nullif(r.published, ''), r.captured), 10) COLLATE \"C\""
+#: The columns of a hit (``_hit``), the day given as an expression.
+_HIT = "r.id, r.story, r.outlet, r.title, {day} AS day, s.pos, s.text"
 #: Sources a filter may name for the search to start from them (their sentences read by key, ~0.03 ms a source)
 #: rather than from the word's matches among every sentence.
 FEW_SOURCES = 2000
@@ -128,8 +130,8 @@ class StoreSearch:
             sql = self._from_few(filters, values) if filters else None
             if sql is None:
                 where = " AND ".join(["s.tsv @@ to_tsquery('simple', %(q)s)", *filters])
-                sql = (f"SELECT r.id, r.story, r.outlet, r.title, {_DAY} AS day, s.pos, s.text "  # noqa: S608  # nosec B608 - fixed clauses only
-                       f"FROM sentences s JOIN sources r ON r.id = s.source_id WHERE {where} ")
+                sql = (f"SELECT {_HIT.format(day=_DAY)} FROM sentences s "  # noqa: S608  # nosec B608 - fixed clauses only
+                       f"JOIN sources r ON r.id = s.source_id WHERE {where} ")
             if self.store.worth_ranking(words):
                 try:
                     with conn.transaction():
@@ -166,7 +168,7 @@ class StoreSearch:
         if counted is None or counted["n"] > FEW_SOURCES:
             return None
         return (f"WITH chosen AS MATERIALIZED (SELECT r.id, r.story, r.outlet, r.title, {_DAY} AS day "  # noqa: S608  # nosec B608
-                f"FROM sources r WHERE {where}) SELECT r.id, r.story, r.outlet, r.title, r.day, s.pos, s.text "
+                f"FROM sources r WHERE {where}) SELECT {_HIT.format(day='r.day')} "
                 "FROM chosen r CROSS JOIN LATERAL (SELECT s.pos, s.text, s.tsv FROM sentences s "
                 "WHERE s.source_id = r.id AND s.tsv @@ to_tsquery('simple', %(q)s) OFFSET 0) s ")
 

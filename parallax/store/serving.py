@@ -30,7 +30,6 @@ building its own from the corpus it reads.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +37,6 @@ from parallax import corpus as files
 from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
 from parallax.store.postgres import PostgresStore
 from parallax.store.writing import PostgresPlace
-
-#: Seconds a process may serve its corpus without looking at the database's generation number: 0 looks on every
-#: read, so no worker serves a change's old state after it was acknowledged (a deployment that can wait may raise it
-#: to spare the database one read per request).
-REFRESH = 0.0
 
 
 def refusal() -> str:
@@ -57,28 +51,23 @@ class DatabaseCorpus:
     """A corpus store over PostgreSQL with the interface the app uses (``get``, ``current``, ``find``,
     ``invalidate``, ``reload``, ``root``) and the place changes are written to (``place``)."""
 
-    def __init__(self, url: str, root: Path | str, max_bytes: int, refresh: float = REFRESH) -> None:
+    def __init__(self, url: str, root: Path | str, max_bytes: int) -> None:
         self.store = PostgresStore(url, max_bytes)
         self.root = Path(root)
         self.max_bytes = max_bytes
-        self.refresh = refresh
         self._lock = threading.Lock()
         # The corpus with the generation it was read at, replaced as one pair: a thread that finds the database at
         # that generation serves that corpus, never a corpus of another generation.
         self._read: tuple[str | None, Corpus] = (None, Corpus())
-        self._checked = 0.0
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
         self.place = PostgresPlace(self.store, self.forget)
 
     def get(self) -> Corpus:
         """The corpus, re-read when the database changed since it was last read. The generation is read on this
         thread's own connection without the process's lock, so threads serving an unchanged corpus never wait on
-        each other; only a moved generation takes the lock and re-reads (at most ``refresh`` s apart, if set)."""
+        each other; only a moved generation takes the lock and re-reads."""
         generation, corpus = self._read
-        if self.refresh and time.monotonic() - self._checked < self.refresh:
-            return corpus
         if self.generation() == generation:
-            self._checked = time.monotonic()
             return corpus
         with self._lock:
             self._refresh()
@@ -99,7 +88,6 @@ class DatabaseCorpus:
         """Compare every file's write time on the next look (a change was rolled back after a read inside it)."""
         with self._lock:
             self._read = (None, self._read[1])
-            self._checked = 0.0
 
     def find(self, source_id: str) -> Source | None:
         """A source by id; a miss looks at the database first (a source another server added or restored a moment
@@ -107,8 +95,7 @@ class DatabaseCorpus:
         return self.get().get(source_id) or self.current().get(source_id)
 
     def invalidate(self) -> None:
-        """Look at the database on the next read."""
-        self._checked = 0.0
+        """Nothing to do: every read looks at the database's generation."""
 
     def reload(self, progress: Any = None) -> Corpus:
         """Re-read every file."""
@@ -127,7 +114,6 @@ class DatabaseCorpus:
 
     def _refresh(self) -> None:
         """Re-read the files that changed, when the generation moved (holding the lock)."""
-        self._checked = time.monotonic()
         generation = self.generation()
         if generation == self._read[0]:
             return
