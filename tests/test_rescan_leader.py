@@ -128,9 +128,11 @@ def test_the_watcher_process_rescans_for_what_changed_while_no_server_ran(corpus
     (corpus / "story" / "a.txt").write_text("---\nid: a\nstory: story\noutlet: A2\n---\nRebuilt again.\n",
                                             encoding="utf-8")
     leader = watched_store(corpus, stores, first_rescan=0.5)
+    assert leader.get().sources["a"].outlet == "A"  # started from the catalogue
+    assert eventually(leader.leads_rescan)  # its watcher, not the other's, rescans 0.5 s after it starts
     other = watched_store(corpus, stores)
-    assert leader.get().sources["a"].outlet == "A" == other.get().sources["a"].outlet  # started from the catalogue
-    assert eventually(lambda: leader.get().sources["a"].outlet == "A2" == other.get().sources["a"].outlet)
+    assert other.get().sources["a"].outlet == "A" and not other.leads_rescan()
+    assert eventually(lambda: leader.get().sources["a"].outlet == "A2" == other.get().sources["a"].outlet, 30)
 
 
 def test_a_costly_rescan_runs_less_often(corpus: Path, stores: list[CataloguedStore]) -> None:
