@@ -7,19 +7,22 @@ workers included, sampled every 0.2 s):
 
 1. embedded: the corpus loaded and the SQLite index built (sentences, search, sketches, shared pairs);
 2. spark: the job's input exported from that index (``exchange``: sentences and sources as JSON lines), the job in
-   local mode (``local[2]``, 2 GB driver), its pairs scored against the generator's truth and against the embedded
-   index's own pairs, and the write-back into the index;
+   local mode (``local[2]``, a 2 GB driver unless ``--memory`` says otherwise), its pairs scored against the
+   generator's truth and against the embedded index's own pairs, and the write-back into the index;
 3. postgres: a private server (``parallax.store.localpg``), the corpus moved in by ``parallax migrate``'s own code,
    and search latency (p50/p95) for a mid-frequency word, two words, and a common word.
 
 Prints one JSON line per step and size, a table, and the growth per tenfold of each step's time and memory.
 
 Run: .venv/bin/python -m bench.bench_spark [--sizes 10000,100000] [--skip-postgres]  (never fails on timing)
+A corpus too large to generate and index in one run (a million articles, kept by ``bench.bench_scale
+--keep-state``): ``--corpus DIR [--memory 8g]`` runs the Spark step alone on it, against its index's pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +110,23 @@ def _tree(root: int) -> tuple[int, dict[int, int]]:
     return total, mine
 
 
-def _truth(work: Path) -> set[tuple[str, int, str, int]]:
-    return {tuple(p) for p in json.loads((work / "truth.json").read_text())}
+def _truth(work: Path) -> set[tuple[str, int, str, int]] | None:
+    """The generator's true pairs; None for a corpus generated without them (``--corpus``)."""
+    path = work / "truth.json"
+    return {tuple(p) for p in json.loads(path.read_text())} if path.exists() else None
 
 
-def _scored(found: set[tuple[str, int, str, int]], truth: set[tuple[str, int, str, int]]) -> dict[str, float]:
+def _scored(found: set[tuple[str, int, str, int]], truth: set[tuple[str, int, str, int]] | None) -> dict[str, Any]:
+    if truth is None:
+        return {"precision": None, "recall": None}
     hits = len(found & truth)
     return {"precision": round(hits / len(found), 3) if found else 1.0,
             "recall": round(hits / len(truth), 3) if truth else 1.0}
+
+
+#: The embedded index's shared pairs, each once (ids ordered).
+_INDEX_PAIRS = ("SELECT d.id, sa.pos, o.id, sb.pos FROM shared JOIN docs d ON d.n = shared.da JOIN docs o ON o.n = "
+                "shared.db JOIN sent sa ON sa.id = shared.a JOIN sent sb ON sb.id = shared.b WHERE d.id < o.id")
 
 
 def _index_pairs(path: Path) -> set[tuple[str, int, str, int]]:
@@ -121,9 +134,31 @@ def _index_pairs(path: Path) -> set[tuple[str, int, str, int]]:
 
     db = sqlite3.connect(path)
     try:
-        return {(a, pa, b, pb) for a, pa, b, pb in db.execute(
-            "SELECT d.id, sa.pos, o.id, sb.pos FROM shared JOIN docs d ON d.n = shared.da JOIN docs o ON o.n = "
-            "shared.db JOIN sent sa ON sa.id = shared.a JOIN sent sb ON sb.id = shared.b WHERE d.id < o.id")}
+        return {(a, pa, b, pb) for a, pa, b, pb in db.execute(_INDEX_PAIRS)}
+    finally:
+        db.close()
+
+
+def _digest(pairs: Iterable[tuple[str, int, str, int]]) -> str:
+    """A digest of pairs given in sorted order (as ``_index_digest`` makes it)."""
+    digest = hashlib.sha256()
+    for a, pa, b, pb in pairs:
+        digest.update(f"{a}\0{pa}\0{b}\0{pb}\n".encode())
+    return digest.hexdigest()
+
+
+def _index_digest(path: Path) -> tuple[int, str]:
+    """How many pairs the embedded index holds and their digest, read in order (SQLite's text order is Python's), so
+    that a million articles' pairs are compared without holding them (a set of them takes ~3 GB)."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        digest, count = hashlib.sha256(), 0
+        for a, pa, b, pb in db.execute(_INDEX_PAIRS + " ORDER BY d.id, sa.pos, o.id, sb.pos"):
+            digest.update(f"{a}\0{pa}\0{b}\0{pb}\n".encode())
+            count += 1
+        return count, digest.hexdigest()
     finally:
         db.close()
 
@@ -155,7 +190,7 @@ def step_spark(work: Path) -> dict[str, Any]:
 
     from parallax.index.jobs import exchange, reuse_spark
 
-    embedded = _index_pairs(work / "search.db")
+    embedded = _index_digest(work / "search.db")  # before the write-back adds the job's pairs to the index
     job = work / "job"
     job.mkdir()
     with PeakMemory() as memory:
@@ -174,7 +209,7 @@ def step_spark(work: Path) -> dict[str, Any]:
             db.close()
         exported = time.perf_counter() - started
         started = time.perf_counter()
-        spark = reuse_spark.session("local[2]", "2g")
+        spark = reuse_spark.session("local[2]", os.environ.get("PARALLAX_BENCH_SPARK_MEMORY", "2g"))
         session_s = time.perf_counter() - started
         before = memory.cpu_s
         try:
@@ -189,10 +224,12 @@ def step_spark(work: Path) -> dict[str, Any]:
         written = exchange.write_embedded(work / "search.db", sources, pairs, edges)
         write_s = time.perf_counter() - started
     found = {(a, pa, b, pb) for a, pa, b, pb, _ in pairs}
+    same = (len(found), _digest(sorted(found))) == embedded
     return {"export_s": round(exported, 1), "session_s": round(session_s, 1), "job_s": round(ran, 1),
             "job_cpu_s": round(job_cpu, 1),
             "write_back_s": round(write_s, 1), "pairs": len(found), "edges": len(edges),
-            "written_pairs": written.pairs, "same_as_embedded": found == embedded,
+            "written_pairs": written.pairs,
+            "same_as_embedded": same,
             **_scored(found, _truth(work)), "peak_mb": memory.mb}
 
 
@@ -237,6 +274,33 @@ def step_postgres(work: Path) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def spark_on(corpus: Path) -> int:
+    """The Spark step alone on a kept corpus and its built index (too large to generate and index in one run)."""
+    import sqlite3
+
+    from parallax.index.search import default_path
+
+    index = Path(default_path(corpus)).resolve()
+    work = Path(tempfile.mkdtemp(prefix="parallax-bench-spark-kept-"))
+    try:
+        (work / "search.db").symlink_to(index)
+        db = sqlite3.connect(index)
+        try:
+            docs, sentences = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("docs", "sent"))  # noqa: S608
+        finally:
+            db.close()
+        child = subprocess.run([sys.executable, "-m", "bench.bench_spark", "--step", "spark", "--work", str(work)],
+                               capture_output=True, text=True, check=False)
+        if child.returncode:
+            print(f"spark step failed:\n{child.stderr[-3000:]}", file=sys.stderr)
+            return 1
+        row = json.loads(child.stdout.strip().splitlines()[-1])
+        print(json.dumps({"corpus": str(corpus), "docs": docs, "sentences": sentences, "spark": row}))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Each size: generate, then each step in a child process; print the figures and the growth per tenfold."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -244,10 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help="a corpus generated earlier by bench.bench_corpus (e.g. kept by "
+                        "bench.bench_scale --keep-state) with its embedded index built: only the Spark step runs, "
+                        "compared with that index's pairs (no generator truth), and writes its pairs back into it")
+    parser.add_argument("--memory", default="2g", help="the Spark driver's memory (local mode: the whole job's heap)")
     args = parser.parse_args(argv)
+    os.environ["PARALLAX_BENCH_SPARK_MEMORY"] = args.memory  # read by the Spark step's own process
     if args.step:
         print(json.dumps(globals()[f"step_{args.step}"](Path(args.work))))
         return 0
+    if args.corpus:
+        return spark_on(args.corpus)
     results: list[dict[str, Any]] = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         work = Path(tempfile.mkdtemp(prefix=f"parallax-bench-spark-{size}-"))
