@@ -4,6 +4,7 @@ test_store_watches.py, test_store_alerts.py and test_store_outlets.py for the re
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -86,3 +87,85 @@ def test_a_write_not_yet_committed_is_never_served_to_another_thread(db_apps: tu
     assert seen == ["RT"]
     assert corpus.get().get("rt").outlet == "RT"
     assert one.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"
+
+
+def _counted(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Count what a server's corpus re-reads: each file parsed, each full build (a listing of every file)."""
+    corpus = app.extensions["parallax.corpus"]
+    calls: dict[str, list[str]] = {"parsed": [], "rebuilt": []}
+    parse, rebuild = corpus._parse, corpus._rebuild
+
+    def counted_parse(path: str, raw: bytes) -> Any:
+        calls["parsed"].append(path)
+        return parse(path, raw)
+
+    def counted_rebuild() -> Any:
+        calls["rebuilt"].append("all")
+        return rebuild()
+
+    monkeypatch.setattr(corpus, "_parse", counted_parse)
+    monkeypatch.setattr(corpus, "_rebuild", counted_rebuild)
+    return calls
+
+
+def test_a_change_costs_another_server_a_read_of_the_changed_file_only(db_apps: tuple[Flask, Flask],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other server reads the paths each write noted and re-reads just those files: an added source, an edit
+    and a removal are each served at its next request without listing every file of the store or parsing any
+    other; the removal of a whole story folder is read by listing every file."""
+    one, two = db_apps
+    client = two.test_client()
+    assert client.get("/sources/rt.json").status_code == 200  # the corpus read once
+    calls = _counted(two, monkeypatch)
+    store = one.extensions["parallax.corpus"].store
+    store.put_file("kim-putin-2023/wire-copy.txt", NEW.encode())
+    assert client.get("/sources/wire-copy.json").get_json()["source"]["outlet"] == "The Wire"
+    store.put_file("kim-putin-2023/wire-copy.txt", NEW.replace("The Wire", "The Other Wire").encode())
+    assert client.get("/sources/wire-copy.json").get_json()["source"]["outlet"] == "The Other Wire"
+    assert calls == {"parsed": ["kim-putin-2023/wire-copy.txt"] * 2, "rebuilt": []}
+    story = client.get("/stories/kim-putin-2023.json").get_json()
+    assert "wire-copy" in json.dumps(story) and client.get("/sources/rt.json").status_code == 200
+    store.remove_files("kim-putin-2023/wire-copy.txt")
+    assert client.get("/sources/wire-copy.json").status_code == 404
+    assert "wire-copy" not in json.dumps(client.get("/stories/kim-putin-2023.json").get_json())
+    assert calls["rebuilt"] == [] and len(calls["parsed"]) == 2
+    store.put_file("other-story/wire-copy.txt", NEW.replace("kim-putin-2023", "other-story").encode())
+    assert client.get("/sources/wire-copy.json").status_code == 200
+    store.remove_files("other-story", folder=True)
+    assert client.get("/sources/wire-copy.json").status_code == 404
+    assert calls["rebuilt"] == ["all"]
+    assert _sources(one) == _sources(two)
+
+
+def test_a_server_behind_the_kept_changes_lists_every_file(db_apps: tuple[Flask, Flask],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that last read the store before the oldest change the store still keeps cannot tell what changed
+    from the log: it lists every file's time, and serves every change."""
+    from parallax.store import postgres
+
+    one, two = db_apps
+    assert two.test_client().get("/sources/rt.json").status_code == 200
+    monkeypatch.setattr(postgres, "KEEP_CHANGES", 2)
+    monkeypatch.setattr(postgres, "PRUNE_EVERY", 1)
+    calls = _counted(two, monkeypatch)
+    store = one.extensions["parallax.corpus"].store
+    for n in range(4):
+        store.put_file(f"kim-putin-2023/wire-{n}.txt", NEW.replace("wire-copy", f"wire-{n}").encode())
+    for n in range(4):
+        assert two.test_client().get(f"/sources/wire-{n}.json").status_code == 200
+    assert calls["rebuilt"] == ["all"] and sorted(calls["parsed"]) == [f"kim-putin-2023/wire-{n}.txt"
+                                                                       for n in range(4)]
+
+
+def test_a_write_that_noted_no_paths_is_read_by_listing_every_file(db_apps: tuple[Flask, Flask]) -> None:
+    """A server of an earlier Parallax on the same store moves the generation without noting what it changed: the
+    others then list every file's time rather than take the write for an empty one."""
+    one, two = db_apps
+    assert two.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"
+    conn = one.extensions["parallax.corpus"].store.conn
+    with conn.transaction():
+        raw = conn.execute("SELECT raw FROM files WHERE path = 'kim-putin-2023/rt.txt'").fetchone()["raw"]
+        conn.execute("UPDATE files SET raw = %s, mtime_ns = mtime_ns + 1 WHERE path = 'kim-putin-2023/rt.txt'",
+                     (bytes(raw).replace(b"outlet: RT", b"outlet: RT unnoted"),))
+        conn.execute("UPDATE px_meta SET v = (v::bigint + 1)::text WHERE k = 'generation'")
+    assert two.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT unnoted"

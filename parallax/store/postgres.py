@@ -167,7 +167,7 @@ class PostgresStore:
             if source is not None:
                 with self.conn.cursor() as cursor:
                     self._put_source(source, cursor)
-            bump_generation(self.conn)
+            bump_generation(self.conn, [path])
         return True, source
 
     def remove_files(self, path: str, folder: bool = False) -> int:
@@ -182,7 +182,7 @@ class PostgresStore:
                 gone = self.conn.execute("DELETE FROM files WHERE path = %s", (path,))
             if gone.rowcount:
                 forget_reuse(self.conn, [r["id"] for r in ids])
-                bump_generation(self.conn)
+                bump_generation(self.conn, [path.rstrip("/") + "/" if folder else path])
         return gone.rowcount
 
     def put_files(self, files: Sequence[StoredFile], sources: Sequence[Source]) -> None:
@@ -201,7 +201,7 @@ class PostgresStore:
                 for source in sources:
                     for row in _sentence_rows(source):
                         copy.write_row(row)
-            bump_generation(cursor)
+            bump_generation(cursor, None)
 
     @contextlib.contextmanager
     def bulk_loading(self) -> Iterator[None]:
@@ -370,7 +370,7 @@ class PostgresStore:
                   "versions", "editor_sessions", "drafts", *state_columns()]
         with self.conn.transaction():
             self.conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
-            bump_generation(self.conn)
+            bump_generation(self.conn, None)
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -380,11 +380,30 @@ class PostgresStore:
             self._local.conn = None
 
 
-def bump_generation(conn: Any) -> None:
-    """Count one more change to the corpus's files: app servers reading the store re-read what changed when it
-    moves (``parallax.store.serving``)."""
-    conn.execute("INSERT INTO px_meta(k, v) VALUES ('generation', '1') ON CONFLICT (k) "
-                 "DO UPDATE SET v = (px_meta.v::bigint + 1)::text")
+#: Generations whose changed paths ``file_changes`` keeps: an app server that last read the corpus further back lists
+#: every file's time instead (``parallax.store.serving``).
+KEEP_CHANGES = 10_000
+#: Every this many generations, the changes older than ``KEEP_CHANGES`` are dropped.
+PRUNE_EVERY = 500
+
+
+def bump_generation(conn: Any, paths: Sequence[str] | None) -> int:
+    """Count one more change to the corpus's files and note which (file paths; a folder's path ending in '/'; None:
+    any file may have changed): app servers reading the store re-read those when the generation moves
+    (``parallax.store.serving``). The new generation number.
+
+    The update holds the generation's row until the transaction ends, so writes take their numbers in the order they
+    commit: a reader that saw number N has seen every change numbered N or less."""
+    row = conn.execute("INSERT INTO px_meta(k, v) VALUES ('generation', '1') ON CONFLICT (k) "
+                       "DO UPDATE SET v = (px_meta.v::bigint + 1)::text RETURNING v").fetchone()
+    number = int(row["v"])
+    conn.execute("INSERT INTO file_changes(generation, path) SELECT %s, unnest(%s::text[])",
+                 (number, list(paths) if paths is not None else [None]))
+    if number % PRUNE_EVERY == 0:
+        conn.execute("DELETE FROM file_changes WHERE generation <= %s", (number - KEEP_CHANGES,))
+        conn.execute("INSERT INTO px_meta(k, v) VALUES ('changes_after', %(n)s) ON CONFLICT (k) "
+                     "DO UPDATE SET v = %(n)s", {"n": str(number - KEEP_CHANGES)})
+    return number
 
 
 def forget_reuse(conn: Any, source_ids: list[str]) -> None:

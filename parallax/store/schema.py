@@ -102,7 +102,9 @@ CREATE TABLE IF NOT EXISTS versions(
 """
 
 #: Tables added after schema 1 was released: made in a fresh database and, when missing, in one made before them
-#: (``ensure_schema`` runs these on every start; each statement does nothing when its table is there). The index on
+#: (``ensure_schema`` runs these on every start; each statement does nothing when its table is there). The paths
+#: each generation changed (``file_changes``: a file, a folder ending in '/', NULL for any) let an app server re-read
+#: just those (``parallax.store.serving``). The index on
 #: outlet and day lets a filtered search start from the few sources it names; the search column's statistics keep
 #: 10,000 words, so the words too common to rank are known (``PostgresStore.common_words``).
 LATER = """
@@ -118,6 +120,11 @@ CREATE TABLE IF NOT EXISTS drafts(
     created double precision NOT NULL
 );
 CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
+CREATE TABLE IF NOT EXISTS file_changes(
+    generation bigint NOT NULL,
+    path text
+);
+CREATE INDEX IF NOT EXISTS file_changes_generation ON file_changes(generation);
 CREATE INDEX IF NOT EXISTS sources_outlet_day ON sources (lower(outlet), (left(coalesce(nullif(published, ''),
     captured), 10) COLLATE "C"));
 DO $$ BEGIN

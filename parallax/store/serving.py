@@ -1,9 +1,13 @@
 """The app's corpus read from PostgreSQL (``PARALLAX_DATABASE_URL``), so app servers on many hosts serve one corpus.
 
-Every store write bumps a generation number in the database (``px_meta``) and gives the file its write time. Each
-time a request reads the corpus, its thread looks at that number (one primary-key read on its own connection, no
-lock shared with the process's other threads); when it moved, the process lists every file's path and time (not
-their bytes), re-reads only the files whose time changed and rebuilds its corpus with the file loader's own rules
+Every store write bumps a generation number in the database (``px_meta``), notes the paths it changed under that
+number (``file_changes``) and gives the file its write time. Each time a request reads the corpus, its thread looks
+at that number (one primary-key read on its own connection, no lock shared with the process's other threads); when
+it moved, the process reads the paths changed since the number it last read, re-reads just those files and brings
+its corpus in step by touching only what they concern (``parallax.corpus_update``, as the file corpus does), so a
+write costs every server a few reads whatever the corpus's size. When that cannot be told (its first read, a
+migration, a folder removed, a rolled-back read, more changes than the log keeps) it lists every file's path and
+time (not their bytes), re-reads the files whose time changed and builds the corpus with the file loader's own rules
 (ids, stories, versions, problems). A write made anywhere — another worker of the same server, a watcher on another
 host, a migration, another app server's store — is therefore served by every worker of every app server to any
 request that begins after the write was acknowledged: an editor who saves and reloads never sees the page as it was.
@@ -30,11 +34,13 @@ building its own from the corpus it reads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from parallax import corpus as files
 from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
+from parallax.corpus_update import Change, update_corpus
 from parallax.store.postgres import PostgresStore
 from parallax.store.writing import PostgresPlace
 
@@ -60,6 +66,8 @@ class DatabaseCorpus:
         # that generation serves that corpus, never a corpus of another generation.
         self._read: tuple[str | None, Corpus] = (None, Corpus())
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
+        self._owners: dict[str, str] = {}  # source id -> the path holding it (``update_corpus`` keeps it in step)
+        self._number: int | None = None  # the generation number the corpus holds every change of (None: not known)
         self.place = PostgresPlace(self.store, self.forget)
 
     def get(self) -> Corpus:
@@ -87,7 +95,7 @@ class DatabaseCorpus:
     def forget(self) -> None:
         """Compare every file's write time on the next look (a change was rolled back after a read inside it)."""
         with self._lock:
-            self._read = (None, self._read[1])
+            self._read, self._number = (None, self._read[1]), None
 
     def find(self, source_id: str) -> Source | None:
         """A source by id; a miss looks at the database first (a source another server added or restored a moment
@@ -101,7 +109,7 @@ class DatabaseCorpus:
         """Re-read every file."""
         with self._lock:
             self._files.clear()
-            self._read = (None, self._read[1])
+            self._read, self._number = (None, self._read[1]), None
             self._refresh()
             return self._read[1]
 
@@ -113,10 +121,73 @@ class DatabaseCorpus:
         return f"{row['v']}/{row['by']}" if row else ""
 
     def _refresh(self) -> None:
-        """Re-read the files that changed, when the generation moved (holding the lock)."""
-        generation = self.generation()
+        """Bring the corpus in step with the database when its generation moved (holding the lock): the files changed
+        since the number last read when the log tells them, else every file whose time moved."""
+        since = self._number
+        row = self.store.conn.execute(
+            "SELECT m.v, m.xmin::text AS by, (SELECT v FROM px_meta WHERE k = 'changes_after') AS kept, c.* "
+            "FROM px_meta m, LATERAL (SELECT array_agg(DISTINCT path) AS paths, count(DISTINCT generation) AS noted "
+            "FROM file_changes WHERE generation > %(since)s AND generation <= m.v::bigint) c "
+            "WHERE m.k = 'generation'",
+            {"since": since if since is not None else 2**62}).fetchone()  # one statement: one state of the database
+        paths: list[str] = []
+        if row is None:  # nothing was ever written
+            generation, number, told = "", None, False
+        else:
+            generation, number, paths = f"{row['v']}/{row['by']}", int(row["v"]), row["paths"] or []
+            # Told when every generation since is in the log (a server of an earlier Parallax writes none) and
+            # names its files: not any file (NULL), not a folder (listed in whole).
+            told = (since is not None and int(row["kept"] or 0) <= since <= number
+                    and row["noted"] == number - since and None not in paths
+                    and not any(path.endswith("/") for path in paths))
         if generation == self._read[0]:
             return
+        corpus = self._apply(paths) if told else None
+        if corpus is None:
+            corpus = self._rebuild()
+        # One assignment: a thread never finds this generation with another corpus, or this corpus with another.
+        self._read, self._number = (generation, corpus), number
+
+    def _apply(self, paths: list[str]) -> Corpus | None:
+        """The corpus with these files re-read, built by touching only what they concern; None when the whole
+        corpus must be built instead (``update_corpus`` says so: an id claimed twice, a file that does not load)."""
+        found: dict[str, tuple[int, Source | Story | Problem]] = {}
+        wanted = [path for path in paths if _wanted(path)]
+        for start in range(0, len(wanted), 500):
+            for row in self.store.conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
+                                               (wanted[start:start + 500],)):
+                known = self._files.get(row["path"])
+                stamp = int(row["mtime_ns"])
+                found[row["path"]] = known if known and known[0] == stamp else (
+                    stamp, self._parse(row["path"], bytes(row["raw"])))
+        changes = []
+        for path in wanted:
+            old, new = self._files.get(path), found.get(path)
+            if old is not new:
+                changes.append(Change(path, old[1] if old else None, new[1] if new else None))
+        owners = dict(self._owners)
+        corpus = update_corpus(self._read[1], changes, owners, self._declared_with(found, wanted))
+        if corpus is None:
+            return None
+        for path in wanted:
+            if path in found:
+                self._files[path] = found[path]
+            else:
+                self._files.pop(path, None)
+        self._owners = owners
+        return corpus
+
+    def _declared_with(self, found: dict[str, tuple[int, Source | Story | Problem]], wanted: list[str]
+                       ) -> Callable[[str], Story | None]:
+        """A story's story.yaml after these changes (``update_corpus``'s ``declared``)."""
+        def declared(slug: str) -> Story | None:
+            path = f"{slug}/{files.STORY_FILE}"
+            held = found.get(path) if path in wanted else self._files.get(path)
+            return held[1] if held is not None and isinstance(held[1], Story) else None
+        return declared
+
+    def _rebuild(self) -> Corpus:
+        """The whole corpus built again: every file's time listed, those whose time changed re-read."""
         conn = self.store.conn
         times = {r["path"]: int(r["mtime_ns"]) for r in conn.execute("SELECT path, mtime_ns FROM files")
                  if _wanted(r["path"])}
@@ -128,7 +199,9 @@ class DatabaseCorpus:
             for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
                                     (changed[start:start + 500],)):
                 self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
-        self._read = (generation, build_corpus([item for _, item in self._files.values()], mtimes=times))
+        corpus = build_corpus([item for _, item in self._files.values()], mtimes=times)
+        self._owners = {source_id: source.path for source_id, source in corpus.sources.items()}
+        return corpus
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
         """What one stored file gives, by the file loader's rules (a story file, else a source in its folder)."""
