@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", default=BEFORE, help="git revision of the code to compare with")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="parallax-bench-refresh-"))
-    folder = args.keep or work / "pg"
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="parallax-bench-pg-"))  # its own: initdb runs as postgres
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
     try:
@@ -120,9 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         localpg.stop(folder)
         if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            shutil.rmtree(work / "corpus", ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
