@@ -16,7 +16,8 @@ Prints one JSON line per step and size, a table, and the growth per tenfold of e
 
 Run: .venv/bin/python -m bench.bench_spark [--sizes 10000,100000] [--skip-postgres]  (never fails on timing)
 A corpus too large to generate and index in one run (a million articles, kept by ``bench.bench_scale
---keep-state``): ``--corpus DIR [--memory 8g]`` runs the Spark step alone on it, against its index's pairs.
+--keep-state``): ``--corpus DIR [--memory 8g]`` runs the Spark step alone on it, against its index's pairs (no
+write-back, so the index stays the reference of the next run).
 """
 
 from __future__ import annotations
@@ -221,14 +222,17 @@ def step_spark(work: Path) -> dict[str, Any]:
         finally:
             spark.stop()
         started = time.perf_counter()
-        written = exchange.write_embedded(work / "search.db", sources, pairs, edges)
+        if os.environ.get("PARALLAX_BENCH_SPARK_KEEP_INDEX"):  # a kept corpus's index stays the index's own
+            written = None
+        else:
+            written = exchange.write_embedded(work / "search.db", sources, pairs, edges)
         write_s = time.perf_counter() - started
     found = {(a, pa, b, pb) for a, pa, b, pb, _ in pairs}
     same = (len(found), _digest(sorted(found))) == embedded
     return {"export_s": round(exported, 1), "session_s": round(session_s, 1), "job_s": round(ran, 1),
             "job_cpu_s": round(job_cpu, 1),
             "write_back_s": round(write_s, 1), "pairs": len(found), "edges": len(edges),
-            "written_pairs": written.pairs,
+            "written_pairs": written.pairs if written else None,
             "same_as_embedded": same,
             **_scored(found, _truth(work)), "peak_mb": memory.mb}
 
@@ -289,8 +293,10 @@ def spark_on(corpus: Path) -> int:
             docs, sentences = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("docs", "sent"))  # noqa: S608
         finally:
             db.close()
+        # No write-back: the index's pairs stay what the embedded index found, the reference of every later run.
         child = subprocess.run([sys.executable, "-m", "bench.bench_spark", "--step", "spark", "--work", str(work)],
-                               capture_output=True, text=True, check=False)
+                               capture_output=True, text=True, check=False,
+                               env={**os.environ, "PARALLAX_BENCH_SPARK_KEEP_INDEX": "1"})
         if child.returncode:
             print(f"spark step failed:\n{child.stderr[-3000:]}", file=sys.stderr)
             return 1
@@ -311,9 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="a corpus generated earlier by bench.bench_corpus (e.g. kept by "
                         "bench.bench_scale --keep-state) with its embedded index built: only the Spark step runs, "
                         "compared with that index's pairs (no generator truth), and writes its pairs back into it")
-    parser.add_argument("--memory", default="2g", help="the Spark driver's memory (local mode: the whole job's heap)")
+    parser.add_argument("--memory", help="the Spark driver's memory (local mode: the whole job's heap; default 2g)")
     args = parser.parse_args(argv)
-    os.environ["PARALLAX_BENCH_SPARK_MEMORY"] = args.memory  # read by the Spark step's own process
+    if args.memory:
+        os.environ["PARALLAX_BENCH_SPARK_MEMORY"] = args.memory  # read by the Spark step's own process
     if args.step:
         print(json.dumps(globals()[f"step_{args.step}"](Path(args.work))))
         return 0

@@ -50,9 +50,9 @@ for n in range(writes):
     text = f"---\nid: bench-refresh-probe\nstory: bench-refresh\noutlet: {outlet}\n---\nThe probe wrote {n}.\n"
     writer.put_file(path, text.encode())
     started = time.perf_counter()
-    while (reader.get().get("bench-refresh-probe") or None) is None or \
-            reader.get().get("bench-refresh-probe").outlet != outlet:
-        pass
+    while getattr(reader.get().get("bench-refresh-probe"), "outlet", None) != outlet:
+        if time.perf_counter() - started > 60:
+            sys.exit(f"the reader did not serve write {n} within 60 s")
     looks.append(time.perf_counter() - started)
 writer.remove_files(path)
 writer.close()
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 generate(corpus, args.size, pairs=False)
             started = time.perf_counter()
             migrate(corpus, store)
-            print(f"migrated {args.size} articles in {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"migrated {corpus} in {time.perf_counter() - started:.0f} s", flush=True)
         store.close()
         figures = {"this checkout": measure(ROOT, url)}
         print(json.dumps({"this checkout": figures["this checkout"]}), flush=True)
@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         now, then = figures["this checkout"], figures[args.before]
         print(f"\n{now['sources']} sources; the look that serves another server's write, p50 "
               f"{then['look_p50_ms']} ms at {args.before} -> {now['look_p50_ms']} ms now "
-              f"(x{then['look_p50_ms'] / max(now['look_p50_ms'], 1e-6):.0f} faster); p95 {then['look_p95_ms']} -> "
+              f"(before / now: x{then['look_p50_ms'] / max(now['look_p50_ms'], 1e-6):.2f}); "
+              f"p95 {then['look_p95_ms']} -> "
               f"{now['look_p95_ms']} ms; first read {then['first_read_s']} -> {now['first_read_s']} s; "
               f"RSS {then['rss_mb']} -> {now['rss_mb']} MB")
         return 0

@@ -169,3 +169,22 @@ def test_a_write_that_noted_no_paths_is_read_by_listing_every_file(db_apps: tupl
                      (bytes(raw).replace(b"outlet: RT", b"outlet: RT unnoted"),))
         conn.execute("UPDATE px_meta SET v = (v::bigint + 1)::text WHERE k = 'generation'")
     assert two.test_client().get("/sources/rt.json").get_json()["source"]["outlet"] == "RT unnoted"
+
+
+def test_a_rolled_back_read_is_not_taken_for_the_number_another_write_commits(db_apps: tuple[Flask, Flask],
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer reads its own write inside its change, which then rolls back; another server's write commits the
+    same generation number. Even before the writer's server is told of the rollback, it serves the committed state:
+    the rolled-back edit gone, the other write there."""
+    one, two = db_apps
+    corpus = one.extensions["parallax.corpus"]
+    assert corpus.get().get("rt").outlet == "RT"
+    monkeypatch.setattr(corpus.place, "forget", lambda: None)  # the rollback's notice, held back
+    with pytest.raises(RuntimeError), corpus.place.lock():
+        corpus.place.replace("kim-putin-2023/rt.txt", corpus.place.read("kim-putin-2023/rt.txt").replace(
+            b"outlet: RT", b"outlet: Never Committed"))
+        assert corpus.current().get("rt").outlet == "Never Committed"
+        raise RuntimeError("roll the change back")
+    two.extensions["parallax.corpus"].store.put_file("kim-putin-2023/wire-copy.txt", NEW.encode())
+    served = corpus.get()
+    assert served.get("rt").outlet == "RT" and served.get("wire-copy") is not None

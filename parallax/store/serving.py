@@ -38,6 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from psycopg.pq import TransactionStatus
+
 from parallax import corpus as files
 from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
 from parallax.corpus_update import Change, update_corpus
@@ -68,6 +70,9 @@ class DatabaseCorpus:
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
         self._owners: dict[str, str] = {}  # source id -> the path holding it (``update_corpus`` keeps it in step)
         self._number: int | None = None  # the generation number the corpus holds every change of (None: not known)
+        # Files read inside a change not yet committed (a writer reading its own writes): read again at every look,
+        # since the change may roll back, its number then taken by another writer's change.
+        self._tentative: set[str] = set()
         self.place = PostgresPlace(self.store, self.forget)
 
     def get(self) -> Corpus:
@@ -96,6 +101,7 @@ class DatabaseCorpus:
         """Compare every file's write time on the next look (a change was rolled back after a read inside it)."""
         with self._lock:
             self._read, self._number = (None, self._read[1]), None
+            self._tentative.clear()
 
     def find(self, source_id: str) -> Source | None:
         """A source by id; a miss looks at the database first (a source another server added or restored a moment
@@ -142,9 +148,16 @@ class DatabaseCorpus:
                     and not any(path.endswith("/") for path in paths))
         if generation == self._read[0]:
             return
-        corpus = self._apply(paths) if told else None
+        corpus = self._apply(sorted({*paths, *self._tentative})) if told else None
         if corpus is None:
             corpus = self._rebuild()
+        if self.store.conn.info.transaction_status != TransactionStatus.IDLE:  # read inside a change of this thread
+            # What it wrote may roll back: the number stays the one committed before it, and its files are read again
+            # at the next look (after a full build, every file is: the number is not known).
+            self._tentative.update(paths)
+            number = since if told else None
+        else:
+            self._tentative.clear()
         # One assignment: a thread never finds this generation with another corpus, or this corpus with another.
         self._read, self._number = (generation, corpus), number
 
