@@ -118,18 +118,15 @@ class ParallaxServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         """The WSGI app, built once in the master before the workers fork (``preload_app``), with the comparison
         models loaded: the workers share their pages instead of each loading its own on a first comparison, and with
-        the corpus built (``CataloguedStore.prepare``): read once, not once per worker, and no worker's first request
-        waits for it. Nothing here starts a thread (the corpus watcher and the index build start in each worker)."""
+        the corpus built (``CataloguedStore.prepare``, ``DatabaseCorpus.prepare`` on PostgreSQL): read once, not
+        once per worker, and no worker's first request waits for it. Nothing here starts a thread (the corpus watcher
+        and the index build start in each worker)."""
         from parallax.app import create_app
-        from parallax.catalogue import CataloguedStore
         from parallax.engine.similarity import load_models
 
         app = create_app()
-        store = app.extensions["parallax.corpus"]
-        if isinstance(store, CataloguedStore):  # not the PostgreSQL store: its workers each read the database
-            store.prepare()
-        else:  # the master's database connection (opened to set up the schema) is not carried into the workers
-            store.close()
+        # Both stores read the corpus here and close what must not cross the fork (the catalogue, the connection).
+        app.extensions["parallax.corpus"].prepare()
         load_models()
         gc.freeze()  # what exists now is never touched by the collector, so forked workers keep sharing it
         return app

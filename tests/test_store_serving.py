@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,34 @@ def test_a_rolled_back_read_is_not_taken_for_the_number_another_write_commits(db
     two.extensions["parallax.corpus"].store.put_file("kim-putin-2023/wire-copy.txt", NEW.encode())
     served = corpus.get()
     assert served.get("rt").outlet == "RT" and served.get("wire-copy") is not None
+
+
+#: What gunicorn's master runs once with preload_app, on a server reading PostgreSQL.
+PRELOAD = """
+import json, threading
+from parallax.config import load_settings
+from parallax.serve import ParallaxServer, gunicorn_options
+server = ParallaxServer(gunicorn_options(load_settings()))
+corpus = server.wsgi().extensions["parallax.corpus"]
+print(json.dumps({"threads": [t.name for t in threading.enumerate()], "read": len(corpus._read[1].sources),
+                  "generation": corpus._read[0], "connection": getattr(corpus.store._local, "conn", None) is not None}))
+"""
+
+
+def test_the_master_reads_the_store_once_before_forking(db_apps: tuple[Flask, Flask], pg_url: str,
+                                                        tmp_path: Path) -> None:
+    """The team server's master reads the store's corpus once before its workers fork (they share it, and none
+    reads every file at its first request), and closes its connection (none is used on both sides of a fork)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "master").mkdir()
+    env = {**os.environ, "PARALLAX_CORPUS_DIR": str(tmp_path / "master"), "PARALLAX_DATABASE_URL": pg_url,
+           "PARALLAX_FRONT": "none", "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", PRELOAD], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["threads"] == ["MainThread"] and found["connection"] is False
+    assert found["read"] == _sources(db_apps[0])["source_count"] > 0 and found["generation"]

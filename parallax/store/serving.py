@@ -86,6 +86,13 @@ class DatabaseCorpus:
             self._refresh()
             return self._read[1]
 
+    def prepare(self) -> None:
+        """Read the corpus now and close this thread's connection: a server's master, before it forks
+        (``parallax.serve``), so its workers share one read instead of each reading every file at its first request
+        (a connection must not be used on both sides of a fork; each worker opens its own)."""
+        self.get()
+        self.store.close()
+
     def current(self) -> Corpus:
         """The corpus as the database holds it now (what a change holding the write lock acts on): looked at again
         whatever another thread read a moment ago."""
