@@ -220,3 +220,25 @@ def test_the_master_reads_the_store_once_before_forking(db_apps: tuple[Flask, Fl
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["threads"] == ["MainThread"] and found["connection"] is False
     assert found["read"] == _sources(db_apps[0])["source_count"] > 0 and found["generation"]
+
+
+def test_a_story_file_edit_and_a_move_are_read_from_the_changed_paths(db_apps: tuple[Flask, Flask],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A story's story.yaml edited, and a source moved to another story (its old path gone, its new one written),
+    are served by the other server from the paths the writes noted, with no listing of every file."""
+    one, two = db_apps
+    client = two.test_client()
+    assert client.get("/stories/kim-putin-2023.json").status_code == 200
+    calls = _counted(two, monkeypatch)
+    place = one.extensions["parallax.corpus"].place
+    story = place.read("kim-putin-2023/story.yaml").replace(b"title: Kim Jong Un's train", b"title: Renamed train")
+    with place.lock():
+        place.replace("kim-putin-2023/story.yaml", story)
+    assert client.get("/stories/kim-putin-2023.json").get_json()["story"]["title"].startswith("Renamed train")
+    moving = one.test_client().patch("/api/sources/rt", json={"story": "elsewhere"})  # written to elsewhere/
+    assert moving.status_code == 200, moving.get_json()
+    moved = client.get("/sources/rt.json").get_json()["source"]
+    assert moved["story"] == "elsewhere" and "rt" not in json.dumps(
+        client.get("/stories/kim-putin-2023.json").get_json()["story"].get("sources", []))
+    assert calls["rebuilt"] == [] and set(calls["parsed"]) == {  # the move wrote the new story's story.yaml too
+        "kim-putin-2023/story.yaml", "elsewhere/rt.txt", "elsewhere/story.yaml"}
