@@ -28,6 +28,8 @@ SLUG_RE = re.compile(rf"^{SLUG_PATTERN}\Z")
 MAX_SLUG_LENGTH = 80
 SOURCE_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown"}
 STORY_FILE = "story.yaml"
+#: Said of a source file that stopped loading while the version that last loaded is still served.
+STILL_SERVED = " (the version that last loaded is shown until it loads again)"
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _STRING_FIELDS = ("outlet", "title", "url", "language", "attribution_note", "capture", "original_file",
                   "boilerplate_from", "version_of")

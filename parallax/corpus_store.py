@@ -19,6 +19,7 @@ from parallax.changes import read_generation
 from parallax.corpus import (
     SLUG_RE,
     SOURCE_SUFFIXES,
+    STILL_SERVED,
     STORY_FILE,
     SURROGATE_RE,
     Corpus,
@@ -241,7 +242,7 @@ class CorpusStore:
         if isinstance(item, Source):
             self._good[path] = item
         elif isinstance(item, Problem) and path in self._good:
-            return Problem(item.path, f"{item.reason} (the version that last loaded is shown until it loads again)")
+            return Problem(item.path, item.reason + STILL_SERVED)
         return item
 
     def _refresh(self, progress: Callable[[int, int], None] | None = None) -> None:

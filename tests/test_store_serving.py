@@ -244,3 +244,21 @@ def test_a_story_file_edit_and_a_move_are_read_from_the_changed_paths(db_apps: t
     assert moved["story"] == "elsewhere" and "rt" not in left and "press-tv" in left
     assert calls["rebuilt"] == [] and set(calls["parsed"]) == {  # the move wrote the new story's story.yaml too
         "kim-putin-2023/story.yaml", "elsewhere/rt.txt", "elsewhere/story.yaml"}
+
+
+def test_a_stored_file_that_stops_loading_keeps_serving_its_last_good_version(db_apps: tuple[Flask, Flask]) -> None:
+    """As with the file corpus: a source rewritten with bytes that do not load is still served as it last loaded,
+    with a problem saying so, by every server that had read it; once it loads again, the new version is served."""
+    one, two = db_apps
+    client = two.test_client()
+    assert client.get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"
+    store = one.extensions["parallax.corpus"].store
+    raw = bytes(store.conn.execute("SELECT raw FROM files WHERE path = 'kim-putin-2023/rt.txt'").fetchone()["raw"])
+    store.put_file("kim-putin-2023/rt.txt", raw[:40])  # the front matter is not closed
+    assert client.get("/sources/rt.json").get_json()["source"]["outlet"] == "RT"
+    assert client.get("/compare/rt/press-tv.json").status_code == 200
+    problem = next(p for p in client.get("/index.json").get_json()["problems"] if p["path"].endswith("/rt.txt"))
+    assert "last loaded" in problem["reason"]
+    store.put_file("kim-putin-2023/rt.txt", raw.replace(b"outlet: RT", b"outlet: RT rewritten"))
+    assert client.get("/sources/rt.json").get_json()["source"]["outlet"] == "RT rewritten"
+    assert not [p for p in client.get("/index.json").get_json()["problems"] if p["path"].endswith("/rt.txt")]

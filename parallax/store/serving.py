@@ -69,6 +69,7 @@ class DatabaseCorpus:
         self._read: tuple[str | None, Corpus] = (None, Corpus())
         self._files: dict[str, tuple[int, Source | Story | Problem]] = {}  # path -> (its write time, its item)
         self._owners: dict[str, str] = {}  # source id -> the path holding it (``update_corpus`` keeps it in step)
+        self._good: dict[str, Source] = {}  # the last committed version of each file that loaded (as the file corpus)
         self._number: int | None = None  # the generation number the corpus holds every change of (None: not known)
         # Files read inside a change not yet committed (a writer reading its own writes): read again at every look,
         # since the change may roll back, its number then taken by another writer's change.
@@ -219,19 +220,31 @@ class DatabaseCorpus:
             for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
                                     (changed[start:start + 500],)):
                 self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
-        corpus = build_corpus([item for _, item in self._files.values()], mtimes=times)
+        self._good = {path: source for path, source in self._good.items() if path in self._files}
+        items = [item for _, item in self._files.values()]
+        items += [self._good[path] for path, (_, item) in self._files.items()
+                  if isinstance(item, Problem) and path in self._good]
+        corpus = build_corpus(items, mtimes=times)
         self._owners = {source_id: source.path for source_id, source in corpus.sources.items()}
         return corpus
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
-        """What one stored file gives, by the file loader's rules (a story file, else a source in its folder)."""
+        """What one stored file gives, by the file loader's rules (a story file, else a source in its folder): a
+        source file that stops loading names its problem while the version that last loaded is served, as the file
+        corpus does (``CorpusStore._last_good``); a version read inside this thread's uncommitted change is not
+        remembered as loaded (it may roll back)."""
         folder, _, name = path.rpartition("/")
         try:
             if name == files.STORY_FILE:
                 return parse_story(raw, folder)
-            return files.in_its_folder(parse_source(raw, path, self.max_bytes), folder)
+            source = files.in_its_folder(parse_source(raw, path, self.max_bytes), folder)
         except CorpusError as error:
+            if path in self._good:
+                return Problem(path, str(error) + files.STILL_SERVED)
             return Problem(path, str(error))
+        if self.store.conn.info.transaction_status == TransactionStatus.IDLE:
+            self._good[path] = source
+        return source
 
     def close(self) -> None:
         """Close this thread's database connection."""
