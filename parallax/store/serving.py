@@ -144,7 +144,7 @@ class DatabaseCorpus:
             "FROM file_changes WHERE generation > %(since)s AND generation <= m.v::bigint) c "
             "WHERE m.k = 'generation'",
             {"since": since if since is not None else 2**62}).fetchone()  # one statement: one state of the database
-        paths: list[str] = []
+        paths: list[str | None] = []
         if row is None:  # nothing was ever written
             generation, number, told = "", None, False
         else:
@@ -153,16 +153,17 @@ class DatabaseCorpus:
             # names its files: not any file (NULL), not a folder (listed in whole).
             told = (since is not None and int(row["kept"] or 0) <= since <= number
                     and row["noted"] == number - since and None not in paths
-                    and not any(path.endswith("/") for path in paths))
+                    and not any(path.endswith("/") for path in paths if path is not None))
         if generation == self._read[0]:
             return
-        corpus = self._apply(sorted({*paths, *self._tentative})) if told else None
+        named = {path for path in paths if path is not None and not path.endswith("/")}  # files, not folders
+        corpus = self._apply(sorted(named | self._tentative)) if told else None
         if corpus is None:
             corpus = self._rebuild()
         if self.store.conn.info.transaction_status != TransactionStatus.IDLE:  # read inside a change of this thread
             # What it wrote may roll back: the number stays the one committed before it, and its files are read again
             # at the next look (after a full build, every file is: the number is not known).
-            self._tentative.update(paths)
+            self._tentative |= named
             number = since if told else None
         else:
             self._tentative.clear()
