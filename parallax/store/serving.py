@@ -38,8 +38,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from psycopg.pq import TransactionStatus
-
 from parallax import corpus as files
 from parallax.corpus import Corpus, CorpusError, Problem, Source, Story, build_corpus, parse_source, parse_story
 from parallax.corpus_update import Change, update_corpus
@@ -139,12 +137,16 @@ class DatabaseCorpus:
         since the number last read when the log tells them, else every file whose time moved."""
         since = self._number
         row = self.store.conn.execute(
-            "SELECT m.v, m.xmin::text AS by, (SELECT v FROM px_meta WHERE k = 'changes_after') AS kept, c.* "
+            "SELECT m.v, m.xmin::text AS by, (SELECT v FROM px_meta WHERE k = 'changes_after') AS kept, c.*, "
+            "pg_current_xact_id_if_assigned() IS NOT NULL AS writing "
             "FROM px_meta m, LATERAL (SELECT array_agg(DISTINCT path) AS paths, count(DISTINCT generation) AS noted "
             "FROM file_changes WHERE generation > %(since)s AND generation <= m.v::bigint) c "
             "WHERE m.k = 'generation'",
             {"since": since if since is not None else 2**62}).fetchone()  # one statement: one state of the database
         paths: list[str | None] = []
+        # Whether this thread is inside a change that has written (a transaction is given an id at its first write):
+        # what it reads may then roll back. Before its first write, a change reads only what was committed.
+        writing = bool(row and row["writing"])
         if row is None:  # nothing was ever written
             generation, number, told = "", None, False
         else:
@@ -157,12 +159,11 @@ class DatabaseCorpus:
         if generation == self._read[0]:
             return
         named = {path for path in paths if path is not None and not path.endswith("/")}  # files, not folders
-        corpus = self._apply(sorted(named | self._tentative)) if told else None
+        corpus = self._apply(sorted(named | self._tentative), writing) if told else None
         if corpus is None:
-            corpus = self._rebuild()
-        if self.store.conn.info.transaction_status != TransactionStatus.IDLE:  # read inside a change of this thread
-            # What it wrote may roll back: the number stays the one committed before it, and its files are read again
-            # at the next look (after a full build, every file is: the number is not known).
+            corpus = self._rebuild(writing)
+        if writing:  # what this change wrote may roll back: the number stays the one committed before it, and the
+            # files are read again at the next look (after a full build, every file is: the number is not known)
             self._tentative |= named
             number = since if told else None
         else:
@@ -170,9 +171,10 @@ class DatabaseCorpus:
         # One assignment: a thread never finds this generation with another corpus, or this corpus with another.
         self._read, self._number = (generation, corpus), number
 
-    def _apply(self, paths: list[str]) -> Corpus | None:
+    def _apply(self, paths: list[str], writing: bool) -> Corpus | None:
         """The corpus with these files re-read, built by touching only what they concern; None when the whole
-        corpus must be built instead (``update_corpus`` says so: an id claimed twice, a file that does not load)."""
+        corpus must be built instead (``update_corpus`` says so: an id claimed twice, a file that does not load).
+        ``writing``: read inside a change that has written (no version read is remembered as the last good)."""
         found: dict[str, tuple[int, Source | Story | Problem]] = {}
         wanted = [path for path in paths if _wanted(path)]
         for start in range(0, len(wanted), 500):
@@ -194,8 +196,12 @@ class DatabaseCorpus:
         for path in wanted:
             if path in found:
                 self._files[path] = found[path]
+                item = found[path][1]
+                if not writing and isinstance(item, Source):
+                    self._good[path] = item
             else:
                 self._files.pop(path, None)
+                self._good.pop(path, None)
         self._owners = owners
         return corpus
 
@@ -208,8 +214,9 @@ class DatabaseCorpus:
             return held[1] if held is not None and isinstance(held[1], Story) else None
         return declared
 
-    def _rebuild(self) -> Corpus:
-        """The whole corpus built again: every file's time listed, those whose time changed re-read."""
+    def _rebuild(self, writing: bool = False) -> Corpus:
+        """The whole corpus built again: every file's time listed, those whose time changed re-read (``writing``: as
+        ``_apply``)."""
         conn = self.store.conn
         times = {r["path"]: int(r["mtime_ns"]) for r in conn.execute("SELECT path, mtime_ns FROM files")
                  if _wanted(r["path"])}
@@ -221,30 +228,36 @@ class DatabaseCorpus:
             for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
                                     (changed[start:start + 500],)):
                 self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
-        self._good = {path: source for path, source in self._good.items() if path in self._files}
+        # The version of each source file that last loaded, never one read inside a change that has written (it may
+        # roll back): every file that loads now, and for one that does not, the version remembered before.
+        kept = {path: source for path, source in self._good.items()
+                if path in self._files and isinstance(self._files[path][1], Problem)}
+        if not writing:
+            kept.update((path, item) for path, (_, item) in self._files.items() if isinstance(item, Source))
+        else:
+            kept.update((path, source) for path, source in self._good.items() if path in self._files)
+        self._good = kept
         items = [item for _, item in self._files.values()]
-        items += [self._good[path] for path, (_, item) in self._files.items()
-                  if isinstance(item, Problem) and path in self._good]
-        corpus = build_corpus(items, mtimes=times)
-        self._owners = {source_id: source.path for source_id, source in corpus.sources.items()}
+        items += [kept[path] for path, (_, item) in self._files.items() if isinstance(item, Problem) and path in kept]
+        # Ids stay with the files that held them, even while one does not load (as the file corpus keeps them).
+        owners = {source_id: path for source_id, path in self._owners.items() if path in self._files}
+        corpus = build_corpus(items, owners, mtimes=times)
+        owners.update((source_id, source.path) for source_id, source in corpus.sources.items())
+        self._owners = owners
         return corpus
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
         """What one stored file gives, by the file loader's rules (a story file, else a source in its folder): a
-        source file that stops loading names its problem while the version that last loaded is served, as the file
-        corpus does (``CorpusStore._last_good``); a version read inside this thread's uncommitted change is not
-        remembered as loaded (it may roll back)."""
+        source file that stops loading names its problem, and says so when the version that last loaded is served
+        instead, as the file corpus does (``CorpusStore._last_good``; the versions are kept by ``_apply`` and
+        ``_rebuild``)."""
         folder, _, name = path.rpartition("/")
         try:
             if name == files.STORY_FILE:
                 return parse_story(raw, folder)
             source = files.in_its_folder(parse_source(raw, path, self.max_bytes), folder)
         except CorpusError as error:
-            if path in self._good:
-                return Problem(path, str(error) + files.STILL_SERVED)
-            return Problem(path, str(error))
-        if self.store.conn.info.transaction_status == TransactionStatus.IDLE:
-            self._good[path] = source
+            return Problem(path, str(error) + (files.STILL_SERVED if path in self._good else ""))
         return source
 
     def close(self) -> None:
