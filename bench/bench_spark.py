@@ -140,26 +140,23 @@ def _index_pairs(path: Path) -> set[tuple[str, int, str, int]]:
         db.close()
 
 
-def _digest(pairs: Iterable[tuple[str, int, str, int]]) -> str:
-    """A digest of pairs given in sorted order (as ``_index_digest`` makes it)."""
-    digest = hashlib.sha256()
+def _digest(pairs: Iterable[tuple[str, int, str, int]]) -> tuple[int, str]:
+    """How many pairs, and a digest of them, given in sorted order."""
+    digest, count = hashlib.sha256(), 0
     for a, pa, b, pb in pairs:
         digest.update(f"{a}\0{pa}\0{b}\0{pb}\n".encode())
-    return digest.hexdigest()
+        count += 1
+    return count, digest.hexdigest()
 
 
 def _index_digest(path: Path) -> tuple[int, str]:
-    """How many pairs the embedded index holds and their digest, read in order (SQLite's text order is Python's), so
-    that a million articles' pairs are compared without holding them (a set of them takes ~3 GB)."""
+    """``_digest`` of the embedded index's pairs, read in order (SQLite's text order is Python's), so that a million
+    articles' pairs are compared without holding them (a set of them takes ~3 GB)."""
     import sqlite3
 
     db = sqlite3.connect(path)
     try:
-        digest, count = hashlib.sha256(), 0
-        for a, pa, b, pb in db.execute(_INDEX_PAIRS + " ORDER BY d.id, sa.pos, o.id, sb.pos"):
-            digest.update(f"{a}\0{pa}\0{b}\0{pb}\n".encode())
-            count += 1
-        return count, digest.hexdigest()
+        return _digest(db.execute(_INDEX_PAIRS + " ORDER BY d.id, sa.pos, o.id, sb.pos"))
     finally:
         db.close()
 
@@ -228,7 +225,7 @@ def step_spark(work: Path) -> dict[str, Any]:
             written = exchange.write_embedded(work / "search.db", sources, pairs, edges)
         write_s = time.perf_counter() - started
     found = {(a, pa, b, pb) for a, pa, b, pb, _ in pairs}
-    same = (len(found), _digest(sorted(found))) == embedded
+    same = _digest(sorted(found)) == embedded
     return {"export_s": round(exported, 1), "session_s": round(session_s, 1), "job_s": round(ran, 1),
             "job_cpu_s": round(job_cpu, 1),
             "write_back_s": round(write_s, 1), "pairs": len(found), "edges": len(edges),
@@ -316,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help="a corpus generated earlier by bench.bench_corpus (e.g. kept by "
                         "bench.bench_scale --keep-state) with its embedded index built: only the Spark step runs, "
-                        "compared with that index's pairs (no generator truth), and writes its pairs back into it")
+                        "compared with that index's pairs (no generator truth), writing nothing back into it")
     parser.add_argument("--memory", help="the Spark driver's memory (local mode: the whole job's heap; default 2g)")
     args = parser.parse_args(argv)
     if args.memory:

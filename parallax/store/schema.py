@@ -104,9 +104,9 @@ CREATE TABLE IF NOT EXISTS versions(
 #: Tables added after schema 1 was released: made in a fresh database and, when missing, in one made before them
 #: (``ensure_schema`` runs these on every start; each statement does nothing when its table is there). The paths
 #: each generation changed (``file_changes``: a file, a folder ending in '/', NULL for any) let an app server re-read
-#: just those (``parallax.store.serving``). The index on
-#: outlet and day lets a filtered search start from the few sources it names; the search column's statistics keep
-#: 10,000 words, so the words too common to rank are known (``PostgresStore.common_words``).
+#: just those (``parallax.store.serving``). The index on outlet and day lets a filtered search start from the few
+#: sources it names; the search column's statistics keep 10,000 words, so the words too common to rank are known
+#: (``PostgresStore.common_words``).
 LATER = """
 CREATE TABLE IF NOT EXISTS editor_sessions(
     id text PRIMARY KEY,

@@ -143,22 +143,21 @@ class DatabaseCorpus:
             "FROM file_changes WHERE generation > %(since)s AND generation <= m.v::bigint) c "
             "WHERE m.k = 'generation'",
             {"since": since if since is not None else 2**62}).fetchone()  # one statement: one state of the database
-        paths: list[str | None] = []
         # Whether this thread is inside a change that has written (a transaction is given an id at its first write):
         # what it reads may then roll back. Before its first write, a change reads only what was committed.
         writing = bool(row and row["writing"])
+        paths: list[str | None] = (row["paths"] or []) if row else []
+        named = {path for path in paths if path is not None and not path.endswith("/")}  # files, not folders
         if row is None:  # nothing was ever written
             generation, number, told = "", None, False
         else:
-            generation, number, paths = f"{row['v']}/{row['by']}", int(row["v"]), row["paths"] or []
+            generation, number = f"{row['v']}/{row['by']}", int(row["v"])
             # Told when every generation since is in the log (a server of an earlier Parallax writes none) and
-            # names its files: not any file (NULL), not a folder (listed in whole).
+            # names only files: not any file (NULL), not a folder (listed in whole).
             told = (since is not None and int(row["kept"] or 0) <= since <= number
-                    and row["noted"] == number - since and None not in paths
-                    and not any(path.endswith("/") for path in paths if path is not None))
+                    and row["noted"] == number - since and len(named) == len(paths))
         if generation == self._read[0]:
             return
-        named = {path for path in paths if path is not None and not path.endswith("/")}  # files, not folders
         corpus = self._apply(sorted(named | self._tentative), writing) if told else None
         if corpus is None:
             corpus = self._rebuild(writing)
@@ -175,15 +174,8 @@ class DatabaseCorpus:
         """The corpus with these files re-read, built by touching only what they concern; None when the whole
         corpus must be built instead (``update_corpus`` says so: an id claimed twice, a file that does not load).
         ``writing``: read inside a change that has written (no version read is remembered as the last good)."""
-        found: dict[str, tuple[int, Source | Story | Problem]] = {}
         wanted = [path for path in paths if _wanted(path)]
-        for start in range(0, len(wanted), 500):
-            for row in self.store.conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
-                                               (wanted[start:start + 500],)):
-                known = self._files.get(row["path"])
-                stamp = int(row["mtime_ns"])
-                found[row["path"]] = known if known and known[0] == stamp else (
-                    stamp, self._parse(row["path"], bytes(row["raw"])))
+        found = self._read_files(wanted)
         changes = []
         for path in wanted:
             old, new = self._files.get(path), found.get(path)
@@ -224,18 +216,13 @@ class DatabaseCorpus:
         for path in list(self._files):
             if path not in times:
                 del self._files[path]
-        for start in range(0, len(changed), 500):
-            for row in conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
-                                    (changed[start:start + 500],)):
-                self._files[row["path"]] = (int(row["mtime_ns"]), self._parse(row["path"], bytes(row["raw"])))
+        self._files.update(self._read_files(changed))
         # The version of each source file that last loaded, never one read inside a change that has written (it may
-        # roll back): every file that loads now, and for one that does not, the version remembered before.
+        # roll back): every file that loads now, and for one that does not (or while writing), the one remembered.
         kept = {path: source for path, source in self._good.items()
-                if path in self._files and isinstance(self._files[path][1], Problem)}
+                if path in self._files and (writing or isinstance(self._files[path][1], Problem))}
         if not writing:
             kept.update((path, item) for path, (_, item) in self._files.items() if isinstance(item, Source))
-        else:
-            kept.update((path, source) for path, source in self._good.items() if path in self._files)
         self._good = kept
         items = [item for _, item in self._files.values()]
         items += [kept[path] for path, (_, item) in self._files.items() if isinstance(item, Problem) and path in kept]
@@ -245,6 +232,17 @@ class DatabaseCorpus:
         owners.update((source_id, source.path) for source_id, source in corpus.sources.items())
         self._owners = owners
         return corpus
+
+    def _read_files(self, paths: list[str]) -> dict[str, tuple[int, Source | Story | Problem]]:
+        """These files as stored now (gone ones left out), each parsed unless its write time is the one read last."""
+        found = {}
+        for start in range(0, len(paths), 500):
+            for row in self.store.conn.execute("SELECT path, raw, mtime_ns FROM files WHERE path = ANY(%s)",
+                                               (paths[start:start + 500],)):
+                known, stamp = self._files.get(row["path"]), int(row["mtime_ns"])
+                found[row["path"]] = known if known and known[0] == stamp else (
+                    stamp, self._parse(row["path"], bytes(row["raw"])))
+        return found
 
     def _parse(self, path: str, raw: bytes) -> Source | Story | Problem:
         """What one stored file gives, by the file loader's rules (a story file, else a source in its folder): a
